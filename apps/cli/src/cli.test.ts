@@ -1,0 +1,48 @@
+import { runCli } from './cli';
+import type { CliIo } from './io';
+import { exitCodeOf, UsageError } from './errors';
+
+function capture(): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
+}
+
+describe('speedrl', () => {
+  it('prints help with examples and exits 0', async () => {
+    const io = capture();
+    expect(await runCli(['--help'], io)).toBe(0);
+    expect(io.out.join('')).toMatch(/Usage: speedrl/);
+    expect(io.out.join('')).toMatch(/Examples:/);
+  });
+
+  it('exits 2 with the error on stderr for an unknown command or flag', async () => {
+    const io = capture();
+    expect(await runCli(['frobnicate'], io)).toBe(2);
+    expect(io.err.join('')).toMatch(/unknown command 'frobnicate'/);
+    const io2 = capture();
+    expect(await runCli(['info', '--nope'], io2)).toBe(2);
+    expect(io2.err.join('')).toMatch(/unknown option '--nope'/);
+    expect(io2.out.join('')).toBe('');
+  });
+
+  it('info --json reports the backend chosen and why', async () => {
+    const io = capture();
+    expect(await runCli(['info', '--json'], io)).toBe(0);
+    const info = JSON.parse(io.out.join(''));
+    expect(info.backend).toBe('wasm');
+    expect(info.tried.map((t: { name: string }) => t.name)).toEqual(['tensorflow', 'wasm']);
+  });
+
+  it('exits 2 naming the flag and the expected values for a bad flag value', async () => {
+    const io = capture();
+    expect(await runCli(['info', '--backend', 'webgpu'], io)).toBe(2);
+    expect(io.err.join('')).toMatch(/^speedrl: --backend: .*'auto' \| 'tensorflow' \| 'wasm' \| 'cpu'.*\(got "webgpu"\)/);
+  });
+
+  it('maps errors to exit codes: usage 2, anything else 1', () => {
+    expect(exitCodeOf(new UsageError('x'))).toBe(2);
+    expect(exitCodeOf(new Error('disk full'))).toBe(1);
+    expect(exitCodeOf(Object.assign(new Error('bad'), { code: 'commander.unknownOption' }))).toBe(2);
+  });
+});

@@ -1,0 +1,38 @@
+/** The `speedrl` program: subcommands, help with examples, exit codes 0/1/2, errors on stderr. */
+import { Command, CommanderError } from 'commander';
+import { infoCommand } from './commands/info';
+import { exitCodeOf } from './errors';
+import { processIo, type CliIo } from './io';
+
+declare const __SPEEDRL_VERSION__: string | undefined;
+
+/** Builds the program with every subcommand, writing through `io`. */
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('speedrl')
+    .description('Speed-RL: train masked generative image models, then make them sample in fewer steps with RL.')
+    .version(typeof __SPEEDRL_VERSION__ === 'string' ? __SPEEDRL_VERSION__ : '0.0.0-dev', '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .addHelpText('after', '\nExamples:\n  $ speedrl info\n  $ speedrl info --json\n');
+  for (const cmd of [infoCommand(io)]) {
+    program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+  }
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit through here with code 0; commander already printed usage errors
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    io.stderr(`speedrl: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCodeOf(error);
+  }
+}

@@ -1,0 +1,2 @@
+/** @speedrl/maskgit — see README.md. */
+export const PACKAGE_NAME = '@speedrl/maskgit';

@@ -1,0 +1,2 @@
+/** @speedrl/sampler — see README.md. */
+export const PACKAGE_NAME = '@speedrl/sampler';

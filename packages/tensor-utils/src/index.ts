@@ -1,0 +1,20 @@
+/** @speedrl/tensor-utils — backend selection, seeded RNG, checkpoints, data, images and statistics. */
+export { Rng } from './rng';
+export type { RngState } from './rng';
+export { initBackend, registerMissingWasmKernels, loadTfjsNode } from './backend';
+export type { BackendName, BackendOptions, BackendReport } from './backend';
+export { parseIdx, readIdxFile, encodeIdx, isGzip, IDX_MAX_DIMS } from './idx';
+export type { IdxArray, IdxData, IdxDtype } from './idx';
+export {
+  loadIdxDataset, imagesToFloat32, findIdxFile, idxFileNames, FASHION_MNIST_CLASSES, DEFAULT_FASHION_MNIST_DIR,
+} from './fashion-mnist';
+export type { IdxDataset, IdxDatasetOptions, IdxSplit } from './fashion-mnist';
+export { imageGridToPng, writeImageGrid, readPng, DEFAULT_IMAGE_GRID, LABEL_FONT_CHARS } from './png';
+export type { ImageGridOptions, DecodedPng } from './png';
+export {
+  createMoments, updateMoments, mergeMoments, finalizeMoments, gaussianFromFeatures, mean, std, checkGaussian,
+  gaussianToJson, gaussianFromJson, gaussianToTensors, gaussianFromTensors,
+} from './stats';
+export type { FeatureArray, Moments, GaussianStats, FinalizeOptions, GaussianJson, F64Tensor } from './stats';
+export { frechetDistance, frechetDistanceFromFeatures, symmetricSqrt, traceSqrtProduct, DEFAULT_FRECHET_OPTIONS } from './frechet';
+export type { FrechetOptions } from './frechet';

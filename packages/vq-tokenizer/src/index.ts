@@ -1,0 +1,2 @@
+/** @speedrl/vq-tokenizer — see README.md. */
+export const PACKAGE_NAME = '@speedrl/vq-tokenizer';
