@@ -18,3 +18,17 @@ export {
 export type { FeatureArray, Moments, GaussianStats, FinalizeOptions, GaussianJson, F64Tensor } from './stats';
 export { frechetDistance, frechetDistanceFromFeatures, symmetricSqrt, traceSqrtProduct, DEFAULT_FRECHET_OPTIONS } from './frechet';
 export type { FrechetOptions } from './frechet';
+export {
+  encodeSafetensors, decodeSafetensors, readSafetensors, readSafetensorsHeader, writeSafetensors, requireTensor,
+} from './safetensors';
+export type { SafeTensorMap, SafetensorsContents } from './safetensors';
+export { SafetensorsError, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_METADATA_KEY } from './safetensors-header';
+export type { SafetensorsHeader, SafetensorsTensorInfo } from './safetensors-header';
+export {
+  SAFETENSORS_DTYPES, dtypeByteSize, isSafetensorsDtype, float32ToF16, f16ToFloat32, float32ToBf16, bf16ToFloat32,
+} from './safetensors-dtypes';
+export type { SafeTensor, SafetensorsDtype, SafetensorsArrayTypes } from './safetensors-dtypes';
+export { writeFileAtomic, writeJsonAtomic } from './atomic-write';
+export type { AtomicWriteOptions } from './atomic-write';
+export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
+export type { JsonlContents, MetricsRecord } from './metrics-log';

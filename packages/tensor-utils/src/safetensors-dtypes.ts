@@ -114,7 +114,7 @@ export function fromLittleEndianBytes<D extends SafetensorsDtype>(
   hostIsLittleEndian: boolean = HOST_IS_LITTLE_ENDIAN,
 ): SafetensorsArrayTypes[D] {
   const { size, ctor } = DTYPES[dtype];
-  const copy = bytes.slice();
+  const copy = new Uint8Array(bytes); // a copy (Buffer#slice would share memory)
   if (!hostIsLittleEndian) swapByteOrder(copy, size);
   return new ctor(copy.buffer, 0, copy.length / size) as SafetensorsArrayTypes[D];
 }
@@ -162,7 +162,7 @@ export function f16BitsToF32Bits(h: number): number {
 /** IEEE binary32 bits → bfloat16 bits, round-to-nearest-even; NaN stays NaN (quiet). */
 export function f32BitsToBf16Bits(x: number): number {
   if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) return ((x >>> 16) | 0x40) & 0xffff;
-  return ((x >>> 0) + 0x7fff + ((x >>> 16) & 1)) >>> 16 & 0xffff;
+  return (((x >>> 0) + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
 /** bfloat16 bits → binary32 bits (exact: bf16 is the top half of an f32). */

@@ -16,6 +16,7 @@ import { readHeaderLength, SafetensorsError, topLevelJsonKeys } from './safetens
 
 const FIXTURES = join(__dirname, '..', 'test-fixtures', 'safetensors');
 const ascii = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
+const values = (t: SafeTensor | undefined): Array<number | bigint> => Array.from((t?.data ?? []) as ArrayLike<number | bigint>);
 const rawBytes = (t: SafeTensor): Uint8Array => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
 /** A file assembled by hand: u64 LE length, header text as given (no padding), then `data` bytes. */
@@ -107,9 +108,9 @@ describe('encodeSafetensors / decodeSafetensors', () => {
 
   it('decodes the reference test inputs (padding, empty shapes, zero-sized tensors)', () => {
     const i32x4 = '{"test":{"dtype":"I32","shape":[2,2],"data_offsets":[0,16]}}';
-    expect(Array.from(decodeSafetensors(rawFile(i32x4, 16)).tensors.test?.data ?? [])).toEqual([0, 0, 0, 0]);
+    expect(values(decodeSafetensors(rawFile(i32x4, 16)).tensors.test)).toEqual([0, 0, 0, 0]);
     const scalar = decodeSafetensors(rawFile('{"test":{"dtype":"I32","shape":[],"data_offsets":[0,4]}}', [7, 0, 0, 0]));
-    expect([scalar.tensors.test?.shape, Array.from(scalar.tensors.test?.data ?? [])]).toEqual([[], [7]]);
+    expect([scalar.tensors.test?.shape, values(scalar.tensors.test)]).toEqual([[], [7]]);
     const zero = decodeSafetensors(rawFile('{"test":{"dtype":"I32","shape":[2,0],"data_offsets":[0, 0]}}'));
     expect(zero.tensors.test?.shape).toEqual([2, 0]);
     expect(zero.tensors.test?.data.length).toBe(0);
@@ -118,11 +119,19 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     expect(decodeSafetensors(rawFile('{"__metadata__":null}')).metadata).toEqual({});
   });
 
+  it('decodes a Node Buffer that sits at an offset inside a larger allocation', () => {
+    const file = readFileSync(join(FIXTURES, 'tiny.safetensors'));
+    const shifted = Buffer.concat([Buffer.from([9, 9, 9]), file]).subarray(3);
+    expect(values(decodeSafetensors(shifted).tensors.a)).toEqual([1, 2, 3, 4]);
+  });
+
   it('reads tensors at unaligned offsets and copies them out of the source buffer', () => {
     const bytes = rawFile('{"x":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}} ', [0, 0, 0, 0, 0, 0, 0xf0, 0x3f]);
     const x = decodeSafetensors(bytes).tensors.x as SafeTensor<'F64'>;
     bytes.fill(0);
     expect(Array.from(x.data)).toEqual([1]);
+    const view = Float32Array.from([9, 8, 7, 6]).subarray(1, 3); // a view with a non-zero byteOffset
+    expect(values(decodeSafetensors(encodeSafetensors({ v: { dtype: 'F32', shape: [2], data: view } })).tensors.v)).toEqual([8, 7]);
   });
 });
 
@@ -234,7 +243,7 @@ describe('files', () => {
     await writeSafetensors(path, ALL_DTYPES, { step: '10' });
     const back = await readSafetensors(path);
     expect(back.metadata).toEqual({ step: '10' });
-    expect(Array.from((back.tensors.i64 as SafeTensor).data)).toEqual([-(2n ** 63n), -1n, 2n ** 63n - 1n]);
+    expect(values(back.tensors.i64)).toEqual([-(2n ** 63n), -1n, 2n ** 63n - 1n]);
     const header = await readSafetensorsHeader(path);
     expect(header.dataStart % 8).toBe(0);
     expect(header.dataStart + header.dataLength).toBe(readFileSync(path).length);

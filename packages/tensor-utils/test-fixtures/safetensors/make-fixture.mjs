@@ -3,7 +3,7 @@
 //   usage: node make-fixture.mjs [outputPath]   (default: tiny.safetensors next to this script)
 // Layout: [u64 little-endian N][N bytes of UTF-8 JSON header, space-padded][raw little-endian data].
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 // Tensor "a": F32 [2,2] = [1, 2, 3, 4]      -> 16 bytes at data offsets [0, 16)
 // Tensor "b": I64 [3]   = [-1, 0, 2**40]    -> 24 bytes at data offsets [16, 40)

@@ -1,0 +1,34 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'speedrl-jsonl-'));
+
+describe('metrics.jsonl', () => {
+  it('appends records as lines and reads them back; a missing file is empty', () => {
+    const path = join(tmp(), 'metrics.jsonl');
+    expect(readJsonl(path)).toEqual({ records: [], truncatedTail: false });
+    appendJsonl(path, { step: 1, loss: 2.5 });
+    appendJsonl(path, { step: 2, loss: NaN });
+    expect(readFileSync(path, 'utf8')).toBe('{"step":1,"loss":2.5}\n{"step":2,"loss":null}\n');
+    expect(readJsonl(path).records).toEqual([{ step: 1, loss: 2.5 }, { step: 2, loss: null }]);
+  });
+
+  it('tolerates a line cut off by a crash at the end, but not a bad line in the middle', () => {
+    const path = join(tmp(), 'metrics.jsonl');
+    writeFileSync(path, '{"step":1}\n{"step":2}\n{"step":3,"lo');
+    expect(readJsonl(path)).toEqual({ records: [{ step: 1 }, { step: 2 }], truncatedTail: true });
+    writeFileSync(path, '{"step":1}\ngarbage\n{"step":3}\n');
+    expect(() => readJsonl(path)).toThrow(`${path}: line 2 is not valid JSON: garbage`);
+  });
+
+  it('trims a log back to the checkpoint step on resume, dropping the cut-off tail', async () => {
+    const path = join(tmp(), 'metrics.jsonl');
+    writeFileSync(path, '{"step":1}\n{"step":2}\n{"event":"start"}\n{"step":3}\n{"step":4,"x');
+    expect(await trimJsonlToStep(path, 2)).toBe(1);
+    expect(readFileSync(path, 'utf8')).toBe('{"step":1}\n{"step":2}\n{"event":"start"}\n');
+    expect(await trimJsonlToStep(path, 5)).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe('{"step":1}\n{"step":2}\n{"event":"start"}\n');
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * `metrics.jsonl` for long jobs: one JSON object per line, appended as the job runs, trimmed back to the
+ * last checkpoint on `--resume` so a resumed run never repeats or loses a step.
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write';
+
+/** One line of a metrics log: must carry the training `step` it belongs to. */
+export interface MetricsRecord {
+  readonly step: number;
+  readonly [key: string]: unknown;
+}
+
+/** What {@link readJsonl} found. */
+export interface JsonlContents<T> {
+  readonly records: T[];
+  /** True when the last line was cut off (a crash mid-write); it is not in `records`. */
+  readonly truncatedTail: boolean;
+}
+
+/** Appends one record as a line (non-finite numbers become null, as JSON requires). */
+export function appendJsonl(path: string, record: object): void {
+  appendFileSync(path, `${JSON.stringify(record)}\n`);
+}
+
+/**
+ * Reads a JSONL file. A cut-off last line (no trailing newline, not valid JSON) is tolerated and
+ * reported; a bad line anywhere else is an error naming the file and the line number.
+ */
+export function readJsonl<T = Record<string, unknown>>(path: string): JsonlContents<T> {
+  if (!existsSync(path)) return { records: [], truncatedTail: false };
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const records: T[] = [];
+  let truncatedTail = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === '') continue;
+    try {
+      records.push(JSON.parse(line) as T);
+    } catch {
+      if (i === lines.length - 1) {
+        truncatedTail = true; // the job died while writing this line
+        continue;
+      }
+      throw new Error(`${path}: line ${i + 1} is not valid JSON: ${line.slice(0, 80)}`);
+    }
+  }
+  return { records, truncatedTail };
+}
+
+/**
+ * Rewrites a metrics log (atomically) keeping only records with `step ≤ lastStep`: called on resume
+ * from a checkpoint taken at `lastStep`. Returns how many records were dropped.
+ */
+export async function trimJsonlToStep(path: string, lastStep: number): Promise<number> {
+  const { records, truncatedTail } = readJsonl<MetricsRecord>(path);
+  const kept = records.filter((r) => typeof r.step !== 'number' || r.step <= lastStep);
+  const dropped = records.length - kept.length;
+  if (dropped > 0 || truncatedTail) {
+    await writeFileAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+  return dropped;
+}
