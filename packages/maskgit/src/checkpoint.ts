@@ -4,9 +4,7 @@
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-// TEMPORARY relative imports until @speedrl/tensor-utils exports these (see report).
-import { readSafetensors, writeSafetensors, type SafeTensorMap } from '../../tensor-utils/src/safetensors';
-import { writeJsonAtomic } from '../../tensor-utils/src/atomic-write';
+import { readSafetensors, writeJsonAtomic, writeSafetensors, type SafeTensorMap } from '@speedrl/tensor-utils';
 import { validateMaskGitConfig, type MaskGitConfig } from './config';
 import { checkParams, paramSpecs, shapeSize, type MaskGitParams } from './params';
 

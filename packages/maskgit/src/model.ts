@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MaskGitConfig } from './config';
-import { paramSpecs, type MaskGitParams, type ParamTensor } from './params';
+import type { MaskGitParams, ParamTensor } from './params';
 
 /** Parameters as tfjs tensors (variables when training), keyed by the names of {@link paramSpecs}. */
 export type TfParams = Map<string, tf.Tensor>;
@@ -23,13 +23,19 @@ export const GELU_TANH_C = Math.sqrt(2 / Math.PI);
 /** Cubic coefficient of the tanh GELU approximation. */
 export const GELU_TANH_A = 0.044715;
 
-/** Copies flat parameters into tfjs variables (trainable) or constant tensors, in canonical order. */
+let variableScope = 0;
+
+/**
+ * Copies flat parameters into tfjs variables (trainable; named `maskgit<n>/<param>`, unique per call since tfjs
+ * variable names are global) or constant tensors, in canonical order.
+ */
 export function paramsToTf(params: MaskGitParams, trainable = false): TfParams {
   const out: TfParams = new Map();
+  const scope = trainable ? `maskgit${variableScope++}` : '';
   for (const [name, p] of params) {
     const t = tf.tensor(p.data, p.shape, 'float32');
     if (trainable) {
-      out.set(name, tf.variable(t, true, `maskgit/${name}`));
+      out.set(name, tf.variable(t, true, `${scope}/${name}`));
       t.dispose();
     } else {
       out.set(name, t);
@@ -139,7 +145,3 @@ export function forward(
   return linear(y, get(params, 'head.w'), get(params, 'head.b')) as tf.Tensor3D;
 }
 
-/** Names of the parameters `forward` reads, in canonical order (for `tf.variableGrads` var lists). */
-export function forwardParamNames(config: MaskGitConfig): string[] {
-  return paramSpecs(config).map((s) => s.name);
-}

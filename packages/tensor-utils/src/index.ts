@@ -32,3 +32,4 @@ export { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 export type { AtomicWriteOptions } from './atomic-write';
 export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
 export type { JsonlContents, MetricsRecord } from './metrics-log';
+export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, writeCheckpointDir } from './checkpoint-dir';

@@ -4,8 +4,7 @@
  * output `logits` float32 `[batch, L, K]`. Q, K, V are one fused matmul with 1/√headDim folded into Q.
  */
 import { join } from 'node:path';
-// TEMPORARY relative import until @speedrl/tensor-utils exports it (see report).
-import { writeFileAtomic } from '../../../tensor-utils/src/atomic-write';
+import { writeFileAtomic } from '@speedrl/tensor-utils';
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { GELU_TANH_A, GELU_TANH_C } from '../model';
 import { checkParams, getParam, type MaskGitParams } from '../params';
@@ -39,7 +38,6 @@ export function exportOnnx(params: MaskGitParams, config: MaskGitConfig): Uint8A
   checkParams(params, cfg, 'exportOnnx');
   const { seqLen: l, numCodes: k, dim: d, heads: h } = cfg;
   const hd = d / h;
-  const hidden = d * cfg.mlpRatio;
   const g = new GraphBuilder();
   const w = (name: string): string => {
     const p = getParam(params, name, 'exportOnnx');
@@ -96,7 +94,6 @@ export function exportOnnx(params: MaskGitParams, config: MaskGitConfig): Uint8A
   const img = g.op('Slice', [x, g.int64('slice_start', [1], [1]), g.int64('slice_end', [1], [l + 1]), axis1], {}, 'img'); // [B, L, D]
   const logits = linear(ln(img, 'ln_f'), 'head.w', 'head.b', 'head');
   g.output(MASKGIT_ONNX_IO.logits, logits);
-  void hidden;
 
   return encodeModel(g, {
     graphName: 'maskgit',

@@ -1,0 +1,114 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng } from '@speedrl/tensor-utils';
+import { CONFIG_FILE, loadModel, saveModel, WEIGHTS_FILE } from './checkpoint';
+import { DEFAULT_MASKGIT_CONFIG, forwardFlops, maskGitPreset, MASKGIT_PRESETS, validateMaskGitConfig } from './config';
+import { countParams, initParams, paramSpecs } from './params';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'maskgit-ckpt-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const config = maskGitPreset('tiny');
+
+describe('config', () => {
+  test('presets are frozen, valid and match the PyTorch peer for fmnist', () => {
+    expect(Object.isFrozen(DEFAULT_MASKGIT_CONFIG)).toBe(true);
+    expect(Object.isFrozen(MASKGIT_PRESETS.tiny)).toBe(true);
+    expect(MASKGIT_PRESETS.tiny).toMatchObject({ dim: 32, depth: 2, heads: 2, numCodes: 16, seqLen: 49, numClasses: 10 });
+    expect(MASKGIT_PRESETS.fmnist).toMatchObject({ dim: 256, depth: 6, heads: 8, numCodes: 512, mlpRatio: 4 });
+    expect(validateMaskGitConfig({ ...MASKGIT_PRESETS.fmnist })).toEqual(MASKGIT_PRESETS.fmnist);
+  });
+
+  test('validation names the bad field', () => {
+    expect(() => validateMaskGitConfig({ ...config, heads: 3 })).toThrow('field "dim" (32) must be divisible by "heads" (3)');
+    expect(() => validateMaskGitConfig({ ...config, depth: 0 })).toThrow('field "depth" must be a positive integer, got 0');
+    expect(() => validateMaskGitConfig({ ...config, dropout: 1 })).toThrow('field "dropout" must be in [0, 1)');
+    expect(() => validateMaskGitConfig({ ...config, extra: 1 }, 'x.json')).toThrow('x.json: unknown field "extra"');
+    const { numCodes: _omit, ...missing } = config;
+    expect(() => validateMaskGitConfig(missing)).toThrow('field "numCodes" must be a finite number, got undefined');
+  });
+
+  test('FLOP count: hand-computed for a 1-block model', () => {
+    const c = { ...config, seqLen: 3, dim: 4, depth: 1, heads: 1, mlpRatio: 2, numCodes: 5 };
+    // T = 4: qkv 2·4·4·12 = 384, scores+AV 2·2·16·4 = 256, proj 2·4·16 = 128, MLP 2·2·4·4·8 = 512; head 2·3·4·5 = 120.
+    expect(forwardFlops(c, 2)).toBe(2 * (384 + 256 + 128 + 512 + 120));
+  });
+});
+
+describe('params', () => {
+  test('canonical names, shapes and GPT-2 init statistics', () => {
+    const specs = paramSpecs(config);
+    expect(specs.slice(0, 4).map((s) => s.name)).toEqual(['tok_emb', 'cls_emb', 'pos_emb', 'blocks.0.ln1.gamma']);
+    expect(specs.at(-1)).toMatchObject({ name: 'head.b', shape: [16], decay: false });
+    const fmnist = new Map(paramSpecs(MASKGIT_PRESETS.fmnist).map((s) => [s.name, s.shape]));
+    expect(fmnist.get('tok_emb')).toEqual([513, 256]);
+    expect(fmnist.get('cls_emb')).toEqual([11, 256]);
+    expect(fmnist.get('pos_emb')).toEqual([50, 256]);
+    expect(fmnist.get('blocks.5.mlp.w1')).toEqual([256, 1024]);
+    expect(fmnist.get('head.w')).toEqual([256, 512]);
+    const medium = { ...config, dim: 128, depth: 3, heads: 4 };
+    const params = initParams(medium, Rng.fromSeed(0));
+    const std = (a: Float32Array): number => Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
+    expect(std(params.get('blocks.0.attn.wq')?.data as Float32Array)).toBeCloseTo(0.02, 3);
+    expect(std(params.get('blocks.0.mlp.w2')?.data as Float32Array)).toBeCloseTo(0.02 / Math.sqrt(6), 3);
+    expect(Array.from(params.get('ln_f.gamma')?.data ?? []).every((x) => x === 1)).toBe(true);
+    expect(Array.from(params.get('head.b')?.data ?? []).every((x) => x === 0)).toBe(true);
+    expect(countParams(medium)).toBe(Array.from(params.values()).reduce((s, p) => s + p.data.length, 0));
+  });
+
+  test('init is reproducible per seed and differs across seeds', () => {
+    const a = initParams(config, Rng.fromSeed(1)).get('blocks.1.attn.wk')?.data;
+    const b = initParams(config, Rng.fromSeed(1)).get('blocks.1.attn.wk')?.data;
+    const c = initParams(config, Rng.fromSeed(2)).get('blocks.1.attn.wk')?.data;
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+});
+
+describe('saveModel / loadModel', () => {
+  test('round trip keeps every tensor, the config and the metadata', async () => {
+    const params = initParams(config, Rng.fromSeed(3));
+    await saveModel(dir, params, config, { steps: 12, note: 'test' });
+    const loaded = await loadModel(dir);
+    expect(loaded.config).toEqual(config);
+    expect(loaded.metadata).toEqual({ steps: 12, note: 'test' });
+    expect([...loaded.params.keys()]).toEqual([...params.keys()]);
+    for (const [name, p] of params) expect(loaded.params.get(name)?.data).toEqual(p.data);
+    const json = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
+    expect(json).toMatchObject({ format: 'speedrl-maskgit', formatVersion: 1, config });
+  });
+
+  test('a config/tensor shape mismatch names the tensor', async () => {
+    await saveModel(dir, initParams(config, Rng.fromSeed(4)), config);
+    const json = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
+    json.config.numCodes = 20;
+    await writeFile(join(dir, CONFIG_FILE), JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow('tensor "tok_emb" has shape [17, 32], expected [21, 32]');
+  });
+
+  test('a missing tensor is named; a missing directory or file is a clear error', async () => {
+    await saveModel(dir, initParams(config, Rng.fromSeed(5)), config);
+    const json = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
+    json.config.depth = 3;
+    await writeFile(join(dir, CONFIG_FILE), JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow('tensor "blocks.2.ln1.gamma" is missing');
+    await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/model directory ".*nope" does not exist/);
+    await rm(join(dir, WEIGHTS_FILE));
+    await expect(loadModel(dir)).rejects.toThrow(`missing weights file "${join(dir, WEIGHTS_FILE)}"`);
+    await rm(join(dir, CONFIG_FILE));
+    await expect(loadModel(dir)).rejects.toThrow(`cannot read "${join(dir, CONFIG_FILE)}" (file missing)`);
+  });
+
+  test('saveModel refuses params that do not fit the config', async () => {
+    const params = initParams(config, Rng.fromSeed(6));
+    await expect(saveModel(dir, params, { ...config, dim: 64, heads: 2 })).rejects.toThrow(
+      'tensor "tok_emb" has shape [17, 32], expected [17, 64] from the config',
+    );
+  });
+});

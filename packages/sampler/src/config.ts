@@ -1,0 +1,70 @@
+/** Sampler configuration: frozen defaults, merging of partial configs and validation with the bad field named. */
+import { getSchedule } from './schedules';
+import type { GuidanceConfig, SamplerConfig } from './types';
+
+const FILE = '@speedrl/sampler config.ts';
+
+/** Defaults (MaskGIT `parallel_decode` unless noted). */
+export const DEFAULT_SAMPLER_CONFIG: SamplerConfig = Object.freeze({
+  method: 'confidence', // MaskGIT's confidence-based parallel decoding
+  schedule: 'cosine', // the MaskGIT paper's best schedule
+  temperature: 1, // draw from the model's own distribution
+  topK: 0, // no truncation: the policy is the full softmax, which RL needs
+  gumbelScale: 4.5, // MaskGIT `choice_temperature` default
+  guidance: null, // one LogitsFn call per step unless CFG is asked for
+  stepArrays: null, // the scalar rules above unless explicit per-step values are given
+  adaptiveThreshold: 0.9, // commit tokens the model is ≥ 90 % sure of
+  gridHeight: 0, // √L: 7×7 for the 49-token Fashion-MNIST tokenizer
+  gridWidth: 0, // L / gridHeight
+  haltonRandomOffset: false, // Halton-MaskGIT `randomize=False` default: one fixed order
+} as const);
+
+/** Default guidance block: w = 1 is plain conditional sampling; null class 10 = numClasses of Fashion-MNIST. */
+export const DEFAULT_GUIDANCE: GuidanceConfig = Object.freeze({
+  weight: 1, // conditional model, no extrapolation
+  nullClassId: 10, // DESIGN §4: class ids 0..9, null class 10
+  warmup: 'none', // constant weight
+} as const);
+
+/** A full config from a partial one: missing fields from {@link DEFAULT_SAMPLER_CONFIG}, guidance from {@link DEFAULT_GUIDANCE}; validated. */
+export function resolveSamplerConfig(partial: Partial<SamplerConfig> = {}): SamplerConfig {
+  const guidance = partial.guidance === undefined || partial.guidance === null ? null : { ...DEFAULT_GUIDANCE, ...partial.guidance };
+  const config: SamplerConfig = { ...DEFAULT_SAMPLER_CONFIG, ...partial, guidance, stepArrays: partial.stepArrays ?? null };
+  validateSamplerConfig(config);
+  return config;
+}
+
+function nonNegativeFinite(value: number, field: string): void {
+  if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`${FILE}: field "${field}" must be a finite number ≥ 0, got ${value}`);
+}
+
+function nonNegativeInteger(value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${FILE}: field "${field}" must be an integer ≥ 0, got ${value}`);
+}
+
+/** Throws a RangeError naming the field when a config value is out of range (step arrays are checked against T later). */
+export function validateSamplerConfig(config: SamplerConfig): void {
+  if (config.method !== 'confidence' && config.method !== 'halton' && config.method !== 'adaptive') {
+    throw new RangeError(`${FILE}: field "method" must be "confidence", "halton" or "adaptive", got ${JSON.stringify(config.method)}`);
+  }
+  getSchedule(config.schedule);
+  nonNegativeFinite(config.temperature, 'temperature');
+  nonNegativeInteger(config.topK, 'topK');
+  nonNegativeFinite(config.gumbelScale, 'gumbelScale');
+  if (!(config.adaptiveThreshold > 0 && config.adaptiveThreshold <= 1)) {
+    throw new RangeError(`${FILE}: field "adaptiveThreshold" must be in (0, 1], got ${config.adaptiveThreshold}`);
+  }
+  nonNegativeInteger(config.gridHeight, 'gridHeight');
+  nonNegativeInteger(config.gridWidth, 'gridWidth');
+  const g = config.guidance;
+  if (g !== null) {
+    if (!Number.isFinite(g.weight)) throw new RangeError(`${FILE}: field "guidance.weight" must be finite, got ${g.weight}`);
+    nonNegativeInteger(g.nullClassId, 'guidance.nullClassId');
+    if (g.warmup !== 'none' && g.warmup !== 'linear') {
+      throw new RangeError(`${FILE}: field "guidance.warmup" must be "none" or "linear", got ${JSON.stringify(g.warmup)}`);
+    }
+  }
+  if (config.stepArrays?.cfgWeights !== undefined && g === null) {
+    throw new RangeError(`${FILE}: field "stepArrays.cfgWeights" needs "guidance" (for the null class id)`);
+  }
+}

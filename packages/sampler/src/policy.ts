@@ -1,0 +1,121 @@
+/**
+ * The token policy of one position: guided logits → temperature → optional top-k → softmax, plus logit checks and the
+ * classifier-free guidance combination logits_u + w·(logits_c − logits_u) (Ho & Salimans 2022).
+ */
+import type { Rng } from '@speedrl/tensor-utils';
+
+const FILE = '@speedrl/sampler policy.ts';
+
+/** One drawn token with its log-probabilities. */
+export interface TokenDraw {
+  /** Drawn id in 0..K−1. */
+  readonly token: number;
+  /** log π(token) under the temperature-scaled, top-k-truncated softmax it was drawn from (0 for argmax at temperature 0). */
+  readonly logProb: number;
+  /** log softmax(logits)[token]: the guided model's own (untempered, untruncated) log-probability, used as confidence. */
+  readonly modelLogProb: number;
+}
+
+/** Checks a logits buffer `[B, L, K]`: its length (naming expected vs got) and that no entry is NaN or +Infinity. */
+export function validateLogits(logits: Float32Array, batch: number, seqLen: number, vocabSize: number, what: string): void {
+  const expected = batch * seqLen * vocabSize;
+  if (!(logits instanceof Float32Array)) throw new TypeError(`${FILE}: ${what} must be a Float32Array [B, L, K], got ${Object.prototype.toString.call(logits)}`);
+  if (logits.length !== expected) {
+    throw new RangeError(
+      `${FILE}: ${what} has ${logits.length} values, expected B·L·K = ${batch}·${seqLen}·${vocabSize} = ${expected}`,
+    );
+  }
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i] as number;
+    if (Number.isNaN(v) || v === Infinity) {
+      const b = Math.floor(i / (seqLen * vocabSize));
+      const pos = Math.floor(i / vocabSize) % seqLen;
+      throw new RangeError(`${FILE}: ${what} has ${v} at [sample ${b}, position ${pos}, token ${i % vocabSize}]; logits must not be NaN or +Infinity`);
+    }
+  }
+}
+
+/** CFG logits `[B, L, K]`: u + w·(c − u); w = 0 returns u and w = 1 returns c exactly. */
+export function combineGuidance(conditional: Float32Array, unconditional: Float32Array, weight: number): Float32Array {
+  if (conditional.length !== unconditional.length) {
+    throw new RangeError(`${FILE}: guidance needs logits of equal length, got conditional ${conditional.length} vs unconditional ${unconditional.length}`);
+  }
+  if (weight === 0) return unconditional.slice();
+  if (weight === 1) return conditional.slice();
+  const out = new Float32Array(conditional.length);
+  for (let i = 0; i < out.length; i++) {
+    const c = conditional[i] as number;
+    const u = unconditional[i] as number;
+    out[i] = c === u ? c : u + weight * (c - u);
+  }
+  return out;
+}
+
+function argmax(logits: ArrayLike<number>, offset: number, vocabSize: number): number {
+  let best = 0;
+  for (let k = 1; k < vocabSize; k++) if ((logits[offset + k] as number) > (logits[offset + best] as number)) best = k;
+  return best;
+}
+
+function topKMask(logits: ArrayLike<number>, offset: number, vocabSize: number, topK: number): Uint8Array | null {
+  if (topK <= 0 || topK >= vocabSize) return null;
+  const order = Array.from({ length: vocabSize }, (_, k) => k);
+  order.sort((a, b) => (logits[offset + b] as number) - (logits[offset + a] as number) || a - b);
+  const keep = new Uint8Array(vocabSize);
+  for (let i = 0; i < topK; i++) keep[order[i] as number] = 1;
+  return keep;
+}
+
+/**
+ * log π over the K tokens of one position (logits at `offset`): softmax(logits/temperature) restricted to the top-k
+ * logits (ties → lower id), −Infinity outside; temperature 0 gives the argmax (log π = 0 there, −Infinity elsewhere).
+ */
+export function policyLogProbs(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, topK: number): Float64Array {
+  const out = new Float64Array(vocabSize).fill(-Infinity);
+  const keep = topKMask(logits, offset, vocabSize, topK);
+  let max = -Infinity;
+  if (temperature > 0) {
+    for (let k = 0; k < vocabSize; k++) {
+      if (keep !== null && keep[k] === 0) continue;
+      const z = (logits[offset + k] as number) / temperature;
+      out[k] = z;
+      if (z > max) max = z;
+    }
+  }
+  let rawMax = -Infinity;
+  for (let k = 0; k < vocabSize; k++) rawMax = Math.max(rawMax, logits[offset + k] as number);
+  if (rawMax === -Infinity) throw new RangeError(`${FILE}: every logit of this position is -Infinity; no token can be drawn`);
+  if (!(temperature > 0) || !Number.isFinite(max)) {
+    out.fill(-Infinity);
+    out[argmax(logits, offset, vocabSize)] = 0; // temperature 0 (or overflow of logits/temperature): greedy
+    return out;
+  }
+  let sum = 0;
+  for (let k = 0; k < vocabSize; k++) sum += Math.exp((out[k] as number) - max);
+  const lse = max + Math.log(sum);
+  for (let k = 0; k < vocabSize; k++) out[k] = (out[k] as number) - lse;
+  return out;
+}
+
+/** log softmax(logits)[token] of one position: the untempered model log-probability (MaskGIT's confidence). */
+export function modelLogProb(logits: ArrayLike<number>, offset: number, vocabSize: number, token: number): number {
+  let max = -Infinity;
+  for (let k = 0; k < vocabSize; k++) max = Math.max(max, logits[offset + k] as number);
+  let sum = 0;
+  for (let k = 0; k < vocabSize; k++) sum += Math.exp((logits[offset + k] as number) - max);
+  return (logits[offset + token] as number) - max - Math.log(sum);
+}
+
+/** Draws one token of one position from {@link policyLogProbs} with one uniform of `rng` (none at temperature 0). */
+export function drawToken(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, topK: number, rng: Rng): TokenDraw {
+  const logp = policyLogProbs(logits, offset, vocabSize, temperature, topK);
+  let token: number;
+  if (temperature > 0) {
+    const weights = new Float64Array(vocabSize);
+    for (let k = 0; k < vocabSize; k++) weights[k] = Math.exp(logp[k] as number);
+    token = rng.categorical(weights);
+  } else {
+    token = argmax(logits, offset, vocabSize);
+  }
+  return { token, logProb: logp[token] as number, modelLogProb: modelLogProb(logits, offset, vocabSize, token) };
+}
