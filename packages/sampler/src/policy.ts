@@ -4,6 +4,9 @@
  */
 import type { Rng } from '@speedrl/tensor-utils';
 
+// Bound once: a global `Math` lookup per element is ~30x slower inside jest's vm context.
+const { exp, log, max: fmax } = Math;
+
 const FILE = '@speedrl/sampler policy.ts';
 
 /** One drawn token with its log-probabilities. */
@@ -59,10 +62,24 @@ function argmax(logits: ArrayLike<number>, offset: number, vocabSize: number): n
 
 function topKMask(logits: ArrayLike<number>, offset: number, vocabSize: number, topK: number): Uint8Array | null {
   if (topK <= 0 || topK >= vocabSize) return null;
-  const order = Array.from({ length: vocabSize }, (_, k) => k);
-  order.sort((a, b) => (logits[offset + b] as number) - (logits[offset + a] as number) || a - b);
+  const sorted = new Float64Array(vocabSize);
+  for (let k = 0; k < vocabSize; k++) sorted[k] = logits[offset + k] as number;
+  sorted.sort();
+  const cut = sorted[vocabSize - topK] as number; // the k-th largest logit
   const keep = new Uint8Array(vocabSize);
-  for (let i = 0; i < topK; i++) keep[order[i] as number] = 1;
+  let kept = 0;
+  for (let k = 0; k < vocabSize; k++) {
+    if ((logits[offset + k] as number) > cut) {
+      keep[k] = 1;
+      kept += 1;
+    }
+  }
+  for (let k = 0; k < vocabSize && kept < topK; k++) {
+    if (logits[offset + k] === cut) {
+      keep[k] = 1; // ties at the cut: lower ids first, so exactly k are kept
+      kept += 1;
+    }
+  }
   return keep;
 }
 
@@ -83,7 +100,7 @@ export function policyLogProbs(logits: ArrayLike<number>, offset: number, vocabS
     }
   }
   let rawMax = -Infinity;
-  for (let k = 0; k < vocabSize; k++) rawMax = Math.max(rawMax, logits[offset + k] as number);
+  for (let k = 0; k < vocabSize; k++) rawMax = fmax(rawMax, logits[offset + k] as number);
   if (rawMax === -Infinity) throw new RangeError(`${FILE}: every logit of this position is -Infinity; no token can be drawn`);
   if (!(temperature > 0) || !Number.isFinite(max)) {
     out.fill(-Infinity);
@@ -91,8 +108,8 @@ export function policyLogProbs(logits: ArrayLike<number>, offset: number, vocabS
     return out;
   }
   let sum = 0;
-  for (let k = 0; k < vocabSize; k++) sum += Math.exp((out[k] as number) - max);
-  const lse = max + Math.log(sum);
+  for (let k = 0; k < vocabSize; k++) sum += exp((out[k] as number) - max);
+  const lse = max + log(sum);
   for (let k = 0; k < vocabSize; k++) out[k] = (out[k] as number) - lse;
   return out;
 }
@@ -100,10 +117,10 @@ export function policyLogProbs(logits: ArrayLike<number>, offset: number, vocabS
 /** log softmax(logits)[token] of one position: the untempered model log-probability (MaskGIT's confidence). */
 export function modelLogProb(logits: ArrayLike<number>, offset: number, vocabSize: number, token: number): number {
   let max = -Infinity;
-  for (let k = 0; k < vocabSize; k++) max = Math.max(max, logits[offset + k] as number);
+  for (let k = 0; k < vocabSize; k++) max = fmax(max, logits[offset + k] as number);
   let sum = 0;
-  for (let k = 0; k < vocabSize; k++) sum += Math.exp((logits[offset + k] as number) - max);
-  return (logits[offset + token] as number) - max - Math.log(sum);
+  for (let k = 0; k < vocabSize; k++) sum += exp((logits[offset + k] as number) - max);
+  return (logits[offset + token] as number) - max - log(sum);
 }
 
 /** Draws one token of one position from {@link policyLogProbs} with one uniform of `rng` (none at temperature 0). */
@@ -112,7 +129,7 @@ export function drawToken(logits: ArrayLike<number>, offset: number, vocabSize: 
   let token: number;
   if (temperature > 0) {
     const weights = new Float64Array(vocabSize);
-    for (let k = 0; k < vocabSize; k++) weights[k] = Math.exp(logp[k] as number);
+    for (let k = 0; k < vocabSize; k++) weights[k] = exp(logp[k] as number);
     token = rng.categorical(weights);
   } else {
     token = argmax(logits, offset, vocabSize);

@@ -96,7 +96,7 @@ export function getSchedule(name: string): MaskSchedule {
  */
 export function nextMaskedCount(ratio: number, totalTokens: number, current: number, t: number, totalSteps: number): number {
   if (current <= 0 || t >= totalSteps - 1) return 0;
-  const scheduled = Math.floor(totalTokens * ratio + 1e-9);
+  const scheduled = Math.floor(totalTokens * ratio + 1e-9); // 1e-9: N·γ = 3.9999999… from round-off still floors to 4
   return Math.max(0, Math.min(current - 1, Math.max(totalSteps - 1 - t, scheduled)));
 }
 

@@ -14,14 +14,18 @@ export interface RngState {
   readonly s: readonly [number, number, number, number];
 }
 
+// Math's functions bound once: inside a vm context (jest) every global lookup goes through an interceptor,
+// which made the hot loops ~30x slower.
+const { imul, log, cos, sqrt, floor, PI } = Math;
+
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 
 function splitmix32(x: number): number {
   // One splitmix32 output for input x (Steele, Lea, Flood 2014; 32-bit variant).
   let z = (x + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  z = imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = imul(z ^ (z >>> 13), 0xc2b2ae35);
   return (z ^ (z >>> 16)) >>> 0;
 }
 
@@ -32,7 +36,7 @@ function checkSeed(seed: number, what: string): void {
 }
 
 function keyOf(seed: number): [number, number] {
-  return [seed >>> 0, Math.floor(seed / TWO_POW_32) >>> 0];
+  return [seed >>> 0, floor(seed / TWO_POW_32) >>> 0];
 }
 
 function stateFromKey(key: readonly [number, number]): [number, number, number, number] {
@@ -108,7 +112,7 @@ export class Rng {
   /** The next raw 32-bit output (xoshiro128**). */
   nextUint32(): number {
     const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const result = imul(rotl(imul(s[1], 5), 7), 9) >>> 0;
     const t = s[1] << 9;
     s[2] ^= s[0];
     s[3] ^= s[1];
@@ -146,12 +150,12 @@ export class Rng {
   normal(mean = 0, std = 1): number {
     const u1 = this.uniformOpen();
     const u2 = this.uniform();
-    return mean + std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    return mean + std * sqrt(-2 * log(u1)) * cos(2 * PI * u2);
   }
 
   /** Standard Gumbel(0, 1): −log(−log u), the noise of the Gumbel-max trick (MaskGIT re-masking). */
   gumbel(): number {
-    return -Math.log(-Math.log(this.uniformOpen()));
+    return -log(-log(this.uniformOpen()));
   }
 
   /** An index drawn with probability proportional to `weights` (non-negative, finite, positive sum). */

@@ -68,9 +68,9 @@ export type VqPresetName = 'tiny' | 'fmnist';
 export const VQ_PRESETS: Readonly<Record<VqPresetName, Readonly<VqConfig>>> = Object.freeze({
   tiny: Object.freeze({
     ...DEFAULT_VQ_CONFIG,
-    channels: 8,
+    channels: 16,
     resBlocks: 0,
-    codeDim: 8,
+    codeDim: 16,
     codebookSize: 16,
     learningRate: 3e-3,
     batchSize: 16,

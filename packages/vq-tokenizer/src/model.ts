@@ -1,12 +1,12 @@
 /**
- * VQ-VAE networks (van den Oord et al. 2017, §4.1): a strided-conv encoder with residual blocks down
+ * VQ-VAE networks (van den Oord et al. 2017, §4.1): a downsampling conv encoder with residual blocks down
  * to a latent grid, and a mirrored decoder that upsamples by sub-pixel convolution to a sigmoid image.
  * Parameters are plain tf.Variables in a name → variable map, so checkpoints name every tensor.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@speedrl/tensor-utils';
 import { downsampleStages, tokensPerImage, validateVqConfig, type VqConfig } from './config';
-import { conv2dSame, pixelShuffle } from './conv';
+import { conv2dSame, pixelShuffle, pixelUnshuffle } from './conv';
 import type { EmaState } from './ema';
 import { newVariable } from './variables';
 import { createAdamState, disposeAdamState, type AdamState } from './optimizer';
@@ -37,9 +37,14 @@ interface ConvSpec {
   readonly gain: number;
 }
 
-/** Channels after decoder upsampling stage `i` of `stages`: halves each stage (cost at high resolution). */
+/** Channels after encoder downsampling stage `i` of `stages` (doubling up to `channels`). */
+function downChannels(config: Readonly<VqConfig>, i: number, stages: number): number {
+  return config.channels >> (stages - 1 - i);
+}
+
+/** Channels after decoder upsampling stage `i` (halving: convs at high resolution are the costly ones). */
 function upChannels(config: Readonly<VqConfig>, i: number): number {
-  return Math.max(4, config.channels >> (i + 1));
+  return config.channels >> (i + 1);
 }
 
 /** Every conv layer of the model, by checkpoint name prefix (weight `<name>.weight`, bias `<name>.bias`). */
@@ -47,7 +52,13 @@ function convSpecs(config: Readonly<VqConfig>): [string, ConvSpec][] {
   const c = config.channels;
   const stages = downsampleStages(config);
   const specs: [string, ConvSpec][] = [];
-  for (let i = 0; i < stages; i++) specs.push([`encoder.down${i}`, { kernel: 4, cIn: i === 0 ? 1 : c, cOut: c, gain: 2 }]);
+  let cIn = 1;
+  for (let i = 0; i < stages; i++) {
+    // space-to-depth then a 2×2 conv: the paper's 4×4 stride-2 conv, written without strides.
+    const cOut = downChannels(config, i, stages);
+    specs.push([`encoder.down${i}`, { kernel: 2, cIn: 4 * cIn, cOut, gain: 2 }]);
+    cIn = cOut;
+  }
   specs.push(['encoder.mid', { kernel: 3, cIn: c, cOut: c, gain: 2 }]);
   const res = (prefix: string) => {
     for (let r = 0; r < config.resBlocks; r++) {
@@ -59,8 +70,9 @@ function convSpecs(config: Readonly<VqConfig>): [string, ConvSpec][] {
   specs.push(['encoder.out', { kernel: 1, cIn: c, cOut: config.codeDim, gain: 1 }]);
   specs.push(['decoder.in', { kernel: 3, cIn: config.codeDim, cOut: c, gain: 1 }]);
   res('decoder');
-  let cIn = c;
+  cIn = c;
   for (let i = 0; i < stages; i++) {
+    // a 3×3 conv to 4× the channels then depth-to-space: sub-pixel convolution (Shi et al. 2016).
     const cOut = upChannels(config, i);
     specs.push([`decoder.up${i}`, { kernel: 3, cIn, cOut: 4 * cOut, gain: 2 }]);
     cIn = cOut;
@@ -135,8 +147,8 @@ function param(model: VqModel, name: string): tf.Variable {
   return v;
 }
 
-function conv(model: VqModel, name: string, x: tf.Tensor4D, stride = 1): tf.Tensor4D {
-  return conv2dSame(x, param(model, `${name}.weight`) as tf.Tensor4D, param(model, `${name}.bias`) as tf.Tensor1D, stride);
+function conv(model: VqModel, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  return conv2dSame(x, param(model, `${name}.weight`) as tf.Tensor4D, param(model, `${name}.bias`) as tf.Tensor1D);
 }
 
 function resStack(model: VqModel, prefix: string, x: tf.Tensor4D): tf.Tensor4D {
@@ -152,7 +164,7 @@ function resStack(model: VqModel, prefix: string, x: tf.Tensor4D): tf.Tensor4D {
 export function encodeLatents(model: VqModel, images: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     let h = tf.sub(images, 0.5) as tf.Tensor4D; // centre the input
-    for (let i = 0; i < downsampleStages(model.config); i++) h = tf.relu(conv(model, `encoder.down${i}`, h, 2));
+    for (let i = 0; i < downsampleStages(model.config); i++) h = tf.relu(conv(model, `encoder.down${i}`, pixelUnshuffle(h, 2)));
     h = conv(model, 'encoder.mid', h);
     h = resStack(model, 'encoder', h);
     return conv(model, 'encoder.out', h);

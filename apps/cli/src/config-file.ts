@@ -1,0 +1,38 @@
+/** `--config FILE` (JSON or YAML) validated with zod; flags given on the command line override the file. */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from './errors';
+
+/** Reads and validates a config file; errors name the file and the field. */
+export function readConfigFile<T>(path: string, schema: z.ZodType<T>): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--config: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue === undefined || issue.path.length === 0 ? '(top level)' : issue.path.join('.');
+    throw new UsageError(`${path}: field "${field}": ${issue?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
+
+/**
+ * Merges defaults ← config file ← flags the user actually typed (commander's option sources tell which),
+ * so a default flag value never overrides the file.
+ */
+export function mergeOptions<T extends object>(defaults: T, file: Partial<T>, flags: Partial<T>, given: (key: string) => boolean): T {
+  const out: Record<string, unknown> = { ...defaults, ...file };
+  for (const [k, v] of Object.entries(flags)) if (given(k) && v !== undefined) out[k] = v;
+  return out as T;
+}

@@ -1,0 +1,55 @@
+/**
+ * A generator bundle on disk: `DIR/tokenizer/` (VQ-VAE) + `DIR/maskgit/` (transformer, optionally with its
+ * `model.onnx`). Loads both and gives a LogitsFn on the chosen engine and a decoder to images.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig } from '@speedrl/maskgit';
+import { decodeTokens, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
+import { UsageError } from './errors';
+
+/** Engines that run the transformer. */
+export type Engine = 'ort' | 'tfjs';
+
+/** Sub-directory names of a bundle. */
+export const TOKENIZER_DIR = 'tokenizer';
+export const MASKGIT_DIR = 'maskgit';
+
+/** A loaded generator. */
+export interface Generator {
+  readonly config: MaskGitConfig;
+  readonly logits: DisposableLogitsFn;
+  readonly vq: VqModel;
+  readonly engine: Engine;
+  /** Tokens `[B, L]` → images `[B, 28, 28]` in [0, 1]. */
+  decode(tokens: Int32Array, batch: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
+/** Loads `dir` (a bundle) on `engine`; a missing part is a UsageError naming the path and what was expected. */
+export async function loadGenerator(dir: string, engine: Engine, threads = 2): Promise<Generator> {
+  if (!existsSync(dir)) throw new UsageError(`--model: directory "${dir}" does not exist (expected ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/ in it)`);
+  for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
+    if (!existsSync(join(dir, sub))) throw new UsageError(`--model: "${join(dir, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
+  }
+  const vq = await loadVq(join(dir, TOKENIZER_DIR));
+  const { params, config } = await loadModel(join(dir, MASKGIT_DIR));
+  if (vq.config.numCodes !== config.numCodes) {
+    throw new UsageError(`${dir}: the tokenizer has ${vq.config.numCodes} codes but the transformer expects ${config.numCodes}`);
+  }
+  let logits: DisposableLogitsFn;
+  if (engine === 'ort') {
+    const onnxPath = join(dir, MASKGIT_DIR, ONNX_FILE);
+    logits = await createOrtLogitsFn(existsSync(onnxPath) ? onnxPath : exportOnnx(params, config), { intraOpNumThreads: threads });
+  } else {
+    logits = createTfjsLogitsFn(params, config);
+  }
+  return {
+    config,
+    logits,
+    vq,
+    engine,
+    decode: async (tokens, batch) => decodeTokens(vq, tokens, batch),
+    dispose: () => logits.dispose(),
+  };
+}

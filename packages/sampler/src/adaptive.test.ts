@@ -1,0 +1,45 @@
+import { Rng } from '@speedrl/tensor-utils';
+import { fakeLogitsFn, fixedDistributionLogitsFn } from './fake-logits';
+import { sample } from './sample';
+
+describe('adaptive sampler (probability threshold)', () => {
+  const base = { seqLen: 49, vocabSize: 8, maskId: 8, classes: [0, 1, 2, 3] };
+
+  it('uses fewer steps on a confident model and commits everything', async () => {
+    const confident = fakeLogitsFn(8, (cls, p, k) => (k === (cls + p) % 8 ? 10 : 0)); // p(top) ≈ 0.9968
+    const res = await sample(confident, { ...base, steps: 12, rng: Rng.fromSeed(1), config: { method: 'adaptive', adaptiveThreshold: 0.9 } });
+    expect(res.trajectory.records).toHaveLength(1);
+    expect(res.nfe).toBe(1);
+    expect(Array.from(res.trajectory.stepsUsed)).toEqual([1, 1, 1, 1]);
+    expect(res.tokens.every((t) => t < 8)).toBe(true);
+  });
+
+  it('on an unsure model commits ≥ 1 per step and everything at the step cap', async () => {
+    const unsure = fixedDistributionLogitsFn([0.2, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
+    const res = await sample(unsure, { ...base, steps: 5, rng: Rng.fromSeed(2), config: { method: 'adaptive', adaptiveThreshold: 0.5 } });
+    expect(res.trajectory.records).toHaveLength(5);
+    res.trajectory.records.slice(0, 4).forEach((r) => r.committedPositions.forEach((p) => expect(p.length).toBe(1)));
+    expect(Array.from(res.trajectory.records[4]?.maskedAfter ?? [])).toEqual([0, 0, 0, 0]);
+    expect(res.trajectory.records[4]?.committedPositions[0]?.length).toBe(45);
+    expect(Array.from(res.trajectory.stepsUsed)).toEqual([5, 5, 5, 5]);
+  });
+
+  it('commits more per step than a confidence sampler would need steps for, mixing per-sample speeds', async () => {
+    // Class 0 is confident everywhere; class 1 only on even positions: it needs a second step.
+    const mixed = fakeLogitsFn(8, (cls, p, k) => (k === 3 && (cls === 0 || p % 2 === 0) ? 10 : 0));
+    const res = await sample(mixed, { ...base, classes: [0, 1], steps: 20, rng: Rng.fromSeed(3), config: { method: 'adaptive', adaptiveThreshold: 0.95 } });
+    expect(res.trajectory.stepsUsed[0]).toBe(1);
+    expect(res.trajectory.stepsUsed[1]).toBeGreaterThan(1);
+    expect(res.trajectory.records.length).toBe(res.trajectory.stepsUsed[1]);
+    expect(res.trajectory.records[0]?.committedPositions[1]?.length).toBe(25); // the 25 even positions at once
+    expect(res.trajectory.records[1]?.committedPositions[0]?.length).toBe(0); // finished samples commit nothing
+  });
+
+  it('accepts T > L since T is only a cap, and rejects a bad threshold', async () => {
+    const confident = fixedDistributionLogitsFn([0.99, 0.01 / 7, 0.01 / 7, 0.01 / 7, 0.01 / 7, 0.01 / 7, 0.01 / 7, 0.01 / 7]);
+    await expect(sample(confident, { ...base, steps: 100, rng: Rng.fromSeed(4), config: { method: 'adaptive' } })).resolves.toHaveProperty('nfe');
+    await expect(sample(confident, { ...base, steps: 3, rng: Rng.fromSeed(4), config: { method: 'adaptive', adaptiveThreshold: 0 } })).rejects.toThrow(
+      /field "adaptiveThreshold" must be in \(0, 1\], got 0/,
+    );
+  });
+});
