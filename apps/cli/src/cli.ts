@@ -1,6 +1,9 @@
 /** The `speedrl` program: subcommands, help with examples, exit codes 0/1/2, errors on stderr. */
 import { Command, CommanderError } from 'commander';
 import { infoCommand } from './commands/info';
+import { sampleCommand } from './commands/sample';
+import { trainMaskgitCommand } from './commands/train-maskgit';
+import { trainVqCommand } from './commands/train-vq';
 import { exitCodeOf } from './errors';
 import { processIo, type CliIo } from './io';
 
@@ -14,8 +17,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
-    .addHelpText('after', '\nExamples:\n  $ speedrl info\n  $ speedrl info --json\n');
-  for (const cmd of [infoCommand(io)]) {
+    .addHelpText('after', '\nExamples:\n  $ speedrl train-vq --preset fmnist --out runs/vq\n  $ speedrl train-maskgit --preset fmnist --tokenizer runs/vq/tokenizer --out runs/maskgit\n  $ speedrl sample --model runs/maskgit --steps 12 --out grid.png\n  $ speedrl info\n');
+  for (const cmd of [trainVqCommand(io), trainMaskgitCommand(io), sampleCommand(io), infoCommand(io)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig } from '@speedrl/maskgit';
-import { decodeTokens, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
+import { decode, disposeVqModel, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
 import { UsageError } from './errors';
 
 /** Engines that run the transformer. */
@@ -22,7 +22,7 @@ export interface Generator {
   readonly vq: VqModel;
   readonly engine: Engine;
   /** Tokens `[B, L]` → images `[B, 28, 28]` in [0, 1]. */
-  decode(tokens: Int32Array, batch: number): Promise<Float32Array>;
+  decode(tokens: Int32Array): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -32,10 +32,10 @@ export async function loadGenerator(dir: string, engine: Engine, threads = 2): P
   for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
     if (!existsSync(join(dir, sub))) throw new UsageError(`--model: "${join(dir, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
   }
-  const vq = await loadVq(join(dir, TOKENIZER_DIR));
+  const { model: vq } = await loadVq(join(dir, TOKENIZER_DIR));
   const { params, config } = await loadModel(join(dir, MASKGIT_DIR));
-  if (vq.config.numCodes !== config.numCodes) {
-    throw new UsageError(`${dir}: the tokenizer has ${vq.config.numCodes} codes but the transformer expects ${config.numCodes}`);
+  if (vq.config.codebookSize !== config.numCodes) {
+    throw new UsageError(`${dir}: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${config.numCodes}`);
   }
   let logits: DisposableLogitsFn;
   if (engine === 'ort') {
@@ -49,7 +49,10 @@ export async function loadGenerator(dir: string, engine: Engine, threads = 2): P
     logits,
     vq,
     engine,
-    decode: async (tokens, batch) => decodeTokens(vq, tokens, batch),
-    dispose: () => logits.dispose(),
+    decode: async (tokens) => decode(vq, tokens),
+    dispose: () => {
+      logits.dispose();
+      disposeVqModel(vq);
+    },
   };
 }

@@ -138,18 +138,22 @@ export async function loadVq(dir: string): Promise<LoadedVq> {
   const shapes = vqParamShapes(cfg);
   const [k, d] = [cfg.codebookSize, cfg.codeDim];
   const expected = new Map<string, number[]>([...shapes, ['codebook', [k, d]], ['ema.cluster_size', [k]], ['ema.embed_sum', [k, d]]]);
+  const arrays = new Map<string, Float32Array>();
+  for (const [name, shape] of expected) arrays.set(name, requireTensor(contents, name, 'F32', shape, weightsPath).data);
   const optimizerNames = [...shapes.keys()].flatMap((n) => [`optimizer.m.${n}`, `optimizer.v.${n}`]);
   const present = optimizerNames.filter((n) => n in contents.tensors);
   if (present.length > 0 && present.length < optimizerNames.length) {
     const missing = optimizerNames.find((n) => !(n in contents.tensors)) as string;
     throw new SafetensorsError(weightsPath, missing, 'missing: optimizer state must be saved for all parameters or for none');
   }
-  for (const name of present) expected.set(name, shapes.get(name.slice('optimizer.m.'.length)) as number[]);
+  for (const name of present) {
+    const shape = shapes.get(name.slice('optimizer.m.'.length)) as number[];
+    expected.set(name, shape);
+    arrays.set(name, requireTensor(contents, name, 'F32', shape, weightsPath).data);
+  }
   for (const name of Object.keys(contents.tensors)) {
     if (!expected.has(name)) throw new SafetensorsError(weightsPath, name, `not expected by the config in ${VQ_CONFIG_FILE} (is it from another model?)`);
   }
-  const arrays = new Map<string, Float32Array>();
-  for (const [name, shape] of expected) arrays.set(name, requireTensor(contents, name, 'F32', shape, weightsPath).data);
   const variable = (name: string, trainable: boolean) => newVariable(() => tf.tensor(arrays.get(name) as Float32Array, expected.get(name)), trainable);
   const zeros = (name: string) => newVariable(() => tf.zeros(expected.get(name) as number[]), false);
   const params = new Map<string, tf.Variable>();

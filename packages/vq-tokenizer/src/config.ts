@@ -35,6 +35,8 @@ export interface VqConfig {
   readonly deadCodeThreshold: number;
   /** Adam learning rate of the encoder and decoder (the codebook is learnt by EMA, not by gradients). */
   readonly learningRate: number;
+  /** Cosine decay ends at learningRate × this on the run's last step (1 = constant); a low end sharpens reconstructions. */
+  readonly learningRateFloor: number;
   /** Images per training step; also sets the EMA counts' initial scale (assignments per batch). */
   readonly batchSize: number;
   /** Encoder outputs sampled (seeded) for the k-means codebook initialisation. */
@@ -56,6 +58,7 @@ export const DEFAULT_VQ_CONFIG: Readonly<VqConfig> = Object.freeze({
   emaEpsilon: 1e-5,
   deadCodeThreshold: 1,
   learningRate: 1e-3,
+  learningRateFloor: 0.1,
   batchSize: 64,
   kmeansSampleSize: 16384,
   kmeansIterations: 10,
@@ -102,6 +105,7 @@ const FIELD_RULES: Readonly<Record<keyof VqConfig, readonly [Check, string]>> = 
   emaEpsilon: [(v) => Number.isFinite(v) && v >= 0, 'a finite number ≥ 0'],
   deadCodeThreshold: [(v) => Number.isFinite(v) && v >= 0, 'a finite number ≥ 0'],
   learningRate: [(v) => Number.isFinite(v) && v > 0, 'a finite number > 0'],
+  learningRateFloor: [(v) => v >= 0 && v <= 1, 'a number in [0, 1]'],
   batchSize: [positiveInt, 'a positive integer'],
   kmeansSampleSize: [positiveInt, 'a positive integer'],
   kmeansIterations: [(v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer'],
@@ -147,6 +151,16 @@ export function latentSide(config: Readonly<VqConfig>): number {
 /** Tokens per image: latentSide² (49 for the default). */
 export function tokensPerImage(config: Readonly<VqConfig>): number {
   return latentSide(config) ** 2;
+}
+
+/**
+ * Learning rate of step `step` (0-based) of a `totalSteps` run: cosine decay (Loshchilov & Hutter 2017,
+ * SGDR, one cycle) from learningRate to learningRate × learningRateFloor.
+ */
+export function learningRateAt(config: Readonly<VqConfig>, step: number, totalSteps: number): number {
+  const progress = totalSteps <= 1 ? 0 : Math.min(1, step / (totalSteps - 1));
+  const floor = config.learningRateFloor;
+  return config.learningRate * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
 
 /** Stride-2 stages in encoder (and upsampling stages in decoder): log2(downsample). */

@@ -19,7 +19,7 @@ export function imageCount(images: VqImages, size: number, what = 'images'): num
   return images.length / pixels;
 }
 
-/** Images `indices` (or `count` images from `start`) as Float32 in [0, 1], `[batch·size·size]`. */
+/** Images `indices` as Float32 in [0, 1] (u8 is scaled by 1/255), `[indices.length·size·size]`. */
 export function gatherImages(images: VqImages, size: number, indices: ArrayLike<number>): Float32Array {
   const pixels = size * size;
   const out = new Float32Array(indices.length * pixels);

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, loadIdxDataset, Rng } from '@speedrl/tensor-utils';
 import { evaluate } from './codec';
 import { tokensPerImage, VQ_PRESETS } from './config';
-import { initCodebookKMeans, kmeans } from './kmeans';
+import { assignNearest, initCodebookKMeans, kmeans } from './kmeans';
+import { nearestCodesHost } from './quantize';
 import { createVqModel, disposeVqModel } from './model';
 
 const FIXTURE = join(__dirname, '../../tensor-utils/test-fixtures/fashion-mnist');
@@ -39,6 +40,15 @@ describe('kmeans', () => {
     expect(Array.from(a.centroids)).toEqual(Array.from(b.centroids));
     expect(a.reseeded).toBeGreaterThan(0);
     expect(a.mse).toBe(0);
+  });
+
+  it('gets the same assignments from the tf matMul search as from plain loops', () => {
+    const rng = Rng.fromSeed(11);
+    const points = rng.fillNormal(new Float32Array(500 * 4));
+    const centroids = rng.fillNormal(new Float32Array(7 * 4));
+    const before = tf.memory().numTensors;
+    expect(Array.from(nearestCodesHost(points, centroids, 4, 128))).toEqual(Array.from(assignNearest(points, centroids, 4)));
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects a point array that is not a multiple of dim', () => {

@@ -8,6 +8,7 @@ import { tokensPerImage } from './config';
 import { encoderOutputs } from './codec';
 import { imageCount, type VqImages } from './images';
 import type { VqModel } from './model';
+import { nearestCodesHost, quantizationMse } from './quantize';
 
 /** Result of {@link kmeans}. */
 export interface KMeansResult {
@@ -51,9 +52,14 @@ function seedPlusPlus(points: Float32Array, n: number, dim: number, k: number, r
   return centroids;
 }
 
-/** Assigns each point to its nearest centroid; returns the summed squared distance. */
-function assign(points: Float32Array, n: number, centroids: Float32Array, k: number, dim: number, out: Int32Array): number {
-  let total = 0;
+/** Nearest-centroid ids of `points` `[n, dim]` for `centroids` `[k, dim]` (ties: lowest id). */
+export type AssignFn = (points: Float32Array, centroids: Float32Array, dim: number) => Int32Array;
+
+/** Plain-loop {@link AssignFn}. */
+export function assignNearest(points: Float32Array, centroids: Float32Array, dim: number): Int32Array {
+  const n = points.length / dim;
+  const k = centroids.length / dim;
+  const out = new Int32Array(n);
   for (let j = 0; j < n; j++) {
     let bestId = 0;
     let bestD = Infinity;
@@ -65,24 +71,23 @@ function assign(points: Float32Array, n: number, centroids: Float32Array, k: num
       }
     }
     out[j] = bestId;
-    total += bestD;
   }
-  return total;
+  return out;
 }
 
 /**
  * k-means of `points` `[n, dim]` into `k` clusters: k-means++ seeding, then `iterations` Lloyd steps
  * (assign, re-centre; an empty cluster is re-seeded from a random point), then a final assignment.
+ * `assign` finds nearest centroids (default: plain loops; {@link initCodebookKMeans} uses a tf matMul).
  */
-export function kmeans(points: Float32Array, dim: number, k: number, iterations: number, rng: Rng): KMeansResult {
+export function kmeans(points: Float32Array, dim: number, k: number, iterations: number, rng: Rng, assign: AssignFn = assignNearest): KMeansResult {
   const n = points.length / dim;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`kmeans: points has ${points.length} values, not a positive multiple of dim ${dim}`);
   const centroids = seedPlusPlus(points, n, dim, k, rng);
-  const ids = new Int32Array(n);
   const counts = new Int32Array(k);
   let reseeded = 0;
   for (let it = 0; it < iterations; it++) {
-    assign(points, n, centroids, k, dim, ids);
+    const ids = assign(points, centroids, dim);
     const sums = new Float64Array(k * dim);
     counts.fill(0);
     for (let j = 0; j < n; j++) {
@@ -100,10 +105,10 @@ export function kmeans(points: Float32Array, dim: number, k: number, iterations:
       for (let d = 0; d < dim; d++) centroids[c * dim + d] = (sums[c * dim + d] as number) / m;
     }
   }
-  const total = assign(points, n, centroids, k, dim, ids);
+  const ids = assign(points, centroids, dim);
   counts.fill(0);
   for (const c of ids) counts[c] = (counts[c] as number) + 1;
-  return { centroids, counts, mse: total / (n * dim), reseeded };
+  return { centroids, counts, mse: quantizationMse(points, centroids, ids, dim), reseeded };
 }
 
 /** Options of {@link initCodebookKMeans}; defaults come from the model's config. */
@@ -129,7 +134,7 @@ export function initCodebookKMeans(model: VqModel, images: VqImages, rng: Rng, o
   const take = Math.min(count, Math.ceil(sampleSize / t));
   const picked = rng.permutation(count).subarray(0, take);
   const vectors = encoderOutputs(model, images, picked);
-  const result = kmeans(vectors, cfg.codeDim, cfg.codebookSize, iterations, rng);
+  const result = kmeans(vectors, cfg.codeDim, cfg.codebookSize, iterations, rng, (p, c, d) => nearestCodesHost(p, c, d));
   const n = vectors.length / cfg.codeDim;
   const perBatch = cfg.batchSize * t;
   for (let i = 0; i < cfg.codebookSize; i++) {

@@ -13,17 +13,18 @@ export function nearestCodes(vectors: tf.Tensor2D, codebook: tf.Tensor2D): tf.Te
   });
 }
 
-/** Host-side nearest codes in chunks of `chunk` rows (bounds the `[chunk, K]` score matrix). */
-export function nearestCodesHost(vectors: Float32Array, codebook: tf.Tensor2D, chunk = 4096): Int32Array {
-  const dim = codebook.shape[1];
+/** Nearest codes of host arrays, `vectors` `[n, D]`, `codebook` `[K, D]` → `[n]`, in chunks of `chunk` rows. */
+export function nearestCodesHost(vectors: Float32Array, codebook: Float32Array, dim: number, chunk = 4096): Int32Array {
   const n = vectors.length / dim;
   const out = new Int32Array(n);
+  const codes = tf.tensor2d(codebook, [codebook.length / dim, dim]);
   for (let start = 0; start < n; start += chunk) {
     const rows = Math.min(chunk, n - start);
-    const ids = tf.tidy(() => nearestCodes(tf.tensor2d(vectors.subarray(start * dim, (start + rows) * dim), [rows, dim]), codebook));
+    const ids = tf.tidy(() => nearestCodes(tf.tensor2d(vectors.subarray(start * dim, (start + rows) * dim), [rows, dim]), codes));
     out.set(ids.dataSync() as Int32Array, start);
     ids.dispose();
   }
+  codes.dispose();
   return out;
 }
 

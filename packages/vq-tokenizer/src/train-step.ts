@@ -28,10 +28,11 @@ export interface VqStepMetrics {
 }
 
 /**
- * One step on `images` `[B, 28, 28]` (Float32 in [0, 1], or u8): Adam on the encoder and decoder, EMA
- * on the codebook, dead codes re-seeded with `rng`. Increments `model.step`; leaks no tensors.
+ * One step on `images` `[B, 28, 28]` (Float32 in [0, 1], or u8): Adam (at `learningRate`, default the
+ * config's) on the encoder and decoder, EMA on the codebook, dead codes re-seeded with `rng`.
+ * Increments `model.step`; leaks no tensors.
  */
-export function trainStep(model: VqModel, images: VqImages, rng: Rng): VqStepMetrics {
+export function trainStep(model: VqModel, images: VqImages, rng: Rng, learningRate?: number): VqStepMetrics {
   const cfg = model.config;
   const b = imageCount(images, cfg.imageSize, 'trainStep images');
   if (b === 0) throw new RangeError('trainStep: empty batch');
@@ -69,7 +70,7 @@ export function trainStep(model: VqModel, images: VqImages, rng: Rng): VqStepMet
     const g = grads[v.name];
     if (g !== undefined) byName.set(name, g);
   }
-  adamUpdate(model.params, byName, model.optimizer, cfg.learningRate);
+  adamUpdate(model.params, byName, model.optimizer, learningRate ?? cfg.learningRate);
   const loss = value.dataSync()[0] as number;
   tf.dispose([value, ...Object.values(grads)]);
 

@@ -4,6 +4,7 @@
  * are functions of (rng seed, step), not of how far a stream has advanced).
  */
 import type { Rng } from '@speedrl/tensor-utils';
+import { learningRateAt } from './config';
 import { gatherImages, imageCount, type VqImages } from './images';
 import { initCodebookKMeans } from './kmeans';
 import type { VqModel } from './model';
@@ -14,7 +15,7 @@ export interface VqTrainOptions {
   readonly model: VqModel;
   /** Training images `[count, 28, 28]`: Float32 in [0, 1] or u8. */
   readonly images: VqImages;
-  /** Total steps the run should reach (counting steps already taken). */
+  /** Total steps of the run, counting steps already taken (also the learning-rate schedule's length). */
   readonly steps?: number;
   /** Total epochs the run should reach: epochs · floor(count / batchSize) steps. */
   readonly epochs?: number;
@@ -22,6 +23,8 @@ export interface VqTrainOptions {
   readonly batchSize?: number;
   /** The run's stream: forks 0 (k-means), 1 (data order) and 2 (per-step) are used, never advanced. */
   readonly rng: Rng;
+  /** Stop once this many steps are taken, keeping the schedule of the whole run (for runs done in parts). */
+  readonly untilStep?: number;
   /** Step to start from; defaults to `model.step` (a loaded checkpoint resumes where it stopped). */
   readonly startStep?: number;
   /** Run k-means initialisation first; defaults to true when starting at step 0 with a random codebook. */
@@ -41,6 +44,8 @@ export interface VqTrainProgress extends VqStepMetrics {
   readonly totalSteps: number;
   /** Epoch of the step just taken (0-based). */
   readonly epoch: number;
+  /** Learning rate used by the step just taken. */
+  readonly learningRate: number;
   /** Wall-clock milliseconds of the step just taken (informational only). */
   readonly stepMs: number;
 }
@@ -72,6 +77,8 @@ export async function train(options: VqTrainOptions): Promise<VqTrainResult> {
   }
   const startStep = options.startStep ?? model.step;
   if (!Number.isSafeInteger(startStep) || startStep < 0) throw new RangeError(`train: startStep must be a non-negative integer, got ${startStep}`);
+  const endStep = Math.min(totalSteps, options.untilStep ?? totalSteps);
+  if (!Number.isSafeInteger(endStep) || endStep < 0) throw new RangeError(`train: untilStep must be a non-negative integer, got ${options.untilStep}`);
   const every = options.progressEvery ?? 1;
   if (!Number.isSafeInteger(every) || every < 1) throw new RangeError(`train: progressEvery must be a positive integer, got ${every}`);
 
@@ -85,7 +92,7 @@ export async function train(options: VqTrainOptions): Promise<VqTrainResult> {
   let cache: { epoch: number; perm: Int32Array } | undefined;
   let last: VqStepMetrics | undefined;
   let stopped = false;
-  for (let step = startStep; step < totalSteps; step++) {
+  for (let step = startStep; step < endStep; step++) {
     if (options.signal?.aborted === true) {
       stopped = true;
       break;
@@ -95,10 +102,11 @@ export async function train(options: VqTrainOptions): Promise<VqTrainResult> {
     const within = step % perEpoch;
     const batch = gatherImages(images, cfg.imageSize, cache.perm.subarray(within * batchSize, (within + 1) * batchSize));
     const started = performance.now();
-    last = trainStep(model, batch, stepRng.fork(step));
+    const learningRate = learningRateAt(cfg, step, totalSteps);
+    last = trainStep(model, batch, stepRng.fork(step), learningRate);
     const stepMs = performance.now() - started;
-    if (options.onProgress !== undefined && (model.step % every === 0 || step === totalSteps - 1)) {
-      await options.onProgress({ ...last, step: model.step, totalSteps, epoch, stepMs });
+    if (options.onProgress !== undefined && (model.step % every === 0 || step === endStep - 1)) {
+      await options.onProgress({ ...last, step: model.step, totalSteps, epoch, learningRate, stepMs });
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -44,7 +44,7 @@ export function sampleCommand(io: CliIo): Command {
     .description('sample images from a model directory and write a PNG grid (one row per class)')
     .option('--model <dir>', 'model directory holding tokenizer/ and maskgit/')
     .option('--steps <T>', 'sampling steps T', String(DEFAULTS.steps))
-    .option('--class <c>', 'class id, or "all" for one row per class', DEFAULTS.class)
+    .option('--class <c>', 'class id, or "all" for one row per class', String(DEFAULTS.class))
     .option('--n <N>', 'images per class', String(DEFAULTS.n))
     .option('--seed <S>', 'random seed (same seed, same engine → same images)', String(DEFAULTS.seed))
     .option('--out <file>', 'PNG grid to write', DEFAULTS.out)
@@ -79,7 +79,7 @@ Examples:
 
 /** Runs `speedrl sample` with validated options. */
 export async function runSample(o: SampleCommandOptions, io: CliIo): Promise<void> {
-  if (o.engine === 'tfjs') await initBackend();
+  await initBackend(); // the tokenizer decodes on tfjs whatever the transformer's engine
   const gen = await loadGenerator(o.model, o.engine, o.threads);
   try {
     const { config } = gen;
@@ -124,7 +124,7 @@ export async function runSample(o: SampleCommandOptions, io: CliIo): Promise<voi
       progress.update(end);
     }
     const seconds = (performance.now() - started) / 1000;
-    const images = await gen.decode(tokens, total);
+    const images = await gen.decode(tokens);
     await writeImageGrid(o.out, {
       images, n: total, height: 28, width: 28, columns: o.n, scale: 2,
       rowLabels: classList.map((c) => FASHION_MNIST_CLASSES[c] ?? `class ${c}`),
