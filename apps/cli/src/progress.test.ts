@@ -28,6 +28,7 @@ describe('createProgress', () => {
     const p = createProgress({ label: 'sample', total: 4, io: out.io, now: () => t });
     t = 1000;
     p.update(2);
+    // eslint-disable-next-line no-control-regex -- the TTY bar starts with an ANSI erase-line sequence
     expect(out.lines[0]).toMatch(/^\r\x1b\[2Ksample \[#{12}-{12}\] 2\/4 \(50%\)/);
     p.finish();
     expect(out.lines[1]).toBe('\r\x1b[2Ksample done in 1s\n');

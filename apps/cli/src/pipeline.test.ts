@@ -1,0 +1,103 @@
+/**
+ * End to end on the tiny presets and the committed Fashion-MNIST fixture: train-vq → train-maskgit → sample,
+ * plus resume and the bad inputs a user meets (missing model, bad class, bad steps).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readJsonl, readPng } from '@speedrl/tensor-utils';
+import { runCli } from './cli';
+import type { CliIo } from './io';
+
+const FIXTURE = join(__dirname, '../../../packages/tensor-utils/test-fixtures/fashion-mnist');
+
+function capture(): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = capture();
+  const code = await runCli(args, io);
+  return { code, out: io.out.join(''), err: io.err.join('') };
+}
+
+describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-cli-'));
+  const vqRun = join(root, 'vq');
+  const mgRun = join(root, 'mg');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('trains a tiny tokenizer, with metrics.jsonl, a checkpoint and a test evaluation', async () => {
+    const r = await cli(['train-vq', '--preset', 'tiny', '--data', FIXTURE, '--steps', '12', '--batch', '32', '--eval-limit', '100', '--checkpoint-every', '5', '--log-every', '4', '--out', vqRun, '--json']);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.step).toBe(12);
+    expect(summary.test.count).toBe(100);
+    expect(summary.test.psnr).toBeGreaterThan(5);
+    expect(existsSync(join(vqRun, 'tokenizer', 'model.safetensors'))).toBe(true);
+    const { records } = readJsonl<{ step: number; event?: string }>(join(vqRun, 'metrics.jsonl'));
+    expect(records.filter((m) => m.event === undefined).map((m) => m.step)).toEqual([4, 8, 12]);
+  });
+
+  it('refuses to overwrite a run without --resume, and resumes one with a larger step budget', async () => {
+    const again = await cli(['train-vq', '--preset', 'tiny', '--data', FIXTURE, '--steps', '12', '--out', vqRun]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already holds a checkpoint; pass --resume/);
+    const resumed = await cli(['train-vq', '--out', vqRun, '--resume', '--steps', '16', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.out).step).toBe(16);
+    const steps = readJsonl<{ step: number; event?: string }>(join(vqRun, 'metrics.jsonl')).records.filter((m) => m.event === undefined).map((m) => m.step);
+    expect(steps).toEqual([4, 8, 12, 16]);
+    const missing = await cli(['train-vq', '--out', join(root, 'nothing'), '--resume']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/no complete checkpoint/);
+  });
+
+  it('trains a tiny transformer on the tokens and writes a sampleable bundle (ONNX included)', async () => {
+    const r = await cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vqRun, 'tokenizer'), '--data', FIXTURE, '--steps', '30', '--batch', '16', '--warmup', '5', '--checkpoint-every', '10', '--out', mgRun, '--json']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.step).toBe(30);
+    expect(Number.isFinite(summary.finalLoss)).toBe(true);
+    for (const f of ['maskgit/model.safetensors', 'maskgit/config.json', 'maskgit/model.onnx', 'tokenizer/model.safetensors', 'metrics.jsonl', 'train-tokens.safetensors']) {
+      expect(existsSync(join(mgRun, f))).toBe(true);
+    }
+    const losses = readJsonl<{ step: number; loss: number }>(join(mgRun, 'metrics.jsonl')).records.map((m) => m.loss);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
+  });
+
+  it('samples a PNG grid on onnxruntime, identically for the same seed, and on tfjs', async () => {
+    const png = join(root, 'grid.png');
+    const r = await cli(['sample', '--model', mgRun, '--steps', '4', '--n', '3', '--seed', '5', '--out', png, '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary).toMatchObject({ images: 30, steps: 4, nfe: 4, engine: 'ort' });
+    const first = readFileSync(png);
+    expect(readPng(first).width).toBeGreaterThan(3 * 56);
+    await cli(['sample', '--model', mgRun, '--steps', '4', '--n', '3', '--seed', '5', '--out', png]);
+    expect(readFileSync(png).equals(first)).toBe(true);
+    const tfjs = await cli(['sample', '--model', mgRun, '--steps', '2', '--class', '7', '--n', '2', '--engine', 'tfjs', '--cfg', '2', '--out', png, '--json']);
+    expect(tfjs.code).toBe(0);
+    expect(JSON.parse(tfjs.out)).toMatchObject({ images: 2, nfe: 4, engine: 'tfjs' });
+  });
+
+  it('gives clear usage errors (exit 2) for a missing model, a bad class and bad steps', async () => {
+    const missing = await cli(['sample', '--model', join(root, 'nope'), '--out', join(root, 'x.png')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/--model: directory ".*nope" does not exist \(expected tokenizer\/ and maskgit\/ in it\)/);
+    const badClass = await cli(['sample', '--model', mgRun, '--class', '10', '--out', join(root, 'x.png')]);
+    expect(badClass.code).toBe(2);
+    expect(badClass.err).toMatch(/--class: must be < 10/);
+    const zeroSteps = await cli(['sample', '--model', mgRun, '--steps', '0', '--out', join(root, 'x.png')]);
+    expect(zeroSteps.code).toBe(2);
+    expect(zeroSteps.err).toMatch(/--steps: Number must be greater than or equal to 1/);
+    const tooMany = await cli(['sample', '--model', mgRun, '--steps', '50', '--out', join(root, 'x.png')]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.err).toMatch(/--steps: must be ≤ 49/);
+    expect(existsSync(join(root, 'x.png'))).toBe(false);
+  });
+});
