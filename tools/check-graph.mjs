@@ -16,6 +16,7 @@ const ALLOWED = {
 };
 const FORBIDDEN_EXTERNAL = { '@speedrl/sampler': ['onnxruntime-node', '@tensorflow/tfjs'], '@speedrl/rl-trainer': ['onnxruntime-node'] };
 
+process.chdir(new URL('..', import.meta.url).pathname);
 const dirs = ['packages', 'apps'].flatMap((d) => readdirSync(d).map((n) => join(d, n))).filter((d) => existsSync(join(d, 'package.json')));
 const graph = new Map();
 const problems = [];
