@@ -33,3 +33,6 @@ export type { AtomicWriteOptions } from './atomic-write';
 export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
 export type { JsonlContents, MetricsRecord } from './metrics-log';
 export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
+export { drawLabelText, measureLabelText, LABEL_FONT_METRICS } from './png';
+export { renderLineChart, writeLineChart, chartLayout, DEFAULT_LINE_CHART, OKABE_ITO, REFERENCE_GREY } from './plot';
+export type { LineChartSpec, LineSeries, ReferenceLine, ChartColor, MarkerShape, ChartLayout, AxisTick, PixelRect } from './plot';

@@ -180,7 +180,7 @@ export function imageGridToPng(options: ImageGridOptions): Buffer {
     const y0 = padding + r * (cellH + padding) + Math.floor((cellH - GLYPH_H * labelScale) / 2);
     drawText(png, label, padding, y0, labelScale, [ink, ink, ink, 255]);
   });
-  return PNG.sync.write(png);
+  return PNG.sync.write(png, { filterType: 1 }); // one filter ("sub"): trying all five per row is ~40x slower for little gain
 }
 
 /** Renders an image grid (see `imageGridToPng`) and writes it to `path` atomically (temp file + rename). */
@@ -213,4 +213,40 @@ export function readPng(source: string | Uint8Array): DecodedPng {
   }
   const data = new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length);
   return { width: png.width, height: png.height, channels: 4, data };
+}
+
+/** Glyph cell of the built-in label font at scale 1: 5×7 pixels, advancing 6 pixels per character. */
+export const LABEL_FONT_METRICS = Object.freeze({ glyphWidth: GLYPH_W, glyphHeight: GLYPH_H, advance: GLYPH_W + 1 });
+
+/** Width in pixels of `text` drawn by `drawLabelText` at integer `scale` (no trailing gap; 0 for ''). */
+export function measureLabelText(text: string, scale = 1): number {
+  const n = [...text].length;
+  return n === 0 ? 0 : (n * (GLYPH_W + 1) - 1) * scale;
+}
+
+/**
+ * Draws `text` in the label font into RGBA bytes `[height, width, 4]`, top-left corner at (x, y), clipped to the image.
+ * `vertical` rotates it 90° counter-clockwise (reads bottom to top; its box is then `7·scale` wide). Letters are uppercase.
+ */
+export function drawLabelText(
+  rgba: Uint8Array, width: number, height: number, x: number, y: number,
+  text: string, scale: number, color: readonly number[], vertical = false,
+): void {
+  const textW = measureLabelText(text, scale);
+  const put = (u: number, v: number): void => {
+    const px = vertical ? x + v : x + u;
+    const py = vertical ? y + textW - 1 - u : y + v;
+    if (px < 0 || py < 0 || px >= width || py >= height) return;
+    const at = 4 * (py * width + px);
+    for (let c = 0; c < 4; c++) rgba[at + c] = color[c] ?? 255;
+  };
+  [...text].forEach((ch, i) => {
+    glyphRows(ch).forEach((bits, r) => {
+      for (let c = 0; c < GLYPH_W; c++) {
+        if (((bits >> (GLYPH_W - 1 - c)) & 1) === 0) continue;
+        const u0 = (i * (GLYPH_W + 1) + c) * scale;
+        for (let dv = 0; dv < scale; dv++) for (let du = 0; du < scale; du++) put(u0 + du, r * scale + dv);
+      }
+    });
+  });
 }
