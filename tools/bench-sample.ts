@@ -7,6 +7,7 @@
  *   node --conditions=@speedrl/source --import tsx tools/bench-sample.ts [--steps 4,8,12] [--batch 64] [--json] …
  *   (or `npm run bench:sample -w tools -- [flags]`); `--help` lists the flags.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -66,6 +67,8 @@ interface BenchRow {
   readonly batch: number;
   readonly repeats: number;
   readonly medianMs: number;
+  /** Fastest run (JSON only: a hint of how much other load disturbed the median). */
+  readonly bestMs: number;
   readonly imagesPerSec: number;
   readonly msPerImage: number;
   readonly nfe: number;
@@ -144,49 +147,74 @@ async function startEngine(name: EngineName, params: MaskGitParams, config: Mask
   return { fn: createTfjsLogitsFn(params, config), label: `tfjs ${tf.version.tfjs} ${report.backend}${threadNote}` };
 }
 
-/** Times `sample()` over every T for one engine: warm-up first, then the median of `repeats` runs per T. */
-async function benchEngine(name: EngineName, fn: DisposableLogitsFn, config: MaskGitConfig, opts: BenchOptions): Promise<Omit<BenchRow, 'peakPercent'>[]> {
-  let modelMs = 0;
-  const timed = async (tokens: Int32Array, classes: Int32Array): Promise<Float32Array> => {
-    const start = performance.now();
-    try {
-      return await fn(tokens, classes);
-    } finally {
-      modelMs += performance.now() - start;
-    }
-  };
+/** One timed `sample()` call: wall time, NFE and the time spent inside the LogitsFn. */
+interface SampleTiming {
+  readonly ms: number;
+  readonly nfe: number;
+  readonly modelMs: number;
+}
+
+/** A function running one seeded `sample()` of `opts.batch` images with T = `steps` through `fn`, timed. */
+function sampleRunner(fn: DisposableLogitsFn, config: MaskGitConfig, opts: BenchOptions): (steps: number) => Promise<SampleTiming> {
   const classes = Int32Array.from({ length: opts.batch }, (_, b) => b % config.numClasses);
-  const run = (steps: number): ReturnType<typeof sample> =>
-    sample(timed, {
-      classes, steps, rng: Rng.fromSeed(opts.seed + 1), maskId: maskTokenId(config), seqLen: config.seqLen, vocabSize: config.numCodes,
-      numClasses: config.numClasses,
-    });
+  return async (steps) => {
+    let modelMs = 0;
+    const timed = async (tokens: Int32Array, cls: Int32Array): Promise<Float32Array> => {
+      const start = performance.now();
+      try {
+        return await fn(tokens, cls);
+      } finally {
+        modelMs += performance.now() - start;
+      }
+    };
+    const { ms, value } = await timeMs(() =>
+      sample(timed, {
+        classes, steps, rng: Rng.fromSeed(opts.seed + 1), maskId: maskTokenId(config), seqLen: config.seqLen, vocabSize: config.numCodes,
+        numClasses: config.numClasses,
+      }));
+    return { ms, nfe: value.nfe, modelMs };
+  };
+}
+
+/** Summarises the timed runs of one (engine, T) cell (the % of peak is added once the peak is known). */
+function summarise(engine: EngineName, steps: number, runs: readonly SampleTiming[], config: MaskGitConfig, batch: number): Omit<BenchRow, 'peakPercent'> {
+  const times = runs.map((r) => r.ms);
+  const medianMs = median(times);
+  const nfe = runs[0]?.nfe ?? 0;
+  const total = times.reduce((a, b) => a + b, 0);
+  return {
+    engine, steps, batch, repeats: runs.length, medianMs, bestMs: Math.min(...times), imagesPerSec: (batch * 1000) / medianMs,
+    msPerImage: medianMs / batch, nfe, gflops: (nfe * forwardFlops(config, batch)) / (medianMs * 1e6),
+    modelShare: runs.reduce((a, r) => a + r.modelMs, 0) / total,
+  };
+}
+
+/**
+ * Warms every engine up at the smallest T, then times round-robin (round r: every T, every engine that still has runs
+ * left), so that load from other processes spreads over all cells instead of hitting one; returns a row per (engine, T).
+ */
+async function benchAll(engines: readonly { name: EngineName; fn: DisposableLogitsFn }[], config: MaskGitConfig, opts: BenchOptions): Promise<Omit<BenchRow, 'peakPercent'>[]> {
+  const runners = engines.map((e) => ({ name: e.name, run: sampleRunner(e.fn, config, opts), repeats: e.name === 'tfjs' ? opts.tfjsRepeats : opts.repeats }));
   const smallest = Math.min(...opts.steps);
-  for (let i = 0; i < opts.warmup; i++) {
-    progress(`${name}: warm-up ${i + 1}/${opts.warmup} (T=${smallest}, batch ${opts.batch})`);
-    await run(smallest);
-  }
-  const repeats = name === 'tfjs' ? opts.tfjsRepeats : opts.repeats;
-  const flopsPerCall = forwardFlops(config, opts.batch);
-  const rows: Omit<BenchRow, 'peakPercent'>[] = [];
-  for (const steps of opts.steps) {
-    const times: number[] = [];
-    let nfe = 0;
-    modelMs = 0;
-    for (let r = 0; r < repeats; r++) {
-      const { ms, value } = await timeMs(() => run(steps));
-      times.push(ms);
-      nfe = value.nfe;
-      progress(`${name}: T=${steps} run ${r + 1}/${repeats}: ${fmt(ms / 1000)} s, ${fmt((opts.batch * 1000) / ms)} images/s`);
+  for (const r of runners) {
+    for (let i = 0; i < opts.warmup; i++) {
+      progress(`${r.name}: warm-up ${i + 1}/${opts.warmup} (T=${smallest}, batch ${opts.batch})`);
+      await r.run(smallest);
     }
-    const medianMs = median(times);
-    const gflops = (nfe * flopsPerCall) / (medianMs * 1e6);
-    rows.push({
-      engine: name, steps, batch: opts.batch, repeats, medianMs, imagesPerSec: (opts.batch * 1000) / medianMs, msPerImage: medianMs / opts.batch,
-      nfe, gflops, modelShare: modelMs / times.reduce((a, b) => a + b, 0),
-    });
   }
-  return rows;
+  const timings = new Map<string, SampleTiming[]>();
+  const rounds = Math.max(...runners.map((r) => r.repeats));
+  for (let round = 0; round < rounds; round++) {
+    for (const steps of opts.steps) {
+      for (const r of runners.filter((x) => round < x.repeats)) {
+        const t = await r.run(steps);
+        const key = `${r.name}:${steps}`;
+        timings.set(key, [...(timings.get(key) ?? []), t]);
+        progress(`${r.name}: T=${steps} run ${round + 1}/${r.repeats}: ${fmt(t.ms / 1000)} s, ${fmt((opts.batch * 1000) / t.ms)} images/s`);
+      }
+    }
+  }
+  return runners.flatMap((r) => opts.steps.map((steps) => summarise(r.name, steps, timings.get(`${r.name}:${steps}`) ?? [], config, opts.batch)));
 }
 
 /** ort images/s over tfjs images/s per T (only when both engines ran). */
@@ -199,11 +227,11 @@ function speedups(rows: readonly BenchRow[]): { steps: number; ortOverTfjs: numb
   return out;
 }
 
-function report(machine: MachineInfo, model: Record<string, unknown>, peak: MatmulPeak, labels: Record<string, string>, rows: BenchRow[]): string {
+function report(machine: MachineInfo, load: readonly number[][], model: Record<string, unknown>, peak: MatmulPeak, labels: Record<string, string>, rows: BenchRow[]): string {
   const head = [
     `## Sampling benchmark (${new Date().toISOString()})`,
     '',
-    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}`,
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}; 1-min load average ${load.map((l) => fmt(l[0] ?? 0, 2)).join(' at start, ')} at end`,
     ...Object.entries(labels).map(([k, v]) => `- Engine ${k}: ${v}`),
     `- Model: ${String(model.source)}; ${fmt(Number(model.params) / 1e6)} M params; ${fmt(Number(model.forwardGflopPerImage), 3)} GFLOP per image per model call`,
     `- Sampler: @speedrl/sampler sample(), default config (confidence, cosine schedule), no guidance`,
@@ -220,7 +248,7 @@ function report(machine: MachineInfo, model: Record<string, unknown>, peak: Matm
   const notes = [
     '',
     'GFLOP/s = NFE × forwardFlops(batch) / median wall time of one sample() call (matmul FLOPs only; the time includes the JS sampler step, see "in model %").',
-    'Both engines share the weights, the seed and the sampler; tfjs-backend-wasm runs single-threaded under Node, onnxruntime uses --threads.',
+    'Both engines share the weights, the seed and the sampler, and are timed round-robin; tfjs-backend-wasm runs single-threaded under Node, onnxruntime uses --threads.',
   ];
   return [...head, table, ...spTable, ...notes].join('\n');
 }
@@ -240,6 +268,7 @@ async function main(): Promise<void> {
     return;
   }
   const machine = machineInfo();
+  const loadStart = loadavg();
   const { params, config, source } = await loadWeights(opts);
   for (const t of opts.steps) {
     if (t > config.seqLen) throw new RangeError(`tools/bench-sample.ts: --steps ${t} exceeds the ${config.seqLen} image tokens (T ≤ L)`);
@@ -247,26 +276,29 @@ async function main(): Promise<void> {
   const model = { source, config, params: countParams(config), forwardGflopPerImage: forwardFlops(config, 1) / 1e9 };
   progress(`${machine.cpu}, ${machine.cores} cores; ${source}; batch ${opts.batch}, T = ${opts.steps.join(', ')}`);
   const peakBefore = await matmulPeak(opts.threads, 'before');
-  const measured: Omit<BenchRow, 'peakPercent'>[] = [];
   const labels: Record<string, string> = {};
-  for (const name of opts.engines) {
-    const { fn, label } = await startEngine(name, params, config, opts.threads);
-    labels[name] = label;
-    progress(`${name}: ${label}`);
-    try {
-      measured.push(...(await benchEngine(name, fn, config, opts)));
-    } finally {
-      await fn.dispose();
+  const engines: { name: EngineName; fn: DisposableLogitsFn }[] = [];
+  let measured: Omit<BenchRow, 'peakPercent'>[];
+  try {
+    for (const name of opts.engines) {
+      const { fn, label } = await startEngine(name, params, config, opts.threads);
+      engines.push({ name, fn });
+      labels[name] = label;
+      progress(`${name}: ${label}`);
     }
+    measured = await benchAll(engines, config, opts);
+  } finally {
+    for (const e of engines) await e.fn.dispose();
   }
   const peakAfter = await matmulPeak(opts.threads, 'after');
   const peak = peakAfter.gflops > peakBefore.gflops ? peakAfter : peakBefore;
+  const load = [loadStart, loadavg()];
   const rows: BenchRow[] = measured.map((r) => ({ ...r, peakPercent: (100 * r.gflops) / peak.gflops }));
   if (opts.json) {
-    const out = { date: new Date().toISOString(), machine, engines: labels, model, options: opts, matmulPeak: peak, matmulPeakRuns: [peakBefore, peakAfter], rows, speedups: speedups(rows) };
+    const out = { date: new Date().toISOString(), machine, loadAverage: { start: load[0], end: load[1] }, engines: labels, model, options: opts, matmulPeak: peak, matmulPeakRuns: [peakBefore, peakAfter], rows, speedups: speedups(rows) };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
-    process.stdout.write(`${report(machine, model, peak, labels, rows)}\n`);
+    process.stdout.write(`${report(machine, load, model, peak, labels, rows)}\n`);
   }
 }
 

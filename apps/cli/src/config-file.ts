@@ -36,3 +36,12 @@ export function mergeOptions<T extends object>(defaults: T, file: Partial<T>, fl
   for (const [k, v] of Object.entries(flags)) if (given(k) && v !== undefined) out[k] = v;
   return out as T;
 }
+
+/** Validates merged options; the first problem becomes a UsageError naming the flag (`--camelCase` → `--kebab-case`). */
+export function parseOptions<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const flag = String(issue?.path[0] ?? '?').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  throw new UsageError(`--${flag}: ${issue?.message ?? 'invalid value'}`);
+}

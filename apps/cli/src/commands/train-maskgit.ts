@@ -12,10 +12,11 @@ import {
   encodeSafetensors,
 } from '@speedrl/tensor-utils';
 import {
-  createTrainer, initParams, maskGitPreset, saveModel, writeOnnxModel, paramSpecs, type MaskGitParams, type MaskGitPresetName,
+  createOrtTrainer, createTrainer, initParams, maskGitPreset, saveModel, writeOnnxModel, paramSpecs, type MaskGitParams,
+  type MaskGitPresetName, type StepResult, type OptimizerState,
 } from '@speedrl/maskgit';
 import { encode, loadVq } from '@speedrl/vq-tokenizer';
-import { mergeOptions, readConfigFile } from '../config-file';
+import { mergeOptions, parseOptions, readConfigFile } from '../config-file';
 import { UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
@@ -26,6 +27,7 @@ import { RUN_FILES, openRunDir } from '../run-dir';
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
   preset: z.enum(['tiny', 'fmnist']),
+  engine: z.enum(['ort', 'tfjs']),
   tokenizer: z.string().min(1),
   data: z.string().min(1),
   out: z.string().min(1),
@@ -40,7 +42,7 @@ const schema = z.object({
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
-  preset: 'fmnist', tokenizer: 'models/fashion-mnist/tokenizer', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/maskgit',
+  preset: 'fmnist', engine: 'ort', tokenizer: 'models/fashion-mnist/tokenizer', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/maskgit',
   steps: 20000, batch: 64, lr: 3e-4, warmup: 200, seed: 0, limit: 0, checkpointEvery: 500, logEvery: 10,
 };
 
@@ -49,6 +51,7 @@ export function trainMaskgitCommand(io: CliIo): Command {
   const cmd = new Command('train-maskgit')
     .description('train the class-conditional MaskGIT transformer on tokenized images (tfjs engine)')
     .option('--preset <name>', 'model size: tiny (tests) or fmnist (shipped model)', DEFAULTS.preset)
+    .option('--engine <e>', 'training engine: ort (onnxruntime, fast) or tfjs (reference)', DEFAULTS.engine)
     .option('--tokenizer <dir>', 'trained tokenizer directory (speedrl train-vq output)', DEFAULTS.tokenizer)
     .option('--data <dir>', 'IDX dataset directory', DEFAULTS.data)
     .option('--out <dir>', 'run directory (checkpoint, metrics.jsonl, and the model bundle)', DEFAULTS.out)
@@ -66,18 +69,17 @@ export function trainMaskgitCommand(io: CliIo): Command {
     .addHelpText('after', `
 Examples:
   $ speedrl train-maskgit --preset tiny --tokenizer runs/vq-tiny/tokenizer --steps 200 --out runs/mg-tiny
-  $ speedrl train-maskgit --preset fmnist --out runs/maskgit          # Ctrl-C saves; then:
+  $ speedrl train-maskgit --preset fmnist --out runs/maskgit          # onnxruntime engine; Ctrl-C saves; then:
+  $ speedrl train-maskgit --preset tiny --engine tfjs --steps 50 --out runs/mg-tfjs
   $ speedrl train-maskgit --out runs/maskgit --resume
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
     const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-    let options = mergeOptions(DEFAULTS, file, flags as Partial<Options>, given);
-    const run = await openRunDir(options.out, 'train-maskgit', options, flags.resume === true,
-      Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in DEFAULTS)));
-    const parsed = schema.safeParse(run.options);
-    if (!parsed.success) throw new UsageError(`--${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    options = parsed.data;
+    const overrides = parseOptions(schema.partial(), Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in DEFAULTS)));
+    const fresh = parseOptions(schema, mergeOptions(DEFAULTS, file, flags as Partial<Options>, given));
+    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, flags.resume === true, overrides);
+    const options = parseOptions(schema, run.options);
     const summary = await trainMaskgit(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `model bundle in ${options.out}: final loss ${summary.finalLoss.toFixed(4)} after ${summary.step} steps\n`);
   });
@@ -104,6 +106,14 @@ async function tokenizeDataset(o: Options, dir: string, io: CliIo): Promise<{ to
   return { tokens, classes, count: data.count };
 }
 
+/** What both engines' trainers offer (the tfjs one synchronously). */
+interface AsyncTrainer {
+  step(tokens: Int32Array, classes: Int32Array, rng: Rng): StepResult | Promise<StepResult>;
+  params(): MaskGitParams;
+  optimizerState(): OptimizerState;
+  dispose(): void | Promise<void>;
+}
+
 const paramTensors = (p: MaskGitParams, prefix = '') =>
   Object.fromEntries([...p].map(([name, t]) => [`${prefix}${name}`, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
 
@@ -116,7 +126,7 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
   const rng = Rng.fromSeed(o.seed);
   let params = initParams(config, rng.fork(0));
   let startStep = 0;
-  let optimizerState;
+  let optimizerState: OptimizerState | undefined;
   if (run.resumeFrom !== undefined) {
     const { tensors } = await readSafetensors(join(run.resumeFrom, 'trainer.safetensors'));
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
@@ -130,8 +140,9 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
     optimizerState = { step: startStep, m: pick('adam_m.'), v: pick('adam_v.') };
     io.stderr(`resuming from step ${startStep} (${run.resumeFrom})\n`);
   }
-  const trainer = createTrainer(config, params, { lr: o.lr, warmupSteps: o.warmup, totalSteps: o.steps, ...(optimizerState ? { initialState: optimizerState } : {}) });
-  io.stderr(`train-maskgit: ${o.preset} transformer, ${count} images, batch ${o.batch}, steps ${startStep}→${o.steps}, backend ${backend.backend}\n`);
+  const trainerOptions = { lr: o.lr, warmupSteps: o.warmup, totalSteps: o.steps, ...(optimizerState ? { initialState: optimizerState } : {}) };
+  const trainer: AsyncTrainer = o.engine === 'ort' ? await createOrtTrainer(config, params, trainerOptions) : createTrainer(config, params, trainerOptions);
+  io.stderr(`train-maskgit: ${o.preset} transformer on ${o.engine}, ${count} images, batch ${o.batch}, steps ${startStep}→${o.steps}, backend ${backend.backend}\n`);
   const interrupt = installInterruptHandler(io);
   const progress = createProgress({ label: 'train-maskgit', total: o.steps, io });
   const saveCheckpoint = async (step: number): Promise<void> => {
@@ -152,7 +163,7 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
         batchClasses[b] = classes[i] as number;
       }
       const t0 = performance.now();
-      const r = trainer.step(batchTokens, batchClasses, stepRng);
+      const r = await trainer.step(batchTokens, batchClasses, stepRng);
       step++;
       lastLoss = r.loss;
       if (!Number.isFinite(r.loss)) throw new Error(`train-maskgit: loss became ${r.loss} at step ${step}; last checkpoint kept in ${run.dir}`);
@@ -172,6 +183,6 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
     return { out: bundle, step, finalLoss: lastLoss, interrupted: interrupt.stop.requested };
   } finally {
     interrupt.dispose();
-    trainer.dispose();
+    await trainer.dispose();
   }
 }

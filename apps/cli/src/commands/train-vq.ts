@@ -7,8 +7,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
 import { createVqModel, evaluate, loadVq, saveVq, train, vqPreset } from '@speedrl/vq-tokenizer';
-import { mergeOptions, readConfigFile } from '../config-file';
-import { UsageError } from '../errors';
+import { mergeOptions, parseOptions, readConfigFile } from '../config-file';
 import { TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
@@ -62,14 +61,13 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
     const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-    const merged = mergeOptions(DEFAULTS, file, flags as Partial<Options>, given);
-    const run = await openRunDir(merged.out, 'train-vq', merged, flags.resume === true,
-      Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in DEFAULTS)));
-    const parsed = schema.safeParse(run.options);
-    if (!parsed.success) throw new UsageError(`--${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    const summary = await trainVq(parsed.data, run, io);
+    const overrides = parseOptions(schema.partial(), Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in DEFAULTS)));
+    const fresh = parseOptions(schema, mergeOptions(DEFAULTS, file, flags as Partial<Options>, given));
+    const run = await openRunDir(fresh.out, 'train-vq', fresh, flags.resume === true, overrides);
+    const options = parseOptions(schema, run.options);
+    const summary = await trainVq(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
-      : `tokenizer in ${join(parsed.data.out, TOKENIZER_DIR)}: test PSNR ${summary.test.psnr.toFixed(2)} dB, perplexity ${summary.test.perplexity.toFixed(1)}, ${(100 * summary.test.usage).toFixed(1)}% of codes used\n`);
+      : `tokenizer in ${join(options.out, TOKENIZER_DIR)}: test PSNR ${summary.test.psnr.toFixed(2)} dB, perplexity ${summary.test.perplexity.toFixed(1)}, ${(100 * summary.test.usage).toFixed(1)}% of codes used\n`);
   });
 }
 

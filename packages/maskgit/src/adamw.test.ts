@@ -1,0 +1,102 @@
+import { createAdamW, globalGradNorm } from './adamw';
+import { maskGitPreset } from './config';
+import { paramSpecs, type MaskGitParams, type ParamSpec } from './params';
+
+const SPECS: ParamSpec[] = [
+  { name: 'w', shape: [2, 2], init: 'normal', decay: true },
+  { name: 'b', shape: [2], init: 'zeros', decay: false },
+];
+
+function tensors(w: number[], b: number[]): MaskGitParams {
+  return new Map([
+    ['w', { shape: [2, 2], data: Float32Array.from(w) }],
+    ['b', { shape: [2], data: Float32Array.from(b) }],
+  ]);
+}
+
+const constantLr = { lr: 0.1, warmupSteps: 1, totalSteps: undefined, minLrRatio: 0.1 };
+
+describe('AdamW', () => {
+  test('first step moves every element by lr·sign(g) (m̂/√v̂ = ±1), decays only decay tensors', () => {
+    const opt = createAdamW(SPECS, { ...constantLr, weightDecay: 0.5, clipNorm: Infinity, eps: 1e-12 });
+    const params = tensors([1, -1, 2, 0], [1, 1]);
+    const r = opt.update(params, tensors([0.3, -0.2, 5, 1e-3], [-2, 4]));
+    expect(r.lr).toBe(0.1);
+    expect(r.clipScale).toBe(1);
+    const decay = 1 - 0.1 * 0.5;
+    const w = params.get('w')?.data as Float32Array;
+    [1 * decay - 0.1, -1 * decay + 0.1, 2 * decay - 0.1, 0 - 0.1].forEach((x, i) => expect(w[i]).toBeCloseTo(x, 6));
+    const b = params.get('b')?.data as Float32Array;
+    expect(b[0]).toBeCloseTo(1.1, 6); // no decay on the bias
+    expect(b[1]).toBeCloseTo(0.9, 6);
+    expect(opt.step).toBe(1);
+  });
+
+  test('matches a float64 re-implementation over several steps with clipping and warm-up', () => {
+    const o = { lr: 0.05, warmupSteps: 3, totalSteps: 10, minLrRatio: 0.1, beta1: 0.9, beta2: 0.96, eps: 1e-8, weightDecay: 0.1, clipNorm: 1 };
+    const opt = createAdamW(SPECS, o);
+    const params = tensors([0.5, -0.5, 0.25, 1], [0.1, -0.1]);
+    const ref = { p: [0.5, -0.5, 0.25, 1, 0.1, -0.1], m: new Array(6).fill(0), v: new Array(6).fill(0) };
+    for (let t = 0; t < 6; t++) {
+      const g = [0.3 * (t + 1), -0.2, 1.5, 0.1 * t, -0.7, 0.05];
+      const r = opt.update(params, tensors(g.slice(0, 4), g.slice(4)));
+      const norm = Math.hypot(...g);
+      expect(r.gradNorm).toBeCloseTo(norm, 5);
+      const scale = Math.min(1, 1 / (norm + 1e-6));
+      const lr = t < 3 ? (0.05 * (t + 1)) / 3 : 0.005 + 0.5 * 0.045 * (1 + Math.cos((Math.PI * (t - 3)) / 7));
+      expect(r.lr).toBeCloseTo(lr, 10);
+      for (let i = 0; i < 6; i++) {
+        const gi = (g[i] as number) * scale;
+        ref.m[i] = 0.9 * ref.m[i] + 0.1 * gi;
+        ref.v[i] = 0.96 * ref.v[i] + 0.04 * gi * gi;
+        const upd = ref.m[i] / (1 - 0.9 ** (t + 1)) / (Math.sqrt(ref.v[i] / (1 - 0.96 ** (t + 1))) + 1e-8);
+        ref.p[i] = (ref.p[i] as number) * (i < 4 ? 1 - lr * 0.1 : 1) - lr * upd;
+      }
+    }
+    const got = [...(params.get('w')?.data ?? []), ...(params.get('b')?.data ?? [])];
+    got.forEach((x, i) => expect(x).toBeCloseTo(ref.p[i] as number, 5));
+  });
+
+  test('state round-trips: resuming from state() continues exactly like an uninterrupted run', () => {
+    const grads = (t: number): MaskGitParams => tensors([Math.sin(t), Math.cos(t), 0.5, -t / 10], [t / 3, -1]);
+    const a = createAdamW(SPECS, constantLr);
+    const pa = tensors([1, 2, 3, 4], [5, 6]);
+    for (let t = 0; t < 6; t++) a.update(pa, grads(t));
+    const b1 = createAdamW(SPECS, constantLr);
+    const pb = tensors([1, 2, 3, 4], [5, 6]);
+    for (let t = 0; t < 3; t++) b1.update(pb, grads(t));
+    const saved = b1.state();
+    b1.update(pb, grads(99)); // must not affect the saved copy
+    const pb2 = tensors([1, 2, 3, 4], [5, 6]);
+    const replay = createAdamW(SPECS, constantLr);
+    for (let t = 0; t < 3; t++) replay.update(pb2, grads(t));
+    const b2 = createAdamW(SPECS, constantLr, saved);
+    expect(b2.step).toBe(3);
+    for (let t = 3; t < 6; t++) b2.update(pb2, grads(t));
+    expect(Array.from(pb2.get('w')?.data ?? [])).toEqual(Array.from(pa.get('w')?.data ?? []));
+    expect(Array.from(pb2.get('b')?.data ?? [])).toEqual(Array.from(pa.get('b')?.data ?? []));
+  });
+
+  test('the decay mask follows paramSpecs: 2-D tensors (linear weights, embeddings) only', () => {
+    const specs = paramSpecs(maskGitPreset('tiny'));
+    const decayed = specs.filter((s) => s.decay).map((s) => s.name);
+    expect(decayed).toContain('tok_emb');
+    expect(decayed).toContain('blocks.0.attn.wq');
+    expect(decayed).not.toContain('blocks.0.ln1.gamma');
+    expect(decayed).not.toContain('head.b');
+  });
+
+  test('global norm and clear errors', () => {
+    expect(globalGradNorm(SPECS, tensors([3, 0, 0, 0], [0, 4]))).toBe(5);
+    const opt = createAdamW(SPECS);
+    expect(() => opt.update(tensors([0, 0, 0, 0], [0, 0]), tensors([Number.NaN, 0, 0, 0], [0, 0]))).toThrow(
+      'adamw.update: the gradient norm is NaN; refusing to update (step 0)',
+    );
+    expect(() => opt.update(tensors([0, 0, 0, 0], [0, 0]), new Map([['w', { shape: [2, 2], data: new Float32Array(4) }]]))).toThrow(
+      'adamw.update: grads has no tensor "b"',
+    );
+    expect(() => createAdamW(SPECS, { lr: 0 })).toThrow('createAdamW: option "lr" must be > 0, got 0');
+    expect(() => createAdamW(SPECS, { beta2: 1.5 })).toThrow('createAdamW: option "beta2" must be in [0, 1], got 1.5');
+    expect(() => createAdamW(SPECS, {}, { step: -1, m: new Map(), v: new Map() })).toThrow('initialState.step must be an integer ≥ 0');
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * AdamW on Float32Arrays (Loshchilov & Hutter 2019, decoupled weight decay, PyTorch semantics), the optimizer of the
+ * onnxruntime training engine: the same update, decay mask (every 2-D tensor: linear weights and embeddings, from
+ * `ParamSpec.decay`), global-norm clipping and warm-up + cosine schedule (`learningRateAt`) as the tfjs trainer.
+ */
+import type { OptimizerState, TrainerOptions } from './train';
+import { DEFAULT_TRAINER_OPTIONS, learningRateAt } from './train';
+import { shapeSize, type MaskGitParams, type ParamSpec } from './params';
+
+/** The optimisation hyper-parameters AdamW uses (a subset of the trainer's). */
+export type AdamWOptions = Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'clipNorm'>;
+
+/** What one AdamW update reports. */
+export interface AdamWUpdate {
+  /** Learning rate used (from the 0-based step count before the update). */
+  lr: number;
+  /** Global gradient L2 norm before clipping. */
+  gradNorm: number;
+  /** Factor the gradients were scaled by: min(1, clipNorm / (gradNorm + 1e-6)). */
+  clipScale: number;
+}
+
+/** A stateful AdamW over named Float32Array tensors. */
+export interface AdamW {
+  /** Updates completed so far (the next update uses learningRateAt(step)). */
+  readonly step: number;
+  /** Updates `params` in place from `grads` (same names and sizes; gradients are not modified). */
+  update(params: MaskGitParams, grads: MaskGitParams): AdamWUpdate;
+  /** A deep copy of the state (step, m, v): serialisable for resume. */
+  state(): OptimizerState;
+}
+
+/** Checks AdamW hyper-parameters; errors name `source` and the field. */
+export function validateAdamWOptions(o: AdamWOptions, source = 'createAdamW'): void {
+  for (const key of ['lr', 'eps', 'clipNorm'] as const) if (!(o[key] > 0)) throw new RangeError(`${source}: option "${key}" must be > 0, got ${o[key]}`);
+  if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 1) throw new RangeError(`${source}: option "warmupSteps" must be an integer ≥ 1, got ${o.warmupSteps}`);
+  for (const key of ['beta1', 'beta2', 'minLrRatio'] as const) {
+    if (!(o[key] >= 0 && o[key] <= 1)) throw new RangeError(`${source}: option "${key}" must be in [0, 1], got ${o[key]}`);
+  }
+  if (!(o.weightDecay >= 0)) throw new RangeError(`${source}: option "weightDecay" must be ≥ 0, got ${o.weightDecay}`);
+  if (o.totalSteps !== undefined && !(Number.isInteger(o.totalSteps) && o.totalSteps >= 1)) {
+    throw new RangeError(`${source}: option "totalSteps" must be a positive integer or undefined, got ${o.totalSteps}`);
+  }
+}
+
+function tensorOf(map: MaskGitParams, spec: ParamSpec, what: string, source: string): Float32Array {
+  const t = map.get(spec.name);
+  if (t === undefined) throw new Error(`${source}: ${what} has no tensor "${spec.name}"`);
+  const n = shapeSize(spec.shape);
+  if (!(t.data instanceof Float32Array) || t.data.length !== n) {
+    throw new Error(`${source}: ${what} tensor "${spec.name}" must hold a Float32Array of ${n} elements, got ${t.data.length}`);
+  }
+  return t.data;
+}
+
+/** Global L2 norm of all tensors of `grads` named in `specs` (accumulated in float64). */
+export function globalGradNorm(specs: readonly ParamSpec[], grads: MaskGitParams, source = 'globalGradNorm'): number {
+  let sum = 0;
+  for (const s of specs) {
+    const g = tensorOf(grads, s, 'grads', source);
+    for (let i = 0; i < g.length; i++) sum += (g[i] as number) * (g[i] as number);
+  }
+  return Math.sqrt(sum);
+}
+
+/**
+ * Creates AdamW over the tensors of `specs` (name, shape, decay flag); hyper-parameters default to the trainer's
+ * ({@link DEFAULT_TRAINER_OPTIONS}); `initialState` resumes (its m and v are copied).
+ */
+export function createAdamW(specs: readonly ParamSpec[], options: Partial<AdamWOptions> = {}, initialState?: OptimizerState): AdamW {
+  const source = 'createAdamW';
+  const o: AdamWOptions = { ...DEFAULT_TRAINER_OPTIONS, ...options };
+  validateAdamWOptions(o, source);
+  if (initialState !== undefined && !(Number.isInteger(initialState.step) && initialState.step >= 0)) {
+    throw new RangeError(`${source}: initialState.step must be an integer ≥ 0, got ${initialState.step}`);
+  }
+  const zeros = (): MaskGitParams => new Map(specs.map((s) => [s.name, { shape: [...s.shape], data: new Float32Array(shapeSize(s.shape)) }]));
+  const copyState = (what: 'm' | 'v'): MaskGitParams => {
+    const out = zeros();
+    if (initialState !== undefined) for (const s of specs) out.get(s.name)?.data.set(tensorOf(initialState[what], s, `initialState.${what}`, source));
+    return out;
+  };
+  const m = copyState('m');
+  const v = copyState('v');
+  let t = initialState?.step ?? 0;
+
+  const update = (params: MaskGitParams, grads: MaskGitParams): AdamWUpdate => {
+    const source2 = 'adamw.update';
+    const gradNorm = globalGradNorm(specs, grads, source2);
+    if (!Number.isFinite(gradNorm)) throw new RangeError(`${source2}: the gradient norm is ${gradNorm}; refusing to update (step ${t})`);
+    const clipScale = Math.min(1, o.clipNorm / (gradNorm + 1e-6));
+    const lr = learningRateAt(t, o);
+    const stepNo = t + 1;
+    const bc1 = 1 - o.beta1 ** stepNo;
+    const bc2 = 1 - o.beta2 ** stepNo;
+    const { beta1: b1, beta2: b2, eps } = o;
+    const c1 = 1 - b1;
+    const c2 = 1 - b2;
+    const stepSize = lr / bc1;
+    const invBc2 = 1 / bc2;
+    for (const s of specs) {
+      const p = tensorOf(params, s, 'params', source2);
+      const g = tensorOf(grads, s, 'grads', source2);
+      const mt = (m.get(s.name) as { data: Float32Array }).data;
+      const vt = (v.get(s.name) as { data: Float32Array }).data;
+      const decay = s.decay ? 1 - lr * o.weightDecay : 1;
+      for (let i = 0; i < p.length; i++) {
+        const gi = (g[i] as number) * clipScale;
+        const mi = b1 * (mt[i] as number) + c1 * gi;
+        const vi = b2 * (vt[i] as number) + c2 * gi * gi;
+        mt[i] = mi;
+        vt[i] = vi;
+        p[i] = (p[i] as number) * decay - (stepSize * mi) / (Math.sqrt(vi * invBc2) + eps);
+      }
+    }
+    t += 1;
+    return { lr, gradNorm, clipScale };
+  };
+
+  const copy = (map: MaskGitParams): MaskGitParams => new Map([...map].map(([k, x]) => [k, { shape: [...x.shape], data: new Float32Array(x.data) }]));
+  return {
+    get step() {
+      return t;
+    },
+    update,
+    state: () => ({ step: t, m: copy(m), v: copy(v) }),
+  };
+}
