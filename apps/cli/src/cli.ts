@@ -1,6 +1,8 @@
 /** The `speedrl` program: subcommands, help with examples, exit codes 0/1/2, errors on stderr. */
 import { Command, CommanderError } from 'commander';
+import { evalCommand } from './commands/eval';
 import { infoCommand } from './commands/info';
+import { trainClassifierCommand } from './commands/train-classifier';
 import { sampleCommand } from './commands/sample';
 import { trainMaskgitCommand } from './commands/train-maskgit';
 import { trainVqCommand } from './commands/train-vq';
@@ -18,7 +20,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .addHelpText('after', '\nExamples:\n  $ speedrl train-vq --preset fmnist --out runs/vq\n  $ speedrl train-maskgit --preset fmnist --tokenizer runs/vq/tokenizer --out runs/maskgit\n  $ speedrl sample --model runs/maskgit --steps 12 --out grid.png\n  $ speedrl info\n');
-  for (const cmd of [trainVqCommand(io), trainMaskgitCommand(io), sampleCommand(io), infoCommand(io)]) {
+  for (const cmd of [trainVqCommand(io), trainMaskgitCommand(io), trainClassifierCommand(io), sampleCommand(io), evalCommand(io), infoCommand(io)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;

@@ -100,4 +100,37 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(tooMany.err).toMatch(/--steps: must be ≤ 49/);
     expect(existsSync(join(root, 'x.png'))).toBe(false);
   });
+
+  it('trains both classifiers (different seeds) and evaluates the bundle against the test fixture', async () => {
+    const roles = ['reward', 'eval'] as const;
+    for (const role of roles) {
+      const r = await cli(['train-classifier', '--role', role, '--preset', 'tiny', '--data', FIXTURE, '--steps', '10', '--out', join(root, `cls-${role}`), '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ role, step: 10, test: { count: 300 } });
+      expect(existsSync(join(root, `cls-${role}`, 'classifier', 'feature-stats.safetensors'))).toBe(true);
+    }
+    const evalOut = join(root, 'eval');
+    const base = ['eval', '--model', mgRun, '--data', FIXTURE, '--steps', '1,4', '--n', '30', '--seeds', '2', '--kid-subsets', '3', '--out', evalOut];
+    const tooFew = await cli([...base, '--n', '24', '--classifier', join(root, 'cls-eval', 'classifier')]);
+    expect(tooFew.code).toBe(2);
+    expect(tooFew.err).toMatch(/--n: FCD needs more samples than the eval classifier's 24 feature dimensions/);
+    const refused = await cli([...base, '--classifier', join(root, 'cls-reward', 'classifier')]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/is the reward classifier; eval needs the evaluation classifier/);
+    const r = await cli([...base, '--classifier', join(root, 'cls-eval', 'classifier'), '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result.cells).toHaveLength(4);
+    expect(result.rows.map((row: { steps: number; nfePerImage: number }) => [row.steps, row.nfePerImage])).toEqual([[1, 1], [4, 4]]);
+    expect(Number.isFinite(result.floors.reconstruction)).toBe(true);
+    expect(result.floors.heldOutTrainImages).toBe(200);
+    for (const f of ['eval.json', 'eval.md', 'fcd-vs-steps.png']) expect(existsSync(join(evalOut, f))).toBe(true);
+    // --resume keeps finished cells and adds only the new step budget
+    const more = await cli(['eval', ...base.slice(1), '--steps', '1,2,4', '--classifier', join(root, 'cls-eval', 'classifier'), '--resume', '--json']);
+    expect(more.code).toBe(0);
+    const again = JSON.parse(more.out);
+    expect(again.cells).toHaveLength(6);
+    expect(again.cells.slice(0, 4)).toEqual(result.cells);
+  });
 });

@@ -32,3 +32,21 @@ export { checkFeatureSet } from './metrics/features';
 export type { FeatureSet } from './metrics/features';
 export { extractEvalOutputs, prepareReference, computeSetMetrics, DEFAULT_SET_METRICS_CONFIG } from './metrics/set-metrics';
 export type { EvalOutputs, ReferenceStats, SetMetricsConfig, SetMetrics, ExtractOptions } from './metrics/set-metrics';
+// classifiers
+export type { ClassifierRole } from './classifiers/types';
+export {
+  DEFAULT_REWARD_CLASSIFIER_CONFIG, DEFAULT_EVAL_CLASSIFIER_CONFIG, CLASSIFIER_SEEDS, CLASSIFIER_PRESETS,
+  defaultClassifierConfig, classifierPreset, validateClassifierConfig, resolveClassifierConfig, classifierLearningRate,
+} from './classifiers/config';
+export type { ClassifierConfig, ClassifierPooling, ClassifierPresetName } from './classifiers/config';
+export { createClassifier, classifierForward, classifierParamShapes, PREDICT_CHUNK } from './classifiers/model';
+export type { Classifier, ClassifierOutput } from './classifiers/model';
+export { trainClassifier, evaluateClassifier, classifierTrainStep } from './classifiers/train';
+export type { TrainClassifierOptions, ClassifierTrainProgress, ClassifierTrainResult } from './classifiers/train';
+export {
+  saveClassifier, loadClassifier, classifierTensors, CLASSIFIER_WEIGHTS_FILE, CLASSIFIER_CONFIG_FILE, CLASSIFIER_FORMAT,
+} from './classifiers/checkpoint';
+export type { LoadedClassifier, SaveClassifierOptions } from './classifiers/checkpoint';
+export { featureStatistics, featureStatisticsTensors, saveFeatureStatistics, loadFeatureStatistics } from './classifiers/feature-stats';
+export type { FeatureStatistics, FeatureStatisticsOptions } from './classifiers/feature-stats';
+export type { ClassifierImages, ClassifierLabels } from './classifiers/data';

@@ -5,8 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@speedrl/tensor-utils';
-// TEMPORARY relative import until tensor-utils' index.ts exports conv.ts; then: import { conv2dSame, pixelUnshuffle } from '@speedrl/tensor-utils';
-import { conv2dSame, pixelUnshuffle } from '../../../tensor-utils/src/conv';
+import { conv2dSame, pixelUnshuffle } from '@speedrl/tensor-utils';
 import { checkRole, validateClassifierConfig, type ClassifierConfig } from './config';
 import { dense, pool2x2 } from './layers';
 import { createAdamWState, disposeAdamWState, type AdamWState } from './optimizer';
@@ -33,7 +32,7 @@ export function classifierParamShapes(config: Readonly<ClassifierConfig>): Map<s
   let inChannels = 4; // 1 grey channel after a 2× pixel-unshuffle
   config.stageChannels.forEach((c, s) => {
     shapes.set(`stage${s}.conv.weight`, [k, k, inChannels, c]).set(`stage${s}.conv.bias`, [c]);
-    for (let r = 0; r < config.resBlocks; r++) {
+    for (let r = 0; r < (config.stageResBlocks[s] ?? 0); r++) {
       for (const j of [1, 2]) shapes.set(`stage${s}.res${r}.conv${j}.weight`, [k, k, c, c]).set(`stage${s}.res${r}.conv${j}.bias`, [c]);
     }
     inChannels = c;
@@ -92,7 +91,7 @@ export function classifierForward(
   config.stageChannels.forEach((_, s) => {
     if (s > 0) h = pool2x2(h, config.pooling);
     h = tf.relu(conv(h, `stage${s}.conv`));
-    for (let r = 0; r < config.resBlocks; r++) {
+    for (let r = 0; r < (config.stageResBlocks[s] ?? 0); r++) {
       const branch = conv(tf.relu(conv(h, `stage${s}.res${r}.conv1`)), `stage${s}.res${r}.conv2`);
       h = tf.relu(tf.add(h, branch)) as tf.Tensor4D;
     }
@@ -129,7 +128,7 @@ export function buildClassifier(
     step,
     featureDim: config.featureDim,
     numClasses: config.numClasses,
-    predict(images: Float32Array, batch: number) {
+    async predict(images: Float32Array, batch: number) {
       checkImages(images, batch, config.imageSize, `classifier (${role}) predict`);
       const logits = new Float32Array(batch * config.numClasses);
       const features = new Float32Array(batch * config.featureDim);
@@ -142,7 +141,7 @@ export function buildClassifier(
           features.set(out.features.dataSync(), start * config.featureDim);
         });
       }
-      return Promise.resolve({ logits, features });
+      return { logits, features };
     },
     dispose() {
       for (const v of params.values()) v.dispose();

@@ -1,0 +1,170 @@
+/**
+ * `speedrl eval` (DESIGN §7): for each step budget T and seed, sample a class-balanced set once, then FCD, KID,
+ * precision/recall and class accuracy on the EVALUATION classifier's features against the test set, with the
+ * reconstruction and train-vs-test floors; eval.json (resumable cell by cell), eval.md and an FCD-vs-steps plot.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, imagesToFloat32, writeFileAtomic, writeJsonAtomic, writeLineChart } from '@speedrl/tensor-utils';
+import { computeSetMetrics, extractEvalOutputs, loadClassifier, prepareReference, type FeatureModel, type ReferenceStats } from '@speedrl/rewards-clip-fid';
+import { encode } from '@speedrl/vq-tokenizer';
+import { mergeOptions, readConfigFile } from '../config-file';
+import { UsageError } from '../errors';
+import { loadGenerator, type Generator } from '../generator';
+import type { CliIo } from '../io';
+import { createProgress } from '../progress';
+import { drawSampleSet } from '../eval/sample-set';
+import { aggregate, markdownTable, type EvalCell } from '../eval/table';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const stepsList = z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 1,2,4,8');
+const schema = z.object({
+  model: z.string().min(1),
+  classifier: z.string().min(1),
+  data: z.string().min(1),
+  out: z.string().min(1),
+  steps: stepsList,
+  n: int(2),
+  seeds: int(1),
+  seed: int(0),
+  engine: z.enum(['ort', 'tfjs']),
+  sampler: z.enum(['confidence', 'halton', 'adaptive']),
+  schedule: z.string().min(1),
+  temperature: z.coerce.number().min(0),
+  gumbel: z.coerce.number().min(0),
+  cfg: z.coerce.number(),
+  batch: int(1),
+  refLimit: int(0),
+  kidSubsets: int(1),
+});
+type Options = z.infer<typeof schema>;
+const DEFAULTS: Omit<Options, 'model'> = {
+  classifier: 'models/fashion-mnist/classifiers/eval', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/eval', steps: '1,2,3,4,6,8,12,16',
+  n: 10000, seeds: 3, seed: 0, engine: 'ort', sampler: 'confidence', schedule: 'cosine', temperature: 1, gumbel: 4.5, cfg: 0,
+  batch: 64, refLimit: 0, kidSubsets: 100,
+};
+
+/** Registers `eval` on the program. */
+export function evalCommand(io: CliIo): Command {
+  const cmd = new Command('eval')
+    .description('evaluate a model at several step budgets: FCD, KID, precision/recall, accuracy, NFE, ms/image')
+    .option('--model <dir>', 'model directory holding tokenizer/ and maskgit/')
+    .option('--classifier <dir>', 'EVALUATION classifier directory (never the reward classifier)', DEFAULTS.classifier)
+    .option('--data <dir>', 'IDX dataset directory (test set = reference; train set = floor)', DEFAULTS.data)
+    .option('--out <dir>', 'output directory: eval.json, eval.md, fcd-vs-steps.png', DEFAULTS.out)
+    .option('--steps <list>', 'step budgets T', DEFAULTS.steps)
+    .option('--n <N>', 'samples per (T, seed), balanced over classes', String(DEFAULTS.n))
+    .option('--seeds <k>', 'number of seeds (seed, seed+1, …)', String(DEFAULTS.seeds))
+    .option('--seed <S>', 'first seed', String(DEFAULTS.seed))
+    .option('--engine <e>', 'transformer engine: ort or tfjs', DEFAULTS.engine)
+    .option('--sampler <m>', 'confidence, halton or adaptive', DEFAULTS.sampler)
+    .option('--schedule <s>', 'mask schedule', DEFAULTS.schedule)
+    .option('--temperature <t>', 'token temperature', String(DEFAULTS.temperature))
+    .option('--gumbel <tau>', 'initial re-masking noise', String(DEFAULTS.gumbel))
+    .option('--cfg <w>', 'guidance weight (0 = off)', String(DEFAULTS.cfg))
+    .option('--batch <B>', 'images per forward pass (timings are per image at this batch)', String(DEFAULTS.batch))
+    .option('--ref-limit <n>', 'use only the first n test images as reference (0 = all)', String(DEFAULTS.refLimit))
+    .option('--kid-subsets <k>', 'KID subsets', String(DEFAULTS.kidSubsets))
+    .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
+    .option('--resume', 'keep the cells already in OUT/eval.json and compute only the missing ones')
+    .option('--json', 'print eval.json on stdout')
+    .addHelpText('after', `
+Examples:
+  $ speedrl eval --model models/fashion-mnist --steps 1,2,3,4,6,8,12,16 --n 10000 --seeds 3 --out runs/eval-base
+  $ speedrl eval --model runs/maskgit --steps 4,12 --n 1000 --seeds 1 --json
+`);
+  return cmd.action(async (flags: Record<string, unknown>) => {
+    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
+    const merged = mergeOptions({ ...DEFAULTS, model: '' } as Record<string, unknown>, file, flags, (k) => cmd.getOptionValueSource(k) === 'cli');
+    if (merged.model === '') throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
+    const parsed = schema.safeParse(merged);
+    if (!parsed.success) throw new UsageError(`--${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const result = await runEval(parsed.data, flags.resume === true, io);
+    io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.table}\nwrote ${join(parsed.data.out, 'eval.json')}, eval.md, fcd-vs-steps.png\n`);
+  });
+}
+
+async function evalOutputsOf(model: FeatureModel, images: Float32Array, count: number) {
+  return extractEvalOutputs(model, images, count);
+}
+
+async function floors(gen: Generator, o: Options, classifier: FeatureModel, reference: ReferenceStats, test: Float32Array, testCount: number, io: CliIo) {
+  io.stderr('floors: tokenizer reconstructions of the test set, and held-out train images, each vs the test set\n');
+  const recon = await gen.decode(encode(gen.vq, test));
+  const rng = Rng.fromSeed(o.seed);
+  const reconMetrics = computeSetMetrics(await evalOutputsOf(classifier, recon, testCount), reference, rng.fork(0), undefined, { kid: { numSubsets: o.kidSubsets } });
+  const train = await loadIdxDataset({ dir: o.data, split: 'train' });
+  const held = Math.min(testCount, train.count);
+  const heldImages = imagesToFloat32(train.images.subarray((train.count - held) * 784));
+  const trainMetrics = computeSetMetrics(await evalOutputsOf(classifier, heldImages, held), reference, rng.fork(1), undefined, { kid: { numSubsets: o.kidSubsets } });
+  return { reconstruction: reconMetrics.fcd, trainHeldOut: trainMetrics.fcd, heldOutTrainImages: held };
+}
+
+async function runEval(o: Options, resume: boolean, io: CliIo) {
+  const backend = await initBackend();
+  const steps = o.steps.split(',').map(Number);
+  const gen = await loadGenerator(o.model, o.engine);
+  const jsonPath = join(o.out, 'eval.json');
+  await mkdir(o.out, { recursive: true });
+  try {
+    const maxT = gen.config.seqLen;
+    if (o.sampler !== 'adaptive' && steps.some((t) => t < 1 || t > maxT)) throw new UsageError(`--steps: each T must be in 1..${maxT}, got ${o.steps}`);
+    const loaded = await loadClassifier(o.classifier);
+    if (loaded.role !== 'eval') throw new UsageError(`--classifier: "${o.classifier}" is the ${loaded.role} classifier; eval needs the evaluation classifier (role eval), never the one used as a reward`);
+    const classifier = loaded.model;
+    if (o.n <= classifier.featureDim) {
+      throw new UsageError(`--n: FCD needs more samples than the eval classifier's ${classifier.featureDim} feature dimensions (a covariance from n ≤ d samples is singular); got ${o.n}`);
+    }
+    const test = await loadIdxDataset({ dir: o.data, split: 'test', ...(o.refLimit > 0 ? { limit: o.refLimit } : {}) });
+    const testImages = imagesToFloat32(test.images);
+    io.stderr(`eval: ${o.model} on ${o.engine} (tfjs backend ${backend.backend}), reference ${test.count} test images, T ∈ {${o.steps}}, n=${o.n}, ${o.seeds} seed(s)\n`);
+    const reference = prepareReference((await evalOutputsOf(classifier, testImages, test.count)).set);
+    const previous = resume && existsSync(jsonPath) ? (JSON.parse(await readFile(jsonPath, 'utf8')) as { cells?: EvalCell[]; floors?: Record<string, number> }) : {};
+    const floorValues = previous.floors ?? (await floors(gen, o, classifier, reference, testImages, test.count, io));
+    const cells: EvalCell[] = [...(previous.cells ?? [])];
+    const save = async () => {
+      const rows = aggregate(cells);
+      const table = markdownTable(rows, { reconstruction: floorValues.reconstruction ?? NaN, 'held-out train': floorValues.trainHeldOut ?? NaN }, o.engine);
+      const result = { model: o.model, engine: o.engine, backend: backend.backend, options: o, floors: floorValues, cells, rows, table };
+      await writeJsonAtomic(jsonPath, result);
+      await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}`);
+      return result;
+    };
+    const todo = steps.flatMap((t) => Array.from({ length: o.seeds }, (_, k) => ({ t, seed: o.seed + k })))
+      .filter(({ t, seed }) => !cells.some((c) => c.steps === t && c.seed === seed));
+    const progress = createProgress({ label: 'eval', total: todo.length * o.n, io });
+    let done = 0;
+    for (const { t, seed } of todo) {
+      const set = await drawSampleSet(gen, o.n, t, seed, o.batch, {
+        method: o.sampler, schedule: o.schedule, temperature: o.temperature, gumbelScale: o.gumbel,
+        guidance: o.cfg === 0 ? null : { weight: o.cfg, nullClassId: gen.config.numClasses, warmup: 'none' },
+      }, (k) => progress.update(done + k, { T: t, seed }));
+      done += o.n;
+      const outputs = await evalOutputsOf(classifier, set.images, set.count);
+      const m = computeSetMetrics(outputs, reference, Rng.fromSeed(seed).fork(t), set.classes, { kid: { numSubsets: o.kidSubsets } });
+      cells.push({
+        steps: t, seed, fcd: m.fcd, kid: m.kid.mean, precision: m.precision, recall: m.recall, accuracy: m.accuracy?.accuracy ?? NaN,
+        nfePerImage: set.nfePerImage, meanSteps: set.meanSteps, msPerImage: (1000 * set.sampleSeconds) / set.count,
+      });
+      await save();
+    }
+    progress.finish();
+    const result = await save();
+    const rows = result.rows;
+    await writeLineChart(join(o.out, 'fcd-vs-steps.png'), {
+      title: `FCD vs sampling steps (${o.n} samples, ${o.seeds} seed(s))`, xLabel: 'steps T', yLabel: 'FCD (eval classifier)',
+      xTicks: rows.map((r) => r.steps), xScale: rows.length > 0 && (rows[rows.length - 1]?.steps ?? 1) / (rows[0]?.steps ?? 1) >= 8 ? 'log2' : 'linear',
+      series: [{ name: o.model, x: rows.map((r) => r.steps), y: rows.map((r) => r.fcd.mean), yErr: rows.map((r) => r.fcd.std) }],
+      hlines: [
+        { name: 'reconstruction floor', y: floorValues.reconstruction ?? NaN, dashed: true },
+        { name: 'held-out train floor', y: floorValues.trainHeldOut ?? NaN, dashed: true },
+      ],
+    });
+    return result;
+  } finally {
+    gen.dispose();
+  }
+}

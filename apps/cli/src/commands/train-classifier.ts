@@ -1,0 +1,132 @@
+/**
+ * `speedrl train-classifier --role reward|eval`: trains one of the two Fashion-MNIST CNNs (different
+ * architectures and seeds, DESIGN §6–§7) and writes its feature statistics: per-class Gaussians of the training
+ * images for the reward classifier (realism reward), the test-set Gaussian for the evaluation classifier (FCD).
+ */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
+import {
+  CLASSIFIER_SEEDS, classifierPreset, createClassifier, evaluateClassifier, featureStatistics, loadClassifier, saveClassifier,
+  saveFeatureStatistics, trainClassifier,
+} from '@speedrl/rewards-clip-fid';
+import { mergeOptions, parseOptions, readConfigFile } from '../config-file';
+import { installInterruptHandler } from '../interrupt';
+import type { CliIo } from '../io';
+import { createProgress } from '../progress';
+import { RUN_FILES, openRunDir } from '../run-dir';
+
+/** Where a trained classifier and its statistics go inside the run directory. */
+export const CLASSIFIER_DIR = 'classifier';
+/** Feature statistics file written next to the classifier. */
+export const FEATURE_STATS_FILE = 'feature-stats.safetensors';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const schema = z.object({
+  role: z.enum(['reward', 'eval']),
+  preset: z.enum(['tiny', 'fmnist']),
+  data: z.string().min(1),
+  out: z.string().min(1),
+  epochs: int(0),
+  steps: int(0),
+  seed: int(0).optional(),
+  limit: int(0),
+  evalLimit: int(0),
+  checkpointEvery: int(1),
+  logEvery: int(1),
+});
+type Options = z.infer<typeof schema>;
+const DEFAULTS: Omit<Options, 'role'> = {
+  preset: 'fmnist', data: DEFAULT_FASHION_MNIST_DIR, out: '', epochs: 0, steps: 0, limit: 0, evalLimit: 0,
+  checkpointEvery: 500, logEvery: 20,
+};
+
+/** Registers `train-classifier` on the program. */
+export function trainClassifierCommand(io: CliIo): Command {
+  const cmd = new Command('train-classifier')
+    .description('train the reward or the evaluation classifier (different CNNs and seeds) and its feature statistics')
+    .requiredOption('--role <role>', 'reward (used in rewards) or eval (used only to judge; never a reward)')
+    .option('--preset <name>', 'tiny (tests) or fmnist', DEFAULTS.preset)
+    .option('--data <dir>', 'IDX dataset directory', DEFAULTS.data)
+    .option('--out <dir>', 'run directory (default runs/classifier-<role>)')
+    .option('--epochs <n>', 'epochs (0 = the role\'s default: 6 reward, 7 eval)', String(DEFAULTS.epochs))
+    .option('--steps <n>', 'total steps instead of epochs (0 = use epochs)', String(DEFAULTS.steps))
+    .option('--seed <n>', 'seed (default: the role\'s own seed, reward 1701 / eval 2903)')
+    .option('--limit <n>', 'use only the first n training images (0 = all)', String(DEFAULTS.limit))
+    .option('--eval-limit <n>', 'evaluate on the first n test images (0 = all)', String(DEFAULTS.evalLimit))
+    .option('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULTS.checkpointEvery))
+    .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
+    .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--json', 'print a JSON summary on stdout')
+    .addHelpText('after', `
+Examples:
+  $ speedrl train-classifier --role reward --out runs/classifier-reward
+  $ speedrl train-classifier --role eval --epochs 8 --out runs/classifier-eval
+  $ speedrl train-classifier --role eval --out runs/classifier-eval --resume
+`);
+  return cmd.action(async (flags: Record<string, unknown>) => {
+    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
+    const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+    const merged = mergeOptions({ ...DEFAULTS, role: 'reward' } as Options, file, flags as Partial<Options>, given);
+    if (merged.out === '') merged.out = `runs/classifier-${merged.role}`;
+    const overrides = parseOptions(schema.partial(), Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in merged)));
+    const fresh = parseOptions(schema, merged);
+    const run = await openRunDir(fresh.out, 'train-classifier', fresh, flags.resume === true, overrides);
+    const o = parseOptions(schema, run.options);
+    const summary = await train(o, run, io);
+    io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
+      : `${o.role} classifier in ${join(o.out, CLASSIFIER_DIR)}: test accuracy ${(100 * summary.test.accuracy).toFixed(2)}% on ${summary.test.count} images\n`);
+  });
+}
+
+async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+  const backend = await initBackend();
+  const config = classifierPreset(o.role, o.preset);
+  const seed = o.seed ?? CLASSIFIER_SEEDS[o.role];
+  const rng = Rng.fromSeed(seed);
+  const data = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
+  const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
+  const model = run.resumeFrom !== undefined ? (await loadClassifier(run.resumeFrom)).model : createClassifier(o.role, config, rng.fork(0));
+  const epochs = o.epochs > 0 ? o.epochs : config.epochs;
+  const totalSteps = o.steps > 0 ? o.steps : epochs * Math.floor(data.count / config.batchSize);
+  io.stderr(`train-classifier: ${o.role} CNN (${o.preset}), seed ${seed}, ${data.count} images, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
+  const interrupt = installInterruptHandler(io);
+  const abort = new AbortController();
+  const progress = createProgress({ label: `train-classifier(${o.role})`, total: totalSteps, io });
+  const checkpoint = async (): Promise<void> => {
+    await saveClassifier(checkpointDir, model, { command: 'train-classifier', seed });
+    await writeJsonAtomic(join(checkpointDir, RUN_FILES.state), { step: model.step });
+  };
+  try {
+    const result = await trainClassifier({
+      model, images: data.images, labels: data.labels, steps: totalSteps, rng: rng.fork(1), signal: abort.signal,
+      onProgress: async (p) => {
+        if (!Number.isFinite(p.loss)) throw new Error(`train-classifier: loss became ${p.loss} at step ${p.step}; last checkpoint kept in ${checkpointDir}`);
+        if (p.step % o.logEvery === 0 || p.step === totalSteps) {
+          run.log({ step: p.step, loss: p.loss, batchAccuracy: p.accuracy, lr: p.learningRate, stepMs: p.stepMs });
+        }
+        progress.update(p.step, { loss: p.loss, acc: p.accuracy });
+        if (p.step % o.checkpointEvery === 0) await checkpoint();
+        if (interrupt.stop.requested) abort.abort();
+      },
+    });
+    await checkpoint();
+    const test = await loadIdxDataset({ dir: o.data, split: 'test', ...(o.evalLimit > 0 ? { limit: o.evalLimit } : {}) });
+    const testMetrics = evaluateClassifier(model, test.images, test.labels);
+    run.log({ step: model.step, event: 'eval', split: 'test', ...testMetrics });
+    const outDir = join(run.dir, CLASSIFIER_DIR);
+    await saveClassifier(outDir, model, { command: 'train-classifier', seed, preset: o.preset, step: model.step, test: testMetrics }, { includeOptimizer: false });
+    // reward: per-class Gaussians of real training images (realism reward); eval: Gaussian of the test set (FCD reference)
+    const stats = o.role === 'reward'
+      ? await featureStatistics(model, data.images, data.labels)
+      : await featureStatistics(model, test.images, test.labels);
+    await saveFeatureStatistics(join(outDir, FEATURE_STATS_FILE), stats, { source: o.role === 'reward' ? 'train' : 'test', count: String(o.role === 'reward' ? data.count : test.count) });
+    progress.finish({ step: model.step, testAccuracy: testMetrics.accuracy });
+    if (result.stopped) io.stderr(`stopped by ${interrupt.stop.signal ?? 'signal'} at step ${model.step}; resume with --resume\n`);
+    return { out: outDir, role: o.role, seed, step: model.step, stopped: result.stopped, test: testMetrics };
+  } finally {
+    interrupt.dispose();
+  }
+}
