@@ -45,4 +45,11 @@ describe('speedrl', () => {
     expect(exitCodeOf(new Error('disk full'))).toBe(1);
     expect(exitCodeOf(Object.assign(new Error('bad'), { code: 'commander.unknownOption' }))).toBe(2);
   });
+
+  it('rewards list names every registered reward', async () => {
+    const io = capture();
+    expect(await runCli(['rewards', 'list', '--json'], io)).toBe(0);
+    const names = JSON.parse(io.out.join('')).map((r: { name: string }) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['classifier', 'realism', 'clip', 'speed']));
+  });
 });

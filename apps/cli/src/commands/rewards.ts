@@ -1,0 +1,25 @@
+/** `speedrl rewards list`: the reward registry (names, what each scores, what it needs). */
+import { Command } from 'commander';
+import { listRewards } from '@speedrl/rewards-clip-fid';
+import type { CliIo } from '../io';
+
+/** Registers `rewards` (with its `list` subcommand) on the program. */
+export function rewardsCommand(io: CliIo): Command {
+  const rewards = new Command('rewards').description('inspect the reward registry');
+  rewards
+    .command('list')
+    .description('list the rewards Speed-RL can train against')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ speedrl rewards list\n  $ speedrl rewards list --json\n')
+    .action((opts: { json?: boolean }) => {
+      const all = listRewards();
+      if (opts.json === true) {
+        io.stdout(`${JSON.stringify(all, null, 2)}\n`);
+        return;
+      }
+      const width = Math.max(...all.map((r) => r.name.length));
+      for (const r of all) io.stdout(`${r.name.padEnd(width)}  ${r.description}${r.needs.length > 0 ? ` (needs: ${r.needs.join(', ')})` : ''}\n`);
+      io.stdout('\nThe evaluation classifier is never a reward: it is kept for judging (speedrl eval).\n');
+    });
+  return rewards;
+}
