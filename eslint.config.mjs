@@ -7,7 +7,12 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', performance: 'readonly',
+        setImmediate: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', AbortController: 'readonly',
+      },
+    },
     rules: {
       'no-restricted-properties': ['error', {
         object: 'Math', property: 'random',
