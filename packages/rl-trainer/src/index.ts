@@ -11,3 +11,21 @@ export { exactKl, logSoftmaxRows } from './kl';
 export type { ExactKl } from './kl';
 export { filteredReward, quantile } from './filter';
 export type { QualityFloor } from './filter';
+export type { Decoder, PolicyState, QualityScores, ReferencePolicy, SpeedRewardFn, TrainablePolicy, WeightedCeBatch } from './policy';
+export { DEFAULT_SPEED_RL_CONFIG, learningRateAt, resolveSpeedRlConfig, validateSpeedRlConfig } from './config';
+export type { PolicyLossKind, SpeedRlConfig } from './config';
+export { chooseClasses, collectRollouts, planRollouts } from './rollout';
+export type { RolloutBucket, RolloutOptions, RolloutPlan, Rollouts } from './rollout';
+export { buildStepBatch, chooseTrainedSteps, collectStepRows, stackRolloutLogits, stackRowInputs } from './step-batch';
+export type { StepBatch, StepLossSettings, StepRow } from './step-batch';
+export { GRID_STREAM, ITERATION_STREAM, linearSpeedReward, runSpeedRl } from './speed-rl';
+export type { CheckpointReason, GridSampler, IterationDetails, QualityRewardFn, SpeedRlResult, SpeedRlRun } from './speed-rl';
+export {
+  POLICY_STATE_FILE, SPEED_RL_CHECKPOINT_FORMAT, TRAINER_STATE_FILE, checkPolicyState, readSpeedRlCheckpoint, restoreSpeedRlCheckpoint,
+  writeSpeedRlCheckpoint,
+} from './checkpoint';
+export type { SpeedRlCheckpoint } from './checkpoint';
+export { meanBrightness, nanMeanStd, sampleDiversity, tokenHistogramEntropy } from './metrics';
+export type { SpeedRlMetrics } from './metrics';
+export { createFakeDecoder, createFakePolicy, createFakeReference } from './fake-policy';
+export type { FakePolicy, FakePolicyOptions } from './fake-policy';

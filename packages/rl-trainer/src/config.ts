@@ -1,0 +1,148 @@
+/** Settings of the Speed-RL loop (DESIGN §6): frozen defaults, merging of partial configs and validation naming the field. */
+import { resolveSamplerConfig, type SamplerConfig } from '@speedrl/sampler';
+import { DEFAULT_ADVANTAGE_CONFIG, type AdvantageConfig } from './advantages';
+import type { QualityFloor } from './filter';
+
+const FILE = '@speedrl/rl-trainer config.ts';
+
+/** Which policy-gradient loss trains the committed tokens. */
+export type PolicyLossKind = 'grpo' | 'ppo' | 'reinforce';
+
+/** Everything that decides a Speed-RL run except the models, the reward and the seed. JSON-serialisable. */
+export interface SpeedRlConfig {
+  /** Iterations (rollout → reward → update) to run in total. */
+  readonly iterations: number;
+  /** Classes sampled per iteration, drawn without replacement each iteration (0 = every class every iteration). */
+  readonly classesPerIteration: number;
+  /** G: rollouts per class; advantages are normalised within each group. */
+  readonly groupSize: number;
+  /** Step budgets T drawn uniformly per rollout, so a group mixes fast and slow trajectories. */
+  readonly stepChoices: readonly number[];
+  /** Overrides of the sampler's defaults; must keep temperature 1, no top-k and no CFG (the log-probs are the policy's own). */
+  readonly sampler: Partial<SamplerConfig>;
+  /** λ of R = R_quality + λ·R_speed. */
+  readonly speedWeight: number;
+  /** Quality floor under which a sample gets no speed credit. */
+  readonly qualityFloor: QualityFloor;
+  /** Group-advantage settings (eps, clip, std under which a group is dropped). */
+  readonly advantage: AdvantageConfig;
+  /** Policy loss: GRPO (asymmetric clip), PPO (symmetric clip = clipLow) or REINFORCE (no ratio). */
+  readonly loss: PolicyLossKind;
+  /** The ratio is clipped below at 1 − clipLow (PPO: both sides). */
+  readonly clipLow: number;
+  /** The ratio is clipped above at 1 + clipHigh (GRPO only). */
+  readonly clipHigh: number;
+  /** β of the exact KL(p_ref ‖ p_θ) term; 0 = no KL (ablation), and the reference model is never called. */
+  readonly klBeta: number;
+  /** Fraction of each trajectory's steps trained on (a random subset, at least one step). */
+  readonly stepFraction: number;
+  /** μ: optimizer updates per rollout batch; the first sees ratio 1, later ones use the rollout's log-probs as π_old. */
+  readonly innerEpochs: number;
+  /** Peak learning rate handed to `applyGradients`. */
+  readonly learningRate: number;
+  /** Linear warm-up from lr/warmup to lr over this many iterations (0 = none). */
+  readonly warmupIterations: number;
+  /** (sample, step) rows per `accumulateGradients` call; bounds the engine's memory, not the maths. */
+  readonly trainMicroBatch: number;
+  /** Call `onCheckpoint` every this many iterations (0 = only when the loop ends). */
+  readonly checkpointEvery: number;
+  /** Call `onGrid` every this many iterations and at the start (0 = never). */
+  readonly gridEvery: number;
+}
+
+/** DESIGN §6 defaults. */
+export const DEFAULT_SPEED_RL_CONFIG: Readonly<SpeedRlConfig> = Object.freeze({
+  iterations: 200, // a few thousand rollouts per class: enough to move the step budget on Fashion-MNIST
+  classesPerIteration: 0, // all 10 classes: every update sees every prompt, as Speed-RL trains on all prompts
+  groupSize: 8, // GRPO group size used by Mask-GRPO; std over 8 rewards is stable enough
+  stepChoices: Object.freeze([2, 3, 4, 6, 8, 12]), // DESIGN §6: fast to the base model's default T_ref = 12
+  sampler: Object.freeze({}), // confidence sampler, cosine schedule, temperature 1, no top-k, no CFG
+  speedWeight: 0.5, // quality is z-scored (≈ unit std): the fastest-vs-slowest gap is about half a quality std
+  qualityFloor: Object.freeze({ kind: 'absolute', value: -1 }) as QualityFloor, // z-scored: ≈ the 16th percentile
+  advantage: DEFAULT_ADVANTAGE_CONFIG, // DESIGN §6: eps 1e-4, clip ±5
+  loss: 'grpo', // DESIGN §6: PPO-clip with DAPO's decoupled range
+  clipLow: 0.2, // DESIGN §6
+  clipHigh: 0.28, // DESIGN §6 (DAPO clip-higher)
+  klBeta: 0.04, // DeepSeekMath GRPO's β
+  stepFraction: 1, // train on every step: a 49-token trajectory has at most 12 steps
+  innerEpochs: 1, // on-policy, one update per rollout batch, as Mask-GRPO and DeepSeekMath (μ = 1)
+  learningRate: 1e-5, // fine-tuning a pretrained model: 1/10–1/30 of the pretraining lr
+  warmupIterations: 10, // first updates on fresh advantages are noisy
+  trainMicroBatch: 64, // ≈ 6 MB of soft targets at L = 49, K = 512
+  checkpointEvery: 25, // ≤ 25 iterations lost on a crash
+  gridEvery: 25, // a grid per checkpoint shows reward hacking early
+} as const);
+
+function integer(value: number, min: number, field: string): void {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${FILE}: field "${field}" must be an integer ≥ ${min}, got ${value}`);
+}
+
+function finite(value: number, min: number, field: string): void {
+  if (!Number.isFinite(value) || value < min) throw new RangeError(`${FILE}: field "${field}" must be a finite number ≥ ${min}, got ${value}`);
+}
+
+/** A full config from a partial one (missing fields from {@link DEFAULT_SPEED_RL_CONFIG}), validated. */
+export function resolveSpeedRlConfig(partial: Partial<SpeedRlConfig> = {}): SpeedRlConfig {
+  const config: SpeedRlConfig = {
+    ...DEFAULT_SPEED_RL_CONFIG,
+    ...partial,
+    advantage: { ...DEFAULT_ADVANTAGE_CONFIG, ...(partial.advantage ?? {}) },
+  };
+  validateSpeedRlConfig(config);
+  return config;
+}
+
+/** Throws a RangeError naming the field when a value is out of range or the sampler is not the policy's own distribution. */
+export function validateSpeedRlConfig(config: SpeedRlConfig): void {
+  integer(config.iterations, 0, 'iterations');
+  integer(config.classesPerIteration, 0, 'classesPerIteration');
+  integer(config.groupSize, 2, 'groupSize');
+  if (!Array.isArray(config.stepChoices) || config.stepChoices.length === 0) {
+    throw new RangeError(`${FILE}: field "stepChoices" must be a non-empty array of integers ≥ 1, got ${JSON.stringify(config.stepChoices)}`);
+  }
+  config.stepChoices.forEach((t, i) => integer(t, 1, `stepChoices[${i}]`));
+  const sampler = resolveSamplerConfig(config.sampler);
+  if (sampler.temperature !== 1 || sampler.topK !== 0 || sampler.guidance !== null || sampler.stepArrays?.temperatures !== undefined) {
+    throw new RangeError(
+      `${FILE}: field "sampler" must sample from the policy itself (temperature 1, topK 0, guidance null, no stepArrays.temperatures), ` +
+        `got temperature ${sampler.temperature}, topK ${sampler.topK}, guidance ${JSON.stringify(sampler.guidance)}; ` +
+        'the loss gradients are those of log softmax(logits)',
+    );
+  }
+  finite(config.speedWeight, 0, 'speedWeight');
+  const floor = config.qualityFloor;
+  const kind: unknown = (floor as { kind?: unknown } | null)?.kind;
+  if (kind !== 'none' && kind !== 'absolute' && kind !== 'base-quantile') {
+    throw new RangeError(`${FILE}: field "qualityFloor.kind" must be "none", "absolute" or "base-quantile", got ${JSON.stringify(kind)}`);
+  }
+  if (floor.kind !== 'none' && !Number.isFinite(floor.value)) {
+    throw new RangeError(`${FILE}: field "qualityFloor.value" must be finite, got ${floor.value}`);
+  }
+  if (floor.kind === 'base-quantile' && !(floor.quantile >= 0 && floor.quantile <= 1)) {
+    throw new RangeError(`${FILE}: field "qualityFloor.quantile" must be in [0, 1], got ${floor.quantile}`);
+  }
+  finite(config.advantage.eps, 0, 'advantage.eps');
+  finite(config.advantage.advClipMax, 0, 'advantage.advClipMax');
+  finite(config.advantage.minGroupStd, 0, 'advantage.minGroupStd');
+  if (config.loss !== 'grpo' && config.loss !== 'ppo' && config.loss !== 'reinforce') {
+    throw new RangeError(`${FILE}: field "loss" must be "grpo", "ppo" or "reinforce", got ${JSON.stringify(config.loss)}`);
+  }
+  if (!(config.clipLow >= 0 && config.clipLow < 1)) throw new RangeError(`${FILE}: field "clipLow" must be in [0, 1), got ${config.clipLow}`);
+  finite(config.clipHigh, 0, 'clipHigh');
+  finite(config.klBeta, 0, 'klBeta');
+  if (!(config.stepFraction > 0 && config.stepFraction <= 1)) {
+    throw new RangeError(`${FILE}: field "stepFraction" must be in (0, 1], got ${config.stepFraction}`);
+  }
+  integer(config.innerEpochs, 1, 'innerEpochs');
+  finite(config.learningRate, 0, 'learningRate');
+  integer(config.warmupIterations, 0, 'warmupIterations');
+  integer(config.trainMicroBatch, 1, 'trainMicroBatch');
+  integer(config.checkpointEvery, 0, 'checkpointEvery');
+  integer(config.gridEvery, 0, 'gridEvery');
+}
+
+/** Learning rate of iteration `it` (0-based): linear warm-up lr·(it+1)/warmup, then constant lr. */
+export function learningRateAt(config: Pick<SpeedRlConfig, 'learningRate' | 'warmupIterations'>, it: number): number {
+  if (config.warmupIterations <= 0) return config.learningRate;
+  return config.learningRate * Math.min(1, (it + 1) / config.warmupIterations);
+}

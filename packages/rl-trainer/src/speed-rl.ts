@@ -1,0 +1,247 @@
+/**
+ * The Speed-RL loop (Subbaraman et al. 2025, arXiv 2512.01094; DESIGN §6). Each iteration:
+ *   1. rollouts — G samples per class, each with a step budget T drawn from `stepChoices`;
+ *   2. reward   — R = R_quality + λ·R_speed·1[R_quality ≥ floor], group-normalised advantages;
+ *   3. train    — μ updates of the GRPO/PPO/REINFORCE loss on the committed tokens plus β·exact KL to the reference,
+ *                 all expressed as one weighted cross-entropy at the logits (step-batch.ts);
+ *   4. log, grid, checkpoint, and stop if the signal was aborted.
+ * Everything random in iteration `it` derives from `rng.fork(ITERATION_STREAM).fork(it)`, so a run resumed at
+ * iteration k (same policy state, same rng) is identical to an uninterrupted one.
+ */
+import type { Rng } from '@speedrl/tensor-utils';
+import { groupAdvantages } from './advantages';
+import { learningRateAt, resolveSpeedRlConfig, type SpeedRlConfig } from './config';
+import { filteredReward } from './filter';
+import { grpoLoss, ppoLoss } from './losses/grpo';
+import { reinforceLoss } from './losses/reinforce';
+import type { PolicyLossInput, PolicyLossOutput } from './losses/types';
+import { meanBrightness, nanMeanStd, sampleDiversity, tokenHistogramEntropy, type SpeedRlMetrics } from './metrics';
+import type { Decoder, QualityScores, ReferencePolicy, SpeedRewardFn, TrainablePolicy } from './policy';
+import { chooseClasses, collectRollouts, planRollouts } from './rollout';
+import { buildStepBatch, chooseTrainedSteps, collectStepRows, stackRowInputs, type StepLossSettings } from './step-batch';
+import type { RewardBatch } from './types';
+
+const FILE = '@speedrl/rl-trainer speed-rl.ts';
+/** Fork of the run's rng whose fork(it) drives iteration it. */
+export const ITERATION_STREAM = 1;
+/** Fork of the run's rng that draws the fixed evaluation samples of the grids (the same at every iteration). */
+export const GRID_STREAM = 2;
+
+/** A quality reward: one score per sample (NaN = none), optionally with named components for logging. */
+export type QualityRewardFn = (batch: RewardBatch) => Promise<Float32Array | QualityScores>;
+
+/** Per-sample arrays of one iteration, `[N]` each (N = classes × G), given to `onMetrics` beside the record. */
+export interface IterationDetails {
+  readonly classes: Int32Array;
+  readonly steps: Int32Array;
+  readonly nfe: Int32Array;
+  readonly quality: Float32Array;
+  readonly speed: Float32Array;
+  readonly reward: Float32Array;
+  readonly advantages: Float32Array;
+  readonly valid: Uint8Array;
+}
+
+/** Fixed-seed samples of the current policy for image grids: `perClass` samples of every class at T = `steps`. */
+export type GridSampler = (options: { steps: number; perClass: number }) => Promise<RewardBatch>;
+
+/** Why `onCheckpoint` is called: the periodic checkpoint, the end of the run, or a stop on the abort signal. */
+export type CheckpointReason = 'every' | 'end' | 'abort';
+
+/** Arguments of {@link runSpeedRl}. */
+export interface SpeedRlRun {
+  readonly policy: TrainablePolicy;
+  /** The frozen base model; required when `config.klBeta` > 0. */
+  readonly reference?: ReferencePolicy;
+  readonly decoder: Decoder;
+  /** R_quality (the caller combines and z-scores its components). */
+  readonly reward: QualityRewardFn;
+  /** R_speed(steps, nfe); default 1 − steps/T_max with T_max = max(stepChoices). */
+  readonly speedReward?: SpeedRewardFn;
+  readonly config?: Partial<SpeedRlConfig>;
+  readonly rng: Rng;
+  /** Iterations already done (resume): the loop runs startIteration … iterations − 1. */
+  readonly startIteration?: number;
+  readonly onMetrics?: (metrics: SpeedRlMetrics, details: IterationDetails) => void | Promise<void>;
+  /** Asked to save everything after `iteration` iterations (the caller writes it with `writeSpeedRlCheckpoint`). */
+  readonly onCheckpoint?: (request: { iteration: number; reason: CheckpointReason }) => void | Promise<void>;
+  /** Called with the iterations done (0 before training) every `gridEvery` iterations and at the end. */
+  readonly onGrid?: (iteration: number, sample: GridSampler) => void | Promise<void>;
+  /** When aborted, the loop finishes the current iteration, asks for a checkpoint and returns. */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link runSpeedRl} returns. */
+export interface SpeedRlResult {
+  /** Iterations done: resume from here. */
+  readonly nextIteration: number;
+  readonly aborted: boolean;
+}
+
+/** R_speed = 1 − steps/tMax (DESIGN §6). */
+export function linearSpeedReward(tMax: number): SpeedRewardFn {
+  return (steps) => 1 - steps / tMax;
+}
+
+function policyLoss(config: SpeedRlConfig): (input: PolicyLossInput) => PolicyLossOutput {
+  if (config.loss === 'reinforce') return reinforceLoss;
+  if (config.loss === 'ppo') return (x) => ppoLoss(x, config.clipLow);
+  return (x) => grpoLoss(x, { clipLow: config.clipLow, clipHigh: config.clipHigh });
+}
+
+function checkScores(scores: unknown, n: number, it: number, what: string): Float32Array {
+  if (!(scores instanceof Float32Array) || scores.length !== n) {
+    const got = scores instanceof Float32Array ? `${scores.length} scores` : Object.prototype.toString.call(scores);
+    throw new RangeError(`${FILE}: iteration ${it}: ${what} returned ${got}; expected a Float32Array with one score per sample (${n})`);
+  }
+  const bad = scores.findIndex((v) => v === Infinity || v === -Infinity);
+  if (bad >= 0) throw new RangeError(`${FILE}: iteration ${it}: ${what} scored sample ${bad} as ${scores[bad]}; scores must be finite or NaN (no score)`);
+  return scores;
+}
+
+/** Runs Speed-RL iterations `startIteration … config.iterations − 1` on `policy` (see the module doc). */
+export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
+  const cfg = resolveSpeedRlConfig(run.config);
+  const { policy, decoder, rng } = run;
+  const { seqLen: L, vocabSize: K, maskId, numClasses } = policy;
+  const start = run.startIteration ?? 0;
+  if (!Number.isInteger(start) || start < 0 || start > cfg.iterations) {
+    throw new RangeError(`${FILE}: field "startIteration" must be an integer in 0..${cfg.iterations} (config.iterations), got ${start}`);
+  }
+  const tooLong = cfg.stepChoices.find((t) => t > L);
+  if (tooLong !== undefined) throw new RangeError(`${FILE}: config field "stepChoices" has T=${tooLong} > seqLen ${L}; a step commits ≥ 1 token`);
+  if (cfg.klBeta > 0 && run.reference === undefined) throw new RangeError(`${FILE}: field "reference" is required when config.klBeta > 0 (got β = ${cfg.klBeta})`);
+  const reference = run.reference;
+  const speedRewardFn = run.speedReward ?? linearSpeedReward(Math.max(...cfg.stepChoices));
+  const loss = policyLoss(cfg);
+  const { height: H, width: W } = decoder;
+  const logitsFn = (tokens: Int32Array, classes: Int32Array) => policy.logits(tokens, classes);
+  const rolloutOptions = { seqLen: L, vocabSize: K, maskId, numClasses, sampler: cfg.sampler };
+
+  const decode = async (tokens: Int32Array, n: number, what: string): Promise<Float32Array> => {
+    const images = await decoder.decode(tokens, n);
+    if (!(images instanceof Float32Array) || images.length !== n * H * W) {
+      throw new RangeError(`${FILE}: ${what}: decoder returned ${images?.length} values, expected batch·height·width = ${n}·${H}·${W}`);
+    }
+    return images;
+  };
+  const gridSampler: GridSampler = async ({ steps, perClass }) => {
+    const classes = new Int32Array(numClasses * perClass).map((_, j) => Math.floor(j / perClass));
+    const plan = { classes, budgets: new Int32Array(classes.length).fill(steps), groupSize: perClass };
+    const r = await collectRollouts(logitsFn, plan, { ...rolloutOptions, rng: rng.fork(GRID_STREAM) });
+    const images = await decode(r.tokens, classes.length, 'grid');
+    return { images, tokens: r.tokens, classes, steps: r.stepsUsed, nfe: r.nfe, batch: classes.length, height: H, width: W };
+  };
+
+  let next = start;
+  let lastCheckpoint = start;
+  if (start === 0 && cfg.gridEvery > 0) await run.onGrid?.(0, gridSampler);
+  while (next < cfg.iterations && run.signal?.aborted !== true) {
+    const it = next;
+    const iterRng = rng.fork(ITERATION_STREAM).fork(it);
+
+    // 1. Rollouts: G samples per class, T drawn per sample; log-probs are the policy's own.
+    let t0 = performance.now();
+    const classes = chooseClasses(numClasses, cfg.classesPerIteration, iterRng.fork(0));
+    const plan = planRollouts(classes, cfg.groupSize, cfg.stepChoices, iterRng.fork(1));
+    const rollouts = await collectRollouts(logitsFn, plan, { ...rolloutOptions, rng: iterRng.fork(2) });
+    const n = plan.classes.length;
+    const rolloutMs = performance.now() - t0;
+
+    // 2. Rewards: quality (NaN = none), speed, low-quality filter, group advantages.
+    t0 = performance.now();
+    const images = await decode(rollouts.tokens, n, `iteration ${it}`);
+    const batch: RewardBatch = {
+      images, tokens: rollouts.tokens, classes: plan.classes, steps: rollouts.stepsUsed, nfe: rollouts.nfe, batch: n, height: H, width: W,
+    };
+    const scored = await run.reward(batch);
+    const quality = checkScores(scored instanceof Float32Array ? scored : scored?.total, n, it, 'the reward function');
+    const components: Record<string, { mean: number; std: number }> = {};
+    if (!(scored instanceof Float32Array)) {
+      for (const [name, values] of Object.entries(scored.components ?? {})) {
+        const { mean, std } = nanMeanStd(checkScores(values, n, it, `reward component "${name}"`));
+        components[name] = { mean, std };
+      }
+    }
+    const speed = Float32Array.from(rollouts.stepsUsed, (s, j) => speedRewardFn(s, rollouts.nfe[j] as number));
+    const { reward, filtered } = filteredReward(quality, speed, cfg.speedWeight, cfg.qualityFloor);
+    const adv = groupAdvantages(reward, cfg.groupSize, cfg.advantage);
+    const rewardMs = performance.now() - t0;
+
+    // 3. Train: μ updates; rows of samples without advantage only carry the KL term.
+    t0 = performance.now();
+    const klOn = cfg.klBeta > 0;
+    const rows = collectStepRows(
+      rollouts, L, K,
+      (j) => klOn || adv.valid[j] === 1,
+      (j, used) => chooseTrainedSteps(used, cfg.stepFraction, iterRng.fork(3).fork(j)),
+    );
+    const trainedTokens = rows.reduce((s, row) => s + (adv.valid[row.sample] === 1 ? row.positions.length : 0), 0);
+    const maskedCount = klOn ? rows.reduce((s, row) => s + row.mask.reduce((a, m) => a + m, 0), 0) : 0;
+    const settings: StepLossSettings = {
+      seqLen: L, vocabSize: K, loss, advantages: adv.advantages, valid: adv.valid, klBeta: cfg.klBeta,
+      tokenWeight: trainedTokens > 0 ? 1 / trainedTokens : 0, klPositionWeight: maskedCount > 0 ? 1 / maskedCount : 0,
+    };
+    const lr = learningRateAt(cfg, it);
+    let updates = 0;
+    let gradNormSum = 0;
+    let clipped = 0;
+    let tokensSeen = 0;
+    let klMean = NaN;
+    let lossValue = 0;
+    for (let epoch = 0; epoch < cfg.innerEpochs && (trainedTokens > 0 || maskedCount > 0); epoch++) {
+      let klSum = 0;
+      lossValue = 0;
+      for (let s = 0; s < rows.length; s += cfg.trainMicroBatch) {
+        const chunk = rows.slice(s, s + cfg.trainMicroBatch);
+        const { tokens, classes: chunkClasses } = stackRowInputs(chunk, L);
+        const logits = epoch === 0 ? null : await policy.logits(tokens, chunkClasses);
+        const refLogits = klOn && reference !== undefined ? await reference.logits(tokens, chunkClasses) : null;
+        const stepBatch = buildStepBatch(chunk, logits, refLogits, epoch === 0, settings);
+        await policy.accumulateGradients(stepBatch.engine);
+        lossValue += stepBatch.policyLoss;
+        klSum += stepBatch.klShare;
+        clipped += stepBatch.clipped;
+        tokensSeen += stepBatch.tokens;
+      }
+      if (epoch === 0 && klOn) klMean = klSum;
+      const { gradNorm } = await policy.applyGradients(lr);
+      gradNormSum += gradNorm;
+      updates++;
+    }
+    const trainMs = performance.now() - t0;
+
+    // 4. Log, grid, checkpoint.
+    const q = nanMeanStd(quality);
+    const r = nanMeanStd(reward);
+    let absAdv = 0;
+    adv.valid.forEach((v, j) => { if (v === 1) absAdv += Math.abs(adv.advantages[j] as number); });
+    const validCount = adv.valid.reduce((a, v) => a + v, 0);
+    const metrics: SpeedRlMetrics = {
+      iteration: it,
+      rewardMean: r.mean, rewardStd: r.std, qualityMean: q.mean, qualityStd: q.std, components,
+      speedRewardMean: nanMeanStd(speed).mean,
+      stepsMean: nanMeanStd(rollouts.stepsUsed).mean, nfeMean: nanMeanStd(rollouts.nfe).mean,
+      samples: n, nanRewards: n - q.count, filtered,
+      droppedGroups: adv.droppedGroups, droppedGroupFraction: adv.droppedGroups / adv.numGroups,
+      advantageAbsMean: validCount > 0 ? absAdv / validCount : NaN,
+      klMean, policyLoss: lossValue, clipFraction: tokensSeen > 0 ? clipped / tokensSeen : 0,
+      trainedRows: rows.length, trainedTokens, updates, gradNorm: updates > 0 ? gradNormSum / updates : NaN, learningRate: lr,
+      meanBrightness: meanBrightness(images), tokenEntropy: tokenHistogramEntropy(rollouts.tokens, K),
+      sampleDiversity: sampleDiversity(images, plan.classes, H * W),
+      timeMs: { rollout: rolloutMs, reward: rewardMs, train: trainMs },
+    };
+    await run.onMetrics?.(metrics, {
+      classes: plan.classes, steps: rollouts.stepsUsed, nfe: rollouts.nfe, quality, speed, reward, advantages: adv.advantages, valid: adv.valid,
+    });
+    next = it + 1;
+    if (cfg.gridEvery > 0 && (next % cfg.gridEvery === 0 || next === cfg.iterations)) await run.onGrid?.(next, gridSampler);
+    if (cfg.checkpointEvery > 0 && next % cfg.checkpointEvery === 0) {
+      await run.onCheckpoint?.({ iteration: next, reason: 'every' });
+      lastCheckpoint = next;
+    }
+  }
+  const aborted = next < cfg.iterations;
+  if (lastCheckpoint !== next) await run.onCheckpoint?.({ iteration: next, reason: aborted ? 'abort' : 'end' });
+  return { nextIteration: next, aborted };
+}
