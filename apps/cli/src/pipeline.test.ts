@@ -133,4 +133,32 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(again.cells).toHaveLength(6);
     expect(again.cells.slice(0, 4)).toEqual(result.cells);
   });
+
+  it('accelerates the tiny bundle with Speed-RL, then resumes for more iterations', async () => {
+    const out = join(root, 'rl');
+    const common = ['--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--out', out,
+      '--classes-per-iteration', '2', '--group-size', '3', '--step-choices', '1,2,4', '--micro-batch', '16', '--checkpoint-every', '1', '--grid-every', '2'];
+    const printed = await cli(['accelerate', ...common, '--iterations', '2', '--print-config']);
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.out).speedRl).toMatchObject({ iterations: 2, groupSize: 3, stepChoices: [1, 2, 4], loss: 'grpo', klBeta: 0.04 });
+    const bad = await cli(['accelerate', ...common, '--loss', 'a2c']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--loss: /);
+    const r = await cli(['accelerate', ...common, '--iterations', '2', '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ iterations: 2, aborted: false });
+    expect(existsSync(join(out, 'model', 'maskgit', 'model.onnx'))).toBe(true);
+    expect(existsSync(join(out, 'grids', 'iter-00000-T1.png'))).toBe(true);
+    const first = readJsonl<{ step: number; stepsMean: number; klMean: number }>(join(out, 'metrics.jsonl')).records;
+    expect(first.map((m) => m.step)).toEqual([1, 2]);
+    expect(first.every((m) => m.stepsMean >= 1 && m.stepsMean <= 4)).toBe(true);
+    const resumed = await cli(['accelerate', '--out', out, '--resume', '--iterations', '3', '--json']);
+    expect(resumed.err).toMatch(/resuming at iteration 2/);
+    expect(resumed.code).toBe(0);
+    const all = readJsonl<{ step: number }>(join(out, 'metrics.jsonl')).records;
+    expect(all.map((m) => m.step)).toEqual([1, 2, 3]);
+    const sampled = await cli(['sample', '--model', join(out, 'model'), '--steps', '2', '--n', '1', '--out', join(root, 'rl.png'), '--json']);
+    expect(sampled.code).toBe(0);
+  });
 });

@@ -28,7 +28,10 @@ export interface RunDir {
  * checkpoint's step from `state.json`, trims `metrics.jsonl` back to it, and returns the saved options
  * (overridden by `overrides`, e.g. a larger `--steps`).
  */
-export async function openRunDir(dir: string, command: string, options: Record<string, unknown>, resume: boolean, overrides: Record<string, unknown> = {}): Promise<RunDir> {
+export async function openRunDir(
+  dir: string, command: string, options: Record<string, unknown>, resume: boolean, overrides: Record<string, unknown> = {},
+  readStep: (checkpointDir: string) => Promise<number> = readStateStep,
+): Promise<RunDir> {
   const checkpointPath = join(dir, RUN_FILES.checkpoint);
   const found = await findCheckpointDir(checkpointPath);
   let runOptions = options;
@@ -39,9 +42,7 @@ export async function openRunDir(dir: string, command: string, options: Record<s
     const saved = JSON.parse(await readFile(runFile, 'utf8')) as { command?: string; options?: Record<string, unknown> };
     if (saved.command !== command) throw new UsageError(`--resume: "${dir}" is a ${saved.command ?? 'unknown'} run, not ${command}`);
     runOptions = { ...(saved.options ?? {}), ...overrides };
-    const state = JSON.parse(await readFile(join(found, RUN_FILES.state), 'utf8')) as { step?: number };
-    if (typeof state.step !== 'number') throw new Error(`${join(found, RUN_FILES.state)}: field "step" must be a number`);
-    await trimJsonlToStep(join(dir, RUN_FILES.metrics), state.step);
+    await trimJsonlToStep(join(dir, RUN_FILES.metrics), await readStep(found));
   } else {
     if (found !== undefined) {
       throw new UsageError(`--out: "${dir}" already holds a checkpoint; pass --resume to continue it or choose another --out`);
@@ -56,4 +57,12 @@ export async function openRunDir(dir: string, command: string, options: Record<s
     options: runOptions,
     log: (record) => appendJsonl(metricsPath, { ...record, time: new Date().toISOString() }),
   };
+}
+
+/** The step of a checkpoint from its `state.json` (`{ "step": n }`). */
+export async function readStateStep(checkpointDir: string): Promise<number> {
+  const path = join(checkpointDir, RUN_FILES.state);
+  const state = JSON.parse(await readFile(path, 'utf8')) as { step?: unknown };
+  if (typeof state.step !== 'number') throw new Error(`${path}: field "step" must be a number, got ${JSON.stringify(state.step)}`);
+  return state.step;
 }

@@ -86,6 +86,16 @@ describe('AdamW', () => {
     expect(decayed).not.toContain('head.b');
   });
 
+  test('an explicit lr overrides the built-in schedule for that update only', () => {
+    const opt = createAdamW(SPECS, { lr: 0.5, warmupSteps: 10, totalSteps: undefined, minLrRatio: 0.1, weightDecay: 0, clipNorm: Infinity, eps: 1e-12 });
+    const params = tensors([0, 0, 0, 0], [0, 0]);
+    const r = opt.update(params, tensors([1, -1, 1, -1], [1, 1]), 0.02);
+    expect(r.lr).toBe(0.02);
+    expect(params.get('w')?.data[0]).toBeCloseTo(-0.02, 7);
+    expect(opt.update(params, tensors([1, 1, 1, 1], [1, 1])).lr).toBeCloseTo((0.5 * 2) / 10, 12); // schedule resumes at step 1
+    expect(() => opt.update(params, tensors([1, 1, 1, 1], [1, 1]), NaN)).toThrow(/lr must be finite and ≥ 0, got NaN/);
+  });
+
   test('global norm and clear errors', () => {
     expect(globalGradNorm(SPECS, tensors([3, 0, 0, 0], [0, 4]))).toBe(5);
     const opt = createAdamW(SPECS);

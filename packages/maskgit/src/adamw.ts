@@ -24,8 +24,11 @@ export interface AdamWUpdate {
 export interface AdamW {
   /** Updates completed so far (the next update uses learningRateAt(step)). */
   readonly step: number;
-  /** Updates `params` in place from `grads` (same names and sizes; gradients are not modified). */
-  update(params: MaskGitParams, grads: MaskGitParams): AdamWUpdate;
+  /**
+   * Updates `params` in place from `grads` (same names and sizes; gradients are not modified). `lr` overrides the
+   * built-in schedule for this update (a caller with its own schedule, e.g. the RL loop).
+   */
+  update(params: MaskGitParams, grads: MaskGitParams, lr?: number): AdamWUpdate;
   /** A deep copy of the state (step, m, v): serialisable for resume. */
   state(): OptimizerState;
 }
@@ -84,12 +87,13 @@ export function createAdamW(specs: readonly ParamSpec[], options: Partial<AdamWO
   const v = copyState('v');
   let t = initialState?.step ?? 0;
 
-  const update = (params: MaskGitParams, grads: MaskGitParams): AdamWUpdate => {
+  const update = (params: MaskGitParams, grads: MaskGitParams, lrOverride?: number): AdamWUpdate => {
     const source2 = 'adamw.update';
     const gradNorm = globalGradNorm(specs, grads, source2);
     if (!Number.isFinite(gradNorm)) throw new RangeError(`${source2}: the gradient norm is ${gradNorm}; refusing to update (step ${t})`);
     const clipScale = Math.min(1, o.clipNorm / (gradNorm + 1e-6));
-    const lr = learningRateAt(t, o);
+    if (lrOverride !== undefined && !(lrOverride >= 0 && Number.isFinite(lrOverride))) throw new RangeError(`${source2}: lr must be finite and ≥ 0, got ${lrOverride}`);
+    const lr = lrOverride ?? learningRateAt(t, o);
     const stepNo = t + 1;
     const bc1 = 1 - o.beta1 ** stepNo;
     const bc2 = 1 - o.beta2 ** stepNo;

@@ -1,0 +1,174 @@
+/**
+ * `speedrl accelerate`: Speed-RL (arXiv 2512.01094; DESIGN §6) on a base bundle — GRPO with a speed reward, exact
+ * KL to the frozen base, low-quality filtering — on the onnxruntime engine; metrics.jsonl, grids, checkpoints,
+ * --resume, Ctrl-C saves; the accelerated bundle lands in OUT/model.
+ */
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { FASHION_MNIST_CLASSES, Rng, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
+import { loadModel, saveModel, writeOnnxModel, createOrtTrainEngine } from '@speedrl/maskgit';
+import { decode, loadVq } from '@speedrl/vq-tokenizer';
+import {
+  DEFAULT_SPEED_RL_CONFIG, TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint,
+  type SpeedRlConfig,
+} from '@speedrl/rl-trainer';
+import { mergeOptions, parseOptions, readConfigFile } from '../config-file';
+import { UsageError } from '../errors';
+import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
+import { installInterruptHandler } from '../interrupt';
+import type { CliIo } from '../io';
+import { createProgress } from '../progress';
+import { RUN_FILES, openRunDir } from '../run-dir';
+import { createMaskgitPolicy, createReference } from '../rl/maskgit-policy';
+import { createQualityReward } from '../rl/quality-reward';
+
+const D = DEFAULT_SPEED_RL_CONFIG;
+const int = (min: number) => z.coerce.number().int().min(min);
+const num = (min: number) => z.coerce.number().min(min);
+const schema = z.object({
+  base: z.string().min(1), rewardClassifier: z.string().min(1), out: z.string().min(1), seed: int(0),
+  iterations: int(0), groupSize: int(2), classesPerIteration: int(0),
+  stepChoices: z.union([z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'), z.array(int(1))]),
+  speedWeight: num(0), floor: z.string().regex(/^(none|-?[0-9.]+)$/, '"none" or a number (z-scored quality floor)'),
+  loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0), clipHigh: num(0), klBeta: num(0), stepFraction: num(0),
+  innerEpochs: int(1), lr: num(0), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
+  wClassifier: num(0), wRealism: num(0),
+});
+type Options = z.infer<typeof schema>;
+const DEFAULTS: Options = {
+  base: 'models/fashion-mnist', rewardClassifier: 'models/fashion-mnist/classifiers/reward', out: 'runs/accelerate', seed: 0,
+  iterations: D.iterations, groupSize: D.groupSize, classesPerIteration: D.classesPerIteration, stepChoices: D.stepChoices.join(','),
+  speedWeight: D.speedWeight, floor: D.qualityFloor.kind === 'absolute' ? String(D.qualityFloor.value) : 'none', loss: D.loss,
+  clipLow: D.clipLow, clipHigh: D.clipHigh, klBeta: D.klBeta, stepFraction: D.stepFraction, innerEpochs: D.innerEpochs,
+  lr: D.learningRate, warmup: D.warmupIterations, microBatch: D.trainMicroBatch, checkpointEvery: D.checkpointEvery,
+  gridEvery: D.gridEvery, wClassifier: 1, wRealism: 1,
+};
+
+/** The rl-trainer config these options describe. */
+export function speedRlConfigOf(o: Options): SpeedRlConfig {
+  const steps = Array.isArray(o.stepChoices) ? o.stepChoices : o.stepChoices.split(',').map(Number);
+  return resolveSpeedRlConfig({
+    iterations: o.iterations, groupSize: o.groupSize, classesPerIteration: o.classesPerIteration, stepChoices: steps,
+    speedWeight: o.speedWeight, qualityFloor: o.floor === 'none' ? { kind: 'none' } : { kind: 'absolute', value: Number(o.floor) },
+    loss: o.loss, clipLow: o.clipLow, clipHigh: o.clipHigh, klBeta: o.klBeta, stepFraction: o.stepFraction, innerEpochs: o.innerEpochs,
+    learningRate: o.lr, warmupIterations: o.warmup, trainMicroBatch: o.microBatch, checkpointEvery: o.checkpointEvery, gridEvery: o.gridEvery,
+  });
+}
+
+const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Registers `accelerate` on the program. */
+export function accelerateCommand(io: CliIo): Command {
+  const cmd = new Command('accelerate').description('Speed-RL: fine-tune a base model so it samples well in fewer steps');
+  const help: Record<keyof Options, string> = {
+    base: 'base model directory (tokenizer/ + maskgit/)', rewardClassifier: 'REWARD classifier directory (with feature statistics)',
+    out: 'run directory (metrics.jsonl, grids/, checkpoint/, model/)', seed: 'seed of rollouts and step budgets',
+    iterations: 'RL iterations', groupSize: 'GRPO group size G (rollouts per class)', classesPerIteration: 'classes per iteration (0 = all)',
+    stepChoices: 'step budgets T drawn per rollout', speedWeight: 'λ of the speed reward 1 − T/Tmax', floor: 'z-scored quality floor for speed credit, or none',
+    loss: 'grpo, ppo or reinforce', clipLow: 'ratio clip below (1 − clipLow)', clipHigh: 'ratio clip above (1 + clipHigh)',
+    klBeta: 'β of the exact KL to the base (0 = none)', stepFraction: 'fraction of each trajectory\'s steps trained on', innerEpochs: 'updates per rollout batch μ',
+    lr: 'learning rate (AdamW, no weight decay)', warmup: 'warm-up iterations', microBatch: 'training rows per gradient call',
+    checkpointEvery: 'iterations between checkpoints', gridEvery: 'iterations between PNG grids', wClassifier: 'weight of the classifier reward', wRealism: 'weight of the realism reward',
+  };
+  for (const [key, text] of Object.entries(help)) cmd.option(`--${kebab(key)} <v>`, text, String(DEFAULTS[key as keyof Options]));
+  cmd
+    .option('--config <file>', 'JSON or YAML file with any of these options (camelCase keys; flags win)')
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--print-config', 'print the resolved options and rl-trainer config, then exit')
+    .option('--json', 'print a JSON summary on stdout')
+    .addHelpText('after', `
+Examples:
+  $ speedrl accelerate --base models/fashion-mnist --out runs/speedrl --iterations 200
+  $ speedrl accelerate --out runs/speedrl --resume                      # after Ctrl-C or a crash
+  $ speedrl accelerate --config speedrl.yaml --kl-beta 0 --out runs/no-kl   # ablation
+  $ speedrl accelerate --print-config
+`);
+  return cmd.action(async (flags: Record<string, unknown>) => {
+    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
+    const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+    const fresh = parseOptions(schema, mergeOptions(DEFAULTS, file, flags as Partial<Options>, given));
+    if (flags.printConfig === true) {
+      io.stdout(`${JSON.stringify({ options: fresh, speedRl: speedRlConfigOf(fresh) }, null, 2)}\n`);
+      return;
+    }
+    const overrides = parseOptions(schema.partial(), Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in DEFAULTS)));
+    const run = await openRunDir(fresh.out, 'accelerate', fresh, flags.resume === true, overrides, async (dir) => {
+      const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as { iteration?: number };
+      return state.iteration ?? 0;
+    });
+    const summary = await accelerate(parseOptions(schema, run.options), run, io);
+    io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `accelerated model in ${summary.model} after ${summary.iterations} iterations\n`);
+  });
+}
+
+async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+  const backend = await initBackend();
+  const config = speedRlConfigOf(o);
+  for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
+    if (!existsSync(join(o.base, sub))) throw new UsageError(`--base: "${join(o.base, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
+  }
+  const base = await loadModel(join(o.base, MASKGIT_DIR));
+  const { model: vq } = await loadVq(join(o.base, TOKENIZER_DIR));
+  const policy = await createMaskgitPolicy(base.config, base.params, { weightDecay: 0, clipNorm: 1 });
+  const refEngine = await createOrtTrainEngine(base.config);
+  const quality = await createQualityReward(o.rewardClassifier, { classifier: o.wClassifier, realism: o.wRealism });
+  const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
+  let rng = Rng.fromSeed(o.seed);
+  let startIteration = 0;
+  if (run.resumeFrom !== undefined) {
+    const restored = await restoreSpeedRlCheckpoint(checkpointDir, policy);
+    rng = restored.rng;
+    startIteration = restored.iteration;
+    if (restored.normalizer !== undefined) quality.restoreNormaliser(restored.normalizer as ReturnType<typeof quality.normaliserState>);
+    io.stderr(`resuming at iteration ${startIteration} (${checkpointDir})\n`);
+  }
+  const classes = config.classesPerIteration === 0 ? base.config.numClasses : config.classesPerIteration;
+  const rollouts = classes * config.groupSize;
+  const meanT = config.stepChoices.reduce((a, b) => a + b, 0) / config.stepChoices.length;
+  io.stderr([
+    `speedrl accelerate: base ${o.base} (${base.config.dim}×${base.config.depth}, K=${base.config.numCodes}), onnxruntime engine, tfjs backend ${backend.backend}`,
+    `  per iteration: ${classes} classes × G=${config.groupSize} = ${rollouts} rollouts, T ∈ {${config.stepChoices.join(',')}} (mean ${meanT.toFixed(1)}):`,
+    `  ≈ ${Math.round(rollouts * meanT)} sample-steps of forward passes, then ${config.innerEpochs} update(s) over ≈ ${Math.round(rollouts * meanT * config.stepFraction)} step rows in micro-batches of ${config.trainMicroBatch}`,
+    `  loss ${config.loss}, λ=${config.speedWeight}, β=${config.klBeta}, lr ${config.learningRate}, iterations ${startIteration}→${config.iterations}, out ${run.dir}`,
+  ].join('\n') + '\n');
+  const interrupt = installInterruptHandler(io);
+  const abort = new AbortController();
+  const progress = createProgress({ label: 'accelerate', total: config.iterations, io });
+  await mkdir(join(run.dir, 'grids'), { recursive: true });
+  try {
+    const result = await runSpeedRl({
+      policy, reference: createReference(refEngine, base.params), reward: quality.reward, config, rng, startIteration, signal: abort.signal,
+      decoder: { height: 28, width: 28, decode: async (tokens) => decode(vq, tokens) },
+      onMetrics: async (m) => {
+        run.log({ ...m, step: m.iteration + 1 }); // step = iterations done, as the checkpoint counts them
+        progress.update(m.iteration, { reward: m.rewardMean, steps: m.stepsMean, kl: m.klMean });
+        if (interrupt.stop.requested) abort.abort();
+      },
+      onCheckpoint: async ({ iteration }) => {
+        await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState() });
+      },
+      onGrid: async (iteration, sampleGrid) => {
+        for (const steps of [Math.min(...config.stepChoices), Math.max(...config.stepChoices)]) {
+          const batch = await sampleGrid({ steps, perClass: 8 });
+          await writeImageGrid(join(run.dir, 'grids', `iter-${String(iteration).padStart(5, '0')}-T${steps}.png`), {
+            images: batch.images, n: batch.batch, height: 28, width: 28, columns: 8, scale: 2, rowLabels: [...FASHION_MNIST_CLASSES],
+          });
+        }
+      },
+    });
+    const modelDir = join(run.dir, 'model');
+    await saveModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config, { command: 'accelerate', iterations: result.nextIteration, seed: o.seed, base: o.base });
+    await writeOnnxModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config);
+    if (!existsSync(join(modelDir, TOKENIZER_DIR))) await cp(join(o.base, TOKENIZER_DIR), join(modelDir, TOKENIZER_DIR), { recursive: true });
+    progress.finish({ iterations: result.nextIteration });
+    if (result.aborted) io.stderr(`stopped by ${interrupt.stop.signal ?? 'signal'} after iteration ${result.nextIteration}; resume with --resume\n`);
+    return { model: modelDir, iterations: result.nextIteration, aborted: result.aborted };
+  } finally {
+    interrupt.dispose();
+    await policy.dispose();
+    await refEngine.dispose();
+  }
+}
