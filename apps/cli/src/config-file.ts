@@ -1,6 +1,7 @@
 /** `--config FILE` (JSON or YAML) validated with zod; flags given on the command line override the file. */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { Command } from 'commander';
 import type { z } from 'zod';
 import { UsageError } from './errors';
 
@@ -44,4 +45,17 @@ export function parseOptions<T>(schema: z.ZodType<T>, value: unknown): T {
   const issue = result.error.issues[0];
   const flag = String(issue?.path[0] ?? '?').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   throw new UsageError(`--${flag}: ${issue?.message ?? 'invalid value'}`);
+}
+
+/**
+ * The options of one command run: defaults ← `--config` file (validated by `fileSchema`) ← flags typed on the
+ * command line. `typed` holds those typed flags alone: on `--resume` they override the run's saved options.
+ */
+export function gatherOptions<T extends object>(
+  cmd: Command, flags: Record<string, unknown>, defaults: T, fileSchema: z.ZodType<Partial<T>>,
+): { merged: T; typed: Partial<T> } {
+  const file = typeof flags.config === 'string' ? readConfigFile(flags.config, fileSchema) : {};
+  const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+  const typed = Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in defaults)) as Partial<T>;
+  return { merged: mergeOptions(defaults, file, flags as Partial<T>, given), typed };
 }

@@ -2,7 +2,7 @@
  * End to end on the tiny presets and the committed Fashion-MNIST fixture: train-vq → train-maskgit → sample,
  * plus resume and the bad inputs a user meets (missing model, bad class, bad steps).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl, readPng } from '@speedrl/tensor-utils';
@@ -83,6 +83,18 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const tfjs = await cli(['sample', '--model', mgRun, '--steps', '2', '--class', '7', '--n', '2', '--engine', 'tfjs', '--cfg', '2', '--out', png, '--json']);
     expect(tfjs.code).toBe(0);
     expect(JSON.parse(tfjs.out)).toMatchObject({ images: 2, nfe: 4, engine: 'tfjs' });
+  });
+
+  it('reads --config (YAML) with flags winning, and names the file and field of a bad value', async () => {
+    const yamlPath = join(root, 'sample.yaml');
+    writeFileSync(yamlPath, 'steps: 2\nn: 1\nseed: 9\n');
+    const r = await cli(['sample', '--model', mgRun, '--config', yamlPath, '--n', '2', '--out', join(root, 'cfg.png'), '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ steps: 2, seed: 9, images: 20 });
+    writeFileSync(yamlPath, 'steps: -3\n');
+    const bad = await cli(['sample', '--model', mgRun, '--config', yamlPath, '--out', join(root, 'cfg.png')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain(`${yamlPath}: field "steps"`);
   });
 
   it('gives clear usage errors (exit 2) for a missing model, a bad class and bad steps', async () => {

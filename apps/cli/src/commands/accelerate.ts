@@ -15,7 +15,7 @@ import {
   DEFAULT_SPEED_RL_CONFIG, TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint,
   type SpeedRlConfig,
 } from '@speedrl/rl-trainer';
-import { mergeOptions, parseOptions, readConfigFile } from '../config-file';
+import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
@@ -87,15 +87,13 @@ Examples:
   $ speedrl accelerate --print-config
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
-    const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-    const fresh = parseOptions(schema, mergeOptions(DEFAULTS, file, flags as Partial<Options>, given));
+    const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
+    const fresh = parseOptions(schema, merged);
     if (flags.printConfig === true) {
       io.stdout(`${JSON.stringify({ options: fresh, speedRl: speedRlConfigOf(fresh) }, null, 2)}\n`);
       return;
     }
-    const overrides = parseOptions(schema.partial(), Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in DEFAULTS)));
-    const run = await openRunDir(fresh.out, 'accelerate', fresh, flags.resume === true, overrides, async (dir) => {
+    const run = await openRunDir(fresh.out, 'accelerate', fresh, flags.resume === true, parseOptions(schema.partial(), typed), async (dir) => {
       const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as { iteration?: number };
       return state.iteration ?? 0;
     });

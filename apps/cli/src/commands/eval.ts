@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, imagesToFloat32, writeFileAtomic, writeJsonAtomic, writeLineChart } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs, loadClassifier, prepareReference, type FeatureModel, type ReferenceStats } from '@speedrl/rewards-clip-fid';
 import { encode } from '@speedrl/vq-tokenizer';
-import { mergeOptions, readConfigFile } from '../config-file';
+import { gatherOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { loadGenerator, type Generator } from '../generator';
 import type { CliIo } from '../io';
@@ -77,8 +77,7 @@ Examples:
   $ speedrl eval --model runs/maskgit --steps 4,12 --n 1000 --seeds 1 --json
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
-    const merged = mergeOptions({ ...DEFAULTS, model: '' } as Record<string, unknown>, file, flags, (k) => cmd.getOptionValueSource(k) === 'cli');
+    const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as Options, schema.partial());
     if (merged.model === '') throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
     const parsed = schema.safeParse(merged);
     if (!parsed.success) throw new UsageError(`--${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FASHION_MNIST_CLASSES, Rng, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { sample, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
-import { readConfigFile, mergeOptions } from '../config-file';
+import { gatherOptions } from '../config-file';
 import { loadGenerator } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
@@ -65,8 +65,7 @@ Examples:
   $ speedrl sample --model models/fashion-mnist --sampler halton --engine tfjs --out halton.png
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, sampleOptionsSchema.partial()) : {};
-    const merged = mergeOptions({ ...DEFAULTS, model: '' } as Record<string, unknown>, file, flags, (k) => cmd.getOptionValueSource(k) === 'cli');
+    const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as SampleCommandOptions, sampleOptionsSchema.partial());
     if (merged.model === '' || merged.model === undefined) throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
     const parsed = sampleOptionsSchema.safeParse(merged);
     if (!parsed.success) {

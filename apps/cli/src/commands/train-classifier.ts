@@ -11,7 +11,7 @@ import {
   CLASSIFIER_SEEDS, classifierPreset, createClassifier, evaluateClassifier, featureStatistics, loadClassifier, saveClassifier,
   saveFeatureStatistics, trainClassifier,
 } from '@speedrl/rewards-clip-fid';
-import { mergeOptions, parseOptions, readConfigFile } from '../config-file';
+import { gatherOptions, parseOptions } from '../config-file';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
@@ -67,13 +67,10 @@ Examples:
   $ speedrl train-classifier --role eval --out runs/classifier-eval --resume
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
-    const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-    const merged = mergeOptions({ ...DEFAULTS, role: 'reward' } as Options, file, flags as Partial<Options>, given);
+    const { merged, typed } = gatherOptions(cmd, flags, { ...DEFAULTS, role: 'reward' } as Options, schema.partial());
     if (merged.out === '') merged.out = `runs/classifier-${merged.role}`;
-    const overrides = parseOptions(schema.partial(), Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in merged)));
     const fresh = parseOptions(schema, merged);
-    const run = await openRunDir(fresh.out, 'train-classifier', fresh, flags.resume === true, overrides);
+    const run = await openRunDir(fresh.out, 'train-classifier', fresh, flags.resume === true, parseOptions(schema.partial(), typed));
     const o = parseOptions(schema, run.options);
     const summary = await train(o, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`

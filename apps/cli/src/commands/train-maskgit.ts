@@ -16,7 +16,7 @@ import {
   type MaskGitPresetName, type StepResult, type OptimizerState,
 } from '@speedrl/maskgit';
 import { encode, loadVq } from '@speedrl/vq-tokenizer';
-import { mergeOptions, parseOptions, readConfigFile } from '../config-file';
+import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
@@ -74,11 +74,9 @@ Examples:
   $ speedrl train-maskgit --out runs/maskgit --resume
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
-    const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-    const overrides = parseOptions(schema.partial(), Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in DEFAULTS)));
-    const fresh = parseOptions(schema, mergeOptions(DEFAULTS, file, flags as Partial<Options>, given));
-    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, flags.resume === true, overrides);
+    const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
+    const fresh = parseOptions(schema, merged);
+    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, flags.resume === true, parseOptions(schema.partial(), typed));
     const options = parseOptions(schema, run.options);
     const summary = await trainMaskgit(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `model bundle in ${options.out}: final loss ${summary.finalLoss.toFixed(4)} after ${summary.step} steps\n`);

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
 import { createVqModel, evaluate, loadVq, saveVq, train, vqPreset } from '@speedrl/vq-tokenizer';
-import { mergeOptions, parseOptions, readConfigFile } from '../config-file';
+import { gatherOptions, parseOptions } from '../config-file';
 import { TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
@@ -59,11 +59,9 @@ Examples:
   $ speedrl train-vq --out runs/vq --resume
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const file = typeof flags.config === 'string' ? readConfigFile(flags.config, schema.partial()) : {};
-    const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-    const overrides = parseOptions(schema.partial(), Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in DEFAULTS)));
-    const fresh = parseOptions(schema, mergeOptions(DEFAULTS, file, flags as Partial<Options>, given));
-    const run = await openRunDir(fresh.out, 'train-vq', fresh, flags.resume === true, overrides);
+    const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
+    const fresh = parseOptions(schema, merged);
+    const run = await openRunDir(fresh.out, 'train-vq', fresh, flags.resume === true, parseOptions(schema.partial(), typed));
     const options = parseOptions(schema, run.options);
     const summary = await trainVq(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
