@@ -173,4 +173,21 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const sampled = await cli(['sample', '--model', join(out, 'model'), '--steps', '2', '--n', '1', '--out', join(root, 'rl.png'), '--json']);
     expect(sampled.code).toBe(0);
   });
+
+  it('demo: short Speed-RL, eval of base and accelerated, one offline HTML report; --resume reuses it all', async () => {
+    const out = join(root, 'demo');
+    const args = ['demo', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--eval-classifier', join(root, 'cls-eval', 'classifier'),
+      '--data', FIXTURE, '--iterations', '1', '--steps', '1,2', '--n', '30', '--out', out];
+    const r = await cli(args);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/demo done: open .*report\.html/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<td>Speed-RL</td><td>2</td>');
+    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(5); // plot + 4 grids
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    const again = await cli([...args, '--resume']);
+    expect(again.code).toBe(0);
+    expect(again.err).not.toMatch(/== demo: Speed-RL ==/);
+  });
 });

@@ -1,0 +1,117 @@
+/**
+ * `speedrl demo`: the main job on the shipped models — a shortened Speed-RL run, then eval of the base and the
+ * accelerated model at a few step budgets, then one offline HTML report (table, FCD-vs-steps plot, grids).
+ * It composes the other subcommands, so each phase is resumable on its own (`--resume` reuses finished parts).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_FASHION_MNIST_DIR, writeFileAtomic, writeLineChart } from '@speedrl/tensor-utils';
+import { gatherOptions, parseOptions } from '../config-file';
+import { UsageError } from '../errors';
+import type { CliIo } from '../io';
+import { renderReport, type ReportBlock } from '../report/html';
+import type { EvalRow } from '../eval/table';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const schema = z.object({
+  base: z.string().min(1), rewardClassifier: z.string().min(1), evalClassifier: z.string().min(1), data: z.string().min(1),
+  out: z.string().min(1), iterations: int(0), steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'),
+  n: int(2), seeds: int(1), seed: int(0),
+});
+type Options = z.infer<typeof schema>;
+const DEFAULTS: Options = {
+  base: 'models/fashion-mnist', rewardClassifier: 'models/fashion-mnist/classifiers/reward', evalClassifier: 'models/fashion-mnist/classifiers/eval',
+  data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/demo', iterations: 40, steps: '2,3,4,8,12', n: 1000, seeds: 1, seed: 0,
+};
+
+type Runner = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/** Registers `demo`; `run` executes a subcommand (the program's own runner, injected to avoid an import cycle). */
+export function demoCommand(io: CliIo, run: Runner): Command {
+  const cmd = new Command('demo')
+    .description('the main job: short Speed-RL on the shipped models, eval of base vs accelerated, offline HTML report')
+    .option('--base <dir>', 'base model directory', DEFAULTS.base)
+    .option('--reward-classifier <dir>', 'reward classifier (training signal)', DEFAULTS.rewardClassifier)
+    .option('--eval-classifier <dir>', 'evaluation classifier (judge only)', DEFAULTS.evalClassifier)
+    .option('--data <dir>', 'IDX dataset directory (test set = reference)', DEFAULTS.data)
+    .option('--out <dir>', 'demo directory (accelerate/, eval-*/, report.html)', DEFAULTS.out)
+    .option('--iterations <n>', 'Speed-RL iterations (the short run)', String(DEFAULTS.iterations))
+    .option('--steps <list>', 'step budgets to evaluate', DEFAULTS.steps)
+    .option('--n <N>', 'samples per (model, T, seed)', String(DEFAULTS.n))
+    .option('--seeds <k>', 'evaluation seeds', String(DEFAULTS.seeds))
+    .option('--seed <S>', 'seed of the RL run and the first eval seed', String(DEFAULTS.seed))
+    .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
+    .option('--resume', 'reuse the finished parts in --out and continue the rest')
+    .addHelpText('after', `
+Examples:
+  $ npm run demo                                   # = speedrl demo, on the shipped models
+  $ speedrl demo --iterations 10 --n 500 --out runs/demo-quick
+  $ speedrl demo --resume                          # after Ctrl-C
+`);
+  return cmd.action(async (flags: Record<string, unknown>) => {
+    const o = parseOptions(schema, gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged);
+    const resume = flags.resume === true;
+    const step = async (name: string, argv: string[]): Promise<void> => {
+      io.stderr(`\n== demo: ${name} ==\n`);
+      const code = await run(argv, io);
+      if (code !== 0) throw new UsageError(`demo: ${name} failed (exit ${code}); fix the error above, then run again with --resume`);
+    };
+    const rlDir = join(o.out, 'accelerate');
+    const modelDir = join(rlDir, 'model');
+    const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && !existsSync(join(rlDir, 'checkpoint.old'));
+    if (!rlDone) {
+      const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
+      await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
+    }
+    const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
+    await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
+    await step('eval of the accelerated model', evalArgs(modelDir, join(o.out, 'eval-accelerated')));
+    const steps = o.steps.split(',').map(Number);
+    const grids: ReportBlock[] = [];
+    for (const [label, model] of [['base', o.base], ['accelerated', modelDir]] as const) {
+      for (const t of [Math.min(...steps), Math.max(...steps)]) {
+        const png = join(o.out, `grid-${label}-T${t}.png`);
+        await step(`grid ${label} T=${t}`, ['sample', '--model', model, '--steps', String(t), '--n', '8', '--seed', String(o.seed), '--out', png]);
+        grids.push({ kind: 'image', path: png, caption: `${label}, T = ${t} (same seeds)` });
+      }
+    }
+    const report = await writeDemoReport(o, grids);
+    io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
+  });
+}
+
+async function writeDemoReport(o: Options, grids: ReportBlock[]): Promise<string> {
+  const read = async (dir: string) => JSON.parse(await readFile(join(dir, 'eval.json'), 'utf8')) as { rows: EvalRow[]; floors: Record<string, number>; table: string };
+  const base = await read(join(o.out, 'eval-base'));
+  const accel = await read(join(o.out, 'eval-accelerated'));
+  const plot = join(o.out, 'fcd-vs-steps.png');
+  await writeLineChart(plot, {
+    title: 'FCD vs sampling steps', xLabel: 'steps T', yLabel: 'FCD (eval classifier)', xTicks: base.rows.map((r) => r.steps),
+    series: [
+      { name: 'base', x: base.rows.map((r) => r.steps), y: base.rows.map((r) => r.fcd.mean), yErr: base.rows.map((r) => r.fcd.std) },
+      { name: 'Speed-RL', x: accel.rows.map((r) => r.steps), y: accel.rows.map((r) => r.fcd.mean), yErr: accel.rows.map((r) => r.fcd.std) },
+    ],
+    hlines: [
+      { name: 'reconstruction floor', y: base.floors.reconstruction ?? NaN, dashed: true },
+      { name: 'held-out train floor', y: base.floors.trainHeldOut ?? NaN, dashed: true },
+    ],
+  });
+  const row = (model: string, r: EvalRow): string[] => [model, String(r.steps), r.nfePerImage.toFixed(1), `${r.fcd.mean.toFixed(2)} ± ${r.fcd.std.toFixed(2)}`,
+    r.precision.mean.toFixed(3), r.recall.mean.toFixed(3), r.accuracy.mean.toFixed(3), r.msPerImage.mean.toFixed(2)];
+  const html = renderReport('Speed-RL demo: base vs accelerated', [
+    { kind: 'paragraph', text: `Base ${o.base}; Speed-RL for ${o.iterations} iterations; ${o.n} samples per (model, T), ${o.seeds} seed(s), judged by the evaluation classifier (never a reward).` },
+    { kind: 'heading', text: 'Quality vs steps' },
+    { kind: 'table', header: ['model', 'T', 'NFE', 'FCD', 'precision', 'recall', 'class acc.', 'ms/image'], rows: [...base.rows.map((r) => row('base', r)), ...accel.rows.map((r) => row('Speed-RL', r))] },
+    { kind: 'image', path: plot, caption: 'FCD vs steps, with the reconstruction and held-out-train floors' },
+    { kind: 'heading', text: 'Samples' },
+    ...grids,
+    { kind: 'heading', text: 'Training curves' },
+    { kind: 'paragraph', text: `metrics.jsonl of the run: ${join(o.out, 'accelerate', 'metrics.jsonl')}` },
+  ]);
+  const path = join(o.out, 'report.html');
+  await writeFileAtomic(path, html);
+  return path;
+}
