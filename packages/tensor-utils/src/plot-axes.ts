@@ -269,9 +269,9 @@ export function axesLayout(spec: LineChartSpec, who: string, reserveRight = 0): 
     xAxis = { domain: [lo, hi], values: [...spec.xTicks], labels: spec.xTicks.map((v) => (xLog ? formatPow2(v) : formatTick(v))) };
   } else if (xLog) xAxis = log2Ticks(xr[0], xr[1]);
   else {
-    // Fewer ticks until the labels are at least 16 px apart (the plot is roughly width − 150 px wide).
+    // Fewer ticks until the labels are at least 16 px apart (the plot is roughly width − 150 px wide, less a right-hand legend).
     const fits = (t: ReturnType<typeof linearTicks>): boolean =>
-      (width - 150) / t.values.length >= 16 + Math.max(...t.labels.map((l) => measureLabelText(l, s)));
+      (width - 150 - reserveRight) / t.values.length >= 16 + Math.max(...t.labels.map((l) => measureLabelText(l, s)));
     let target = Math.max(2, Math.round(width / 130));
     xAxis = linearTicks(xr[0], xr[1], target);
     while (!fits(xAxis) && target > 1) xAxis = linearTicks(xr[0], xr[1], --target);

@@ -154,7 +154,8 @@ function drawAxes(img: Uint8Array, layout: ChartLayout, spec: LineChartSpec): vo
   const pad = DEFAULT_LINE_CHART.pad;
   const midX = (plot.left + plot.right) / 2;
   if (spec.title) {
-    const tx = Math.round(midX - measureLabelText(spec.title, s) / 2);
+    const titleW = measureLabelText(spec.title, s) + 1;
+    const tx = Math.max(pad, Math.min(w - pad - titleW, Math.round(midX - titleW / 2))); // centred over the plot, kept inside the image
     for (const dx of [0, 1]) drawLabelText(img, w, h, tx + dx, pad, spec.title, s, [0, 0, 0]); // faux bold
   }
   if (spec.xLabel) drawLabelText(img, w, h, Math.round(midX - measureLabelText(spec.xLabel, s) / 2), h - pad - gh, spec.xLabel, s, INK);
