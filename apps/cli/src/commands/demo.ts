@@ -4,11 +4,11 @@
  * It composes the other subcommands, so each phase is resumable on its own (`--resume` reuses finished parts).
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_FASHION_MNIST_DIR, writeFileAtomic, writeLineChart } from '@speedrl/tensor-utils';
+import { DEFAULT_FASHION_MNIST_DIR, writeFileAtomic, writeJsonAtomic, writeLineChart } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import type { CliIo } from '../io';
@@ -24,7 +24,7 @@ const schema = z.object({
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
   base: 'models/fashion-mnist', rewardClassifier: 'models/fashion-mnist/classifiers/reward', evalClassifier: 'models/fashion-mnist/classifiers/eval',
-  data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/demo', iterations: 40, steps: '2,3,4,8,12', n: 1000, seeds: 1, seed: 0,
+  data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/demo', iterations: 25, steps: '2,4,12', n: 500, seeds: 1, seed: 0,
 };
 
 type Runner = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -68,6 +68,7 @@ Examples:
     }
     const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
     await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
+    await shareFloors(join(o.out, 'eval-base'), join(o.out, 'eval-accelerated')); // same tokenizer and data: computed once
     await step('eval of the accelerated model', evalArgs(modelDir, join(o.out, 'eval-accelerated')));
     const steps = o.steps.split(',').map(Number);
     const grids: ReportBlock[] = [];
@@ -81,6 +82,15 @@ Examples:
     const report = await writeDemoReport(o, grids);
     io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
   });
+}
+
+/** Seeds `to/eval.json` with the floors of `from/eval.json` (eval --resume then skips recomputing them). */
+async function shareFloors(from: string, to: string): Promise<void> {
+  if (existsSync(join(to, 'eval.json'))) return;
+  const { floors } = JSON.parse(await readFile(join(from, 'eval.json'), 'utf8')) as { floors?: Record<string, number> };
+  if (floors === undefined) return;
+  await mkdir(to, { recursive: true });
+  await writeJsonAtomic(join(to, 'eval.json'), { floors, cells: [] });
 }
 
 async function writeDemoReport(o: Options, grids: ReportBlock[]): Promise<string> {
