@@ -37,3 +37,5 @@ export { drawLabelText, measureLabelText, LABEL_FONT_METRICS } from './png';
 export { renderLineChart, writeLineChart, chartLayout, DEFAULT_LINE_CHART, OKABE_ITO, REFERENCE_GREY } from './plot';
 export type { LineChartSpec, LineSeries, ReferenceLine, ChartColor, MarkerShape, ChartLayout, AxisTick, PixelRect } from './plot';
 export { conv2dSame, conv2dFilterGrad, conv2dInputGrad, samePadding, pixelShuffle, pixelUnshuffle, stopGradient } from './conv';
+export { TF_ADAM_DEFAULTS, createTfAdamState, disposeTfAdamState, tfAdamWUpdate } from './tf-adamw';
+export type { TfAdamState } from './tf-adamw';

@@ -1,64 +1,13 @@
-/**
- * AdamW (Loshchilov & Hutter 2019, arXiv:1711.05101, Algorithm 2: Adam of Kingma & Ba 2015 with decoupled
- * weight decay), its moments in named tf.Variables so checkpoints hold them and a resumed run continues exactly.
- */
-import * as tf from '@tensorflow/tfjs';
+/** AdamW (Loshchilov & Hutter 2019) for the classifiers: the shared tf.Variable AdamW of @speedrl/tensor-utils. */
+import { TF_ADAM_DEFAULTS, createTfAdamState, disposeTfAdamState, tfAdamWUpdate, type TfAdamState } from '@speedrl/tensor-utils';
 
 /** Adam hyper-parameters besides the learning rate (the paper's defaults). */
-export const ADAMW_DEFAULTS = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
-
+export const ADAMW_DEFAULTS = TF_ADAM_DEFAULTS;
 /** First and second moments per parameter name, and the number of updates taken. */
-export interface AdamWState {
-  readonly m: Map<string, tf.Variable>;
-  readonly v: Map<string, tf.Variable>;
-  step: number;
-}
-
+export type AdamWState = TfAdamState;
 /** Zero moments shaped like `params`. */
-export function createAdamWState(params: ReadonlyMap<string, tf.Variable>): AdamWState {
-  const m = new Map<string, tf.Variable>();
-  const v = new Map<string, tf.Variable>();
-  for (const [name, p] of params) {
-    m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-    v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-  }
-  return { m, v, step: 0 };
-}
-
+export const createAdamWState = createTfAdamState;
 /** Frees the moment tensors. */
-export function disposeAdamWState(state: AdamWState): void {
-  for (const t of state.m.values()) t.dispose();
-  for (const t of state.v.values()) t.dispose();
-}
-
-/**
- * One bias-corrected Adam step of every parameter with a gradient, plus decoupled decay
- * p ← p − lr·weightDecay·p for the parameters `decays(name)` selects (weights, not biases).
- */
-export function adamWUpdate(
-  params: ReadonlyMap<string, tf.Variable>,
-  grads: ReadonlyMap<string, tf.Tensor>,
-  state: AdamWState,
-  learningRate: number,
-  weightDecay: number,
-  decays: (name: string) => boolean,
-): void {
-  const { beta1, beta2, epsilon } = ADAMW_DEFAULTS;
-  state.step += 1;
-  const t = state.step;
-  const stepSize = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-  tf.tidy(() => {
-    for (const [name, p] of params) {
-      const g = grads.get(name);
-      const m = state.m.get(name);
-      const v = state.v.get(name);
-      if (g === undefined || m === undefined || v === undefined) continue;
-      const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-      const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-      m.assign(m1);
-      v.assign(v1);
-      const decayed = weightDecay > 0 && decays(name) ? tf.mul(p, 1 - learningRate * weightDecay) : p;
-      p.assign(tf.sub(decayed, tf.mul(tf.div(m1, tf.add(tf.sqrt(v1), epsilon)), stepSize)));
-    }
-  });
-}
+export const disposeAdamWState = disposeTfAdamState;
+/** One bias-corrected Adam step plus decoupled decay of the parameters `decays(name)` selects. */
+export const adamWUpdate = tfAdamWUpdate;
