@@ -2,6 +2,8 @@
  * End to end on the tiny presets and the committed Fashion-MNIST fixture: train-vq → train-maskgit → sample,
  * plus resume and the bad inputs a user meets (missing model, bad class, bad steps).
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,8 @@ import { runCli } from './cli';
 import type { CliIo } from './io';
 
 const FIXTURE = join(__dirname, '../../../packages/tensor-utils/test-fixtures/fashion-mnist');
+const REPO = join(__dirname, '../../..');
+const MAIN = join(__dirname, 'main.ts');
 
 function capture(): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -172,6 +176,63 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(all.map((m) => m.step)).toEqual([1, 2, 3]);
     const sampled = await cli(['sample', '--model', join(out, 'model'), '--steps', '2', '--n', '1', '--out', join(root, 'rl.png'), '--json']);
     expect(sampled.code).toBe(0);
+  });
+
+  it('a run killed with SIGKILL resumes from its last checkpoint, keeps every record before it and ends like an uninterrupted run', async () => {
+    const args = (out: string) => ['accelerate', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--out', out,
+      '--classes-per-iteration', '2', '--group-size', '3', '--step-choices', '1,2,4', '--micro-batch', '16', '--checkpoint-every', '2',
+      '--grid-every', '0', '--iterations', '30', '--seed', '5'];
+    const straight = join(root, 'rl-straight');
+    expect((await cli(args(straight))).code).toBe(0);
+
+    const killed = join(root, 'rl-killed');
+    const child = spawn(process.execPath, ['--conditions=@speedrl/source', '--import', 'tsx', MAIN, ...args(killed)], { cwd: REPO, stdio: 'ignore' });
+    const trainerFile = join(killed, 'checkpoint', 'trainer.json');
+    const checkpointed = (): number => {
+      try {
+        return (JSON.parse(readFileSync(trainerFile, 'utf8')) as { iteration: number }).iteration;
+      } catch {
+        return 0; // not written yet, or being replaced
+      }
+    };
+    const exited = once(child, 'exit');
+    while (checkpointed() < 4 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    const [code, signal] = (await exited) as [number | null, string | null];
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' }); // killed mid-run, not finished
+    const at = checkpointed();
+    expect(at).toBeGreaterThanOrEqual(4);
+    expect(at).toBeLessThan(30);
+    const beforeKill = readJsonl<{ step: number }>(join(killed, 'metrics.jsonl')).records.filter((m) => m.step <= at);
+
+    const resumed = await cli(['accelerate', '--out', killed, '--resume', '--json']);
+    expect(resumed.err).toMatch(new RegExp(`resuming at iteration ${at}`));
+    expect(resumed.code).toBe(0);
+    const after = readJsonl<{ step: number; rewardMean: number }>(join(killed, 'metrics.jsonl')).records;
+    expect(after.map((m) => m.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(after.slice(0, at)).toEqual(beforeKill); // nothing before the checkpoint lost or rewritten
+    const reference = readJsonl<{ step: number; rewardMean: number; klMean: number }>(join(straight, 'metrics.jsonl')).records;
+    for (const [i, m] of after.entries()) {
+      expect(m.rewardMean).toBeCloseTo(reference[i]?.rewardMean ?? NaN, 4);
+    }
+    const weights = (dir: string) => readFileSync(join(dir, 'model', 'maskgit', 'model.safetensors'));
+    expect(weights(killed).equals(weights(straight))).toBe(true);
+  });
+
+  it('stops at --time-budget with a saved model and continues on --resume with a larger budget', async () => {
+    const out = join(root, 'rl-budget');
+    const r = await cli(['accelerate', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--out', out,
+      '--classes-per-iteration', '2', '--group-size', '3', '--step-choices', '1,2', '--micro-batch', '16', '--grid-every', '0',
+      '--iterations', '4', '--time-budget', '0.000001', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/time budget of 0.000001 min reached after iteration 1/);
+    expect(JSON.parse(r.out)).toMatchObject({ iterations: 1, aborted: true, stoppedBy: 'time-budget' });
+    expect(existsSync(join(out, 'model', 'maskgit', 'model.safetensors'))).toBe(true);
+    const more = await cli(['accelerate', '--out', out, '--resume', '--time-budget', '0', '--json']);
+    expect(JSON.parse(more.out)).toMatchObject({ iterations: 4, aborted: false, stoppedBy: 'end' });
+    const elapsed = readJsonl<{ elapsedMs: number }>(join(out, 'metrics.jsonl')).records.map((m) => m.elapsedMs);
+    expect(elapsed).toHaveLength(4);
+    expect(elapsed.every((e, i) => i === 0 || e > (elapsed[i - 1] as number))).toBe(true); // summed over the resume
   });
 
   it('demo: short Speed-RL, eval of base and accelerated, one offline HTML report; --resume reuses it all', async () => {

@@ -8,7 +8,7 @@ import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { FASHION_MNIST_CLASSES, Rng, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
+import { FASHION_MNIST_CLASSES, Rng, initBackend, readJsonl, writeImageGrid } from '@speedrl/tensor-utils';
 import { loadModel, saveModel, writeOnnxModel, createOrtTrainEngine } from '@speedrl/maskgit';
 import { decode, loadVq } from '@speedrl/vq-tokenizer';
 import {
@@ -35,7 +35,7 @@ const schema = z.object({
   speedWeight: num(0), floor: z.string().regex(/^(none|-?[0-9.]+)$/, '"none" or a number (z-scored quality floor)'),
   loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0), clipHigh: num(0), klBeta: num(0), stepFraction: num(0),
   innerEpochs: int(1), lr: num(0), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
-  wClassifier: num(0), wRealism: num(0),
+  wClassifier: num(0), wRealism: num(0), timeBudget: num(0),
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
@@ -44,7 +44,7 @@ const DEFAULTS: Options = {
   speedWeight: D.speedWeight, floor: D.qualityFloor.kind === 'absolute' ? String(D.qualityFloor.value) : 'none', loss: D.loss,
   clipLow: D.clipLow, clipHigh: D.clipHigh, klBeta: D.klBeta, stepFraction: D.stepFraction, innerEpochs: D.innerEpochs,
   lr: D.learningRate, warmup: D.warmupIterations, microBatch: D.trainMicroBatch, checkpointEvery: D.checkpointEvery,
-  gridEvery: D.gridEvery, wClassifier: 1, wRealism: 1,
+  gridEvery: D.gridEvery, wClassifier: 1, wRealism: 1, timeBudget: 0,
 };
 
 /** The rl-trainer config these options describe. */
@@ -72,6 +72,7 @@ export function accelerateCommand(io: CliIo): Command {
     klBeta: 'β of the exact KL to the base (0 = none)', stepFraction: 'fraction of each trajectory\'s steps trained on', innerEpochs: 'updates per rollout batch μ',
     lr: 'learning rate (AdamW, no weight decay)', warmup: 'warm-up iterations', microBatch: 'training rows per gradient call',
     checkpointEvery: 'iterations between checkpoints', gridEvery: 'iterations between PNG grids', wClassifier: 'weight of the classifier reward', wRealism: 'weight of the realism reward',
+    timeBudget: 'minutes of RL (summed over resumes) after which the run saves and stops (0 = no limit)',
   };
   for (const [key, text] of Object.entries(help)) cmd.option(`--${kebab(key)} <v>`, text, String(DEFAULTS[key as keyof Options]));
   cmd
@@ -84,6 +85,7 @@ Examples:
   $ speedrl accelerate --base models/fashion-mnist --out runs/speedrl --iterations 200
   $ speedrl accelerate --out runs/speedrl --resume                      # after Ctrl-C or a crash
   $ speedrl accelerate --config speedrl.yaml --kl-beta 0 --out runs/no-kl   # ablation
+  $ speedrl accelerate --out runs/speedrl --time-budget 60              # stop (saved) after 60 minutes of RL
   $ speedrl accelerate --print-config
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
@@ -134,6 +136,12 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
   ].join('\n') + '\n');
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
+  // RL wall-clock summed over resumes: the last kept record's elapsedMs (metrics.jsonl is trimmed to the checkpoint)
+  const kept = run.resumeFrom === undefined ? [] : readJsonl<{ elapsedMs?: number }>(join(run.dir, RUN_FILES.metrics)).records;
+  const priorMs = kept.at(-1)?.elapsedMs ?? 0;
+  const budgetMs = o.timeBudget * 60_000;
+  const started = performance.now();
+  let budgetReached = false;
   const progress = createProgress({ label: 'accelerate', total: config.iterations, io });
   await mkdir(join(run.dir, 'grids'), { recursive: true });
   try {
@@ -141,9 +149,11 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
       policy, reference: createReference(refEngine, base.params), reward: quality.reward, config, rng, startIteration, signal: abort.signal,
       decoder: { height: 28, width: 28, decode: async (tokens) => decode(vq, tokens) },
       onMetrics: async (m) => {
-        run.log({ ...m, step: m.iteration + 1 }); // step = iterations done, as the checkpoint counts them
+        const elapsedMs = priorMs + performance.now() - started;
+        run.log({ ...m, elapsedMs, step: m.iteration + 1 }); // step = iterations done, as the checkpoint counts them
         progress.update(m.iteration, { reward: m.rewardMean, steps: m.stepsMean, kl: m.klMean });
-        if (interrupt.stop.requested) abort.abort();
+        if (budgetMs > 0 && elapsedMs >= budgetMs) budgetReached = true;
+        if (interrupt.stop.requested || budgetReached) abort.abort();
       },
       onCheckpoint: async ({ iteration }) => {
         await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState() });
@@ -162,8 +172,14 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
     await writeOnnxModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config);
     if (!existsSync(join(modelDir, TOKENIZER_DIR))) await cp(join(o.base, TOKENIZER_DIR), join(modelDir, TOKENIZER_DIR), { recursive: true });
     progress.finish({ iterations: result.nextIteration });
-    if (result.aborted) io.stderr(`stopped by ${interrupt.stop.signal ?? 'signal'} after iteration ${result.nextIteration}; resume with --resume\n`);
-    return { model: modelDir, iterations: result.nextIteration, aborted: result.aborted };
+    const elapsedMinutes = (priorMs + performance.now() - started) / 60_000;
+    if (result.aborted && budgetReached) {
+      io.stderr(`time budget of ${o.timeBudget} min reached after iteration ${result.nextIteration}; continue with --resume --time-budget <more>\n`);
+    } else if (result.aborted) {
+      io.stderr(`stopped by ${interrupt.stop.signal ?? 'signal'} after iteration ${result.nextIteration}; resume with --resume\n`);
+    }
+    const stoppedBy = !result.aborted ? 'end' : budgetReached ? 'time-budget' : 'signal';
+    return { model: modelDir, iterations: result.nextIteration, aborted: result.aborted, stoppedBy, elapsedMinutes };
   } finally {
     interrupt.dispose();
     await policy.dispose();
