@@ -7,6 +7,8 @@ export { createClassifierReward, logSoftmaxAt, DEFAULT_CLASSIFIER_REWARD_CONFIG 
 export type { ClassifierRewardConfig } from './rewards/classifier-reward';
 export { createRealismReward, prepareMahalanobis, mahalanobisDistance, classGaussiansFromFeatures, cholesky, DEFAULT_REALISM_CONFIG } from './rewards/realism';
 export type { ClassGaussian, RealismConfig, MahalanobisModel } from './rewards/realism';
+export { createMmdWitnessReward, mmdWitnessScores, realClassFeatures, medianSquaredDistance, DEFAULT_MMD_WITNESS_CONFIG } from './rewards/mmd-witness';
+export type { MmdWitnessConfig, RealClassFeatures } from './rewards/mmd-witness';
 export { combineRewards, mergeRunningStat, DEFAULT_COMBINE_CONFIG } from './rewards/combine';
 export type { RewardComponent, ZScoreMode, NanPolicy, CombineConfig, RunningStat, NormaliserState, CombinedScores, CombinedReward } from './rewards/combine';
 export { listRewards, createReward, createSpeedRewardFn, REWARDS } from './rewards/registry';

@@ -8,7 +8,7 @@ import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { FASHION_MNIST_CLASSES, Rng, initBackend, readJsonl, writeImageGrid } from '@speedrl/tensor-utils';
+import { DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, Rng, initBackend, readJsonl, writeImageGrid } from '@speedrl/tensor-utils';
 import { loadModel, saveModel, writeOnnxModel, createOrtTrainEngine } from '@speedrl/maskgit';
 import { decode, loadVq } from '@speedrl/vq-tokenizer';
 import {
@@ -35,7 +35,7 @@ const schema = z.object({
   speedWeight: num(0), floor: z.string().regex(/^(none|-?[0-9.]+)$/, '"none" or a number (z-scored quality floor)'),
   loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0), clipHigh: num(0), klBeta: num(0), stepFraction: num(0),
   innerEpochs: int(1), lr: num(0), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
-  wClassifier: num(0), wRealism: num(0), timeBudget: num(0),
+  wClassifier: num(0), wRealism: num(0), wMmd: num(0), data: z.string().min(1), timeBudget: num(0),
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
@@ -44,7 +44,7 @@ const DEFAULTS: Options = {
   speedWeight: D.speedWeight, floor: D.qualityFloor.kind === 'absolute' ? String(D.qualityFloor.value) : 'none', loss: D.loss,
   clipLow: D.clipLow, clipHigh: D.clipHigh, klBeta: D.klBeta, stepFraction: D.stepFraction, innerEpochs: D.innerEpochs,
   lr: D.learningRate, warmup: D.warmupIterations, microBatch: D.trainMicroBatch, checkpointEvery: D.checkpointEvery,
-  gridEvery: D.gridEvery, wClassifier: 1, wRealism: 1, timeBudget: 0,
+  gridEvery: D.gridEvery, wClassifier: 1, wRealism: 1, wMmd: 0, data: DEFAULT_FASHION_MNIST_DIR, timeBudget: 0,
 };
 
 /** The rl-trainer config these options describe. */
@@ -72,6 +72,7 @@ export function accelerateCommand(io: CliIo): Command {
     klBeta: 'β of the exact KL to the base (0 = none)', stepFraction: 'fraction of each trajectory\'s steps trained on', innerEpochs: 'updates per rollout batch μ',
     lr: 'learning rate (AdamW, no weight decay)', warmup: 'warm-up iterations', microBatch: 'training rows per gradient call',
     checkpointEvery: 'iterations between checkpoints', gridEvery: 'iterations between PNG grids', wClassifier: 'weight of the classifier reward', wRealism: 'weight of the realism reward',
+    wMmd: 'weight of the mmd (MMD witness) reward', data: 'IDX dataset directory; its TRAIN split is the mmd reward\'s reference',
     timeBudget: 'minutes of RL (summed over resumes) after which the run saves and stops (0 = no limit)',
   };
   for (const [key, text] of Object.entries(help)) cmd.option(`--${kebab(key)} <v>`, text, String(DEFAULTS[key as keyof Options]));
@@ -114,7 +115,7 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
   const { model: vq } = await loadVq(join(o.base, TOKENIZER_DIR));
   const policy = await createMaskgitPolicy(base.config, base.params, { weightDecay: 0, clipNorm: 1 });
   const refEngine = await createOrtTrainEngine(base.config);
-  const quality = await createQualityReward(o.rewardClassifier, { classifier: o.wClassifier, realism: o.wRealism });
+  const quality = await createQualityReward(o.rewardClassifier, { classifier: o.wClassifier, realism: o.wRealism, mmd: o.wMmd }, { dataDir: o.data, limit: 20_000 });
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
   let rng = Rng.fromSeed(o.seed);
   let startIteration = 0;

@@ -1,10 +1,12 @@
 /**
  * R_quality for Speed-RL from the shipped REWARD classifier (never the evaluation one): a weighted sum of the
- * z-scored classifier log-probability and realism (−Mahalanobis to the class's real-feature Gaussian).
+ * z-scored classifier log-probability, realism (−Mahalanobis to the class's real-feature Gaussian) and the MMD witness
+ * (near the TRAINING images of the class, far from the class's other samples).
  */
 import { join } from 'node:path';
+import { imagesToFloat32, loadIdxDataset } from '@speedrl/tensor-utils';
 import {
-  combineRewards, createClassifierReward, createRealismReward, loadClassifier, loadFeatureStatistics,
+  combineRewards, createClassifierReward, createMmdWitnessReward, createRealismReward, loadClassifier, loadFeatureStatistics, realClassFeatures,
   type CombinedReward, type NormaliserState,
 } from '@speedrl/rewards-clip-fid';
 import type { QualityRewardFn, QualityScores } from '@speedrl/rl-trainer';
@@ -15,6 +17,14 @@ import { FEATURE_STATS_FILE } from '../commands/train-classifier';
 export interface QualityWeights {
   readonly classifier: number;
   readonly realism: number;
+  readonly mmd: number;
+}
+
+/** Where the `mmd` reward's real images come from: the TRAINING split (the test set is the evaluation's). */
+export interface RealImagesSource {
+  readonly dataDir: string;
+  /** Training images read (the first ones); the reward keeps up to 1,000 per class. */
+  readonly limit: number;
 }
 
 /** The combined reward and its normaliser state (checkpointed so a resumed run z-scores the same way). */
@@ -26,7 +36,7 @@ export interface QualityReward {
 }
 
 /** Loads `dir` (a reward classifier with feature statistics) and builds R_quality. */
-export async function createQualityReward(dir: string, weights: QualityWeights): Promise<QualityReward> {
+export async function createQualityReward(dir: string, weights: QualityWeights, real?: RealImagesSource): Promise<QualityReward> {
   const loaded = await loadClassifier(dir);
   if (loaded.role !== 'reward') {
     throw new UsageError(`--reward-classifier: "${dir}" is the ${loaded.role} classifier; Speed-RL trains only against the reward classifier`);
@@ -38,7 +48,13 @@ export async function createQualityReward(dir: string, weights: QualityWeights):
     if (stats.perClass === undefined) throw new Error(`${join(dir, FEATURE_STATS_FILE)}: per-class statistics are missing (needed by the realism reward)`);
     components.push({ name: 'realism', fn: createRealismReward(loaded.model, stats.perClass), weight: weights.realism });
   }
-  if (components.length === 0) throw new UsageError('--w-classifier/--w-realism: at least one quality reward needs a weight > 0');
+  if (weights.mmd > 0) {
+    if (real === undefined) throw new UsageError('--w-mmd: the mmd reward needs --data (the Fashion-MNIST IDX directory; its train split is the reference)');
+    const train = loadIdxDataset({ dir: real.dataDir, split: 'train', limit: real.limit });
+    const features = await realClassFeatures(loaded.model, imagesToFloat32(train.images), train.labels);
+    components.push({ name: 'mmd', fn: createMmdWitnessReward(loaded.model, features), weight: weights.mmd });
+  }
+  if (components.length === 0) throw new UsageError('--w-classifier/--w-realism/--w-mmd: at least one quality reward needs a weight > 0');
   const combined = combineRewards(components, { zscore: 'running' });
   return {
     combined,

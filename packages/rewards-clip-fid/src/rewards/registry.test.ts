@@ -29,7 +29,7 @@ const batch = (steps: number[], nfe?: number[]): RewardInput => ({
 describe('reward registry', () => {
   it('lists every reward with a one-line description', () => {
     const list = listRewards();
-    expect(list.map((r) => r.name)).toEqual(['classifier', 'realism', 'clip', 'speed']);
+    expect(list.map((r) => r.name)).toEqual(['classifier', 'realism', 'mmd', 'clip', 'speed']);
     for (const r of list) expect(r.description).toMatch(/^[^\n]{10,120}$/);
   });
 
@@ -66,9 +66,10 @@ describe('reward registry', () => {
   });
 
   it('names unknown rewards and missing dependencies', async () => {
-    await expect(createReward('fid')).rejects.toThrow(/unknown reward "fid"; known rewards: classifier, realism, clip, speed/);
+    await expect(createReward('fid')).rejects.toThrow(/unknown reward "fid"; known rewards: classifier, realism, mmd, clip, speed/);
     await expect(createReward('realism', { rewardModel: model('reward') })).rejects.toThrow(/createReward\("realism"\): needs deps.classGaussians/);
     await expect(createReward('clip')).rejects.toThrow(/needs deps.clip \(a ClipEncoder\) or deps.clipModelDir/);
+    await expect(createReward('mmd', { rewardModel: model('reward') })).rejects.toThrow(/createReward\("mmd"\): needs deps.realFeatures/);
   });
 
   it('gives functions assignable to the RL trainer RewardFn, alone and combined', async () => {

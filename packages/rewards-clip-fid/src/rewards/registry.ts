@@ -4,11 +4,12 @@ import { loadClipModel, type ClipOnnxOptions } from '../clip/clip-onnx';
 import { createClipReward, type ClipEncoder, type ClipRewardConfig } from '../clip/clip-reward';
 import { speedReward, type SpeedRewardConfig } from '../speed';
 import { createClassifierReward, type ClassifierRewardConfig } from './classifier-reward';
+import { createMmdWitnessReward, type MmdWitnessConfig, type RealClassFeatures } from './mmd-witness';
 import { createRealismReward, type ClassGaussian, type RealismConfig } from './realism';
 import { checkRewardInput, type DisposableRewardFn, type FeatureModel, type RewardFn } from './types';
 
 /** Names of the built-in rewards. */
-export type RewardName = 'classifier' | 'realism' | 'clip' | 'speed';
+export type RewardName = 'classifier' | 'realism' | 'mmd' | 'clip' | 'speed';
 
 /** One line of `speedrl rewards list`. */
 export interface RewardInfo {
@@ -22,6 +23,7 @@ export interface RewardInfo {
 export const REWARDS: readonly RewardInfo[] = Object.freeze([
   { name: 'classifier', description: 'log p(c | x) of the conditioning class under the reward classifier', needs: ['rewardModel'] },
   { name: 'realism', description: "−Mahalanobis distance of reward-classifier features to the class's real-feature Gaussian", needs: ['rewardModel', 'classGaussians'] },
+  { name: 'mmd', description: 'MMD witness on reward-classifier features: near real images of the class, far from its other samples', needs: ['rewardModel', 'realFeatures'] },
   { name: 'clip', description: '100 × max(cos(CLIP image, CLIP "a photo of a {class}"), 0) from an ONNX CLIP directory', needs: ['clip or clipModelDir'] },
   { name: 'speed', description: 'speed reward of the steps used: 1 − T/Tmax (or −log T, or 1 − NFE/NFEmax)', needs: [] },
 ] as const satisfies readonly RewardInfo[]);
@@ -34,6 +36,9 @@ export interface RewardDeps {
   readonly classGaussians?: readonly ClassGaussian[];
   readonly classifier?: Partial<ClassifierRewardConfig>;
   readonly realism?: Partial<RealismConfig>;
+  /** Reward-classifier features of real images per class (see `realClassFeatures`), for the `mmd` reward. */
+  readonly realFeatures?: RealClassFeatures;
+  readonly mmd?: Partial<MmdWitnessConfig>;
   /** A loaded CLIP encoder; wins over `clipModelDir`. */
   readonly clip?: ClipEncoder;
   /** A CLIP ONNX directory (layout in `clip-onnx.ts`), opened by `createReward`; dispose the reward to release it. */
@@ -79,6 +84,12 @@ export async function createReward(name: string, deps: RewardDeps = {}): Promise
         need(deps.rewardModel, name, 'rewardModel (the reward classifier)'),
         need(deps.classGaussians, name, 'classGaussians (one real-feature Gaussian per class)'),
         deps.realism,
+      );
+    case 'mmd':
+      return createMmdWitnessReward(
+        need(deps.rewardModel, name, 'rewardModel (the reward classifier)'),
+        need(deps.realFeatures, name, 'realFeatures (reward-classifier features of real images per class)'),
+        deps.mmd,
       );
     case 'clip': {
       const classNames = deps.classNames ?? FASHION_MNIST_CLASSES;
