@@ -4,6 +4,7 @@ import { accelerateCommand } from './commands/accelerate';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
 import { infoCommand } from './commands/info';
+import { reportCommand } from './commands/report';
 import { rewardsCommand } from './commands/rewards';
 import { trainClassifierCommand } from './commands/train-classifier';
 import { sampleCommand } from './commands/sample';
@@ -23,7 +24,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .addHelpText('after', '\nExamples:\n  $ speedrl train-vq --preset fmnist --out runs/vq\n  $ speedrl train-maskgit --preset fmnist --tokenizer runs/vq/tokenizer --out runs/maskgit\n  $ speedrl sample --model runs/maskgit --steps 12 --out grid.png\n  $ speedrl info\n');
-  for (const cmd of [trainVqCommand(io), trainMaskgitCommand(io), trainClassifierCommand(io), sampleCommand(io), accelerateCommand(io), evalCommand(io), rewardsCommand(io), demoCommand(io, runCli), infoCommand(io)]) {
+  for (const cmd of [trainVqCommand(io), trainMaskgitCommand(io), trainClassifierCommand(io), sampleCommand(io), accelerateCommand(io), evalCommand(io), rewardsCommand(io), demoCommand(io, runCli), reportCommand(io), infoCommand(io)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { escapeHtml, renderReport } from './html';
+import { escapeHtml, externalReferences, renderReport } from './html';
 
 describe('offline HTML report', () => {
   it('escapes text, renders tables and inlines images as data URIs (no external references)', () => {
@@ -20,5 +20,15 @@ describe('offline HTML report', () => {
     expect(html).toContain('alt="grid &quot;T=4&quot;"');
     expect(html).not.toMatch(/(src|href)="https?:/);
     expect(escapeHtml(`'`)).toBe('&#39;');
+  });
+
+  it('finds every kind of external reference, and none in a report with charts', () => {
+    const bad = '<script src="x.js"></script><link rel="stylesheet" href="a.css"><img src="https://e.com/a.png"><a href="//e.com">' +
+      '<style>body{background:url(http://e.com/b.png)}@import "c.css";</style><div style="background: url(\'d.png\')"></div>';
+    expect(externalReferences(bad)).toHaveLength(7);
+    expect(externalReferences('<img src="data:image/png;base64,AA"><a href="#x">x</a><script>new URL("a", "b")</script>')).toEqual([]);
+    const html = renderReport('r', [{ kind: 'charts', charts: [{ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', x: [1], y: [1] }] }] }]);
+    expect(html).toContain('<script type="application/json" data-chart="chart-1">');
+    expect(externalReferences(html)).toEqual([]);
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * `speedrl report RUN_DIR`: one self-contained offline HTML file from a run directory — run config, training
+ * curves, FCD at eval points, Pareto plots from a compare result, sample grids and the ablation table.
+ */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { writeFileAtomic } from '@speedrl/tensor-utils';
+import { parseFlag } from '../flags';
+import type { CliIo } from '../io';
+import { buildReport, type SectionInfo } from '../report/build';
+import { renderReport } from '../report/html';
+import { loadReportInputs } from '../report/load';
+
+/** What `speedrl report` wrote (printed with `--json`). */
+export interface ReportResult {
+  readonly out: string;
+  readonly sections: readonly SectionInfo[];
+}
+
+/** Options of {@link writeRunReport}. */
+export interface WriteRunReportOptions {
+  /** Output file; default RUN_DIR/report.html. */
+  readonly out?: string;
+  readonly evalDirs?: readonly string[];
+  readonly compareDir?: string;
+  readonly ablationsFile?: string;
+  readonly title?: string;
+}
+
+/** Loads a run directory's inputs, renders the report and writes it atomically. */
+export async function writeRunReport(runDir: string, options: WriteRunReportOptions = {}): Promise<ReportResult> {
+  const inputs = loadReportInputs({
+    runDir,
+    ...(options.evalDirs !== undefined ? { evalDirs: options.evalDirs } : {}),
+    ...(options.compareDir !== undefined ? { compareDir: options.compareDir } : {}),
+    ...(options.ablationsFile !== undefined ? { ablationsFile: options.ablationsFile } : {}),
+  });
+  const built = options.title === undefined ? buildReport(inputs) : buildReport(inputs, options.title);
+  const out = options.out ?? join(runDir, 'report.html');
+  await writeFileAtomic(out, renderReport(built.title, built.blocks));
+  return { out, sections: built.sections };
+}
+
+const path = z.string().min(1, 'a non-empty path');
+
+/** Registers `report` on the program. */
+export function reportCommand(io: CliIo): Command {
+  const cmd = new Command('report')
+    .description('write one offline HTML report of a run: config, training curves, FCD, Pareto plots, grids, ablations')
+    .argument('<RUN_DIR>', 'run directory (run.json, metrics.jsonl, grids/, eval-*/eval.json, compare/compare.json, ablations.json)')
+    .option('--out <file>', 'output HTML file (default RUN_DIR/report.html)')
+    .option('--eval <dir...>', 'more eval directories (each with eval.json from `speedrl eval`)')
+    .option('--compare <dir>', 'compare directory with compare.json (default RUN_DIR/compare)')
+    .option('--ablations <file>', 'ablations.json (default RUN_DIR/ablations.json)')
+    .option('--title <text>', 'report title')
+    .option('--json', 'print {out, sections} on stdout')
+    .addHelpText('after', `
+Sections whose inputs are absent are omitted with a one-line note. The file is self-contained (Chart.js and the
+PNG grids are inlined): it opens offline. Exit 2 for a missing RUN_DIR or a malformed input file (the message
+names the file and the field), 1 for other failures.
+
+Examples:
+  $ speedrl report runs/speedrl-1
+  $ speedrl report runs/demo/accelerate --eval runs/demo/eval-base runs/demo/eval-accelerated --out runs/demo/full-report.html
+  $ speedrl report runs/speedrl-1 --compare runs/compare --ablations runs/ablations/ablations.json --json
+`);
+  return cmd.action(async (runDirArg: unknown, flags: Record<string, unknown>) => {
+    const runDir = parseFlag('RUN_DIR', path, runDirArg);
+    const optional = (flag: string, value: unknown) => (value === undefined ? undefined : parseFlag(flag, path, value));
+    const evalDirs = flags.eval === undefined ? undefined : parseFlag('--eval', z.array(path), flags.eval);
+    const out = optional('--out', flags.out);
+    const compareDir = optional('--compare', flags.compare);
+    const ablationsFile = optional('--ablations', flags.ablations);
+    const title = optional('--title', flags.title);
+    const result = await writeRunReport(runDir, {
+      ...(out !== undefined ? { out } : {}), ...(evalDirs !== undefined ? { evalDirs } : {}), ...(compareDir !== undefined ? { compareDir } : {}),
+      ...(ablationsFile !== undefined ? { ablationsFile } : {}), ...(title !== undefined ? { title } : {}),
+    });
+    if (flags.json === true) {
+      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    for (const s of result.sections) io.stderr(`  ${s.included ? '+' : '-'} ${s.title}${s.note !== undefined ? `: ${s.note}` : ''}\n`);
+    io.stdout(`wrote ${result.out} (offline, self-contained)\n`);
+  });
+}

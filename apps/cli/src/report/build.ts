@@ -1,0 +1,193 @@
+/**
+ * The report's sections from loaded inputs: run config, training curves, FCD at eval points, Pareto plots,
+ * sample grids and the ablation table. A section whose inputs are absent becomes a one-line note.
+ */
+import { existsSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import type { ReportBlock, ReportImage } from './html';
+import type { ReportInputs } from './load';
+import type { MeanStdJson } from './schemas';
+import { evalChart, paretoCharts, trainingCharts, variantName } from './series';
+
+/** What one section became: included, or omitted with the reason. */
+export interface SectionInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly included: boolean;
+  /** Why it was omitted, or what is missing inside it. */
+  readonly note?: string;
+}
+
+/** The report as blocks plus the per-section summary (`--json`). */
+export interface BuiltReport {
+  readonly title: string;
+  readonly blocks: ReportBlock[];
+  readonly sections: SectionInfo[];
+}
+
+/** How many training-grid iterations to show at most (first, last and evenly spaced between). */
+export const MAX_GRID_ITERATIONS = 8;
+
+const fixed = (v: number | null | undefined, digits: number): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+/** "mean ± std" with `digits` decimals, "n/a" when the mean is missing. */
+export const pm = (m: MeanStdJson | undefined, digits: number, scale = 1): string =>
+  m === undefined || m.mean === null ? 'n/a' : `${(m.mean * scale).toFixed(digits)} ± ${fixed(m.std === null ? null : m.std * scale, digits)}`;
+
+/** Evenly spaced picks of at most `max` items, always keeping the first and the last. */
+export function evenlySpaced<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  return Array.from({ length: max }, (_, k) => items[Math.round((k * (items.length - 1)) / (max - 1))] as T);
+}
+
+interface Section { blocks: ReportBlock[]; note?: string }
+
+function configSection(inputs: ReportInputs): Section | string {
+  if (inputs.run === undefined) return `no ${join(inputs.runDir, 'run.json')}`;
+  const { data } = inputs.run;
+  const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  return {
+    blocks: [
+      { kind: 'paragraph', text: `${data.command ?? 'unknown command'} run in ${inputs.runDir}${data.updatedAt !== undefined ? `, run.json updated ${data.updatedAt}` : ''}${data.node !== undefined ? `, node ${data.node}` : ''}.` },
+      { kind: 'table', header: ['option', 'value'], rows: Object.entries(data.options ?? {}).map(([k, v]) => [k, value(v)]) },
+    ],
+  };
+}
+
+function trainingSection(inputs: ReportInputs): Section | string {
+  const m = inputs.metrics;
+  if (m === undefined) return `no ${join(inputs.runDir, 'metrics.jsonl')}`;
+  if (m.records.length === 0) return `${m.file} has no records yet`;
+  const { charts, missing } = trainingCharts(m.records);
+  const notes = [
+    ...(m.truncatedTail ? [`the last line of ${basename(m.file)} was cut off (job still running or killed) and is skipped`] : []),
+    ...(missing.length > 0 ? [`no data for: ${missing.join(', ')}`] : []),
+  ];
+  return {
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    blocks: [
+      { kind: 'paragraph', text: `${m.records.length} iterations from ${m.file}.` },
+      { kind: 'charts', charts },
+      ...notes.map((text): ReportBlock => ({ kind: 'note', text })),
+    ],
+  };
+}
+
+function evalSection(inputs: ReportInputs): Section | string {
+  const chart = evalChart(inputs.evals);
+  if (chart === undefined) return inputs.evals.length === 0 ? `no ${join(inputs.runDir, 'eval-*', 'eval.json')} and no --eval` : 'the eval.json files have no rows yet';
+  const rows = inputs.evals.flatMap((e) => [...(e.data.rows ?? [])].sort((a, b) => a.steps - b.steps).map((r) => [
+    e.name, String(r.steps), fixed(r.nfePerImage, 1), pm(r.fcd, 3), pm(r.kid, 2, 1e3), pm(r.precision, 3), pm(r.recall, 3), pm(r.accuracy, 3),
+    pm(r.msPerImage, 2), String(r.seeds ?? ''),
+  ]));
+  const floors = inputs.evals.find((e) => e.data.floors !== undefined)?.data.floors ?? {};
+  const floorText = ([['reconstruction', floors.reconstruction], ['held-out train', floors.trainHeldOut]] as const)
+    .filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fixed(v, 3)}`).join(', ');
+  return {
+    blocks: [
+      { kind: 'paragraph', text: `From ${inputs.evals.map((e) => e.file).join(', ')}.${floorText === '' ? '' : ` Floors (FCD vs the test set): ${floorText}.`}` },
+      { kind: 'charts', charts: [chart] },
+      { kind: 'table', header: ['model', 'T', 'NFE', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'ms/image', 'seeds'], rows },
+    ],
+  };
+}
+
+function paretoSection(inputs: ReportInputs): Section | string {
+  const c = inputs.compare;
+  if (c === undefined) return `no ${join(inputs.runDir, 'compare', 'compare.json')} and no --compare`;
+  if (c.data.rows.length === 0) return `${c.file} has no rows`;
+  const rows = [...c.data.rows].sort((a, b) => variantName(a).localeCompare(variantName(b)) || a.steps - b.steps).map((r) => [
+    r.model, r.method, String(r.steps), fixed(r.nfePerImage, 1), pm(r.msPerImage, 2), pm(r.fcd, 3), pm(r.kid, 2, 1e3), pm(r.precision, 3),
+    pm(r.recall, 3), pm(r.accuracy, 3), String(r.seeds),
+  ]);
+  const f = c.data.floors;
+  return {
+    blocks: [
+      { kind: 'paragraph', text: `From ${c.file}: ${c.data.models.map((m) => `${m.name} (${m.dir})`).join(', ')}.${f === undefined ? '' : ` Floors: reconstruction ${fixed(f.reconstruction, 3)}, held-out train ${fixed(f.trainHeldOut, 3)}.`}` },
+      ...(c.data.searchBudget !== undefined ? [{ kind: 'paragraph', text: `Search budget of the tuned schedules: ${c.data.searchBudget}.` } as const] : []),
+      { kind: 'charts', charts: paretoCharts(c.data) },
+      { kind: 'table', header: ['model', 'method', 'T', 'NFE', 'ms/image', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'seeds'], rows },
+    ],
+  };
+}
+
+/** Grid images laid out as rows × step budgets; `cell` finds the image of (row, T). */
+function imageTable(rowKeys: readonly string[], steps: readonly number[], cell: (row: string, t: number) => ReportImage | null): ReportBlock {
+  return { kind: 'imageTable', header: ['', ...steps.map((t) => `T = ${t}`)], rows: rowKeys.map((label) => ({ label, cells: steps.map((t) => cell(label, t)) })) };
+}
+
+const sortedUnique = (xs: readonly number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
+
+function gridsSection(inputs: ReportInputs): Section | string {
+  const blocks: ReportBlock[] = [];
+  const notes: string[] = [];
+  const named = inputs.runGrids.map((path) => ({ path, m: /^iter-(\d+)-T(\d+)\.png$/i.exec(basename(path)) }));
+  const iterGrids = named.filter((g) => g.m !== null).map((g) => ({ path: g.path, iteration: Number(g.m?.[1]), steps: Number(g.m?.[2]) }));
+  if (iterGrids.length > 0) {
+    const iterations = sortedUnique(iterGrids.map((g) => g.iteration));
+    const shown = evenlySpaced(iterations, MAX_GRID_ITERATIONS);
+    blocks.push({ kind: 'paragraph', text: `During training (${join(inputs.runDir, 'grids')}), the same seeds at every iteration${shown.length < iterations.length ? `; ${shown.length} of ${iterations.length} iterations shown` : ''}.` });
+    blocks.push(imageTable(shown.map((i) => `iteration ${i}`), sortedUnique(iterGrids.map((g) => g.steps)), (row, t) => {
+      const g = iterGrids.find((x) => `iteration ${x.iteration}` === row && x.steps === t);
+      return g === undefined ? null : { path: g.path, caption: `${row}, T = ${t}` };
+    }));
+  }
+  for (const g of named.filter((x) => x.m === null)) blocks.push({ kind: 'image', path: g.path, caption: relative(inputs.runDir, g.path) });
+  const c = inputs.compare;
+  const grids = c?.data.grids ?? [];
+  if (c !== undefined && grids.length > 0) {
+    const present = grids.filter((g) => existsSync(join(c.dir, g.file)));
+    for (const g of grids.filter((x) => !present.includes(x))) notes.push(`missing grid ${join(c.dir, g.file)}`);
+    if (present.length > 0) {
+      blocks.push({ kind: 'paragraph', text: `Per model and method (${c.file}), the same seeds in every cell.` });
+      blocks.push(imageTable([...new Set(present.map(variantName))], sortedUnique(present.map((g) => g.steps)), (row, t) => {
+        const g = present.find((x) => variantName(x) === row && x.steps === t);
+        return g === undefined ? null : { path: join(c.dir, g.file), caption: `${row}, T = ${t}` };
+      }));
+    }
+  }
+  if (blocks.length === 0) return `no PNG grids in ${join(inputs.runDir, 'grids')} and none listed in compare.json${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+  blocks.push(...notes.map((text): ReportBlock => ({ kind: 'note', text })));
+  return { blocks, ...(notes.length > 0 ? { note: notes.join('; ') } : {}) };
+}
+
+function ablationsSection(inputs: ReportInputs): Section | string {
+  const a = inputs.ablations;
+  if (a === undefined) return `no ${join(inputs.runDir, 'ablations.json')} and no --ablations`;
+  const config = (c: Record<string, unknown>) => Object.entries(c).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  return {
+    blocks: [
+      { kind: 'paragraph', text: `From ${a.file}; each variant trained with ${a.data.budget}.` },
+      {
+        kind: 'table', header: ['variant', 'config', 'eval T', 'FCD ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'steps mean', 'notes'],
+        rows: a.data.rows.map((r) => [r.name, config(r.config), String(r.evalSteps), pm(r.fcd, 3), pm(r.precision, 3), pm(r.recall, 3), pm(r.accuracy, 3), fixed(r.stepsMean, 2), r.notes ?? '']),
+      },
+    ],
+  };
+}
+
+const SECTIONS: readonly { id: string; title: string; make: (inputs: ReportInputs) => Section | string }[] = [
+  { id: 'config', title: 'Run configuration', make: configSection },
+  { id: 'training', title: 'Training curves', make: trainingSection },
+  { id: 'eval', title: 'FCD at eval points', make: evalSection },
+  { id: 'pareto', title: 'Quality vs cost (Pareto)', make: paretoSection },
+  { id: 'grids', title: 'Samples', make: gridsSection },
+  { id: 'ablations', title: 'Ablations', make: ablationsSection },
+];
+
+/** Builds every section: included ones as blocks, absent ones as a one-line note each. */
+export function buildReport(inputs: ReportInputs, title = `Speed-RL report: ${basename(inputs.runDir) || inputs.runDir}`): BuiltReport {
+  const blocks: ReportBlock[] = [];
+  const sections: SectionInfo[] = [];
+  for (const { id, title: sectionTitle, make } of SECTIONS) {
+    const made = make(inputs);
+    blocks.push({ kind: 'heading', text: sectionTitle, id });
+    if (typeof made === 'string') {
+      blocks.push({ kind: 'note', text: `Omitted: ${made}.` });
+      sections.push({ id, title: sectionTitle, included: false, note: made });
+    } else {
+      blocks.push(...made.blocks);
+      sections.push({ id, title: sectionTitle, included: true, ...(made.note !== undefined ? { note: made.note } : {}) });
+    }
+  }
+  return { title, blocks, sections };
+}

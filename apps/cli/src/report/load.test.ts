@@ -1,0 +1,103 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../errors';
+import { evalName, loadReportInputs, parseMetricsText } from './load';
+import { compareResultSchema, readJsonFile } from './schemas';
+import { syntheticRecord, writeSyntheticRun } from './synthetic-run';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'speedrl-report-load-'));
+const line = (r: unknown) => `${JSON.stringify(r)}\n`;
+
+describe('parseMetricsText', () => {
+  it('parses records, keeps null (NaN) values and tolerates a cut-off last line', () => {
+    const text = line(syntheticRecord(0)) + line(syntheticRecord(3)) + '{"step": 5, "rewardMe';
+    const m = parseMetricsText('m.jsonl', text);
+    expect(m.records.map((r) => r.step)).toEqual([1, 4]);
+    expect(m.records[1]?.klMean).toBeNull();
+    expect(m.records[0]?.components?.realism?.mean).toBe(-8);
+    expect(m.truncatedTail).toBe(true);
+  });
+
+  it('names the file, the line and the field of a malformed record', () => {
+    const bad = line(syntheticRecord(0)) + line({ ...syntheticRecord(1), rewardMean: 'high' }) + line(syntheticRecord(2));
+    expect(() => parseMetricsText('runs/x/metrics.jsonl', bad)).toThrow('runs/x/metrics.jsonl: line 2: field "rewardMean": Expected number, received string');
+    const noStep = line({ rewardMean: 1 });
+    expect(() => parseMetricsText('m.jsonl', noStep)).toThrow('m.jsonl: line 1: field "step": Required');
+    const nested = line({ step: 1, components: { classifier: { mean: 'x' } } });
+    expect(() => parseMetricsText('m.jsonl', nested)).toThrow('field "components.classifier.mean"');
+  });
+
+  it('rejects invalid JSON before the last line, as a usage error', () => {
+    const text = `${line(syntheticRecord(0))}not json\n${line(syntheticRecord(1))}`;
+    expect(() => parseMetricsText('m.jsonl', text)).toThrow(UsageError);
+    expect(() => parseMetricsText('m.jsonl', text)).toThrow('m.jsonl: line 2 is not valid JSON');
+  });
+});
+
+describe('loadReportInputs', () => {
+  it('discovers every input of a run directory', async () => {
+    const run = await writeSyntheticRun(tmp(), 12);
+    const inputs = loadReportInputs({ runDir: run.dir });
+    expect(inputs.run?.data.command).toBe('accelerate');
+    expect(inputs.metrics?.records).toHaveLength(12);
+    expect(inputs.evals.map((e) => e.name)).toEqual(['accelerated', 'base']);
+    expect(inputs.compare?.data.rows).toHaveLength(16);
+    expect(inputs.ablations?.data.rows.map((r) => r.name)).toEqual(['full', 'no KL', 'no speed reward']);
+    expect(inputs.runGrids).toHaveLength(6);
+  });
+
+  it('returns absent inputs as undefined/empty for an empty directory', () => {
+    const inputs = loadReportInputs({ runDir: tmp() });
+    expect(inputs).toMatchObject({ run: undefined, metrics: undefined, evals: [], compare: undefined, ablations: undefined, runGrids: [] });
+  });
+
+  it('errors on a missing RUN_DIR and on missing flag paths, naming them', () => {
+    const dir = tmp();
+    expect(() => loadReportInputs({ runDir: join(dir, 'nope') })).toThrow(`RUN_DIR: "${join(dir, 'nope')}" does not exist`);
+    expect(() => loadReportInputs({ runDir: dir, evalDirs: [dir] })).toThrow(`--eval: "${join(dir, 'eval.json')}" does not exist`);
+    expect(() => loadReportInputs({ runDir: dir, compareDir: join(dir, 'c') })).toThrow('--compare:');
+    expect(() => loadReportInputs({ runDir: dir, ablationsFile: join(dir, 'a.json') })).toThrow('--ablations:');
+  });
+
+  it('names the file and the field of a malformed eval.json, compare.json or ablations.json', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const evalFile = join(run.dir, 'eval-base', 'eval.json');
+    const ev = JSON.parse(readFileSync(evalFile, 'utf8'));
+    ev.rows[1].fcd = { mean: '3' };
+    writeFileSync(evalFile, JSON.stringify(ev));
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`${evalFile}: field "rows.1.fcd.mean": Expected number, received string`);
+    writeFileSync(evalFile, '{"rows": [');
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`${evalFile}: not valid JSON`);
+    const other = await writeSyntheticRun(tmp(), 3);
+    const compareFile = join(other.dir, 'compare', 'compare.json');
+    const cmp = JSON.parse(readFileSync(compareFile, 'utf8'));
+    delete cmp.rows[0].method;
+    writeFileSync(compareFile, JSON.stringify(cmp));
+    expect(() => loadReportInputs({ runDir: other.dir })).toThrow(`${compareFile}: field "rows.0.method": Required`);
+    writeFileSync(join(other.dir, 'abl.json'), JSON.stringify({ rows: [] }));
+    expect(() => loadReportInputs({ runDir: tmp(), ablationsFile: join(other.dir, 'abl.json') })).toThrow('abl.json: field "budget": Required');
+  });
+
+  it('takes --eval directories besides the discovered ones, once each, with distinct names', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const extra = join(tmp(), 'eval-base');
+    mkdirSync(extra);
+    writeFileSync(join(extra, 'eval.json'), readFileSync(join(run.dir, 'eval-base', 'eval.json')));
+    const inputs = loadReportInputs({ runDir: run.dir, evalDirs: [join(run.dir, 'eval-base'), extra] });
+    expect(inputs.evals.map((e) => e.name)).toEqual(['accelerated', 'base', 'base (2)']);
+    expect(evalName('/a/eval-xyz/eval.json')).toBe('xyz');
+    expect(evalName('/a/mine/eval.json')).toBe('mine');
+  });
+});
+
+describe('compare.json schema', () => {
+  it('accepts the documented shape and NaN statistics written as null', () => {
+    const dir = tmp();
+    const row = { model: 'm', method: 'cosine', steps: 4, nfePerImage: 4, msPerImage: { mean: 1, std: 0 }, fcd: { mean: 3, std: null }, kid: { mean: null, std: null }, precision: { mean: 1, std: 0 }, recall: { mean: 1, std: 0 }, accuracy: { mean: 1, std: 0 }, seeds: 1 };
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ models: [{ name: 'm', dir: 'd' }], rows: [row] }));
+    expect(readJsonFile(join(dir, 'c.json'), compareResultSchema).rows[0]?.fcd.std).toBeNull();
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ models: [], rows: [{ ...row, seeds: 0 }] }));
+    expect(() => readJsonFile(join(dir, 'c.json'), compareResultSchema)).toThrow('field "rows.0.seeds"');
+  });
+});

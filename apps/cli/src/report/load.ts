@@ -1,0 +1,133 @@
+/**
+ * Finds and validates what a report is built from: RUN_DIR/{run.json, metrics.jsonl, grids/*.png,
+ * eval-*\/eval.json, compare/compare.json, ablations.json}, plus the directories given by flags. An input that
+ * is absent is `undefined` (its section is omitted); one that is present but malformed is a UsageError naming
+ * the file and the field.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { UsageError } from '../errors';
+import {
+  ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
+  type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
+} from './schemas';
+
+/** File names the report looks for inside RUN_DIR. */
+export const REPORT_FILES = Object.freeze({
+  run: 'run.json', metrics: 'metrics.jsonl', grids: 'grids', compareDir: 'compare', compare: 'compare.json', ablations: 'ablations.json', eval: 'eval.json',
+});
+
+/** Where the inputs come from: RUN_DIR and the optional flags. */
+export interface ReportSources {
+  readonly runDir: string;
+  /** `--eval DIR` (a directory holding eval.json, or the file itself); added to RUN_DIR/eval-*. */
+  readonly evalDirs?: readonly string[];
+  /** `--compare DIR` (holding compare.json, or the file); replaces RUN_DIR/compare. */
+  readonly compareDir?: string;
+  /** `--ablations FILE`; replaces RUN_DIR/ablations.json. */
+  readonly ablationsFile?: string;
+}
+
+/** Parsed metrics.jsonl. */
+export interface MetricsInput {
+  readonly file: string;
+  readonly records: MetricsRecord[];
+  /** The last line was cut off (job killed mid-write) and skipped. */
+  readonly truncatedTail: boolean;
+}
+
+/** One eval.json with a display name. */
+export interface EvalInput {
+  readonly name: string;
+  readonly file: string;
+  readonly data: EvalResultJson;
+}
+
+/** Everything found; `undefined` / empty = absent. */
+export interface ReportInputs {
+  readonly runDir: string;
+  readonly run: { readonly file: string; readonly data: RunJson } | undefined;
+  readonly metrics: MetricsInput | undefined;
+  readonly evals: readonly EvalInput[];
+  readonly compare: { readonly dir: string; readonly file: string; readonly data: CompareResult } | undefined;
+  readonly ablations: { readonly file: string; readonly data: Ablations } | undefined;
+  /** RUN_DIR/grids/*.png, sorted by name. */
+  readonly runGrids: readonly string[];
+}
+
+/**
+ * Parses metrics.jsonl text: one JSON object per line with a numeric `step`. A cut-off last line is tolerated
+ * (reported as `truncatedTail`); any other bad line is a UsageError naming the file, the line and the field.
+ */
+export function parseMetricsText(file: string, text: string): MetricsInput {
+  const lines = text.split('\n');
+  const records: MetricsRecord[] = [];
+  let truncatedTail = false;
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (i === lines.length - 1) {
+        truncatedTail = true;
+        return;
+      }
+      throw new UsageError(`${file}: line ${i + 1} is not valid JSON: ${line.slice(0, 60)}`);
+    }
+    records.push(validateJson(file, metricsRecordSchema, value, `: line ${i + 1}`));
+  });
+  return { file, records, truncatedTail };
+}
+
+function isDir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/** A flag's directory or file: DIR/name when DIR is a directory, else the file itself; missing → UsageError naming the flag. */
+function fileOf(flag: string, path: string, name: string): string {
+  const file = isDir(path) ? join(path, name) : path;
+  if (!existsSync(file)) throw new UsageError(`${flag}: "${file}" does not exist${isDir(path) ? ` (expected ${name} inside "${path}")` : ''}`);
+  return file;
+}
+
+/** Display name of an eval directory: "eval-base" → "base". */
+export function evalName(file: string): string {
+  const dir = basename(resolve(file, '..'));
+  return dir.replace(/^eval-/, '') || dir;
+}
+
+function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
+  const found = readdirSync(runDir).filter((d) => d.startsWith('eval-') && existsSync(join(runDir, d, REPORT_FILES.eval))).sort()
+    .map((d) => join(runDir, d, REPORT_FILES.eval));
+  const given = evalDirs.map((d) => fileOf('--eval', d, REPORT_FILES.eval));
+  const unique = [...new Map([...found, ...given].map((f) => [resolve(f), f])).values()];
+  const names = new Map<string, number>();
+  return unique.map((file) => {
+    const base = evalName(file);
+    const seen = names.get(base) ?? 0;
+    names.set(base, seen + 1);
+    return { name: seen === 0 ? base : `${base} (${seen + 1})`, file, data: readJsonFile(file, evalResultSchema) };
+  });
+}
+
+/** Loads every input of a report (see {@link ReportSources}). */
+export function loadReportInputs(sources: ReportSources): ReportInputs {
+  const { runDir } = sources;
+  if (!existsSync(runDir)) throw new UsageError(`RUN_DIR: "${runDir}" does not exist`);
+  if (!isDir(runDir)) throw new UsageError(`RUN_DIR: "${runDir}" is not a directory`);
+  const runFile = join(runDir, REPORT_FILES.run);
+  const metricsFile = join(runDir, REPORT_FILES.metrics);
+  const compareFile = sources.compareDir !== undefined ? fileOf('--compare', sources.compareDir, REPORT_FILES.compare) : join(runDir, REPORT_FILES.compareDir, REPORT_FILES.compare);
+  const ablationsFile = sources.ablationsFile !== undefined ? fileOf('--ablations', sources.ablationsFile, REPORT_FILES.ablations) : join(runDir, REPORT_FILES.ablations);
+  const gridsDir = join(runDir, REPORT_FILES.grids);
+  return {
+    runDir,
+    run: existsSync(runFile) ? { file: runFile, data: readJsonFile(runFile, runJsonSchema) } : undefined,
+    metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8')) : undefined,
+    evals: loadEvals(runDir, sources.evalDirs ?? []),
+    compare: existsSync(compareFile) ? { dir: resolve(compareFile, '..'), file: compareFile, data: readJsonFile(compareFile, compareResultSchema) } : undefined,
+    ablations: existsSync(ablationsFile) ? { file: ablationsFile, data: readJsonFile(ablationsFile, ablationsSchema) } : undefined,
+    runGrids: isDir(gridsDir) ? readdirSync(gridsDir).filter((f) => f.toLowerCase().endsWith('.png')).sort().map((f) => join(gridsDir, f)) : [],
+  };
+}

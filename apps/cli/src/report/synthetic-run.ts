@@ -1,0 +1,108 @@
+/**
+ * Test helper: a small synthetic run directory with every input `speedrl report` reads (run.json, metrics.jsonl,
+ * training grids, two eval.json, compare/compare.json with grids, ablations.json) — deterministic, no training.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readPng, writeImageGrid } from '@speedrl/tensor-utils';
+import type { Ablations, CompareResult, CompareRow, EvalResultJson } from './schemas';
+
+/** What the synthetic run holds, for assertions. */
+export interface SyntheticRun {
+  readonly dir: string;
+  readonly iterations: number;
+  /** Every PNG written, with its pixel width (after scaling). */
+  readonly pngs: readonly { readonly path: string; readonly width: number }[];
+}
+
+const ms = (mean: number, std: number) => ({ mean, std });
+
+/** A deterministic grid of `n` 8×8 grey images: a diagonal gradient shifted by `phase`. */
+async function writeGrid(path: string, n: number, phase: number): Promise<number> {
+  const size = 8;
+  const images = new Float32Array(n * size * size).map((_, i) => {
+    const k = Math.floor(i / (size * size));
+    const p = i % (size * size);
+    return (((p % size) + Math.floor(p / size) + k + phase) % 16) / 15;
+  });
+  await writeImageGrid(path, { images, n, height: size, width: size, columns: Math.min(n, 4), scale: 3 });
+  return readPng(path).width;
+}
+
+/** One metrics.jsonl record at iteration `i` (smooth curves; a NaN KL at iteration 3 written as null). */
+export function syntheticRecord(i: number): Record<string, unknown> {
+  return {
+    iteration: i, step: i + 1, rewardMean: 0.2 + 0.03 * i, rewardStd: 1.5 - 0.02 * i, qualityMean: 0.1 * Math.sin(i / 3), speedRewardMean: 0.4 + 0.01 * i,
+    components: { classifier: { mean: -0.2 + 0.01 * i, std: 0.5 }, realism: { mean: -8 + 0.05 * i, std: 3 } },
+    stepsMean: 6 - 0.1 * i, nfeMean: 6 - 0.1 * i, klMean: i === 3 ? null : 1e-4 * i, clipFraction: 0.01 * (i % 5), droppedGroupFraction: i % 7 === 0 ? 0.1 : 0,
+    meanBrightness: 0.29 + 0.002 * i, tokenEntropy: 5.9 - 0.01 * i, sampleDiversity: 6.8 - 0.02 * i, timeMs: { rollout: 2400, reward: 130, train: 8700 },
+    time: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+function evalJson(model: string, shift: number): EvalResultJson {
+  return {
+    model, engine: 'ort', floors: { reconstruction: 1.2, trainHeldOut: 0.4 },
+    rows: [2, 4, 12].map((t) => ({
+      steps: t, seeds: 2, fcd: ms(20 / t + shift, 0.3), kid: ms(0.01 / t, 0.001), precision: ms(0.7, 0.01), recall: ms(0.5, 0.02),
+      accuracy: ms(0.8, 0.01), nfePerImage: t, msPerImage: ms(0.5 * t, 0.05),
+    })),
+  };
+}
+
+function compareRows(): CompareRow[] {
+  const rows: CompareRow[] = [];
+  for (const [model, m] of [['base', 1], ['speedrl', 0.6]] as const) {
+    for (const [method, k] of [['cosine', 1], ['halton', 0.8]] as const) {
+      for (const t of [2, 4, 8, 12]) {
+        rows.push({
+          model, method, steps: t, nfePerImage: t, msPerImage: ms(0.4 * t, 0.02), fcd: ms((30 * m * k) / t + 1, 0.4), kid: ms(0.002, 0.0005),
+          precision: ms(0.7, 0.01), recall: ms(0.5, 0.01), accuracy: ms(0.85, 0.01), seeds: 3,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/** Writes the synthetic run into `dir` (created) and returns what it holds. */
+export async function writeSyntheticRun(dir: string, iterations = 30): Promise<SyntheticRun> {
+  mkdirSync(join(dir, 'grids'), { recursive: true });
+  mkdirSync(join(dir, 'compare'), { recursive: true });
+  const pngs: { path: string; width: number }[] = [];
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ command: 'accelerate', options: { base: 'models/fashion-mnist', iterations, groupSize: 8, klBeta: 0.04 }, node: '20' }));
+  writeFileSync(join(dir, 'metrics.jsonl'), Array.from({ length: iterations }, (_, i) => `${JSON.stringify(syntheticRecord(i))}\n`).join(''));
+  for (const iteration of [0, Math.floor(iterations / 2), iterations - 1]) {
+    for (const t of [2, 12]) {
+      const path = join(dir, 'grids', `iter-${String(iteration).padStart(5, '0')}-T${t}.png`);
+      pngs.push({ path, width: await writeGrid(path, 8, iteration + t) });
+    }
+  }
+  for (const [name, shift] of [['eval-base', 1], ['eval-accelerated', 0]] as const) {
+    mkdirSync(join(dir, name), { recursive: true });
+    writeFileSync(join(dir, name, 'eval.json'), JSON.stringify(evalJson(name, shift)));
+  }
+  const grids: NonNullable<CompareResult['grids']> = [];
+  for (const model of ['base', 'speedrl']) {
+    for (const t of [2, 12]) {
+      const file = `grid-${model}-cosine-T${t}.png`;
+      const path = join(dir, 'compare', file);
+      pngs.push({ path, width: await writeGrid(path, 4, t) });
+      grids.push({ model, method: 'cosine', steps: t, file });
+    }
+  }
+  const compare: CompareResult = {
+    models: [{ name: 'base', dir: 'models/fashion-mnist' }, { name: 'speedrl', dir: 'runs/speedrl-1/model' }],
+    rows: compareRows(), floors: { reconstruction: 1.2, trainHeldOut: 0.4 }, grids, searchBudget: '200 candidate schedules per T',
+  };
+  writeFileSync(join(dir, 'compare', 'compare.json'), JSON.stringify(compare));
+  const ablations: Ablations = {
+    budget: '50 iterations, group size 8',
+    rows: ['full', 'no KL', 'no speed reward'].map((name, i) => ({
+      name, config: { klBeta: i === 1 ? 0 : 0.04, speedWeight: i === 2 ? 0 : 0.5 }, evalSteps: 4, fcd: ms(5 + i, 0.2), precision: ms(0.7, 0.01),
+      recall: ms(0.5, 0.01), accuracy: ms(0.8, 0.01), stepsMean: 4 + i, ...(i === 1 ? { notes: 'brightness drifts' } : {}),
+    })),
+  };
+  writeFileSync(join(dir, 'ablations.json'), JSON.stringify(ablations));
+  return { dir, iterations, pngs };
+}
