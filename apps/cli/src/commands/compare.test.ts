@@ -1,0 +1,163 @@
+/**
+ * End to end on untrained tiny bundles and the committed fixture: `speedrl compare` (outputs, rows, resume, adaptive,
+ * tuned, usage errors) and `speedrl tune-schedule` (deterministic for a seed, train split only, resume).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, loadIdxDataset, readPng, type IdxDatasetOptions } from '@speedrl/tensor-utils';
+import { runCli } from '../cli';
+import type { CliIo } from '../io';
+import { runTuneSchedule, type TuneOptions } from '../compare/run-tune';
+import type { CompareJson } from '../compare/table';
+import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
+import type { TunedFile } from '../compare/tuned-space';
+
+function capture(): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = capture();
+  const code = await runCli(args, io);
+  return { code, out: io.out.join(''), err: io.err.join('') };
+}
+
+describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-compare-'));
+  const base = join(root, 'base');
+  const rl = join(root, 'rl');
+  const classifier = join(root, 'cls-eval');
+  const common = ['--data', FIXTURE_DIR, '--classifier', classifier, '--n', '30', '--kid-subsets', '3', '--grid-per-class', '1'];
+  beforeAll(async () => {
+    await initBackend();
+    await writeTinyBundle(base, 1);
+    await writeTinyBundle(rl, 2, base);
+    await writeTinyClassifier(classifier, 'eval', 3);
+    await writeTinyClassifier(join(root, 'cls-reward'), 'reward', 4);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const out = join(root, 'cmp');
+  const args = ['compare', '--models', `base=${base},rl=${rl}`, '--methods', 'cosine,halton', '--steps', '2,4', '--seeds', '1', ...common, '--out', out];
+
+  it('writes compare.json, compare.md, both Pareto plots and one grid per row for 2 models × 2 methods × 2 T', async () => {
+    const r = await cli([...args, '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as CompareJson;
+    expect(json.models).toEqual([{ name: 'base', dir: base }, { name: 'rl', dir: rl }]);
+    expect(json.rows.map((row) => `${row.model}/${row.method}/${row.steps}/${row.nfePerImage}`)).toEqual([
+      'base/cosine/2/2', 'base/cosine/4/4', 'base/halton/2/2', 'base/halton/4/4', 'rl/cosine/2/2', 'rl/cosine/4/4', 'rl/halton/2/2', 'rl/halton/4/4',
+    ]);
+    for (const row of json.rows) {
+      expect(row.seeds).toBe(1);
+      for (const m of [row.fcd, row.kid, row.precision, row.recall, row.accuracy, row.msPerImage]) expect(Number.isFinite(m.mean)).toBe(true);
+    }
+    expect(json.rows[0]?.fcd.mean).not.toBe(json.rows[4]?.fcd.mean); // two different models really were sampled
+    expect(Number.isFinite(json.floors?.reconstruction)).toBe(true);
+    expect(json.floors?.heldOutTrainImages).toBe(200);
+    expect(json.grids).toHaveLength(8);
+    for (const g of json.grids ?? []) expect(readPng(join(out, g.file)).height).toBeGreaterThan(10 * 28);
+    for (const f of ['compare.json', 'compare.md', 'pareto-nfe.png', 'pareto-wallclock.png']) expect(existsSync(join(out, f))).toBe(true);
+    const md = readFileSync(join(out, 'compare.md'), 'utf8');
+    expect(md).toMatch(/\| rl \| halton \| 4 \| 4\.0 \|/);
+    expect(md).toContain('held-out train images:');
+  });
+
+  it('--resume recomputes nothing, even given only --out', async () => {
+    const before = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as CompareJson;
+    const r = await cli(['compare', '--out', out, '--resume', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/8 cells .*; 8 already in .*compare\.json \(skipped\), 0 to compute; 0 grid\(s\) to draw/);
+    expect(r.err).not.toMatch(/FCD \d/);
+    const after = JSON.parse(r.out) as CompareJson;
+    expect(after.cells).toEqual(before.cells);
+    expect(after.floors).toEqual(before.floors);
+    const changed = await cli([...args, '--n', '40', '--resume']);
+    expect(changed.code).toBe(2);
+    expect(changed.err).toMatch(/--resume: .*compare\.json was computed with n = 30, now 40/);
+  });
+
+  it('sweeps adaptive thresholds: steps and NFE are the means actually used', async () => {
+    const r = await cli(['compare', '--models', `base=${base}`, '--methods', 'adaptive', '--thresholds', '0.01,1', '--adaptive-cap', '4', '--seeds', '1', ...common, '--out', join(root, 'adaptive'), '--json']);
+    expect(r.code).toBe(0);
+    const rows = (JSON.parse(r.out) as CompareJson).rows;
+    expect(rows.map((row) => [row.method, row.threshold, row.maxSteps])).toEqual([['adaptive', 0.01, 4], ['adaptive', 1, 4]]);
+    expect(rows[0]?.steps).toBe(1); // every draw passes p ≥ 0.01 on a 16-code model: one step
+    expect(rows[1]?.steps).toBe(4); // nothing is that sure: one commit per step up to the cap
+    expect(rows[1]?.nfePerImage).toBe(4);
+  });
+
+  it('gives exit 2 with a message naming the bad flag', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--methods', 'cosine,fancy'], /--methods: unknown method "fancy"/],
+      [['--models', base], /--models: expected NAME=DIR/],
+      [['--models', `base=${join(root, 'nope')}`], /--models: ".*nope\/tokenizer" \(model base\) is missing/],
+      [['--steps', '0,2'], /--steps: expected a comma-separated list of step counts/],
+      [['--steps', '2,99'], /--steps: each T .* must be ≤ 49/],
+      [['--thresholds', '0.5,2'], /--thresholds: expected .* probabilities in \(0, 1\]/],
+      [['--n', 'many'], /--n: Expected number/],
+      [['--n', '20'], /--n: FCD needs more samples than the eval classifier's 24 feature dimensions/],
+      [['--methods', 'tuned'], /--tuned: the tuned method .* needs a file/],
+      [['--classifier', join(root, 'cls-reward')], /--classifier: .* is the reward classifier/],
+    ];
+    for (const [extra, message] of cases) {
+      const r = await cli([...args.slice(0, -2), ...extra, '--out', join(root, 'bad')]);
+      expect([extra, r.code]).toEqual([extra, 2]);
+      expect(r.err).toMatch(message);
+    }
+    const tune = await cli(['tune-schedule', '--out', join(root, 't.json')]);
+    expect(tune.code).toBe(2);
+    expect(tune.err).toMatch(/--model: required/);
+    const cfg = await cli(['tune-schedule', '--model', base, '--cfg', 'maybe', '--out', join(root, 't.json')]);
+    expect(cfg.code).toBe(2);
+    expect(cfg.err).toMatch(/--cfg: /);
+  });
+
+  const tunedPath = join(root, 'tuned.json');
+  const tuneOptions: TuneOptions = {
+    model: base, classifier, data: FIXTURE_DIR, out: tunedPath, steps: '2', budget: 4, n: 30, seed: 1000, refCount: 100, engine: 'ort', batch: 64, cfg: 'search',
+  };
+
+  it('tune-schedule reads only the train split, is deterministic for a seed, and resumes without recomputing', async () => {
+    const splits: string[] = [];
+    const spy = (options: IdxDatasetOptions) => {
+      splits.push(options.split);
+      return loadIdxDataset(options);
+    };
+    const first = await runTuneSchedule(tuneOptions, false, capture(), spy);
+    expect(splits).toEqual(['train']);
+    expect(first.reference).toEqual({ split: 'train', data: FIXTURE_DIR, firstIndex: 100, count: 100, classifier });
+    expect(first.trials).toHaveLength(4);
+    const best = first.schedules['2'];
+    expect(best?.score).toBe(Math.min(...first.trials.map((t) => t.fcd)));
+    expect(best?.defaultScore).toBe(first.trials[0]?.fcd);
+    expect(best?.stepArrays.maskRatios?.[1]).toBe(0);
+    expect(best?.nfePerImage).toBe(4); // CFG searched: two passes per step
+    expect(first.searchBudget).toMatch(/1 T × 4 candidates × 30 samples = 120 samples/);
+    const again = await cli(['tune-schedule', '--model', base, '--classifier', classifier, '--data', FIXTURE_DIR, '--steps', '2', '--budget', '4', '--n', '30', '--ref-count', '100', '--out', join(root, 'tuned2.json'), '--json']);
+    expect(again.code).toBe(0);
+    const second = JSON.parse(again.out) as TunedFile;
+    expect({ ...second, options: undefined }).toEqual({ ...first, options: undefined });
+    const resumed = await cli(['tune-schedule', '--out', tunedPath, '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toMatch(/candidates=4 reused=4/);
+    expect(JSON.parse(readFileSync(tunedPath, 'utf8')).schedules).toEqual(first.schedules);
+  });
+
+  it('compare --tuned evaluates the tuned arrays as method "tuned", also on a +tuned model, on disjoint seeds', async () => {
+    const r = await cli(['compare', '--models', `base=${base},rl+tuned=${rl}`, '--methods', 'cosine,tuned', '--tuned', tunedPath, '--steps', '2,4', '--seeds', '1', ...common, '--out', join(root, 'tuned-cmp'), '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/has no tuned schedule for T=4; the tuned method runs at T=2/);
+    const json = JSON.parse(r.out) as CompareJson;
+    expect(json.rows.map((row) => `${row.model}/${row.method}/${row.steps}/${row.nfePerImage}`)).toEqual(['base/cosine/2/2', 'base/cosine/4/4', 'base/tuned/2/4', 'rl+tuned/tuned/2/4']);
+    expect(json.searchBudget).toMatch(/120 samples/);
+    const clash = await cli(['compare', '--models', `base=${base}`, '--methods', 'tuned', '--tuned', tunedPath, '--seed', '1000', ...common, '--out', join(root, 'clash')]);
+    expect(clash.code).toBe(2);
+    expect(clash.err).toMatch(/--seed: evaluation seed\(s\) 1000 were used by the schedule search/);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * `speedrl tune-schedule`: an AutoNAT-style search (Ni et al. 2024) for the best per-step mask ratios, temperatures,
+ * choice noise and CFG weights at each step budget T, scored on held-out TRAIN images with seeds disjoint from the
+ * evaluation, so `speedrl compare --tuned FILE` can judge the tuned schedule on the test set like every other method.
+ */
+import { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
+import { gatherOptions, parseOptions } from '../config-file';
+import type { CliIo } from '../io';
+import { runTuneSchedule, type TuneOptions } from '../compare/run-tune';
+import { savedOptions } from '../compare/saved-options';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const schema = z.object({
+  model: z.string().min(1, 'required (a directory with tokenizer/ and maskgit/)'),
+  classifier: z.string().min(1),
+  data: z.string().min(1),
+  out: z.string().min(1),
+  steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 2,3,4'),
+  budget: int(1),
+  n: int(2),
+  seed: int(0),
+  refCount: int(2),
+  engine: z.enum(['ort', 'tfjs']),
+  batch: int(1),
+  cfg: z.enum(['search', 'off']),
+});
+const DEFAULTS: TuneOptions = {
+  model: '', classifier: 'models/fashion-mnist/classifiers/eval', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/tuned-schedule.json',
+  steps: '2,3,4', budget: 40, n: 500, seed: 1000, refCount: 10000, engine: 'ort', batch: 64, cfg: 'search',
+};
+
+/** Registers `tune-schedule` on the program. */
+export function tuneScheduleCommand(io: CliIo): Command {
+  const cmd = new Command('tune-schedule')
+    .description('search per-step mask ratios, temperatures, noise and CFG for each T (scored on held-out train images)')
+    .option('--model <dir>', 'model directory holding tokenizer/ and maskgit/')
+    .option('--classifier <dir>', 'EVALUATION classifier whose features score candidates', DEFAULTS.classifier)
+    .option('--data <dir>', 'IDX dataset directory (only its TRAIN split is read)', DEFAULTS.data)
+    .option('--out <file>', 'tuned-schedule JSON file (rewritten after every candidate)', DEFAULTS.out)
+    .option('--steps <list>', 'step budgets T to tune', DEFAULTS.steps)
+    .option('--budget <N>', 'candidates per T (the sampler defaults included)', String(DEFAULTS.budget))
+    .option('--n <N>', 'samples per candidate, balanced over classes', String(DEFAULTS.n))
+    .option('--seed <S>', 'sampling seed of every candidate; keep it out of the evaluation seeds', String(DEFAULTS.seed))
+    .option('--ref-count <n>', 'reference = the last n train images', String(DEFAULTS.refCount))
+    .option('--engine <e>', 'transformer engine: ort or tfjs', DEFAULTS.engine)
+    .option('--batch <B>', 'images per forward pass', String(DEFAULTS.batch))
+    .option('--cfg <mode>', 'search: also search per-step guidance weights (2 passes per step); off: one pass per step', DEFAULTS.cfg)
+    .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
+    .option('--resume', 'replay the search from --out, evaluating only candidates it does not hold')
+    .option('--json', 'print the tuned file on stdout')
+    .addHelpText('after', `
+Examples:
+  $ speedrl tune-schedule --model models/fashion-mnist --steps 2,3,4 --budget 40 --n 500 --out runs/tuned.json
+  $ speedrl tune-schedule --model models/fashion-mnist --steps 2,4 --cfg off --out runs/tuned-nocfg.json
+  $ speedrl tune-schedule --out runs/tuned.json --resume      # after Ctrl-C
+  $ speedrl compare --models base=models/fashion-mnist --methods cosine,tuned --tuned runs/tuned.json --steps 2,3,4
+`);
+  return cmd.action(async (flags: Record<string, unknown>) => {
+    const resume = flags.resume === true;
+    const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
+    const saved = resume ? savedOptions(first.out, DEFAULTS) : {};
+    const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as TuneOptions;
+    const file = await runTuneSchedule(o, resume, io);
+    const summary = Object.values(file.schedules).map((s) => `T=${s.steps}: FCD ${s.score.toFixed(3)} (defaults ${s.defaultScore.toFixed(3)}), NFE ${s.nfePerImage}`);
+    io.stdout(flags.json === true ? `${JSON.stringify(file, null, 2)}\n` : `${summary.join('\n')}\nwrote ${o.out} (search split: held-out train images; budget ${file.searchBudget})\n`);
+  });
+}

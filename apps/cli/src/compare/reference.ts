@@ -1,0 +1,77 @@
+/**
+ * The real-image side of the evaluation, loaded once per run (DESIGN §7): the EVALUATION classifier, its features of
+ * the test set (reference of `speedrl compare`), the floors, and — for the schedule search only — the held-out TRAIN
+ * images' Gaussian, so tuning never sees the test set.
+ */
+import { Rng, imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions } from '@speedrl/tensor-utils';
+import { computeSetMetrics, extractEvalOutputs, featureGaussian, loadClassifier, prepareReference, type FeatureModel, type ReferenceStats } from '@speedrl/rewards-clip-fid';
+import { encode } from '@speedrl/vq-tokenizer';
+import { UsageError } from '../errors';
+import type { Generator } from '../generator';
+
+/** Loads IDX splits (injectable, so tests can check which split a command reads). */
+export type DatasetLoader = (options: IdxDatasetOptions) => IdxDataset | Promise<IdxDataset>;
+
+/** Loads the evaluation classifier; the reward classifier is refused, and n must exceed the feature dimension. */
+export async function loadEvalClassifier(dir: string, n: number, flag = '--classifier'): Promise<FeatureModel> {
+  const loaded = await loadClassifier(dir);
+  if (loaded.role !== 'eval') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; metrics need the evaluation classifier (role eval), never the one used as a reward`);
+  if (n <= loaded.model.featureDim) {
+    throw new UsageError(`--n: FCD needs more samples than the eval classifier's ${loaded.model.featureDim} feature dimensions (a covariance from n ≤ d samples is singular); got ${n}`);
+  }
+  return loaded.model;
+}
+
+/** The test set as the reference of every metric, and its images (for the reconstruction floor). */
+export interface TestReference {
+  readonly reference: ReferenceStats;
+  readonly images: Float32Array;
+  readonly count: number;
+}
+
+/** Evaluation features of the test set (first `limit` images; 0 = all), prepared once. */
+export async function loadTestReference(classifier: FeatureModel, data: string, limit: number, load: DatasetLoader = loadIdxDataset): Promise<TestReference> {
+  const test = await load({ dir: data, split: 'test', ...(limit > 0 ? { limit } : {}) });
+  const images = imagesToFloat32(test.images);
+  const reference = prepareReference((await extractEvalOutputs(classifier, images, test.count)).set);
+  return { reference, images, count: test.count };
+}
+
+/** FCD floors vs the test set: the tokenizer's reconstructions of it, and as many held-out (last) train images. */
+export interface Floors {
+  readonly reconstruction: number;
+  readonly trainHeldOut: number;
+  readonly heldOutTrainImages: number;
+}
+
+/** Computes the floors once (same rule as `speedrl eval`), with `gen`'s tokenizer. */
+export async function computeFloors(
+  gen: Generator, classifier: FeatureModel, test: TestReference, data: string, seed: number, kidSubsets: number, load: DatasetLoader = loadIdxDataset,
+): Promise<Floors> {
+  const rng = Rng.fromSeed(seed);
+  const recon = await gen.decode(encode(gen.vq, test.images));
+  const reconMetrics = computeSetMetrics(await extractEvalOutputs(classifier, recon, test.count), test.reference, rng.fork(0), undefined, { kid: { numSubsets: kidSubsets } });
+  const train = await load({ dir: data, split: 'train' });
+  const held = Math.min(test.count, train.count);
+  const heldImages = imagesToFloat32(train.images.subarray((train.count - held) * 784));
+  const trainMetrics = computeSetMetrics(await extractEvalOutputs(classifier, heldImages, held), test.reference, rng.fork(1), undefined, { kid: { numSubsets: kidSubsets } });
+  return { reconstruction: reconMetrics.fcd, trainHeldOut: trainMetrics.fcd, heldOutTrainImages: held };
+}
+
+/** The search reference: Gaussian of the evaluation features of the LAST `count` train images (never the test set). */
+export interface TrainReference {
+  readonly gaussian: GaussianStats;
+  readonly split: 'train';
+  readonly firstIndex: number;
+  readonly count: number;
+}
+
+/** Loads the held-out train reference for `tune-schedule`; only the train split is read. */
+export async function loadTrainReference(classifier: FeatureModel, data: string, count: number, load: DatasetLoader = loadIdxDataset): Promise<TrainReference> {
+  const train = await load({ dir: data, split: 'train' });
+  const held = Math.min(count, train.count);
+  if (held <= classifier.featureDim) throw new UsageError(`--ref-count: the train split of "${data}" gives ${held} images, not more than the ${classifier.featureDim} feature dimensions`);
+  const images = imagesToFloat32(train.images.subarray((train.count - held) * 784));
+  const { set } = await extractEvalOutputs(classifier, images, held);
+  return { gaussian: featureGaussian(set, 'held-out train reference'), split: 'train', firstIndex: train.count - held, count: held };
+}

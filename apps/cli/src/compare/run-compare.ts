@@ -1,0 +1,185 @@
+/**
+ * The work of `speedrl compare`: every (model, method, T or threshold, seed) cell sampled with the `speedrl eval`
+ * protocol (same sample sets, classifier, reference, metrics), the reference and floors computed once, compare.json
+ * saved after every cell (so `--resume` continues cell by cell), compare.md, two Pareto plots and one grid per row.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FASHION_MNIST_CLASSES, Rng, initBackend, writeFileAtomic, writeImageGrid, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { computeSetMetrics, extractEvalOutputs, type FeatureModel } from '@speedrl/rewards-clip-fid';
+import { UsageError } from '../errors';
+import { MASKGIT_DIR, TOKENIZER_DIR, loadGenerator, type Engine, type Generator } from '../generator';
+import type { CliIo } from '../io';
+import { createProgress } from '../progress';
+import { drawSampleSet } from '../eval/sample-set';
+import { writePareto } from './charts';
+import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from './reference';
+import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
+import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
+import { readTunedFile, type TunedFile } from './tuned-space';
+
+/** Options of a compare run (validated at the CLI edge). */
+export interface CompareOptions extends BaseSampling {
+  readonly models: string;
+  readonly methods: string;
+  readonly steps: string;
+  readonly thresholds: string;
+  readonly tuned: string;
+  readonly classifier: string;
+  readonly data: string;
+  readonly out: string;
+  readonly n: number;
+  readonly seeds: number;
+  readonly seed: number;
+  readonly engine: Engine;
+  readonly batch: number;
+  readonly refLimit: number;
+  readonly kidSubsets: number;
+  readonly gridPerClass: number;
+}
+
+/** Options that change what a cell means: a resume must use the same values. */
+const CELL_DEFINING = ['n', 'classifier', 'data', 'refLimit', 'engine', 'batch', 'temperature', 'gumbel', 'cfg', 'haltonSchedule', 'adaptiveCap', 'kidSubsets', 'tuned'] as const;
+
+function checkModelDirs(models: readonly ModelSpec[]): void {
+  for (const m of models) {
+    for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
+      if (!existsSync(join(m.dir, sub))) throw new UsageError(`--models: "${join(m.dir, sub)}" (model ${m.name}) is missing; a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/`);
+    }
+  }
+}
+
+function loadTuned(o: CompareOptions, wanted: boolean, seeds: readonly number[]): TunedFile | undefined {
+  if (!wanted) return undefined;
+  if (o.tuned === '') throw new UsageError(`--tuned: the tuned method (or a ${TUNED_SUFFIX} model) needs a file from speedrl tune-schedule`);
+  const file = readTunedFile(o.tuned);
+  const clash = file.search.seeds.filter((s) => seeds.includes(s));
+  if (clash.length > 0) throw new UsageError(`--seed: evaluation seed(s) ${clash.join(',')} were used by the schedule search in ${o.tuned}; evaluate on disjoint seeds`);
+  return file;
+}
+
+async function readPrevious(path: string, o: CompareOptions, models: readonly ModelSpec[]): Promise<Partial<CompareJson>> {
+  if (!existsSync(path)) return {};
+  const prev = JSON.parse(await readFile(path, 'utf8')) as Partial<CompareJson>;
+  for (const key of CELL_DEFINING) {
+    const was = prev.options?.[key];
+    if (was !== undefined && was !== o[key]) throw new UsageError(`--resume: ${path} was computed with ${key} = ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
+  }
+  for (const m of models) {
+    const old = prev.models?.find((p) => p.name === m.name);
+    if (old !== undefined && old.dir !== m.dir) throw new UsageError(`--models: ${path} has model "${m.name}" = ${old.dir}, now ${m.dir}; rename it or use another --out`);
+  }
+  return prev;
+}
+
+const gridName = (k: Omit<CellKey, 'seed'>): string => `grids/${k.model}-${k.method}-${k.threshold === undefined ? `T${k.steps}` : `p${k.threshold}`}.png`;
+
+/** Runs the comparison and returns compare.json's content. */
+export async function runCompare(o: CompareOptions, resume: boolean, io: CliIo, load?: DatasetLoader): Promise<CompareJson> {
+  const models = parseModels(o.models);
+  const methods = parseMethods(o.methods);
+  const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
+  const thresholds = parseNumberList('--thresholds', o.thresholds, (v) => v > 0 && v <= 1, 'probabilities in (0, 1]');
+  const seeds = Array.from({ length: o.seeds }, (_, k) => o.seed + k);
+  const adaptiveCap = o.adaptiveCap > 0 ? o.adaptiveCap : Math.max(...steps);
+  checkModelDirs(models);
+  const tuned = loadTuned(o, methods.includes('tuned') || models.some((m) => m.name.endsWith(TUNED_SUFFIX)), seeds);
+  const tunedSteps = Object.values(tuned?.schedules ?? {}).map((s) => s.steps);
+  if (tuned !== undefined) {
+    const missing = steps.filter((t) => !tunedSteps.includes(t));
+    if (missing.length > 0) io.stderr(`compare: ${o.tuned} has no tuned schedule for T=${missing.join(',')}; the tuned method runs at T=${steps.filter((t) => tunedSteps.includes(t)).join(',') || '(none)'}\n`);
+  }
+  const base: BaseSampling = { ...o, adaptiveCap };
+  const jsonPath = join(o.out, 'compare.json');
+  await mkdir(join(o.out, 'grids'), { recursive: true });
+  const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models) : {};
+  const cells: CompareCell[] = [...(prev.cells ?? [])];
+  let floors: Floors | undefined = prev.floors as Floors | undefined;
+  const grids: GridEntry[] = [...(prev.grids ?? [])];
+  const allModels = [...(prev.models ?? []).filter((p) => !models.some((m) => m.name === p.name)), ...models.map((m) => ({ name: m.name, dir: m.dir }))];
+  const plan = planCells(models, methods, steps, thresholds, seeds, adaptiveCap, tunedSteps);
+  const done = new Set(cells.map(cellId));
+  const todo = plan.filter((c) => !done.has(cellId(c)));
+  const rowKeys = [...new Map(plan.map((c) => [rowId(c), { model: c.model, method: c.method, steps: c.steps, threshold: c.threshold }])).values()];
+  const missingGrids = rowKeys.filter((k) => !resume || !existsSync(join(o.out, gridName(k)))); // a fresh run redraws every grid
+  io.stderr(`compare: ${plan.length} cells (${models.length} model(s) × methods × budgets × ${seeds.length} seed(s)); ${plan.length - todo.length} already in ${jsonPath} (skipped), ${todo.length} to compute; ${missingGrids.length} grid(s) to draw\n`);
+  const methodOrder = [...methods, 'tuned'];
+  const save = async (): Promise<CompareJson> => {
+    const rows = sortRows(aggregateCells(cells), allModels.map((m) => m.name), methodOrder);
+    const json: CompareJson = {
+      models: allModels, rows, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget }),
+      cells, options: { ...o, adaptiveCap, thresholds: thresholds.join(',') }, engine: o.engine,
+    };
+    await writeJsonAtomic(jsonPath, json);
+    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n)}`);
+    return json;
+  };
+  if (todo.length > 0 || missingGrids.length > 0 || floors === undefined) {
+    await initBackend();
+    const needMetrics = todo.length > 0 || floors === undefined;
+    const classifier = needMetrics ? await loadEvalClassifier(o.classifier, o.n) : undefined;
+    const test = classifier === undefined ? undefined : await loadTestReference(classifier, o.data, o.refLimit, load);
+    if (test !== undefined) io.stderr(`compare: reference = evaluation features of ${test.count} test images (computed once for every model)\n`);
+    const progress = createProgress({ label: 'compare', total: todo.length * o.n, io });
+    let sampled = 0;
+    for (const model of models) {
+      const mine = todo.filter((c) => c.model === model.name);
+      const myGrids = missingGrids.filter((k) => k.model === model.name);
+      if (mine.length === 0 && myGrids.length === 0 && floors !== undefined) continue;
+      const gen = await loadGenerator(model.dir, o.engine);
+      try {
+        const maxT = gen.config.seqLen;
+        if (steps.some((t) => t > maxT) || adaptiveCap > maxT) throw new UsageError(`--steps: each T (and --adaptive-cap) must be ≤ ${maxT}, the token count of ${model.dir}; got ${o.steps}`);
+        if (floors === undefined) {
+          io.stderr(`compare: floors (tokenizer reconstructions of the test set, held-out train images) with ${model.dir}'s tokenizer, once\n`);
+          floors = await computeFloors(gen, classifier as FeatureModel, test as TestReference, o.data, o.seed, o.kidSubsets, load);
+          await save();
+        }
+        const configOf = (k: Omit<CellKey, 'seed' | 'model'>) => samplerConfigFor(k, base, gen.config.numClasses, tunedEntry(tuned, k.steps));
+        for (const cell of mine) {
+          const set = await drawSampleSet(gen, o.n, cell.steps, cell.seed, o.batch, configOf(cell), (k) => progress.update(sampled + k, { model: cell.model, method: cell.method, T: cell.threshold === undefined ? cell.steps : `p${cell.threshold}`, seed: cell.seed }));
+          sampled += o.n;
+          const outputs = await extractEvalOutputs(classifier as FeatureModel, set.images, set.count);
+          const m = computeSetMetrics(outputs, (test as TestReference).reference, Rng.fromSeed(cell.seed).fork(cell.steps), set.classes, { kid: { numSubsets: o.kidSubsets } });
+          cells.push({
+            ...cell, fcd: m.fcd, kid: m.kid.mean, precision: m.precision, recall: m.recall, accuracy: m.accuracy?.accuracy ?? NaN,
+            nfePerImage: set.nfePerImage, meanSteps: set.meanSteps, msPerImage: (1000 * set.sampleSeconds) / set.count,
+          });
+          io.stderr(`compare: ${cellId(cell)}: FCD ${m.fcd.toFixed(3)}, NFE ${set.nfePerImage.toFixed(2)}, steps ${set.meanSteps.toFixed(2)}\n`);
+          await save();
+        }
+        for (const k of myGrids) {
+          await drawGrid(gen, join(o.out, gridName(k)), o, configOf(k), k.steps);
+        }
+      } finally {
+        gen.dispose();
+      }
+    }
+    progress.finish({ cells: todo.length });
+  }
+  for (const k of rowKeys) {
+    if (!grids.some((g) => g.file === gridName(k)) && existsSync(join(o.out, gridName(k)))) {
+      grids.push({ model: k.model, method: k.method, steps: k.steps, ...(k.threshold === undefined ? {} : { threshold: k.threshold }), file: gridName(k) });
+    }
+  }
+  const json = await save();
+  const subtitle = `${o.n} samples, ${seeds.length} seed(s), ${o.engine}`;
+  const names = allModels.map((m) => m.name);
+  await writePareto(join(o.out, 'pareto-nfe.png'), json.rows, 'nfe', names, methodOrder, floors, subtitle);
+  await writePareto(join(o.out, 'pareto-wallclock.png'), json.rows, 'wallclock', names, methodOrder, floors, subtitle);
+  return json;
+}
+
+function tunedEntry(tuned: TunedFile | undefined, steps: number): TunedEntry | undefined {
+  return tuned?.schedules[String(steps)];
+}
+
+async function drawGrid(gen: Generator, path: string, o: CompareOptions, config: ReturnType<typeof samplerConfigFor>, steps: number): Promise<void> {
+  const classes = gen.config.numClasses;
+  const set = await drawSampleSet(gen, o.gridPerClass * classes, steps, o.seed, o.batch, config);
+  await writeImageGrid(path, {
+    images: set.images, n: set.count, height: 28, width: 28, columns: o.gridPerClass, scale: 2, labelScale: 2,
+    rowLabels: Array.from({ length: classes }, (_, c) => FASHION_MNIST_CLASSES[c] ?? `class ${c}`),
+  });
+}

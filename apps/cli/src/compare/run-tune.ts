@@ -1,0 +1,125 @@
+/**
+ * The work of `speedrl tune-schedule`: for each T, a budgeted search (search.ts) over per-step mask ratios,
+ * temperatures, choice noise and CFG weights (tuned-space.ts), each candidate scored by the FCD of n samples against
+ * held-out TRAIN images on seeds disjoint from evaluation — never the test set the comparison is judged on.
+ * The file is rewritten after every candidate; `--resume` replays the search from it and recomputes nothing.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { extractEvalOutputs, fcd } from '@speedrl/rewards-clip-fid';
+import { UsageError } from '../errors';
+import { loadGenerator, type Engine } from '../generator';
+import type { CliIo } from '../io';
+import { createProgress } from '../progress';
+import { drawSampleSet } from '../eval/sample-set';
+import { loadEvalClassifier, loadTrainReference, type DatasetLoader } from './reference';
+import { minimise, pointKey } from './search';
+import { parseNumberList } from './spec';
+import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
+
+/** Options of a search (validated at the CLI edge). */
+export interface TuneOptions {
+  readonly model: string;
+  readonly classifier: string;
+  readonly data: string;
+  readonly out: string;
+  readonly steps: string;
+  readonly budget: number;
+  readonly n: number;
+  readonly seed: number;
+  readonly refCount: number;
+  readonly engine: Engine;
+  readonly batch: number;
+  readonly cfg: 'search' | 'off';
+}
+
+/** Options whose change makes stored trials meaningless. */
+const TRIAL_DEFINING = ['model', 'n', 'seed', 'cfg', 'budget', 'engine', 'classifier', 'refCount'] as const;
+
+const SEARCH_METHOD = 'seeded random search (half the budget, the sampler defaults first) then coordinate descent from the best';
+
+function previousTrials(o: TuneOptions, resume: boolean): TunedFile | undefined {
+  if (!resume || !existsSync(o.out)) return undefined;
+  const prev = readTunedFile(o.out, '--resume');
+  const was: Record<(typeof TRIAL_DEFINING)[number], unknown> = {
+    model: prev.model, n: prev.search.n, seed: prev.search.seed, cfg: prev.search.cfg ? 'search' : 'off', budget: prev.search.candidatesPerT,
+    engine: prev.engine, classifier: prev.reference.classifier, refCount: prev.reference.count,
+  };
+  for (const key of TRIAL_DEFINING) {
+    if (key === 'refCount' ? (was.refCount as number) > o.refCount : was[key] !== o[key]) {
+      throw new UsageError(`--resume: ${o.out} was searched with ${key} = ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
+    }
+  }
+  return prev;
+}
+
+/** Runs the search and returns the tuned file (also written to `o.out`); `load` reads dataset splits (injectable). */
+export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo, load: DatasetLoader = loadIdxDataset): Promise<TunedFile> {
+  const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
+  const prev = previousTrials(o, resume);
+  await mkdir(dirname(o.out), { recursive: true });
+  await initBackend();
+  const gen = await loadGenerator(o.model, o.engine);
+  try {
+    const maxT = gen.config.seqLen;
+    if (steps.some((t) => t > maxT)) throw new UsageError(`--steps: each T must be ≤ ${maxT}, the token count of ${o.model}; got ${o.steps}`);
+    const classifier = await loadEvalClassifier(o.classifier, o.n);
+    const ref = await loadTrainReference(classifier, o.data, o.refCount, load);
+    const space = searchSpace(o.cfg === 'search');
+    const total = steps.length * o.budget;
+    io.stderr(`tune-schedule: ${o.model}, T ∈ {${steps.join(',')}}, ${o.budget} candidates per T × ${o.n} samples (seed ${o.seed}); score = FCD vs the last ${ref.count} TRAIN images (never the test set)\n`);
+    const file: TunedFile = {
+      format: 'speedrl-tuned-schedule', formatVersion: 1, model: o.model, engine: o.engine,
+      reference: { split: ref.split, data: o.data, firstIndex: ref.firstIndex, count: ref.count, classifier: o.classifier },
+      search: {
+        method: SEARCH_METHOD, seed: o.seed, seeds: [o.seed], n: o.n, candidatesPerT: o.budget, cfg: o.cfg === 'search',
+        space: space.map((c) => ({ name: c.name, meaning: c.meaning })),
+      },
+      searchBudget: `${steps.length} T × ${o.budget} candidates × ${o.n} samples = ${total * o.n} samples (${SEARCH_METHOD}; seed ${o.seed}; FCD vs ${ref.count} held-out train images)`,
+      schedules: {},
+      trials: [],
+      options: { ...o },
+    };
+    const cache = new Map((prev?.trials ?? []).map((t) => [`${t.steps}:${pointKey(t.u)}`, t]));
+    const progress = createProgress({ label: 'tune-schedule', total, io });
+    let evaluated = 0;
+    let reused = 0;
+    for (const T of steps) {
+      const stored = prev?.schedules[String(T)];
+      const evaluate = async (u: readonly number[]) => {
+        const stepArrays = stepArraysOf(paramsAt(space, u), T);
+        const guidance = stepArrays.cfgWeights === undefined ? null : { weight: 1, nullClassId: gen.config.numClasses, warmup: 'none' as const };
+        const set = await drawSampleSet(gen, o.n, T, o.seed, o.batch, { method: 'confidence', schedule: 'cosine', temperature: 1, gumbelScale: 0, stepArrays, guidance });
+        const { set: features } = await extractEvalOutputs(classifier, set.images, set.count);
+        const value = fcd(features, ref.gaussian);
+        return { steps: T, u: [...u], fcd: Number.isFinite(value) ? value : 1e30, nfePerImage: set.nfePerImage }; // JSON has no Infinity
+      };
+      const score = async (u: readonly number[]): Promise<number> => {
+        const hit = cache.get(`${T}:${pointKey(u)}`);
+        const trial = hit ?? (await evaluate(u));
+        if (hit !== undefined) reused++;
+        file.trials.push(trial);
+        evaluated++;
+        progress.update(evaluated, { T, fcd: trial.fcd, reused });
+        await writeJsonAtomic(o.out, file);
+        return trial.fcd;
+      };
+      const { trials, best } = await minimise(score, { budget: o.budget, seed: o.seed * 1009 + T, start: space.map((c) => c.defaultU) });
+      const params = paramsAt(space, best.u);
+      const bestTrial = file.trials.find((t) => t.steps === T && pointKey(t.u) === pointKey(best.u));
+      file.schedules[String(T)] = {
+        steps: T, params, stepArrays: stepArraysOf(params, T), score: best.score, defaultScore: (trials[0] as { score: number }).score,
+        nfePerImage: bestTrial?.nfePerImage ?? 0, candidates: trials.length,
+      };
+      if (stored !== undefined && stored.score !== best.score) io.stderr(`tune-schedule: warning: T=${T} replayed to FCD ${best.score}, the file had ${stored.score}\n`);
+      io.stderr(`tune-schedule: T=${T}: best FCD ${best.score.toFixed(3)} (sampler defaults ${(trials[0]?.score ?? NaN).toFixed(3)}) with ${Object.entries(params).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}\n`);
+      await writeJsonAtomic(o.out, file);
+    }
+    progress.finish({ candidates: evaluated, reused });
+    return file;
+  } finally {
+    gen.dispose();
+  }
+}

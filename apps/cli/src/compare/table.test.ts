@@ -1,0 +1,23 @@
+import { aggregateCells, compareMarkdown, sortRows, type CompareCell } from './table';
+
+const cell = (model: string, method: string, steps: number, seed: number, fcd: number, extra: Partial<CompareCell> = {}): CompareCell => ({
+  model, method, steps, seed, fcd, kid: 0.002, precision: 0.5, recall: 0.4, accuracy: 0.9, nfePerImage: steps, meanSteps: steps, msPerImage: 2, ...extra,
+});
+
+describe('compare table', () => {
+  it('aggregates over seeds; adaptive rows report the steps and NFE actually used', () => {
+    const rows = aggregateCells([
+      cell('rl', 'cosine', 4, 0, 1), cell('base', 'cosine', 4, 0, 3), cell('rl', 'cosine', 4, 1, 3),
+      cell('base', 'adaptive', 8, 0, 5, { threshold: 0.9, meanSteps: 3, nfePerImage: 4 }), cell('base', 'adaptive', 8, 1, 7, { threshold: 0.9, meanSteps: 4, nfePerImage: 5 }),
+    ]);
+    const sorted = sortRows(rows, ['base', 'rl'], ['cosine', 'adaptive']);
+    expect(sorted.map((r) => [r.model, r.method, r.steps, r.nfePerImage, r.seeds])).toEqual([['base', 'cosine', 4, 4, 1], ['base', 'adaptive', 3.5, 4.5, 2], ['rl', 'cosine', 4, 4, 2]]);
+    expect(sorted[2]?.fcd).toEqual({ mean: 2, std: Math.SQRT2 });
+    expect(sorted[1]).toMatchObject({ threshold: 0.9, maxSteps: 8 });
+    const md = compareMarkdown({ rows: sorted, engine: 'ort', models: [{ name: 'base', dir: 'b' }], floors: { reconstruction: 6.5, trainHeldOut: 1.5 }, searchBudget: '1 T × 4' }, 1000);
+    expect(md).toContain('| base | adaptive (p ≥ 0.9, T ≤ 8) | 3.50 | 4.5 | 2.00 ± 0.00 | 6.000 ± 1.414 | 2.00 ± 0.00 |');
+    expect(md).toContain('| rl | cosine | 4 | 4.0 |');
+    expect(md).toContain('tokenizer reconstructions of the test set: 6.500');
+    expect(md).toContain('Tuned schedule search budget: 1 T × 4.');
+  });
+});

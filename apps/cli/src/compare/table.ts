@@ -1,0 +1,116 @@
+/** compare.json's cells and rows (mean ± std over seeds) and compare.md's single table with the floors. */
+import { meanStd, type MeanStd } from '../eval/table';
+import { rowId, type CellKey } from './spec';
+
+/** Metrics of one (model, method, T or threshold, seed) cell. */
+export interface CompareCell extends CellKey {
+  readonly fcd: number;
+  readonly kid: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly accuracy: number;
+  readonly nfePerImage: number;
+  /** Steps each image used on average (< T only for adaptive). */
+  readonly meanSteps: number;
+  readonly msPerImage: number;
+}
+
+/** One row of the table: a cell aggregated over seeds. For adaptive, `steps` and `nfePerImage` are the means used. */
+export interface CompareRow {
+  readonly model: string;
+  readonly method: string;
+  readonly steps: number;
+  /** Adaptive only: the commit threshold this row swept. */
+  readonly threshold?: number;
+  /** Adaptive only: the step cap. */
+  readonly maxSteps?: number;
+  readonly nfePerImage: number;
+  readonly msPerImage: MeanStd;
+  readonly fcd: MeanStd;
+  readonly kid: MeanStd;
+  readonly precision: MeanStd;
+  readonly recall: MeanStd;
+  readonly accuracy: MeanStd;
+  readonly seeds: number;
+}
+
+/** A sample grid written for a row (same seeds everywhere); `file` is relative to compare.json's directory. */
+export interface GridEntry {
+  readonly model: string;
+  readonly method: string;
+  readonly steps: number;
+  readonly threshold?: number;
+  readonly file: string;
+}
+
+/** The whole compare.json. */
+export interface CompareJson {
+  readonly models: readonly { name: string; dir: string }[];
+  readonly rows: readonly CompareRow[];
+  readonly floors?: { reconstruction: number; trainHeldOut: number; heldOutTrainImages?: number };
+  readonly grids?: readonly GridEntry[];
+  readonly searchBudget?: string;
+  /** Per-seed cells (what `--resume` keeps). */
+  readonly cells: readonly CompareCell[];
+  /** Options the cells were computed with (a resume must match them). */
+  readonly options: Record<string, unknown>;
+  readonly engine: string;
+}
+
+/** Groups cells by (model, method, T or threshold), keeping first-seen order, and aggregates over seeds. */
+export function aggregateCells(cells: readonly CompareCell[]): CompareRow[] {
+  const groups = new Map<string, CompareCell[]>();
+  for (const c of cells) groups.set(rowId(c), [...(groups.get(rowId(c)) ?? []), c]);
+  return [...groups.values()].map((cs) => {
+    const first = cs[0] as CompareCell;
+    const m = (f: (c: CompareCell) => number): MeanStd => meanStd(cs.map(f));
+    const adaptive = first.threshold !== undefined;
+    return {
+      model: first.model,
+      method: first.method,
+      steps: adaptive ? m((c) => c.meanSteps).mean : first.steps,
+      ...(adaptive ? { threshold: first.threshold, maxSteps: first.steps } : {}),
+      nfePerImage: m((c) => c.nfePerImage).mean,
+      msPerImage: m((c) => c.msPerImage),
+      fcd: m((c) => c.fcd),
+      kid: m((c) => c.kid),
+      precision: m((c) => c.precision),
+      recall: m((c) => c.recall),
+      accuracy: m((c) => c.accuracy),
+      seeds: cs.length,
+    };
+  });
+}
+
+/** Rows in table order: by model (as given), method (as given), then NFE. */
+export function sortRows(rows: readonly CompareRow[], models: readonly string[], methods: readonly string[]): CompareRow[] {
+  const rank = (list: readonly string[], v: string): number => (list.includes(v) ? list.indexOf(v) : list.length);
+  return [...rows].sort((a, b) => rank(models, a.model) - rank(models, b.model) || rank(methods, a.method) - rank(methods, b.method) || a.nfePerImage - b.nfePerImage || (a.threshold ?? 0) - (b.threshold ?? 0));
+}
+
+const pm = (m: MeanStd, digits: number, scale = 1): string => (Number.isNaN(m.mean) ? 'n/a' : `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}`);
+
+/** The markdown table of every row, plus floors, engine and (when tuned) the search budget. */
+export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'engine' | 'models'>, n: number): string {
+  const lines = [
+    `| model | method | T | NFE | ms/image (${json.engine}, batch 64) | FCD ↓ | KID ×10³ ↓ | precision ↑ | recall ↑ | class acc. ↑ | seeds |`,
+    '|---|---|---:|---:|---|---|---|---|---|---|---:|',
+    ...json.rows.map((r) => {
+      const method = r.threshold === undefined ? r.method : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps})`;
+      const t = r.threshold === undefined ? String(r.steps) : r.steps.toFixed(2);
+      return `| ${r.model} | ${method} | ${t} | ${r.nfePerImage.toFixed(1)} | ${pm(r.msPerImage, 2)} | ${pm(r.fcd, 3)} | ${pm(r.kid, 2, 1e3)} | ${pm(r.precision, 3)} | ${pm(r.recall, 3)} | ${pm(r.accuracy, 3)} | ${r.seeds} |`;
+    }),
+  ];
+  const floors = json.floors === undefined ? [] : [
+    '', 'Floors (FCD vs the test set):',
+    `- tokenizer reconstructions of the test set: ${json.floors.reconstruction.toFixed(3)}`,
+    `- held-out train images: ${json.floors.trainHeldOut.toFixed(3)}`,
+  ];
+  const notes = [
+    '', `${n} samples per cell (class-balanced), mean ± std over seeds; metrics on the evaluation classifier against the test set.`,
+    'Adaptive rows: T and NFE are the means actually used. NFE counts both passes of classifier-free guidance.',
+    `Models: ${json.models.map((m) => `${m.name} = ${m.dir}`).join('; ')}.`,
+    ...(json.searchBudget === undefined ? [] : [`Tuned schedule search budget: ${json.searchBudget}.`]),
+  ];
+  return `${[...lines, ...floors, ...notes].join('\n')}\n`;
+}

@@ -1,0 +1,119 @@
+/**
+ * The low-dimensional space `speedrl tune-schedule` searches (AutoNAT-style per-step arrays, Ni et al. 2024, from a few
+ * numbers), and the tuned-schedule file it writes and `speedrl compare --tuned` reads.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { annealedGumbelScale, type StepArrays } from '@speedrl/sampler';
+import { UsageError } from '../errors';
+
+/** One searched coordinate: a name and the map from u ∈ [0, 1] to its value. */
+export interface Coordinate {
+  readonly name: string;
+  /** Value at u ∈ [0, 1]. */
+  readonly at: (u: number) => number;
+  /** u of the sampler default (the search's first candidate). */
+  readonly defaultU: number;
+  /** What it controls, for the output file. */
+  readonly meaning: string;
+}
+
+/** The coordinates; the CFG pair only when `cfg` is searched (it doubles NFE: two passes per step). */
+export function searchSpace(cfg: boolean): Coordinate[] {
+  const space: Coordinate[] = [
+    { name: 'scheduleWarp', at: (u) => 0.25 * 16 ** u, defaultU: 0.5, meaning: 'mask ratio γ_t = cos(π/2 · ((t+1)/T)^a), a ∈ [0.25, 4] (1 = cosine)' },
+    { name: 'temperatureStart', at: (u) => 0.5 + u, defaultU: 0.5, meaning: 'token temperature at the first step, linear to temperatureEnd, ∈ [0.5, 1.5]' },
+    { name: 'temperatureEnd', at: (u) => 0.5 + u, defaultU: 0.5, meaning: 'token temperature at the last step, ∈ [0.5, 1.5]' },
+    { name: 'gumbelStart', at: (u) => 12 * u, defaultU: 0.375, meaning: 'choice noise τ0 ∈ [0, 12], annealed τ_t = τ0·(1 − (t+1)/T) (4.5 = MaskGIT)' },
+  ];
+  if (cfg) {
+    space.push(
+      { name: 'cfgStart', at: (u) => 4 * u, defaultU: 0.25, meaning: 'guidance weight at the first step, linear to cfgEnd, ∈ [0, 4] (1 = conditional)' },
+      { name: 'cfgEnd', at: (u) => 4 * u, defaultU: 0.25, meaning: 'guidance weight at the last step, ∈ [0, 4]' },
+    );
+  }
+  return space;
+}
+
+/** Named values of a point u of the space. */
+export function paramsAt(space: readonly Coordinate[], u: readonly number[]): Record<string, number> {
+  return Object.fromEntries(space.map((c, i) => [c.name, c.at(u[i] as number)]));
+}
+
+const lerp = (a: number, b: number, t: number, T: number): number => (T <= 1 ? b : a + ((b - a) * t) / (T - 1));
+
+/** The sampler's {@link StepArrays} with plain (JSON) arrays. */
+export type PlainStepArrays = { -readonly [K in keyof StepArrays]: number[] };
+
+/** Per-step arrays (the sampler's `stepArrays`) of named values at T steps. */
+export function stepArraysOf(p: Readonly<Record<string, number>>, T: number): PlainStepArrays {
+  const steps = Array.from({ length: T }, (_, t) => t);
+  const a = p.scheduleWarp ?? 1;
+  const arrays: PlainStepArrays = {
+    maskRatios: steps.map((t) => (t === T - 1 ? 0 : Math.cos((Math.PI / 2) * ((t + 1) / T) ** a))),
+    temperatures: steps.map((t) => lerp(p.temperatureStart ?? 1, p.temperatureEnd ?? 1, t, T)),
+    gumbelScales: steps.map((t) => annealedGumbelScale(p.gumbelStart ?? 0, t, T)),
+  };
+  return p.cfgStart === undefined ? arrays : { ...arrays, cfgWeights: steps.map((t) => lerp(p.cfgStart ?? 1, p.cfgEnd ?? 1, t, T)) };
+}
+
+const finiteArray = z.array(z.number().finite());
+const stepArraysSchema = z.object({
+  maskRatios: finiteArray.optional(), temperatures: finiteArray.optional(), gumbelScales: finiteArray.optional(), cfgWeights: finiteArray.optional(),
+});
+
+/** One T's result in the tuned file. */
+export const tunedScheduleSchema = z.object({
+  steps: z.number().int().min(1),
+  params: z.record(z.number()),
+  stepArrays: stepArraysSchema,
+  /** FCD of the best candidate on the search split (held-out train reference, search seed). */
+  score: z.number(),
+  /** FCD of the first candidate (the sampler defaults) on the same split, for scale. */
+  defaultScore: z.number(),
+  nfePerImage: z.number(),
+  candidates: z.number().int(),
+});
+/** A candidate tried (kept so `--resume` recomputes nothing). */
+export const trialSchema = z.object({ steps: z.number().int(), u: z.array(z.number()), fcd: z.number(), nfePerImage: z.number() });
+
+/** The file tune-schedule writes (also while it runs: `schedules` holds the finished T only). */
+export const tunedFileSchema = z.object({
+  format: z.literal('speedrl-tuned-schedule'),
+  formatVersion: z.literal(1),
+  model: z.string(),
+  engine: z.string(),
+  reference: z.object({ split: z.literal('train'), data: z.string(), firstIndex: z.number().int(), count: z.number().int(), classifier: z.string() }),
+  search: z.object({
+    method: z.string(), seed: z.number().int(), seeds: z.array(z.number().int()), n: z.number().int(), candidatesPerT: z.number().int(), cfg: z.boolean(),
+    space: z.array(z.object({ name: z.string(), meaning: z.string() })),
+  }),
+  searchBudget: z.string(),
+  schedules: z.record(tunedScheduleSchema),
+  trials: z.array(trialSchema),
+  /** The command's options (a `--resume` starts from them). */
+  options: z.record(z.unknown()).optional(),
+});
+/** A tuned-schedule file. */
+export type TunedFile = z.infer<typeof tunedFileSchema>;
+/** One T of it. */
+export type TunedSchedule = z.infer<typeof tunedScheduleSchema>;
+
+/** Reads and validates a tuned file; errors name the file and field (a UsageError naming `flag`). */
+export function readTunedFile(path: string, flag = '--tuned'): TunedFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read "${path}" as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); make it with speedrl tune-schedule`);
+  }
+  const parsed = tunedFileSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${flag}: ${path}: field "${issue?.path.join('.') ?? '?'}": ${issue?.message ?? 'invalid'} (expected a speedrl tune-schedule file)`);
+  }
+  for (const [key, s] of Object.entries(parsed.data.schedules)) {
+    if (String(s.steps) !== key) throw new UsageError(`${flag}: ${path}: field "schedules.${key}.steps" is ${s.steps}, expected ${key}`);
+  }
+  return parsed.data;
+}
