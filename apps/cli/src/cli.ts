@@ -1,5 +1,6 @@
 /** The `speedrl` program: subcommands, help with examples, exit codes 0/1/2, errors on stderr. */
 import { Command, CommanderError } from 'commander';
+import { ablateCommand } from './commands/ablate';
 import { accelerateCommand } from './commands/accelerate';
 import { compareCommand } from './commands/compare';
 import { demoCommand } from './commands/demo';
@@ -26,7 +27,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .addHelpText('after', '\nExamples:\n  $ speedrl train-vq --preset fmnist --out runs/vq\n  $ speedrl train-maskgit --preset fmnist --tokenizer runs/vq/tokenizer --out runs/maskgit\n  $ speedrl sample --model runs/maskgit --steps 12 --out grid.png\n  $ speedrl info\n');
-  for (const cmd of [trainVqCommand(io), trainMaskgitCommand(io), trainClassifierCommand(io), sampleCommand(io), accelerateCommand(io), evalCommand(io), compareCommand(io), tuneScheduleCommand(io), rewardsCommand(io), demoCommand(io, runCli), reportCommand(io), infoCommand(io)]) {
+  for (const cmd of [trainVqCommand(io), trainMaskgitCommand(io), trainClassifierCommand(io), sampleCommand(io), accelerateCommand(io), evalCommand(io), compareCommand(io), tuneScheduleCommand(io), rewardsCommand(io), demoCommand(io, runCli), ablateCommand(io, runCli), reportCommand(io), infoCommand(io)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;

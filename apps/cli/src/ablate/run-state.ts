@@ -1,0 +1,90 @@
+/**
+ * Where one ablation variant stands on disk, so `speedrl ablate --resume` continues only what is unfinished: the
+ * accelerate run (metrics.jsonl, checkpoint/, model/) and its eval directory (eval.json, resumable cell by cell).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { MASKGIT_DIR } from '../generator';
+import { RUN_FILES } from '../run-dir';
+
+/** What the last metrics record of an accelerate run says. */
+export interface RunProgress {
+  /** Iterations done (the last record's `step`; 0 without records). */
+  readonly iterations: number;
+  /** RL wall-clock summed over resumes, in ms. */
+  readonly elapsedMs: number;
+  /** Mean sampled T of the last iteration's rollouts, when finite. */
+  readonly stepsMean: number | undefined;
+  /** True when the run saved its model and either used its time budget or reached its iteration cap. */
+  readonly finished: boolean;
+  /** Why it stopped, for the table's notes. */
+  readonly stoppedBy: 'time-budget' | 'end' | 'unfinished';
+  /** A complete checkpoint exists to resume from. */
+  readonly hasCheckpoint: boolean;
+}
+
+/** Reads the progress of the accelerate run in `dir` against a budget (minutes) and an iteration cap. */
+export function runProgress(dir: string, budgetMinutes: number, iterationsCap: number): RunProgress {
+  const records = readJsonl<{ step?: number; elapsedMs?: number; stepsMean?: number | null }>(join(dir, RUN_FILES.metrics)).records;
+  const last = records.at(-1);
+  const iterations = last?.step ?? 0;
+  const elapsedMs = last?.elapsedMs ?? 0;
+  const modelSaved = existsSync(join(dir, 'model', MASKGIT_DIR, 'model.onnx'));
+  const byEnd = iterations >= iterationsCap;
+  const byBudget = elapsedMs >= budgetMinutes * 60_000;
+  const finished = modelSaved && last !== undefined && (byEnd || byBudget);
+  const stepsMean = typeof last?.stepsMean === 'number' && Number.isFinite(last.stepsMean) ? last.stepsMean : undefined;
+  return {
+    iterations, elapsedMs, stepsMean, finished, stoppedBy: !finished ? 'unfinished' : byEnd ? 'end' : 'time-budget',
+    hasCheckpoint: [RUN_FILES.checkpoint, `${RUN_FILES.checkpoint}.old`].some((c) => existsSync(join(dir, c, CHECKPOINT_COMPLETE_MARKER))),
+  };
+}
+
+/** The eval options that must match for an existing eval.json to be reused. */
+export interface EvalWanted {
+  readonly classifier: string;
+  readonly data: string;
+  readonly n: number;
+  readonly steps: readonly number[];
+  readonly seeds: readonly number[];
+}
+
+interface EvalFile {
+  options?: { classifier?: string; data?: string; n?: number };
+  floors?: Record<string, number>;
+  cells?: { steps: number; seed: number }[];
+}
+
+function readEvalFile(dir: string): EvalFile | undefined {
+  const path = join(dir, 'eval.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as EvalFile;
+  } catch {
+    return undefined; // unreadable: computed again
+  }
+}
+
+/** 'complete' (every cell there), 'partial' (resumable cells there) or 'stale' (absent or made with other options). */
+export function evalState(dir: string, want: EvalWanted): 'complete' | 'partial' | 'stale' {
+  const file = readEvalFile(dir);
+  const o = file?.options;
+  if (file === undefined || o?.classifier !== want.classifier || o.data !== want.data || o.n !== want.n) return 'stale';
+  const cells = file.cells ?? [];
+  const all = want.steps.every((t) => want.seeds.every((s) => cells.some((c) => c.steps === t && c.seed === s)));
+  return all ? 'complete' : 'partial';
+}
+
+/**
+ * Starts `to/eval.json` afresh with the floors of `from/eval.json` (same tokenizer, classifier and data: computed
+ * once); returns false when `from` has none yet.
+ */
+export async function seedFloors(from: string, to: string): Promise<boolean> {
+  const floors = readEvalFile(from)?.floors;
+  if (floors === undefined) return false;
+  await mkdir(to, { recursive: true });
+  await writeJsonAtomic(join(to, 'eval.json'), { floors, cells: [] });
+  return true;
+}

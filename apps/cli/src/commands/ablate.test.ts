@@ -1,0 +1,165 @@
+/**
+ * `speedrl ablate` end to end on untrained tiny bundles and the committed fixture (each run stopped by a tiny time
+ * budget after one iteration): outputs, the variants' overrides, resume, usage errors; and Ctrl-C between children.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, readJsonl } from '@speedrl/tensor-utils';
+import { runCli } from '../cli';
+import type { CliIo } from '../io';
+import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
+import { ablationsSchema, type Ablations } from '../report/schemas';
+import { ablateCommand, type Runner } from './ablate';
+
+function capture(): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = capture();
+  const code = await runCli(args, io);
+  return { code, out: io.out.join(''), err: io.err.join('') };
+}
+
+const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+
+describe('speedrl ablate (untrained tiny bundles)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-ablate-'));
+  const base = join(root, 'base');
+  const config = join(root, 'speedrl.yaml');
+  const out = join(root, 'abl');
+  const args = ['ablate', '--base', base, '--reward-classifier', join(root, 'cls-reward'), '--eval-classifier', join(root, 'cls-eval'), '--data', FIXTURE_DIR,
+    '--config', config, '--variants', 'no-speed,no-kl', '--eval-steps', '1,2', '--n', '30', '--fixed-steps', '2', '--budget', '0.000001', '--out', out];
+  const metricsLines = (variant: string): number => readJsonl(join(out, variant, 'metrics.jsonl')).records.length;
+  const evalCells = (dir: string): { fcd: number }[] => readJson(join(out, dir, 'eval', 'eval.json')).cells as { fcd: number }[];
+  beforeAll(async () => {
+    await initBackend();
+    await writeTinyBundle(base, 1);
+    await writeTinyClassifier(join(root, 'cls-eval'), 'eval', 3);
+    await writeTinyClassifier(join(root, 'cls-reward'), 'reward', 4); // no feature statistics: the config turns realism off
+    writeFileSync(config, 'classesPerIteration: 2\ngroupSize: 3\nstepChoices: "1,2"\nmicroBatch: 16\ngridEvery: 0\nwRealism: 0\nlr: 0.05\nwarmup: 0\n');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('refuses an unknown variant (exit 2, named) before running anything', async () => {
+    const r = await cli([...args, '--variants', 'full,no-klx']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--variants: unknown variant "no-klx"/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('runs each variant under the same budget with its overrides on one config, evaluates them and the base, writes ablations.json/.md', async () => {
+    const r = await cli([...args, '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/== ablate: base \(1\/3\) ==[\s\S]*== ablate: no-speed \(2\/3\) ==[\s\S]*== ablate: no-kl \(3\/3\) ==/);
+    const ablations = ablationsSchema.parse(readJson(join(out, 'ablations.json')));
+    expect(JSON.parse(r.out)).toEqual(ablations);
+    expect(ablations.budget).toBe('0.000001 min of RL on this machine each');
+    expect(ablations.rows.map((row) => `${row.name}@${row.evalSteps}`)).toEqual(['base@1', 'base@2', 'no-speed@1', 'no-speed@2', 'no-kl@1', 'no-kl@2']);
+    for (const row of ablations.rows) for (const m of [row.fcd, row.precision, row.recall, row.accuracy]) expect(Number.isFinite(m.mean)).toBe(true);
+    const baseRows = readJson(join(out, 'base', 'eval', 'eval.json')).rows as { fcd: { mean: number } }[];
+    expect(ablations.rows[1]?.fcd.mean).toBe(baseRows[1]?.fcd.mean);
+    expect(ablations.rows[0]?.fcd.mean).not.toBe(ablations.rows[2]?.fcd.mean); // the variant's model really was evaluated
+
+    const noKl = readJson(join(out, 'no-kl', 'run.json')).options as Record<string, unknown>;
+    const noSpeed = readJson(join(out, 'no-speed', 'run.json')).options as Record<string, unknown>;
+    expect(noKl).toMatchObject({ klBeta: 0, groupSize: 3, speedWeight: expect.any(Number), timeBudget: 0.000001, iterations: 100_000 });
+    expect(noKl.speedWeight).toBeGreaterThan(0);
+    expect(noSpeed).toMatchObject({ speedWeight: 0, stepChoices: '2', groupSize: 3 });
+    expect(noSpeed.klBeta).toBeGreaterThan(0);
+    expect(ablations.rows[2]?.config).toMatchObject({ speedWeight: 0, stepChoices: [2] });
+    expect(ablations.rows[4]?.config).toMatchObject({ klBeta: 0, stepChoices: [1, 2] });
+    expect(ablations.rows[2]?.stepsMean).toBe(2); // fixed-T RL: every rollout at T = 2
+    expect(ablations.rows[4]?.notes).toMatch(/^stopped by time-budget after 1 iteration \(0\.0 min of RL\)$/);
+    expect(ablations.rows[0]).toMatchObject({ config: {}, notes: 'base model, no RL' });
+
+    for (const v of ['no-speed', 'no-kl']) {
+      expect(metricsLines(v)).toBe(1);
+      expect(existsSync(join(out, v, 'model', 'maskgit', 'model.onnx'))).toBe(true);
+      expect(evalCells(v)).toHaveLength(2);
+    }
+    const md = readFileSync(join(out, 'ablations.md'), 'utf8');
+    expect(md).toMatch(/^\| no-kl \| speedWeight=\S+ stepChoices=\[1,2\] klBeta=0 .*\| 2 \|/m);
+  });
+
+  it('--resume recomputes nothing, given only --out (the options saved in OUT/ablate.json)', async () => {
+    const before = { json: readFileSync(join(out, 'ablations.json'), 'utf8'), cells: ['base', 'no-speed', 'no-kl'].map(evalCells) };
+    const r = await cli(['ablate', '--out', out, '--resume']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/ablate: no-kl already stopped by time-budget after 1 iteration .*; not rerun/);
+    expect(r.err).toMatch(/eval of base: every cell already in .*, skipped/);
+    expect(r.err).not.toMatch(/speedrl accelerate:|eval: .* on ort/);
+    expect(r.out).toMatch(/^\| no-speed \|/m);
+    expect(['no-speed', 'no-kl'].map(metricsLines)).toEqual([1, 1]);
+    expect(['base', 'no-speed', 'no-kl'].map(evalCells)).toEqual(before.cells);
+    expect(readFileSync(join(out, 'ablations.json'), 'utf8')).toBe(before.json);
+  });
+
+  it('refuses to start over an existing ablation without --resume', async () => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out: ".*no-speed" already holds a run; pass --resume/);
+    expect(metricsLines('no-speed')).toBe(1);
+  });
+
+  it('--resume with a larger budget continues each run from its checkpoint and re-evaluates only the models that changed', async () => {
+    const baseCells = evalCells('base');
+    const noKlCells = evalCells('no-kl');
+    const r = await cli([...args, '--resume', '--budget', '1', '--iterations', '2', '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(r.err.match(/resuming at iteration 1/g)).toHaveLength(2);
+    expect(['no-speed', 'no-kl'].map(metricsLines)).toEqual([2, 2]);
+    expect(evalCells('base')).toEqual(baseCells);
+    const ablations = JSON.parse(r.out) as Ablations;
+    expect(ablations.budget).toBe('1 min of RL on this machine each, at most 2 iterations');
+    expect(ablations.rows[4]?.notes).toMatch(/^stopped by end after 2 iterations/);
+    expect(readJson(join(out, 'no-kl', 'run.json')).options).toMatchObject({ klBeta: 0, timeBudget: 1, iterations: 2 });
+    expect(evalCells('no-kl')).toHaveLength(2);
+    expect(evalCells('no-kl').map((c) => c.fcd)).not.toEqual(noKlCells.map((c) => c.fcd)); // the changed model was evaluated again
+  });
+
+  it('--resume finishes a half-done eval cell by cell, and one made with another --n from scratch', async () => {
+    const evalJson = (v: string) => join(out, v, 'eval', 'eval.json');
+    const [kept] = evalCells('no-kl');
+    writeFileSync(evalJson('no-kl'), JSON.stringify({ ...readJson(evalJson('no-kl')), cells: [kept] })); // as if stopped after one cell
+    const r = await cli([...args, '--resume', '--budget', '1', '--iterations', '2']);
+    expect(r.code).toBe(0);
+    expect(r.err).not.toMatch(/speedrl accelerate:/);
+    expect(evalCells('no-kl')).toHaveLength(2);
+    expect(evalCells('no-kl')[0]).toEqual(kept);
+    const baseBefore = evalCells('base');
+    const more = await cli([...args, '--resume', '--budget', '1', '--iterations', '2', '--n', '40', '--variants', 'no-kl']);
+    expect(more.code).toBe(0);
+    expect(readJson(evalJson('base')).options).toMatchObject({ n: 40 });
+    expect(evalCells('base')[0]?.fcd).not.toBe(baseBefore[0]?.fcd);
+  });
+});
+
+describe('speedrl ablate on Ctrl-C', () => {
+  it.each([['eval', ['eval']], ['accelerate', ['eval', 'accelerate']]])('stops cleanly after the child running at the signal (%s)', async (at, expected) => {
+    const dir = mkdtempSync(join(tmpdir(), 'speedrl-ablate-int-'));
+    const calls: string[] = [];
+    const fake: Runner = async (argv, io) => {
+      calls.push(argv[0] as string);
+      if (argv[0] === at) process.emit('SIGINT', 'SIGINT');
+      if (argv[0] === 'accelerate') io.stdout(JSON.stringify({ stoppedBy: 'signal' }));
+      return 0;
+    };
+    const io = capture();
+    const listeners = process.listenerCount('SIGINT');
+    try {
+      await ablateCommand(io, fake).exitOverride().parseAsync(['--variants', 'full,no-kl', '--out', dir], { from: 'user' });
+      expect(calls).toEqual(expected);
+      expect(io.err.join('')).toMatch(/ablate: stopped by SIGINT; the finished parts are saved, continue with --resume/);
+      expect(existsSync(join(dir, 'ablations.json'))).toBe(false);
+      expect(process.listenerCount('SIGINT')).toBe(listeners);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
