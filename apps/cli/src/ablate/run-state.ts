@@ -33,7 +33,7 @@ export function runProgress(dir: string, budgetMinutes: number, iterationsCap: n
   const elapsedMs = last?.elapsedMs ?? 0;
   const modelSaved = existsSync(join(dir, 'model', MASKGIT_DIR, 'model.onnx'));
   const byEnd = iterations >= iterationsCap;
-  const byBudget = elapsedMs >= budgetMinutes * 60_000;
+  const byBudget = budgetMinutes > 0 && elapsedMs >= budgetMinutes * 60_000;
   const finished = modelSaved && last !== undefined && (byEnd || byBudget);
   const stepsMean = typeof last?.stepsMean === 'number' && Number.isFinite(last.stepsMean) ? last.stepsMean : undefined;
   return {

@@ -18,6 +18,7 @@ describe('ablation table', () => {
     expect(parsed.rows[0]?.recall).toEqual({ mean: null, std: null });
     expect(parsed.rows[2]?.notes).toBe('stopped by time-budget after 57 iterations (10.0 min of RL)');
     expect(budgetText(5, 200)).toBe('5 min of RL on this machine each, at most 200 iterations');
+    expect(budgetText(0, 30)).toBe('30 iterations of RL each (no time limit)');
   });
 
   it('names the model whose eval lacks a step budget', () => {

@@ -37,6 +37,7 @@ export function ablationRows(entries: readonly AblationEntry[]): AblationRow[] {
 
 /** The budget sentence of ablations.json, e.g. "10 min of RL on this machine each". */
 export function budgetText(budgetMinutes: number, iterationsCap: number | undefined): string {
+  if (budgetMinutes <= 0) return `${iterationsCap ?? 'unlimited'} iterations of RL each (no time limit)`;
   return `${budgetMinutes} min of RL on this machine each${iterationsCap !== undefined ? `, at most ${iterationsCap} iterations` : ''}`;
 }
 

@@ -24,7 +24,7 @@ import type { Ablations } from '../report/schemas';
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
   base: z.string().min(1), rewardClassifier: z.string().min(1), evalClassifier: z.string().min(1), data: z.string().min(1),
-  out: z.string().min(1), budget: z.coerce.number().positive('must be > 0 minutes'), variants: z.string(),
+  out: z.string().min(1), budget: z.coerce.number().min(0, 'must be ≥ 0 minutes (0 = no time limit: the iteration cap is the budget)'), variants: z.string(),
   evalSteps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'), n: int(2), seeds: int(1), seed: int(0),
   fixedSteps: int(1), iterations: int(1),
 });
@@ -49,7 +49,7 @@ export function ablateCommand(io: CliIo, run: Runner): Command {
     .option('--eval-classifier <dir>', 'evaluation classifier (judge only)', DEFAULTS.evalClassifier)
     .option('--data <dir>', 'IDX dataset directory (test set = reference; train split for the mmd reward)', DEFAULTS.data)
     .option('--out <dir>', 'ablation directory: base/, <variant>/ (accelerate run + eval/), ablations.json, ablations.md', DEFAULTS.out)
-    .option('--budget <minutes>', 'minutes of RL each variant gets (accelerate --time-budget)', String(DEFAULTS.budget))
+    .option('--budget <minutes>', 'minutes of RL each variant gets (accelerate --time-budget; 0 = none, --iterations is the budget)', String(DEFAULTS.budget))
     .option('--config <file>', 'accelerate options (JSON or YAML, camelCase keys) every variant starts from')
     .option('--variants <list>', `variants to run: ${DEFAULT_VARIANTS.join(', ')}`, DEFAULTS.variants)
     .option('--eval-steps <list>', 'step budgets T of the evaluation', DEFAULTS.evalSteps)
@@ -72,6 +72,7 @@ Outputs: OUT/base/eval, OUT/<variant>/ (an accelerate run dir) and OUT/<variant>
 Examples:
   $ speedrl ablate --base models/fashion-mnist --out runs/ablations --budget 10 --config speedrl.yaml
   $ speedrl ablate --variants full,no-kl --budget 5 --eval-steps 4 --n 1000 --out runs/abl-kl
+  $ speedrl ablate --budget 0 --iterations 30 --config configs/fashion-mnist-speedrl.yaml   # same iterations each
   $ speedrl ablate --out runs/ablations --resume          # after Ctrl-C: same options, from runs/ablations/ablate.json
   $ speedrl report runs/ablations/full --ablations runs/ablations/ablations.json
 `);
