@@ -152,7 +152,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
 
   it('accelerates the tiny bundle with Speed-RL, then resumes for more iterations', async () => {
     const out = join(root, 'rl');
-    const common = ['--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--out', out,
+    const common = ['--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--data', FIXTURE, '--out', out,
       '--classes-per-iteration', '2', '--group-size', '3', '--step-choices', '1,2,4', '--micro-batch', '16', '--checkpoint-every', '1', '--grid-every', '2'];
     const printed = await cli(['accelerate', ...common, '--iterations', '2', '--print-config']);
     expect(printed.code).toBe(0);
@@ -179,7 +179,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
   });
 
   it('a run killed with SIGKILL resumes from its last checkpoint, keeps every record before it and ends like an uninterrupted run', async () => {
-    const args = (out: string) => ['accelerate', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--out', out,
+    const args = (out: string) => ['accelerate', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--data', FIXTURE, '--out', out,
       '--classes-per-iteration', '2', '--group-size', '3', '--step-choices', '1,2,4', '--micro-batch', '16', '--checkpoint-every', '2',
       '--grid-every', '0', '--iterations', '30', '--seed', '5'];
     const straight = join(root, 'rl-straight');
@@ -221,7 +221,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
 
   it('stops at --time-budget with a saved model and continues on --resume with a larger budget', async () => {
     const out = join(root, 'rl-budget');
-    const r = await cli(['accelerate', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--out', out,
+    const r = await cli(['accelerate', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--data', FIXTURE, '--out', out,
       '--classes-per-iteration', '2', '--group-size', '3', '--step-choices', '1,2', '--micro-batch', '16', '--grid-every', '0',
       '--iterations', '4', '--time-budget', '0.000001', '--json']);
     expect(r.code).toBe(0);

@@ -6,7 +6,7 @@ describe('Speed-RL config', () => {
     const c = resolveSpeedRlConfig({ groupSize: 4, advantage: { advClipMax: 2 } as never });
     expect(c.groupSize).toBe(4);
     expect(c.advantage).toEqual({ eps: 1e-4, advClipMax: 2, minGroupStd: 1e-6 });
-    expect(c.stepChoices).toEqual([2, 3, 4, 6, 8, 12]);
+    expect(c.stepChoices).toEqual([2, 3, 4, 6]);
   });
 
   it('rejects bad values naming the field', () => {

@@ -36,7 +36,7 @@ export function demoCommand(io: CliIo, run: Runner): Command {
     .option('--base <dir>', 'base model directory', DEFAULTS.base)
     .option('--reward-classifier <dir>', 'reward classifier (training signal)', DEFAULTS.rewardClassifier)
     .option('--eval-classifier <dir>', 'evaluation classifier (judge only)', DEFAULTS.evalClassifier)
-    .option('--data <dir>', 'IDX dataset directory (test set = reference)', DEFAULTS.data)
+    .option('--data <dir>', 'IDX dataset directory (test set = eval reference; train split = mmd reward reference)', DEFAULTS.data)
     .option('--out <dir>', 'demo directory (accelerate/, eval-*/, report.html)', DEFAULTS.out)
     .option('--iterations <n>', 'Speed-RL iterations (the short run)', String(DEFAULTS.iterations))
     .option('--steps <list>', 'step budgets to evaluate', DEFAULTS.steps)
@@ -64,7 +64,7 @@ Examples:
     const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && !existsSync(join(rlDir, 'checkpoint.old'));
     if (!rlDone) {
       const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
-      await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
+      await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
     }
     const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
     await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
