@@ -10,12 +10,14 @@ export type ParetoAxis = 'nfe' | 'wallclock';
 /** One series per (model, method), points sorted by x; colour per method, line style and marker per model. */
 export function paretoSeries(rows: readonly CompareRow[], axis: ParetoAxis, models: readonly string[], methods: readonly string[]): LineSeries[] {
   const keys = [...new Set(rows.map((r) => `${r.model}\u0000${r.method}`))];
+  // rows kept from an earlier run (--resume with fewer --methods) still get a colour of their own
+  const methodOrder = [...new Set([...methods, ...rows.map((r) => r.method)])];
   return keys.map((key) => {
     const [model, method] = key.split('\u0000') as [string, string];
     const xOf = (r: CompareRow): number => (axis === 'nfe' ? r.nfePerImage : r.msPerImage.mean);
     const pts = rows.filter((r) => r.model === model && r.method === method).sort((a, b) => xOf(a) - xOf(b));
     const mi = Math.max(0, models.indexOf(model));
-    const ci = Math.max(0, methods.indexOf(method));
+    const ci = methodOrder.indexOf(method);
     return {
       name: `${model} / ${method}`, // the chart font has no middle dot
       x: pts.map(xOf),
