@@ -1,12 +1,6 @@
 import { runCli } from './cli';
-import type { CliIo } from './io';
 import { exitCodeOf, UsageError } from './errors';
-
-function capture(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
-}
+import { captureIo as capture } from './test-cli';
 
 describe('speedrl', () => {
   it('prints help with examples and exits 0', async () => {

@@ -8,24 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl, readPng } from '@speedrl/tensor-utils';
-import { runCli } from './cli';
-import type { CliIo } from './io';
+import { runCaptured as cli } from './test-cli';
 
 const FIXTURE = join(__dirname, '../../../packages/tensor-utils/test-fixtures/fashion-mnist');
 const REPO = join(__dirname, '../../..');
 const MAIN = join(__dirname, 'main.ts');
-
-function capture(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capture();
-  const code = await runCli(args, io);
-  return { code, out: io.out.join(''), err: io.err.join('') };
-}
 
 describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-cli-'));

@@ -6,24 +6,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadIdxDataset, readPng, type IdxDatasetOptions } from '@speedrl/tensor-utils';
-import { runCli } from '../cli';
-import type { CliIo } from '../io';
 import { runTuneSchedule, type TuneOptions } from '../compare/run-tune';
 import type { CompareJson } from '../compare/table';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import type { TunedFile } from '../compare/tuned-space';
-
-function capture(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capture();
-  const code = await runCli(args, io);
-  return { code, out: io.out.join(''), err: io.err.join('') };
-}
+import { runCaptured as cli, captureIo as capture } from '../test-cli';
 
 describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-compare-'));

@@ -8,14 +8,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, imagesToFloat32, writeFileAtomic, writeJsonAtomic, writeLineChart } from '@speedrl/tensor-utils';
-import { computeSetMetrics, extractEvalOutputs, loadClassifier, prepareReference, type FeatureModel, type ReferenceStats } from '@speedrl/rewards-clip-fid';
-import { encode } from '@speedrl/vq-tokenizer';
+import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, writeFileAtomic, writeJsonAtomic, writeLineChart } from '@speedrl/tensor-utils';
+import { computeSetMetrics, extractEvalOutputs } from '@speedrl/rewards-clip-fid';
 import { gatherOptions } from '../config-file';
 import { UsageError } from '../errors';
-import { loadGenerator, type Generator } from '../generator';
+import { loadGenerator } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
+import { computeFloors, loadEvalClassifier, loadTestReference } from '../eval/reference';
 import { drawSampleSet } from '../eval/sample-set';
 import { aggregate, markdownTable, type EvalCell } from '../eval/table';
 
@@ -86,22 +86,6 @@ Examples:
   });
 }
 
-async function evalOutputsOf(model: FeatureModel, images: Float32Array, count: number) {
-  return extractEvalOutputs(model, images, count);
-}
-
-async function floors(gen: Generator, o: Options, classifier: FeatureModel, reference: ReferenceStats, test: Float32Array, testCount: number, io: CliIo) {
-  io.stderr('floors: tokenizer reconstructions of the test set, and held-out train images, each vs the test set\n');
-  const recon = await gen.decode(encode(gen.vq, test));
-  const rng = Rng.fromSeed(o.seed);
-  const reconMetrics = computeSetMetrics(await evalOutputsOf(classifier, recon, testCount), reference, rng.fork(0), undefined, { kid: { numSubsets: o.kidSubsets } });
-  const train = await loadIdxDataset({ dir: o.data, split: 'train' });
-  const held = Math.min(testCount, train.count);
-  const heldImages = imagesToFloat32(train.images.subarray((train.count - held) * 784));
-  const trainMetrics = computeSetMetrics(await evalOutputsOf(classifier, heldImages, held), reference, rng.fork(1), undefined, { kid: { numSubsets: o.kidSubsets } });
-  return { reconstruction: reconMetrics.fcd, trainHeldOut: trainMetrics.fcd, heldOutTrainImages: held };
-}
-
 async function runEval(o: Options, resume: boolean, io: CliIo) {
   const backend = await initBackend();
   const steps = o.steps.split(',').map(Number);
@@ -111,18 +95,13 @@ async function runEval(o: Options, resume: boolean, io: CliIo) {
   try {
     const maxT = gen.config.seqLen;
     if (o.sampler !== 'adaptive' && steps.some((t) => t < 1 || t > maxT)) throw new UsageError(`--steps: each T must be in 1..${maxT}, got ${o.steps}`);
-    const loaded = await loadClassifier(o.classifier);
-    if (loaded.role !== 'eval') throw new UsageError(`--classifier: "${o.classifier}" is the ${loaded.role} classifier; eval needs the evaluation classifier (role eval), never the one used as a reward`);
-    const classifier = loaded.model;
-    if (o.n <= classifier.featureDim) {
-      throw new UsageError(`--n: FCD needs more samples than the eval classifier's ${classifier.featureDim} feature dimensions (a covariance from n ≤ d samples is singular); got ${o.n}`);
-    }
-    const test = await loadIdxDataset({ dir: o.data, split: 'test', ...(o.refLimit > 0 ? { limit: o.refLimit } : {}) });
-    const testImages = imagesToFloat32(test.images);
+    const classifier = await loadEvalClassifier(o.classifier, o.n, '--classifier', 'eval needs');
+    const test = await loadTestReference(classifier, o.data, o.refLimit);
+    const { reference } = test;
     io.stderr(`eval: ${o.model} on ${o.engine} (tfjs backend ${backend.backend}), reference ${test.count} test images, T ∈ {${o.steps}}, n=${o.n}, ${o.seeds} seed(s)\n`);
-    const reference = prepareReference((await evalOutputsOf(classifier, testImages, test.count)).set);
     const previous = resume && existsSync(jsonPath) ? (JSON.parse(await readFile(jsonPath, 'utf8')) as { cells?: EvalCell[]; floors?: Record<string, number> }) : {};
-    const floorValues = previous.floors ?? (await floors(gen, o, classifier, reference, testImages, test.count, io));
+    if (previous.floors === undefined) io.stderr('floors: tokenizer reconstructions of the test set, and held-out train images, each vs the test set\n');
+    const floorValues: Record<string, number> = previous.floors ?? { ...(await computeFloors(gen, classifier, test, o.data, o.seed, o.kidSubsets)) };
     const cells: EvalCell[] = [...(previous.cells ?? [])];
     const save = async () => {
       const rows = aggregate(cells);
@@ -142,7 +121,7 @@ async function runEval(o: Options, resume: boolean, io: CliIo) {
         guidance: o.cfg === 0 ? null : { weight: o.cfg, nullClassId: gen.config.numClasses, warmup: 'none' },
       }, (k) => progress.update(done + k, { T: t, seed }));
       done += o.n;
-      const outputs = await evalOutputsOf(classifier, set.images, set.count);
+      const outputs = await extractEvalOutputs(classifier, set.images, set.count);
       const m = computeSetMetrics(outputs, reference, Rng.fromSeed(seed).fork(t), set.classes, { kid: { numSubsets: o.kidSubsets } });
       cells.push({
         steps: t, seed, fcd: m.fcd, kid: m.kid.mean, precision: m.precision, recall: m.recall, accuracy: m.accuracy?.accuracy ?? NaN,

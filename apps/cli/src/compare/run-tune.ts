@@ -14,7 +14,7 @@ import { loadGenerator, type Engine } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { drawSampleSet } from '../eval/sample-set';
-import { loadEvalClassifier, loadTrainReference, type DatasetLoader } from './reference';
+import { loadEvalClassifier, loadTrainReference, type DatasetLoader } from '../eval/reference';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';

@@ -2,16 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli';
-import type { CliIo } from '../io';
 import { evenlySpaced, pm } from './build';
 import { externalReferences } from './html';
 import { syntheticRecord, writeSyntheticRun } from './synthetic-run';
+import { captureIo as capture } from '../test-cli';
 
-function capture(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
-}
 const tmp = () => mkdtempSync(join(tmpdir(), 'speedrl-report-cmd-'));
 
 describe('speedrl report', () => {

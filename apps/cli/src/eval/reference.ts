@@ -1,6 +1,6 @@
 /**
  * The real-image side of the evaluation, loaded once per run (DESIGN §7): the EVALUATION classifier, its features of
- * the test set (reference of `speedrl compare`), the floors, and — for the schedule search only — the held-out TRAIN
+ * the test set (reference of `speedrl eval` and `speedrl compare`), the floors, and — for the schedule search only — the held-out TRAIN
  * images' Gaussian, so tuning never sees the test set.
  */
 import { Rng, imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions } from '@speedrl/tensor-utils';
@@ -13,9 +13,9 @@ import type { Generator } from '../generator';
 export type DatasetLoader = (options: IdxDatasetOptions) => IdxDataset | Promise<IdxDataset>;
 
 /** Loads the evaluation classifier; the reward classifier is refused, and n must exceed the feature dimension. */
-export async function loadEvalClassifier(dir: string, n: number, flag = '--classifier'): Promise<FeatureModel> {
+export async function loadEvalClassifier(dir: string, n: number, flag = '--classifier', who = 'metrics need'): Promise<FeatureModel> {
   const loaded = await loadClassifier(dir);
-  if (loaded.role !== 'eval') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; metrics need the evaluation classifier (role eval), never the one used as a reward`);
+  if (loaded.role !== 'eval') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; ${who} the evaluation classifier (role eval), never the one used as a reward`);
   if (n <= loaded.model.featureDim) {
     throw new UsageError(`--n: FCD needs more samples than the eval classifier's ${loaded.model.featureDim} feature dimensions (a covariance from n ≤ d samples is singular); got ${n}`);
   }
@@ -44,7 +44,7 @@ export interface Floors {
   readonly heldOutTrainImages: number;
 }
 
-/** Computes the floors once (same rule as `speedrl eval`), with `gen`'s tokenizer. */
+/** Computes the floors once, with `gen`'s tokenizer: reconstructions of the test set, and the last train images. */
 export async function computeFloors(
   gen: Generator, classifier: FeatureModel, test: TestReference, data: string, seed: number, kidSubsets: number, load: DatasetLoader = loadIdxDataset,
 ): Promise<Floors> {
