@@ -1,19 +1,9 @@
 /** compare.json's cells and rows (mean ± std over seeds) and compare.md's single table with the floors. */
-import { meanStd, type MeanStd } from '../eval/table';
+import { meanStd, type CellMetrics, type MeanStd } from '../eval/table';
 import { rowId, type CellKey } from './spec';
 
 /** Metrics of one (model, method, T or threshold, seed) cell. */
-export interface CompareCell extends CellKey {
-  readonly fcd: number;
-  readonly kid: number;
-  readonly precision: number;
-  readonly recall: number;
-  readonly accuracy: number;
-  readonly nfePerImage: number;
-  /** Steps each image used on average (< T only for adaptive). */
-  readonly meanSteps: number;
-  readonly msPerImage: number;
-}
+export interface CompareCell extends CellKey, CellMetrics {}
 
 /** One row of the table: a cell aggregated over seeds. For adaptive, `steps` and `nfePerImage` are the means used. */
 export interface CompareRow {

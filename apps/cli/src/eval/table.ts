@@ -1,17 +1,22 @@
 /** Aggregation of eval cells over seeds, and the markdown table people read. */
 
-/** Metrics of one (T, seed) cell. */
-export interface EvalCell {
-  readonly steps: number;
-  readonly seed: number;
+/** Metrics of one sampled set (one evaluation cell), shared by `speedrl eval` and `speedrl compare`. */
+export interface CellMetrics {
   readonly fcd: number;
   readonly kid: number;
   readonly precision: number;
   readonly recall: number;
   readonly accuracy: number;
   readonly nfePerImage: number;
+  /** Steps each image used on average (< T only for the adaptive sampler). */
   readonly meanSteps: number;
   readonly msPerImage: number;
+}
+
+/** Metrics of one (T, seed) cell. */
+export interface EvalCell extends CellMetrics {
+  readonly steps: number;
+  readonly seed: number;
 }
 
 /** Mean and (sample) standard deviation over seeds. */
