@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig } from '@speedrl/maskgit';
+import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams } from '@speedrl/maskgit';
 import { decode, disposeVqModel, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
 import { UsageError } from './errors';
 
@@ -37,10 +37,20 @@ export async function loadGenerator(dir: string, engine: Engine, threads = 2): P
   if (vq.config.codebookSize !== config.numCodes) {
     throw new UsageError(`${dir}: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${config.numCodes}`);
   }
+  const onnxPath = join(dir, MASKGIT_DIR, ONNX_FILE);
+  return generatorFromParams(params, config, vq, engine, threads, existsSync(onnxPath) ? onnxPath : undefined);
+}
+
+/**
+ * A generator from in-memory transformer parameters and a loaded tokenizer (which it then owns and disposes);
+ * `onnxPath`, when given, is used instead of exporting the graph (ort engine).
+ */
+export async function generatorFromParams(
+  params: MaskGitParams, config: MaskGitConfig, vq: VqModel, engine: Engine, threads = 2, onnxPath?: string,
+): Promise<Generator> {
   let logits: DisposableLogitsFn;
   if (engine === 'ort') {
-    const onnxPath = join(dir, MASKGIT_DIR, ONNX_FILE);
-    logits = await createOrtLogitsFn(existsSync(onnxPath) ? onnxPath : exportOnnx(params, config), { intraOpNumThreads: threads });
+    logits = await createOrtLogitsFn(onnxPath ?? exportOnnx(params, config), { intraOpNumThreads: threads });
   } else {
     logits = createTfjsLogitsFn(params, config);
   }

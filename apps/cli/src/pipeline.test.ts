@@ -137,6 +137,41 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(again.cells.slice(0, 4)).toEqual(result.cells);
   });
 
+  it('keeps weight EMAs, probes quality on a schedule, writes one bundle per decay, and resumes them exactly', async () => {
+    const cls = (role: string) => join(root, `cls-${role}`, 'classifier');
+    const common = ['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vqRun, 'tokenizer'), '--data', FIXTURE, '--batch', '8', '--warmup', '3',
+      '--lr-schedule', 'rsqrt', '--ema', '0.9,0.99', '--holdout', '50', '--checkpoint-every', '3', '--eval-n', '30', '--eval-steps', '2',
+      '--classifier', cls('eval'), '--reward-classifier', cls('reward')];
+    const whole = join(root, 'mg-ema');
+    const r = await cli([...common, '--steps', '6', '--eval-every', '3', '--out', whole, '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/150 images \(50 held out\)/);
+    for (const d of ['0.9', '0.99']) {
+      for (const f of ['maskgit/model.safetensors', 'maskgit/model.onnx', 'tokenizer/model.safetensors']) expect(existsSync(join(whole, `ema-${d}`, f))).toBe(true);
+    }
+    const probes = readJsonl<{ step: number; event?: string; weights: string; fcd: number; rewardFd: number }>(join(whole, 'metrics.jsonl')).records.filter((m) => m.event === 'eval');
+    expect(probes.map((m) => `${m.step}:${m.weights}`)).toEqual(['3:raw', '3:ema-0.9', '3:ema-0.99', '6:raw', '6:ema-0.9', '6:ema-0.99']);
+    for (const m of probes) expect(Number.isFinite(m.fcd) && Number.isFinite(m.rewardFd)).toBe(true);
+    const raw = readFileSync(join(whole, 'maskgit', 'model.safetensors'));
+    expect(readFileSync(join(whole, 'ema-0.99', 'maskgit', 'model.safetensors')).equals(raw)).toBe(false);
+
+    const parts = join(root, 'mg-ema-parts');
+    expect((await cli([...common, '--steps', '3', '--out', parts])).code).toBe(0);
+    const resumed = await cli(['train-maskgit', '--out', parts, '--resume', '--steps', '6']);
+    expect(resumed.code).toBe(0);
+    for (const sub of ['maskgit', 'ema-0.9/maskgit', 'ema-0.99/maskgit']) {
+      expect(readFileSync(join(parts, sub, 'model.safetensors')).equals(readFileSync(join(whole, sub, 'model.safetensors')))).toBe(true);
+    }
+
+    const badDecay = await cli([...common, '--steps', '3', '--ema', '0.9,1.5', '--out', join(root, 'mg-bad')]);
+    expect(badDecay.code).toBe(2);
+    expect(badDecay.err).toMatch(/--ema/);
+    const badHoldout = await cli([...common, '--steps', '3', '--holdout', '200', '--out', join(root, 'mg-bad2')]);
+    expect(badHoldout.code).toBe(2);
+    expect(badHoldout.err).toMatch(/--holdout: 200 leaves no training images of the 200 loaded/);
+  });
+
   it('accelerates the tiny bundle with Speed-RL, then resumes for more iterations', async () => {
     const out = join(root, 'rl');
     const common = ['--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--data', FIXTURE, '--out', out,

@@ -8,7 +8,7 @@ import { DEFAULT_TRAINER_OPTIONS, learningRateAt } from './train';
 import { shapeSize, type MaskGitParams, type ParamSpec } from './params';
 
 /** The optimisation hyper-parameters AdamW uses (a subset of the trainer's). */
-export type AdamWOptions = Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'clipNorm'>;
+export type AdamWOptions = Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'lrSchedule' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'clipNorm'>;
 
 /** What one AdamW update reports. */
 export interface AdamWUpdate {
@@ -41,6 +41,7 @@ export function validateAdamWOptions(o: AdamWOptions, source = 'createAdamW'): v
     if (!(o[key] >= 0 && o[key] <= 1)) throw new RangeError(`${source}: option "${key}" must be in [0, 1], got ${o[key]}`);
   }
   if (!(o.weightDecay >= 0)) throw new RangeError(`${source}: option "weightDecay" must be ≥ 0, got ${o.weightDecay}`);
+  if (o.lrSchedule !== 'cosine' && o.lrSchedule !== 'rsqrt') throw new RangeError(`${source}: option "lrSchedule" must be "cosine" or "rsqrt", got ${JSON.stringify(o.lrSchedule)}`);
   if (o.totalSteps !== undefined && !(Number.isInteger(o.totalSteps) && o.totalSteps >= 1)) {
     throw new RangeError(`${source}: option "totalSteps" must be a positive integer or undefined, got ${o.totalSteps}`);
   }

@@ -74,6 +74,23 @@ describe('schedule and loss', () => {
     expect(learningRateAt(500, { ...o, totalSteps: undefined })).toBe(1);
   });
 
+  test('rsqrt decays as lr·√(warmup/(step+1)) to its floor, whatever totalSteps says', () => {
+    const o = { lr: 1, warmupSteps: 100, totalSteps: 200, minLrRatio: 0.1, lrSchedule: 'rsqrt' as const };
+    expect(learningRateAt(49, o)).toBeCloseTo(0.5, 12);
+    expect(learningRateAt(99, o)).toBeCloseTo(1, 12);
+    expect(learningRateAt(399, o)).toBeCloseTo(0.5, 12);
+    expect(learningRateAt(399, { ...o, totalSteps: undefined })).toBeCloseTo(0.5, 12);
+    expect(learningRateAt(2499, o)).toBeCloseTo(0.2, 12);
+    expect(learningRateAt(100_000, o)).toBeCloseTo(0.1, 12);
+    for (let step = 100; step < 20_000; step += 37) expect(learningRateAt(step + 1, o)).toBeLessThanOrEqual(learningRateAt(step, o));
+  });
+
+  test('an unknown schedule is refused by name', () => {
+    expect(() => createTrainer(config, initParams(config, Rng.fromSeed(0)), { lrSchedule: 'linear' as never })).toThrow(
+      'createTrainer: option "lrSchedule" must be "cosine" or "rsqrt", got "linear"',
+    );
+  });
+
   test('masked cross-entropy averages -log p over weighted positions only', () => {
     const value = tf.tidy(() => {
       const logits = tf.tensor2d([[0, 0], [Math.log(3), 0], [5, -5]]);

@@ -10,6 +10,9 @@ import { maskBatch } from './masking';
 import { disposeTfParams, forward, paramsToTf, tfToParams, type TfParams } from './model';
 import { checkParams, paramSpecs, type MaskGitParams } from './params';
 
+/** Shape of the learning rate after warm-up (see {@link TrainerOptions.lrSchedule}). */
+export type LrSchedule = 'cosine' | 'rsqrt';
+
 /** Optimisation hyper-parameters. */
 export interface TrainerOptions {
   /** Peak learning rate (MaskGIT uses 1e-4 at batch 256; small models take more). */
@@ -18,8 +21,14 @@ export interface TrainerOptions {
   warmupSteps: number;
   /** Total steps for cosine decay to lr·minLrRatio after warm-up; undefined: constant lr after warm-up. */
   totalSteps: number | undefined;
-  /** Final LR as a fraction of lr under cosine decay. */
+  /** Final LR as a fraction of lr: the cosine's end, or the rsqrt schedule's floor. */
   minLrRatio: number;
+  /**
+   * After warm-up: `cosine` decays to lr·minLrRatio at totalSteps; `rsqrt` decays as lr·√(warmup/step) down to the
+   * floor lr·minLrRatio with no end (Vaswani et al. 2017): a long tail that does not depend on totalSteps, so a run
+   * extended by `--resume --steps` keeps its learning rate continuous.
+   */
+  lrSchedule: LrSchedule;
   /** Adam β1 (MaskGIT: 0.9). */
   beta1: number;
   /** Adam β2 (MaskGIT: 0.96). */
@@ -40,6 +49,7 @@ export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = Object.freeze({
   warmupSteps: 100,
   totalSteps: undefined,
   minLrRatio: 0.1,
+  lrSchedule: 'cosine',
   beta1: 0.9,
   beta2: 0.96,
   eps: 1e-8,
@@ -79,9 +89,13 @@ export interface Trainer {
   dispose(): void;
 }
 
-/** Learning rate at 0-based `step`: linear warm-up, then constant or cosine-decayed to lr·minLrRatio. */
-export function learningRateAt(step: number, o: Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio'>): number {
+/**
+ * Learning rate at 0-based `step`: linear warm-up, then (cosine) constant or cosine-decayed to lr·minLrRatio, or
+ * (rsqrt) lr·√(warmup / (step + 1)) floored at lr·minLrRatio.
+ */
+export function learningRateAt(step: number, o: Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio'> & { lrSchedule?: LrSchedule }): number {
   if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
+  if (o.lrSchedule === 'rsqrt') return o.lr * Math.max(o.minLrRatio, Math.sqrt(o.warmupSteps / (step + 1)));
   if (o.totalSteps === undefined) return o.lr;
   const span = Math.max(1, o.totalSteps - o.warmupSteps);
   const progress = Math.min(1, (step - o.warmupSteps) / span);
@@ -108,6 +122,7 @@ function checkOptions(o: TrainerOptions): void {
   }
   if (!(o.weightDecay >= 0)) throw new RangeError(`createTrainer: option "weightDecay" must be ≥ 0, got ${o.weightDecay}`);
   if (!(o.clipNorm > 0)) throw new RangeError(`createTrainer: option "clipNorm" must be > 0, got ${o.clipNorm}`);
+  if (o.lrSchedule !== 'cosine' && o.lrSchedule !== 'rsqrt') throw new RangeError(`createTrainer: option "lrSchedule" must be "cosine" or "rsqrt", got ${JSON.stringify(o.lrSchedule)}`);
 }
 
 /** Options of {@link createTrainer}: hyper-parameters plus an optional state to resume from. */

@@ -41,7 +41,7 @@ export {
   defaultClassifierConfig, classifierPreset, validateClassifierConfig, resolveClassifierConfig, classifierLearningRate,
 } from './classifiers/config';
 export type { ClassifierConfig, ClassifierPooling, ClassifierPresetName } from './classifiers/config';
-export { createClassifier, classifierForward, classifierParamShapes, PREDICT_CHUNK } from './classifiers/model';
+export { createClassifier, classifierForward, classifierFeatureFn, classifierParamShapes, PREDICT_CHUNK } from './classifiers/model';
 export type { Classifier, ClassifierOutput } from './classifiers/model';
 export { trainClassifier, evaluateClassifier, classifierTrainStep } from './classifiers/train';
 export type { TrainClassifierOptions, ClassifierTrainProgress, ClassifierTrainResult } from './classifiers/train';

@@ -4,7 +4,7 @@ export type { VqConfig, VqDownsample, VqPresetName } from './config';
 export { createVqModel, disposeVqModel, encodeLatents, decodeLatents, vqParamShapes } from './model';
 export type { VqModel } from './model';
 export { trainStep } from './train-step';
-export type { VqStepMetrics } from './train-step';
+export type { VqStepMetrics, VqFeatureFn, VqPerceptualLoss } from './train-step';
 export { train } from './train';
 export type { VqTrainOptions, VqTrainProgress, VqTrainResult } from './train';
 export { initCodebookKMeans, kmeans } from './kmeans';

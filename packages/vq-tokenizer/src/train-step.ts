@@ -1,7 +1,9 @@
 /**
  * One VQ-VAE training step (van den Oord et al. 2017, eq. 3 with the EMA codebook of appendix A.1):
  * L = ||x − D(z_q)||²  +  β·||z_e − sg(e)||², gradients to the decoder through the straight-through
- * estimator z_q = z_e + sg(e − z_e), then the EMA codebook update and dead-code restarts.
+ * estimator z_q = z_e + sg(e − z_e), then the EMA codebook update and dead-code restarts. An optional perceptual
+ * term w·||φ(D(z_q)) − φ(x)||² on a frozen feature network φ (Johnson et al. 2016; VQGAN's LPIPS term, Esser et
+ * al. 2021) sharpens reconstructions where plain MSE blurs them (docs/architecture.md, "Tokenizer losses").
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@speedrl/tensor-utils';
@@ -13,12 +15,27 @@ import { decodeLatents, encodeLatents, type VqModel } from './model';
 import { adamUpdate } from './optimizer';
 import { nearestCodes } from './quantize';
 
+/**
+ * A frozen, differentiable feature network φ for the perceptual term: images `[B, 28, 28, 1]` in [0, 1] → features
+ * `[B, F]`. The tokenizer owns this interface; the CLI plugs in the *reward* classifier (never the evaluation one).
+ */
+export type VqFeatureFn = (images: tf.Tensor4D) => tf.Tensor2D;
+
+/** The perceptual term of {@link trainStep}: φ and its weight w. */
+export interface VqPerceptualLoss {
+  readonly features: VqFeatureFn;
+  /** Weight w of the mean squared feature difference (0 disables the term). */
+  readonly weight: number;
+}
+
 /** What one training step measured (losses are the values before the update). */
 export interface VqStepMetrics {
-  /** reconMse + β·commitLoss, the minimised objective. */
+  /** reconMse + β·commitLoss (+ w·perceptualLoss), the minimised objective. */
   readonly loss: number;
   /** Mean squared reconstruction error per pixel. */
   readonly reconMse: number;
+  /** Mean squared feature difference of the perceptual term (before its weight); 0 without one. */
+  readonly perceptualLoss: number;
   /** Mean of (z_e − sg(e))² per element (before the β weight). */
   readonly commitLoss: number;
   /** exp(entropy) of this batch's code histogram (K when all codes are used evenly). */
@@ -30,9 +47,9 @@ export interface VqStepMetrics {
 /**
  * One step on `images` `[B, 28, 28]` (Float32 in [0, 1], or u8): Adam (at `learningRate`, default the
  * config's) on the encoder and decoder, EMA on the codebook, dead codes re-seeded with `rng`.
- * Increments `model.step`; leaks no tensors.
+ * `perceptual` adds w·mean((φ(x̂) − φ(x))²). Increments `model.step`; leaks no tensors.
  */
-export function trainStep(model: VqModel, images: VqImages, rng: Rng, learningRate?: number): VqStepMetrics {
+export function trainStep(model: VqModel, images: VqImages, rng: Rng, learningRate?: number, perceptual?: VqPerceptualLoss): VqStepMetrics {
   const cfg = model.config;
   const b = imageCount(images, cfg.imageSize, 'trainStep images');
   if (b === 0) throw new RangeError('trainStep: empty batch');
@@ -43,8 +60,11 @@ export function trainStep(model: VqModel, images: VqImages, rng: Rng, learningRa
   let assignments: Int32Array = new Int32Array(0);
   let reconMse = 0;
   let commitLoss = 0;
+  let perceptualLoss = 0;
 
   const x = imageBatch(images, cfg.imageSize, range(0, b));
+  const usePerceptual = perceptual !== undefined && perceptual.weight > 0;
+  const target = usePerceptual ? tf.tidy(() => perceptual.features(x)) : undefined;
   const varList = [...model.params.values()];
   const { value, grads } = tf.variableGrads(() => {
     const ze = encodeLatents(model, x);
@@ -61,9 +81,14 @@ export function trainStep(model: VqModel, images: VqImages, rng: Rng, learningRa
     const commit = tf.mean(tf.squaredDifference(zeFlat, stopGradient(e)));
     reconMse = rec.dataSync()[0] as number;
     commitLoss = commit.dataSync()[0] as number;
-    return tf.add(rec, tf.mul(commit, cfg.beta)) as tf.Scalar;
+    const loss = tf.add(rec, tf.mul(commit, cfg.beta)) as tf.Scalar;
+    if (!usePerceptual || target === undefined) return loss;
+    const feat = tf.mean(tf.squaredDifference(perceptual.features(recon), target));
+    perceptualLoss = feat.dataSync()[0] as number;
+    return tf.add(loss, tf.mul(feat, perceptual.weight)) as tf.Scalar;
   }, varList);
   x.dispose();
+  target?.dispose();
 
   const byName = new Map<string, tf.Tensor>();
   for (const [name, v] of model.params) {
@@ -78,5 +103,5 @@ export function trainStep(model: VqModel, images: VqImages, rng: Rng, learningRa
   const restarted = restartDeadCodes(model.ema, codebook, zeData, cfg.codeDim, cfg.deadCodeThreshold, rng);
   tf.tidy(() => model.codebook.assign(tf.tensor2d(codebook, [cfg.codebookSize, cfg.codeDim])));
   model.step += 1;
-  return { loss, reconMse, commitLoss, perplexity: codeUsage(assignments, cfg.codebookSize).perplexity, deadRestarted: restarted.length };
+  return { loss, reconMse, perceptualLoss, commitLoss, perplexity: codeUsage(assignments, cfg.codebookSize).perplexity, deadRestarted: restarted.length };
 }

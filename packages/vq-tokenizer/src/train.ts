@@ -8,7 +8,7 @@ import { learningRateAt } from './config';
 import { gatherImages, imageCount, type VqImages } from './images';
 import { initCodebookKMeans } from './kmeans';
 import type { VqModel } from './model';
-import { trainStep, type VqStepMetrics } from './train-step';
+import { trainStep, type VqPerceptualLoss, type VqStepMetrics } from './train-step';
 
 /** Options of {@link train}. Give `steps` or `epochs` (steps wins when both are set). */
 export interface VqTrainOptions {
@@ -35,6 +35,8 @@ export interface VqTrainOptions {
   readonly progressEvery?: number;
   /** Stops cleanly after the current step when aborted. */
   readonly signal?: AbortSignal;
+  /** Optional perceptual term w·||φ(x̂) − φ(x)||² with a frozen feature network (see trainStep). */
+  readonly perceptual?: VqPerceptualLoss;
 }
 
 /** One progress report. */
@@ -103,7 +105,7 @@ export async function train(options: VqTrainOptions): Promise<VqTrainResult> {
     const batch = gatherImages(images, cfg.imageSize, cache.perm.subarray(within * batchSize, (within + 1) * batchSize));
     const started = performance.now();
     const learningRate = learningRateAt(cfg, step, totalSteps);
-    last = trainStep(model, batch, stepRng.fork(step), learningRate);
+    last = trainStep(model, batch, stepRng.fork(step), learningRate, options.perceptual);
     const stepMs = performance.now() - started;
     if (options.onProgress !== undefined && (model.step % every === 0 || step === endStep - 1)) {
       await options.onProgress({ ...last, step: model.step, totalSteps, epoch, learningRate, stepMs });

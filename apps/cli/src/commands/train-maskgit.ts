@@ -12,8 +12,8 @@ import {
   encodeSafetensors,
 } from '@speedrl/tensor-utils';
 import {
-  createOrtTrainer, createTrainer, initParams, maskGitPreset, saveModel, writeOnnxModel, paramSpecs, type MaskGitParams,
-  type MaskGitPresetName, type StepResult, type OptimizerState,
+  createOrtTrainer, createTrainer, createWeightEma, initParams, maskGitPreset, saveModel, writeOnnxModel, paramSpecs, validateEmaDecays,
+  type MaskGitConfig, type MaskGitParams, type MaskGitPresetName, type StepResult, type OptimizerState, type WeightEma, type WeightEmaState,
 } from '@speedrl/maskgit';
 import { encode, loadVq } from '@speedrl/vq-tokenizer';
 import { gatherOptions, parseOptions } from '../config-file';
@@ -21,6 +21,7 @@ import { UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
+import { createQualityProbe } from '../eval/quality-probe';
 import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
 
@@ -39,11 +40,22 @@ const schema = z.object({
   limit: int(0),
   checkpointEvery: int(1),
   logEvery: int(1),
+  lrSchedule: z.enum(['cosine', 'rsqrt']),
+  minLrRatio: z.coerce.number().min(0).max(1),
+  ema: z.string().regex(/^(none|0?\.\d+(,0?\.\d+)*)$/, 'a comma-separated list of decays in (0, 1), e.g. 0.999,0.9999, or none'),
+  holdout: int(0),
+  evalEvery: int(0),
+  evalN: int(2),
+  evalSteps: int(1),
+  classifier: z.string().min(1),
+  rewardClassifier: z.string().min(1),
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
   preset: 'fmnist', engine: 'ort', tokenizer: 'models/fashion-mnist/tokenizer', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/maskgit',
   steps: 20000, batch: 64, lr: 3e-4, warmup: 200, seed: 0, limit: 0, checkpointEvery: 500, logEvery: 10,
+  lrSchedule: 'cosine', minLrRatio: 0.1, ema: '0.999,0.9999', holdout: 0, evalEvery: 0, evalN: 2000, evalSteps: 12,
+  classifier: 'models/fashion-mnist/classifiers/eval', rewardClassifier: 'models/fashion-mnist/classifiers/reward',
 };
 
 /** Registers `train-maskgit` on the program. */
@@ -61,6 +73,15 @@ export function trainMaskgitCommand(io: CliIo): Command {
     .option('--warmup <n>', 'linear warm-up steps', String(DEFAULTS.warmup))
     .option('--seed <n>', 'seed of init, batches, masks', String(DEFAULTS.seed))
     .option('--limit <n>', 'use only the first n training images (0 = all)', String(DEFAULTS.limit))
+    .option('--lr-schedule <s>', 'after warm-up: cosine (to lr × min-lr-ratio at --steps) or rsqrt (long tail, floor lr × min-lr-ratio)', DEFAULTS.lrSchedule)
+    .option('--min-lr-ratio <x>', 'final (cosine) or floor (rsqrt) learning rate as a fraction of --lr', String(DEFAULTS.minLrRatio))
+    .option('--ema <decays>', 'weight-EMA decays kept side by side, each written as the bundle ema-<decay>/ (none = off)', DEFAULTS.ema)
+    .option('--holdout <n>', 'keep the last n training images out of training (the EMA-decay choice is made on them)', String(DEFAULTS.holdout))
+    .option('--eval-every <n>', 'steps between quality probes of every EMA and the raw weights (0 = off)', String(DEFAULTS.evalEvery))
+    .option('--eval-n <n>', 'samples per quality probe', String(DEFAULTS.evalN))
+    .option('--eval-steps <T>', 'sampling steps of the quality probe', String(DEFAULTS.evalSteps))
+    .option('--classifier <dir>', 'evaluation classifier of the probe\'s FCD (reported, never used to choose)', DEFAULTS.classifier)
+    .option('--reward-classifier <dir>', 'reward classifier of the probe\'s held-out-train distance (chooses the decay)', DEFAULTS.rewardClassifier)
     .option('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULTS.checkpointEvery))
     .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
@@ -72,12 +93,16 @@ Examples:
   $ speedrl train-maskgit --preset fmnist --out runs/maskgit          # onnxruntime engine; Ctrl-C saves; then:
   $ speedrl train-maskgit --preset tiny --engine tfjs --steps 50 --out runs/mg-tfjs
   $ speedrl train-maskgit --out runs/maskgit --resume
+  $ speedrl train-maskgit --preset fmnist --lr-schedule rsqrt --ema 0.999,0.9995,0.9999 --holdout 10000 \\
+      --eval-every 5000 --steps 40000 --out runs/maskgit-long          # then --resume --steps 60000 extends it
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
+    emaDecays(fresh);
     const run = await openRunDir(fresh.out, 'train-maskgit', fresh, flags.resume === true, parseOptions(schema.partial(), typed));
     const options = parseOptions(schema, run.options);
+    emaDecays(options);
     const summary = await trainMaskgit(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `model bundle in ${options.out}: final loss ${summary.finalLoss.toFixed(4)} after ${summary.step} steps\n`);
   });
@@ -115,16 +140,46 @@ interface AsyncTrainer {
 const paramTensors = (p: MaskGitParams, prefix = '') =>
   Object.fromEntries([...p].map(([name, t]) => [`${prefix}${name}`, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
 
+/** The EMA decays of `--ema` (empty for none); bad ones are a usage error naming the flag. */
+function emaDecays(o: Pick<Options, 'ema'>): number[] {
+  if (o.ema === 'none') return [];
+  const decays = o.ema.split(',').map(Number);
+  try {
+    validateEmaDecays(decays, '--ema');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return decays;
+}
+
+/** Bundle directory of the EMA copy with `decay` inside a run directory. */
+export function emaBundleDir(runDir: string, decay: number): string {
+  return join(runDir, `ema-${decay}`);
+}
+
+/** Writes a model bundle (maskgit/ with ONNX, tokenizer/ copied once) for `params`. */
+async function writeBundle(dir: string, params: MaskGitParams, config: MaskGitConfig, tokenizer: string, metadata: Record<string, unknown>): Promise<void> {
+  await saveModel(join(dir, MASKGIT_DIR), params, config, metadata);
+  await writeOnnxModel(join(dir, MASKGIT_DIR), params, config);
+  if (!existsSync(join(dir, TOKENIZER_DIR))) await cp(tokenizer, join(dir, TOKENIZER_DIR), { recursive: true });
+}
+
 async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
   const backend = await initBackend();
   const config = maskGitPreset(o.preset as MaskGitPresetName);
-  const { tokens, classes, count } = await tokenizeDataset(o, run.dir, io);
+  const decays = emaDecays(o);
+  const { tokens: allTokens, classes: allClasses, count: allCount } = await tokenizeDataset(o, run.dir, io);
   const L = config.seqLen;
-  if (tokens.length !== count * L) throw new UsageError(`--tokenizer: it makes ${tokens.length / count} tokens per image, the ${o.preset} transformer expects ${L}`);
+  if (allTokens.length !== allCount * L) throw new UsageError(`--tokenizer: it makes ${allTokens.length / allCount} tokens per image, the ${o.preset} transformer expects ${L}`);
+  if (o.holdout >= allCount) throw new UsageError(`--holdout: ${o.holdout} leaves no training images of the ${allCount} loaded`);
+  const count = allCount - o.holdout;
+  const tokens = allTokens.subarray(0, count * L);
+  const classes = allClasses.subarray(0, count);
   const rng = Rng.fromSeed(o.seed);
   let params = initParams(config, rng.fork(0));
   let startStep = 0;
   let optimizerState: OptimizerState | undefined;
+  let emaState: WeightEmaState | undefined;
   if (run.resumeFrom !== undefined) {
     const { tensors } = await readSafetensors(join(run.resumeFrom, 'trainer.safetensors'));
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
@@ -132,21 +187,41 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
       if (t === undefined || !(t.data instanceof Float32Array)) throw new Error(`${run.resumeFrom}/trainer.safetensors: tensor "${prefix}${s.name}" is missing`);
       return [s.name, { shape: [...t.shape], data: t.data }];
     }));
-    const state = JSON.parse(await readFile(join(run.resumeFrom, RUN_FILES.state), 'utf8')) as { step: number };
+    const state = JSON.parse(await readFile(join(run.resumeFrom, RUN_FILES.state), 'utf8')) as { step: number; emaUpdates?: number };
     startStep = state.step;
     params = pick('param.');
     optimizerState = { step: startStep, m: pick('adam_m.'), v: pick('adam_v.') };
+    if (decays.length > 0) emaState = { updates: state.emaUpdates ?? 0, averages: new Map(decays.map((d) => [d, pick(`ema_${d}.`)])) };
     io.stderr(`resuming from step ${startStep} (${run.resumeFrom})\n`);
   }
-  const trainerOptions = { lr: o.lr, warmupSteps: o.warmup, totalSteps: o.steps, ...(optimizerState ? { initialState: optimizerState } : {}) };
+  const trainerOptions = {
+    lr: o.lr, warmupSteps: o.warmup, totalSteps: o.steps, minLrRatio: o.minLrRatio, lrSchedule: o.lrSchedule,
+    ...(optimizerState ? { initialState: optimizerState } : {}),
+  };
   const trainer: AsyncTrainer = o.engine === 'ort' ? await createOrtTrainer(config, params, trainerOptions) : createTrainer(config, params, trainerOptions);
-  io.stderr(`train-maskgit: ${o.preset} transformer on ${o.engine}, ${count} images, batch ${o.batch}, steps ${startStep}→${o.steps}, backend ${backend.backend}\n`);
+  const ema = decays.length > 0 ? createWeightEma(params, decays, emaState) : undefined;
+  const probe = o.evalEvery > 0 ? await createQualityProbe({
+    tokenizer: o.tokenizer, evalClassifier: o.classifier, rewardClassifier: o.rewardClassifier, data: o.data,
+    heldOutFrom: o.holdout > 0 ? count : undefined, n: o.evalN, steps: o.evalSteps, seed: 0,
+  }) : undefined;
+  io.stderr(`train-maskgit: ${o.preset} transformer on ${o.engine}, ${count} images${o.holdout > 0 ? ` (${o.holdout} held out)` : ''}, batch ${o.batch}, steps ${startStep}→${o.steps}, ${o.lrSchedule} LR, EMA ${o.ema}, backend ${backend.backend}\n`);
   const interrupt = installInterruptHandler(io);
   const progress = createProgress({ label: 'train-maskgit', total: o.steps, io });
   const saveCheckpoint = async (step: number): Promise<void> => {
     const opt = trainer.optimizerState();
-    const bytes = encodeSafetensors({ ...paramTensors(trainer.params(), 'param.'), ...paramTensors(opt.m, 'adam_m.'), ...paramTensors(opt.v, 'adam_v.') });
-    await writeCheckpointDir(join(run.dir, RUN_FILES.checkpoint), { 'trainer.safetensors': bytes, [RUN_FILES.state]: JSON.stringify({ step, seed: o.seed }) });
+    const emaTensors = ema === undefined ? {} : Object.assign({}, ...decays.map((d) => paramTensors(ema.average(d), `ema_${d}.`)));
+    const bytes = encodeSafetensors({ ...paramTensors(trainer.params(), 'param.'), ...paramTensors(opt.m, 'adam_m.'), ...paramTensors(opt.v, 'adam_v.'), ...emaTensors });
+    const state = { step, seed: o.seed, ...(ema ? { emaUpdates: ema.updates } : {}) };
+    await writeCheckpointDir(join(run.dir, RUN_FILES.checkpoint), { 'trainer.safetensors': bytes, [RUN_FILES.state]: JSON.stringify(state) });
+  };
+  const probeAll = async (step: number): Promise<void> => {
+    if (probe === undefined) return;
+    const candidates: [string, MaskGitParams][] = [['raw', trainer.params()], ...decays.map((d): [string, MaskGitParams] => [`ema-${d}`, (ema as WeightEma).average(d)])];
+    for (const [weights, p] of candidates) {
+      const r = await probe.measure(p, config);
+      run.log({ step, event: 'eval', weights, steps: o.evalSteps, n: o.evalN, ...r });
+      io.stderr(`step ${step} ${weights}: FCD@T${o.evalSteps} ${r.fcd.toFixed(2)}, recall ${r.recall.toFixed(3)}, accuracy ${r.accuracy.toFixed(3)}${r.rewardFd === null ? '' : `, reward-FD vs held-out train ${r.rewardFd.toFixed(3)}`}\n`);
+    }
   };
   let step = startStep;
   let lastLoss = NaN;
@@ -162,6 +237,7 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
       }
       const t0 = performance.now();
       const r = await trainer.step(batchTokens, batchClasses, stepRng);
+      ema?.update(trainer.params());
       step++;
       lastLoss = r.loss;
       if (!Number.isFinite(r.loss)) throw new Error(`train-maskgit: loss became ${r.loss} at step ${step}; last checkpoint kept in ${run.dir}`);
@@ -170,15 +246,15 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
       }
       progress.update(step, { loss: r.loss });
       if (step % o.checkpointEvery === 0) await saveCheckpoint(step);
+      if (o.evalEvery > 0 && step % o.evalEvery === 0) await probeAll(step);
     }
     await saveCheckpoint(step);
-    const bundle = run.dir;
-    await saveModel(join(bundle, MASKGIT_DIR), trainer.params(), config, { command: 'train-maskgit', step, seed: o.seed, finalLoss: lastLoss });
-    await writeOnnxModel(join(bundle, MASKGIT_DIR), trainer.params(), config);
-    if (!existsSync(join(bundle, TOKENIZER_DIR))) await cp(o.tokenizer, join(bundle, TOKENIZER_DIR), { recursive: true });
+    const metadata = { command: 'train-maskgit', step, seed: o.seed, finalLoss: lastLoss };
+    await writeBundle(run.dir, trainer.params(), config, o.tokenizer, { ...metadata, weights: 'raw' });
+    for (const d of decays) await writeBundle(emaBundleDir(run.dir, d), (ema as WeightEma).average(d), config, o.tokenizer, { ...metadata, weights: `ema-${d}`, emaDecay: d });
     progress.finish({ step, loss: lastLoss });
     if (interrupt.stop.requested) io.stderr(`stopped by ${interrupt.stop.signal} at step ${step}; resume with --resume\n`);
-    return { out: bundle, step, finalLoss: lastLoss, interrupted: interrupt.stop.requested };
+    return { out: run.dir, step, finalLoss: lastLoss, interrupted: interrupt.stop.requested, ema: decays.map((d) => emaBundleDir(run.dir, d)) };
   } finally {
     interrupt.dispose();
     await trainer.dispose();

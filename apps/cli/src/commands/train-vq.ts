@@ -5,8 +5,12 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
-import { createVqModel, evaluate, loadVq, saveVq, train, vqPreset } from '@speedrl/vq-tokenizer';
+import { DEFAULT_FASHION_MNIST_DIR, Rng, imagesToFloat32, initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { classifierFeatureFn, fcd, loadClassifier } from '@speedrl/rewards-clip-fid';
+import {
+  createVqModel, decode, encode, evaluate, loadVq, resolveVqConfig, saveVq, train, vqPreset, type VqConfig, type VqFeatureFn, type VqModel,
+} from '@speedrl/vq-tokenizer';
+import { UsageError } from '../errors';
 import { gatherOptions, parseOptions } from '../config-file';
 import { TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
@@ -27,12 +31,35 @@ const schema = z.object({
   evalLimit: int(0),
   checkpointEvery: int(1),
   logEvery: int(1),
+  channels: int(0),
+  resBlocks: int(-1),
+  codeDim: int(0),
+  codebookSize: int(0),
+  lr: z.coerce.number().min(0),
+  lrFloor: z.coerce.number().min(0).max(1),
+  perceptual: z.coerce.number().min(0),
+  holdout: int(0),
+  perceptualClassifier: z.string().min(1),
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
   preset: 'fmnist', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/vq', epochs: 3, steps: 0, batch: 64, seed: 0, limit: 0,
-  evalLimit: 0, checkpointEvery: 200, logEvery: 10,
+  evalLimit: 0, checkpointEvery: 200, logEvery: 10, channels: 0, resBlocks: -1, codeDim: 0, codebookSize: 0, lr: 0, lrFloor: 1,
+  perceptual: 0, holdout: 0, perceptualClassifier: 'models/fashion-mnist/classifiers/reward',
 };
+
+/** The preset's config with the architecture flags applied (0, or -1 for --res-blocks, keeps the preset's value). */
+function vqConfigOf(o: Options): Readonly<VqConfig> {
+  const base = vqPreset(o.preset);
+  return resolveVqConfig({
+    ...(o.channels > 0 ? { channels: o.channels } : {}),
+    ...(o.resBlocks >= 0 ? { resBlocks: o.resBlocks } : {}),
+    ...(o.codeDim > 0 ? { codeDim: o.codeDim } : {}),
+    ...(o.codebookSize > 0 ? { codebookSize: o.codebookSize } : {}),
+    ...(o.lr > 0 ? { learningRate: o.lr } : {}),
+    ...(o.lrFloor < 1 ? { learningRateFloor: o.lrFloor } : {}),
+  }, base);
+}
 
 /** Registers `train-vq` on the program. */
 export function trainVqCommand(io: CliIo): Command {
@@ -47,6 +74,15 @@ export function trainVqCommand(io: CliIo): Command {
     .option('--seed <n>', 'seed of init, k-means, data order', String(DEFAULTS.seed))
     .option('--limit <n>', 'use only the first n training images (0 = all)', String(DEFAULTS.limit))
     .option('--eval-limit <n>', 'evaluate on the first n test images (0 = all)', String(DEFAULTS.evalLimit))
+    .option('--channels <n>', 'hidden channels of the conv stacks (0 = the preset\'s)', String(DEFAULTS.channels))
+    .option('--res-blocks <n>', 'residual blocks in encoder and decoder (-1 = the preset\'s)', String(DEFAULTS.resBlocks))
+    .option('--code-dim <n>', 'dimension of each code vector (0 = the preset\'s)', String(DEFAULTS.codeDim))
+    .option('--codebook-size <n>', 'number K of codes (0 = the preset\'s)', String(DEFAULTS.codebookSize))
+    .option('--lr <x>', 'peak Adam learning rate (0 = the preset\'s)', String(DEFAULTS.lr))
+    .option('--lr-floor <x>', 'cosine decay ends at lr × this (1 = the preset\'s)', String(DEFAULTS.lrFloor))
+    .option('--perceptual <w>', 'weight of the perceptual loss on reward-classifier features (0 = MSE only)', String(DEFAULTS.perceptual))
+    .option('--perceptual-classifier <dir>', 'the reward classifier whose features the perceptual loss compares', DEFAULTS.perceptualClassifier)
+    .option('--holdout <n>', 'keep the last n training images out of training and report on them (for choosing settings without the test set)', String(DEFAULTS.holdout))
     .option('--checkpoint-every <n>', 'steps between checkpoints', String(DEFAULTS.checkpointEvery))
     .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
@@ -69,14 +105,40 @@ Examples:
   });
 }
 
+/** The reward classifier's features as the perceptual loss's φ; the evaluation classifier is refused (it only judges). */
+async function perceptualFeatures(dir: string): Promise<VqFeatureFn> {
+  const loaded = await loadClassifier(dir);
+  if (loaded.role !== 'reward') {
+    throw new UsageError(`--perceptual-classifier: "${dir}" is the ${loaded.role} classifier; the tokenizer trains only against the reward classifier`);
+  }
+  return classifierFeatureFn(loaded.model);
+}
+
+/**
+ * Fréchet distance between the reward classifier's features of `images` and of their reconstructions: the
+ * settings-selection figure (the evaluation classifier's FCD only judges, on the test set).
+ */
+async function rewardFeatureDistance(model: VqModel, images: Float32Array, count: number, dir: string): Promise<{ rewardFd: number }> {
+  const { model: classifier } = await loadClassifier(dir);
+  const recon = decode(model, encode(model, images));
+  const real = await classifier.predict(images, count);
+  const fake = await classifier.predict(recon, count);
+  const dim = classifier.featureDim;
+  return { rewardFd: fcd({ features: fake.features, count, dim }, { features: real.features, count, dim }) };
+}
+
 async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
   const backend = await initBackend();
-  const data = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
+  const all = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
+  if (o.holdout >= all.count) throw new UsageError(`--holdout: ${o.holdout} leaves no training images of the ${all.count} loaded`);
+  const trainCount = all.count - o.holdout;
+  const data = { count: trainCount, images: all.images.subarray(0, trainCount * 784) };
   const rng = Rng.fromSeed(o.seed);
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
-  const model = run.resumeFrom !== undefined ? (await loadVq(run.resumeFrom)).model : createVqModel(vqPreset(o.preset), rng.fork(0));
+  const model = run.resumeFrom !== undefined ? (await loadVq(run.resumeFrom)).model : createVqModel(vqConfigOf(o), rng.fork(0));
   const totalSteps = o.steps > 0 ? o.steps : o.epochs * Math.floor(data.count / o.batch);
   io.stderr(`train-vq: ${o.preset} tokenizer, ${data.count} images, batch ${o.batch}, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
+  const perceptual = o.perceptual > 0 ? { weight: o.perceptual, features: await perceptualFeatures(o.perceptualClassifier) } : undefined;
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
   const progress = createProgress({ label: 'train-vq', total: totalSteps, io });
@@ -86,11 +148,11 @@ async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, 
   };
   try {
     const result = await train({
-      model, images: data.images, steps: totalSteps, batchSize: o.batch, rng: rng.fork(1), signal: abort.signal,
+      model, images: data.images, steps: totalSteps, batchSize: o.batch, rng: rng.fork(1), signal: abort.signal, ...(perceptual ? { perceptual } : {}),
       onProgress: async (p) => {
         if (!Number.isFinite(p.loss)) throw new Error(`train-vq: loss became ${p.loss} at step ${p.step}; last checkpoint kept in ${checkpointDir}`);
         if (p.step % o.logEvery === 0 || p.step === totalSteps) {
-          run.log({ step: p.step, loss: p.loss, reconMse: p.reconMse, commitLoss: p.commitLoss, perplexity: p.perplexity, deadRestarted: p.deadRestarted, lr: p.learningRate, stepMs: p.stepMs });
+          run.log({ step: p.step, loss: p.loss, reconMse: p.reconMse, perceptualLoss: p.perceptualLoss, commitLoss: p.commitLoss, perplexity: p.perplexity, deadRestarted: p.deadRestarted, lr: p.learningRate, stepMs: p.stepMs });
         }
         progress.update(p.step, { loss: p.loss, mse: p.reconMse });
         if (p.step % o.checkpointEvery === 0) await checkpoint();
@@ -98,6 +160,12 @@ async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, 
       },
     });
     await checkpoint();
+    if (o.holdout > 0) {
+      const held = imagesToFloat32(all.images.subarray(trainCount * 784));
+      const heldMetrics = { ...evaluate(model, held), ...(await rewardFeatureDistance(model, held, o.holdout, o.perceptualClassifier)) };
+      run.log({ step: model.step, event: 'eval', split: 'train-holdout', firstIndex: trainCount, ...heldMetrics });
+      io.stderr(`held-out train images ${trainCount}…${all.count - 1}: PSNR ${heldMetrics.psnr.toFixed(2)} dB, reward-feature FD ${heldMetrics.rewardFd.toFixed(3)}, ${(100 * heldMetrics.usage).toFixed(1)}% of codes used\n`);
+    }
     const test = await loadIdxDataset({ dir: o.data, split: 'test', ...(o.evalLimit > 0 ? { limit: o.evalLimit } : {}) });
     const metrics = evaluate(model, test.images);
     run.log({ step: model.step, event: 'eval', split: 'test', ...metrics });

@@ -103,6 +103,14 @@ export function classifierForward(
   return { logits, features };
 }
 
+/**
+ * The classifier's penultimate features as a differentiable function of images `[B, size, size, 1]` in [0, 1] →
+ * `[B, featureDim]`, for perceptual losses (Johnson et al. 2016). The caller disposes the returned tensor.
+ */
+export function classifierFeatureFn(classifier: Pick<Classifier, 'config' | 'params'>): (images: tf.Tensor4D) => tf.Tensor2D {
+  return (images) => tf.tidy(() => classifierForward(classifier.config, classifier.params, images).features);
+}
+
 /** Checks `images` holds `batch` images of `size`×`size` pixels; errors name `fn`. */
 export function checkImages(images: ArrayLike<number>, batch: number, size: number, fn: string): void {
   if (!Number.isSafeInteger(batch) || batch < 0) throw new RangeError(`${fn}: batch must be a non-negative integer, got ${batch}`);
