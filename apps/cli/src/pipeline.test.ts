@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl, readPng } from '@speedrl/tensor-utils';
@@ -135,6 +135,36 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const again = JSON.parse(more.out);
     expect(again.cells).toHaveLength(6);
     expect(again.cells.slice(0, 4)).toEqual(result.cells);
+  });
+
+  it('eval loads floors.json when its key matches and recomputes it when a file it depends on changed', async () => {
+    const floorsPath = join(mgRun, 'floors.json');
+    expect(existsSync(floorsPath)).toBe(true); // written by the eval above
+    const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--data', FIXTURE, '--steps', '1', '--n', '30', '--seeds', '1', '--kid-subsets', '3',
+      '--classifier', join(root, 'cls-eval', 'classifier'), '--out', join(root, out), '--json'];
+    const saved = JSON.parse(readFileSync(floorsPath, 'utf8'));
+    expect(saved.key).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(floorsPath, JSON.stringify({ ...saved, floors: { ...saved.floors, reconstruction: 123.25 } }));
+    const loaded = await cli(evalArgs(mgRun, 'eval-cached'));
+    expect(loaded.code).toBe(0);
+    expect(loaded.err).toMatch(/floors: loaded from .*floors\.json \(its key matches\)/);
+    expect(JSON.parse(loaded.out).floors.reconstruction).toBe(123.25); // read, not recomputed
+
+    writeFileSync(floorsPath, JSON.stringify({ ...saved, key: 'stale', floors: { ...saved.floors, reconstruction: 123.25 } }));
+    const stale = await cli(evalArgs(mgRun, 'eval-stale'));
+    expect(stale.code).toBe(0);
+    expect(stale.err).toMatch(/floors: recomputed because .*floors\.json was computed from other files \(key mismatch\)/);
+    expect(JSON.parse(stale.out).floors.reconstruction).toBeCloseTo(saved.floors.reconstruction, 6);
+    expect(JSON.parse(readFileSync(floorsPath, 'utf8')).key).toBe(saved.key);
+
+    const copy = join(root, 'mg-copy');
+    cpSync(mgRun, copy, { recursive: true });
+    const vqConfig = join(copy, 'tokenizer', 'config.json');
+    writeFileSync(vqConfig, `${readFileSync(vqConfig, 'utf8')}\n`); // same tokenizer, other bytes: the key must change
+    const changed = await cli(evalArgs(copy, 'eval-copy'));
+    expect(changed.code).toBe(0);
+    expect(changed.err).toMatch(/key mismatch/);
+    expect(JSON.parse(readFileSync(join(copy, 'floors.json'), 'utf8')).key).not.toBe(saved.key);
   });
 
   it('keeps weight EMAs, probes quality on a schedule, writes one bundle per decay, and resumes them exactly', async () => {

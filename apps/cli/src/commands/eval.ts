@@ -15,7 +15,8 @@ import { UsageError } from '../errors';
 import { loadGenerator } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
-import { computeFloors, loadEvalClassifier, loadTestReference } from '../eval/reference';
+import { FLOORS_FILE, loadOrComputeFloors } from '../eval/floors-cache';
+import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from '../eval/reference';
 import { drawSampleSet } from '../eval/sample-set';
 import { aggregate, markdownTable, type EvalCell } from '../eval/table';
 
@@ -86,6 +87,17 @@ Examples:
   });
 }
 
+/** The bundle's floors from its floors.json when the key matches, else computed (and the file rewritten). */
+async function bundleFloors(o: Options, io: CliIo, compute: () => Promise<Floors>): Promise<Floors> {
+  const inputs = { modelDir: o.model, classifierDir: o.classifier, dataDir: o.data, refLimit: o.refLimit };
+  const cached = await loadOrComputeFloors(inputs, async () => {
+    io.stderr('floors: tokenizer reconstructions of the test set, and held-out train images, each vs the test set\n');
+    return compute();
+  }, io.stderr);
+  io.stderr(cached.source === 'cache' ? `floors: loaded from ${join(o.model, FLOORS_FILE)} (its key matches)\n` : `floors: recomputed because ${cached.reason}\n`);
+  return cached.floors;
+}
+
 async function runEval(o: Options, resume: boolean, io: CliIo) {
   const backend = await initBackend();
   const steps = o.steps.split(',').map(Number);
@@ -100,8 +112,7 @@ async function runEval(o: Options, resume: boolean, io: CliIo) {
     const { reference } = test;
     io.stderr(`eval: ${o.model} on ${o.engine} (tfjs backend ${backend.backend}), reference ${test.count} test images, T ∈ {${o.steps}}, n=${o.n}, ${o.seeds} seed(s)\n`);
     const previous = resume && existsSync(jsonPath) ? (JSON.parse(await readFile(jsonPath, 'utf8')) as { cells?: EvalCell[]; floors?: Record<string, number> }) : {};
-    if (previous.floors === undefined) io.stderr('floors: tokenizer reconstructions of the test set, and held-out train images, each vs the test set\n');
-    const floorValues: Record<string, number> = previous.floors ?? { ...(await computeFloors(gen, classifier, test, o.data, o.seed, o.kidSubsets)) };
+    const floorValues: Record<string, number> = previous.floors ?? { ...(await bundleFloors(o, io, () => computeFloors(gen, classifier, test, o.data, o.seed, o.kidSubsets))) };
     const cells: EvalCell[] = [...(previous.cells ?? [])];
     const save = async () => {
       const rows = aggregate(cells);

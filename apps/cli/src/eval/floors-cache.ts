@@ -1,0 +1,86 @@
+/**
+ * `floors.json` beside a model bundle: the reconstruction and held-out-train FCD floors, keyed by a SHA-256 over
+ * the files they depend on (the tokenizer, the evaluation classifier, the test and train images) and the reference
+ * size. `eval`, `compare` and `demo` load it when the key matches and recompute (and rewrite it) when it does not.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findIdxFile, idxFileNames, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { TOKENIZER_DIR } from '../generator';
+import type { Floors } from './reference';
+
+/** File name of the floors cache inside a model bundle. */
+export const FLOORS_FILE = 'floors.json';
+/** Version of the key's recipe: bump it when the floors are computed differently. */
+const FLOORS_KEY_VERSION = 1;
+
+/** What the floors of a bundle depend on. */
+export interface FloorsInputs {
+  /** Model bundle directory (its tokenizer/ is used; floors.json lives here). */
+  readonly modelDir: string;
+  /** Evaluation classifier directory. */
+  readonly classifierDir: string;
+  /** IDX dataset directory. */
+  readonly dataDir: string;
+  /** Test images used as the reference (0 = all). */
+  readonly refLimit: number;
+}
+
+/** The file's SHA-256, hex. */
+async function sha256File(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** SHA-256 of every input file by role, and the key over them and the reference size. */
+export async function floorsKey(inputs: FloorsInputs): Promise<{ key: string; files: Record<string, string> }> {
+  const paths: Record<string, string> = {
+    'tokenizer/model.safetensors': join(inputs.modelDir, TOKENIZER_DIR, 'model.safetensors'),
+    'tokenizer/config.json': join(inputs.modelDir, TOKENIZER_DIR, 'config.json'),
+    'classifier/model.safetensors': join(inputs.classifierDir, 'model.safetensors'),
+    'classifier/config.json': join(inputs.classifierDir, 'config.json'),
+    'data/test-images': findIdxFile(inputs.dataDir, idxFileNames('test').images),
+    'data/train-images': findIdxFile(inputs.dataDir, idxFileNames('train').images),
+  };
+  const files: Record<string, string> = {};
+  for (const [role, path] of Object.entries(paths)) files[role] = await sha256File(path);
+  const key = createHash('sha256').update(JSON.stringify({ version: FLOORS_KEY_VERSION, files, refLimit: inputs.refLimit })).digest('hex');
+  return { key, files };
+}
+
+/** Where the floors came from. */
+export interface CachedFloors {
+  readonly floors: Floors;
+  readonly source: 'cache' | 'computed';
+  /** Why they were recomputed (no file, another key, an unreadable file), or undefined when loaded. */
+  readonly reason: string | undefined;
+}
+
+/**
+ * The floors of `inputs`: from `modelDir/floors.json` when its key matches, else from `compute()`, then written
+ * there (a read-only bundle is left as it is; `warn` says so).
+ */
+export async function loadOrComputeFloors(inputs: FloorsInputs, compute: () => Promise<Floors>, warn: (line: string) => void): Promise<CachedFloors> {
+  const path = join(inputs.modelDir, FLOORS_FILE);
+  const { key, files } = await floorsKey(inputs);
+  let reason = `no ${path}`;
+  if (existsSync(path)) {
+    try {
+      const saved = JSON.parse(await readFile(path, 'utf8')) as { key?: unknown; floors?: Partial<Floors> };
+      const f = saved.floors;
+      const valid = f !== undefined && [f.reconstruction, f.trainHeldOut, f.heldOutTrainImages].every((v) => typeof v === 'number' && Number.isFinite(v));
+      if (saved.key === key && valid) return { floors: f as Floors, source: 'cache', reason: undefined };
+      reason = saved.key === key ? `${path} has no valid floors` : `${path} was computed from other files (key mismatch)`;
+    } catch (error) {
+      reason = `${path} is unreadable (${(error as Error).message.split('\n')[0]})`;
+    }
+  }
+  const floors = await compute();
+  try {
+    await writeJsonAtomic(path, { key, files, refLimit: inputs.refLimit, floors, computedAt: new Date().toISOString() });
+  } catch (error) {
+    warn(`floors: could not write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); they will be recomputed next time\n`);
+  }
+  return { floors, source: 'computed', reason };
+}
