@@ -170,7 +170,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
   it('keeps weight EMAs, probes quality on a schedule, writes one bundle per decay, and resumes them exactly', async () => {
     const cls = (role: string) => join(root, `cls-${role}`, 'classifier');
     const common = ['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vqRun, 'tokenizer'), '--data', FIXTURE, '--batch', '8', '--warmup', '3',
-      '--lr-schedule', 'rsqrt', '--ema', '0.9,0.99', '--holdout', '50', '--checkpoint-every', '3', '--eval-n', '30', '--eval-steps', '2',
+      '--lr-schedule', 'rsqrt', '--ema', '0.9,0.99', '--ema-every', '2', '--holdout', '50', '--checkpoint-every', '3', '--eval-n', '30', '--eval-steps', '2',
       '--classifier', cls('eval'), '--reward-classifier', cls('reward')];
     const whole = join(root, 'mg-ema');
     const r = await cli([...common, '--steps', '6', '--eval-every', '3', '--out', whole, '--json']);

@@ -45,6 +45,19 @@ describe('weight EMA', () => {
     expect(b.updates).toBe(12);
   });
 
+  test('an update every k steps applies the decay k times: a constant stream gives the same average', () => {
+    const each = createWeightEma(params(0), [0.5]);
+    const everyTwo = createWeightEma(params(0), [0.5]);
+    for (let t = 0; t < 40; t++) each.update(params(8));
+    for (let t = 0; t < 20; t++) everyTwo.update(params(8), 2);
+    expect(valuesOf(everyTwo.average(0.5))[0]).toBeCloseTo(8, 6);
+    expect(valuesOf(each.average(0.5))[0]).toBeCloseTo(8, 6);
+    const one = createWeightEma(params(0), [0.5], { updates: 100, averages: new Map([[0.5, params(0)]]) });
+    one.update(params(8), 3);
+    expect(valuesOf(one.average(0.5))[0]).toBeCloseTo(8 * (1 - 0.5 ** 3), 6);
+    expect(() => one.update(params(8), 0)).toThrow('every must be a positive integer, got 0');
+  });
+
   test('averages are copies: changing one does not change the EMA', () => {
     const ema = createWeightEma(params(1), [0.9]);
     ema.average(0.9).get('w')!.data[0] = 42;

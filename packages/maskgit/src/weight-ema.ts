@@ -2,7 +2,8 @@
  * Exponential moving averages of the weights (Polyak & Juditsky 1992; the EMA copy MaskGIT and diffusion models ship):
  * θ̄ ← d_t·θ̄ + (1 − d_t)·θ after every optimizer step, for several decays at once so one run sweeps them. The
  * effective decay warms up as d_t = min(d, (1 + t) / (10 + t)) (TensorFlow's `ExponentialMovingAverage` with
- * `num_updates`), so early averages are not dominated by the random initialisation (docs/architecture.md, "Weight EMA").
+ * `num_updates`), so early averages are not dominated by the random initialisation; updating every k steps applies
+ * d_t^k (docs/architecture.md, "Weight EMA").
  */
 import { cloneParams, type MaskGitParams } from './params';
 
@@ -20,8 +21,11 @@ export interface WeightEma {
   readonly decays: readonly number[];
   /** Updates applied so far. */
   readonly updates: number;
-  /** Folds the current parameters into every average (call once after each optimizer step). */
-  update(params: MaskGitParams): void;
+  /**
+   * Folds the current parameters into every average. Called every `every` optimizer steps (default 1), it applies
+   * the decay `every` times at once, d_t^every: the same memory horizon in steps at 1/every of the cost.
+   */
+  update(params: MaskGitParams, every?: number): void;
   /** A copy of the average for `decay` (one of {@link decays}). */
   average(decay: number): MaskGitParams;
   /** A deep copy of the state, for checkpoints. */
@@ -65,9 +69,10 @@ export function createWeightEma(initial: MaskGitParams, decays: readonly number[
   let updates = state?.updates ?? 0;
   if (!(Number.isSafeInteger(updates) && updates >= 0)) throw new RangeError(`${source}: state.updates must be an integer ≥ 0, got ${updates}`);
 
-  const update = (params: MaskGitParams): void => {
+  const update = (params: MaskGitParams, every = 1): void => {
+    if (!(Number.isSafeInteger(every) && every >= 1)) throw new RangeError(`weightEma.update: every must be a positive integer, got ${every}`);
     for (const [d, avg] of averages) {
-      const k = effectiveEmaDecay(d, updates);
+      const k = effectiveEmaDecay(d, updates) ** every;
       const c = 1 - k;
       for (const [name, a] of avg) {
         const p = params.get(name);

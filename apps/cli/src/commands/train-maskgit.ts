@@ -15,7 +15,7 @@ import {
   createOrtTrainer, createTrainer, createWeightEma, initParams, maskGitPreset, saveModel, writeOnnxModel, paramSpecs, validateEmaDecays,
   type MaskGitConfig, type MaskGitParams, type MaskGitPresetName, type StepResult, type OptimizerState, type WeightEma, type WeightEmaState,
 } from '@speedrl/maskgit';
-import { encode, loadVq } from '@speedrl/vq-tokenizer';
+import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
@@ -43,6 +43,7 @@ const schema = z.object({
   lrSchedule: z.enum(['cosine', 'rsqrt']),
   minLrRatio: z.coerce.number().min(0).max(1),
   ema: z.string().regex(/^(none|0?\.\d+(,0?\.\d+)*)$/, 'a comma-separated list of decays in (0, 1), e.g. 0.999,0.9999, or none'),
+  emaEvery: int(1),
   holdout: int(0),
   evalEvery: int(0),
   evalN: int(2),
@@ -54,7 +55,7 @@ type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
   preset: 'fmnist', engine: 'ort', tokenizer: 'models/fashion-mnist/tokenizer', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/maskgit',
   steps: 20000, batch: 64, lr: 3e-4, warmup: 200, seed: 0, limit: 0, checkpointEvery: 500, logEvery: 10,
-  lrSchedule: 'cosine', minLrRatio: 0.1, ema: '0.999,0.9999', holdout: 0, evalEvery: 0, evalN: 2000, evalSteps: 12,
+  lrSchedule: 'cosine', minLrRatio: 0.1, ema: '0.999,0.9999', emaEvery: 4, holdout: 0, evalEvery: 0, evalN: 2000, evalSteps: 12,
   classifier: 'models/fashion-mnist/classifiers/eval', rewardClassifier: 'models/fashion-mnist/classifiers/reward',
 };
 
@@ -76,6 +77,7 @@ export function trainMaskgitCommand(io: CliIo): Command {
     .option('--lr-schedule <s>', 'after warm-up: cosine (to lr × min-lr-ratio at --steps) or rsqrt (long tail, floor lr × min-lr-ratio)', DEFAULTS.lrSchedule)
     .option('--min-lr-ratio <x>', 'final (cosine) or floor (rsqrt) learning rate as a fraction of --lr', String(DEFAULTS.minLrRatio))
     .option('--ema <decays>', 'weight-EMA decays kept side by side, each written as the bundle ema-<decay>/ (none = off)', DEFAULTS.ema)
+    .option('--ema-every <k>', 'fold the weights into the EMAs every k steps (decay applied k times)', String(DEFAULTS.emaEvery))
     .option('--holdout <n>', 'keep the last n training images out of training (the EMA-decay choice is made on them)', String(DEFAULTS.holdout))
     .option('--eval-every <n>', 'steps between quality probes of every EMA and the raw weights (0 = off)', String(DEFAULTS.evalEvery))
     .option('--eval-n <n>', 'samples per quality probe', String(DEFAULTS.evalN))
@@ -166,7 +168,9 @@ async function writeBundle(dir: string, params: MaskGitParams, config: MaskGitCo
 
 async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
   const backend = await initBackend();
-  const config = maskGitPreset(o.preset as MaskGitPresetName);
+  const { model: vq } = await loadVq(o.tokenizer);
+  const config = maskGitPreset(o.preset as MaskGitPresetName, { numCodes: vq.config.codebookSize }); // K comes from the tokenizer
+  disposeVqModel(vq);
   const decays = emaDecays(o);
   const { tokens: allTokens, classes: allClasses, count: allCount } = await tokenizeDataset(o, run.dir, io);
   const L = config.seqLen;
@@ -237,8 +241,8 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
       }
       const t0 = performance.now();
       const r = await trainer.step(batchTokens, batchClasses, stepRng);
-      ema?.update(trainer.params());
       step++;
+      if (ema !== undefined && step % o.emaEvery === 0) ema.update(trainer.params(), o.emaEvery);
       lastLoss = r.loss;
       if (!Number.isFinite(r.loss)) throw new Error(`train-maskgit: loss became ${r.loss} at step ${step}; last checkpoint kept in ${run.dir}`);
       if (step % o.logEvery === 0 || step === o.steps) {
