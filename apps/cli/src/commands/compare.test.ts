@@ -99,6 +99,10 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const tune = await cli(['tune-schedule', '--out', join(root, 't.json')]);
     expect(tune.code).toBe(2);
     expect(tune.err).toMatch(/--model: required/);
+    const judge = await cli(['tune-schedule', '--model', base, '--classifier', classifier, '--data', FIXTURE_DIR, '--steps', '2', '--n', '30', '--out', join(root, 't.json')]);
+    expect(judge.code).toBe(2);
+    expect(judge.err).toMatch(/--classifier: .* is the eval classifier; tune-schedule needs the reward classifier \(the evaluation classifier only judges\)/);
+    expect(existsSync(join(root, 't.json'))).toBe(false);
     const cfg = await cli(['tune-schedule', '--model', base, '--cfg', 'maybe', '--out', join(root, 't.json')]);
     expect(cfg.code).toBe(2);
     expect(cfg.err).toMatch(/--cfg: /);
@@ -106,7 +110,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
 
   const tunedPath = join(root, 'tuned.json');
   const tuneOptions: TuneOptions = {
-    model: base, classifier, data: FIXTURE_DIR, out: tunedPath, steps: '2', budget: 4, n: 30, seed: 1000, refCount: 100, engine: 'ort', batch: 64, cfg: 'search',
+    model: base, classifier: join(root, 'cls-reward'), data: FIXTURE_DIR, out: tunedPath, steps: '2', budget: 4, n: 30, seed: 1000, refCount: 100, engine: 'ort', batch: 64, cfg: 'search',
   };
 
   it('tune-schedule reads only the train split, is deterministic for a seed, and resumes without recomputing', async () => {
@@ -117,7 +121,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     };
     const first = await runTuneSchedule(tuneOptions, false, capture(), spy);
     expect(splits).toEqual(['train']);
-    expect(first.reference).toEqual({ split: 'train', data: FIXTURE_DIR, firstIndex: 100, count: 100, classifier });
+    expect(first.reference).toEqual({ split: 'train', data: FIXTURE_DIR, firstIndex: 100, count: 100, classifier: join(root, 'cls-reward') });
     expect(first.trials).toHaveLength(4);
     const best = first.schedules['2'];
     expect(best?.score).toBe(Math.min(...first.trials.map((t) => t.fcd)));
@@ -125,7 +129,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(best?.stepArrays.maskRatios?.[1]).toBe(0);
     expect(best?.nfePerImage).toBe(4); // CFG searched: two passes per step
     expect(first.searchBudget).toMatch(/1 T × 4 candidates × 30 samples = 120 samples/);
-    const again = await cli(['tune-schedule', '--model', base, '--classifier', classifier, '--data', FIXTURE_DIR, '--steps', '2', '--budget', '4', '--n', '30', '--ref-count', '100', '--out', join(root, 'tuned2.json'), '--json']);
+    const again = await cli(['tune-schedule', '--model', base, '--classifier', join(root, 'cls-reward'), '--data', FIXTURE_DIR, '--steps', '2', '--budget', '4', '--n', '30', '--ref-count', '100', '--out', join(root, 'tuned2.json'), '--json']);
     expect(again.code).toBe(0);
     const second = JSON.parse(again.out) as TunedFile;
     expect({ ...second, options: undefined }).toEqual({ ...first, options: undefined });

@@ -11,6 +11,7 @@ import {
   createVqModel, decode, encode, evaluate, loadVq, resolveVqConfig, saveVq, train, vqPreset, type VqConfig, type VqFeatureFn, type VqModel,
 } from '@speedrl/vq-tokenizer';
 import { UsageError } from '../errors';
+import { loadRewardClassifier, rewardFeatures } from '../eval/reference';
 import { gatherOptions, parseOptions } from '../config-file';
 import { TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
@@ -119,12 +120,9 @@ async function perceptualFeatures(dir: string): Promise<VqFeatureFn> {
  * settings-selection figure (the evaluation classifier's FCD only judges, on the test set).
  */
 async function rewardFeatureDistance(model: VqModel, images: Float32Array, count: number, dir: string): Promise<{ rewardFd: number }> {
-  const { model: classifier } = await loadClassifier(dir);
+  const classifier = await loadRewardClassifier(dir, count, '--perceptual-classifier', 'the held-out figures need');
   const recon = decode(model, encode(model, images));
-  const real = await classifier.predict(images, count);
-  const fake = await classifier.predict(recon, count);
-  const dim = classifier.featureDim;
-  return { rewardFd: fcd({ features: fake.features, count, dim }, { features: real.features, count, dim }) };
+  return { rewardFd: fcd(await rewardFeatures(classifier, recon, count), await rewardFeatures(classifier, images, count)) };
 }
 
 async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {

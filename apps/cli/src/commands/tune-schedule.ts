@@ -1,7 +1,7 @@
 /**
  * `speedrl tune-schedule`: an AutoNAT-style search (Ni et al. 2024) for the best per-step mask ratios, temperatures,
- * choice noise and CFG weights at each step budget T, scored on held-out TRAIN images with seeds disjoint from the
- * evaluation, so `speedrl compare --tuned FILE` can judge the tuned schedule on the test set like every other method.
+ * choice noise and CFG weights at each step budget T, scored with the REWARD classifier on held-out TRAIN images with
+ * seeds disjoint from the evaluation, so `speedrl compare --tuned FILE` can judge the tuned schedule on the test set like every other method.
  */
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -27,7 +27,7 @@ const schema = z.object({
   cfg: z.enum(['search', 'off']),
 });
 const DEFAULTS: TuneOptions = {
-  model: '', classifier: 'models/fashion-mnist/classifiers/eval', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/tuned-schedule.json',
+  model: '', classifier: 'models/fashion-mnist/classifiers/reward', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/tuned-schedule.json',
   steps: '2,3,4', budget: 40, n: 500, seed: 1000, refCount: 10000, engine: 'ort', batch: 64, cfg: 'search',
 };
 
@@ -36,7 +36,7 @@ export function tuneScheduleCommand(io: CliIo): Command {
   const cmd = new Command('tune-schedule')
     .description('search per-step mask ratios, temperatures, noise and CFG for each T (scored on held-out train images)')
     .option('--model <dir>', 'model directory holding tokenizer/ and maskgit/')
-    .option('--classifier <dir>', 'EVALUATION classifier whose features score candidates', DEFAULTS.classifier)
+    .option('--classifier <dir>', 'REWARD classifier whose features score candidates (the evaluation classifier only judges)', DEFAULTS.classifier)
     .option('--data <dir>', 'IDX dataset directory (only its TRAIN split is read)', DEFAULTS.data)
     .option('--out <file>', 'tuned-schedule JSON file (rewritten after every candidate)', DEFAULTS.out)
     .option('--steps <list>', 'step budgets T to tune', DEFAULTS.steps)

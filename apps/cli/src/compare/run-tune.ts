@@ -8,13 +8,13 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
-import { extractEvalOutputs, fcd } from '@speedrl/rewards-clip-fid';
+import { fcd } from '@speedrl/rewards-clip-fid';
 import { UsageError } from '../errors';
 import { loadGenerator, type Engine } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { drawSampleSet } from '../eval/sample-set';
-import { loadEvalClassifier, loadTrainReference, type DatasetLoader } from '../eval/reference';
+import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '../eval/reference';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
@@ -65,11 +65,11 @@ export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo
   try {
     const maxT = gen.config.seqLen;
     if (steps.some((t) => t > maxT)) throw new UsageError(`--steps: each T must be ≤ ${maxT}, the token count of ${o.model}; got ${o.steps}`);
-    const classifier = await loadEvalClassifier(o.classifier, o.n);
+    const classifier = await loadRewardClassifier(o.classifier, o.n, '--classifier', 'tune-schedule needs');
     const ref = await loadTrainReference(classifier, o.data, o.refCount, load);
     const space = searchSpace(o.cfg === 'search');
     const total = steps.length * o.budget;
-    io.stderr(`tune-schedule: ${o.model}, T ∈ {${steps.join(',')}}, ${o.budget} candidates per T × ${o.n} samples (seed ${o.seed}); score = FCD vs the last ${ref.count} TRAIN images (never the test set)\n`);
+    io.stderr(`tune-schedule: ${o.model}, T ∈ {${steps.join(',')}}, ${o.budget} candidates per T × ${o.n} samples (seed ${o.seed}); score = FD of reward-classifier features vs the last ${ref.count} TRAIN images (never the test set, never the evaluation classifier)\n`);
     const file: TunedFile = {
       format: 'speedrl-tuned-schedule', formatVersion: 1, model: o.model, engine: o.engine,
       reference: { split: ref.split, data: o.data, firstIndex: ref.firstIndex, count: ref.count, classifier: o.classifier },
@@ -77,7 +77,7 @@ export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo
         method: SEARCH_METHOD, seed: o.seed, seeds: [o.seed], n: o.n, candidatesPerT: o.budget, cfg: o.cfg === 'search',
         space: space.map((c) => ({ name: c.name, meaning: c.meaning })),
       },
-      searchBudget: `${steps.length} T × ${o.budget} candidates × ${o.n} samples = ${total * o.n} samples (${SEARCH_METHOD}; seed ${o.seed}; FCD vs ${ref.count} held-out train images)`,
+      searchBudget: `${steps.length} T × ${o.budget} candidates × ${o.n} samples = ${total * o.n} samples (${SEARCH_METHOD}; seed ${o.seed}; reward-classifier FD vs ${ref.count} held-out train images)`,
       schedules: {},
       trials: [],
       options: { ...o },
@@ -92,8 +92,7 @@ export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo
         const stepArrays = stepArraysOf(paramsAt(space, u), T);
         const guidance = stepArrays.cfgWeights === undefined ? null : { weight: 1, nullClassId: gen.config.numClasses, warmup: 'none' as const };
         const set = await drawSampleSet(gen, o.n, T, o.seed, o.batch, { method: 'confidence', schedule: 'cosine', temperature: 1, gumbelScale: 0, stepArrays, guidance });
-        const { set: features } = await extractEvalOutputs(classifier, set.images, set.count);
-        const value = fcd(features, ref.gaussian);
+        const value = fcd(await rewardFeatures(classifier, set.images, set.count), ref.gaussian);
         return { steps: T, u: [...u], fcd: Number.isFinite(value) ? value : 1e30, nfePerImage: set.nfePerImage }; // JSON has no Infinity
       };
       const score = async (u: readonly number[]): Promise<number> => {

@@ -5,12 +5,11 @@
  * classifier's features against held-out training images, the figure that chooses the EMA decay.
  */
 import { Rng, imagesToFloat32, loadIdxDataset, type GaussianStats } from '@speedrl/tensor-utils';
-import { computeSetMetrics, extractEvalOutputs, fcd, featureGaussian, loadClassifier, type FeatureModel } from '@speedrl/rewards-clip-fid';
+import { computeSetMetrics, extractEvalOutputs, fcd, featureGaussian } from '@speedrl/rewards-clip-fid';
 import type { MaskGitConfig, MaskGitParams } from '@speedrl/maskgit';
 import { loadVq } from '@speedrl/vq-tokenizer';
-import { UsageError } from '../errors';
 import { generatorFromParams } from '../generator';
-import { loadEvalClassifier, loadTestReference, type TestReference } from './reference';
+import { loadEvalClassifier, loadRewardClassifier, loadTestReference, rewardFeatures, type TestReference } from './reference';
 import { drawSampleSet } from './sample-set';
 
 /** Where the probe's models and data are, and what it samples. */
@@ -48,14 +47,13 @@ export interface QualityProbe {
 export async function createQualityProbe(o: QualityProbeOptions): Promise<QualityProbe> {
   const evalClassifier = await loadEvalClassifier(o.evalClassifier, o.n, '--classifier', 'the training curve needs');
   const test: TestReference = await loadTestReference(evalClassifier, o.data, 0);
-  const reward = await loadClassifier(o.rewardClassifier);
-  if (reward.role !== 'reward') throw new UsageError(`--reward-classifier: "${o.rewardClassifier}" is the ${reward.role} classifier, not the reward classifier`);
+  const reward = { model: await loadRewardClassifier(o.rewardClassifier, o.n, '--reward-classifier', 'the quality probe needs') };
   let heldOut: GaussianStats | undefined;
   if (o.heldOutFrom !== undefined) {
     const train = await loadIdxDataset({ dir: o.data, split: 'train' });
     const count = train.count - o.heldOutFrom;
     const images = imagesToFloat32(train.images.subarray(o.heldOutFrom * 784));
-    heldOut = featureGaussian(await featuresOf(reward.model, images, count), 'held-out train images');
+    heldOut = featureGaussian(await rewardFeatures(reward.model, images, count), 'held-out train images');
   }
   return {
     async measure(params, config) {
@@ -64,16 +62,11 @@ export async function createQualityProbe(o: QualityProbeOptions): Promise<Qualit
       try {
         const set = await drawSampleSet(gen, o.n, o.steps, o.seed, 64, {});
         const m = computeSetMetrics(await extractEvalOutputs(evalClassifier, set.images, set.count), test.reference, Rng.fromSeed(o.seed), set.classes, { kid: { numSubsets: 10 } });
-        const rewardFd = heldOut === undefined ? null : fcd(await featuresOf(reward.model, set.images, set.count), heldOut);
+        const rewardFd = heldOut === undefined ? null : fcd(await rewardFeatures(reward.model, set.images, set.count), heldOut);
         return { fcd: m.fcd, precision: m.precision, recall: m.recall, accuracy: m.accuracy?.accuracy ?? NaN, rewardFd };
       } finally {
         gen.dispose();
       }
     },
   };
-}
-
-async function featuresOf(model: FeatureModel, images: Float32Array, count: number) {
-  const { features } = await model.predict(images, count);
-  return { features, count, dim: model.featureDim };
 }

@@ -1,10 +1,12 @@
 /**
  * The real-image side of the evaluation, loaded once per run (DESIGN §7): the EVALUATION classifier, its features of
- * the test set (reference of `speedrl eval` and `speedrl compare`), the floors, and — for the schedule search only — the held-out TRAIN
- * images' Gaussian, so tuning never sees the test set.
+ * the test set (reference of `speedrl eval` and `speedrl compare`), the floors, and — for the schedule search only — the
+ * REWARD classifier and the held-out TRAIN images' Gaussian, so tuning never sees the test set or the judge.
  */
 import { Rng, imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions } from '@speedrl/tensor-utils';
-import { computeSetMetrics, extractEvalOutputs, featureGaussian, loadClassifier, prepareReference, type FeatureModel, type ReferenceStats } from '@speedrl/rewards-clip-fid';
+import {
+  computeSetMetrics, extractEvalOutputs, featureGaussian, loadClassifier, predictChecked, prepareReference, type FeatureModel, type FeatureSet, type ReferenceStats,
+} from '@speedrl/rewards-clip-fid';
 import { encode } from '@speedrl/vq-tokenizer';
 import { UsageError } from '../errors';
 import type { Generator } from '../generator';
@@ -18,6 +20,19 @@ export async function loadEvalClassifier(dir: string, n: number, flag = '--class
   if (loaded.role !== 'eval') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; ${who} the evaluation classifier (role eval), never the one used as a reward`);
   if (n <= loaded.model.featureDim) {
     throw new UsageError(`--n: FCD needs more samples than the eval classifier's ${loaded.model.featureDim} feature dimensions (a covariance from n ≤ d samples is singular); got ${n}`);
+  }
+  return loaded.model;
+}
+
+/**
+ * Loads the reward classifier for choices made on held-out training images (schedule search, settings); the
+ * evaluation classifier is refused: it judges and never chooses. n must exceed the feature dimension.
+ */
+export async function loadRewardClassifier(dir: string, n: number, flag = '--classifier', who = 'choices need'): Promise<FeatureModel> {
+  const loaded = await loadClassifier(dir);
+  if (loaded.role !== 'reward') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; ${who} the reward classifier (the evaluation classifier only judges)`);
+  if (n <= loaded.model.featureDim) {
+    throw new UsageError(`--n: a Fréchet distance needs more samples than the reward classifier's ${loaded.model.featureDim} feature dimensions; got ${n}`);
   }
   return loaded.model;
 }
@@ -58,7 +73,13 @@ export async function computeFloors(
   return { reconstruction: reconMetrics.fcd, trainHeldOut: trainMetrics.fcd, heldOutTrainImages: held };
 }
 
-/** The search reference: Gaussian of the evaluation features of the LAST `count` train images (never the test set). */
+/** Reward-classifier features of `count` images `[count, 28, 28]` as a feature set (checked: finite, in range). */
+export async function rewardFeatures(classifier: FeatureModel, images: Float32Array, count: number): Promise<FeatureSet> {
+  const { features } = await predictChecked(classifier, images, count, 500, 'reward features');
+  return { features, count, dim: classifier.featureDim };
+}
+
+/** The search reference: Gaussian of the reward-classifier features of the LAST `count` train images (never the test set). */
 export interface TrainReference {
   readonly gaussian: GaussianStats;
   readonly split: 'train';
@@ -72,6 +93,5 @@ export async function loadTrainReference(classifier: FeatureModel, data: string,
   const held = Math.min(count, train.count);
   if (held <= classifier.featureDim) throw new UsageError(`--ref-count: the train split of "${data}" gives ${held} images, not more than the ${classifier.featureDim} feature dimensions`);
   const images = imagesToFloat32(train.images.subarray((train.count - held) * 784));
-  const { set } = await extractEvalOutputs(classifier, images, held);
-  return { gaussian: featureGaussian(set, 'held-out train reference'), split: 'train', firstIndex: train.count - held, count: held };
+  return { gaussian: featureGaussian(await rewardFeatures(classifier, images, held), 'held-out train reference'), split: 'train', firstIndex: train.count - held, count: held };
 }
