@@ -183,6 +183,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const probes = readJsonl<{ step: number; event?: string; weights: string; fcd: number; rewardFd: number }>(join(whole, 'metrics.jsonl')).records.filter((m) => m.event === 'eval');
     expect(probes.map((m) => `${m.step}:${m.weights}`)).toEqual(['3:raw', '3:ema-0.9', '3:ema-0.99', '6:raw', '6:ema-0.9', '6:ema-0.99']);
     for (const m of probes) expect(Number.isFinite(m.fcd) && Number.isFinite(m.rewardFd)).toBe(true);
+    expect(readPng(readFileSync(join(whole, 'quality-vs-training.png'))).width).toBeGreaterThan(100);
     const raw = readFileSync(join(whole, 'maskgit', 'model.safetensors'));
     expect(readFileSync(join(whole, 'ema-0.99', 'maskgit', 'model.safetensors')).equals(raw)).toBe(false);
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import {
-  DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, readSafetensors, writeCheckpointDir, writeSafetensors,
+  DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, readJsonl, readSafetensors, writeCheckpointDir, writeSafetensors,
   encodeSafetensors,
 } from '@speedrl/tensor-utils';
 import {
@@ -21,7 +21,7 @@ import { UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
-import { createQualityProbe } from '../eval/quality-probe';
+import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';
 import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
 
@@ -142,6 +142,9 @@ interface AsyncTrainer {
 const paramTensors = (p: MaskGitParams, prefix = '') =>
   Object.fromEntries([...p].map(([name, t]) => [`${prefix}${name}`, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
 
+/** The quality-vs-training curve a run with --eval-every draws after every probe. */
+export const QUALITY_CURVE_FILE = 'quality-vs-training.png';
+
 /** The EMA decays of `--ema` (empty for none); bad ones are a usage error naming the flag. */
 function emaDecays(o: Pick<Options, 'ema'>): number[] {
   if (o.ema === 'none') return [];
@@ -226,6 +229,8 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
       run.log({ step, event: 'eval', weights, steps: o.evalSteps, n: o.evalN, ...r });
       io.stderr(`step ${step} ${weights}: FCD@T${o.evalSteps} ${r.fcd.toFixed(2)}, recall ${r.recall.toFixed(3)}, accuracy ${r.accuracy.toFixed(3)}${r.rewardFd === null ? '' : `, reward-FD vs held-out train ${r.rewardFd.toFixed(3)}`}\n`);
     }
+    const probes = readJsonl<{ step: number; event?: string; weights: string; fcd: number }>(join(run.dir, RUN_FILES.metrics)).records.filter((m) => m.event === 'eval');
+    await writeQualityCurve(join(run.dir, QUALITY_CURVE_FILE), probes, o.evalSteps, o.evalN);
   };
   let step = startStep;
   let lastLoss = NaN;
@@ -249,8 +254,9 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
         run.log({ step, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, samplesPerSecond: o.batch / ((performance.now() - t0) / 1000) });
       }
       progress.update(step, { loss: r.loss });
-      if (step % o.checkpointEvery === 0) await saveCheckpoint(step);
+      // probe before the checkpoint: a run killed mid-probe resumes from an earlier step, trims the partial probe and redoes it
       if (o.evalEvery > 0 && step % o.evalEvery === 0) await probeAll(step);
+      if (step % o.checkpointEvery === 0) await saveCheckpoint(step);
     }
     await saveCheckpoint(step);
     const metadata = { command: 'train-maskgit', step, seed: o.seed, finalLoss: lastLoss };

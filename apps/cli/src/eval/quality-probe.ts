@@ -4,7 +4,7 @@
  * test set — the curve people read, never used to choose anything — and (b) the Fréchet distance on the REWARD
  * classifier's features against held-out training images, the figure that chooses the EMA decay.
  */
-import { Rng, imagesToFloat32, loadIdxDataset, type GaussianStats } from '@speedrl/tensor-utils';
+import { Rng, imagesToFloat32, loadIdxDataset, writeLineChart, type GaussianStats } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs, fcd, featureGaussian } from '@speedrl/rewards-clip-fid';
 import type { MaskGitConfig, MaskGitParams } from '@speedrl/maskgit';
 import { loadVq } from '@speedrl/vq-tokenizer';
@@ -69,4 +69,26 @@ export async function createQualityProbe(o: QualityProbeOptions): Promise<Qualit
       }
     },
   };
+}
+
+/** One probe record of metrics.jsonl (`event: "eval"`). */
+interface ProbeRecord {
+  readonly step: number;
+  readonly weights: string;
+  readonly fcd: number;
+}
+
+/**
+ * Draws the quality-vs-training curve: FCD at T of every set of weights (raw, each EMA) against the training step,
+ * from the probe records of a run's metrics.jsonl.
+ */
+export async function writeQualityCurve(path: string, records: readonly ProbeRecord[], steps: number, n: number): Promise<void> {
+  const names = [...new Set(records.map((r) => r.weights))];
+  const series = names.map((name) => {
+    const mine = records.filter((r) => r.weights === name).sort((a, b) => a.step - b.step);
+    return { name, x: mine.map((r) => r.step), y: mine.map((r) => r.fcd) };
+  });
+  await writeLineChart(path, {
+    title: `Quality during training: FCD at T = ${steps} (${n} samples, seed 0)`, xLabel: 'training step', yLabel: 'FCD (eval classifier)', series,
+  });
 }
