@@ -137,6 +137,24 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(again.cells.slice(0, 4)).toEqual(result.cells);
   });
 
+  it('train-vq: architecture flags, a perceptual loss on reward-classifier features, and figures on held-out training images', async () => {
+    const out = join(root, 'vq-perc');
+    const r = await cli(['train-vq', '--preset', 'tiny', '--data', FIXTURE, '--steps', '6', '--batch', '16', '--codebook-size', '24', '--channels', '8',
+      '--perceptual', '0.01', '--perceptual-classifier', join(root, 'cls-reward', 'classifier'), '--holdout', '50', '--eval-limit', '40', '--out', out]);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/150 images/);
+    expect(JSON.parse(readFileSync(join(out, 'tokenizer', 'config.json'), 'utf8')).config).toMatchObject({ codebookSize: 24, channels: 8 });
+    const records = readJsonl<{ step: number; event?: string; split?: string; perceptualLoss?: number; rewardFd?: number; count?: number; firstIndex?: number }>(join(out, 'metrics.jsonl')).records;
+    expect(records.filter((m) => m.event === undefined).every((m) => (m.perceptualLoss as number) > 0)).toBe(true);
+    const held = records.find((m) => m.split === 'train-holdout');
+    expect(held).toMatchObject({ count: 50, firstIndex: 150 });
+    expect(Number.isFinite(held?.rewardFd)).toBe(true);
+    const judge = await cli(['train-vq', '--preset', 'tiny', '--data', FIXTURE, '--steps', '2', '--perceptual', '0.01', '--perceptual-classifier', join(root, 'cls-eval', 'classifier'), '--out', join(root, 'vq-judge')]);
+    expect(judge.code).toBe(2);
+    expect(judge.err).toMatch(/--perceptual-classifier: .* is the eval classifier; the perceptual loss needs the reward classifier/);
+  });
+
   it('eval loads floors.json when its key matches and recomputes it when a file it depends on changed', async () => {
     const floorsPath = join(mgRun, 'floors.json');
     expect(existsSync(floorsPath)).toBe(true); // written by the eval above

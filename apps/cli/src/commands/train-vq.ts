@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR, Rng, imagesToFloat32, initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
-import { classifierFeatureFn, fcd, loadClassifier } from '@speedrl/rewards-clip-fid';
+import { classifierFeatureFn, fcd } from '@speedrl/rewards-clip-fid';
 import {
   createVqModel, decode, encode, evaluate, loadVq, resolveVqConfig, saveVq, train, vqPreset, type VqConfig, type VqFeatureFn, type VqModel,
 } from '@speedrl/vq-tokenizer';
@@ -108,11 +108,7 @@ Examples:
 
 /** The reward classifier's features as the perceptual loss's φ; the evaluation classifier is refused (it only judges). */
 async function perceptualFeatures(dir: string): Promise<VqFeatureFn> {
-  const loaded = await loadClassifier(dir);
-  if (loaded.role !== 'reward') {
-    throw new UsageError(`--perceptual-classifier: "${dir}" is the ${loaded.role} classifier; the tokenizer trains only against the reward classifier`);
-  }
-  return classifierFeatureFn(loaded.model);
+  return classifierFeatureFn(await loadRewardClassifier(dir, undefined, '--perceptual-classifier', 'the perceptual loss needs'));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { Rng, imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions } from '@speedrl/tensor-utils';
 import {
-  computeSetMetrics, extractEvalOutputs, featureGaussian, loadClassifier, predictChecked, prepareReference, type FeatureModel, type FeatureSet, type ReferenceStats,
+  computeSetMetrics, extractEvalOutputs, featureGaussian, loadClassifier, predictChecked, prepareReference, type Classifier, type FeatureModel, type FeatureSet, type ReferenceStats,
 } from '@speedrl/rewards-clip-fid';
 import { encode } from '@speedrl/vq-tokenizer';
 import { UsageError } from '../errors';
@@ -26,12 +26,12 @@ export async function loadEvalClassifier(dir: string, n: number, flag = '--class
 
 /**
  * Loads the reward classifier for choices made on held-out training images (schedule search, settings); the
- * evaluation classifier is refused: it judges and never chooses. n must exceed the feature dimension.
+ * evaluation classifier is refused: it judges and never chooses. n (when given) must exceed the feature dimension.
  */
-export async function loadRewardClassifier(dir: string, n: number, flag = '--classifier', who = 'choices need'): Promise<FeatureModel> {
+export async function loadRewardClassifier(dir: string, n: number | undefined, flag = '--classifier', who = 'choices need'): Promise<Classifier> {
   const loaded = await loadClassifier(dir);
   if (loaded.role !== 'reward') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; ${who} the reward classifier (the evaluation classifier only judges)`);
-  if (n <= loaded.model.featureDim) {
+  if (n !== undefined && n <= loaded.model.featureDim) {
     throw new UsageError(`--n: a Fréchet distance needs more samples than the reward classifier's ${loaded.model.featureDim} feature dimensions; got ${n}`);
   }
   return loaded.model;
