@@ -123,8 +123,69 @@ export function modelLogProb(logits: ArrayLike<number>, offset: number, vocabSiz
   return (logits[offset + token] as number) - max - log(sum);
 }
 
+// Scratch of the fused path below: grown on demand; drawToken is synchronous, so no call can see another's values.
+let scratch = new Float64Array(0);
+
+/**
+ * {@link drawToken} for a full softmax at temperature > 0 (no top-k), fused into four passes over the K logits with
+ * no allocation: the same arithmetic, in the same order, as policyLogProbs → exp → `rng.categorical` → modelLogProb,
+ * so a seed draws exactly the same token and log-probabilities (the golden-sample test holds this). Returns undefined
+ * where the general path's special cases apply (logits/temperature overflowing to ±∞).
+ */
+function drawFromFullSoftmax(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, rng: Rng): TokenDraw | undefined {
+  if (scratch.length < vocabSize) scratch = new Float64Array(vocabSize);
+  const z = scratch;
+  let max = -Infinity;
+  let rawMax = -Infinity;
+  for (let k = 0; k < vocabSize; k++) {
+    const x = logits[offset + k] as number;
+    const v = x / temperature;
+    z[k] = v;
+    if (v > max) max = v;
+    rawMax = fmax(rawMax, x);
+  }
+  if (rawMax === -Infinity) throw new RangeError(`${FILE}: every logit of this position is -Infinity; no token can be drawn`);
+  if (!Number.isFinite(max)) return undefined;
+  let sum = 0;
+  for (let k = 0; k < vocabSize; k++) sum += exp((z[k] as number) - max);
+  const lse = max + log(sum);
+  let total = 0;
+  for (let k = 0; k < vocabSize; k++) {
+    const w = exp((z[k] as number) - lse); // exp(log π_k), as drawToken's weights
+    z[k] = w;
+    total += w;
+  }
+  if (!(total > 0)) throw new RangeError('categorical: weights sum to 0');
+  let r = rng.uniform() * total;
+  let token = -1;
+  for (let k = 0; k < vocabSize; k++) {
+    r -= z[k] as number;
+    if (r < 0) {
+      token = k;
+      break;
+    }
+  }
+  if (token < 0) {
+    token = vocabSize - 1; // round-off at the top end, as Rng.categorical
+    for (let k = vocabSize - 1; k >= 0; k--) {
+      if ((z[k] as number) > 0) {
+        token = k;
+        break;
+      }
+    }
+  }
+  const x = logits[offset + token] as number;
+  const logProb = x / temperature - lse;
+  if (temperature === 1) return { token, logProb, modelLogProb: x - rawMax - log(sum) }; // the same max and sum as modelLogProb
+  return { token, logProb, modelLogProb: modelLogProb(logits, offset, vocabSize, token) };
+}
+
 /** Draws one token of one position from {@link policyLogProbs} with one uniform of `rng` (none at temperature 0). */
 export function drawToken(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, topK: number, rng: Rng): TokenDraw {
+  if (temperature > 0 && !(topK > 0 && topK < vocabSize)) {
+    const fast = drawFromFullSoftmax(logits, offset, vocabSize, temperature, rng);
+    if (fast !== undefined) return fast;
+  }
   const logp = policyLogProbs(logits, offset, vocabSize, temperature, topK);
   let token: number;
   if (temperature > 0) {
