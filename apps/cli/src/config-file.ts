@@ -2,10 +2,51 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from 'commander';
-import type { z } from 'zod';
+import { ZodObject, type z } from 'zod';
 import { UsageError } from './errors';
 
-/** Reads and validates a config file; errors name the file and the field. */
+/** Edit distance (insertions, deletions, substitutions) between `a` and `b`, case-insensitive. */
+export function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) {
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[y.length] as number;
+}
+
+/** The known key closest to `key` (kebab-case given for camelCase is an exact match after normalising). */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const norm = (k: string) => k.replace(/[-_]/g, '').toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(norm(key), norm(k));
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Unknown keys are an error (a misspelled key would otherwise be ignored silently), naming the nearest valid one. */
+function checkKnownKeys(path: string, value: unknown, schema: z.ZodTypeAny): void {
+  if (!(schema instanceof ZodObject) || value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const known = Object.keys(schema.shape as Record<string, unknown>);
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const near = nearestKey(key, known);
+    throw new UsageError(`${path}: unknown key "${key}"${near === undefined ? '' : `; did you mean "${near}"?`} (valid keys: ${known.join(', ')})`);
+  }
+}
+
+/** Reads and validates a config file; errors name the file and the field; unknown keys are refused. */
 export function readConfigFile<T>(path: string, schema: z.ZodType<T>): T {
   let text: string;
   try {
@@ -19,6 +60,7 @@ export function readConfigFile<T>(path: string, schema: z.ZodType<T>): T {
   } catch (error) {
     throw new UsageError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`);
   }
+  checkKnownKeys(path, value ?? {}, schema);
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];

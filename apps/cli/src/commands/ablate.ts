@@ -13,6 +13,7 @@ import { DEFAULT_FASHION_MNIST_DIR, writeFileAtomic, writeJsonAtomic } from '@sp
 import { savedOptions } from '../compare/saved-options';
 import { parseOptions, readConfigFile } from '../config-file';
 import { UsageError } from '../errors';
+import { accelerateOptionsSchema } from './accelerate';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { RUN_FILES } from '../run-dir';
@@ -84,7 +85,7 @@ Examples:
     const o = parseOptions(schema, { ...DEFAULTS, ...saved, ...Object.fromEntries(Object.entries(flags).filter(([k]) => typed(k) && k in DEFAULTS)) });
     const variants = parseVariants(o.variants);
     const config = typed('config') ? String(flags.config) : saved.config;
-    if (config !== undefined) readConfigFile(config, z.record(z.unknown())); // a bad file fails now, not after the base eval
+    if (config !== undefined) readConfigFile(config, accelerateOptionsSchema.partial()); // a bad file fails now, not after the base eval
     const capGiven = typed('iterations') || saved.capGiven === true;
     if (!resume) {
       for (const v of variants) {

@@ -28,7 +28,8 @@ import { createQualityReward } from '../rl/quality-reward';
 const D = DEFAULT_SPEED_RL_CONFIG;
 const int = (min: number) => z.coerce.number().int().min(min);
 const num = (min: number) => z.coerce.number().min(min);
-const schema = z.object({
+/** The options of `accelerate` (also a config file's valid keys: `ablate` checks its --config against them). */
+export const accelerateOptionsSchema = z.object({
   base: z.string().min(1), rewardClassifier: z.string().min(1), out: z.string().min(1), seed: int(0),
   iterations: int(0), groupSize: int(2), classesPerIteration: int(0),
   stepChoices: z.union([z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'), z.array(int(1))]),
@@ -37,7 +38,7 @@ const schema = z.object({
   innerEpochs: int(1), lr: num(0), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
   wClassifier: num(0), wRealism: num(0), wMmd: num(0), data: z.string().min(1), timeBudget: num(0),
 });
-type Options = z.infer<typeof schema>;
+type Options = z.infer<typeof accelerateOptionsSchema>;
 const DEFAULTS: Options = {
   base: 'models/fashion-mnist', rewardClassifier: 'models/fashion-mnist/classifiers/reward', out: 'runs/accelerate', seed: 0,
   iterations: D.iterations, groupSize: D.groupSize, classesPerIteration: D.classesPerIteration, stepChoices: D.stepChoices.join(','),
@@ -91,17 +92,17 @@ Examples:
   $ speedrl accelerate --print-config
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
-    const fresh = parseOptions(schema, merged);
+    const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, accelerateOptionsSchema.partial());
+    const fresh = parseOptions(accelerateOptionsSchema, merged);
     if (flags.printConfig === true) {
       io.stdout(`${JSON.stringify({ options: fresh, speedRl: speedRlConfigOf(fresh) }, null, 2)}\n`);
       return;
     }
-    const run = await openRunDir(fresh.out, 'accelerate', fresh, flags.resume === true, parseOptions(schema.partial(), typed), async (dir) => {
+    const run = await openRunDir(fresh.out, 'accelerate', fresh, flags.resume === true, parseOptions(accelerateOptionsSchema.partial(), typed), async (dir) => {
       const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as { iteration?: number };
       return state.iteration ?? 0;
     });
-    const summary = await accelerate(parseOptions(schema, run.options), run, io);
+    const summary = await accelerate(parseOptions(accelerateOptionsSchema, run.options), run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `accelerated model in ${summary.model} after ${summary.iterations} iterations\n`);
   });
 }
