@@ -1,8 +1,9 @@
 /**
- * Training benchmark (a benchmark, not a test; DESIGN §3): MaskGIT training samples/second and achieved GFLOP/s of the
- * tfjs-wasm trainer (`createTrainer`) vs the onnxruntime engine (`createOrtTrainer`) side by side in one run, against
- * onnxruntime's own 1024³ fp32 matmul peak measured in the same run, and optionally the PyTorch peer
- * (`../shared/peers/torch_maskgit_bench.py` through `/usr/bin/python3`, when `import torch` works there).
+ * Training benchmark (a benchmark, not a test; docs/architecture.md, "Engines and parity"): MaskGIT training
+ * samples/second and achieved GFLOP/s of the tfjs-wasm trainer (`createTrainer`) vs the onnxruntime engine
+ * (`createOrtTrainer`) side by side in one run, against onnxruntime's own 1024³ fp32 matmul peak measured in the same
+ * run, and optionally the PyTorch peer (`../shared/peers/torch_maskgit_bench.py` through `/usr/bin/python3`, when
+ * `import torch` works there).
  *
  * Run from the repository root:
  *   node --conditions=@speedrl/source --import tsx tools/bench-train.ts [--batch 64] [--preset fmnist] [--json] …

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Checks the package dependency graph against DESIGN §2: tensor-utils ← everything, the sampler knows
-// no model, the RL trainer knows the sampler but no model or onnxruntime, only the CLI composes, no cycles.
-// Reads the package.json files (what Nx also builds its graph from). Exit 1 with the offending edge.
+// Checks the package dependency graph against docs/architecture.md, "Workspace and dependency direction":
+// tensor-utils ← everything, the sampler knows no model, the RL trainer knows the sampler but no model or onnxruntime,
+// only the CLI composes, no cycles. Reads the package.json files (what Nx also builds its graph from). Exit 1 with the
+// offending edge.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,7 +27,9 @@ for (const dir of dirs) {
   const internal = deps.filter((d) => d.startsWith('@speedrl/'));
   graph.set(pkg.name, internal);
   const allowed = ALLOWED[pkg.name];
-  if (allowed === undefined) problems.push(`${dir}: package ${pkg.name} is not in the DESIGN §2 map (tools/check-graph.mjs)`);
+  if (allowed === undefined) {
+    problems.push(`${dir}: package ${pkg.name} is not in the dependency map (tools/check-graph.mjs; docs/architecture.md, "Workspace and dependency direction")`);
+  }
   for (const d of internal) if (allowed !== undefined && !allowed.includes(d)) problems.push(`${pkg.name} must not depend on ${d}`);
   for (const d of FORBIDDEN_EXTERNAL[pkg.name] ?? []) if (deps.includes(d)) problems.push(`${pkg.name} must not depend on ${d}`);
 }
@@ -44,4 +47,4 @@ if (problems.length > 0) {
   process.exit(1);
 }
 for (const [name, deps] of graph) console.log(`${name} -> ${deps.join(', ') || '(none)'}`);
-console.log(`check-graph: ${graph.size} packages, dependency direction as in DESIGN §2, no cycles`);
+console.log(`check-graph: ${graph.size} packages, dependency direction as in docs/architecture.md, no cycles`);

@@ -1,6 +1,7 @@
 /**
- * MaskGIT model directories (DESIGN §4): `model.safetensors` (float32 parameters, atomically written) and
- * `config.json` (`{ format, formatVersion, config, metadata }`). Loading checks every shape against the config.
+ * MaskGIT model directories (docs/architecture.md, "Data, models and presets"): `model.safetensors` (float32
+ * parameters, atomically written) and `config.json` (`{ format, formatVersion, config, metadata }`). Loading checks
+ * every shape against the config.
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';

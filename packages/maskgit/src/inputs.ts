@@ -2,8 +2,8 @@
 import type { MaskGitConfig } from './config';
 
 /**
- * The sampler's model interface (DESIGN §5): tokens `[B, L]` (0..K, K = `[MASK]`), classes `[B]`
- * (0..numClasses, numClasses = null class) → logits `[B, L, K]`.
+ * The sampler's model interface (docs/architecture.md, "Sampler", "Interfaces"): tokens `[B, L]` (0..K, K = `[MASK]`),
+ * classes `[B]` (0..numClasses, numClasses = null class) → logits `[B, L, K]`.
  */
 export type LogitsFn = (tokens: Int32Array, classes: Int32Array) => Promise<Float32Array>;
 

@@ -1,6 +1,6 @@
 /**
- * onnxruntime-node inference engine (DESIGN §3, the fast path): a {@link LogitsFn} over a model exported by
- * `exportOnnx`. The only module of this package that imports onnxruntime.
+ * onnxruntime-node inference engine (the fast path; docs/architecture.md, "Engines and parity"): a {@link LogitsFn}
+ * over a model exported by `exportOnnx`. The only module of this package that imports onnxruntime.
  */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';

@@ -1,4 +1,7 @@
-/** @speedrl/rewards-clip-fid — rewards for training and set metrics for judging (DESIGN §6–§7). */
+/**
+ * @speedrl/rewards-clip-fid — rewards for training and set metrics for judging
+ * (docs/architecture.md, "Speed-RL objective" and "Evaluation protocol").
+ */
 export { DEFAULT_SPEED_REWARD_CONFIG, speedReward } from './speed';
 export type { SpeedRewardConfig, SpeedRewardKind } from './speed';
 export { FEATURE_MODEL_IMAGE_SIZE, checkRewardInput, predictChecked, requireRewardModel } from './rewards/types';

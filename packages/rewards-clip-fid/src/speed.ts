@@ -1,11 +1,17 @@
-/** Speed rewards of Speed-RL (arXiv 2512.01094 §3; DESIGN §6): functions of the steps a sample took. */
+/**
+ * Speed rewards of Speed-RL (arXiv 2512.01094 §3; docs/architecture.md, "Speed-RL objective"): functions of the steps a
+ * sample took.
+ */
 
 /** Which function of the step count to reward. */
 export type SpeedRewardKind = 'linear' | 'neg-log' | 'nfe';
 
 /** Settings of {@link speedReward}. */
 export interface SpeedRewardConfig {
-  /** `linear`: 1 − T/Tmax (DESIGN §6 default); `neg-log`: −log T; `nfe`: 1 − NFE/NFEmax (CFG counts double). */
+  /**
+   * `linear`: 1 − T/Tmax (the default, "Speed-RL objective"); `neg-log`: −log T; `nfe`: 1 − NFE/NFEmax (CFG counts
+   * double).
+   */
   readonly kind: SpeedRewardKind;
   /** The largest step budget in training; `linear` and `nfe` reach 0 there. */
   readonly maxSteps: number;

@@ -1,8 +1,11 @@
-/** Group-normalised advantages of GRPO (Shao et al. 2024, DeepSeekMath §4.1), as Speed-RL uses them (DESIGN §6). */
+/**
+ * Group-normalised advantages of GRPO (Shao et al. 2024, DeepSeekMath §4.1), as Speed-RL uses them
+ * (docs/architecture.md, "Speed-RL objective").
+ */
 
 /** Settings of {@link groupAdvantages}. */
 export interface AdvantageConfig {
-  /** Added to the group std so near-constant groups do not explode (DESIGN §6: 1e-4). */
+  /** Added to the group std so near-constant groups do not explode (1e-4, "Speed-RL objective"). */
   readonly eps: number;
   /** Advantages are clipped to ±advClipMax to bound a single sample's pull. */
   readonly advClipMax: number;
@@ -29,9 +32,9 @@ export interface GroupAdvantages {
 }
 
 /**
- * Group-normalised advantages A_i = (R_i − mean_g) / (std_g + eps), clipped to ±advClipMax (DESIGN §6).
- * `rewards` is `[numGroups · groupSize]` with each group contiguous; NaN rewards are left out of their
- * group's statistics and get advantage 0.
+ * Group-normalised advantages A_i = (R_i − mean_g) / (std_g + eps), clipped to ±advClipMax
+ * (docs/architecture.md, "Speed-RL objective"). `rewards` is `[numGroups · groupSize]` with each group contiguous; NaN
+ * rewards are left out of their group's statistics and get advantage 0.
  */
 export function groupAdvantages(
   rewards: Float32Array | Float64Array,

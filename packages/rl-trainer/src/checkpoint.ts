@@ -1,8 +1,8 @@
 /**
- * Speed-RL checkpoints (DESIGN §4): one directory replaced atomically (`writeCheckpointDir`) holding
- * `policy.safetensors` (parameters and optimizer state of the policy) and `trainer.json` (iteration, rng state, config,
- * the caller's reward-normaliser state, the policy's JSON metadata and the tensor manifest). Reading validates
- * everything and names the file and the field that is wrong.
+ * Speed-RL checkpoints (docs/architecture.md, "Speed-RL objective"): one directory replaced atomically
+ * (`writeCheckpointDir`) holding `policy.safetensors` (parameters and optimizer state of the policy) and `trainer.json`
+ * (iteration, rng state, config, the caller's reward-normaliser state, the policy's JSON metadata and the tensor
+ * manifest). Reading validates everything and names the file and the field that is wrong.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,7 @@
-/** Settings of the Speed-RL loop (DESIGN §6): frozen defaults, merging of partial configs and validation naming the field. */
+/**
+ * Settings of the Speed-RL loop (docs/architecture.md, "Speed-RL objective"): frozen defaults, merging of partial
+ * configs and validation naming the field.
+ */
 import { resolveSamplerConfig, type SamplerConfig } from '@speedrl/sampler';
 import { DEFAULT_ADVANTAGE_CONFIG, type AdvantageConfig } from './advantages';
 import type { QualityFloor } from './filter';
@@ -50,7 +53,7 @@ export interface SpeedRlConfig {
   readonly gridEvery: number;
 }
 
-/** DESIGN §6 defaults. */
+/** Defaults of docs/architecture.md, "Speed-RL objective". */
 export const DEFAULT_SPEED_RL_CONFIG: Readonly<SpeedRlConfig> = Object.freeze({
   iterations: 200, // a few thousand rollouts per class: enough to move the step budget on Fashion-MNIST
   classesPerIteration: 0, // all 10 classes: every update sees every prompt, as Speed-RL trains on all prompts
@@ -59,10 +62,10 @@ export const DEFAULT_SPEED_RL_CONFIG: Readonly<SpeedRlConfig> = Object.freeze({
   sampler: Object.freeze({}), // confidence sampler, cosine schedule, temperature 1, no top-k, no CFG
   speedWeight: 0.5, // quality is z-scored (≈ unit std): the fastest-vs-slowest gap is about half a quality std
   qualityFloor: Object.freeze({ kind: 'absolute', value: -1 }) as QualityFloor, // z-scored: ≈ the 16th percentile
-  advantage: DEFAULT_ADVANTAGE_CONFIG, // DESIGN §6: eps 1e-4, clip ±5
-  loss: 'grpo', // DESIGN §6: PPO-clip with DAPO's decoupled range
-  clipLow: 0.2, // DESIGN §6
-  clipHigh: 0.28, // DESIGN §6 (DAPO clip-higher)
+  advantage: DEFAULT_ADVANTAGE_CONFIG, // eps 1e-4, clip ±5 ("Speed-RL objective")
+  loss: 'grpo', // PPO-clip with DAPO's decoupled range ("Speed-RL objective")
+  clipLow: 0.2, // "Speed-RL objective"
+  clipHigh: 0.28, // DAPO clip-higher ("Speed-RL objective")
   klBeta: 0.04, // DeepSeekMath GRPO's β
   stepFraction: 1, // train on every step: a 49-token trajectory has at most 12 steps
   innerEpochs: 1, // on-policy, one update per rollout batch, as Mask-GRPO and DeepSeekMath (μ = 1)

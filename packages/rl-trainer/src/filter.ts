@@ -1,6 +1,6 @@
 /**
- * The low-quality filter of Speed-RL (DESIGN §6): a sample whose quality reward is under a floor gets no
- * speed credit, so the policy is never paid for being fast and bad.
+ * The low-quality filter of Speed-RL (docs/architecture.md, "Speed-RL objective"): a sample whose quality reward is
+ * under a floor gets no speed credit, so the policy is never paid for being fast and bad.
  */
 
 /** Where the quality floor comes from. */

@@ -1,7 +1,9 @@
 /**
- * Exact KL to the frozen reference over the whole vocabulary at each masked position (DESIGN §6):
+ * Exact KL to the frozen reference over the whole vocabulary at each masked position
+ * (docs/architecture.md, "Speed-RL objective"):
  * KL(p_ref ‖ p_θ) = CE(p_ref, p_θ) − H(p_ref) = Σ_k p_ref,k (log p_ref,k − log p_θ,k) — no sampling variance.
- * Its gradient at the policy logits z is softmax(z) − p_ref: a soft-target cross-entropy (DESIGN §3).
+ * Its gradient at the policy logits z is softmax(z) − p_ref: a soft-target cross-entropy
+ * (docs/architecture.md, "Engines and parity").
  */
 
 // Bound once: a global `Math` lookup per element is ~30x slower inside jest's vm context.

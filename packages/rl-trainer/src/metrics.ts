@@ -1,6 +1,7 @@
 /**
- * Statistics of a batch that are not rewards, logged beside them to expose reward hacking (DESIGN §6 "Honesty"):
- * images drifting to all-dark or all-bright, collapse onto a few codes, or every sample of a class becoming the same.
+ * Statistics of a batch that are not rewards, logged beside them to expose reward hacking (honesty rule,
+ * docs/architecture.md, "Speed-RL objective"): images drifting to all-dark or all-bright, collapse onto a few codes, or
+ * every sample of a class becoming the same.
  */
 
 /** Mean and population std of the non-NaN values (NaN when there is none). */

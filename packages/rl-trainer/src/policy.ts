@@ -1,9 +1,10 @@
 /**
- * What the Speed-RL loop needs from the outside world (DESIGN §3, §8). The trainer owns these interfaces; the CLI
- * adapts a concrete engine (onnxruntime or tfjs MaskGIT, a VQ decoder) to them.
+ * What the Speed-RL loop needs from the outside world (docs/architecture.md, "Engines and parity" and "Interfaces").
+ * The trainer owns these interfaces; the CLI adapts a concrete engine (onnxruntime or tfjs MaskGIT, a VQ decoder) to
+ * them.
  */
 
-/** Engine input of one gradient accumulation: a weighted cross-entropy at the logits (DESIGN §3). */
+/** Engine input of one gradient accumulation: a weighted cross-entropy at the logits ("Engines and parity"). */
 export interface WeightedCeBatch {
   /** Model inputs `[R, L]`, ids 0..K (K = `[MASK]`). */
   readonly tokens: Int32Array;
@@ -27,14 +28,15 @@ export interface PolicyState {
 
 /**
  * A trainable masked model. Every loss of the loop is Σ w·CE(onehot, softmax z) + Σ u·CE(q, softmax z) at the logits z,
- * so the engine needs no other backward (DESIGN §3). The policy distribution is softmax(z) at temperature 1.
+ * so the engine needs no other backward (docs/architecture.md, "Engines and parity"). The policy distribution is
+ * softmax(z) at temperature 1.
  */
 export interface TrainablePolicy {
   /** L: image tokens per sample. */
   readonly seqLen: number;
   /** K: codebook size (logits per position; token ids 0..K−1). */
   readonly vocabSize: number;
-  /** Id of `[MASK]` on input (DESIGN: K). */
+  /** Id of `[MASK]` on input (K; "Data, models and presets"). */
   readonly maskId: number;
   /** Real classes 0..numClasses−1. */
   readonly numClasses: number;
@@ -73,5 +75,5 @@ export interface QualityScores {
   readonly components?: Readonly<Record<string, Float32Array>>;
 }
 
-/** Speed reward R_speed of one sample from the steps and transformer passes it used (DESIGN §6). */
+/** Speed reward R_speed of one sample from the steps and transformer passes it used ("Speed-RL objective"). */
 export type SpeedRewardFn = (steps: number, nfe: number) => number;

@@ -1,7 +1,7 @@
 /**
- * Rollouts of Speed-RL (DESIGN §6): per class a group of G samples, each with its own step budget T drawn from
- * `stepChoices`; samples that share T are decoded by one `sample()` call. Each sample keeps its own random stream
- * (`sampleIds` = its index in the iteration), so how the batch is split never changes a sample.
+ * Rollouts of Speed-RL (docs/architecture.md, "Speed-RL objective"): per class a group of G samples, each with its own
+ * step budget T drawn from `stepChoices`; samples that share T are decoded by one `sample()` call. Each sample keeps
+ * its own random stream (`sampleIds` = its index in the iteration), so how the batch is split never changes a sample.
  */
 import { sample, type LogitsFn, type SamplerConfig, type Trajectory } from '@speedrl/sampler';
 import type { Rng } from '@speedrl/tensor-utils';

@@ -1,5 +1,6 @@
 /**
- * The Speed-RL loop (Subbaraman et al. 2025, arXiv 2512.01094; DESIGN §6). Each iteration:
+ * The Speed-RL loop (Subbaraman et al. 2025, arXiv 2512.01094; docs/architecture.md, "Speed-RL objective"). Each
+ * iteration:
  *   1. rollouts — G samples per class, each with a step budget T drawn from `stepChoices`;
  *   2. reward   — R = R_quality + λ·R_speed·1[R_quality ≥ floor], group-normalised advantages;
  *   3. train    — μ updates of the GRPO/PPO/REINFORCE loss on the committed tokens plus β·exact KL to the reference,
@@ -78,7 +79,7 @@ export interface SpeedRlResult {
   readonly aborted: boolean;
 }
 
-/** R_speed = 1 − steps/tMax (DESIGN §6). */
+/** R_speed = 1 − steps/tMax (docs/architecture.md, "Speed-RL objective"). */
 export function linearSpeedReward(tMax: number): SpeedRewardFn {
   return (steps) => 1 - steps / tMax;
 }

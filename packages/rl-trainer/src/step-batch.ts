@@ -1,8 +1,9 @@
 /**
- * From trajectories and advantages to the engine's weighted cross-entropy (DESIGN §3, §6). Each trained (sample, step)
- * is one row: the model input is the pre-step grid s_t; at every position committed at t the one-hot target is the
- * committed token with weight w = −∂L/∂logπ (the engine's gradient w·(softmax z − onehot) = −w·∇logπ); at every position
- * masked before t the soft target is p_ref with weight β/P (exact KL(p_ref ‖ p_θ), gradient softmax z − p_ref).
+ * From trajectories and advantages to the engine's weighted cross-entropy (docs/architecture.md, "Engines and parity"
+ * and "Speed-RL objective"). Each trained (sample, step) is one row: the model input is the pre-step grid s_t; at every
+ * position committed at t the one-hot target is the committed token with weight w = −∂L/∂logπ (the engine's gradient
+ * w·(softmax z − onehot) = −w·∇logπ); at every position masked before t the soft target is p_ref with weight β/P (exact
+ * KL(p_ref ‖ p_θ), gradient softmax z − p_ref).
  */
 import type { Rng } from '@speedrl/tensor-utils';
 import { exactKl, logSoftmaxRows } from './kl';

@@ -17,5 +17,5 @@ export interface RewardBatch {
   readonly width: number;
 }
 
-/** One score per sample; NaN means "no score" (DESIGN §8). */
+/** One score per sample; NaN means "no score" (docs/architecture.md, "Interfaces"). */
 export type RewardFn = (batch: RewardBatch) => Promise<Float32Array>;

@@ -22,7 +22,7 @@ export const DEFAULT_SAMPLER_CONFIG: SamplerConfig = Object.freeze({
 /** Default guidance block: w = 1 is plain conditional sampling; null class 10 = numClasses of Fashion-MNIST. */
 export const DEFAULT_GUIDANCE: GuidanceConfig = Object.freeze({
   weight: 1, // conditional model, no extrapolation
-  nullClassId: 10, // DESIGN §4: class ids 0..9, null class 10
+  nullClassId: 10, // class ids 0..9, null class 10 ("Data, models and presets")
   warmup: 'none', // constant weight
 } as const);
 

@@ -1,6 +1,7 @@
 /**
  * The sampling driver: calls the LogitsFn once per step (twice with classifier-free guidance: class, then null class),
- * combines, runs the configured pure step (confidence / Halton / adaptive) and collects the trajectory (DESIGN §5).
+ * combines, runs the configured pure step (confidence / Halton / adaptive) and collects the trajectory
+ * (docs/architecture.md, "Sampler").
  */
 import type { Rng } from '@speedrl/tensor-utils';
 import { adaptiveStep } from './adaptive';
@@ -31,7 +32,7 @@ export interface SampleOptions {
   readonly config?: Partial<SamplerConfig>;
   /** Seeded stream; sample b uses `rng.fork(sampleIds[b]).fork(t)` at step t and `rng` itself is never advanced. */
   readonly rng: Rng;
-  /** Mask id (DESIGN: K). */
+  /** Mask id (K; docs/architecture.md, "Data, models and presets"). */
   readonly maskId: number;
   /** L. */
   readonly seqLen: number;

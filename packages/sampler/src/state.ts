@@ -11,7 +11,7 @@ export interface InitStateOptions {
   readonly seqLen: number;
   /** Codebook size K. */
   readonly vocabSize: number;
-  /** Mask id (outside 0..K−1; DESIGN: K). */
+  /** Mask id (outside 0..K−1: K, "Data, models and presets"). */
   readonly maskId: number;
   /** T (cap for the adaptive sampler). */
   readonly steps: number;

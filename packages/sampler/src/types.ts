@@ -1,6 +1,7 @@
 /**
  * Types of the sampler package: the model is only ever seen as a {@link LogitsFn}; a sampler step is a pure
- * function of (logits, state, rng, config) that returns the next state and a {@link StepRecord} for RL (DESIGN §5).
+ * function of (logits, state, rng, config) that returns the next state and a {@link StepRecord} for RL
+ * (docs/architecture.md, "Sampler").
  */
 import type { Rng } from '@speedrl/tensor-utils';
 
@@ -17,7 +18,10 @@ export type SamplerMethod = 'confidence' | 'halton' | 'adaptive';
 export interface GuidanceConfig {
   /** Guidance weight w: 0 gives the unconditional model, 1 the conditional one, > 1 extrapolates. */
   readonly weight: number;
-  /** Class id of the unconditional ("null") class the model was trained with (DESIGN: 10 = numClasses). */
+  /**
+   * Class id of the unconditional ("null") class the model was trained with (10 = numClasses; docs/architecture.md,
+   * "Data, models and presets").
+   */
   readonly nullClassId: number;
   /** 'linear' ramps w_t = w·t/(T−1) from 0 at the first step to w at the last (Halton-MaskGIT); 'none' keeps w. */
   readonly warmup: 'none' | 'linear';
@@ -69,7 +73,7 @@ export interface SampleState {
   readonly seqLen: number;
   /** Codebook size K: logits have K entries per position and token ids are 0..K−1. */
   readonly vocabSize: number;
-  /** Id written at masked positions (DESIGN: K). */
+  /** Id written at masked positions (K; "Data, models and presets"). */
   readonly maskId: number;
   /** Token ids `[B, L]`; masked positions hold `maskId`. */
   readonly tokens: Int32Array;
@@ -129,7 +133,7 @@ export interface Trajectory {
   readonly stepsUsed: Int32Array;
 }
 
-/** A pure sampler step (DESIGN §5): `logits` `[B, L, K]` are already guided. */
+/** A pure sampler step ("Sampler"): `logits` `[B, L, K]` are already guided. */
 export type StepFn = (logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig) => StepResult;
 
 /** Result of a {@link StepFn}. */

@@ -1,6 +1,7 @@
 /**
- * Run-time choice of the tfjs backend (DESIGN §3): `tensorflow` (tfjs-node-gpu or tfjs-node, when the
- * user has installed one; never a hard dependency) → `wasm` → `cpu`, with the reason for the choice.
+ * Run-time choice of the tfjs backend (docs/architecture.md, "Engines and parity"): `tensorflow` (tfjs-node-gpu or
+ * tfjs-node, when the user has installed one; never a hard dependency) → `wasm` → `cpu`, with the reason for the
+ * choice.
  */
 import * as tf from '@tensorflow/tfjs';
 

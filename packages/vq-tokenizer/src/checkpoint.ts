@@ -1,7 +1,8 @@
 /**
- * Tokenizer checkpoints (DESIGN §4): a directory with `model.safetensors` (weights, codebook, EMA state
- * and Adam moments) and `config.json` (VqConfig, step, user metadata), replaced atomically as a whole.
- * Loading checks every tensor's dtype and shape against the config and names the tensor at fault.
+ * Tokenizer checkpoints (docs/architecture.md, "Data, models and presets"): a directory with `model.safetensors`
+ * (weights, codebook, EMA state and Adam moments) and `config.json` (VqConfig, step, user metadata), replaced
+ * atomically as a whole. Loading checks every tensor's dtype and shape against the config and names the tensor at
+ * fault.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, statSync } from 'node:fs';

@@ -2,7 +2,7 @@ import { DEFAULT_VQ_CONFIG, latentSide, learningRateAt, resolveVqConfig, tokensP
 import { vqParamShapes } from './model';
 
 describe('VqConfig', () => {
-  it('defaults to the 7×7, K = 512 tokenizer of DESIGN §4 and is frozen', () => {
+  it('defaults to the 7×7, K = 512 tokenizer of docs/architecture.md and is frozen', () => {
     expect(DEFAULT_VQ_CONFIG).toMatchObject({ imageSize: 28, downsample: 4, codebookSize: 512, beta: 0.25, emaDecay: 0.99 });
     expect(tokensPerImage(DEFAULT_VQ_CONFIG)).toBe(49);
     expect(latentSide(resolveVqConfig({ downsample: 2 }))).toBe(14);

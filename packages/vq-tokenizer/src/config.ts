@@ -15,7 +15,10 @@ export type VqDownsample = 4 | 2;
 export interface VqConfig {
   /** Side of the square grey input image in pixels (Fashion-MNIST / MNIST: 28). */
   readonly imageSize: number;
-  /** Encoder stride: 4 → 7×7 tokens (DESIGN §4 default), 2 → 14×14 tokens for finer detail. */
+  /**
+   * Encoder stride: 4 → 7×7 tokens (the default; docs/architecture.md, "Data, models and presets"), 2 → 14×14 tokens
+   * for finer detail.
+   */
   readonly downsample: VqDownsample;
   /** Hidden channels of the conv stacks: the main capacity knob (cost grows with its square). */
   readonly channels: number;
@@ -45,7 +48,9 @@ export interface VqConfig {
   readonly kmeansIterations: number;
 }
 
-/** Defaults: the 7×7, K = 512 tokenizer of DESIGN §4 (same as the `fmnist` preset). */
+/**
+ * Defaults: the 7×7, K = 512 tokenizer (docs/architecture.md, "Data, models and presets"; same as the `fmnist` preset).
+ */
 export const DEFAULT_VQ_CONFIG: Readonly<VqConfig> = Object.freeze({
   imageSize: 28,
   downsample: 4,

@@ -1,7 +1,7 @@
 /**
- * `speedrl accelerate`: Speed-RL (arXiv 2512.01094; DESIGN §6) on a base bundle — GRPO with a speed reward, exact
- * KL to the frozen base, low-quality filtering — on the onnxruntime engine; metrics.jsonl, grids, checkpoints,
- * --resume, Ctrl-C saves; the accelerated bundle lands in OUT/model.
+ * `speedrl accelerate`: Speed-RL (arXiv 2512.01094; docs/architecture.md, "Speed-RL objective") on a base bundle — GRPO
+ * with a speed reward, exact KL to the frozen base, low-quality filtering — on the onnxruntime engine; metrics.jsonl,
+ * grids, checkpoints, --resume, Ctrl-C saves; the accelerated bundle lands in OUT/model.
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile } from 'node:fs/promises';

@@ -1,7 +1,8 @@
 /**
- * `speedrl compare` (DESIGN §7): several models × sampling methods (mask schedules, Halton, adaptive threshold, a
- * tuned per-step schedule) × step budgets, all with the `speedrl eval` protocol on the same reference; compare.json
- * (resumable cell by cell), compare.md, FCD-vs-NFE and FCD-vs-wall-clock Pareto plots and a sample grid per row.
+ * `speedrl compare` (docs/architecture.md, "Evaluation protocol"): several models × sampling methods (mask schedules,
+ * Halton, adaptive threshold, a tuned per-step schedule) × step budgets, all with the `speedrl eval` protocol on the
+ * same reference; compare.json (resumable cell by cell), compare.md, FCD-vs-NFE and FCD-vs-wall-clock Pareto plots and
+ * a sample grid per row.
  */
 import { join } from 'node:path';
 import { Command } from 'commander';

@@ -1,7 +1,8 @@
 /**
- * `speedrl eval` (DESIGN §7): for each step budget T and seed, sample a class-balanced set once, then FCD, KID,
- * precision/recall and class accuracy on the EVALUATION classifier's features against the test set, with the
- * reconstruction and train-vs-test floors; eval.json (resumable cell by cell), eval.md and an FCD-vs-steps plot.
+ * `speedrl eval` (docs/architecture.md, "Evaluation protocol"): for each step budget T and seed, sample a
+ * class-balanced set once, then FCD, KID, precision/recall and class accuracy on the EVALUATION classifier's features
+ * against the test set, with the reconstruction and train-vs-test floors; eval.json (resumable cell by cell), eval.md
+ * and an FCD-vs-steps plot.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';

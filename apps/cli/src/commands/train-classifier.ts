@@ -1,7 +1,8 @@
 /**
  * `speedrl train-classifier --role reward|eval`: trains one of the two Fashion-MNIST CNNs (different
- * architectures and seeds, DESIGN §6–§7) and writes its feature statistics: per-class Gaussians of the training
- * images for the reward classifier (realism reward), the test-set Gaussian for the evaluation classifier (FCD).
+ * architectures and seeds; docs/architecture.md, "Speed-RL objective" and "Evaluation protocol") and writes its feature
+ * statistics: per-class Gaussians of the training images for the reward classifier (realism reward), the test-set
+ * Gaussian for the evaluation classifier (FCD).
  */
 import { join } from 'node:path';
 import { Command } from 'commander';

@@ -1,7 +1,8 @@
 /**
- * The real-image side of the evaluation, loaded once per run (DESIGN §7): the EVALUATION classifier, its features of
- * the test set (reference of `speedrl eval` and `speedrl compare`), the floors, and — for the schedule search only — the
- * REWARD classifier and the held-out TRAIN images' Gaussian, so tuning never sees the test set or the judge.
+ * The real-image side of the evaluation, loaded once per run (docs/architecture.md, "Evaluation protocol"): the
+ * EVALUATION classifier, its features of the test set (reference of `speedrl eval` and `speedrl compare`), the floors,
+ * and — for the schedule search only — the REWARD classifier and the held-out TRAIN images' Gaussian, so tuning never
+ * sees the test set or the judge.
  */
 import { Rng, imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions } from '@speedrl/tensor-utils';
 import {

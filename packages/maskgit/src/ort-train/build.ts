@@ -1,7 +1,8 @@
 /**
- * Assembles the onnxruntime training graphs of the MaskGIT transformer (DESIGN §3) from the layer files:
- * the parameters are graph inputs named as in `params.ts`, so every step feeds the current weights; the train graph
- * returns the loss of `head-loss.ts` and one gradient per parameter (`grad.<name>`), the forward graph the logits.
+ * Assembles the onnxruntime training graphs of the MaskGIT transformer (docs/architecture.md, "Engines and parity")
+ * from the layer files: the parameters are graph inputs named as in `params.ts`, so every step feeds the current
+ * weights; the train graph returns the loss of `head-loss.ts` and one gradient per parameter (`grad.<name>`), the
+ * forward graph the logits.
  */
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { ONNX_FLOAT, ONNX_INT32 } from '../onnx/builder';

@@ -1,7 +1,8 @@
 /**
- * The onnxruntime gradient engine (DESIGN §3): forward + backward of the MaskGIT transformer as one onnxruntime
- * graph per variant (built lazily, cached), the parameters fed as inputs every call. `gradients` is the low-level
- * API the RL trainer uses with its own targets and weights; `forward` returns logits (and log-probs).
+ * The onnxruntime gradient engine (docs/architecture.md, "Engines and parity"): forward + backward of the MaskGIT
+ * transformer as one onnxruntime graph per variant (built lazily, cached), the parameters fed as inputs every call.
+ * `gradients` is the low-level API the RL trainer uses with its own targets and weights; `forward` returns logits (and
+ * log-probs).
  */
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { checkParams, paramSpecs, shapeSize, type MaskGitParams } from '../params';

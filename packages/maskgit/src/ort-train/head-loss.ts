@@ -1,9 +1,9 @@
 /**
- * Final LayerNorm, K-way head and the one loss every objective reduces to (DESIGN §3): a weighted
- * cross-entropy against soft targets, L = −Σ_{b,l} w_{bl}·log p(y_{bl}) − Σ_{b,l} u_{bl}·Σ_k q_{blk}·log p_k, whose
- * gradient at the logits is dL/dz = (w + u)·softmax(z) − w·onehot(y) − u·q. The one-hot term is applied with
- * GatherElements / ScatterElements (no [B, L, K] one-hot tensor); the soft term is present only when the graph
- * is built with soft targets.
+ * Final LayerNorm, K-way head and the one loss every objective reduces to (docs/architecture.md, "Engines and parity"):
+ * a weighted cross-entropy against soft targets, L = −Σ_{b,l} w_{bl}·log p(y_{bl}) − Σ_{b,l} u_{bl}·Σ_k q_{blk}·log
+ * p_k, whose gradient at the logits is dL/dz = (w + u)·softmax(z) − w·onehot(y) − u·q. The one-hot term is applied with
+ * GatherElements / ScatterElements (no [B, L, K] one-hot tensor); the soft term is present only when the graph is built
+ * with soft targets.
  */
 import type { LayerContext } from './graph';
 import { layerNormBackward, layerNormForward, type LayerNormSaved } from './layer-norm';

@@ -1,6 +1,7 @@
 /**
- * tfjs reference of the onnxruntime engine (DESIGN §3, parity tests): the same weighted soft-target cross-entropy
- * over the `model.ts` forward, differentiated by tfjs autodiff (`tf.variableGrads`). Slow; for tests and checks.
+ * tfjs reference of the onnxruntime engine (parity tests; docs/architecture.md, "Engines and parity"): the same
+ * weighted soft-target cross-entropy over the `model.ts` forward, differentiated by tfjs autodiff (`tf.variableGrads`).
+ * Slow; for tests and checks.
  */
 import * as tf from '@tensorflow/tfjs';
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';

@@ -1,7 +1,8 @@
 /**
- * The fast MaskGIT trainer (DESIGN §3): the tfjs trainer's surface and semantics (same masking through `maskBatch`,
- * class dropout, masked mean cross-entropy, AdamW with decay mask, clipping and schedule) with forward and backward
- * run by onnxruntime (`engine.ts`) and the update by {@link createAdamW} on Float32Arrays. Async, as onnxruntime is.
+ * The fast MaskGIT trainer (docs/architecture.md, "Engines and parity"): the tfjs trainer's surface and semantics (same
+ * masking through `maskBatch`, class dropout, masked mean cross-entropy, AdamW with decay mask, clipping and schedule)
+ * with forward and backward run by onnxruntime (`engine.ts`) and the update by {@link createAdamW} on Float32Arrays.
+ * Async, as onnxruntime is.
  */
 import type { Rng } from '@speedrl/tensor-utils';
 import { createAdamW, validateAdamWOptions, type AdamW } from '../adamw';

@@ -1,7 +1,7 @@
 /**
- * Classifier checkpoints (DESIGN §4): a directory with `model.safetensors` (weights and, optionally, AdamW
- * moments) and `config.json` (format, role, ClassifierConfig, step, user metadata), replaced atomically.
- * Loading checks every tensor's dtype and shape against the config and names the tensor at fault.
+ * Classifier checkpoints (docs/architecture.md, "Data, models and presets"): a directory with `model.safetensors`
+ * (weights and, optionally, AdamW moments) and `config.json` (format, role, ClassifierConfig, step, user metadata),
+ * replaced atomically. Loading checks every tensor's dtype and shape against the config and names the tensor at fault.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, statSync } from 'node:fs';

@@ -1,7 +1,8 @@
 /**
- * Classifier configurations (DESIGN §6–§7): the reward classifier and the evaluation classifier are two
- * different CNNs (width, depth, residual blocks, pooling, dropout, feature size) with separate seeds, so a
- * generator that fools the reward network is not automatically rewarded by the metric.
+ * Classifier configurations (docs/architecture.md, "Speed-RL objective" and "Evaluation protocol"): the reward
+ * classifier and the evaluation classifier are two different CNNs (width, depth, residual blocks, pooling, dropout,
+ * feature size) with separate seeds, so a generator that fools the reward network is not automatically rewarded by the
+ * metric.
  */
 import type { ClassifierRole } from './types';
 
@@ -95,7 +96,10 @@ export const DEFAULT_EVAL_CLASSIFIER_CONFIG: Readonly<ClassifierConfig> = Object
   maxShift: 0,
 } satisfies ClassifierConfig);
 
-/** Default seed of each role's run: different seeds as well as different architectures (DESIGN §7). */
+/**
+ * Default seed of each role's run: different seeds as well as different architectures
+ * (docs/architecture.md, "Evaluation protocol").
+ */
 export const CLASSIFIER_SEEDS: Readonly<Record<ClassifierRole, number>> = Object.freeze({ reward: 1701, eval: 2903 });
 
 /** Names of the shipped presets. */

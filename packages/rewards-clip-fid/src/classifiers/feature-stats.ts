@@ -1,7 +1,8 @@
 /**
- * Gaussian summaries of classifier features (DESIGN §6–§7): the overall mean/covariance (for FCD, the
- * Fréchet distance of Heusel et al. 2017, arXiv:1706.08500, on classifier features) and per-class Gaussians
- * (for the realism reward's Mahalanobis distance), accumulated in float64 with streaming moments.
+ * Gaussian summaries of classifier features (docs/architecture.md, "Speed-RL objective" and "Evaluation protocol"): the
+ * overall mean/covariance (for FCD, the Fréchet distance of Heusel et al. 2017, arXiv:1706.08500, on classifier
+ * features) and per-class Gaussians (for the realism reward's Mahalanobis distance), accumulated in float64 with
+ * streaming moments.
  */
 import {
   createMoments, finalizeMoments, gaussianFromTensors, gaussianToTensors, readSafetensors, requireTensor, updateMoments, writeSafetensors,

@@ -1,6 +1,7 @@
 /**
- * The shape shared by classifier-based rewards and metrics (DESIGN §6–§7): a frozen image classifier that
- * returns its logits and its penultimate features. Structural: any object of this shape fits.
+ * The shape shared by classifier-based rewards and metrics (docs/architecture.md, "Speed-RL objective" and
+ * "Evaluation protocol"): a frozen image classifier that returns its logits and its penultimate features. Structural:
+ * any object of this shape fits.
  */
 
 /** Which job a classifier does: `reward` scores rollouts, `eval` judges models (FCD); never the same network. */

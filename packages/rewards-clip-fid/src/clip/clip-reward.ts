@@ -1,7 +1,7 @@
 /**
- * The `clip` reward (DESIGN §6): CLIP score (Hessel et al. 2021, "CLIPScore", with w = 100 as in torchmetrics)
- * = 100 × max(cos(image embedding, text embedding), 0), the text being the conditioning class's prompt.
- * Works on any {@link ClipEncoder}; `clip-onnx.ts` provides one over ONNX files.
+ * The `clip` reward (docs/architecture.md, "Speed-RL objective"): CLIP score (Hessel et al. 2021, "CLIPScore",
+ * with w = 100 as in torchmetrics) = 100 × max(cos(image embedding, text embedding), 0), the text being the
+ * conditioning class's prompt. Works on any {@link ClipEncoder}; `clip-onnx.ts` provides one over ONNX files.
  */
 import { checkRewardInput, type RewardFn } from '../rewards/types';
 import { toClipPixels, type ClipImageSpec } from './preprocess';

@@ -1,4 +1,7 @@
-/** Class accuracy of generated samples under the evaluation classifier (DESIGN §7): argmax of logits vs the conditioning class. */
+/**
+ * Class accuracy of generated samples under the evaluation classifier (docs/architecture.md, "Evaluation protocol"):
+ * argmax of logits vs the conditioning class.
+ */
 import { metricError } from './features';
 
 /** Result of {@link classAccuracy}. */

@@ -1,7 +1,7 @@
 /**
- * Fréchet Classifier Distance (FCD, DESIGN §7): the Fréchet distance (Heusel et al. 2017, eq. 6) between Gaussians
- * fitted to penultimate features of the evaluation classifier. Either side may be raw features or a stored Gaussian
- * (e.g. the test set's statistics, precomputed once with {@link featureGaussian}).
+ * Fréchet Classifier Distance (FCD; docs/architecture.md, "Evaluation protocol"): the Fréchet distance (Heusel et al.
+ * 2017, eq. 6) between Gaussians fitted to penultimate features of the evaluation classifier. Either side may be raw
+ * features or a stored Gaussian (e.g. the test set's statistics, precomputed once with {@link featureGaussian}).
  */
 import {
   checkGaussian, frechetDistance, gaussianFromFeatures, type FrechetOptions, type GaussianStats,

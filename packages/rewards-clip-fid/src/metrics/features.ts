@@ -1,4 +1,7 @@
-/** Feature sets for set-level metrics (DESIGN §7): validation shared by FCD, KID and precision/recall. */
+/**
+ * Feature sets for set-level metrics (docs/architecture.md, "Evaluation protocol"): validation shared by FCD, KID and
+ * precision/recall.
+ */
 
 /** Row-major feature rows `[count, dim]`, e.g. penultimate features of the evaluation classifier. */
 export interface FeatureSet {

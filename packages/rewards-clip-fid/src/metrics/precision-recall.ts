@@ -18,7 +18,7 @@ export interface PrecisionRecallConfig {
 
 /** Defaults of {@link PrecisionRecallConfig}. */
 export const DEFAULT_PRECISION_RECALL_CONFIG: Readonly<PrecisionRecallConfig> = Object.freeze({
-  k: 3, // Kynkäänniemi et al. 2019 use k = 3 (DESIGN §7)
+  k: 3, // Kynkäänniemi et al. 2019 use k = 3 ("Evaluation protocol")
   blockSize: 256, // a 256×256 float64 tile (512 KiB) and two 256-row panels stay in L2
 });
 

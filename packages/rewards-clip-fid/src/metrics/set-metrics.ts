@@ -1,7 +1,8 @@
 /**
- * The evaluation protocol's set metrics in one place (DESIGN §7): the evaluation classifier runs ONCE over a sample
- * set, and its features / logits feed FCD, KID, precision/recall and class accuracy. Reference statistics of the real
- * test set (Gaussian, k-NN manifold) are prepared once and reused for every model and step budget.
+ * The evaluation protocol's set metrics in one place (docs/architecture.md, "Evaluation protocol"): the evaluation
+ * classifier runs ONCE over a sample set, and its features / logits feed FCD, KID, precision/recall and class accuracy.
+ * Reference statistics of the real test set (Gaussian, k-NN manifold) are prepared once and reused for every model and
+ * step budget.
  */
 import type { GaussianStats, Rng } from '@speedrl/tensor-utils';
 import { predictChecked, type FeatureModel } from '../rewards/types';
@@ -64,7 +65,7 @@ export interface ExtractOptions {
 export async function extractEvalOutputs(model: FeatureModel, images: Float32Array, count: number, options: ExtractOptions = {}): Promise<EvalOutputs> {
   const where = 'set-metrics.ts extractEvalOutputs';
   if (model?.role !== 'eval') {
-    metricError(where, `got a FeatureModel with role "${String(model?.role)}"; metrics need the evaluation classifier (role "eval"), never the reward classifier the policy was optimised against (DESIGN §6–§7)`);
+    metricError(where, `got a FeatureModel with role "${String(model?.role)}"; metrics need the evaluation classifier (role "eval"), never the reward classifier the policy was optimised against (docs/architecture.md, "Speed-RL objective" and "Evaluation protocol")`);
   }
   if (!Number.isInteger(count) || count < 1) metricError(where, `count must be a positive integer (the sample set is empty?), got ${count}`);
   const px = 784;

@@ -1,4 +1,7 @@
-/** The `classifier` reward (DESIGN §6): log p(c | x) of the conditioning class under the reward classifier. */
+/**
+ * The `classifier` reward (docs/architecture.md, "Speed-RL objective"): log p(c | x) of the conditioning class under
+ * the reward classifier.
+ */
 import {
   FEATURE_MODEL_IMAGE_SIZE, checkRewardInput, predictChecked, requireRewardModel, type FeatureModel, type RewardFn, type RewardInput,
 } from './types';

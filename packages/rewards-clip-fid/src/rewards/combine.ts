@@ -1,5 +1,6 @@
 /**
- * Weighted sum of z-scored reward components (DESIGN §6: "R_quality is a weighted sum of named rewards, each z-scored").
+ * Weighted sum of z-scored reward components (docs/architecture.md, "Speed-RL objective": the quality reward is a
+ * weighted sum of named rewards, each z-scored).
  *
  * z-scoring modes:
  * - `running` (default): each component keeps the exact running count / mean / M2 (Welford 1962; Chan et al. 1979

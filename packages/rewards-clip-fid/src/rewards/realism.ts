@@ -1,7 +1,8 @@
 /**
- * The `realism` reward (DESIGN §6): minus the Mahalanobis distance (Mahalanobis 1936) of a sample's reward-classifier
- * features to the real-feature Gaussian of its conditioning class, −sqrt((f − μ_c)ᵀ (Σ_c + εI)⁻¹ (f − μ_c)).
- * The regularised covariance is Cholesky-factorised once per class; each score is one triangular solve.
+ * The `realism` reward (docs/architecture.md, "Speed-RL objective"): minus the Mahalanobis distance (Mahalanobis 1936)
+ * of a sample's reward-classifier features to the real-feature Gaussian of its conditioning class,
+ * −sqrt((f − μ_c)ᵀ (Σ_c + εI)⁻¹ (f − μ_c)). The regularised covariance is Cholesky-factorised once per class; each
+ * score is one triangular solve.
  */
 import { gaussianFromFeatures, type GaussianStats } from '@speedrl/tensor-utils';
 import { requireClassifierImages } from './classifier-reward';

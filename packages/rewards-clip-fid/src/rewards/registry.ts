@@ -1,4 +1,7 @@
-/** Named rewards (DESIGN §6): what `speedrl rewards list` prints and how a config's reward names become functions. */
+/**
+ * Named rewards (docs/architecture.md, "Speed-RL objective"): what `speedrl rewards list` prints and how a config's
+ * reward names become functions.
+ */
 import { FASHION_MNIST_CLASSES } from '@speedrl/tensor-utils';
 import { loadClipModel, type ClipOnnxOptions } from '../clip/clip-onnx';
 import { createClipReward, type ClipEncoder, type ClipRewardConfig } from '../clip/clip-reward';

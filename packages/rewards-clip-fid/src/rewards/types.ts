@@ -1,6 +1,7 @@
 /**
- * Types shared by the rewards (DESIGN §6, §8): the batch a reward sees, the reward function, and the classifier
- * interface ({@link FeatureModel}) through which rewards and metrics reach a CNN without depending on its code.
+ * Types shared by the rewards (docs/architecture.md, "Speed-RL objective" and "Interfaces"): the batch a reward sees,
+ * the reward function, and the classifier interface ({@link FeatureModel}) through which rewards and metrics reach a
+ * CNN without depending on its code.
  */
 
 /**
@@ -21,7 +22,7 @@ export interface RewardInput {
   readonly width: number;
 }
 
-/** One score per sample `[batch]`; NaN means "no score" (DESIGN §8). */
+/** One score per sample `[batch]`; NaN means "no score" (docs/architecture.md, "Interfaces"). */
 export type RewardFn = (batch: RewardInput) => Promise<Float32Array>;
 
 /** A reward that holds resources (an onnxruntime session): call `dispose` when done. */
@@ -38,7 +39,7 @@ export interface FeatureOutput {
 /**
  * A trained image classifier seen from rewards and metrics (implemented in `src/classifiers/`). `role` says what it may
  * be used for: the `reward` classifier shapes training, the `eval` classifier (different architecture and seed) judges
- * it; the evaluation classifier is never used as a reward (DESIGN §6 "Honesty").
+ * it; the evaluation classifier is never used as a reward (honesty rule, docs/architecture.md, "Speed-RL objective").
  */
 export interface FeatureModel {
   readonly role: 'reward' | 'eval';
@@ -59,7 +60,8 @@ export function requireRewardModel(model: FeatureModel, where: string): void {
   if (model.role !== 'reward') {
     throw new Error(
       `${where}: got a FeatureModel with role "${String(model.role)}"; rewards need role "reward". The evaluation ` +
-        'classifier is never used as a reward (DESIGN §6): a reward on the judge would hide reward hacking.',
+        'classifier is never used as a reward (docs/architecture.md, "Speed-RL objective"): a reward on the judge would ' +
+        'hide reward hacking.',
     );
   }
 }

@@ -12,7 +12,7 @@ export interface ClipConfig {
   readonly clipHigh: number;
 }
 
-/** DESIGN §6 defaults. */
+/** Defaults of docs/architecture.md, "Speed-RL objective". */
 export const DEFAULT_CLIP_CONFIG: Readonly<ClipConfig> = Object.freeze({ clipLow: 0.2, clipHigh: 0.28 });
 
 /**

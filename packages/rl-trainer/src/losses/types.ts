@@ -1,8 +1,9 @@
 /**
  * Policy-gradient losses as coefficients at the log-probabilities: every loss we use is Σ_i f(logπ_θ(x_i)),
  * so its gradient is Σ_i (∂f/∂logπ_i)·∇logπ_i, and at the logits z of position i
- * ∂L/∂z = −(∂f/∂logπ_i)·(onehot(x_i) − softmax(z)) — a weighted cross-entropy (DESIGN §3). A loss function
- * returns the loss value and `coef[i] = ∂L/∂logπ_i`; the engine turns coefficients into parameter gradients.
+ * ∂L/∂z = −(∂f/∂logπ_i)·(onehot(x_i) − softmax(z)) — a weighted cross-entropy
+ * (docs/architecture.md, "Engines and parity"). A loss function returns the loss value and `coef[i] = ∂L/∂logπ_i`; the
+ * engine turns coefficients into parameter gradients.
  */
 
 /** Per committed token: current and behaviour (rollout-time) log-probs and the sample's advantage, all `[N]`. */
