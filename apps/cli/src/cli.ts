@@ -13,6 +13,7 @@ import { sampleCommand } from './commands/sample';
 import { trainMaskgitCommand } from './commands/train-maskgit';
 import { trainVqCommand } from './commands/train-vq';
 import { tuneScheduleCommand } from './commands/tune-schedule';
+import { lockMark, releaseLocksSince } from './run-lock';
 import { exitCodeOf } from './errors';
 import { processIo, type CliIo } from './io';
 
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo = processIo): Command {
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);
+  const mark = lockMark(); // run-directory locks this command takes are released when it ends
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
@@ -46,5 +48,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     io.stderr(`speedrl: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodeOf(error);
+  } finally {
+    releaseLocksSince(mark);
   }
 }

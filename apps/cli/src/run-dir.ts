@@ -1,13 +1,14 @@
 /**
  * The output directory of a long job: `run.json` (command and options), `metrics.jsonl`, `checkpoint/`
- * (replaced atomically) and the job's products. `--resume` continues from the checkpoint; without it an
- * existing checkpoint is never overwritten.
+ * (replaced atomically), a `.lock` while a process writes it, and the job's products. `--resume` continues from the
+ * checkpoint; without it an existing run is never overwritten or appended to.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendJsonl, findCheckpointDir, trimJsonlToStep, writeJsonAtomic } from '@speedrl/tensor-utils';
 import { UsageError } from './errors';
+import { acquireRunLock } from './run-lock';
 
 /** File names inside a run directory. */
 export const RUN_FILES = Object.freeze({ run: 'run.json', metrics: 'metrics.jsonl', checkpoint: 'checkpoint', state: 'state.json' });
@@ -19,22 +20,37 @@ export interface RunDir {
   readonly resumeFrom: string | undefined;
   /** Options the run was started with (from run.json on resume). */
   readonly options: Record<string, unknown>;
-  /** Appends one metrics record (must carry `step`). */
+  /**
+   * Writes the run's state: run.json, and on resume metrics.jsonl trimmed back to the checkpoint. Call it once the
+   * command has validated everything it loads, so a failing check leaves the directory as it was.
+   */
+  start(): Promise<void>;
+  /** Appends one metrics record (must carry `step`); only after {@link start}. */
   log(record: { step: number } & Record<string, unknown>): void;
 }
 
 /**
- * Opens `dir` for `command`. Fresh: refuses a directory that already holds a checkpoint. Resume: loads the
- * checkpoint's step from `state.json`, trims `metrics.jsonl` back to it, and returns the saved options
- * (overridden by `overrides`, e.g. a larger `--steps`).
+ * Opens `dir` for `command` and takes its lock (a second writer is refused, naming the holder). Fresh: refuses a
+ * directory that already holds a checkpoint or metrics. Resume: checks the checkpoint, run.json and the command,
+ * and returns the saved options (overridden by `overrides`, e.g. a larger `--steps`). Nothing is written until
+ * `start()`.
  */
 export async function openRunDir(
   dir: string, command: string, options: Record<string, unknown>, resume: boolean, overrides: Record<string, unknown> = {},
   readStep: (checkpointDir: string) => Promise<number> = readStateStep,
 ): Promise<RunDir> {
   const checkpointPath = join(dir, RUN_FILES.checkpoint);
+  const metricsPath = join(dir, RUN_FILES.metrics);
+  if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from (no such directory)`);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--out: cannot create "${dir}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  acquireRunLock(dir, command);
   const found = await findCheckpointDir(checkpointPath);
   let runOptions = options;
+  let resumeStep: number | undefined;
   if (resume) {
     if (found === undefined) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from`);
     const runFile = join(dir, RUN_FILES.run);
@@ -42,20 +58,30 @@ export async function openRunDir(
     const saved = JSON.parse(await readFile(runFile, 'utf8')) as { command?: string; options?: Record<string, unknown> };
     if (saved.command !== command) throw new UsageError(`--resume: "${dir}" is a ${saved.command ?? 'unknown'} run, not ${command}`);
     runOptions = { ...(saved.options ?? {}), ...overrides };
-    await trimJsonlToStep(join(dir, RUN_FILES.metrics), await readStep(found));
+    resumeStep = await readStep(found);
   } else {
     if (found !== undefined) {
       throw new UsageError(`--out: "${dir}" already holds a checkpoint; pass --resume to continue it or choose another --out`);
     }
-    await mkdir(dir, { recursive: true });
+    if (existsSync(metricsPath) && statSync(metricsPath).size > 0) {
+      throw new UsageError(`--out: "${dir}" already holds a run's ${RUN_FILES.metrics}; pass --resume to continue it, or choose another --out (nothing was overwritten)`);
+    }
   }
-  await writeJsonAtomic(join(dir, RUN_FILES.run), { command, options: runOptions, updatedAt: new Date().toISOString(), node: process.versions.node });
-  const metricsPath = join(dir, RUN_FILES.metrics);
+  let started = false;
   return {
     dir,
     resumeFrom: resume ? found : undefined,
     options: runOptions,
-    log: (record) => appendJsonl(metricsPath, { ...record, time: new Date().toISOString() }),
+    async start() {
+      if (started) return;
+      if (resumeStep !== undefined) await trimJsonlToStep(metricsPath, resumeStep);
+      await writeJsonAtomic(join(dir, RUN_FILES.run), { command, options: runOptions, updatedAt: new Date().toISOString(), node: process.versions.node });
+      started = true;
+    },
+    log: (record) => {
+      if (!started) throw new Error(`run dir ${dir}: log() before start()`);
+      appendJsonl(metricsPath, { ...record, time: new Date().toISOString() });
+    },
   };
 }
 

@@ -137,6 +137,7 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
     `  ≈ ${Math.round(rollouts * meanT)} sample-steps of forward passes, then ${config.innerEpochs} update(s) over ≈ ${Math.round(rollouts * meanT * config.stepFraction)} step rows in micro-batches of ${config.trainMicroBatch}`,
     `  loss ${config.loss}, λ=${config.speedWeight}, β=${config.klBeta}, lr ${config.learningRate}, iterations ${startIteration}→${config.iterations}, out ${run.dir}`,
   ].join('\n') + '\n');
+  await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
   // RL wall-clock summed over resumes: the last kept record's elapsedMs (metrics.jsonl is trimmed to the checkpoint)

@@ -90,6 +90,7 @@ async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io
   const epochs = o.epochs > 0 ? o.epochs : config.epochs;
   const totalSteps = o.steps > 0 ? o.steps : epochs * Math.floor(data.count / config.batchSize);
   io.stderr(`train-classifier: ${o.role} CNN (${o.preset}), seed ${seed}, ${data.count} images, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
+  await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
   const progress = createProgress({ label: `train-classifier(${o.role})`, total: totalSteps, io });

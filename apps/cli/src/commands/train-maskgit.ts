@@ -212,6 +212,7 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
     heldOutFrom: o.holdout > 0 ? count : undefined, n: o.evalN, steps: o.evalSteps, seed: 0,
   }) : undefined;
   io.stderr(`train-maskgit: ${o.preset} transformer on ${o.engine}, ${count} images${o.holdout > 0 ? ` (${o.holdout} held out)` : ''}, batch ${o.batch}, steps ${startStep}→${o.steps}, ${o.lrSchedule} LR, EMA ${o.ema}, backend ${backend.backend}\n`);
+  await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const progress = createProgress({ label: 'train-maskgit', total: o.steps, io });
   const saveCheckpoint = async (step: number): Promise<void> => {

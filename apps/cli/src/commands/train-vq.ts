@@ -133,6 +133,7 @@ async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, 
   const totalSteps = o.steps > 0 ? o.steps : o.epochs * Math.floor(data.count / o.batch);
   io.stderr(`train-vq: ${o.preset} tokenizer, ${data.count} images, batch ${o.batch}, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
   const perceptual = o.perceptual > 0 ? { weight: o.perceptual, features: await perceptualFeatures(o.perceptualClassifier) } : undefined;
+  await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
   const progress = createProgress({ label: 'train-vq', total: totalSteps, io });

@@ -1,0 +1,76 @@
+/**
+ * The run-directory contract: one writer at a time (a live lock is refused, a stale one taken over), a fresh run
+ * never appends to an existing one, and a `--resume` whose checks fail leaves every file as it was.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireRunLock, lockMark, processAlive, releaseLocksSince, LOCK_FILE } from './run-lock';
+import { runCaptured as cli } from './test-cli';
+
+const FIXTURE = join(__dirname, '../../../packages/tensor-utils/test-fixtures/fashion-mnist');
+
+describe('run directories', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-rundir-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const trainVq = (out: string, ...extra: string[]) =>
+    cli(['train-vq', '--preset', 'tiny', '--data', FIXTURE, '--steps', '4', '--batch', '16', '--eval-limit', '20', '--checkpoint-every', '2', '--out', out, ...extra]);
+
+  it('refuses a directory locked by a live process, naming it, and takes over a stale lock', async () => {
+    const out = join(root, 'locked');
+    mkdirSync(out, { recursive: true });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      const pid = child.pid as number;
+      writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid, command: 'train-vq', startedAt: '2026-11-30T00:00:00.000Z' }));
+      const refused = await trainVq(out);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain(`--out: "${out}" is in use by process ${pid} (train-vq, since 2026-11-30T00:00:00.000Z)`);
+      expect(existsSync(join(out, 'metrics.jsonl'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    const taken = await trainVq(out);
+    expect(taken.err).not.toMatch(/speedrl:/);
+    expect(taken.code).toBe(0);
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false); // released when the command ended
+  });
+
+  it('one process cannot take the same lock twice; locks are released newest first from a mark', () => {
+    const dir = join(root, 'same-process');
+    mkdirSync(dir, { recursive: true });
+    const mark = lockMark();
+    acquireRunLock(dir, 'test');
+    expect(() => acquireRunLock(dir, 'test')).toThrow(/is in use by this process \(test, since/);
+    releaseLocksSince(mark);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    expect(processAlive(process.pid)).toBe(true);
+  });
+
+  it('a fresh run never appends to an existing run, even one that died before its first checkpoint', async () => {
+    const out = join(root, 'existing');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'metrics.jsonl'), '{"step":1,"loss":0.5}\n');
+    const r = await trainVq(out);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--out: "${out}" already holds a run's metrics.jsonl; pass --resume to continue it`);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe('{"step":1,"loss":0.5}\n');
+  });
+
+  it('a --resume whose checks fail leaves metrics.jsonl and run.json untouched', async () => {
+    const out = join(root, 'resumable');
+    expect((await trainVq(out)).code).toBe(0);
+    appendFileSync(join(out, 'metrics.jsonl'), '{"step":999,"note":"after the checkpoint"}\n');
+    const metrics = readFileSync(join(out, 'metrics.jsonl'));
+    const runJson = readFileSync(join(out, 'run.json'));
+    const bad = await cli(['train-vq', '--out', out, '--resume', '--perceptual', '0.1', '--perceptual-classifier', join(root, 'no-such-classifier')]);
+    expect(bad.code).not.toBe(0);
+    expect(readFileSync(join(out, 'metrics.jsonl')).equals(metrics)).toBe(true);
+    expect(readFileSync(join(out, 'run.json')).equals(runJson)).toBe(true);
+    const good = await cli(['train-vq', '--out', out, '--resume', '--steps', '6']);
+    expect(good.code).toBe(0);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).not.toContain('"step":999'); // trimmed once the resume really starts
+  });
+});
