@@ -59,18 +59,27 @@ describe('run directories', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe('{"step":1,"loss":0.5}\n');
   });
 
-  it('a --resume whose checks fail leaves metrics.jsonl and run.json untouched', async () => {
+  it('a --resume that changes a defining option, or whose checks fail, leaves metrics.jsonl and run.json untouched', async () => {
     const out = join(root, 'resumable');
     expect((await trainVq(out)).code).toBe(0);
     appendFileSync(join(out, 'metrics.jsonl'), '{"step":999,"note":"after the checkpoint"}\n');
     const metrics = readFileSync(join(out, 'metrics.jsonl'));
     const runJson = readFileSync(join(out, 'run.json'));
-    const bad = await cli(['train-vq', '--out', out, '--resume', '--perceptual', '0.1', '--perceptual-classifier', join(root, 'no-such-classifier')]);
+    const changed = await cli(['train-vq', '--out', out, '--resume', '--perceptual', '0.1']);
+    expect(changed.code).toBe(2);
+    expect(changed.err).toContain('--perceptual: a resumed run keeps the value it was started with (0), got 0.1');
+    expect(readFileSync(join(out, 'metrics.jsonl')).equals(metrics)).toBe(true);
+    expect(readFileSync(join(out, 'run.json')).equals(runJson)).toBe(true);
+    const weights = join(out, 'checkpoint', 'model.safetensors');
+    const good = readFileSync(weights);
+    writeFileSync(weights, good.subarray(0, 100)); // a truncated checkpoint: found, then refused while loading
+    const bad = await cli(['train-vq', '--out', out, '--resume']);
     expect(bad.code).not.toBe(0);
     expect(readFileSync(join(out, 'metrics.jsonl')).equals(metrics)).toBe(true);
     expect(readFileSync(join(out, 'run.json')).equals(runJson)).toBe(true);
-    const good = await cli(['train-vq', '--out', out, '--resume', '--steps', '6']);
-    expect(good.code).toBe(0);
+    writeFileSync(weights, good);
+    const resumed = await cli(['train-vq', '--out', out, '--resume', '--steps', '6']);
+    expect(resumed.code).toBe(0);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).not.toContain('"step":999'); // trimmed once the resume really starts
   });
 });

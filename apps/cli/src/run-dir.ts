@@ -13,6 +13,29 @@ import { acquireRunLock } from './run-lock';
 /** File names inside a run directory. */
 export const RUN_FILES = Object.freeze({ run: 'run.json', metrics: 'metrics.jsonl', checkpoint: 'checkpoint', state: 'state.json' });
 
+/**
+ * Options a resumed run may change: where it is, how long it runs, how often it saves and logs. Everything else
+ * defines the run (model, data, seed, losses, schedules); changing it mid-run would mix two runs under one name.
+ */
+export const RESUME_MUTABLE_OPTIONS: ReadonlySet<string> = new Set([
+  'out', 'steps', 'epochs', 'iterations', 'timeBudget', 'checkpointEvery', 'logEvery', 'gridEvery', 'evalLimit',
+]);
+
+const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
+export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (RESUME_MUTABLE_OPTIONS.has(key) || !(key in saved) || value === undefined) continue;
+    const was = saved[key];
+    if (JSON.stringify(String(was)) === JSON.stringify(String(value))) continue;
+    throw new UsageError(
+      `${flagOf(key)}: a resumed run keeps the value it was started with (${JSON.stringify(was)}), got ${JSON.stringify(value)}; ` +
+        'start a new run with another --out to change it',
+    );
+  }
+}
+
 /** An open run directory. */
 export interface RunDir {
   readonly dir: string;
@@ -57,6 +80,7 @@ export async function openRunDir(
     if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
     const saved = JSON.parse(await readFile(runFile, 'utf8')) as { command?: string; options?: Record<string, unknown> };
     if (saved.command !== command) throw new UsageError(`--resume: "${dir}" is a ${saved.command ?? 'unknown'} run, not ${command}`);
+    checkResumeOverrides(saved.options ?? {}, overrides);
     runOptions = { ...(saved.options ?? {}), ...overrides };
     resumeStep = await readStep(found);
   } else {
