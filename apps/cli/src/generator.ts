@@ -3,8 +3,9 @@
  * `model.onnx`). Loads both and gives a LogitsFn on the chosen engine and a decoder to images.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams } from '@speedrl/maskgit';
+import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, onnxModelIdentity, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams } from '@speedrl/maskgit';
 import { decode, disposeVqModel, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
 import { UsageError } from './errors';
 
@@ -33,12 +34,14 @@ export async function loadGenerator(dir: string, engine: Engine, threads = 2): P
     if (!existsSync(join(dir, sub))) throw new UsageError(`--model: "${join(dir, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
   }
   const { model: vq } = await loadVq(join(dir, TOKENIZER_DIR));
-  const { params, config } = await loadModel(join(dir, MASKGIT_DIR));
+  const { params, config, identity } = await loadModel(join(dir, MASKGIT_DIR));
   if (vq.config.codebookSize !== config.numCodes) {
     throw new UsageError(`${dir}: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${config.numCodes}`);
   }
   const onnxPath = join(dir, MASKGIT_DIR, ONNX_FILE);
-  return generatorFromParams(params, config, vq, engine, threads, existsSync(onnxPath) ? onnxPath : undefined);
+  // model.onnx is a derived file: used only when it was exported from exactly these weights, else rebuilt in memory
+  const fresh = existsSync(onnxPath) && onnxModelIdentity(await readFile(onnxPath)) === identity;
+  return generatorFromParams(params, config, vq, engine, threads, fresh ? onnxPath : undefined);
 }
 
 /**

@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readJsonl, readPng } from '@speedrl/tensor-utils';
+import { exportOnnx, initParams, maskGitPreset } from '@speedrl/maskgit';
+import { Rng, readJsonl, readPng } from '@speedrl/tensor-utils';
 import { runCaptured as cli } from './test-cli';
 
 const FIXTURE = join(__dirname, '../../../packages/tensor-utils/test-fixtures/fashion-mnist');
@@ -74,6 +75,17 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const tfjs = await cli(['sample', '--model', mgRun, '--steps', '2', '--class', '7', '--n', '2', '--engine', 'tfjs', '--cfg', '2', '--out', png, '--json']);
     expect(tfjs.code).toBe(0);
     expect(JSON.parse(tfjs.out)).toMatchObject({ images: 2, nfe: 4, engine: 'tfjs' });
+  });
+
+  it('a stale model.onnx (exported from other weights) is never used: the bundle samples as its safetensors say', async () => {
+    const copy = join(root, 'mg-stale-onnx');
+    cpSync(mgRun, copy, { recursive: true });
+    const config = maskGitPreset('tiny');
+    writeFileSync(join(copy, 'maskgit', 'model.onnx'), exportOnnx(initParams(config, Rng.fromSeed(77)), config));
+    const args = (model: string, png: string) => ['sample', '--model', model, '--steps', '4', '--n', '2', '--seed', '3', '--out', png];
+    expect((await cli(args(mgRun, join(root, 'fresh.png')))).code).toBe(0);
+    expect((await cli(args(copy, join(root, 'stale.png')))).code).toBe(0);
+    expect(readFileSync(join(root, 'stale.png')).equals(readFileSync(join(root, 'fresh.png')))).toBe(true);
   });
 
   it('reads --config (YAML) with flags winning, and names the file and field of a bad value', async () => {

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@speedrl/tensor-utils';
-import { CONFIG_FILE, loadModel, saveModel, WEIGHTS_FILE } from './checkpoint';
+import { CONFIG_FILE, loadModel, modelIdentity, saveModel, WEIGHTS_FILE } from './checkpoint';
+import { exportOnnx, onnxModelIdentity } from './onnx/export';
 import { DEFAULT_MASKGIT_CONFIG, forwardFlops, maskGitPreset, MASKGIT_PRESETS, validateMaskGitConfig } from './config';
 import { countParams, initParams, paramSpecs } from './params';
 
@@ -110,5 +111,40 @@ describe('saveModel / loadModel', () => {
     await expect(saveModel(dir, params, { ...config, dim: 64, heads: 2 })).rejects.toThrow(
       'tensor "tok_emb" has shape [17, 32], expected [17, 64] from the config',
     );
+  });
+});
+
+describe('model identity', () => {
+  test('config.json records the identity; a config edited after saving (same shapes, other meaning) is refused', async () => {
+    const params = initParams(config, Rng.fromSeed(4));
+    await saveModel(dir, params, config);
+    const saved = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
+    expect(saved.identity).toBe(modelIdentity(params, config));
+    expect((await loadModel(dir)).identity).toBe(saved.identity);
+    await writeFile(join(dir, CONFIG_FILE), JSON.stringify({ ...saved, config: { ...saved.config, heads: 1 } })); // shapes unchanged
+    await expect(loadModel(dir)).rejects.toThrow(/do not belong together .*the config was edited after saving, or the two files come from different saves/);
+  });
+
+  test('weights from another save beside the config are refused; a config without identity (older saves) loads', async () => {
+    await saveModel(dir, initParams(config, Rng.fromSeed(1)), config);
+    const configText = await readFile(join(dir, CONFIG_FILE), 'utf8');
+    await saveModel(dir, initParams(config, Rng.fromSeed(2)), config);
+    await writeFile(join(dir, CONFIG_FILE), configText); // a save killed between its two files leaves this state
+    await expect(loadModel(dir)).rejects.toThrow(/do not belong together/);
+    const { identity: _drop, ...legacy } = JSON.parse(configText);
+    await writeFile(join(dir, CONFIG_FILE), JSON.stringify(legacy));
+    await expect(loadModel(dir)).resolves.toMatchObject({ config });
+  });
+
+  test('the identity depends on every weight and on the config', () => {
+    const params = initParams(config, Rng.fromSeed(3));
+    const id = modelIdentity(params, config);
+    expect(modelIdentity(initParams(config, Rng.fromSeed(3)), config)).toBe(id);
+    const nudged = initParams(config, Rng.fromSeed(3));
+    const last = paramSpecs(config).at(-1)?.name as string;
+    (nudged.get(last) as { data: Float32Array }).data[0] += 1e-6;
+    expect(modelIdentity(nudged, config)).not.toBe(id);
+    expect(modelIdentity(params, { ...config, heads: 1 })).not.toBe(id);
+    expect(onnxModelIdentity(exportOnnx(params, config))).toBe(id);
   });
 });

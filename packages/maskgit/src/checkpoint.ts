@@ -3,10 +3,11 @@
  * parameters, atomically written) and `config.json` (`{ format, formatVersion, config, metadata }`). Loading checks
  * every shape against the config.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeJsonAtomic, writeSafetensors, type SafeTensorMap } from '@speedrl/tensor-utils';
-import { validateMaskGitConfig, type MaskGitConfig } from './config';
+import { DEFAULT_MASKGIT_CONFIG, validateMaskGitConfig, type MaskGitConfig } from './config';
 import { checkParams, paramSpecs, shapeSize, type MaskGitParams } from './params';
 
 /** File name of the weights inside a model directory. */
@@ -18,6 +19,25 @@ export const MODEL_FORMAT = 'speedrl-maskgit';
 /** Current `formatVersion` of config.json. */
 export const MODEL_FORMAT_VERSION = 1;
 
+/**
+ * The identity of a model: SHA-256 over its config (canonical JSON, fields in {@link DEFAULT_MASKGIT_CONFIG} order)
+ * and every parameter's name, shape and float32 bytes in `paramSpecs` order. Written into config.json and the ONNX
+ * export, so a config edited after saving (same shapes, other meaning), weights from another save, or a stale
+ * `model.onnx` are detected.
+ */
+export function modelIdentity(params: MaskGitParams, config: MaskGitConfig): string {
+  const cfg = validateMaskGitConfig(config, 'modelIdentity: config');
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(Object.keys(DEFAULT_MASKGIT_CONFIG).map((k) => [k, cfg[k as keyof MaskGitConfig]])));
+  for (const spec of paramSpecs(cfg)) {
+    const p = params.get(spec.name);
+    if (p === undefined) throw new Error(`modelIdentity: parameter "${spec.name}" is missing`);
+    hash.update(`${spec.name}[${p.shape.join(',')}]`);
+    hash.update(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength));
+  }
+  return hash.digest('hex');
+}
+
 /** JSON-serialisable extra information stored with a model (training command, metrics, …). */
 export type ModelMetadata = Record<string, unknown>;
 
@@ -26,6 +46,8 @@ export interface LoadedModel {
   params: MaskGitParams;
   config: MaskGitConfig;
   metadata: ModelMetadata;
+  /** {@link modelIdentity} of what was loaded (checked against config.json's `identity` when it has one). */
+  identity: string;
 }
 
 /** Writes `params` and `config` (plus optional metadata) into `dir` (created if needed), each file atomically. */
@@ -43,17 +65,22 @@ export async function saveModel(
     const p = params.get(spec.name);
     if (p !== undefined) tensors[spec.name] = { dtype: 'F32', shape: [...p.shape], data: p.data };
   }
-  await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: MODEL_FORMAT });
-  await writeJsonAtomic(join(dir, CONFIG_FILE), { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, config: cfg, metadata });
+  const identity = modelIdentity(params, cfg);
+  await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: MODEL_FORMAT, identity });
+  // config.json last: a save killed in between leaves the old config, whose identity no longer matches the weights
+  await writeJsonAtomic(join(dir, CONFIG_FILE), { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, config: cfg, identity, metadata });
 }
 
-/** Reads a model directory written by {@link saveModel}; errors name the directory, the file and the tensor at fault. */
+/**
+ * Reads a model directory written by {@link saveModel}; errors name the directory, the file and the tensor at fault.
+ * A config.json with an `identity` must match the weights and itself (older directories without one load unchecked).
+ */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
   if (!isDir) throw new Error(`loadModel: model directory "${dir}" does not exist (expected ${CONFIG_FILE} and ${WEIGHTS_FILE} in it)`);
   const configPath = join(dir, CONFIG_FILE);
   const weightsPath = join(dir, WEIGHTS_FILE);
-  const { config, metadata } = parseConfigFile(await readRequired(configPath), configPath);
+  const { config, metadata, identity: saved } = parseConfigFile(await readRequired(configPath), configPath);
   const weightsExist = await stat(weightsPath).then((s) => s.isFile(), () => false);
   if (!weightsExist) throw new Error(`loadModel: missing weights file "${weightsPath}"`);
   const { tensors } = await readSafetensors(weightsPath);
@@ -73,7 +100,14 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const extra = Object.keys(tensors).filter((name) => !params.has(name));
   if (extra.length > 0) throw new Error(`${weightsPath}: unexpected tensor "${extra[0]}" (not a parameter of the config in ${configPath})`);
   checkParams(params, config, weightsPath);
-  return { params, config, metadata };
+  const identity = modelIdentity(params, config);
+  if (saved !== undefined && saved !== identity) {
+    throw new Error(
+      `loadModel: ${configPath} and ${weightsPath} do not belong together (identity ${saved.slice(0, 12)}… recorded, ${identity.slice(0, 12)}… found): ` +
+        'the config was edited after saving, or the two files come from different saves',
+    );
+  }
+  return { params, config, metadata, identity };
 }
 
 async function readRequired(path: string): Promise<string> {
@@ -85,7 +119,7 @@ async function readRequired(path: string): Promise<string> {
   }
 }
 
-function parseConfigFile(text: string, path: string): { config: MaskGitConfig; metadata: ModelMetadata } {
+function parseConfigFile(text: string, path: string): { config: MaskGitConfig; metadata: ModelMetadata; identity: string | undefined } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -103,5 +137,8 @@ function parseConfigFile(text: string, path: string): { config: MaskGitConfig; m
   const config = validateMaskGitConfig(obj.config, `${path}: config`);
   const meta = obj.metadata ?? {};
   if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new Error(`${path}: field "metadata" must be an object`);
-  return { config, metadata: meta as ModelMetadata };
+  if (obj.identity !== undefined && (typeof obj.identity !== 'string' || !/^[0-9a-f]{64}$/.test(obj.identity))) {
+    throw new Error(`${path}: field "identity" must be a SHA-256 hex string, got ${JSON.stringify(obj.identity)}`);
+  }
+  return { config, metadata: meta as ModelMetadata, identity: obj.identity as string | undefined };
 }

@@ -3,7 +3,7 @@ export { DEFAULT_MASKGIT_CONFIG, MASKGIT_PRESETS, maskGitPreset, validateMaskGit
 export type { MaskGitConfig, MaskGitPresetName } from './config';
 export { initParams, paramSpecs, countParams, checkParams, getParam, cloneParams, shapeSize } from './params';
 export type { MaskGitParams, ParamTensor, ParamSpec, ParamInit } from './params';
-export { saveModel, loadModel, WEIGHTS_FILE, CONFIG_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './checkpoint';
+export { saveModel, loadModel, modelIdentity, WEIGHTS_FILE, CONFIG_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './checkpoint';
 export type { LoadedModel, ModelMetadata } from './checkpoint';
 export { forward, paramsToTf, tfToParams, disposeTfParams, layerNorm, geluTanh } from './model';
 export type { TfParams, ForwardOptions } from './model';
@@ -13,7 +13,7 @@ export { createTrainer, learningRateAt, maskedCrossEntropy, DEFAULT_TRAINER_OPTI
 export type { Trainer, TrainerOptions, CreateTrainerOptions, OptimizerState, StepResult, LrSchedule } from './train';
 export { createWeightEma, effectiveEmaDecay, validateEmaDecays } from './weight-ema';
 export type { WeightEma, WeightEmaState } from './weight-ema';
-export { exportOnnx, writeOnnxModel, MASKGIT_ONNX_OPSET, MASKGIT_ONNX_IO, ONNX_CONFIG_KEY, ONNX_FILE } from './onnx/export';
+export { exportOnnx, writeOnnxModel, onnxModelIdentity, MASKGIT_ONNX_OPSET, MASKGIT_ONNX_IO, ONNX_CONFIG_KEY, ONNX_IDENTITY_KEY, ONNX_FILE } from './onnx/export';
 export { createOrtLogitsFn } from './ort-engine';
 export type { OrtEngineOptions } from './ort-engine';
 export { createTfjsLogitsFn } from './tfjs-engine';

@@ -8,7 +8,8 @@ import { writeFileAtomic } from '@speedrl/tensor-utils';
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { GELU_TANH_A, GELU_TANH_C } from '../model';
 import { checkParams, getParam, type MaskGitParams } from '../params';
-import { encodeModel, GraphBuilder, ONNX_FLOAT, ONNX_INT32, valueInfo } from './builder';
+import { modelIdentity } from '../checkpoint';
+import { encodeModel, GraphBuilder, ONNX_FLOAT, ONNX_INT32, readModelMetadata, valueInfo } from './builder';
 
 /** ONNX opset the export targets (LayerNormalization needs 17). */
 export const MASKGIT_ONNX_OPSET = 17;
@@ -16,6 +17,8 @@ export const MASKGIT_ONNX_OPSET = 17;
 export const MASKGIT_ONNX_IO = Object.freeze({ tokens: 'tokens', classes: 'classes', logits: 'logits' });
 /** `metadata_props` key holding the JSON config of an exported model. */
 export const ONNX_CONFIG_KEY = 'speedrl.maskgit.config';
+/** `metadata_props` key holding the {@link modelIdentity} of the exported weights (a stale export is detectable). */
+export const ONNX_IDENTITY_KEY = 'speedrl.maskgit.identity';
 /** Default file name of an exported model inside a model directory. */
 export const ONNX_FILE = 'model.onnx';
 
@@ -102,8 +105,13 @@ export function exportOnnx(params: MaskGitParams, config: MaskGitConfig): Uint8A
     docString: 'Class-conditional MaskGIT transformer: tokens [batch, L] (K = [MASK]), classes [batch] (numClasses = null) → logits [batch, L, K]',
     inputs: [valueInfo(tokens, ONNX_INT32, ['batch', l]), valueInfo(classes, ONNX_INT32, ['batch'])],
     outputs: [valueInfo(MASKGIT_ONNX_IO.logits, ONNX_FLOAT, ['batch', l, k])],
-    metadata: { [ONNX_CONFIG_KEY]: JSON.stringify(cfg) },
+    metadata: { [ONNX_CONFIG_KEY]: JSON.stringify(cfg), [ONNX_IDENTITY_KEY]: modelIdentity(params, cfg) },
   });
+}
+
+/** The identity recorded in an exported model (undefined for exports older than the identity key). */
+export function onnxModelIdentity(bytes: Uint8Array): string | undefined {
+  return readModelMetadata(bytes)[ONNX_IDENTITY_KEY];
 }
 
 /** Exports and atomically writes `model.onnx` (or `fileName`) into `dir`; returns the file path. */
