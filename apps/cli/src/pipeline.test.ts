@@ -149,6 +149,22 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(again.cells.slice(0, 4)).toEqual(result.cells);
   });
 
+  it('eval never silently replaces or mixes results: an existing eval.json needs --resume (same options) or --force', async () => {
+    const out = join(root, 'eval');
+    const before = readFileSync(join(out, 'eval.json'));
+    const args = ['eval', '--model', mgRun, '--data', FIXTURE, '--steps', '1', '--n', '30', '--seeds', '1', '--kid-subsets', '3', '--classifier', join(root, 'cls-eval', 'classifier'), '--out', out];
+    const again = await cli(args);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain(`--out: "${out}" already holds eval.json; pass --resume to add cells to it, --force to replace it`);
+    const mixed = await cli([...args, '--resume', '--temperature', '0.5']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toMatch(/--resume: .*eval\.json was computed with temperature = 1, now 0\.5/);
+    expect(readFileSync(join(out, 'eval.json')).equals(before)).toBe(true);
+    const forced = await cli([...args, '--force', '--json']);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.out).cells).toHaveLength(1);
+  });
+
   it('train-vq: architecture flags, a perceptual loss on reward-classifier features, and figures on held-out training images', async () => {
     const out = join(root, 'vq-perc');
     const r = await cli(['train-vq', '--preset', 'tiny', '--data', FIXTURE, '--steps', '6', '--batch', '16', '--codebook-size', '24', '--channels', '8',

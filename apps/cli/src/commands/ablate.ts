@@ -134,7 +134,7 @@ async function ablate(o: Options, variants: readonly string[], mode: Mode, io: C
     }
     const resumeEval = state === 'partial' || (floorsFrom !== undefined && (await seedFloors(floorsFrom, dir)));
     io.stderr(await child(`eval of ${label}`, ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.evalSteps,
-      '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', dir, ...(resumeEval ? ['--resume'] : [])]));
+      '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', dir, ...(resumeEval ? ['--resume'] : ['--force'])])); // a stale eval is recomputed on purpose
   };
   const total = variants.length + 1;
   const baseEval = join(o.out, 'base', 'eval');

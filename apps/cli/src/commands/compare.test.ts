@@ -66,6 +66,10 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const changed = await cli([...args, '--n', '40', '--resume']);
     expect(changed.code).toBe(2);
     expect(changed.err).toMatch(/--resume: .*compare\.json was computed with n = 30, now 40/);
+    const fresh = await cli(args);
+    expect(fresh.code).toBe(2);
+    expect(fresh.err).toContain(`--out: "${out}" already holds compare.json; pass --resume to add cells to it, --force to replace it`);
+    expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')).cells).toEqual(before.cells);
   });
 
   it('sweeps adaptive thresholds: steps and NFE are the means actually used', async () => {

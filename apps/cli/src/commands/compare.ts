@@ -4,11 +4,13 @@
  * same reference; compare.json (resumable cell by cell), compare.md, FCD-vs-NFE and FCD-vs-wall-clock Pareto plots and
  * a sample grid per row.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
+import { UsageError } from '../errors';
 import { savedOptions } from '../compare/saved-options';
 import type { CliIo } from '../io';
 import { runCompare, type CompareOptions } from '../compare/run-compare';
@@ -72,6 +74,7 @@ export function compareCommand(io: CliIo): Command {
     .option('--grid-per-class <k>', 'images per class in each grid', String(DEFAULTS.gridPerClass))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'keep the cells already in OUT/compare.json and compute only the missing ones')
+    .option('--force', 'replace an existing OUT/compare.json instead of refusing')
     .option('--json', 'print compare.json on stdout')
     .addHelpText('after', `
 Examples:
@@ -86,6 +89,9 @@ Examples:
     const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
     const saved = resume ? savedOptions(join(first.out, 'compare.json'), DEFAULTS) : {};
     const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as CompareOptions;
+    if (!resume && flags.force !== true && existsSync(join(o.out, 'compare.json'))) {
+      throw new UsageError(`--out: "${o.out}" already holds compare.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
+    }
     const result = await runCompare(o, resume, io);
     const md = `${result.rows.length} rows; wrote ${join(o.out, 'compare.json')}, compare.md, pareto-nfe.png, pareto-wallclock.png and ${result.grids?.length ?? 0} grid(s)\n`;
     io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : md);

@@ -71,7 +71,8 @@ export function evalCommand(io: CliIo): Command {
     .option('--ref-limit <n>', 'use only the first n test images as reference (0 = all)', String(DEFAULTS.refLimit))
     .option('--kid-subsets <k>', 'KID subsets', String(DEFAULTS.kidSubsets))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
-    .option('--resume', 'keep the cells already in OUT/eval.json and compute only the missing ones')
+    .option('--resume', 'keep the cells already in OUT/eval.json and compute only the missing ones (same options required)')
+    .option('--force', 'replace an existing OUT/eval.json instead of refusing')
     .option('--json', 'print eval.json on stdout')
     .addHelpText('after', `
 Examples:
@@ -83,7 +84,7 @@ Examples:
     if (merged.model === '') throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
     const parsed = schema.safeParse(merged);
     if (!parsed.success) throw new UsageError(`--${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    const result = await runEval(parsed.data, flags.resume === true, io);
+    const result = await runEval(parsed.data, flags.resume === true, flags.force === true, io);
     io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.table}\nwrote ${join(parsed.data.out, 'eval.json')}, eval.md, fcd-vs-steps.png\n`);
   });
 }
@@ -99,11 +100,37 @@ async function bundleFloors(o: Options, io: CliIo, compute: () => Promise<Floors
   return cached.floors;
 }
 
-async function runEval(o: Options, resume: boolean, io: CliIo) {
-  const backend = await initBackend();
+/** Options that define a cell's numbers: a resumed eval.json must have been computed with the same values. */
+const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets'] as const;
+
+/** The previous eval.json on --resume, checked against `o`; without --resume an existing one is refused unless --force. */
+async function previousEval(o: Options, jsonPath: string, resume: boolean, force: boolean): Promise<{ cells?: EvalCell[]; floors?: Record<string, number> }> {
+  if (!existsSync(jsonPath)) return {};
+  if (!resume) {
+    if (force) return {};
+    throw new UsageError(`--out: "${o.out}" already holds eval.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
+  }
+  let prev: { cells?: EvalCell[]; floors?: Record<string, number>; options?: Partial<Options> };
+  try {
+    prev = JSON.parse(await readFile(jsonPath, 'utf8')) as typeof prev;
+  } catch (error) {
+    throw new UsageError(`--resume: ${jsonPath} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or pass --force without --resume`);
+  }
+  for (const key of CELL_DEFINING) {
+    const was = prev.options?.[key];
+    if (was !== undefined && String(was) !== String(o[key])) {
+      throw new UsageError(`--resume: ${jsonPath} was computed with ${key} = ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
+    }
+  }
+  return prev;
+}
+
+async function runEval(o: Options, resume: boolean, force: boolean, io: CliIo) {
   const steps = o.steps.split(',').map(Number);
-  const gen = await loadGenerator(o.model, o.engine);
   const jsonPath = join(o.out, 'eval.json');
+  const previous = await previousEval(o, jsonPath, resume, force); // before any work
+  const backend = await initBackend();
+  const gen = await loadGenerator(o.model, o.engine);
   await mkdir(o.out, { recursive: true });
   try {
     const maxT = gen.config.seqLen;
@@ -112,7 +139,6 @@ async function runEval(o: Options, resume: boolean, io: CliIo) {
     const test = await loadTestReference(classifier, o.data, o.refLimit);
     const { reference } = test;
     io.stderr(`eval: ${o.model} on ${o.engine} (tfjs backend ${backend.backend}), reference ${test.count} test images, T ∈ {${o.steps}}, n=${o.n}, ${o.seeds} seed(s)\n`);
-    const previous = resume && existsSync(jsonPath) ? (JSON.parse(await readFile(jsonPath, 'utf8')) as { cells?: EvalCell[]; floors?: Record<string, number> }) : {};
     const floorValues: Record<string, number> = previous.floors ?? { ...(await bundleFloors(o, io, () => computeFloors(gen, classifier, test, o.data, o.seed, o.kidSubsets))) };
     const cells: EvalCell[] = [...(previous.cells ?? [])];
     const save = async () => {
