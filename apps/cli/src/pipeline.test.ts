@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportOnnx, initParams, maskGitPreset } from '@speedrl/maskgit';
 import { Rng, readJsonl, readPng } from '@speedrl/tensor-utils';
+import { runCli } from './cli';
 import { runCaptured as cli } from './test-cli';
 
 const FIXTURE = join(__dirname, '../../../packages/tensor-utils/test-fixtures/fashion-mnist');
@@ -332,6 +333,36 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const elapsed = readJsonl<{ elapsedMs: number }>(join(out, 'metrics.jsonl')).records.map((m) => m.elapsedMs);
     expect(elapsed).toHaveLength(4);
     expect(elapsed.every((e, i) => i === 0 || e > (elapsed[i - 1] as number))).toBe(true); // summed over the resume
+  });
+
+  it('demo: Ctrl-C during Speed-RL saves and stops the whole pipeline (exit 130); --resume finishes the RL first', async () => {
+    const out = join(root, 'demo-ctrl-c');
+    const args = ['demo', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--eval-classifier', join(root, 'cls-eval', 'classifier'),
+      '--data', FIXTURE, '--iterations', '2', '--steps', '1', '--n', '30', '--out', out];
+    const err: string[] = [];
+    let sent = false;
+    const io = {
+      isTTY: false, stdout: () => undefined,
+      stderr: (t: string) => {
+        err.push(t);
+        if (!sent && /^accelerate \d+\/2/m.test(t)) {
+          sent = true; // the first progress line of the RL: Ctrl-C now, as a user would
+          process.emit('SIGINT', 'SIGINT');
+        }
+      },
+    };
+    const code = await runCli(args, io);
+    expect(sent).toBe(true);
+    expect(code).toBe(130);
+    expect(err.join('')).toMatch(/demo: stopped by SIGINT during "Speed-RL" \(its progress is saved\); run again with --resume/);
+    expect(existsSync(join(out, 'eval-base'))).toBe(false); // the half-trained model was not evaluated
+    const state = JSON.parse(readFileSync(join(out, 'accelerate', 'checkpoint', 'trainer.json'), 'utf8'));
+    expect(state.iteration).toBeLessThan(2);
+    const resumed = await cli([...args, '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toMatch(new RegExp(`== demo: Speed-RL ==[\\s\\S]*resuming at iteration ${state.iteration}`));
+    expect(JSON.parse(readFileSync(join(out, 'accelerate', 'checkpoint', 'trainer.json'), 'utf8')).iteration).toBe(2);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 
   it('demo: short Speed-RL, eval of base and accelerated, one offline HTML report; --resume reuses it all', async () => {

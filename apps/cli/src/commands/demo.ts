@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR, writeFileAtomic, writeJsonAtomic, writeLineChart } from '@speedrl/tensor-utils';
+import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
+import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { renderReport, type ReportBlock } from '../report/html';
 import type { EvalRow } from '../eval/table';
@@ -54,34 +56,56 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const o = parseOptions(schema, gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged);
     const resume = flags.resume === true;
+    // Ctrl-C reaches the running step (it saves) and this pipeline, which then stops instead of going on
+    const interrupt = installInterruptHandler(io);
     const step = async (name: string, argv: string[]): Promise<void> => {
       io.stderr(`\n== demo: ${name} ==\n`);
       const code = await run(argv, io);
+      if (interrupt.stop.requested) {
+        throw new InterruptedError(`demo: stopped by ${interrupt.stop.signal ?? 'a signal'} during "${name}" (its progress is saved); run again with --resume to continue there`);
+      }
       if (code !== 0) throw new UsageError(`demo: ${name} failed (exit ${code}); fix the error above, then run again with --resume`);
     };
-    const rlDir = join(o.out, 'accelerate');
-    const modelDir = join(rlDir, 'model');
-    const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && !existsSync(join(rlDir, 'checkpoint.old'));
-    if (!rlDone) {
-      const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
-      await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
+    try {
+      await runDemo(o, resume, step, io);
+    } finally {
+      interrupt.dispose();
     }
-    const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
-    await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
-    await shareFloors(join(o.out, 'eval-base'), join(o.out, 'eval-accelerated')); // same tokenizer and data: computed once
-    await step('eval of the accelerated model', evalArgs(modelDir, join(o.out, 'eval-accelerated')));
-    const steps = o.steps.split(',').map(Number);
-    const grids: ReportBlock[] = [];
-    for (const [label, model] of [['base', o.base], ['accelerated', modelDir]] as const) {
-      for (const t of [Math.min(...steps), Math.max(...steps)]) {
-        const png = join(o.out, `grid-${label}-T${t}.png`);
-        await step(`grid ${label} T=${t}`, ['sample', '--model', model, '--steps', String(t), '--n', '8', '--seed', String(o.seed), '--out', png]);
-        grids.push({ kind: 'image', path: png, caption: `${label}, T = ${t} (same seeds)` });
-      }
-    }
-    const report = await writeDemoReport(o, grids);
-    io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
   });
+}
+
+/** The iterations a Speed-RL run directory has finished, from its checkpoint (0 without one). */
+async function rlIterationsDone(rlDir: string): Promise<number> {
+  const path = join(rlDir, 'checkpoint', TRAINER_STATE_FILE);
+  if (!existsSync(path)) return 0;
+  const state = JSON.parse(await readFile(path, 'utf8')) as { iteration?: unknown };
+  return typeof state.iteration === 'number' ? state.iteration : 0;
+}
+
+async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: CliIo): Promise<void> {
+  const rlDir = join(o.out, 'accelerate');
+  const modelDir = join(rlDir, 'model');
+  // RL is done only when its checkpoint reached every iteration and the model was written after it
+  const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && (await rlIterationsDone(rlDir)) >= o.iterations;
+  if (!rlDone) {
+    const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
+    await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
+  }
+  const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
+  await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
+  await shareFloors(join(o.out, 'eval-base'), join(o.out, 'eval-accelerated')); // same tokenizer and data: computed once
+  await step('eval of the accelerated model', evalArgs(modelDir, join(o.out, 'eval-accelerated')));
+  const steps = o.steps.split(',').map(Number);
+  const grids: ReportBlock[] = [];
+  for (const [label, model] of [['base', o.base], ['accelerated', modelDir]] as const) {
+    for (const t of [Math.min(...steps), Math.max(...steps)]) {
+      const png = join(o.out, `grid-${label}-T${t}.png`);
+      await step(`grid ${label} T=${t}`, ['sample', '--model', model, '--steps', String(t), '--n', '8', '--seed', String(o.seed), '--out', png]);
+      grids.push({ kind: 'image', path: png, caption: `${label}, T = ${t} (same seeds)` });
+    }
+  }
+  const report = await writeDemoReport(o, grids);
+  io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
 }
 
 /** Seeds `to/eval.json` with the floors of `from/eval.json` (eval --resume then skips recomputing them). */
