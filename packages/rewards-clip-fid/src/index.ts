@@ -34,6 +34,7 @@ export type { PackedRows } from './metrics/pairwise';
 export { classAccuracy, argmaxRow } from './metrics/accuracy';
 export type { AccuracyResult } from './metrics/accuracy';
 export { checkFeatureSet } from './metrics/features';
+export { checkPixels } from './pixels';
 export type { FeatureSet } from './metrics/features';
 export { extractEvalOutputs, prepareReference, computeSetMetrics, DEFAULT_SET_METRICS_CONFIG } from './metrics/set-metrics';
 export type { EvalOutputs, ReferenceStats, SetMetricsConfig, SetMetrics, ExtractOptions } from './metrics/set-metrics';

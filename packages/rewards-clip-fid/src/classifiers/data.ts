@@ -2,6 +2,7 @@
  * Training batches: images gathered by index from u8 or f32 arrays, with light seeded augmentation
  * (random horizontal flips and integer shifts with zero fill).
  */
+import { checkPixels } from '../pixels';
 import type { Rng } from '@speedrl/tensor-utils';
 
 /** Images `[count, size, size]`: f32 in [0, 1], or u8 in 0..255 (scaled by 1/255 when gathered). */
@@ -17,12 +18,13 @@ export interface AugmentOptions {
   readonly maxShift: number;
 }
 
-/** Number of images in `images` after checking it holds whole `size`×`size` images and matches `labels`. */
+/** Number of images in `images` after checking it holds whole `size`×`size` images in [0, 1] (f32) and matches `labels`. */
 export function checkDataset(images: ClassifierImages, labels: ClassifierLabels, size: number, numClasses: number, fn: string): number {
   const pixels = size * size;
   if (images.length % pixels !== 0) throw new RangeError(`${fn}: images has length ${images.length}; expected a multiple of ${size}×${size} = ${pixels}`);
   const count = images.length / pixels;
   if (labels.length !== count) throw new RangeError(`${fn}: labels has ${labels.length} entries; expected one per image (${count})`);
+  checkPixels(images, pixels, fn);
   for (let i = 0; i < count; i++) {
     const y = labels[i] as number;
     if (!Number.isInteger(y) || y < 0 || y >= numClasses) throw new RangeError(`${fn}: labels[${i}] is ${y}; expected an integer in [0, ${numClasses})`);

@@ -4,6 +4,7 @@
  * features) and per-class Gaussians (for the realism reward's Mahalanobis distance), accumulated in float64 with
  * streaming moments.
  */
+import { checkPixels } from '../pixels';
 import {
   createMoments, finalizeMoments, gaussianFromTensors, gaussianToTensors, readSafetensors, requireTensor, updateMoments, writeSafetensors,
   type GaussianStats, type Moments, type SafeTensorMap,
@@ -49,6 +50,7 @@ export async function featureStatistics(
     throw new RangeError(`${fn}: images has length ${images.length}; expected a positive multiple of ${size}×${size} = ${pixels}`);
   }
   const n = images.length / pixels;
+  checkPixels(images, pixels, fn);
   if (labels !== undefined && labels.length !== n) throw new RangeError(`${fn}: labels has ${labels.length} entries; expected one per image (${n})`);
   const d = model.featureDim;
   let overall = createMoments(d);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@speedrl/tensor-utils';
 import { conv2dSame, pixelUnshuffle } from '@speedrl/tensor-utils';
 import { checkRole, validateClassifierConfig, type ClassifierConfig } from './config';
+import { checkPixels } from '../pixels';
 import { dense, pool2x2 } from './layers';
 import { createAdamWState, disposeAdamWState, type AdamWState } from './optimizer';
 import type { ClassifierRole, FeatureModel } from './types';
@@ -138,6 +139,7 @@ export function buildClassifier(
     numClasses: config.numClasses,
     async predict(images: Float32Array, batch: number) {
       checkImages(images, batch, config.imageSize, `classifier (${role}) predict`);
+      checkPixels(images, config.imageSize * config.imageSize, `classifier (${role}) predict`);
       const logits = new Float32Array(batch * config.numClasses);
       const features = new Float32Array(batch * config.featureDim);
       for (let start = 0; start < batch; start += PREDICT_CHUNK) {

@@ -1,13 +1,13 @@
 import { createMmdWitnessReward, medianSquaredDistance, mmdWitnessScores, realClassFeatures, type RealClassFeatures } from './mmd-witness';
 import type { FeatureModel, RewardInput } from './types';
 
-/** A fake reward classifier whose features are pixels 0..1 of each image. */
+/** A fake reward classifier whose features are 8 × pixels 0..1 of each image (test rows are stored ÷ 8, so pixels stay in [0, 1]). */
 function fakeModel(role: 'reward' | 'eval' = 'reward', numClasses = 2): FeatureModel {
   return {
     role, featureDim: 2, numClasses,
     predict: async (images, batch) => {
       const features = new Float32Array(batch * 2);
-      for (let i = 0; i < batch; i++) features.set(images.subarray(i * 784, i * 784 + 2), i * 2);
+      for (let i = 0; i < batch; i++) for (let k = 0; k < 2; k++) features[i * 2 + k] = 8 * (images[i * 784 + k] as number);
       return { logits: new Float32Array(batch * numClasses), features };
     },
   };
@@ -15,7 +15,7 @@ function fakeModel(role: 'reward' | 'eval' = 'reward', numClasses = 2): FeatureM
 
 function imagesOf(rows: number[][]): Float32Array {
   const images = new Float32Array(rows.length * 784);
-  rows.forEach((r, i) => images.set(r, i * 784));
+  rows.forEach((r, i) => images.set(r.map((v) => v / 8), i * 784)); // exact in float32 for these small values
   return images;
 }
 

@@ -8,6 +8,7 @@
  */
 import { checkRewardInput, predictChecked, requireRewardModel, type FeatureModel, type RewardFn } from './types';
 import { requireClassifierImages } from './classifier-reward';
+import { checkFeatureSet } from '../metrics/features';
 
 /** Settings of {@link createMmdWitnessReward}. */
 export interface MmdWitnessConfig {
@@ -48,6 +49,7 @@ function squaredDistance(a: Float32Array, ai: number, b: Float32Array, bi: numbe
 
 /** Median of the squared distances between (up to 300) real features of one class. */
 export function medianSquaredDistance(features: Float32Array, count: number, dim: number): number {
+  checkFeatureSet({ features, count, dim }, 'features', 'medianSquaredDistance');
   const m = Math.min(count, 300);
   const d: number[] = [];
   for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) d.push(squaredDistance(features, i * dim, features, j * dim, dim));

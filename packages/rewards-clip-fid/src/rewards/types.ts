@@ -1,3 +1,5 @@
+import { checkPixels } from '../pixels';
+
 /**
  * Types shared by the rewards (docs/architecture.md, "Speed-RL objective" and "Interfaces"): the batch a reward sees,
  * the reward function, and the classifier interface ({@link FeatureModel}) through which rewards and metrics reach a
@@ -83,11 +85,7 @@ export function checkRewardInput(input: RewardInput, where: string, numClasses?:
   if (!(classes instanceof Int32Array) || classes.length !== batch) {
     throw new RangeError(`${where}: batch.classes must be an Int32Array of length batch = ${batch}`);
   }
-  const pixels = height * width;
-  for (let i = 0; i < images.length; i++) {
-    const v = images[i] as number;
-    if (v - v !== 0) throw new RangeError(`${where}: batch.images row ${Math.floor(i / pixels)} (pixel ${i % pixels}) is ${v}; expected finite pixels`);
-  }
+  checkPixels(images, height * width, `${where}: batch.images`);
   if (numClasses !== undefined) {
     for (let i = 0; i < batch; i++) {
       const c = classes[i] as number;
