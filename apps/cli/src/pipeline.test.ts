@@ -328,6 +328,13 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(r.err).toMatch(/time budget of 0.000001 min reached after iteration 1/);
     expect(JSON.parse(r.out)).toMatchObject({ iterations: 1, aborted: true, stoppedBy: 'time-budget' });
     expect(existsSync(join(out, 'model', 'maskgit', 'model.safetensors'))).toBe(true);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'));
+    writeFileSync(join(out, 'metrics.jsonl'), ''); // lost metrics: the time already spent is unknown, so no silent budget reset
+    const lost = await cli(['accelerate', '--out', out, '--resume', '--time-budget', '0']);
+    expect(lost.code).toBe(2);
+    expect(lost.err).toMatch(/--resume: .*metrics\.jsonl has no record of iteration 1 \(the checkpoint's\), so the RL time already spent is unknown/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe('');
+    writeFileSync(join(out, 'metrics.jsonl'), metrics);
     const more = await cli(['accelerate', '--out', out, '--resume', '--time-budget', '0', '--json']);
     expect(JSON.parse(more.out)).toMatchObject({ iterations: 4, aborted: false, stoppedBy: 'end' });
     const elapsed = readJsonl<{ elapsedMs: number }>(join(out, 'metrics.jsonl')).records.map((m) => m.elapsedMs);

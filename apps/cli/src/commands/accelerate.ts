@@ -137,12 +137,22 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
     `  ≈ ${Math.round(rollouts * meanT)} sample-steps of forward passes, then ${config.innerEpochs} update(s) over ≈ ${Math.round(rollouts * meanT * config.stepFraction)} step rows in micro-batches of ${config.trainMicroBatch}`,
     `  loss ${config.loss}, λ=${config.speedWeight}, β=${config.klBeta}, lr ${config.learningRate}, iterations ${startIteration}→${config.iterations}, out ${run.dir}`,
   ].join('\n') + '\n');
+  // RL wall-clock summed over resumes: elapsedMs of the checkpoint's own record (the last one --resume keeps)
+  let priorMs = 0;
+  if (run.resumeFrom !== undefined && startIteration > 0) {
+    const metricsPath = join(run.dir, RUN_FILES.metrics);
+    const record = readJsonl<{ step?: number; elapsedMs?: number }>(metricsPath).records.filter((r) => r.step === startIteration).at(-1);
+    if (record === undefined || typeof record.elapsedMs !== 'number') {
+      throw new UsageError(
+        `--resume: ${metricsPath} has no record of iteration ${startIteration} (the checkpoint's), so the RL time already spent is unknown; ` +
+          'restore the file, or start a new run with another --out',
+      );
+    }
+    priorMs = record.elapsedMs;
+  }
   await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
-  // RL wall-clock summed over resumes: the last kept record's elapsedMs (metrics.jsonl is trimmed to the checkpoint)
-  const kept = run.resumeFrom === undefined ? [] : readJsonl<{ elapsedMs?: number }>(join(run.dir, RUN_FILES.metrics)).records;
-  const priorMs = kept.at(-1)?.elapsedMs ?? 0;
   const budgetMs = o.timeBudget * 60_000;
   const started = performance.now();
   let budgetReached = false;
