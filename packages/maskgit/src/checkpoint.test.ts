@@ -142,7 +142,8 @@ describe('model identity', () => {
     expect(modelIdentity(initParams(config, Rng.fromSeed(3)), config)).toBe(id);
     const nudged = initParams(config, Rng.fromSeed(3));
     const last = paramSpecs(config).at(-1)?.name as string;
-    (nudged.get(last) as { data: Float32Array }).data[0] += 1e-6;
+    const data = (nudged.get(last) as { data: Float32Array }).data;
+    data[0] = (data[0] as number) + 1e-6;
     expect(modelIdentity(nudged, config)).not.toBe(id);
     expect(modelIdentity(params, { ...config, heads: 1 })).not.toBe(id);
     expect(onnxModelIdentity(exportOnnx(params, config))).toBe(id);
