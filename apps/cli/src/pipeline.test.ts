@@ -242,6 +242,18 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
       expect(readFileSync(join(parts, sub, 'model.safetensors')).equals(readFileSync(join(whole, sub, 'model.safetensors')))).toBe(true);
     }
 
+    // the token cache and the checkpoint are keyed by the tokenizer's files: a tokenizer changed in place is refused on resume
+    const tok = join(root, 'tok-copy');
+    cpSync(join(vqRun, 'tokenizer'), tok, { recursive: true });
+    const keyed = join(root, 'mg-keyed');
+    const keyedArgs = ['train-maskgit', '--preset', 'tiny', '--tokenizer', tok, '--data', FIXTURE, '--batch', '8', '--warmup', '3', '--checkpoint-every', '2', '--out', keyed];
+    expect((await cli([...keyedArgs, '--steps', '2'])).code).toBe(0);
+    writeFileSync(join(tok, 'config.json'), `${readFileSync(join(tok, 'config.json'), 'utf8')}\n`);
+    const changed = await cli(['train-maskgit', '--out', keyed, '--resume', '--steps', '4']);
+    expect(changed.code).toBe(2);
+    expect(changed.err).toMatch(/--resume: the tokenizer's files .* changed since this run's checkpoint/);
+    expect(readJsonl<{ step: number }>(join(keyed, 'metrics.jsonl')).records.every((m) => m.step <= 2)).toBe(true);
+
     const badDecay = await cli([...common, '--steps', '3', '--ema', '0.9,1.5', '--out', join(root, 'mg-bad')]);
     expect(badDecay.code).toBe(2);
     expect(badDecay.err).toMatch(/--ema/);

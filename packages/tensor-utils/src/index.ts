@@ -29,6 +29,7 @@ export {
 } from './safetensors-dtypes';
 export type { SafeTensor, SafetensorsDtype, SafetensorsArrayTypes } from './safetensors-dtypes';
 export { writeFileAtomic, writeJsonAtomic } from './atomic-write';
+export { sha256File, contentKey } from './file-hash';
 export type { AtomicWriteOptions } from './atomic-write';
 export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
 export type { JsonlContents, MetricsRecord } from './metrics-log';

@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import {
   DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, readJsonl, readSafetensors, writeCheckpointDir, writeSafetensors,
-  encodeSafetensors,
+  encodeSafetensors, contentKey, findIdxFile, idxFileNames,
 } from '@speedrl/tensor-utils';
 import {
   createOrtTrainer, createTrainer, createWeightEma, initParams, maskGitPreset, saveModel, writeOnnxModel, paramSpecs, validateEmaDecays,
@@ -110,25 +110,40 @@ Examples:
   });
 }
 
-async function tokenizeDataset(o: Options, dir: string, io: CliIo): Promise<{ tokens: Int32Array; classes: Int32Array; count: number }> {
+/** Version of the token cache's recipe: bump it when the tokens are computed differently. */
+const TOKEN_CACHE_VERSION = 1;
+
+/**
+ * The training set as tokens: from `train-tokens.safetensors` in the run directory when its key (SHA-256 of the
+ * tokenizer's files and the training images, and --limit) matches, else encoded now and written there.
+ */
+async function tokenizeDataset(o: Options, dir: string, io: CliIo): Promise<{ tokens: Int32Array; classes: Int32Array; count: number; key: string }> {
   const cache = join(dir, 'train-tokens.safetensors');
+  const names = idxFileNames('train');
+  const { key } = await contentKey({
+    'tokenizer/model.safetensors': join(o.tokenizer, 'model.safetensors'),
+    'tokenizer/config.json': join(o.tokenizer, 'config.json'),
+    'data/train-images': findIdxFile(o.data, names.images),
+    'data/train-labels': findIdxFile(o.data, names.labels),
+  }, { version: TOKEN_CACHE_VERSION, limit: o.limit });
   if (existsSync(cache)) {
-    const { tensors } = await readSafetensors(cache);
+    const { tensors, metadata } = await readSafetensors(cache);
     const tokens = tensors.tokens?.data;
     const classes = tensors.classes?.data;
-    if (!(tokens instanceof Int32Array) || !(classes instanceof Int32Array)) throw new Error(`${cache}: expected I32 tensors "tokens" and "classes"`);
-    return { tokens, classes, count: classes.length };
+    if (metadata.key === key && tokens instanceof Int32Array && classes instanceof Int32Array) return { tokens, classes, count: classes.length, key };
+    io.stderr(`train-maskgit: ${cache} was made from other files or options; encoding the training set again\n`);
   }
   const data = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
   const { model } = await loadVq(o.tokenizer);
   io.stderr(`encoding ${data.count} training images with ${o.tokenizer}\n`);
   const tokens = encode(model, data.images);
+  disposeVqModel(model);
   const classes = Int32Array.from(data.labels);
   await writeSafetensors(cache, {
     tokens: { dtype: 'I32', shape: [data.count, tokens.length / data.count], data: tokens },
     classes: { dtype: 'I32', shape: [data.count], data: classes },
-  });
-  return { tokens, classes, count: data.count };
+  }, { key });
+  return { tokens, classes, count: data.count, key };
 }
 
 /** What both engines' trainers offer (the tfjs one synchronously). */
@@ -175,7 +190,7 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
   const config = maskGitPreset(o.preset as MaskGitPresetName, { numCodes: vq.config.codebookSize }); // K comes from the tokenizer
   disposeVqModel(vq);
   const decays = emaDecays(o);
-  const { tokens: allTokens, classes: allClasses, count: allCount } = await tokenizeDataset(o, run.dir, io);
+  const { tokens: allTokens, classes: allClasses, count: allCount, key: tokensKey } = await tokenizeDataset(o, run.dir, io);
   const L = config.seqLen;
   if (allTokens.length !== allCount * L) throw new UsageError(`--tokenizer: it makes ${allTokens.length / allCount} tokens per image, the ${o.preset} transformer expects ${L}`);
   if (o.holdout >= allCount) throw new UsageError(`--holdout: ${o.holdout} leaves no training images of the ${allCount} loaded`);
@@ -194,7 +209,10 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
       if (t === undefined || !(t.data instanceof Float32Array)) throw new Error(`${run.resumeFrom}/trainer.safetensors: tensor "${prefix}${s.name}" is missing`);
       return [s.name, { shape: [...t.shape], data: t.data }];
     }));
-    const state = JSON.parse(await readFile(join(run.resumeFrom, RUN_FILES.state), 'utf8')) as { step: number; emaUpdates?: number };
+    const state = JSON.parse(await readFile(join(run.resumeFrom, RUN_FILES.state), 'utf8')) as { step: number; emaUpdates?: number; tokensKey?: string };
+    if (state.tokensKey !== undefined && state.tokensKey !== tokensKey) {
+      throw new UsageError(`--resume: the tokenizer's files (${o.tokenizer}) or the training images (${o.data}) changed since this run's checkpoint; it would go on training on other tokens. Start a new --out`);
+    }
     startStep = state.step;
     params = pick('param.');
     optimizerState = { step: startStep, m: pick('adam_m.'), v: pick('adam_v.') };
@@ -219,7 +237,7 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
     const opt = trainer.optimizerState();
     const emaTensors = ema === undefined ? {} : Object.assign({}, ...decays.map((d) => paramTensors(ema.average(d), `ema_${d}.`)));
     const bytes = encodeSafetensors({ ...paramTensors(trainer.params(), 'param.'), ...paramTensors(opt.m, 'adam_m.'), ...paramTensors(opt.v, 'adam_v.'), ...emaTensors });
-    const state = { step, seed: o.seed, ...(ema ? { emaUpdates: ema.updates } : {}) };
+    const state = { step, seed: o.seed, tokensKey, ...(ema ? { emaUpdates: ema.updates } : {}) };
     await writeCheckpointDir(join(run.dir, RUN_FILES.checkpoint), { 'trainer.safetensors': bytes, [RUN_FILES.state]: JSON.stringify(state) });
   };
   const probeAll = async (step: number): Promise<void> => {

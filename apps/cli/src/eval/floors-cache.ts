@@ -3,11 +3,10 @@
  * the files they depend on (the tokenizer, the evaluation classifier, the test and train images) and the reference
  * size. `eval`, `compare` and `demo` load it when the key matches and recompute (and rewrite it) when it does not.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findIdxFile, idxFileNames, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { contentKey, findIdxFile, idxFileNames, writeJsonAtomic } from '@speedrl/tensor-utils';
 import { TOKENIZER_DIR } from '../generator';
 import type { Floors } from './reference';
 
@@ -28,11 +27,6 @@ export interface FloorsInputs {
   readonly refLimit: number;
 }
 
-/** The file's SHA-256, hex. */
-async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
-}
-
 /** SHA-256 of every input file by role, and the key over them and the reference size. */
 export async function floorsKey(inputs: FloorsInputs): Promise<{ key: string; files: Record<string, string> }> {
   const paths: Record<string, string> = {
@@ -43,10 +37,7 @@ export async function floorsKey(inputs: FloorsInputs): Promise<{ key: string; fi
     'data/test-images': findIdxFile(inputs.dataDir, idxFileNames('test').images),
     'data/train-images': findIdxFile(inputs.dataDir, idxFileNames('train').images),
   };
-  const files: Record<string, string> = {};
-  for (const [role, path] of Object.entries(paths)) files[role] = await sha256File(path);
-  const key = createHash('sha256').update(JSON.stringify({ version: FLOORS_KEY_VERSION, files, refLimit: inputs.refLimit })).digest('hex');
-  return { key, files };
+  return contentKey(paths, { version: FLOORS_KEY_VERSION, refLimit: inputs.refLimit });
 }
 
 /** Where the floors came from. */
