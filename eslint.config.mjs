@@ -16,7 +16,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': ['error', {
         object: 'Math', property: 'random',
-        message: 'Randomness is an argument: take a seeded Rng from @speedrl/tensor-utils.',
+        message: 'Randomness is an argument: take a seeded Rng from @speedrl/core.',
       }],
       'no-restricted-imports': ['error', { patterns: [{ group: ['@speedrl/*/src/*', '@speedrl/*/dist/*'], message: 'Import a package through its index only.' }] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

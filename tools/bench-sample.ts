@@ -15,7 +15,8 @@ import {
   type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams, type MaskGitPresetName,
 } from '@speedrl/maskgit';
 import { sample } from '@speedrl/sampler';
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import {
   fmt, machineInfo, markdownTable, measureMatmulPeak, median, parsePositiveInt, parsePositiveIntList, progress, timeMs,
   type MachineInfo, type MatmulPeak,

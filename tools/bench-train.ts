@@ -19,7 +19,8 @@ import {
   countParams, createTrainer, forwardFlops, initParams, maskGitPreset, type MaskGitConfig, type MaskGitParams, type StepResult,
 } from '@speedrl/maskgit';
 import { createOrtTrainer } from '@speedrl/maskgit';
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { fmt, machineInfo, markdownTable, measureMatmulPeak, median, parsePositiveInt, progress, timeMs, type MatmulPeak } from './bench-utils';
 
 const FILE = 'tools/bench-train.ts';

@@ -6,7 +6,8 @@
  * Run: node --conditions=@speedrl/source --import tsx tools/fcd-check.ts [--classifier DIR] [--tokenizer DIR] [--data DIR] [--json]
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_FASHION_MNIST_DIR, Rng, imagesToFloat32, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { DEFAULT_FASHION_MNIST_DIR, imagesToFloat32, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs, loadClassifier, prepareReference } from '@speedrl/rewards-clip-fid';
 import { decode, encode, loadVq } from '@speedrl/vq-tokenizer';
 

@@ -8,7 +8,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportOnnx, initParams, maskGitPreset } from '@speedrl/maskgit';
-import { Rng, readJsonl, readPng } from '@speedrl/tensor-utils';
+import { Rng, readJsonl } from '@speedrl/core';
+import { readPng } from '@speedrl/tensor-utils';
 import { runCli } from './cli';
 import { runCaptured as cli } from './test-cli';
 

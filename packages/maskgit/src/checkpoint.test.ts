@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { CONFIG_FILE, loadModel, modelIdentity, saveModel, WEIGHTS_FILE } from './checkpoint';
 import { exportOnnx, onnxModelIdentity } from './onnx/export';
 import { DEFAULT_MASKGIT_CONFIG, forwardFlops, maskGitPreset, MASKGIT_PRESETS, validateMaskGitConfig } from './config';

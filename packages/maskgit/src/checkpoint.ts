@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSafetensors, writeJsonAtomic, writeSafetensors, type SafeTensorMap } from '@speedrl/tensor-utils';
+import { readSafetensors, writeJsonAtomic, writeSafetensors, type SafeTensorMap } from '@speedrl/core';
 import { DEFAULT_MASKGIT_CONFIG, validateMaskGitConfig, type MaskGitConfig } from './config';
 import { checkParams, paramSpecs, shapeSize, type MaskGitParams } from './params';
 

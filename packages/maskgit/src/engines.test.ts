@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { maskGitPreset } from './config';
 import type { LogitsFn } from './inputs';
 import { encodeModel, GraphBuilder, ONNX_FLOAT, ONNX_INT32, valueInfo } from './onnx/builder';

@@ -3,7 +3,7 @@
  * ⌈γ·L⌉ positions (at least 1) chosen uniformly at random are replaced by `[MASK]`; with probability
  * `classDropout` the class becomes the null class (classifier-free guidance, Ho & Salimans 2022).
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import type { MaskGitConfig } from './config';
 
 /** A masked batch: model inputs and the per-position loss weights. */

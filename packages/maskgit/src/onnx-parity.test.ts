@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { maskGitPreset, type MaskGitConfig } from './config';
 import { exportOnnx, MASKGIT_ONNX_OPSET } from './onnx/export';
 import { createOrtLogitsFn } from './ort-engine';

@@ -2,7 +2,7 @@
  * MaskGIT parameters as a flat, ordered map `name → { shape, data }` shared by every engine
  * (tfjs, ONNX export, the onnxruntime trainer) and by checkpoints. Linear weights are `[in, out]` (y = x·W + b).
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import type { MaskGitConfig } from './config';
 
 /** One parameter tensor: row-major float32 data of `shape`. */

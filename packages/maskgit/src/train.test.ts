@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { maskGitPreset } from './config';
 import { cosineMaskRatio, maskBatch, maskCountFor } from './masking';
 import { initParams, paramSpecs } from './params';

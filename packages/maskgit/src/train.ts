@@ -4,7 +4,7 @@
  * optional cosine decay.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { validateMaskGitConfig, type MaskGitConfig } from './config';
 import { maskBatch } from './masking';
 import { disposeTfParams, forward, paramsToTf, tfToParams, type TfParams } from './model';

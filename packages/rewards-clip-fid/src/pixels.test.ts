@@ -1,4 +1,5 @@
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { CLASSIFIER_PRESETS } from './classifiers/config';
 import { featureStatistics } from './classifiers/feature-stats';
 import { createClassifier } from './classifiers/model';

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import {
   POLICY_STATE_FILE, TRAINER_STATE_FILE, readSpeedRlCheckpoint, restoreSpeedRlCheckpoint, writeSpeedRlCheckpoint,
 } from './checkpoint';

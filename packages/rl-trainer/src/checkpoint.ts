@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   Rng, encodeSafetensors, findCheckpointDir, readSafetensors, writeCheckpointDir, type RngState, type SafeTensor,
-} from '@speedrl/tensor-utils';
+} from '@speedrl/core';
 import { resolveSpeedRlConfig, type SpeedRlConfig } from './config';
 import type { PolicyState, TrainablePolicy } from './policy';
 

@@ -1,5 +1,5 @@
 import { sample } from '@speedrl/sampler';
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { createFakePolicy } from './fake-policy';
 import { chooseClasses, collectRollouts, planRollouts } from './rollout';
 

@@ -4,7 +4,7 @@
  * its own random stream (`sampleIds` = its index in the iteration), so how the batch is split never changes a sample.
  */
 import { sample, type LogitsFn, type SamplerConfig, type Trajectory } from '@speedrl/sampler';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 
 const FILE = '@speedrl/rl-trainer rollout.ts';
 

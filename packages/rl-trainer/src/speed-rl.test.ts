@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import type { SpeedRlConfig } from './config';
 import { createFakeDecoder, createFakePolicy, createFakeReference, type FakePolicy } from './fake-policy';
 import type { SpeedRlMetrics } from './metrics';

@@ -9,7 +9,7 @@
  * Everything random in iteration `it` derives from `rng.fork(ITERATION_STREAM).fork(it)`, so a run resumed at
  * iteration k (same policy state, same rng) is identical to an uninterrupted one.
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { groupAdvantages } from './advantages';
 import { learningRateAt, resolveSpeedRlConfig, type SpeedRlConfig } from './config';
 import { filteredReward } from './filter';

@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { createFakePolicy, createFakeReference } from './fake-policy';
 import { logSoftmaxRows } from './kl';
 import { grpoLoss } from './losses/grpo';

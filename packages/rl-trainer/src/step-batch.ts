@@ -5,7 +5,7 @@
  * w·(softmax z − onehot) = −w·∇logπ); at every position masked before t the soft target is p_ref with weight β/P (exact
  * KL(p_ref ‖ p_θ), gradient softmax z − p_ref).
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { exactKl, logSoftmaxRows } from './kl';
 import type { PolicyLossInput, PolicyLossOutput } from './losses/types';
 import type { WeightedCeBatch } from './policy';

@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { fakeLogitsFn, fixedDistributionLogitsFn } from './fake-logits';
 import { sample } from './sample';
 

@@ -3,7 +3,7 @@
  * probability reaches a threshold — at least the most probable one, and everything at the step cap T — so a
  * confident model finishes in fewer steps (in the spirit of confidence-threshold parallel decoding for masked models).
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { drawToken } from './policy';
 import { maskedPositions } from './state';
 import { applyCommits, beginStep, sampleStream, type SampleCommit } from './step-core';

@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { resolveSamplerConfig } from './config';
 import { confidenceStep } from './confidence-step';
 import { fakeLogitsFn, fixedDistributionLogitsFn } from './fake-logits';

@@ -2,7 +2,7 @@
  * MaskGIT confidence step (Chang et al. 2022; google-research/maskgit `parallel_decode`): draw a token at every masked
  * position, score it by confidence = log p(token) + τ_t·Gumbel, keep the schedule's number of least confident masked.
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { drawToken } from './policy';
 import { nextMaskedCount } from './schedules';
 import { maskedPositions } from './state';

@@ -3,7 +3,7 @@
  * They were recorded before the sampler's inner loops were optimised; any change to the numbers a seed produces (an
  * extra random draw, another summation order) changes a hash. Change a hash only with a reason in the commit.
  */
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { fakeLogitsFn } from './fake-logits';
 import { sample } from './sample';
 import type { SamplerConfig } from './types';

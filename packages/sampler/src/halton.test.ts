@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { fixedDistributionLogitsFn } from './fake-logits';
 import { haltonOrder, radicalInverse } from './halton';
 import { sample } from './sample';

@@ -2,7 +2,7 @@
  * Halton sampler (Besnier et al. 2025, "Halton Scheduler for Masked Generative Image Transformers"): positions are
  * revealed in the order of the 2-D Halton sequence (bases 2 and 3) over the token grid; the schedule says how many.
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { drawToken } from './policy';
 import { nextMaskedCount } from './schedules';
 import { maskedPositions } from './state';

@@ -2,7 +2,7 @@
  * The token policy of one position: guided logits → temperature → optional top-k → softmax, plus logit checks and the
  * classifier-free guidance combination logits_u + w·(logits_c − logits_u) (Ho & Salimans 2022).
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 
 // Bound once: a global `Math` lookup per element is ~30x slower inside jest's vm context.
 const { exp, log, max: fmax } = Math;

@@ -3,7 +3,7 @@
  * combines, runs the configured pure step (confidence / Halton / adaptive) and collects the trajectory
  * (docs/architecture.md, "Sampler").
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { adaptiveStep } from './adaptive';
 import { resolveSamplerConfig } from './config';
 import { confidenceStep } from './confidence-step';

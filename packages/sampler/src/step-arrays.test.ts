@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { DEFAULT_SAMPLER_CONFIG, resolveSamplerConfig } from './config';
 import { fakeLogitsFn } from './fake-logits';
 import { sample } from './sample';

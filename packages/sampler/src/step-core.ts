@@ -2,7 +2,7 @@
  * What every sampler step shares: input checks, the per-(sample, step) random stream, and turning the chosen
  * commits into the next {@link SampleState} and its {@link StepRecord}.
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { validateLogits } from './policy';
 import { validateState } from './state';
 import { resolveStepParams, type StepParams } from './step-arrays';

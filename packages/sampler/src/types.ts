@@ -3,7 +3,7 @@
  * function of (logits, state, rng, config) that returns the next state and a {@link StepRecord} for RL
  * (docs/architecture.md, "Sampler").
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 
 /**
  * The model as the sampler sees it: logits `[B, L, K]` for tokens `[B, L]` (masked positions hold the mask id)

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '@speedrl/core';
 import { initBackend } from './backend';
-import { Rng } from './rng';
 import { conv2dFilterGrad, conv2dInputGrad, conv2dSame, pixelShuffle, pixelUnshuffle, samePadding, stopGradient } from './conv';
 
 beforeAll(async () => {

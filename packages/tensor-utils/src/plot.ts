@@ -3,7 +3,7 @@
  * 1-2-5 tick grids, legend and labels in the built-in bitmap font, encoded by pngjs. Same spec → same bytes.
  */
 import { PNG } from 'pngjs';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '@speedrl/core';
 import { drawLabelText, LABEL_FONT_METRICS, measureLabelText } from './png';
 import {
   axesLayout, DEFAULT_LINE_CHART, MARKER_CYCLE, OKABE_ITO, parseColor, REFERENCE_GREY,

@@ -3,7 +3,7 @@
  * images in [0, 1] out on a padded grid, with optional row labels drawn in a built-in 5×7 bitmap font.
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '@speedrl/core';
 import { PNG } from 'pngjs';
 
 /** Options of `imageGridToPng`; `images` is `[n, height, width]` or `[n, height, width, channels]` in [0, 1]. */

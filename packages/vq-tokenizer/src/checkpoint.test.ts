@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, loadIdxDataset, readSafetensors, Rng } from '@speedrl/tensor-utils';
+import { readSafetensors, Rng } from '@speedrl/core';
+import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { loadVq, saveVq, VQ_CONFIG_FILE, VQ_WEIGHTS_FILE } from './checkpoint';
 import { encode } from './codec';
 import { VQ_PRESETS } from './config';

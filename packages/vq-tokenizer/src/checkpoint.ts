@@ -16,7 +16,7 @@ import {
   SafetensorsError,
   writeCheckpointDir,
   type SafeTensorMap,
-} from '@speedrl/tensor-utils';
+} from '@speedrl/core';
 import { validateVqConfig, type VqConfig } from './config';
 import { vqParamShapes, type VqModel } from './model';
 import type { AdamState } from './optimizer';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { imagesToFloat32, initBackend, loadIdxDataset, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { imagesToFloat32, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { decode, encode, evaluate } from './codec';
 import { resolveVqConfig, VQ_PRESETS } from './config';
 import { initCodebookKMeans } from './kmeans';

@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { codebookFromEma, codeUsage, emaUpdate, restartDeadCodes } from './ema';
 
 describe('emaUpdate', () => {

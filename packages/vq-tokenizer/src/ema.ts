@@ -3,7 +3,7 @@
  * al. 2019, VQ-VAE-2), with Laplace-smoothed cluster sizes and dead-code restarts. Pure functions on
  * typed arrays, so the maths is testable by hand.
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 
 /** EMA statistics: N_i (`clusterSize` `[K]`) and m_i (`embedSum` `[K, D]`). */
 export interface EmaState {

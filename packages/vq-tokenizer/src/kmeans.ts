@@ -3,7 +3,7 @@
  * then Lloyd iterations (Lloyd 1982) on a seeded sample, as in SoundStream and Jukebox VQ codebooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { tokensPerImage } from './config';
 import { encoderOutputs } from './codec';
 import { imageCount, type VqImages } from './images';

@@ -4,7 +4,7 @@
  * Parameters are plain tf.Variables in a name → variable map, so checkpoints name every tensor.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { downsampleStages, tokensPerImage, validateVqConfig, type VqConfig } from './config';
 import { conv2dSame, pixelShuffle, pixelUnshuffle } from './conv';
 import type { EmaState } from './ema';

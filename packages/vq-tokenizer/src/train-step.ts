@@ -6,7 +6,7 @@
  * al. 2021) sharpens reconstructions where plain MSE blurs them (docs/architecture.md, "Tokenizer losses").
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { latentSide, tokensPerImage } from './config';
 import { stopGradient } from './conv';
 import { codeUsage, emaUpdate, restartDeadCodes } from './ema';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, loadIdxDataset, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { evaluate } from './codec';
 import { resolveVqConfig, VQ_PRESETS } from './config';
 import { gatherImages, range } from './images';

@@ -3,7 +3,7 @@
  * step, progress callbacks, and exact resumption from a step count (data order and per-step randomness
  * are functions of (rng seed, step), not of how far a stream has advanced).
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { learningRateAt } from './config';
 import { gatherImages, imageCount, type VqImages } from './images';
 import { initCodebookKMeans } from './kmeans';

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/core';
 import { MASKGIT_DIR } from '../generator';
 import { RUN_FILES } from '../run-dir';
 

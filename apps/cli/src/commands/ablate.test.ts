@@ -5,7 +5,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, readJsonl } from '@speedrl/tensor-utils';
+import { readJsonl } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import { ablationsSchema, type Ablations } from '../report/schemas';
 import { ablateCommand, type Runner } from './ablate';

@@ -8,7 +8,8 @@ import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, Rng, initBackend, readJsonl, writeImageGrid } from '@speedrl/tensor-utils';
+import { Rng, readJsonl } from '@speedrl/core';
+import { DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { loadModel, saveModel, writeOnnxModel, createOrtTrainEngine } from '@speedrl/maskgit';
 import { decode, loadVq } from '@speedrl/vq-tokenizer';
 import {

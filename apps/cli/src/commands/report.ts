@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { writeFileAtomic } from '@speedrl/tensor-utils';
+import { writeFileAtomic } from '@speedrl/core';
 import { parseFlag } from '../flags';
 import type { CliIo } from '../io';
 import { buildReport, type SectionInfo } from '../report/build';

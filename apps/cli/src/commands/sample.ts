@@ -1,7 +1,8 @@
 /** `speedrl sample`: draw images from a generator bundle and write a PNG grid (one row per class). */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { FASHION_MNIST_CLASSES, Rng, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { sample, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions } from '../config-file';

@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { Rng, writeJsonAtomic } from '@speedrl/core';
+import { DEFAULT_FASHION_MNIST_DIR, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import {
   CLASSIFIER_SEEDS, classifierPreset, createClassifier, evaluateClassifier, featureStatistics, loadClassifier, saveClassifier,
   saveFeatureStatistics, trainClassifier,

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import {
-  DEFAULT_FASHION_MNIST_DIR, Rng, initBackend, loadIdxDataset, readJsonl, readSafetensors, writeCheckpointDir, writeSafetensors,
-  encodeSafetensors, contentKey, findIdxFile, idxFileNames,
+  Rng, readJsonl, readSafetensors, writeCheckpointDir, writeSafetensors, encodeSafetensors, contentKey,
+} from '@speedrl/core';
+import {
+  DEFAULT_FASHION_MNIST_DIR, initBackend, loadIdxDataset, findIdxFile, idxFileNames,
 } from '@speedrl/tensor-utils';
 import {
   createOrtTrainer, createTrainer, createWeightEma, initParams, maskGitPreset, saveModel, writeOnnxModel, paramSpecs, validateEmaDecays,

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_FASHION_MNIST_DIR, Rng, imagesToFloat32, initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { Rng, writeJsonAtomic } from '@speedrl/core';
+import { DEFAULT_FASHION_MNIST_DIR, imagesToFloat32, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { classifierFeatureFn, fcd } from '@speedrl/rewards-clip-fid';
 import {
   createVqModel, decode, encode, evaluate, loadVq, resolveVqConfig, saveVq, train, vqPreset, type VqConfig, type VqFeatureFn, type VqModel,

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FASHION_MNIST_CLASSES, Rng, initBackend, writeFileAtomic, writeImageGrid, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { Rng, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
+import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs, type FeatureModel } from '@speedrl/rewards-clip-fid';
 import { UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR, loadGenerator, type Engine, type Generator } from '../generator';

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { initBackend, loadIdxDataset, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { writeJsonAtomic } from '@speedrl/core';
+import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
 import { UsageError } from '../errors';
 import { loadGenerator, type Engine } from '../generator';

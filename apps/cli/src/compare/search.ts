@@ -4,7 +4,7 @@
  * Deterministic for a seed and a scoring function; scores are memoised by point, so a replay with stored scores
  * (`--resume`) proposes the same points and recomputes nothing.
  */
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 
 /** Settings of {@link minimise}. */
 export interface SearchOptions {

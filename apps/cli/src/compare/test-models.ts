@@ -4,7 +4,7 @@
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { MASKGIT_PRESETS, initParams, saveModel } from '@speedrl/maskgit';
 import { CLASSIFIER_PRESETS, createClassifier, saveClassifier } from '@speedrl/rewards-clip-fid';
 import { VQ_PRESETS, createVqModel, disposeVqModel, saveVq } from '@speedrl/vq-tokenizer';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { annealedGumbelScale, maskedCountsForSteps, maskedCountsFromRatios, validateStepArrays } from '@speedrl/sampler';
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf } from './tuned-space';
 
 describe('tuned schedule space', () => {

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentKey, findIdxFile, idxFileNames, writeJsonAtomic } from '@speedrl/tensor-utils';
+import { contentKey, writeJsonAtomic } from '@speedrl/core';
+import { findIdxFile, idxFileNames } from '@speedrl/tensor-utils';
 import { TOKENIZER_DIR } from '../generator';
 import type { Floors } from './reference';
 

@@ -4,7 +4,8 @@
  * test set — the curve people read, never used to choose anything — and (b) the Fréchet distance on the REWARD
  * classifier's features against held-out training images, the figure that chooses the EMA decay.
  */
-import { Rng, imagesToFloat32, loadIdxDataset, writeLineChart, type GaussianStats } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { imagesToFloat32, loadIdxDataset, writeLineChart, type GaussianStats } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs, fcd, featureGaussian } from '@speedrl/rewards-clip-fid';
 import type { MaskGitConfig, MaskGitParams } from '@speedrl/maskgit';
 import { loadVq } from '@speedrl/vq-tokenizer';

@@ -4,7 +4,10 @@
  * and — for the schedule search only — the REWARD classifier and the held-out TRAIN images' Gaussian, so tuning never
  * sees the test set or the judge.
  */
-import { Rng, imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import {
+  imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions,
+} from '@speedrl/tensor-utils';
 import {
   computeSetMetrics, extractEvalOutputs, featureGaussian, loadClassifier, predictChecked, prepareReference, type Classifier, type FeatureModel, type FeatureSet, type ReferenceStats,
 } from '@speedrl/rewards-clip-fid';

@@ -1,5 +1,5 @@
 /** Draws a class-balanced sample set from a generator: n images, n/numClasses per class, fixed seeds. */
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { sample, type SamplerConfig } from '@speedrl/sampler';
 import { maskTokenId } from '@speedrl/maskgit';
 import type { Generator } from '../generator';

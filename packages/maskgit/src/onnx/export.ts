@@ -4,7 +4,7 @@
  * output `logits` float32 `[batch, L, K]`. Q, K, V are one fused matmul with 1/√headDim folded into Q.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '@speedrl/tensor-utils';
+import { writeFileAtomic } from '@speedrl/core';
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { GELU_TANH_A, GELU_TANH_C } from '../model';
 import { checkParams, getParam, type MaskGitParams } from '../params';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { initParams, paramSpecs, type MaskGitParams } from '../params';
 import { createOrtTrainEngine, type GradientInputs, type OrtTrainEngine } from './engine';

@@ -1,4 +1,5 @@
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { maskGitPreset } from '../config';
 import { initParams } from '../params';
 import { createTrainer } from '../train';

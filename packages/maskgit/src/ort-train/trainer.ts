@@ -4,7 +4,7 @@
  * with forward and backward run by onnxruntime (`engine.ts`) and the update by {@link createAdamW} on Float32Arrays.
  * Async, as onnxruntime is.
  */
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { createAdamW, validateAdamWOptions, type AdamW } from '../adamw';
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { maskBatch } from '../masking';

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSafetensors, initBackend, loadIdxDataset, readSafetensors, Rng, type IdxDataset } from '@speedrl/tensor-utils';
+import { encodeSafetensors, readSafetensors, Rng } from '@speedrl/core';
+import { initBackend, loadIdxDataset, type IdxDataset } from '@speedrl/tensor-utils';
 import { CLASSIFIER_CONFIG_FILE, CLASSIFIER_WEIGHTS_FILE, loadClassifier, saveClassifier } from './checkpoint';
 import { classifierPreset } from './config';
 import { gatherBatch } from './data';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   encodeSafetensors, findCheckpointDir, readSafetensors, requireTensor, SafetensorsError, writeCheckpointDir, type SafeTensorMap,
-} from '@speedrl/tensor-utils';
+} from '@speedrl/core';
 import { checkRole, validateClassifierConfig, type ClassifierConfig } from './config';
 import { buildClassifier, classifierParamShapes, type Classifier } from './model';
 import type { AdamWState } from './optimizer';

@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { checkDataset, gatherBatch } from './data';
 
 const SIZE = 4;

@@ -3,7 +3,7 @@
  * (random horizontal flips and integer shifts with zero fill).
  */
 import { checkPixels } from '../pixels';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 
 /** Images `[count, size, size]`: f32 in [0, 1], or u8 in 0..255 (scaled by 1/255 when gathered). */
 export type ClassifierImages = Float32Array | Uint8Array;

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, loadIdxDataset, Rng, writeSafetensors, type IdxDataset } from '@speedrl/tensor-utils';
+import { Rng, writeSafetensors } from '@speedrl/core';
+import { initBackend, loadIdxDataset, type IdxDataset } from '@speedrl/tensor-utils';
 import { classifierPreset } from './config';
 import { featureStatistics, loadFeatureStatistics, saveFeatureStatistics } from './feature-stats';
 import { createClassifier } from './model';

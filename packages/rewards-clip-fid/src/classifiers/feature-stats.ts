@@ -5,9 +5,10 @@
  * streaming moments.
  */
 import { checkPixels } from '../pixels';
+import { readSafetensors, requireTensor, writeSafetensors, type SafeTensorMap } from '@speedrl/core';
 import {
-  createMoments, finalizeMoments, gaussianFromTensors, gaussianToTensors, readSafetensors, requireTensor, updateMoments, writeSafetensors,
-  type GaussianStats, type Moments, type SafeTensorMap,
+  createMoments, finalizeMoments, gaussianFromTensors, gaussianToTensors, updateMoments, type GaussianStats,
+  type Moments,
 } from '@speedrl/tensor-utils';
 import type { ClassifierImages, ClassifierLabels } from './data';
 import type { ClassifierRole, FeatureModel } from './types';

@@ -4,7 +4,7 @@
  * 2×2 pooling, and dropout with a mask drawn from a seeded Rng.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import type { ClassifierPooling } from './config';
 
 /** `x` `[n, k]` · `w` `[k, m]` → `[n, m]`; backward: dx = dy·wᵀ, dw = xᵀ·dy with explicit transposes. */

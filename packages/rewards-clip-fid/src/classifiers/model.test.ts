@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend } from '@speedrl/tensor-utils';
 import { classifierPreset } from './config';
 import { matMulFast } from './layers';
 import { createClassifier, PREDICT_CHUNK } from './model';

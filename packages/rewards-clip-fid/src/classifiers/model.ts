@@ -4,7 +4,7 @@
  * penultimate feature vector, and a linear head (logits = features·W + b).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { conv2dSame, pixelUnshuffle } from '@speedrl/tensor-utils';
 import { checkRole, validateClassifierConfig, type ClassifierConfig } from './config';
 import { checkPixels } from '../pixels';

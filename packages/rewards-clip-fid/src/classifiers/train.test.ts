@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { initBackend, loadIdxDataset, Rng, type IdxDataset } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
+import { initBackend, loadIdxDataset, type IdxDataset } from '@speedrl/tensor-utils';
 import { classifierPreset } from './config';
 import { gatherBatch } from './data';
 import { createClassifier } from './model';

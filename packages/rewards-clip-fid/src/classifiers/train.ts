@@ -3,7 +3,7 @@
  * shuffling and augmentation that are functions of (rng seed, step) so a run resumes exactly from a step.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
 import { classifierLearningRate } from './config';
 import { checkDataset, gatherBatch, type ClassifierImages, type ClassifierLabels } from './data';
 import { dropoutMask, softmaxCrossEntropy } from './layers';

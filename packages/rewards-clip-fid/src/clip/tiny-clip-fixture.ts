@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 
 const { onnx } = onnxProto;
 const FLOAT = 1;

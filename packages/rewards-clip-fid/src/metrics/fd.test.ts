@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { fcd, featureGaussian } from './fd';
 import type { FeatureSet } from './features';
 

@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import type { FeatureSet } from './features';
 import { kid, mmd2Unbiased } from './kid';
 

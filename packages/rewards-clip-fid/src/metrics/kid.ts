@@ -4,7 +4,7 @@
  * subsets (as in torch-fidelity / the authors' code: each subset draws `subsetSize` rows of each set without
  * replacement). Unbiased, so it can be slightly negative when the two distributions are the same.
  */
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import { checkFeaturePair, metricError, type FeatureSet } from './features';
 import { dotBlock, packRows, type PackedRows } from './pairwise';
 
@@ -99,7 +99,7 @@ export function kid(generated: FeatureSet, real: FeatureSet, rng: Rng, config: P
   const cfg = { ...DEFAULT_KID_CONFIG, ...config };
   checkConfig(cfg, where);
   const dim = checkFeaturePair(generated, 'generated', real, 'real', where);
-  if (!(rng instanceof Rng)) metricError(where, 'rng must be a seeded Rng from @speedrl/tensor-utils');
+  if (!(rng instanceof Rng)) metricError(where, 'rng must be a seeded Rng from @speedrl/core');
   const m = Math.min(cfg.subsetSize, generated.count, real.count);
   if (m < 2) metricError(where, `each set needs at least 2 rows, got generated ${generated.count}, real ${real.count}`);
   const values = new Float64Array(cfg.numSubsets);

@@ -1,4 +1,4 @@
-import { Rng } from '@speedrl/tensor-utils';
+import { Rng } from '@speedrl/core';
 import type { FeatureModel } from '../rewards/types';
 import { fcd } from './fd';
 import { kid } from './kid';

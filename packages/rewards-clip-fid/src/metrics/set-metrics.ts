@@ -4,7 +4,8 @@
  * Reference statistics of the real test set (Gaussian, k-NN manifold) are prepared once and reused for every model and
  * step budget.
  */
-import type { GaussianStats, Rng } from '@speedrl/tensor-utils';
+import type { Rng } from '@speedrl/core';
+import type { GaussianStats } from '@speedrl/tensor-utils';
 import { predictChecked, type FeatureModel } from '../rewards/types';
 import { classAccuracy, type AccuracyResult } from './accuracy';
 import { fcd, featureGaussian } from './fd';

@@ -1,0 +1,19 @@
+/** @speedrl/core — seeded RNG, safetensors checkpoints, atomic writes, metrics logs and file hashes; no runtime dependencies. */
+export { Rng } from './rng';
+export type { RngState } from './rng';
+export {
+  encodeSafetensors, decodeSafetensors, readSafetensors, readSafetensorsHeader, writeSafetensors, requireTensor,
+} from './safetensors';
+export type { SafeTensorMap, SafetensorsContents } from './safetensors';
+export { SafetensorsError, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_METADATA_KEY } from './safetensors-header';
+export type { SafetensorsHeader, SafetensorsTensorInfo } from './safetensors-header';
+export {
+  SAFETENSORS_DTYPES, dtypeByteSize, isSafetensorsDtype, float32ToF16, f16ToFloat32, float32ToBf16, bf16ToFloat32,
+} from './safetensors-dtypes';
+export type { SafeTensor, SafetensorsDtype, SafetensorsArrayTypes } from './safetensors-dtypes';
+export { writeFileAtomic, writeJsonAtomic } from './atomic-write';
+export type { AtomicWriteOptions } from './atomic-write';
+export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
+export type { JsonlContents, MetricsRecord } from './metrics-log';
+export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
+export { sha256File, contentKey } from './file-hash';
