@@ -1,5 +1,6 @@
 /** Flag validation at the CLI edge (zod): a bad value is a UsageError that names the flag and what was expected. */
 import { z } from 'zod';
+import { MASK_SCHEDULES, getSchedule } from '@speedrl/sampler';
 import { UsageError } from './errors';
 
 /** Parses `value` with `schema`, or throws a UsageError naming `flag`. */
@@ -12,3 +13,18 @@ export function parseFlag<T>(flag: string, schema: z.ZodType<T>, value: unknown)
 
 /** `--backend`: which tfjs backend to try first. */
 export const backendFlag = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+
+/** `--seed`: a non-negative safe integer (what the seeded `Rng` accepts), checked before any work starts. */
+export const seedFlag = z.coerce.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER, `must be ≤ ${Number.MAX_SAFE_INTEGER}`);
+
+/** `--schedule`-like flags: a mask schedule name the sampler knows (cosine, arccos, linear, exp, log, uniform, pow-K). */
+export const scheduleFlag = z.string().min(1).superRefine((name, ctx) => {
+  try {
+    getSchedule(name);
+  } catch {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unknown schedule "${name}"; expected one of ${[...Object.keys(MASK_SCHEDULES), 'uniform'].join(', ')} or pow-K with K > 0 (e.g. pow-2)` });
+  }
+});
+
+/** `--out` of a PNG: the path must end in .png (the file written is always a PNG). */
+export const pngOutFlag = z.string().min(1).regex(/\.png$/i, 'must name a .png file');

@@ -118,6 +118,37 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(existsSync(join(root, 'x.png'))).toBe(false);
   });
 
+  it('checks every name, range and output path before any work: bad schedule, seed, file type, unwritable --out', async () => {
+    const png = join(root, 'checked.png');
+    const schedule = await cli(['sample', '--model', mgRun, '--schedule', 'cosin', '--out', png]);
+    expect(schedule.code).toBe(2);
+    expect(schedule.err).toMatch(/--schedule: unknown schedule "cosin"; expected one of cosine, arccos/);
+    const seed = await cli(['sample', '--model', mgRun, '--seed', '1e20', '--out', png]);
+    expect(seed.code).toBe(2);
+    expect(seed.err).toMatch(/--seed: must be ≤ 9007199254740991/);
+    const txt = await cli(['sample', '--model', mgRun, '--out', join(root, 'grid.txt')]);
+    expect(txt.code).toBe(2);
+    expect(txt.err).toMatch(/--out: must name a \.png file/);
+    writeFileSync(join(root, 'a-file'), 'x');
+    const underFile = await cli(['sample', '--model', mgRun, '--out', join(root, 'a-file', 'grid.png')]);
+    expect(underFile.code).toBe(2);
+    expect(underFile.err).toMatch(/--out: cannot write to ".*a-file": (a part of the path is a file, not a directory \(ENOTDIR\)|a file of that name is in the way \(EEXIST\))/);
+    const evalOut = await cli(['eval', '--model', mgRun, '--steps', '2', '--n', '4', '--out', join(root, 'a-file', 'eval')]);
+    expect(evalOut.code).toBe(2);
+    expect(evalOut.err).toMatch(/--out: cannot write to/);
+    const evalSchedule = await cli(['eval', '--model', mgRun, '--steps', '2', '--n', '4', '--schedule', 'pow-x', '--out', join(root, 'eval-bad')]);
+    expect(evalSchedule.code).toBe(2);
+    expect(evalSchedule.err).toMatch(/--schedule: unknown schedule "pow-x"/);
+    const trainOut = await cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vqRun, 'tokenizer'), '--data', FIXTURE, '--steps', '2', '--out', join(root, 'a-file', 'run')]);
+    expect(trainOut.code).toBe(2);
+    expect(trainOut.err).toMatch(/--out: cannot write to/);
+    expect(existsSync(png)).toBe(false);
+    const nested = join(root, 'new', 'dirs', 'grid.png'); // a missing directory is created
+    const made = await cli(['sample', '--model', mgRun, '--steps', '2', '--n', '1', '--out', nested]);
+    expect(made.code).toBe(0);
+    expect(existsSync(nested)).toBe(true);
+  });
+
   it('trains both classifiers (different seeds) and evaluates the bundle against the test fixture', async () => {
     const roles = ['reward', 'eval'] as const;
     for (const role of roles) {

@@ -4,10 +4,11 @@
  * checkpoint; without it an existing run is never overwritten or appended to.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendJsonl, findCheckpointDir, trimJsonlToStep, writeJsonAtomic } from '@speedrl/core';
 import { UsageError } from './errors';
+import { ensureWritableDir } from './output-path';
 import { acquireRunLock } from './run-lock';
 
 /** File names inside a run directory. */
@@ -65,11 +66,7 @@ export async function openRunDir(
   const checkpointPath = join(dir, RUN_FILES.checkpoint);
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from (no such directory)`);
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(`--out: cannot create "${dir}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  await ensureWritableDir(dir, '--out');
   acquireRunLock(dir, command);
   const found = await findCheckpointDir(checkpointPath);
   let runOptions = options;

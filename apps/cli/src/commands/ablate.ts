@@ -5,7 +5,7 @@
  * It composes the other subcommands, so `--resume` continues unfinished runs and evals and skips finished ones.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -22,12 +22,14 @@ import { evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
 import type { Ablations } from '../report/schemas';
+import { seedFlag } from '../flags';
+import { ensureWritableDir } from '../output-path';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
   base: z.string().min(1), rewardClassifier: z.string().min(1), evalClassifier: z.string().min(1), data: z.string().min(1),
   out: z.string().min(1), budget: z.coerce.number().min(0, 'must be ≥ 0 minutes (0 = no time limit: the iteration cap is the budget)'), variants: z.string(),
-  evalSteps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'), n: int(2), seeds: int(1), seed: int(0),
+  evalSteps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'), n: int(2), seeds: int(1), seed: seedFlag,
   fixedSteps: int(1), iterations: int(1),
 });
 type Options = z.infer<typeof schema>;
@@ -95,7 +97,7 @@ Examples:
         }
       }
     }
-    await mkdir(o.out, { recursive: true });
+    await ensureWritableDir(o.out, '--out');
     await writeJsonAtomic(join(o.out, SAVED_FILE), { command: 'ablate', options: { ...o, ...(config !== undefined ? { config } : {}), capGiven }, updatedAt: new Date().toISOString() });
     const interrupt = installInterruptHandler(io);
     try {

@@ -25,13 +25,14 @@ import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
 import { createMaskgitPolicy, createReference } from '../rl/maskgit-policy';
 import { createQualityReward } from '../rl/quality-reward';
+import { seedFlag } from '../flags';
 
 const D = DEFAULT_SPEED_RL_CONFIG;
 const int = (min: number) => z.coerce.number().int().min(min);
 const num = (min: number) => z.coerce.number().min(min);
 /** The options of `accelerate` (also a config file's valid keys: `ablate` checks its --config against them). */
 export const accelerateOptionsSchema = z.object({
-  base: z.string().min(1), rewardClassifier: z.string().min(1), out: z.string().min(1), seed: int(0),
+  base: z.string().min(1), rewardClassifier: z.string().min(1), out: z.string().min(1), seed: seedFlag,
   iterations: int(0), groupSize: int(2), classesPerIteration: int(0),
   stepChoices: z.union([z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'), z.array(int(1))]),
   speedWeight: num(0), floor: z.string().regex(/^(none|-?[0-9.]+)$/, '"none" or a number (z-scored quality floor)'),

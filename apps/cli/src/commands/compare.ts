@@ -14,6 +14,7 @@ import { UsageError } from '../errors';
 import { savedOptions } from '../compare/saved-options';
 import type { CliIo } from '../io';
 import { runCompare, type CompareOptions } from '../compare/run-compare';
+import { scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const list = (what: string) => z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, `a comma-separated list of ${what}`);
@@ -29,12 +30,12 @@ const schema = z.object({
   out: z.string().min(1),
   n: int(2),
   seeds: int(1),
-  seed: int(0),
+  seed: seedFlag,
   engine: z.enum(['ort', 'tfjs']),
   temperature: z.coerce.number().min(0),
   gumbel: z.coerce.number().min(0),
   cfg: z.coerce.number(),
-  haltonSchedule: z.string().min(1),
+  haltonSchedule: scheduleFlag,
   batch: int(1),
   refLimit: int(0),
   kidSubsets: int(1),

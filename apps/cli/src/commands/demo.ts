@@ -17,12 +17,14 @@ import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { renderReport, type ReportBlock } from '../report/html';
 import type { EvalRow } from '../eval/table';
+import { seedFlag } from '../flags';
+import { ensureWritableDir } from '../output-path';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
   base: z.string().min(1), rewardClassifier: z.string().min(1), evalClassifier: z.string().min(1), data: z.string().min(1),
   out: z.string().min(1), iterations: int(0), steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'),
-  n: int(2), seeds: int(1), seed: int(0),
+  n: int(2), seeds: int(1), seed: seedFlag,
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
@@ -84,6 +86,7 @@ async function rlIterationsDone(rlDir: string): Promise<number> {
 }
 
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: CliIo): Promise<void> {
+  await ensureWritableDir(o.out, '--out');
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');
   // RL is done only when its checkpoint reached every iteration and the model was written after it

@@ -5,7 +5,7 @@
  * and an FCD-vs-steps plot.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -21,6 +21,8 @@ import { FLOORS_FILE, loadOrComputeFloors } from '../eval/floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from '../eval/reference';
 import { drawSampleSet } from '../eval/sample-set';
 import { aggregate, markdownTable, type EvalCell } from '../eval/table';
+import { scheduleFlag, seedFlag } from '../flags';
+import { ensureWritableDir } from '../output-path';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const stepsList = z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 1,2,4,8');
@@ -32,10 +34,10 @@ const schema = z.object({
   steps: stepsList,
   n: int(2),
   seeds: int(1),
-  seed: int(0),
+  seed: seedFlag,
   engine: z.enum(['ort', 'tfjs']),
   sampler: z.enum(['confidence', 'halton', 'adaptive']),
-  schedule: z.string().min(1),
+  schedule: scheduleFlag,
   temperature: z.coerce.number().min(0),
   gumbel: z.coerce.number().min(0),
   cfg: z.coerce.number(),
@@ -130,9 +132,9 @@ async function runEval(o: Options, resume: boolean, force: boolean, io: CliIo) {
   const steps = o.steps.split(',').map(Number);
   const jsonPath = join(o.out, 'eval.json');
   const previous = await previousEval(o, jsonPath, resume, force); // before any work
+  await ensureWritableDir(o.out, '--out');
   const backend = await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
-  await mkdir(o.out, { recursive: true });
   try {
     const maxT = gen.config.seqLen;
     if (o.sampler !== 'adaptive' && steps.some((t) => t < 1 || t > maxT)) throw new UsageError(`--steps: each T must be in 1..${maxT}, got ${o.steps}`);

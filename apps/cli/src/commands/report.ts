@@ -11,6 +11,7 @@ import type { CliIo } from '../io';
 import { buildReport, type SectionInfo } from '../report/build';
 import { renderReport } from '../report/html';
 import { loadReportInputs } from '../report/load';
+import { ensureWritableFile } from '../output-path';
 
 /** What `speedrl report` wrote (printed with `--json`). */
 export interface ReportResult {
@@ -38,6 +39,7 @@ export async function writeRunReport(runDir: string, options: WriteRunReportOpti
   });
   const built = options.title === undefined ? buildReport(inputs) : buildReport(inputs, options.title);
   const out = options.out ?? join(runDir, 'report.html');
+  await ensureWritableFile(out, '--out');
   await writeFileAtomic(out, renderReport(built.title, built.blocks));
   return { out, sections: built.sections };
 }

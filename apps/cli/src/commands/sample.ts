@@ -10,6 +10,8 @@ import { loadGenerator } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { UsageError } from '../errors';
+import { pngOutFlag, scheduleFlag, seedFlag } from '../flags';
+import { ensureWritableFile } from '../output-path';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -19,11 +21,11 @@ export const sampleOptionsSchema = z.object({
   steps: int(1),
   class: z.union([z.literal('all'), int(0)]),
   n: int(1),
-  seed: int(0),
-  out: z.string().min(1),
+  seed: seedFlag,
+  out: pngOutFlag,
   engine: z.enum(['ort', 'tfjs']),
   sampler: z.enum(['confidence', 'halton', 'adaptive']),
-  schedule: z.string().min(1),
+  schedule: scheduleFlag,
   temperature: z.coerce.number().min(0),
   gumbel: z.coerce.number().min(0),
   cfg: z.coerce.number(),
@@ -79,6 +81,7 @@ Examples:
 
 /** Runs `speedrl sample` with validated options. */
 export async function runSample(o: SampleCommandOptions, io: CliIo): Promise<void> {
+  await ensureWritableFile(o.out, '--out');
   await initBackend(); // the tokenizer decodes on tfjs whatever the transformer's engine
   const gen = await loadGenerator(o.model, o.engine, o.threads);
   try {

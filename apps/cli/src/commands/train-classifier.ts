@@ -18,6 +18,7 @@ import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
+import { seedFlag } from '../flags';
 
 /** Where a trained classifier and its statistics go inside the run directory. */
 export const CLASSIFIER_DIR = 'classifier';
@@ -32,7 +33,7 @@ const schema = z.object({
   out: z.string().min(1),
   epochs: int(0),
   steps: int(0),
-  seed: int(0).optional(),
+  seed: seedFlag.optional(),
   limit: int(0),
   evalLimit: int(0),
   checkpointEvery: int(1),

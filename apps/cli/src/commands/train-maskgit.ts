@@ -26,6 +26,7 @@ import type { CliIo } from '../io';
 import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';
 import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
+import { seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -38,7 +39,7 @@ const schema = z.object({
   batch: int(1),
   lr: z.coerce.number().positive(),
   warmup: int(1),
-  seed: int(0),
+  seed: seedFlag,
   limit: int(0),
   checkpointEvery: int(1),
   logEvery: int(1),

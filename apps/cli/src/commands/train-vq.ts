@@ -19,6 +19,7 @@ import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
+import { seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -28,7 +29,7 @@ const schema = z.object({
   epochs: int(1),
   steps: int(0),
   batch: int(1),
-  seed: int(0),
+  seed: seedFlag,
   limit: int(0),
   evalLimit: int(0),
   checkpointEvery: int(1),

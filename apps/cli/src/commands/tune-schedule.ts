@@ -10,6 +10,7 @@ import { gatherOptions, parseOptions } from '../config-file';
 import type { CliIo } from '../io';
 import { runTuneSchedule, type TuneOptions } from '../compare/run-tune';
 import { savedOptions } from '../compare/saved-options';
+import { seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -20,7 +21,7 @@ const schema = z.object({
   steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 2,3,4'),
   budget: int(1),
   n: int(2),
-  seed: int(0),
+  seed: seedFlag,
   refCount: int(2),
   engine: z.enum(['ort', 'tfjs']),
   batch: int(1),

@@ -4,7 +4,7 @@
  * saved after every cell (so `--resume` continues cell by cell), compare.md, two Pareto plots and one grid per row.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
@@ -19,6 +19,7 @@ import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoade
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import { readTunedFile, type TunedFile } from './tuned-space';
+import { ensureWritableDir } from '../output-path';
 
 /** Options of a compare run (validated at the CLI edge). */
 export interface CompareOptions extends BaseSampling {
@@ -93,7 +94,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: CliIo, 
   }
   const base: BaseSampling = { ...o, adaptiveCap };
   const jsonPath = join(o.out, 'compare.json');
-  await mkdir(join(o.out, 'grids'), { recursive: true });
+  await ensureWritableDir(join(o.out, 'grids'), '--out');
   const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models) : {};
   const cells: CompareCell[] = [...(prev.cells ?? [])];
   let floors: Floors | undefined = prev.floors as Floors | undefined;

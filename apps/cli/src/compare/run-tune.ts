@@ -5,8 +5,6 @@
  * The file is rewritten after every candidate; `--resume` replays the search from it and recomputes nothing.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { writeJsonAtomic } from '@speedrl/core';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
@@ -19,6 +17,7 @@ import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetL
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
+import { ensureWritableFile } from '../output-path';
 
 /** Options of a search (validated at the CLI edge). */
 export interface TuneOptions {
@@ -60,7 +59,7 @@ function previousTrials(o: TuneOptions, resume: boolean): TunedFile | undefined 
 export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo, load: DatasetLoader = loadIdxDataset): Promise<TunedFile> {
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   const prev = previousTrials(o, resume);
-  await mkdir(dirname(o.out), { recursive: true });
+  await ensureWritableFile(o.out, '--out');
   await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
   try {

@@ -1,0 +1,47 @@
+/**
+ * Output paths checked before any work starts: the directory is created when missing and must be writable, so an
+ * unwritable `--out` is a usage error naming the flag (exit 2), not a raw EACCES after minutes of sampling.
+ */
+import { constants, existsSync, statSync } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { UsageError } from './errors';
+
+const FS_REASONS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EEXIST: 'a file of that name is in the way',
+  ENOSPC: 'no space left on the device',
+  ENOENT: 'a part of the path cannot be created',
+  EISDIR: 'it is a directory',
+};
+
+/** A short human reason for a file-system error (its code in brackets). */
+export function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === undefined ? (error as Error).message : `${FS_REASONS[code] ?? 'cannot write'} (${code})`;
+}
+
+/** Creates `dir` when missing and checks that it is a writable directory; else a UsageError naming `flag`. */
+export async function ensureWritableDir(dir: string, flag: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot write to "${dir}": ${fsReason(error)}`);
+  }
+}
+
+/** Checks that `file` can be written (its directory created and writable; an existing file writable and not a directory). */
+export async function ensureWritableFile(file: string, flag: string): Promise<void> {
+  await ensureWritableDir(dirname(file), flag);
+  if (!existsSync(file)) return;
+  try {
+    await access(file, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot write "${file}": ${fsReason(error)}`);
+  }
+  if (statSync(file).isDirectory()) throw new UsageError(`${flag}: "${file}" is a directory; give a file name`);
+}
