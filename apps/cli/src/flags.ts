@@ -1,5 +1,7 @@
 /** Flag validation at the CLI edge (zod): a bad value is a UsageError that names the flag and what was expected. */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { findIdxFile, idxFileNames, type IdxSplit } from '@speedrl/tensor-utils';
 import { MASK_SCHEDULES, getSchedule } from '@speedrl/sampler';
 import { UsageError } from './errors';
 
@@ -28,3 +30,33 @@ export const scheduleFlag = z.string().min(1).superRefine((name, ctx) => {
 
 /** `--out` of a PNG: the path must end in .png (the file written is always a PNG). */
 export const pngOutFlag = z.string().min(1).regex(/\.png$/i, 'must name a .png file');
+
+/**
+ * Runs `build` (a library config resolver that throws `field "name…" …`) and turns its error into a UsageError
+ * naming the flag the user typed: `flags[name]`, else `--` + the kebab-case field name.
+ */
+export function usageErrorForConfigField<T>(flags: Readonly<Record<string, string>>, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    const match = /field "([A-Za-z]+)[^"]*" (.*)$/s.exec((error as Error).message);
+    if (match === null) throw error;
+    const field = match[1] as string;
+    const flag = flags[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`${flag}: ${match[2]}`);
+  }
+}
+
+/** `--data`: the IDX files of each split are there (a missing dataset is a usage error before any work, exit 2). */
+export function checkDataDir(dir: string, splits: readonly IdxSplit[] = ['train', 'test'], flag = '--data'): void {
+  for (const split of splits) {
+    const names = idxFileNames(split);
+    try {
+      findIdxFile(dir, names.images);
+      findIdxFile(dir, names.labels);
+    } catch (error) {
+      const reason = existsSync(dir) ? (error as Error).message : `dataset directory "${dir}" does not exist; run \`apt-get install dataset-fashion-mnist\` or pass ${flag} DIR`;
+      throw new UsageError(`${flag}: ${reason}`);
+    }
+  }
+}

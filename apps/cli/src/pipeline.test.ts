@@ -294,6 +294,36 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(badHoldout.err).toMatch(/--holdout: 200 leaves no training images of the 200 loaded/);
   });
 
+  it('accelerate, compare, eval, train: ranges, model limits and a missing dataset are exit 2 naming the flag, before any work', async () => {
+    const acc = (out: string, ...extra: string[]) => cli(['accelerate', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--data', FIXTURE, '--out', join(root, out), '--iterations', '1', ...extra]);
+    const cases: [string[], RegExp][] = [
+      [['--step-choices', '0,2'], /--step-choices: a comma-separated list of step counts ≥ 1/],
+      [['--step-choices', '2,50'], /--step-choices: each T must be ≤ 49 \(the tokens per image of .*\), got 50/],
+      [['--clip-low', '2'], /--clip-low: must be < 1/],
+      [['--step-fraction', '0'], /--step-fraction: must be > 0/],
+      [['--lr', '0'], /--lr: must be > 0/],
+      [['--classes-per-iteration', '11'], /--classes-per-iteration: must be ≤ 10/],
+      [['--w-classifier', '0', '--w-realism', '0', '--w-mmd', '0'], /--w-classifier, --w-realism, --w-mmd: at least one/],
+      [['--data', join(root, 'no-data')], /--data: dataset directory ".*no-data" does not exist/],
+    ];
+    for (const [i, [extra, message]] of cases.entries()) {
+      const r = await acc(`acc-bad-${i}`, ...extra);
+      expect({ extra, code: r.code }).toEqual({ extra, code: 2 });
+      expect(r.err).toMatch(message);
+      expect(existsSync(join(root, `acc-bad-${i}`, 'run.json'))).toBe(false);
+    }
+    const cmp = await cli(['compare', '--models', `base=${mgRun}`, '--methods', 'cosine', '--steps', '2,60', '--n', '300', '--classifier', join(root, 'cls-eval', 'classifier'), '--data', FIXTURE, '--out', join(root, 'cmp-bad')]);
+    expect(cmp.code).toBe(2);
+    expect(cmp.err).toMatch(/--steps: each T \(and --adaptive-cap\) must be ≤ 49/);
+    expect(cmp.err).not.toMatch(/reference = /); // refused before the reference features were computed
+    const noData = await cli(['eval', '--model', mgRun, '--classifier', join(root, 'cls-eval', 'classifier'), '--data', join(root, 'no-data'), '--steps', '2', '--n', '300', '--out', join(root, 'eval-no-data')]);
+    expect(noData.code).toBe(2);
+    expect(noData.err).toMatch(/--data: dataset directory/);
+    const trainNoData = await cli(['train-vq', '--preset', 'tiny', '--data', join(root, 'no-data'), '--steps', '2', '--out', join(root, 'vq-no-data')]);
+    expect(trainNoData.code).toBe(2);
+    expect(trainNoData.err).toMatch(/--data: dataset directory/);
+  });
+
   it('accelerates the tiny bundle with Speed-RL, then resumes for more iterations', async () => {
     const out = join(root, 'rl');
     const common = ['--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--data', FIXTURE, '--out', out,

@@ -71,6 +71,12 @@ export async function saveModel(
   await writeJsonAtomic(join(dir, CONFIG_FILE), { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, config: cfg, identity, metadata });
 }
 
+/** The validated config of the model in `dir` without reading its weights (for checks before any work). */
+export async function readModelConfig(dir: string): Promise<MaskGitConfig> {
+  const configPath = join(dir, CONFIG_FILE);
+  return parseConfigFile(await readRequired(configPath), configPath).config;
+}
+
 /**
  * Reads a model directory written by {@link saveModel}; errors name the directory, the file and the tensor at fault.
  * A config.json with an `identity` must match the weights and itself (older directories without one load unchecked).

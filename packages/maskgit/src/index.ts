@@ -3,7 +3,7 @@ export { DEFAULT_MASKGIT_CONFIG, MASKGIT_PRESETS, maskGitPreset, validateMaskGit
 export type { MaskGitConfig, MaskGitPresetName } from './config';
 export { initParams, paramSpecs, countParams, checkParams, getParam, cloneParams, shapeSize } from './params';
 export type { MaskGitParams, ParamTensor, ParamSpec, ParamInit } from './params';
-export { saveModel, loadModel, modelIdentity, WEIGHTS_FILE, CONFIG_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './checkpoint';
+export { saveModel, loadModel, readModelConfig, modelIdentity, WEIGHTS_FILE, CONFIG_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './checkpoint';
 export type { LoadedModel, ModelMetadata } from './checkpoint';
 export { forward, paramsToTf, tfToParams, disposeTfParams, layerNorm, geluTanh } from './model';
 export type { TfParams, ForwardOptions } from './model';

@@ -25,7 +25,7 @@ import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
 import { createMaskgitPolicy, createReference } from '../rl/maskgit-policy';
 import { createQualityReward } from '../rl/quality-reward';
-import { seedFlag } from '../flags';
+import { checkDataDir, seedFlag, usageErrorForConfigField } from '../flags';
 
 const D = DEFAULT_SPEED_RL_CONFIG;
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -34,10 +34,10 @@ const num = (min: number) => z.coerce.number().min(min);
 export const accelerateOptionsSchema = z.object({
   base: z.string().min(1), rewardClassifier: z.string().min(1), out: z.string().min(1), seed: seedFlag,
   iterations: int(0), groupSize: int(2), classesPerIteration: int(0),
-  stepChoices: z.union([z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'), z.array(int(1))]),
+  stepChoices: z.union([z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/, 'a comma-separated list of step counts ≥ 1'), z.array(int(1))]),
   speedWeight: num(0), floor: z.string().regex(/^(none|-?[0-9.]+)$/, '"none" or a number (z-scored quality floor)'),
-  loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0), clipHigh: num(0), klBeta: num(0), stepFraction: num(0),
-  innerEpochs: int(1), lr: num(0), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
+  loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0).lt(1, 'must be < 1'), clipHigh: num(0), klBeta: num(0),
+  stepFraction: z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), innerEpochs: int(1), lr: z.coerce.number().gt(0, 'must be > 0'), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
   wClassifier: num(0), wRealism: num(0), wMmd: num(0), data: z.string().min(1), timeBudget: num(0),
 });
 type Options = z.infer<typeof accelerateOptionsSchema>;
@@ -51,15 +51,19 @@ const DEFAULTS: Options = {
   data: DEFAULT_FASHION_MNIST_DIR, timeBudget: 0,
 };
 
-/** The rl-trainer config these options describe. */
+/** rl-trainer config fields whose flag is not their kebab-case name. */
+const CONFIG_FLAGS: Readonly<Record<string, string>> = { learningRate: '--lr', warmupIterations: '--warmup', trainMicroBatch: '--micro-batch', qualityFloor: '--floor' };
+
+/** The rl-trainer config these options describe; a value it refuses is a usage error naming the flag. */
 export function speedRlConfigOf(o: Options): SpeedRlConfig {
+  if (!(o.wClassifier + o.wRealism + o.wMmd > 0)) throw new UsageError('--w-classifier, --w-realism, --w-mmd: at least one quality-reward weight must be > 0');
   const steps = Array.isArray(o.stepChoices) ? o.stepChoices : o.stepChoices.split(',').map(Number);
-  return resolveSpeedRlConfig({
+  return usageErrorForConfigField(CONFIG_FLAGS, () => resolveSpeedRlConfig({
     iterations: o.iterations, groupSize: o.groupSize, classesPerIteration: o.classesPerIteration, stepChoices: steps,
     speedWeight: o.speedWeight, qualityFloor: o.floor === 'none' ? { kind: 'none' } : { kind: 'absolute', value: Number(o.floor) },
     loss: o.loss, clipLow: o.clipLow, clipHigh: o.clipHigh, klBeta: o.klBeta, stepFraction: o.stepFraction, innerEpochs: o.innerEpochs,
     learningRate: o.lr, warmupIterations: o.warmup, trainMicroBatch: o.microBatch, checkpointEvery: o.checkpointEvery, gridEvery: o.gridEvery,
-  });
+  }));
 }
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -110,6 +114,7 @@ Examples:
 }
 
 async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+  checkDataDir(o.data);
   const backend = await initBackend();
   const config = speedRlConfigOf(o);
   for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
@@ -130,6 +135,11 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
     if (restored.normalizer !== undefined) quality.restoreNormaliser(restored.normalizer as ReturnType<typeof quality.normaliserState>);
     io.stderr(`resuming at iteration ${startIteration} (${checkpointDir})\n`);
   }
+  if (config.classesPerIteration > base.config.numClasses) {
+    throw new UsageError(`--classes-per-iteration: must be ≤ ${base.config.numClasses} (the classes of ${o.base}) or 0 for all, got ${config.classesPerIteration}`);
+  }
+  const tooLong = config.stepChoices.filter((t) => t > base.config.seqLen);
+  if (tooLong.length > 0) throw new UsageError(`--step-choices: each T must be ≤ ${base.config.seqLen} (the tokens per image of ${o.base}), got ${tooLong.join(',')}`);
   const classes = config.classesPerIteration === 0 ? base.config.numClasses : config.classesPerIteration;
   const rollouts = classes * config.groupSize;
   const meanT = config.stepChoices.reduce((a, b) => a + b, 0) / config.stepChoices.length;

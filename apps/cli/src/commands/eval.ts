@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { Rng, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR, initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs } from '@speedrl/rewards-clip-fid';
-import { gatherOptions } from '../config-file';
+import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { loadGenerator } from '../generator';
 import type { CliIo } from '../io';
@@ -21,7 +21,7 @@ import { FLOORS_FILE, loadOrComputeFloors } from '../eval/floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from '../eval/reference';
 import { drawSampleSet } from '../eval/sample-set';
 import { aggregate, markdownTable, type EvalCell } from '../eval/table';
-import { scheduleFlag, seedFlag } from '../flags';
+import { checkDataDir, scheduleFlag, seedFlag } from '../flags';
 import { ensureWritableDir } from '../output-path';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -85,10 +85,9 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as Options, schema.partial());
     if (merged.model === '') throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
-    const parsed = schema.safeParse(merged);
-    if (!parsed.success) throw new UsageError(`--${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    const result = await runEval(parsed.data, flags.resume === true, flags.force === true, io);
-    io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.table}\nwrote ${join(parsed.data.out, 'eval.json')}, eval.md, fcd-vs-steps.png\n`);
+    const options = parseOptions(schema, merged);
+    const result = await runEval(options, flags.resume === true, flags.force === true, io);
+    io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.table}\nwrote ${join(options.out, 'eval.json')}, eval.md, fcd-vs-steps.png\n`);
   });
 }
 
@@ -129,6 +128,7 @@ async function previousEval(o: Options, jsonPath: string, resume: boolean, force
 }
 
 async function runEval(o: Options, resume: boolean, force: boolean, io: CliIo) {
+  checkDataDir(o.data);
   const steps = o.steps.split(',').map(Number);
   const jsonPath = join(o.out, 'eval.json');
   const previous = await previousEval(o, jsonPath, resume, force); // before any work

@@ -5,7 +5,7 @@ import { Rng } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { sample, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
-import { gatherOptions } from '../config-file';
+import { gatherOptions, parseOptions } from '../config-file';
 import { loadGenerator } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
@@ -70,12 +70,7 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as SampleCommandOptions, sampleOptionsSchema.partial());
     if (merged.model === '' || merged.model === undefined) throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
-    const parsed = sampleOptionsSchema.safeParse(merged);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UsageError(`--${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
-    }
-    await runSample(parsed.data, io);
+    await runSample(parseOptions(sampleOptionsSchema, merged), io);
   });
 }
 

@@ -18,7 +18,7 @@ import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
-import { seedFlag } from '../flags';
+import { checkDataDir, seedFlag } from '../flags';
 
 /** Where a trained classifier and its statistics go inside the run directory. */
 export const CLASSIFIER_DIR = 'classifier';
@@ -82,6 +82,7 @@ Examples:
 }
 
 async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+  checkDataDir(o.data);
   const backend = await initBackend();
   const config = classifierPreset(o.role, o.preset);
   const seed = o.seed ?? CLASSIFIER_SEEDS[o.role];

@@ -26,7 +26,7 @@ import type { CliIo } from '../io';
 import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';
 import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
-import { seedFlag } from '../flags';
+import { checkDataDir, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -188,6 +188,7 @@ async function writeBundle(dir: string, params: MaskGitParams, config: MaskGitCo
 }
 
 async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+  checkDataDir(o.data);
   const backend = await initBackend();
   const { model: vq } = await loadVq(o.tokenizer);
   const config = maskGitPreset(o.preset as MaskGitPresetName, { numCodes: vq.config.codebookSize }); // K comes from the tokenizer

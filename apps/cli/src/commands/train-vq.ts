@@ -19,7 +19,7 @@ import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { RUN_FILES, openRunDir } from '../run-dir';
-import { seedFlag } from '../flags';
+import { checkDataDir, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -124,6 +124,7 @@ async function rewardFeatureDistance(model: VqModel, images: Float32Array, count
 }
 
 async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+  checkDataDir(o.data);
   const backend = await initBackend();
   const all = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
   if (o.holdout >= all.count) throw new UsageError(`--holdout: ${o.holdout} leaves no training images of the ${all.count} loaded`);

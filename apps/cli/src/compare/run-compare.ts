@@ -20,6 +20,8 @@ import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, s
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import { readTunedFile, type TunedFile } from './tuned-space';
 import { ensureWritableDir } from '../output-path';
+import { checkDataDir } from '../flags';
+import { readModelConfig } from '@speedrl/maskgit';
 
 /** Options of a compare run (validated at the CLI edge). */
 export interface CompareOptions extends BaseSampling {
@@ -44,11 +46,19 @@ export interface CompareOptions extends BaseSampling {
 /** Options that change what a cell means: a resume must use the same values. */
 const CELL_DEFINING = ['n', 'classifier', 'data', 'refLimit', 'engine', 'batch', 'temperature', 'gumbel', 'cfg', 'haltonSchedule', 'adaptiveCap', 'kidSubsets', 'tuned'] as const;
 
-function checkModelDirs(models: readonly ModelSpec[]): void {
+/** Each model directory holds a tokenizer and a transformer whose token count admits every step budget. */
+async function checkModelDirs(models: readonly ModelSpec[], steps: readonly number[], adaptiveCap: number, stepsFlag: string): Promise<void> {
   for (const m of models) {
     for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
       if (!existsSync(join(m.dir, sub))) throw new UsageError(`--models: "${join(m.dir, sub)}" (model ${m.name}) is missing; a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/`);
     }
+    let seqLen: number;
+    try {
+      seqLen = (await readModelConfig(join(m.dir, MASKGIT_DIR))).seqLen;
+    } catch (error) {
+      throw new UsageError(`--models: model ${m.name}: ${(error as Error).message}`);
+    }
+    if (steps.some((t) => t > seqLen) || adaptiveCap > seqLen) throw new UsageError(`--steps: each T (and --adaptive-cap) must be ≤ ${seqLen}, the token count of ${m.dir}; got ${stepsFlag}${adaptiveCap > seqLen ? ` (cap ${adaptiveCap})` : ''}`);
   }
 }
 
@@ -85,7 +95,8 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: CliIo, 
   const thresholds = parseNumberList('--thresholds', o.thresholds, (v) => v > 0 && v <= 1, 'probabilities in (0, 1]');
   const seeds = Array.from({ length: o.seeds }, (_, k) => o.seed + k);
   const adaptiveCap = o.adaptiveCap > 0 ? o.adaptiveCap : Math.max(...steps);
-  checkModelDirs(models);
+  await checkModelDirs(models, steps, adaptiveCap, o.steps);
+  if (load === undefined) checkDataDir(o.data); // an injected loader brings its own data
   const tuned = loadTuned(o, methods.includes('tuned') || models.some((m) => m.name.endsWith(TUNED_SUFFIX)), seeds);
   const tunedSteps = Object.values(tuned?.schedules ?? {}).map((s) => s.steps);
   if (tuned !== undefined) {

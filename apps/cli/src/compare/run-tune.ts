@@ -18,6 +18,7 @@ import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
 import { ensureWritableFile } from '../output-path';
+import { checkDataDir } from '../flags';
 
 /** Options of a search (validated at the CLI edge). */
 export interface TuneOptions {
@@ -59,6 +60,7 @@ function previousTrials(o: TuneOptions, resume: boolean): TunedFile | undefined 
 export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo, load: DatasetLoader = loadIdxDataset): Promise<TunedFile> {
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   const prev = previousTrials(o, resume);
+  if (load === loadIdxDataset) checkDataDir(o.data, ['train']); // an injected loader brings its own data
   await ensureWritableFile(o.out, '--out');
   await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
