@@ -3,7 +3,8 @@
  * `model.onnx`). Loads both and gives a LogitsFn on the chosen engine and a decoder to images.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { contentKey, faultPoint } from '@speedrl/core';
 import { join } from 'node:path';
 import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, onnxModelIdentity, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams } from '@speedrl/maskgit';
 import { decode, disposeVqModel, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
@@ -68,4 +69,23 @@ export async function generatorFromParams(
       disposeVqModel(vq);
     },
   };
+}
+
+/**
+ * Puts the tokenizer `from` into the bundle `dir` as `tokenizer/`, all or nothing: copied into a staging directory
+ * that then takes its name, so a kill mid-copy never leaves a partial tokenizer that a later run would keep. An
+ * existing `tokenizer/` with the same files is left as it is; one with other files is replaced.
+ */
+export async function installBundleTokenizer(from: string, dir: string): Promise<void> {
+  const dest = join(dir, TOKENIZER_DIR);
+  const files = ['model.safetensors', 'config.json'];
+  const key = async (d: string) => (await contentKey(Object.fromEntries(files.map((f) => [f, join(d, f)])), null)).key;
+  if (files.every((f) => existsSync(join(dest, f))) && (await key(dest)) === (await key(from))) return;
+  const staging = `${dest}.staging`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await cp(from, staging, { recursive: true });
+  faultPoint('bundle tokenizer: staged');
+  await rm(dest, { recursive: true, force: true });
+  await rename(staging, dest);
 }

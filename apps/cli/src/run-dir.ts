@@ -40,7 +40,7 @@ export function checkResumeOverrides(saved: Record<string, unknown>, overrides: 
 /** An open run directory. */
 export interface RunDir {
   readonly dir: string;
-  /** The complete checkpoint to resume from, or undefined for a fresh run. */
+  /** The complete checkpoint to resume from; undefined for a fresh run, or a resumed one stopped before its first checkpoint. */
   readonly resumeFrom: string | undefined;
   /** Options the run was started with (from run.json on resume). */
   readonly options: Record<string, unknown>;
@@ -72,14 +72,15 @@ export async function openRunDir(
   let runOptions = options;
   let resumeStep: number | undefined;
   if (resume) {
-    if (found === undefined) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from`);
     const runFile = join(dir, RUN_FILES.run);
+    if (found === undefined && !existsSync(runFile)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from`);
     if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
     const saved = JSON.parse(await readFile(runFile, 'utf8')) as { command?: string; options?: Record<string, unknown> };
     if (saved.command !== command) throw new UsageError(`--resume: "${dir}" is a ${saved.command ?? 'unknown'} run, not ${command}`);
     checkResumeOverrides(saved.options ?? {}, overrides);
     runOptions = { ...(saved.options ?? {}), ...overrides };
-    resumeStep = await readStep(found);
+    // a run stopped before its first checkpoint starts again from step 0 with its own options (its records are dropped)
+    resumeStep = found === undefined ? 0 : await readStep(found);
   } else {
     if (found !== undefined) {
       throw new UsageError(`--out: "${dir}" already holds a checkpoint; pass --resume to continue it or choose another --out`);

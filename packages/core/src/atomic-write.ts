@@ -4,6 +4,7 @@
  */
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { faultPoint } from './fault-point';
 
 /** Options for {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -46,7 +47,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     await handle.close();
     handle = undefined;
     await options.beforeRename?.(tempPath);
+    faultPoint(`write ${basename(path)}: before rename`);
     await rename(tempPath, path);
+    faultPoint(`write ${basename(path)}: after rename`);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(tempPath).catch(() => undefined);

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { faultPoint } from './fault-point';
 
 /** Name of the marker file written last into every complete checkpoint directory. */
 export const CHECKPOINT_COMPLETE_MARKER = 'COMPLETE';
@@ -42,13 +43,17 @@ export async function writeCheckpointDir(
       }
       await writeFile(join(staging, name), data);
       await fsyncPath(join(staging, name));
+      faultPoint(`checkpoint ${basename(dir)}: staged ${name}`);
     }
     await write?.(staging);
     await writeFile(join(staging, CHECKPOINT_COMPLETE_MARKER), `${new Date().toISOString()}\n`);
     await fsyncPath(staging);
+    faultPoint(`checkpoint ${basename(dir)}: complete in staging`);
     await rm(old, { recursive: true, force: true });
     if (existsSync(dir)) await rename(dir, old);
+    faultPoint(`checkpoint ${basename(dir)}: between renames`);
     await rename(staging, dir);
+    faultPoint(`checkpoint ${basename(dir)}: renamed`);
     await fsyncPath(parent);
     await rm(old, { recursive: true, force: true });
   } catch (error) {

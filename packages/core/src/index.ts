@@ -17,3 +17,4 @@ export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
 export type { JsonlContents, MetricsRecord } from './metrics-log';
 export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
 export { sha256File, contentKey } from './file-hash';
+export { faultPoint, FAULT_INJECTION } from './fault-point';

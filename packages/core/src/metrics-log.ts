@@ -3,7 +3,9 @@
  * last checkpoint on `--resume` so a resumed run never repeats or loses a step.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { writeFileAtomic } from './atomic-write';
+import { FAULT_INJECTION, faultPoint } from './fault-point';
 
 /** One line of a metrics log: must carry the training `step` it belongs to. */
 export interface MetricsRecord {
@@ -20,7 +22,16 @@ export interface JsonlContents<T> {
 
 /** Appends one record as a line (non-finite numbers become null, as JSON requires). */
 export function appendJsonl(path: string, record: object): void {
-  appendFileSync(path, `${JSON.stringify(record)}\n`);
+  const line = `${JSON.stringify(record)}\n`;
+  if (FAULT_INJECTION) {
+    // two writes, so a kill between them leaves the torn last line a real crash can leave
+    const half = Math.floor(line.length / 2);
+    appendFileSync(path, line.slice(0, half));
+    faultPoint(`append ${basename(path)}: torn line`);
+    appendFileSync(path, line.slice(half));
+    return;
+  }
+  appendFileSync(path, line);
 }
 
 /**

@@ -4,7 +4,7 @@
  * grids, checkpoints, --resume, Ctrl-C saves; the accelerated bundle lands in OUT/model.
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ import {
 } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
-import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
+import { MASKGIT_DIR, TOKENIZER_DIR, installBundleTokenizer } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
@@ -196,7 +196,7 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
     const modelDir = join(run.dir, 'model');
     await saveModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config, { command: 'accelerate', iterations: result.nextIteration, seed: o.seed, base: o.base });
     await writeOnnxModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config);
-    if (!existsSync(join(modelDir, TOKENIZER_DIR))) await cp(join(o.base, TOKENIZER_DIR), join(modelDir, TOKENIZER_DIR), { recursive: true });
+    await installBundleTokenizer(join(o.base, TOKENIZER_DIR), modelDir);
     progress.finish({ iterations: result.nextIteration });
     const elapsedMinutes = (priorMs + performance.now() - started) / 60_000;
     if (result.aborted && budgetReached) {

@@ -3,7 +3,7 @@
  * 2022) on a dataset encoded by a trained tokenizer; checkpoints, metrics.jsonl, --resume, Ctrl-C saves.
  */
 import { existsSync } from 'node:fs';
-import { cp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -20,7 +20,7 @@ import {
 import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
-import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
+import { MASKGIT_DIR, installBundleTokenizer } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';
@@ -184,7 +184,7 @@ export function emaBundleDir(runDir: string, decay: number): string {
 async function writeBundle(dir: string, params: MaskGitParams, config: MaskGitConfig, tokenizer: string, metadata: Record<string, unknown>): Promise<void> {
   await saveModel(join(dir, MASKGIT_DIR), params, config, metadata);
   await writeOnnxModel(join(dir, MASKGIT_DIR), params, config);
-  if (!existsSync(join(dir, TOKENIZER_DIR))) await cp(tokenizer, join(dir, TOKENIZER_DIR), { recursive: true });
+  await installBundleTokenizer(tokenizer, dir);
 }
 
 async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
