@@ -1,4 +1,4 @@
-/** @speedrl/core — seeded RNG, safetensors checkpoints, atomic writes, metrics logs and file hashes; no runtime dependencies. */
+/** @speedrl/core — seeded RNG, safetensors checkpoints, atomic writes, metrics logs, file hashes and learning-rate schedules; no runtime dependencies. */
 export { Rng } from './rng';
 export type { RngState } from './rng';
 export {
@@ -18,3 +18,5 @@ export type { JsonlContents, MetricsRecord } from './metrics-log';
 export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
 export { sha256File, contentKey } from './file-hash';
 export { faultPoint, FAULT_INJECTION } from './fault-point';
+export { learningRateAt } from './lr-schedule';
+export type { LrDecay, LrSchedule } from './lr-schedule';

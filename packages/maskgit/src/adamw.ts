@@ -1,10 +1,11 @@
 /**
  * AdamW on Float32Arrays (Loshchilov & Hutter 2019, decoupled weight decay, PyTorch semantics), the optimizer of the
  * onnxruntime training engine: the same update, decay mask (every 2-D tensor: linear weights and embeddings, from
- * `ParamSpec.decay`), global-norm clipping and warm-up + cosine schedule (`learningRateAt`) as the tfjs trainer.
+ * `ParamSpec.decay`), global-norm clipping and learning-rate schedule (`trainerLrSchedule`) as the tfjs trainer.
  */
+import { learningRateAt } from '@speedrl/core';
 import type { OptimizerState, TrainerOptions } from './train';
-import { DEFAULT_TRAINER_OPTIONS, learningRateAt } from './train';
+import { DEFAULT_TRAINER_OPTIONS, trainerLrSchedule } from './train';
 import { shapeSize, type MaskGitParams, type ParamSpec } from './params';
 
 /** The optimisation hyper-parameters AdamW uses (a subset of the trainer's). */
@@ -22,7 +23,7 @@ export interface AdamWUpdate {
 
 /** A stateful AdamW over named Float32Array tensors. */
 export interface AdamW {
-  /** Updates completed so far (the next update uses learningRateAt(step)). */
+  /** Updates completed so far (the next update uses the schedule's learning rate at this step). */
   readonly step: number;
   /**
    * Updates `params` in place from `grads` (same names and sizes; gradients are not modified). `lr` overrides the
@@ -87,6 +88,7 @@ export function createAdamW(specs: readonly ParamSpec[], options: Partial<AdamWO
   const m = copyState('m');
   const v = copyState('v');
   let t = initialState?.step ?? 0;
+  const schedule = trainerLrSchedule(o);
 
   const update = (params: MaskGitParams, grads: MaskGitParams, lrOverride?: number): AdamWUpdate => {
     const source2 = 'adamw.update';
@@ -94,7 +96,7 @@ export function createAdamW(specs: readonly ParamSpec[], options: Partial<AdamWO
     if (!Number.isFinite(gradNorm)) throw new RangeError(`${source2}: the gradient norm is ${gradNorm}; refusing to update (step ${t})`);
     const clipScale = Math.min(1, o.clipNorm / (gradNorm + 1e-6));
     if (lrOverride !== undefined && !(lrOverride >= 0 && Number.isFinite(lrOverride))) throw new RangeError(`${source2}: lr must be finite and ≥ 0, got ${lrOverride}`);
-    const lr = lrOverride ?? learningRateAt(t, o);
+    const lr = lrOverride ?? learningRateAt(t, schedule);
     const stepNo = t + 1;
     const bc1 = 1 - o.beta1 ** stepNo;
     const bc2 = 1 - o.beta2 ** stepNo;

@@ -9,8 +9,8 @@ export { forward, paramsToTf, tfToParams, disposeTfParams, layerNorm, geluTanh }
 export type { TfParams, ForwardOptions } from './model';
 export { maskBatch, cosineMaskRatio, maskCountFor } from './masking';
 export type { MaskedBatch } from './masking';
-export { createTrainer, learningRateAt, maskedCrossEntropy, DEFAULT_TRAINER_OPTIONS } from './train';
-export type { Trainer, TrainerOptions, CreateTrainerOptions, OptimizerState, StepResult, LrSchedule } from './train';
+export { createTrainer, maskedCrossEntropy, DEFAULT_TRAINER_OPTIONS } from './train';
+export type { Trainer, TrainerOptions, CreateTrainerOptions, OptimizerState, StepResult } from './train';
 export { createWeightEma, effectiveEmaDecay, validateEmaDecays } from './weight-ema';
 export type { WeightEma, WeightEmaState } from './weight-ema';
 export { exportOnnx, writeOnnxModel, onnxModelIdentity, MASKGIT_ONNX_OPSET, MASKGIT_ONNX_IO, ONNX_CONFIG_KEY, ONNX_IDENTITY_KEY, ONNX_FILE } from './onnx/export';

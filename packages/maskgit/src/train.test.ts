@@ -1,10 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@speedrl/core';
+import { learningRateAt, Rng } from '@speedrl/core';
 import { initBackend } from '@speedrl/tensor-utils';
 import { maskGitPreset } from './config';
 import { cosineMaskRatio, maskBatch, maskCountFor } from './masking';
 import { initParams, paramSpecs } from './params';
-import { createTrainer, learningRateAt, maskedCrossEntropy } from './train';
+import { createTrainer, maskedCrossEntropy, trainerLrSchedule, type TrainerOptions } from './train';
+
+type ScheduleOptions = Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio'> & { lrSchedule?: 'cosine' | 'rsqrt' };
+
+/** The schedule as the trainers computed it before the schedules moved to @speedrl/core: the oracle of the test below. */
+function legacyLearningRateAt(step: number, o: ScheduleOptions): number {
+  if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
+  if (o.lrSchedule === 'rsqrt') return o.lr * Math.max(o.minLrRatio, Math.sqrt(o.warmupSteps / (step + 1)));
+  if (o.totalSteps === undefined) return o.lr;
+  const span = Math.max(1, o.totalSteps - o.warmupSteps);
+  const progress = Math.min(1, (step - o.warmupSteps) / span);
+  const min = o.lr * o.minLrRatio;
+  return min + 0.5 * (o.lr - min) * (1 + Math.cos(Math.PI * progress));
+}
+
+const learningRateAtOptions = (step: number, o: ScheduleOptions): number => learningRateAt(step, trainerLrSchedule({ lrSchedule: 'cosine', ...o }));
 
 beforeAll(async () => {
   await initBackend();
@@ -68,22 +83,47 @@ describe('masking', () => {
 describe('schedule and loss', () => {
   test('warm-up is linear, cosine decays to lr·minLrRatio', () => {
     const o = { lr: 1, warmupSteps: 10, totalSteps: 110, minLrRatio: 0.1 };
-    expect(learningRateAt(0, o)).toBeCloseTo(0.1, 12);
-    expect(learningRateAt(9, o)).toBeCloseTo(1, 12);
-    expect(learningRateAt(60, o)).toBeCloseTo(0.55, 12);
-    expect(learningRateAt(110, o)).toBeCloseTo(0.1, 12);
-    expect(learningRateAt(500, { ...o, totalSteps: undefined })).toBe(1);
+    expect(learningRateAtOptions(0, o)).toBeCloseTo(0.1, 12);
+    expect(learningRateAtOptions(9, o)).toBeCloseTo(1, 12);
+    expect(learningRateAtOptions(60, o)).toBeCloseTo(0.55, 12);
+    expect(learningRateAtOptions(110, o)).toBeCloseTo(0.1, 12);
+    expect(learningRateAtOptions(500, { ...o, totalSteps: undefined })).toBe(1);
   });
 
   test('rsqrt decays as lr·√(warmup/(step+1)) to its floor, whatever totalSteps says', () => {
     const o = { lr: 1, warmupSteps: 100, totalSteps: 200, minLrRatio: 0.1, lrSchedule: 'rsqrt' as const };
-    expect(learningRateAt(49, o)).toBeCloseTo(0.5, 12);
-    expect(learningRateAt(99, o)).toBeCloseTo(1, 12);
-    expect(learningRateAt(399, o)).toBeCloseTo(0.5, 12);
-    expect(learningRateAt(399, { ...o, totalSteps: undefined })).toBeCloseTo(0.5, 12);
-    expect(learningRateAt(2499, o)).toBeCloseTo(0.2, 12);
-    expect(learningRateAt(100_000, o)).toBeCloseTo(0.1, 12);
-    for (let step = 100; step < 20_000; step += 37) expect(learningRateAt(step + 1, o)).toBeLessThanOrEqual(learningRateAt(step, o));
+    expect(learningRateAtOptions(49, o)).toBeCloseTo(0.5, 12);
+    expect(learningRateAtOptions(99, o)).toBeCloseTo(1, 12);
+    expect(learningRateAtOptions(399, o)).toBeCloseTo(0.5, 12);
+    expect(learningRateAtOptions(399, { ...o, totalSteps: undefined })).toBeCloseTo(0.5, 12);
+    expect(learningRateAtOptions(2499, o)).toBeCloseTo(0.2, 12);
+    expect(learningRateAtOptions(100_000, o)).toBeCloseTo(0.1, 12);
+    for (let step = 100; step < 20_000; step += 37) expect(learningRateAtOptions(step + 1, o)).toBeLessThanOrEqual(learningRateAtOptions(step, o));
+  });
+
+  test('the schedule is the one the trainers had before it moved to @speedrl/core, to the last bit', () => {
+    // The CLI's defaults, the shipped model's run (lr 6e-4, warm-up 300, 4,000 steps), the README's rsqrt example,
+    // the library defaults, and settings around them.
+    const settings: ScheduleOptions[] = [
+      { lr: 3e-4, warmupSteps: 200, totalSteps: 20_000, minLrRatio: 0.1, lrSchedule: 'cosine' },
+      { lr: 6e-4, warmupSteps: 300, totalSteps: 4000, minLrRatio: 0.1 },
+      { lr: 6e-4, warmupSteps: 100, totalSteps: 4000, minLrRatio: 0.1, lrSchedule: 'rsqrt' },
+      { lr: 3e-4, warmupSteps: 100, totalSteps: undefined, minLrRatio: 0.1 },
+      { lr: 3e-4, warmupSteps: 200, totalSteps: undefined, minLrRatio: 0.1, lrSchedule: 'rsqrt' },
+      { lr: 1e-3, warmupSteps: 7, totalSteps: 8, minLrRatio: 0 },
+      { lr: 2e-3, warmupSteps: 1, totalSteps: 1, minLrRatio: 1 },
+      { lr: 5e-4, warmupSteps: 33, totalSteps: 999, minLrRatio: 0.05, lrSchedule: 'cosine' },
+    ];
+    const mismatches: string[] = [];
+    for (const o of settings) {
+      const schedule = trainerLrSchedule({ lrSchedule: 'cosine', ...o });
+      for (let step = 0; step < 25_000; step++) {
+        const now = learningRateAt(step, schedule);
+        const before = legacyLearningRateAt(step, o);
+        if (!Object.is(now, before)) mismatches.push(`${JSON.stringify(o)} step ${step}: ${now} vs ${before}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 
   test('an unknown schedule is refused by name', () => {

@@ -4,14 +4,11 @@
  * optional cosine decay.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@speedrl/core';
+import { learningRateAt, type LrSchedule, type Rng } from '@speedrl/core';
 import { validateMaskGitConfig, type MaskGitConfig } from './config';
 import { maskBatch } from './masking';
 import { disposeTfParams, forward, paramsToTf, tfToParams, type TfParams } from './model';
 import { checkParams, paramSpecs, type MaskGitParams } from './params';
-
-/** Shape of the learning rate after warm-up (see {@link TrainerOptions.lrSchedule}). */
-export type LrSchedule = 'cosine' | 'rsqrt';
 
 /** Optimisation hyper-parameters. */
 export interface TrainerOptions {
@@ -28,7 +25,7 @@ export interface TrainerOptions {
    * floor lr·minLrRatio with no end (Vaswani et al. 2017): a long tail that does not depend on totalSteps, so a run
    * extended by `--resume --steps` keeps its learning rate continuous.
    */
-  lrSchedule: LrSchedule;
+  lrSchedule: 'cosine' | 'rsqrt';
   /** Adam β1 (MaskGIT: 0.9). */
   beta1: number;
   /** Adam β2 (MaskGIT: 0.96). */
@@ -90,17 +87,15 @@ export interface Trainer {
 }
 
 /**
- * Learning rate at 0-based `step`: linear warm-up, then (cosine) constant or cosine-decayed to lr·minLrRatio, or
- * (rsqrt) lr·√(warmup / (step + 1)) floored at lr·minLrRatio.
+ * The learning-rate schedule of trainer options (for `learningRateAt` of @speedrl/core): linear warm-up, then (cosine)
+ * constant when totalSteps is undefined or cosine-decayed to lr·minLrRatio at totalSteps, or (rsqrt)
+ * lr·√(warmup / (step + 1)) floored at lr·minLrRatio.
  */
-export function learningRateAt(step: number, o: Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio'> & { lrSchedule?: LrSchedule }): number {
-  if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
-  if (o.lrSchedule === 'rsqrt') return o.lr * Math.max(o.minLrRatio, Math.sqrt(o.warmupSteps / (step + 1)));
-  if (o.totalSteps === undefined) return o.lr;
-  const span = Math.max(1, o.totalSteps - o.warmupSteps);
-  const progress = Math.min(1, (step - o.warmupSteps) / span);
-  const min = o.lr * o.minLrRatio;
-  return min + 0.5 * (o.lr - min) * (1 + Math.cos(Math.PI * progress));
+export function trainerLrSchedule(o: Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'lrSchedule'>): LrSchedule {
+  const base = { peak: o.lr, warmupSteps: o.warmupSteps };
+  if (o.lrSchedule === 'rsqrt') return { ...base, decay: 'rsqrt', minRatio: o.minLrRatio };
+  if (o.totalSteps === undefined) return { ...base, decay: 'constant' };
+  return { ...base, decay: 'cosine', totalSteps: o.totalSteps, minRatio: o.minLrRatio };
 }
 
 /** Masked mean cross-entropy: logits `[N, K]`, targets `[N]` int32, weights `[N]` → scalar. */
@@ -154,6 +149,7 @@ export function createTrainer(config: MaskGitConfig, params: MaskGitParams, opti
   const mVars = toVars(initialState?.m ?? zerosLike());
   const vVars = toVars(initialState?.v ?? zerosLike());
   let t = initialState?.step ?? 0;
+  const schedule = trainerLrSchedule(o);
   const varList = specs.map((s) => vars.get(s.name) as tf.Variable);
 
   const step = (tokens: Int32Array, classes: Int32Array, rng: Rng): StepResult => {
@@ -168,7 +164,7 @@ export function createTrainer(config: MaskGitConfig, params: MaskGitParams, opti
     }
     const masked = maskBatch(tokens, classes, cfg, rng, o.classDropout);
     const dropoutSeed = cfg.dropout > 0 ? rng.int(2 ** 31) : undefined;
-    const lr = learningRateAt(t, o);
+    const lr = learningRateAt(t, schedule);
     const [loss, gradNorm] = tf.tidy(() => {
       const inTok = tf.tensor2d(masked.inputTokens, [batch, cfg.seqLen], 'int32');
       const inCls = tf.tensor1d(masked.inputClasses, 'int32');

@@ -1,4 +1,11 @@
-import { DEFAULT_SPEED_RL_CONFIG, learningRateAt, resolveSpeedRlConfig } from './config';
+import { learningRateAt } from '@speedrl/core';
+import { DEFAULT_SPEED_RL_CONFIG, resolveSpeedRlConfig, speedRlLrSchedule, type SpeedRlConfig } from './config';
+
+/** The schedule as the loop computed it before the schedules moved to @speedrl/core: the oracle of the test below. */
+function legacyLearningRateAt(config: Pick<SpeedRlConfig, 'learningRate' | 'warmupIterations'>, it: number): number {
+  if (config.warmupIterations <= 0) return config.learningRate;
+  return config.learningRate * Math.min(1, (it + 1) / config.warmupIterations);
+}
 
 describe('Speed-RL config', () => {
   it('defaults are frozen and valid; partial configs merge (advantage field by field)', () => {
@@ -24,8 +31,34 @@ describe('Speed-RL config', () => {
   });
 
   it('learning rate warms up linearly, then stays at the peak', () => {
+    const lr = (c: Pick<SpeedRlConfig, 'learningRate' | 'warmupIterations'>, it: number): number => learningRateAt(it, speedRlLrSchedule(c));
     const c = { learningRate: 1e-3, warmupIterations: 4 };
-    expect([0, 1, 3, 10].map((it) => learningRateAt(c, it))).toEqual([2.5e-4, 5e-4, 1e-3, 1e-3]);
-    expect(learningRateAt({ learningRate: 1e-3, warmupIterations: 0 }, 0)).toBe(1e-3);
+    expect([0, 1, 3, 10].map((it) => lr(c, it))).toEqual([2.5e-4, 5e-4, 1e-3, 1e-3]);
+    expect(lr({ learningRate: 1e-3, warmupIterations: 0 }, 0)).toBe(1e-3);
+  });
+
+  it('learning rate is the one the loop had before the schedules moved to @speedrl/core', () => {
+    // After the warm-up, and with no warm-up or one of a power-of-two length, the same double. Inside other warm-ups
+    // (lr·(it+1))/W (the shared schedule, MaskGIT's) and lr·((it+1)/W) (this loop's before) may round apart by up to two
+    // units in the last place: for the shipped setting (lr 2e-5, warm-up 5) at iteration 2 only, 1.2e-5 + 1.7e-21.
+    const mismatches: string[] = [];
+    const offByOne: string[] = [];
+    for (const learningRate of [DEFAULT_SPEED_RL_CONFIG.learningRate, 1e-5, 1e-4, 3e-4, 1e-3, 0.1]) {
+      for (let warmupIterations = 0; warmupIterations <= 40; warmupIterations++) {
+        const c = { learningRate, warmupIterations };
+        const schedule = speedRlLrSchedule(c);
+        for (let it = 0; it < 60; it++) {
+          const now = learningRateAt(it, schedule);
+          const before = legacyLearningRateAt(c, it);
+          if (now === before) continue;
+          const ulp = 2 ** (Math.floor(Math.log2(before)) - 52);
+          const exactExpected = it >= warmupIterations || [1, 2, 4, 8, 16, 32].includes(warmupIterations);
+          if (exactExpected || Math.abs(now - before) > 2 * ulp) mismatches.push(`lr ${learningRate} warm-up ${warmupIterations} it ${it}: ${now} vs ${before}`);
+          if (learningRate === DEFAULT_SPEED_RL_CONFIG.learningRate && warmupIterations === DEFAULT_SPEED_RL_CONFIG.warmupIterations) offByOne.push(`it ${it}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(offByOne).toEqual(['it 2']);
   });
 });

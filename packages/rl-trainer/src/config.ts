@@ -2,6 +2,7 @@
  * Settings of the Speed-RL loop (docs/architecture.md, "Speed-RL objective"): frozen defaults, merging of partial
  * configs and validation naming the field.
  */
+import type { LrSchedule } from '@speedrl/core';
 import { resolveSamplerConfig, type SamplerConfig } from '@speedrl/sampler';
 import { DEFAULT_ADVANTAGE_CONFIG, type AdvantageConfig } from './advantages';
 import type { QualityFloor } from './filter';
@@ -144,8 +145,7 @@ export function validateSpeedRlConfig(config: SpeedRlConfig): void {
   integer(config.gridEvery, 0, 'gridEvery');
 }
 
-/** Learning rate of iteration `it` (0-based): linear warm-up lr·(it+1)/warmup, then constant lr. */
-export function learningRateAt(config: Pick<SpeedRlConfig, 'learningRate' | 'warmupIterations'>, it: number): number {
-  if (config.warmupIterations <= 0) return config.learningRate;
-  return config.learningRate * Math.min(1, (it + 1) / config.warmupIterations);
+/** Learning-rate schedule of the run (for `learningRateAt` of @speedrl/core): linear warm-up lr·(it+1)/warmup, then constant lr. */
+export function speedRlLrSchedule(config: Pick<SpeedRlConfig, 'learningRate' | 'warmupIterations'>): LrSchedule {
+  return { peak: config.learningRate, warmupSteps: config.warmupIterations, decay: 'constant' };
 }

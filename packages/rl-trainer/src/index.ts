@@ -12,7 +12,7 @@ export type { ExactKl } from './kl';
 export { filteredReward, quantile } from './filter';
 export type { QualityFloor } from './filter';
 export type { Decoder, PolicyState, QualityScores, ReferencePolicy, SpeedRewardFn, TrainablePolicy, WeightedCeBatch } from './policy';
-export { DEFAULT_SPEED_RL_CONFIG, learningRateAt, resolveSpeedRlConfig, validateSpeedRlConfig } from './config';
+export { DEFAULT_SPEED_RL_CONFIG, resolveSpeedRlConfig, validateSpeedRlConfig } from './config';
 export type { PolicyLossKind, SpeedRlConfig } from './config';
 export { chooseClasses, collectRollouts, planRollouts } from './rollout';
 export type { RolloutBucket, RolloutOptions, RolloutPlan, Rollouts } from './rollout';

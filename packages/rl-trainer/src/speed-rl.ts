@@ -9,9 +9,9 @@
  * Everything random in iteration `it` derives from `rng.fork(ITERATION_STREAM).fork(it)`, so a run resumed at
  * iteration k (same policy state, same rng) is identical to an uninterrupted one.
  */
-import type { Rng } from '@speedrl/core';
+import { learningRateAt, type Rng } from '@speedrl/core';
 import { groupAdvantages } from './advantages';
-import { learningRateAt, resolveSpeedRlConfig, type SpeedRlConfig } from './config';
+import { resolveSpeedRlConfig, speedRlLrSchedule, type SpeedRlConfig } from './config';
 import { filteredReward } from './filter';
 import { grpoLoss, ppoLoss } from './losses/grpo';
 import { reinforceLoss } from './losses/reinforce';
@@ -115,6 +115,7 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
   const reference = run.reference;
   const speedRewardFn = run.speedReward ?? linearSpeedReward(Math.max(...cfg.stepChoices));
   const loss = policyLoss(cfg);
+  const schedule = speedRlLrSchedule(cfg);
   const { height: H, width: W } = decoder;
   const logitsFn = (tokens: Int32Array, classes: Int32Array) => policy.logits(tokens, classes);
   const rolloutOptions = { seqLen: L, vocabSize: K, maskId, numClasses, sampler: cfg.sampler };
@@ -183,7 +184,7 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
       seqLen: L, vocabSize: K, loss, advantages: adv.advantages, valid: adv.valid, klBeta: cfg.klBeta,
       tokenWeight: trainedTokens > 0 ? 1 / trainedTokens : 0, klPositionWeight: maskedCount > 0 ? 1 / maskedCount : 0,
     };
-    const lr = learningRateAt(cfg, it);
+    const lr = learningRateAt(it, schedule);
     let updates = 0;
     let gradNormSum = 0;
     let clipped = 0;

@@ -1,4 +1,13 @@
-import { DEFAULT_VQ_CONFIG, latentSide, learningRateAt, resolveVqConfig, tokensPerImage, validateVqConfig, vqPreset, VQ_PRESETS } from './config';
+import { learningRateAt } from '@speedrl/core';
+import { TF_ADAM_DEFAULTS } from '@speedrl/tensor-utils';
+import { DEFAULT_VQ_CONFIG, latentSide, resolveVqConfig, tokensPerImage, validateVqConfig, vqLrSchedule, vqPreset, VQ_PRESETS, type VqConfig } from './config';
+
+/** The schedule as `train` computed it before the schedules moved to @speedrl/core: the oracle of the test below. */
+function legacyLearningRateAt(config: Readonly<VqConfig>, step: number, totalSteps: number): number {
+  const progress = totalSteps <= 1 ? 0 : Math.min(1, step / (totalSteps - 1));
+  const floor = config.learningRateFloor;
+  return config.learningRate * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+}
 import { vqParamShapes } from './model';
 
 describe('VqConfig', () => {
@@ -27,10 +36,42 @@ describe('VqConfig', () => {
 
   it('decays the learning rate by a cosine from learningRate to learningRate × learningRateFloor', () => {
     const cfg = resolveVqConfig({ learningRate: 1e-3, learningRateFloor: 0.1 });
-    expect(learningRateAt(cfg, 0, 101)).toBeCloseTo(1e-3, 12);
-    expect(learningRateAt(cfg, 50, 101)).toBeCloseTo(0.55e-3, 12);
-    expect(learningRateAt(cfg, 100, 101)).toBeCloseTo(1e-4, 12);
-    expect(learningRateAt(resolveVqConfig({ learningRateFloor: 1 }), 60, 101)).toBeCloseTo(cfg.learningRate, 12);
+    const lr = (c: Readonly<VqConfig>, step: number, total: number): number => learningRateAt(step, vqLrSchedule(c, total));
+    expect(lr(cfg, 0, 101)).toBeCloseTo(1e-3, 12);
+    expect(lr(cfg, 50, 101)).toBeCloseTo(0.55e-3, 12);
+    expect(lr(cfg, 100, 101)).toBeCloseTo(1e-4, 12);
+    expect(lr(resolveVqConfig({ learningRateFloor: 1 }), 60, 101)).toBe(cfg.learningRate);
+    expect(lr(cfg, 0, 1)).toBe(1e-3);
+  });
+
+  it('trains on the same float32 step sizes as the schedule had before it moved to @speedrl/core', () => {
+    // The presets with the shipped floor (0.1), the CLI's default --lr-floor 1 (constant: the 64- and 96-channel runs)
+    // and other floors, over run lengths of 1 step to 20 epochs. Floors 0 and 1 give the same double; the others may
+    // differ in the last bits of the double (the formulas round in another order: at most 3 units in the last place
+    // here), never in the float32 values Adam uses: the learning rate and its bias-corrected step size
+    // lr·√(1 − β2^t)/(1 − β1^t) (tfAdamWUpdate).
+    const { beta1, beta2 } = TF_ADAM_DEFAULTS;
+    const stepSize = (lr: number, t: number): number => Math.fround((lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t));
+    const mismatches: string[] = [];
+    for (const [presetName, preset] of Object.entries(VQ_PRESETS)) {
+      for (const floor of [0.1, 1, 0, 0.05, 0.5]) {
+        const cfg = resolveVqConfig({ learningRateFloor: floor }, preset);
+        for (const total of [1, 2, 101, 2811, 15_620, 18_740]) {
+          const schedule = vqLrSchedule(cfg, total);
+          for (let step = 0; step < total; step++) {
+            const now = learningRateAt(step, schedule);
+            const before = legacyLearningRateAt(cfg, step, total);
+            if (now === before) continue;
+            const ulps = Math.abs(now - before) / 2 ** (Math.floor(Math.log2(before)) - 52);
+            const exact = floor === 0 || floor === 1;
+            if (exact || ulps > 4 || Math.fround(now) !== Math.fround(before) || stepSize(now, step + 1) !== stepSize(before, step + 1)) {
+              mismatches.push(`${presetName} floor ${floor} total ${total} step ${step}: ${now} vs ${before}`);
+            }
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 
   it('names the field, what was expected and what was found', () => {

@@ -7,6 +7,7 @@
  * outcomes (BCE's minimum is not zero for x ∉ {0,1}), and β = 0.25 was tuned in the paper against a
  * squared-error reconstruction term.
  */
+import type { LrSchedule } from '@speedrl/core';
 
 /** Spatial reduction of the encoder: 4 gives a 7×7 token grid (49 tokens), 2 gives 14×14 (196 tokens). */
 export type VqDownsample = 4 | 2;
@@ -159,13 +160,11 @@ export function tokensPerImage(config: Readonly<VqConfig>): number {
 }
 
 /**
- * Learning rate of step `step` (0-based) of a `totalSteps` run: cosine decay (Loshchilov & Hutter 2017,
- * SGDR, one cycle) from learningRate to learningRate × learningRateFloor.
+ * Learning-rate schedule of a `totalSteps` run: cosine decay (Loshchilov & Hutter 2017, SGDR, one cycle) from
+ * learningRate at step 0 to learningRate × learningRateFloor at the last step (totalSteps − 1), no warm-up.
  */
-export function learningRateAt(config: Readonly<VqConfig>, step: number, totalSteps: number): number {
-  const progress = totalSteps <= 1 ? 0 : Math.min(1, step / (totalSteps - 1));
-  const floor = config.learningRateFloor;
-  return config.learningRate * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+export function vqLrSchedule(config: Readonly<VqConfig>, totalSteps: number): LrSchedule {
+  return { peak: config.learningRate, warmupSteps: 0, decay: 'cosine', totalSteps: totalSteps - 1, minRatio: config.learningRateFloor };
 }
 
 /** Stride-2 stages in encoder (and upsampling stages in decoder): log2(downsample). */

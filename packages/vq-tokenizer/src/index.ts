@@ -1,5 +1,5 @@
 /** @speedrl/vq-tokenizer — VQ-VAE image tokenizer (van den Oord et al. 2017) with an EMA codebook. */
-export { DEFAULT_VQ_CONFIG, VQ_PRESETS, vqPreset, validateVqConfig, resolveVqConfig, latentSide, tokensPerImage, learningRateAt } from './config';
+export { DEFAULT_VQ_CONFIG, VQ_PRESETS, vqPreset, validateVqConfig, resolveVqConfig, latentSide, tokensPerImage } from './config';
 export type { VqConfig, VqDownsample, VqPresetName } from './config';
 export { createVqModel, disposeVqModel, encodeLatents, decodeLatents, vqParamShapes } from './model';
 export type { VqModel } from './model';

@@ -3,8 +3,8 @@
  * step, progress callbacks, and exact resumption from a step count (data order and per-step randomness
  * are functions of (rng seed, step), not of how far a stream has advanced).
  */
-import type { Rng } from '@speedrl/core';
-import { learningRateAt } from './config';
+import { learningRateAt, type Rng } from '@speedrl/core';
+import { vqLrSchedule } from './config';
 import { gatherImages, imageCount, type VqImages } from './images';
 import { initCodebookKMeans } from './kmeans';
 import type { VqModel } from './model';
@@ -90,6 +90,7 @@ export async function train(options: VqTrainOptions): Promise<VqTrainResult> {
   }
   const dataRng = rng.fork(1);
   const stepRng = rng.fork(2);
+  const schedule = vqLrSchedule(cfg, totalSteps);
   model.step = startStep;
   let cache: { epoch: number; perm: Int32Array } | undefined;
   let last: VqStepMetrics | undefined;
@@ -104,7 +105,7 @@ export async function train(options: VqTrainOptions): Promise<VqTrainResult> {
     const within = step % perEpoch;
     const batch = gatherImages(images, cfg.imageSize, cache.perm.subarray(within * batchSize, (within + 1) * batchSize));
     const started = performance.now();
-    const learningRate = learningRateAt(cfg, step, totalSteps);
+    const learningRate = learningRateAt(step, schedule);
     last = trainStep(model, batch, stepRng.fork(step), learningRate, options.perceptual);
     const stepMs = performance.now() - started;
     if (options.onProgress !== undefined && (model.step % every === 0 || step === endStep - 1)) {

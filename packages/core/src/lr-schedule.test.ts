@@ -1,0 +1,39 @@
+import { learningRateAt, type LrSchedule } from './lr-schedule';
+
+describe('learningRateAt', () => {
+  it('warms up linearly to the peak, then stays there (constant)', () => {
+    const s: LrSchedule = { peak: 1e-3, warmupSteps: 4, decay: 'constant' };
+    expect([0, 1, 2, 3, 4, 1000].map((step) => learningRateAt(step, s))).toEqual([2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3, 1e-3]);
+    expect(learningRateAt(0, { peak: 1e-3, warmupSteps: 0, decay: 'constant' })).toBe(1e-3);
+  });
+
+  it('cosine: from the peak at the end of the warm-up to peak·minRatio at totalSteps, then flat', () => {
+    const s: LrSchedule = { peak: 1, warmupSteps: 10, decay: 'cosine', totalSteps: 110, minRatio: 0.1 };
+    expect(learningRateAt(0, s)).toBeCloseTo(0.1, 12);
+    expect(learningRateAt(9, s)).toBeCloseTo(1, 12);
+    expect(learningRateAt(10, s)).toBe(1);
+    expect(learningRateAt(60, s)).toBeCloseTo(0.55, 12);
+    expect(learningRateAt(110, s)).toBeCloseTo(0.1, 12);
+    expect(learningRateAt(10_000, s)).toBeCloseTo(0.1, 12);
+    for (let step = 10; step < 120; step++) expect(learningRateAt(step + 1, s)).toBeLessThanOrEqual(learningRateAt(step, s));
+  });
+
+  it('cosine without warm-up over a whole run: step 0 at the peak, the last step (totalSteps) at the floor', () => {
+    const s: LrSchedule = { peak: 1e-3, warmupSteps: 0, decay: 'cosine', totalSteps: 100, minRatio: 0.1 };
+    expect(learningRateAt(0, s)).toBe(1e-3);
+    expect(learningRateAt(50, s)).toBeCloseTo(0.55e-3, 15);
+    expect(learningRateAt(100, s)).toBeCloseTo(1e-4, 15);
+    expect(learningRateAt(0, { ...s, totalSteps: 0 })).toBe(1e-3);
+    expect(learningRateAt(37, { ...s, minRatio: 1 })).toBe(1e-3);
+  });
+
+  it('rsqrt: peak·√(warmup/(step+1)) down to its floor, with no end', () => {
+    const s: LrSchedule = { peak: 1, warmupSteps: 100, decay: 'rsqrt', minRatio: 0.1 };
+    expect(learningRateAt(49, s)).toBeCloseTo(0.5, 12);
+    expect(learningRateAt(99, s)).toBeCloseTo(1, 12);
+    expect(learningRateAt(399, s)).toBeCloseTo(0.5, 12);
+    expect(learningRateAt(2499, s)).toBeCloseTo(0.2, 12);
+    expect(learningRateAt(100_000, s)).toBeCloseTo(0.1, 12);
+    for (let step = 100; step < 20_000; step += 37) expect(learningRateAt(step + 1, s)).toBeLessThanOrEqual(learningRateAt(step, s));
+  });
+});
