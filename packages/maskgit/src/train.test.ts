@@ -3,7 +3,8 @@ import { learningRateAt, Rng } from '@speedrl/core';
 import { initBackend } from '@speedrl/tensor-utils';
 import { maskGitPreset } from './config';
 import { cosineMaskRatio, maskBatch, maskCountFor } from './masking';
-import { initParams, paramSpecs } from './params';
+import { createAdamW } from './adamw';
+import { cloneParams, initParams, paramSpecs, type MaskGitParams } from './params';
 import { createTrainer, maskedCrossEntropy, trainerLrSchedule, type TrainerOptions } from './train';
 
 type ScheduleOptions = Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio'> & { lrSchedule?: 'cosine' | 'rsqrt' };
@@ -211,6 +212,27 @@ describe('trainer', () => {
         expect(Math.abs((b[i] as number) - (a[i] as number) - expected)).toBeLessThan(1e-6);
       }
     }
+  });
+
+  test('AdamW is the Float32Array AdamW of the onnxruntime engine: ε on the bias-corrected moments (PyTorch)', () => {
+    // ε = 0.01 is comparable to the gradients, so ε on √v (TensorFlow's form) would move the weights visibly less.
+    const options = { lr: 0.01, warmupSteps: 1, eps: 0.01, beta1: 0.9, beta2: 0.96, weightDecay: 0.3, clipNorm: 0.5 };
+    const params = initParams(config, Rng.fromSeed(14));
+    const trainer = createTrainer(config, params, options);
+    const { tokens, classes } = cleanBatch(2, Rng.fromSeed(15));
+    trainer.step(tokens, classes, Rng.fromSeed(16));
+    // The clipped gradient, read back from the first moment m = (1 − β1)·g.
+    const grads: MaskGitParams = new Map([...trainer.optimizerState().m].map(([name, t]) => [name, { shape: t.shape, data: t.data.map((x) => x / 0.1) }]));
+    const expected = cloneParams(params);
+    createAdamW(paramSpecs(config), { ...options, clipNorm: 1e9 }).update(expected, grads);
+    let moved = 0;
+    for (const [name, t] of trainer.params()) {
+      const want = expected.get(name)?.data as Float32Array;
+      t.data.forEach((x, i) => expect(Math.abs(x - (want[i] as number))).toBeLessThan(1e-6));
+      moved = Math.max(moved, ...t.data.map((x, i) => Math.abs(x - ((params.get(name)?.data as Float32Array)[i] as number))));
+    }
+    expect(moved).toBeGreaterThan(1e-3);
+    trainer.dispose();
   });
 
   test('bad inputs and options are rejected with the field named', () => {

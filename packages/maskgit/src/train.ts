@@ -1,10 +1,11 @@
 /**
  * tfjs masked-token training (MaskGIT, Chang et al. 2022): masked cross-entropy, AdamW with decoupled weight
- * decay (Loshchilov & Hutter 2019, PyTorch semantics), global-norm gradient clipping, linear LR warm-up and an
- * optional cosine decay.
+ * decay (Loshchilov & Hutter 2019, PyTorch semantics: `tfAdamWUpdate` of @speedrl/tensor-utils with ε on the
+ * bias-corrected moments), global-norm gradient clipping, linear LR warm-up and an optional cosine or rsqrt decay.
  */
 import * as tf from '@tensorflow/tfjs';
 import { learningRateAt, type LrSchedule, type Rng } from '@speedrl/core';
+import { tfAdamWUpdate, type TfAdamState } from '@speedrl/tensor-utils';
 import { validateMaskGitConfig, type MaskGitConfig } from './config';
 import { maskBatch } from './masking';
 import { disposeTfParams, forward, paramsToTf, tfToParams, type TfParams } from './model';
@@ -146,11 +147,13 @@ export function createTrainer(config: MaskGitConfig, params: MaskGitParams, opti
     }
     return out;
   };
-  const mVars = toVars(initialState?.m ?? zerosLike());
-  const vVars = toVars(initialState?.v ?? zerosLike());
-  let t = initialState?.step ?? 0;
+  const adam: TfAdamState = { m: toVars(initialState?.m ?? zerosLike()), v: toVars(initialState?.v ?? zerosLike()), step: initialState?.step ?? 0 };
   const schedule = trainerLrSchedule(o);
   const varList = specs.map((s) => vars.get(s.name) as tf.Variable);
+  const decays = new Set(specs.filter((s) => s.decay).map((s) => s.name));
+  const adamOptions = {
+    beta1: o.beta1, beta2: o.beta2, epsilon: o.eps, epsilonOnCorrected: true, weightDecay: o.weightDecay, decays: (name: string) => decays.has(name),
+  };
 
   const step = (tokens: Int32Array, classes: Int32Array, rng: Rng): StepResult => {
     const batch = classes.length;
@@ -164,7 +167,7 @@ export function createTrainer(config: MaskGitConfig, params: MaskGitParams, opti
     }
     const masked = maskBatch(tokens, classes, cfg, rng, o.classDropout);
     const dropoutSeed = cfg.dropout > 0 ? rng.int(2 ** 31) : undefined;
-    const lr = learningRateAt(t, schedule);
+    const lr = learningRateAt(adam.step, schedule);
     const [loss, gradNorm] = tf.tidy(() => {
       const inTok = tf.tensor2d(masked.inputTokens, [batch, cfg.seqLen], 'int32');
       const inCls = tf.tensor1d(masked.inputClasses, 'int32');
@@ -181,34 +184,21 @@ export function createTrainer(config: MaskGitConfig, params: MaskGitParams, opti
       const norm = tf.sqrt(tf.addN(specs.map((s) => tf.sum(tf.square(gradOf(s.name))))));
       const [lossValue, normValue] = tf.stack([value, norm]).dataSync() as Float32Array;
       const scale = Math.min(1, o.clipNorm / ((normValue ?? 0) + 1e-6));
-      const stepNo = t + 1;
-      const bc1 = 1 - o.beta1 ** stepNo;
-      const bc2 = 1 - o.beta2 ** stepNo;
-      for (const s of specs) {
-        const p = vars.get(s.name) as tf.Variable;
-        const m = mVars.get(s.name) as tf.Variable;
-        const v = vVars.get(s.name) as tf.Variable;
-        const g = tf.mul(gradOf(s.name), scale);
-        m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
-        v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
-        const update = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), o.eps));
-        const decayed = s.decay && o.weightDecay > 0 ? tf.mul(p, 1 - lr * o.weightDecay) : p;
-        p.assign(tf.sub(decayed, tf.mul(update, lr)));
-      }
+      const clipped = new Map(specs.map((s) => [s.name, tf.mul(gradOf(s.name), scale)]));
+      tfAdamWUpdate(vars, clipped, adam, lr, adamOptions);
       return [lossValue ?? Number.NaN, normValue ?? Number.NaN];
     });
-    t += 1;
     return { loss, gradNorm, lr, maskedCount: masked.maskedCount };
   };
 
   return {
     step,
     params: () => tfToParams(vars),
-    optimizerState: () => ({ step: t, m: tfToParams(mVars), v: tfToParams(vVars) }),
+    optimizerState: () => ({ step: adam.step, m: tfToParams(adam.m), v: tfToParams(adam.v) }),
     dispose: () => {
       disposeTfParams(vars);
-      disposeTfParams(mVars);
-      disposeTfParams(vVars);
+      disposeTfParams(adam.m);
+      disposeTfParams(adam.v);
     },
   };
 }

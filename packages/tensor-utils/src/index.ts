@@ -21,4 +21,4 @@ export { renderLineChart, writeLineChart, chartLayout, DEFAULT_LINE_CHART, OKABE
 export type { LineChartSpec, LineSeries, ReferenceLine, ChartColor, MarkerShape, ChartLayout, AxisTick, PixelRect } from './plot';
 export { conv2dSame, conv2dFilterGrad, conv2dInputGrad, samePadding, pixelShuffle, pixelUnshuffle, stopGradient } from './conv';
 export { TF_ADAM_DEFAULTS, createTfAdamState, disposeTfAdamState, tfAdamWUpdate } from './tf-adamw';
-export type { TfAdamState } from './tf-adamw';
+export type { TfAdamState, TfAdamWOptions } from './tf-adamw';

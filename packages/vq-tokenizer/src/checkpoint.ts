@@ -17,9 +17,9 @@ import {
   writeCheckpointDir,
   type SafeTensorMap,
 } from '@speedrl/core';
+import type { TfAdamState } from '@speedrl/tensor-utils';
 import { validateVqConfig, type VqConfig } from './config';
 import { vqParamShapes, type VqModel } from './model';
-import type { AdamState } from './optimizer';
 import { newVariable } from './variables';
 
 /** File names inside a checkpoint directory. */
@@ -159,7 +159,7 @@ export async function loadVq(dir: string): Promise<LoadedVq> {
   const zeros = (name: string) => newVariable(() => tf.zeros(expected.get(name) as number[]), false);
   const params = new Map<string, tf.Variable>();
   for (const name of shapes.keys()) params.set(name, variable(name, true));
-  const optimizer: AdamState = { m: new Map(), v: new Map(), step: present.length > 0 ? header.optimizerStep : 0 };
+  const optimizer: TfAdamState = { m: new Map(), v: new Map(), step: present.length > 0 ? header.optimizerStep : 0 };
   for (const name of shapes.keys()) {
     optimizer.m.set(name, present.length > 0 ? variable(`optimizer.m.${name}`, false) : zeros(name));
     optimizer.v.set(name, present.length > 0 ? variable(`optimizer.v.${name}`, false) : zeros(name));

@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@speedrl/core';
+import { createTfAdamState, disposeTfAdamState, type TfAdamState } from '@speedrl/tensor-utils';
 import { downsampleStages, tokensPerImage, validateVqConfig, type VqConfig } from './config';
 import { conv2dSame, pixelShuffle, pixelUnshuffle } from './conv';
 import type { EmaState } from './ema';
 import { newVariable } from './variables';
-import { createAdamState, disposeAdamState, type AdamState } from './optimizer';
 
 /** A trainable tokenizer: networks, codebook, EMA statistics, optimizer state and progress. */
 export interface VqModel {
@@ -21,7 +21,7 @@ export interface VqModel {
   /** EMA cluster sizes `[K]` and sums `[K, codeDim]` (paper appendix A.1). */
   readonly ema: EmaState;
   /** Adam moments for `params`. */
-  readonly optimizer: AdamState;
+  readonly optimizer: TfAdamState;
   /** Training steps taken so far (resume point). */
   step: number;
   /** How the codebook was initialised: `random` until k-means ran. */
@@ -128,7 +128,7 @@ export function createVqModel(config: Readonly<VqConfig>, rng: Rng): VqModel {
     params,
     codebook,
     ema: freshEmaState(cfg, codebookData),
-    optimizer: createAdamState(params),
+    optimizer: createTfAdamState(params),
     step: 0,
     codebookInit: 'random',
   };
@@ -138,7 +138,7 @@ export function createVqModel(config: Readonly<VqConfig>, rng: Rng): VqModel {
 export function disposeVqModel(model: VqModel): void {
   for (const v of model.params.values()) v.dispose();
   model.codebook.dispose();
-  disposeAdamState(model.optimizer);
+  disposeTfAdamState(model.optimizer);
 }
 
 function param(model: VqModel, name: string): tf.Variable {

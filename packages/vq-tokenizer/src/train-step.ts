@@ -7,12 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@speedrl/core';
+import { tfAdamWUpdate } from '@speedrl/tensor-utils';
 import { latentSide, tokensPerImage } from './config';
 import { stopGradient } from './conv';
 import { codeUsage, emaUpdate, restartDeadCodes } from './ema';
 import { imageCount, imageBatch, range, type VqImages } from './images';
 import { decodeLatents, encodeLatents, type VqModel } from './model';
-import { adamUpdate } from './optimizer';
 import { nearestCodes } from './quantize';
 
 /**
@@ -95,7 +95,7 @@ export function trainStep(model: VqModel, images: VqImages, rng: Rng, learningRa
     const g = grads[v.name];
     if (g !== undefined) byName.set(name, g);
   }
-  adamUpdate(model.params, byName, model.optimizer, learningRate ?? cfg.learningRate);
+  tfAdamWUpdate(model.params, byName, model.optimizer, learningRate ?? cfg.learningRate); // Adam: no weight decay
   const loss = value.dataSync()[0] as number;
   tf.dispose([value, ...Object.values(grads)]);
 

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import {
   encodeSafetensors, findCheckpointDir, readSafetensors, requireTensor, SafetensorsError, writeCheckpointDir, type SafeTensorMap,
 } from '@speedrl/core';
+import type { TfAdamState } from '@speedrl/tensor-utils';
 import { checkRole, validateClassifierConfig, type ClassifierConfig } from './config';
 import { buildClassifier, classifierParamShapes, type Classifier } from './model';
-import type { AdamWState } from './optimizer';
 import type { ClassifierRole } from './types';
 
 /** File names inside a checkpoint directory. */
@@ -146,7 +146,7 @@ export async function loadClassifier(dir: string): Promise<LoadedClassifier> {
   const zeros = (name: string): tf.Variable => tf.tidy(() => tf.variable(tf.zeros(expected.get(name) as number[]), false));
   const params = new Map<string, tf.Variable>();
   for (const name of shapes.keys()) params.set(name, variable(name, true));
-  const optimizer: AdamWState = { m: new Map(), v: new Map(), step: present.length > 0 ? header.optimizerStep : 0 };
+  const optimizer: TfAdamState = { m: new Map(), v: new Map(), step: present.length > 0 ? header.optimizerStep : 0 };
   for (const name of shapes.keys()) {
     optimizer.m.set(name, present.length > 0 ? variable(`optimizer.m.${name}`, false) : zeros(name));
     optimizer.v.set(name, present.length > 0 ? variable(`optimizer.v.${name}`, false) : zeros(name));

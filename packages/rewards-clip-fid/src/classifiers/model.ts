@@ -5,18 +5,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@speedrl/core';
-import { conv2dSame, pixelUnshuffle } from '@speedrl/tensor-utils';
+import { conv2dSame, createTfAdamState, disposeTfAdamState, pixelUnshuffle, type TfAdamState } from '@speedrl/tensor-utils';
 import { checkRole, validateClassifierConfig, type ClassifierConfig } from './config';
 import { checkPixels } from '../pixels';
 import { dense, pool2x2 } from './layers';
-import { createAdamWState, disposeAdamWState, type AdamWState } from './optimizer';
 import type { ClassifierRole, FeatureModel } from './types';
 
 /** A trainable classifier: tfjs variables by name, AdamW state and the step count, usable as a FeatureModel. */
 export interface Classifier extends FeatureModel {
   readonly config: Readonly<ClassifierConfig>;
   readonly params: ReadonlyMap<string, tf.Variable>;
-  readonly optimizer: AdamWState;
+  readonly optimizer: TfAdamState;
   /** Training steps taken so far. */
   step: number;
   /** Frees every tensor (parameters and optimizer state). */
@@ -125,7 +124,7 @@ export function buildClassifier(
   role: ClassifierRole,
   config: Readonly<ClassifierConfig>,
   params: ReadonlyMap<string, tf.Variable>,
-  optimizer: AdamWState,
+  optimizer: TfAdamState,
   step: number,
 ): Classifier {
   const pixels = config.imageSize * config.imageSize;
@@ -155,7 +154,7 @@ export function buildClassifier(
     },
     dispose() {
       for (const v of params.values()) v.dispose();
-      disposeAdamWState(optimizer);
+      disposeTfAdamState(optimizer);
     },
   };
 }
@@ -168,5 +167,5 @@ export function createClassifier(role: ClassifierRole, config: Readonly<Classifi
     const value = initialValue(name, shape, rng);
     params.set(name, tf.tidy(() => tf.variable(tf.tensor(value, shape), true)));
   }
-  return buildClassifier(role, cfg, params, createAdamWState(params), 0);
+  return buildClassifier(role, cfg, params, createTfAdamState(params), 0);
 }

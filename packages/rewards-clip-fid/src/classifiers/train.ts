@@ -4,11 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@speedrl/core';
+import { tfAdamWUpdate } from '@speedrl/tensor-utils';
 import { classifierLearningRate } from './config';
 import { checkDataset, gatherBatch, type ClassifierImages, type ClassifierLabels } from './data';
 import { dropoutMask, softmaxCrossEntropy } from './layers';
 import { classifierForward, isWeight, PREDICT_CHUNK, type Classifier } from './model';
-import { adamWUpdate } from './optimizer';
 
 /** Options of {@link trainClassifier}. `steps` wins over `epochs`; with neither, `config.epochs` is used. */
 export interface TrainClassifierOptions {
@@ -78,7 +78,7 @@ export function classifierTrainStep(model: Classifier, batch: Float32Array, labe
       return softmaxCrossEntropy(out.logits, y);
     };
     const { value, grads } = tf.valueAndGrads(f)([...model.params.values()]);
-    adamWUpdate(model.params, new Map(names.map((name, i) => [name, grads[i] as tf.Tensor])), model.optimizer, learningRate, cfg.weightDecay, isWeight);
+    tfAdamWUpdate(model.params, new Map(names.map((name, i) => [name, grads[i] as tf.Tensor])), model.optimizer, learningRate, { weightDecay: cfg.weightDecay, decays: isWeight });
     const hits = (correct as tf.Tensor).dataSync()[0] as number;
     (correct as tf.Tensor).dispose();
     return [value.dataSync()[0] as number, hits / n];
