@@ -5,7 +5,7 @@ import { Rng } from '@speedrl/core';
 import { initBackend } from '@speedrl/tensor-utils';
 import { maskGitPreset } from './config';
 import type { LogitsFn } from './inputs';
-import { encodeModel, GraphBuilder, ONNX_FLOAT, ONNX_INT32, valueInfo } from './onnx/builder';
+import { GraphBuilder, ONNX_FLOAT, ONNX_INT32 } from './onnx/builder';
 import { exportOnnx, writeOnnxModel } from './onnx/export';
 import { createOrtLogitsFn } from './ort-engine';
 import { initParams } from './params';
@@ -69,11 +69,8 @@ describe.each([
 describe('createOrtLogitsFn model checks', () => {
   test('a model that is not MaskGIT is refused with the expected signature named', async () => {
     const g = new GraphBuilder();
-    g.output('y', g.op('Relu', ['x']));
-    const other = encodeModel(g, {
-      graphName: 'other', opset: 17, producer: 'test',
-      inputs: [valueInfo('x', ONNX_FLOAT, ['n'])], outputs: [valueInfo('y', ONNX_FLOAT, ['n'])],
-    });
+    g.output('y', g.op('Relu', [g.input('x', ONNX_FLOAT, ['n'])]), ONNX_FLOAT, ['n']);
+    const other = g.encode({ graphName: 'other', opsets: [{ domain: '', version: 17 }], producer: 'test' });
     await expect(createOrtLogitsFn(other)).rejects.toThrow(
       /not a MaskGIT model .*expected inputs tokens: int32 \[batch, L\], classes: int32 \[batch\]; output logits: float32 \[batch, L, K\]; got inputs \(x: float32 \[n\]\)/,
     );
@@ -81,14 +78,11 @@ describe('createOrtLogitsFn model checks', () => {
 
   test('a model with the right signature but no config metadata asks for options.config', async () => {
     const g = new GraphBuilder();
+    const tokens = g.input('tokens', ONNX_INT32, ['batch', 49]);
+    g.op('Identity', [g.input('classes', ONNX_INT32, ['batch'])]);
     const emb = g.float('emb', [17, 16], new Float32Array(17 * 16));
-    g.op('Identity', ['classes']);
-    g.output('logits', g.op('Gather', [emb, 'tokens'], { axis: 0 }));
-    const bare = encodeModel(g, {
-      graphName: 'bare', opset: 17, producer: 'test',
-      inputs: [valueInfo('tokens', ONNX_INT32, ['batch', 49]), valueInfo('classes', ONNX_INT32, ['batch'])],
-      outputs: [valueInfo('logits', ONNX_FLOAT, ['batch', 49, 16])],
-    });
+    g.output('logits', g.op('Gather', [emb, tokens], { axis: 0 }), ONNX_FLOAT, ['batch', 49, 16]);
+    const bare = g.encode({ graphName: 'bare', opsets: [{ domain: '', version: 17 }], producer: 'test' });
     await expect(createOrtLogitsFn(bare)).rejects.toThrow('has no "speedrl.maskgit.config" metadata; pass options.config');
     const fn = await createOrtLogitsFn(bare, { config });
     expect((await fn(inputs(1).tokens, inputs(1).classes)).length).toBe(49 * 16);

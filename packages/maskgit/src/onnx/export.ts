@@ -9,7 +9,7 @@ import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { GELU_TANH_A, GELU_TANH_C } from '../model';
 import { checkParams, getParam, type MaskGitParams } from '../params';
 import { modelIdentity } from '../checkpoint';
-import { encodeModel, GraphBuilder, ONNX_FLOAT, ONNX_INT32, readModelMetadata, valueInfo } from './builder';
+import { GraphBuilder, ONNX_FLOAT, ONNX_INT32, readModelMetadata } from './builder';
 
 /** ONNX opset the export targets (LayerNormalization needs 17). */
 export const MASKGIT_ONNX_OPSET = 17;
@@ -53,9 +53,8 @@ export function exportOnnx(params: MaskGitParams, config: MaskGitConfig): Uint8A
   const linear = (x: string, wName: string, bName: string, hint: string): string =>
     g.op('Add', [g.op('MatMul', [x, w(wName)], {}, `${hint}.mm`), w(bName)], {}, hint);
 
-  const tokens = g.fresh(MASKGIT_ONNX_IO.tokens);
-  const classes = g.fresh(MASKGIT_ONNX_IO.classes);
-  g.fresh(MASKGIT_ONNX_IO.logits);
+  const tokens = g.input(MASKGIT_ONNX_IO.tokens, ONNX_INT32, ['batch', l]);
+  const classes = g.input(MASKGIT_ONNX_IO.classes, ONNX_INT32, ['batch']);
   const axis1 = g.int64('axes_1', [1], [1]);
   const qkvShape = g.int64('qkv_shape', [5], [0, 0, 3, h, hd]);
   const mergeShape = g.int64('merge_shape', [3], [0, 0, d]);
@@ -96,15 +95,13 @@ export function exportOnnx(params: MaskGitParams, config: MaskGitConfig): Uint8A
   }
   const img = g.op('Slice', [x, g.int64('slice_start', [1], [1]), g.int64('slice_end', [1], [l + 1]), axis1], {}, 'img'); // [B, L, D]
   const logits = linear(ln(img, 'ln_f'), 'head.w', 'head.b', 'head');
-  g.output(MASKGIT_ONNX_IO.logits, logits);
+  g.output(MASKGIT_ONNX_IO.logits, logits, ONNX_FLOAT, ['batch', l, k]);
 
-  return encodeModel(g, {
+  return g.encode({
     graphName: 'maskgit',
-    opset: MASKGIT_ONNX_OPSET,
+    opsets: [{ domain: '', version: MASKGIT_ONNX_OPSET }],
     producer: '@speedrl/maskgit',
     docString: 'Class-conditional MaskGIT transformer: tokens [batch, L] (K = [MASK]), classes [batch] (numClasses = null) → logits [batch, L, K]',
-    inputs: [valueInfo(tokens, ONNX_INT32, ['batch', l]), valueInfo(classes, ONNX_INT32, ['batch'])],
-    outputs: [valueInfo(MASKGIT_ONNX_IO.logits, ONNX_FLOAT, ['batch', l, k])],
     metadata: { [ONNX_CONFIG_KEY]: JSON.stringify(cfg), [ONNX_IDENTITY_KEY]: modelIdentity(params, cfg) },
   });
 }

@@ -2,7 +2,8 @@ import onnxProto from 'onnx-proto';
 import { maskGitPreset } from '../config';
 import { paramSpecs } from '../params';
 import { buildForwardGraph, buildTrainGraph, GRAD_PREFIX, ORT_TRAIN_IO } from './build';
-import { MS_DOMAIN, TRAIN_OPSET, TrainGraph } from './graph';
+import { MS_DOMAIN } from '../onnx/builder';
+import { createTrainGraph, TRAIN_OPSET } from './graph';
 
 const { onnx } = onnxProto;
 const config = maskGitPreset('tiny');
@@ -40,7 +41,7 @@ test('optional parts: soft targets, logits and target log-probs; forward graph o
 });
 
 test('builder errors are clear', () => {
-  const g = new TrainGraph();
+  const g = createTrainGraph();
   g.input('x', 1, [2]);
   expect(() => g.input('x', 1, [2])).toThrow('ort-train graph: duplicate input name "x"');
   expect(g.ints([1, 2])).toBe(g.ints([1, 2])); // constants are shared

@@ -9,7 +9,7 @@ import { ONNX_FLOAT, ONNX_INT32 } from '../onnx/builder';
 import { paramSpecs } from '../params';
 import { attentionBackward, attentionForward, type AttentionSaved } from './attention';
 import { embeddingBackward, embeddingForward, type EmbeddingSaved } from './embedding';
-import { TrainGraph, type LayerContext } from './graph';
+import { createTrainGraph, TRAIN_OPSETS, type LayerContext } from './graph';
 import { headBackward, headForward, targetLogProbs, weightedSoftCrossEntropy } from './head-loss';
 import { layerNormBackward, layerNormForward, type LayerNormSaved } from './layer-norm';
 import { mlpBackward, mlpForward, type MlpSaved } from './mlp';
@@ -64,7 +64,7 @@ interface Body {
 }
 
 function declareBody(cfg: MaskGitConfig): Body {
-  const g = new TrainGraph();
+  const g = createTrainGraph();
   const names = new Map<string, string>();
   for (const s of paramSpecs(cfg)) names.set(s.name, g.input(s.name, ONNX_FLOAT, s.shape));
   const grads = new Map<string, string>();
@@ -142,7 +142,12 @@ export function buildTrainGraph(config: MaskGitConfig, options: TrainGraphOption
   }
   if (options.logits === true) g.output(ORT_TRAIN_IO.logits, head.logits, ONNX_FLOAT, ['batch', l, k]);
   if (options.targetLogProbs === true) g.output(ORT_TRAIN_IO.targetLogProbs, loss.target, ONNX_FLOAT, ['batch', l]);
-  return g.encode('maskgit_train', 'MaskGIT forward + backward: weighted soft-target cross-entropy and one gradient per parameter');
+  return g.encode({
+    graphName: 'maskgit_train',
+    opsets: TRAIN_OPSETS,
+    producer: '@speedrl/maskgit',
+    docString: 'MaskGIT forward + backward: weighted soft-target cross-entropy and one gradient per parameter',
+  });
 }
 
 /**
@@ -164,5 +169,10 @@ export function buildForwardGraph(config: MaskGitConfig, options: ForwardGraphOp
     if (options.logSoftmax === true) g.output(ORT_TRAIN_IO.logSoftmax, lp.logp, ONNX_FLOAT, ['batch', l, k]);
     if (lp.target !== undefined) g.output(ORT_TRAIN_IO.targetLogProbs, lp.target, ONNX_FLOAT, ['batch', l]);
   }
-  return g.encode('maskgit_forward', 'MaskGIT forward: logits (and log-softmax / target log-probs) with the parameters as inputs');
+  return g.encode({
+    graphName: 'maskgit_forward',
+    opsets: TRAIN_OPSETS,
+    producer: '@speedrl/maskgit',
+    docString: 'MaskGIT forward: logits (and log-softmax / target log-probs) with the parameters as inputs',
+  });
 }
