@@ -2,8 +2,6 @@
  * @speedrl/rewards-clip-fid — rewards for training and set metrics for judging
  * (docs/architecture.md, "Speed-RL objective" and "Evaluation protocol").
  */
-export { DEFAULT_SPEED_REWARD_CONFIG, speedReward } from './speed';
-export type { SpeedRewardConfig, SpeedRewardKind } from './speed';
 export { FEATURE_MODEL_IMAGE_SIZE, checkRewardInput, predictChecked, requireRewardModel } from './rewards/types';
 export type { RewardInput, RewardFn, DisposableRewardFn, FeatureModel, FeatureOutput } from './rewards/types';
 export { createClassifierReward, logSoftmaxAt, DEFAULT_CLASSIFIER_REWARD_CONFIG } from './rewards/classifier-reward';
@@ -14,8 +12,8 @@ export { createMmdWitnessReward, mmdWitnessScores, realClassFeatures, medianSqua
 export type { MmdWitnessConfig, RealClassFeatures } from './rewards/mmd-witness';
 export { combineRewards, mergeRunningStat, DEFAULT_COMBINE_CONFIG } from './rewards/combine';
 export type { RewardComponent, ZScoreMode, NanPolicy, CombineConfig, RunningStat, NormaliserState, CombinedScores, CombinedReward } from './rewards/combine';
-export { listRewards, createReward, createSpeedRewardFn, REWARDS } from './rewards/registry';
-export type { RewardName, RewardInfo, RewardDeps } from './rewards/registry';
+export { listRewards } from './rewards/registry';
+export type { RewardName, RewardInfo } from './rewards/registry';
 export { loadClipModel, CLIP_ONNX_FILES, CLIP_ONNX_IO } from './clip/clip-onnx';
 export type { ClipOnnxOptions, ClipOnnxModel } from './clip/clip-onnx';
 export { createClipReward, clipScore, classPrompts, DEFAULT_CLIP_REWARD_CONFIG } from './clip/clip-reward';

@@ -8,7 +8,8 @@ import {
 import { resolveSpeedRlConfig, type SpeedRlConfig } from './config';
 import { createFakeDecoder, createFakePolicy, createFakeReference, type FakePolicy } from './fake-policy';
 import type { SpeedRlMetrics } from './metrics';
-import { runSpeedRl, type QualityRewardFn } from './speed-rl';
+import { runSpeedRl } from './speed-rl';
+import type { QualityRewardFn } from './types';
 
 const L = 4;
 const K = 4;

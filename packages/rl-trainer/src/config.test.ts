@@ -28,6 +28,9 @@ describe('Speed-RL config', () => {
     expect(() => resolveSpeedRlConfig({ innerEpochs: 0 })).toThrow(/field "innerEpochs" must be an integer ≥ 1/);
     expect(() => resolveSpeedRlConfig({ qualityFloor: { kind: 'absolute', value: NaN } })).toThrow(/field "qualityFloor.value" must be finite/);
     expect(() => resolveSpeedRlConfig({ qualityFloor: { kind: 'p90' } as never })).toThrow(/field "qualityFloor.kind"/);
+    expect(() => resolveSpeedRlConfig({ qualityFloor: { kind: 'base-quantile', quantile: 0.2, value: 0 } as never })).toThrow(
+      'field "qualityFloor.kind" must be "none" or "absolute", got "base-quantile"',
+    );
   });
 
   it('learning rate warms up linearly, then stays at the peak', () => {

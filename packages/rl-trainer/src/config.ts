@@ -116,14 +116,11 @@ export function validateSpeedRlConfig(config: SpeedRlConfig): void {
   finite(config.speedWeight, 0, 'speedWeight');
   const floor = config.qualityFloor;
   const kind: unknown = (floor as { kind?: unknown } | null)?.kind;
-  if (kind !== 'none' && kind !== 'absolute' && kind !== 'base-quantile') {
-    throw new RangeError(`${FILE}: field "qualityFloor.kind" must be "none", "absolute" or "base-quantile", got ${JSON.stringify(kind)}`);
+  if (kind !== 'none' && kind !== 'absolute') {
+    throw new RangeError(`${FILE}: field "qualityFloor.kind" must be "none" or "absolute", got ${JSON.stringify(kind)}`);
   }
-  if (floor.kind !== 'none' && !Number.isFinite(floor.value)) {
+  if (floor.kind === 'absolute' && !Number.isFinite(floor.value)) {
     throw new RangeError(`${FILE}: field "qualityFloor.value" must be finite, got ${floor.value}`);
-  }
-  if (floor.kind === 'base-quantile' && !(floor.quantile >= 0 && floor.quantile <= 1)) {
-    throw new RangeError(`${FILE}: field "qualityFloor.quantile" must be in [0, 1], got ${floor.quantile}`);
   }
   finite(config.advantage.eps, 0, 'advantage.eps');
   finite(config.advantage.advClipMax, 0, 'advantage.advClipMax');

@@ -3,12 +3,11 @@
  * under a floor gets no speed credit, so the policy is never paid for being fast and bad.
  */
 
-/** Where the quality floor comes from. */
-export type QualityFloor =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'absolute'; readonly value: number }
-  /** A quantile of the base model's quality rewards, measured once before RL (value = that measurement). */
-  | { readonly kind: 'base-quantile'; readonly quantile: number; readonly value: number };
+/**
+ * The quality floor: none, or an absolute value of R_quality (for a floor at a quantile of the base model's quality
+ * rewards, measure them first and pass `{ kind: 'absolute', value: quantile(scores, q) }`).
+ */
+export type QualityFloor = { readonly kind: 'none' } | { readonly kind: 'absolute'; readonly value: number };
 
 /** Total reward R = R_quality + λ·R_speed·1[R_quality ≥ floor]; NaN quality stays NaN (no score). */
 export function filteredReward(quality: Float32Array, speed: Float32Array, lambda: number, floor: QualityFloor): { reward: Float32Array; filtered: number } {
@@ -33,7 +32,7 @@ export function filteredReward(quality: Float32Array, speed: Float32Array, lambd
   return { reward, filtered };
 }
 
-/** The q-quantile (linear interpolation, NaNs ignored) of `values`, e.g. to set a base-quantile floor. */
+/** The q-quantile (linear interpolation, NaNs ignored) of `values`, e.g. to set an absolute floor from the base model's scores. */
 export function quantile(values: ArrayLike<number>, q: number): number {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
   const sorted = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);

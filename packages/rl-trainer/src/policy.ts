@@ -66,14 +66,3 @@ export interface Decoder {
   readonly width: number;
   decode(tokens: Int32Array, batch: number): Promise<Float32Array>;
 }
-
-/** Quality scores with their named parts, for logging (e.g. `combineRewards(...).evaluate` as { total, components: raw }). */
-export interface QualityScores {
-  /** The quality reward R_quality `[B]` (NaN = no score). */
-  readonly total: Float32Array;
-  /** Named component scores `[B]` each, logged as mean/std; they do not enter the reward. */
-  readonly components?: Readonly<Record<string, Float32Array>>;
-}
-
-/** Speed reward R_speed of one sample from the steps and transformer passes it used ("Speed-RL objective"). */
-export type SpeedRewardFn = (steps: number, nfe: number) => number;

@@ -2,8 +2,8 @@ import { Rng } from '@speedrl/core';
 import type { SpeedRlConfig } from './config';
 import { createFakeDecoder, createFakePolicy, createFakeReference, type FakePolicy } from './fake-policy';
 import type { SpeedRlMetrics } from './metrics';
-import { runSpeedRl, type IterationDetails, type QualityRewardFn, type SpeedRlRun } from './speed-rl';
-import type { RewardBatch } from './types';
+import { runSpeedRl, type IterationDetails, type SpeedRlRun } from './speed-rl';
+import type { QualityRewardFn, RewardBatch } from './types';
 
 const L = 4;
 const K = 4;

@@ -17,19 +17,17 @@ import { grpoLoss, ppoLoss } from './losses/grpo';
 import { reinforceLoss } from './losses/reinforce';
 import type { PolicyLossInput, PolicyLossOutput } from './losses/types';
 import { meanBrightness, nanMeanStd, sampleDiversity, tokenHistogramEntropy, type SpeedRlMetrics } from './metrics';
-import type { Decoder, QualityScores, ReferencePolicy, SpeedRewardFn, TrainablePolicy } from './policy';
+import type { Decoder, ReferencePolicy, TrainablePolicy } from './policy';
 import { chooseClasses, collectRollouts, planRollouts } from './rollout';
 import { buildStepBatch, chooseTrainedSteps, collectStepRows, stackRowInputs, type StepLossSettings } from './step-batch';
-import type { RewardBatch } from './types';
+import { createSpeedReward } from './speed-reward';
+import type { QualityRewardFn, RewardBatch, SpeedRewardFn } from './types';
 
 const FILE = '@speedrl/rl-trainer speed-rl.ts';
 /** Fork of the run's rng whose fork(it) drives iteration it. */
 export const ITERATION_STREAM = 1;
 /** Fork of the run's rng that draws the fixed evaluation samples of the grids (the same at every iteration). */
 export const GRID_STREAM = 2;
-
-/** A quality reward: one score per sample (NaN = none), optionally with named components for logging. */
-export type QualityRewardFn = (batch: RewardBatch) => Promise<Float32Array | QualityScores>;
 
 /** Per-sample arrays of one iteration, `[N]` each (N = classes × G), given to `onMetrics` beside the record. */
 export interface IterationDetails {
@@ -57,7 +55,7 @@ export interface SpeedRlRun {
   readonly decoder: Decoder;
   /** R_quality (the caller combines and z-scores its components). */
   readonly reward: QualityRewardFn;
-  /** R_speed(steps, nfe); default 1 − steps/T_max with T_max = max(stepChoices). */
+  /** R_speed(steps, nfe) (`createSpeedReward`); default `linear`, 1 − steps/T_max with T_max = max(stepChoices). */
   readonly speedReward?: SpeedRewardFn;
   readonly config?: Partial<SpeedRlConfig>;
   readonly rng: Rng;
@@ -77,11 +75,6 @@ export interface SpeedRlResult {
   /** Iterations done: resume from here. */
   readonly nextIteration: number;
   readonly aborted: boolean;
-}
-
-/** R_speed = 1 − steps/tMax (docs/architecture.md, "Speed-RL objective"). */
-export function linearSpeedReward(tMax: number): SpeedRewardFn {
-  return (steps) => 1 - steps / tMax;
 }
 
 function policyLoss(config: SpeedRlConfig): (input: PolicyLossInput) => PolicyLossOutput {
@@ -113,7 +106,7 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
   if (tooLong !== undefined) throw new RangeError(`${FILE}: config field "stepChoices" has T=${tooLong} > seqLen ${L}; a step commits ≥ 1 token`);
   if (cfg.klBeta > 0 && run.reference === undefined) throw new RangeError(`${FILE}: field "reference" is required when config.klBeta > 0 (got β = ${cfg.klBeta})`);
   const reference = run.reference;
-  const speedRewardFn = run.speedReward ?? linearSpeedReward(Math.max(...cfg.stepChoices));
+  const speedRewardFn = run.speedReward ?? createSpeedReward('linear', Math.max(...cfg.stepChoices));
   const loss = policyLoss(cfg);
   const schedule = speedRlLrSchedule(cfg);
   const { height: H, width: W } = decoder;

@@ -1,7 +1,6 @@
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReward } from '../rewards/registry';
 import type { RewardInput } from '../rewards/types';
 import { loadClipModel } from './clip-onnx';
 import { createClipReward } from './clip-reward';
@@ -81,17 +80,17 @@ describe('CLIP over ONNX (tiny CLIP-shaped model)', () => {
     }
   });
 
-  it('works with a text tower without attention_mask (mean over all L positions) and via the registry', async () => {
+  it('works with a text tower without attention_mask (mean over all L positions)', async () => {
     const clip = await writeTinyClip(join(root, 'nomask'), 2);
     await writeFile(join(clip.dir, 'text_model.onnx'), tinyTextModel(clip.embedding, TINY_VOCAB_SIZE, clip.width, clip.projection, clip.dim, 77, false));
-    const reward = await createReward('clip', { clipModelDir: clip.dir, classNames: ['cat', 'dog'] });
+    const model = await loadClipModel(clip.dir);
     try {
       const input = images();
-      const out = await reward(input);
+      const out = await createClipReward(model, ['cat', 'dog'])(input);
       expect(out[0]).toBeCloseTo(handScore(clip, input, 0, 0, false), 3);
       expect(out[1]).toBeCloseTo(handScore(clip, input, 1, 1, false), 3);
     } finally {
-      await reward.dispose?.();
+      await model.dispose();
     }
   });
 

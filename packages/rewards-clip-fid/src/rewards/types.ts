@@ -8,17 +8,13 @@ import { checkPixels } from '../pixels';
 
 /**
  * What a reward sees: structurally a subset of `RewardBatch` of `@speedrl/rl-trainer`, so every reward here is
- * assignable to its `RewardFn` (that package is not imported on purpose).
+ * assignable to its `QualityRewardFn` (that package is not imported on purpose).
  */
 export interface RewardInput {
   /** Decoded images in [0, 1], `[batch, height, width]` flattened. */
   readonly images: Float32Array;
   /** Conditioning class of each sample, `[batch]`. */
   readonly classes: Int32Array;
-  /** Sampling steps each sample used, `[batch]` (needed by the speed reward only). */
-  readonly steps?: Int32Array;
-  /** Transformer forward passes each sample used (CFG counts double), `[batch]` (speed reward, kind `nfe`). */
-  readonly nfe?: Int32Array;
   readonly batch: number;
   readonly height: number;
   readonly width: number;

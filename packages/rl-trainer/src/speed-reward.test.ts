@@ -1,0 +1,29 @@
+import { createSpeedReward } from './speed-reward';
+
+describe('createSpeedReward', () => {
+  it('linear: 1 − T/Tmax, 0 at the largest budget', () => {
+    const r = createSpeedReward('linear', 12);
+    expect([12, 3, 1].map((t) => r(t, t))).toEqual([0, 0.75, 1 - 1 / 12]);
+    expect(createSpeedReward('linear', 16)(4, 4)).toBe(0.75);
+  });
+
+  it('neg-log: −log T, higher for fewer steps', () => {
+    const r = createSpeedReward('neg-log', 12);
+    expect(r(1, 1)).toBe(-0);
+    expect(r(8, 8)).toBeCloseTo(-Math.log(8), 12);
+    expect(r(2, 2)).toBeGreaterThan(r(4, 4));
+  });
+
+  it('nfe: 1 − NFE/NFEmax from the passes used (CFG counts double)', () => {
+    const r = createSpeedReward('nfe', 12, 2);
+    expect(r(6, 12)).toBe(0.5);
+    expect(r(6, 6)).toBe(0.75);
+    expect(r(12, 24)).toBe(0);
+  });
+
+  it('refuses bad settings, naming them', () => {
+    expect(() => createSpeedReward('linear', 0)).toThrow(/maxSteps must be an integer ≥ 1, got 0/);
+    expect(() => createSpeedReward('nfe', 4, 0)).toThrow(/passesPerStep must be finite and > 0, got 0/);
+    expect(() => createSpeedReward('cubic' as never, 4)).toThrow(/kind must be one of linear, neg-log, nfe; got "cubic"/);
+  });
+});

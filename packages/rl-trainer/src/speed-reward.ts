@@ -1,0 +1,32 @@
+/**
+ * The speed reward of Speed-RL (arXiv 2512.01094 §3; docs/architecture.md, "Speed-RL objective"): a function of the
+ * sampling steps and transformer forward passes a sample used. The one implementation in the repository.
+ */
+import type { SpeedRewardFn } from './types';
+
+/** Which function of the step count to reward. */
+export type SpeedRewardKind = 'linear' | 'neg-log' | 'nfe';
+
+/**
+ * R_speed of kind `kind` for step budgets up to `maxSteps`:
+ * - `linear`: 1 − T/Tmax (the default of {@link runSpeedRl}, with Tmax = max(stepChoices)); 0 at Tmax;
+ * - `neg-log`: −log T;
+ * - `nfe`: 1 − NFE/(Tmax · passesPerStep), from the forward passes the sample used (2 per step with classifier-free
+ *   guidance); 0 at Tmax steps.
+ */
+export function createSpeedReward(kind: SpeedRewardKind, maxSteps: number, passesPerStep = 1): SpeedRewardFn {
+  if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new RangeError(`createSpeedReward: maxSteps must be an integer ≥ 1, got ${maxSteps}`);
+  if (!(passesPerStep > 0 && Number.isFinite(passesPerStep))) throw new RangeError(`createSpeedReward: passesPerStep must be finite and > 0, got ${passesPerStep}`);
+  switch (kind) {
+    case 'linear':
+      return (steps) => 1 - steps / maxSteps;
+    case 'neg-log':
+      return (steps) => -Math.log(steps);
+    case 'nfe': {
+      const maxNfe = maxSteps * passesPerStep;
+      return (_steps, nfe) => 1 - nfe / maxNfe;
+    }
+    default:
+      throw new RangeError(`createSpeedReward: kind must be one of linear, neg-log, nfe; got ${JSON.stringify(kind)}`);
+  }
+}
