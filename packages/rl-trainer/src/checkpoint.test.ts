@@ -6,7 +6,7 @@ import {
   POLICY_STATE_FILE, TRAINER_STATE_FILE, readSpeedRlCheckpoint, restoreSpeedRlCheckpoint, writeSpeedRlCheckpoint,
 } from './checkpoint';
 import { resolveSpeedRlConfig, type SpeedRlConfig } from './config';
-import { createFakeDecoder, createFakePolicy, createFakeReference, type FakePolicy } from './fake-policy';
+import { createFakeDecoder, createFakePolicy, createFakeReference, type FakePolicy } from './testing/fake-policy';
 import type { SpeedRlMetrics } from './metrics';
 import { runSpeedRl } from './speed-rl';
 import type { QualityRewardFn } from './types';

@@ -29,5 +29,3 @@ export {
 export type { SpeedRlCheckpoint } from './checkpoint';
 export { meanBrightness, nanMeanStd, sampleDiversity, tokenHistogramEntropy } from './metrics';
 export type { SpeedRlMetrics } from './metrics';
-export { createFakeDecoder, createFakePolicy, createFakeReference } from './fake-policy';
-export type { FakePolicy, FakePolicyOptions } from './fake-policy';

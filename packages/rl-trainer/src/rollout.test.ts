@@ -1,6 +1,6 @@
 import { sample } from '@speedrl/sampler';
 import { Rng } from '@speedrl/core';
-import { createFakePolicy } from './fake-policy';
+import { createFakePolicy } from './testing/fake-policy';
 import { chooseClasses, collectRollouts, planRollouts } from './rollout';
 
 const L = 4;

@@ -1,6 +1,6 @@
 import { Rng } from '@speedrl/core';
 import type { SpeedRlConfig } from './config';
-import { createFakeDecoder, createFakePolicy, createFakeReference, type FakePolicy } from './fake-policy';
+import { createFakeDecoder, createFakePolicy, createFakeReference, type FakePolicy } from './testing/fake-policy';
 import type { SpeedRlMetrics } from './metrics';
 import { runSpeedRl, type IterationDetails, type SpeedRlRun } from './speed-rl';
 import type { QualityRewardFn, RewardBatch } from './types';

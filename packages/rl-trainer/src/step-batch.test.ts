@@ -1,5 +1,5 @@
 import { Rng } from '@speedrl/core';
-import { createFakePolicy, createFakeReference } from './fake-policy';
+import { createFakePolicy, createFakeReference } from './testing/fake-policy';
 import { logSoftmaxRows } from './kl';
 import { grpoLoss } from './losses/grpo';
 import { collectRollouts, planRollouts } from './rollout';

@@ -1,5 +1,5 @@
 import { Rng } from '@speedrl/core';
-import { fakeLogitsFn, fixedDistributionLogitsFn } from './fake-logits';
+import { fakeLogitsFn, fixedDistributionLogitsFn } from './testing/fake-logits';
 import { sample } from './sample';
 
 describe('adaptive sampler (probability threshold)', () => {

@@ -1,7 +1,7 @@
 import { Rng } from '@speedrl/core';
 import { resolveSamplerConfig } from './config';
 import { confidenceStep } from './confidence-step';
-import { fakeLogitsFn, fixedDistributionLogitsFn } from './fake-logits';
+import { fakeLogitsFn, fixedDistributionLogitsFn } from './testing/fake-logits';
 import { sample } from './sample';
 import { maskedCountsForSteps } from './schedules';
 import { initState } from './state';

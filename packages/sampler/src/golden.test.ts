@@ -4,7 +4,7 @@
  * extra random draw, another summation order) changes a hash. Change a hash only with a reason in the commit.
  */
 import { Rng } from '@speedrl/core';
-import { fakeLogitsFn } from './fake-logits';
+import { fakeLogitsFn } from './testing/fake-logits';
 import { sample } from './sample';
 import type { SamplerConfig } from './types';
 

@@ -1,5 +1,5 @@
 import { Rng } from '@speedrl/core';
-import { fixedDistributionLogitsFn } from './fake-logits';
+import { fixedDistributionLogitsFn } from './testing/fake-logits';
 import { haltonOrder, radicalInverse } from './halton';
 import { sample } from './sample';
 import { maskedCountsForSteps } from './schedules';

@@ -18,5 +18,3 @@ export { adaptiveStep } from './adaptive';
 export { STEP_FUNCTIONS, sample } from './sample';
 export type { SampleOptions, SampleResult } from './sample';
 export { commitSteps, committedCountsPerStep, trajectoryLogProbs } from './trajectory';
-export { fakeLogitsFn, fixedDistributionLogitsFn } from './fake-logits';
-export type { FakeLogit } from './fake-logits';

@@ -1,6 +1,6 @@
 import { Rng } from '@speedrl/core';
 import { DEFAULT_SAMPLER_CONFIG, resolveSamplerConfig } from './config';
-import { fakeLogitsFn } from './fake-logits';
+import { fakeLogitsFn } from './testing/fake-logits';
 import { sample } from './sample';
 import { annealedGumbelScale, resolveStepParams, validateStepArrays } from './step-arrays';
 

@@ -1,5 +1,8 @@
-/** Fake models for tests of anything that takes a {@link LogitsFn}: logits from a plain function of (class, position, token). */
-import type { LogitsFn } from './types';
+/**
+ * Fake models for tests of anything that takes a {@link LogitsFn}: logits from a plain function of (class, position,
+ * token). A test helper of this package, not part of its public entry.
+ */
+import type { LogitsFn } from '../types';
 
 /** Logit of token k at `position` for a row with class `cls`; `row` holds that row's current tokens `[L]`. */
 export type FakeLogit = (cls: number, position: number, k: number, row: Int32Array) => number;

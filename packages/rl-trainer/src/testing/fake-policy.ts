@@ -1,11 +1,12 @@
 /**
  * A tiny exact-gradient {@link TrainablePolicy} for tests of anything that drives one: logits are a learnable vector
  * θ[c] per class, the same at every position and independent of the tokens; gradients of the weighted cross-entropy are
- * computed exactly in TypeScript and applied by Adam (Kingma & Ba 2015) with global-norm clipping.
+ * computed exactly in TypeScript and applied by Adam (Kingma & Ba 2015) with global-norm clipping. A test helper of this
+ * package, not part of its public entry.
  */
-import type { Decoder, PolicyState, ReferencePolicy, TrainablePolicy, WeightedCeBatch } from './policy';
+import type { Decoder, PolicyState, ReferencePolicy, TrainablePolicy, WeightedCeBatch } from '../policy';
 
-const FILE = '@speedrl/rl-trainer fake-policy.ts';
+const FILE = '@speedrl/rl-trainer testing/fake-policy.ts';
 
 /** Settings of {@link createFakePolicy}. */
 export interface FakePolicyOptions {
