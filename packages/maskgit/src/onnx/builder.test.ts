@@ -27,7 +27,7 @@ describe('GraphBuilder', () => {
       const a = g.input('a', ONNX_FLOAT, [2, 2]);
       g.output('p', g.matmul(g.op('Relu', [a]), a, 'mm', { transB: true }), ONNX_FLOAT, [2, 2]);
       const model = onnxProto.onnx.ModelProto.decode(g.encode({ graphName: 'g', opsets: [{ domain: '', version: 17 }], producer: 'test' }));
-      return model.graph!.node.map((n) => (Object.prototype.hasOwnProperty.call(n, 'domain') ? n.domain : undefined));
+      return (model.graph?.node ?? []).map((n) => (Object.prototype.hasOwnProperty.call(n, 'domain') ? (n.domain ?? undefined) : undefined));
     };
     expect(domains(new GraphBuilder())).toEqual([undefined, MS_DOMAIN, undefined]);
     expect(domains(new GraphBuilder({ nodeDomain: '' }))).toEqual(['', MS_DOMAIN, undefined]);
