@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { accelerateOptionsSchema } from './commands/accelerate';
-import { editDistance, nearestKey, readConfigFile } from './config-file';
+import { checkScalarTypes, editDistance, nearestKey, parseOptions, readConfigFile } from './config-file';
 import { UsageError } from './errors';
 import { runCaptured as cli } from './test-cli';
 
@@ -27,6 +27,32 @@ describe('config files are strict', () => {
     expect(() => readConfigFile(path, schema)).toThrow(`${path}: unknown key "klBta"; did you mean "klBeta"? (valid keys: klBeta, lr, groupSize)`);
     writeFileSync(path, 'lr: 0.001\nklBeta: 0\n');
     expect(readConfigFile(path, schema)).toEqual({ lr: 0.001, klBeta: 0 });
+  });
+
+  it('types are strict before coercion: no true → 1, null or "" → 0, Infinity; numbers and lists become strings where a string is expected', () => {
+    const opts = z.object({ steps: z.coerce.number().int(), seed: z.coerce.number(), temperature: z.coerce.number(), list: z.union([z.string(), z.array(z.coerce.number())]), floor: z.string(), cls: z.union([z.literal('all'), z.coerce.number()]) }).partial();
+    const name = (k: string) => `--${k}`;
+    for (const [key, value, message] of [
+      ['steps', true, '--steps: expected a finite number, got true'],
+      ['seed', null, '--seed: expected a finite number, got null'],
+      ['seed', '', '--seed: expected a finite number, got ""'],
+      ['temperature', 'Infinity', '--temperature: expected a finite number, got "Infinity"'],
+      ['temperature', Infinity, '--temperature: expected a finite number, got null'],
+      ['steps', [3], '--steps: expected a finite number, got [3]'],
+      ['floor', true, '--floor: expected a string, got true'],
+    ] as const) {
+      expect(() => checkScalarTypes({ [key]: value }, opts, name)).toThrow(message);
+    }
+    expect(checkScalarTypes({ steps: '12', seed: 3, temperature: ' 0.5', floor: -1, list: 4, cls: 'all' }, opts, name)).toEqual({ steps: '12', seed: 3, temperature: ' 0.5', floor: '-1', list: '4', cls: 'all' });
+    expect(checkScalarTypes({ floor: [2, 3] }, opts, name)).toEqual({ floor: '2,3' });
+    expect(() => parseOptions(opts, { seed: true })).toThrow('--seed: expected a finite number, got true');
+    const file = join(root, 'typed.yaml');
+    writeFileSync(file, 'klBeta: .inf\n');
+    expect(() => readConfigFile(file, schema)).toThrow(`${file}: field "klBeta": expected a finite number, got null`);
+    writeFileSync(file, 'lr: true\n');
+    expect(() => readConfigFile(file, schema)).toThrow(`${file}: field "lr": expected a finite number, got true`);
+    writeFileSync(file, '- 1\n- 2\n');
+    expect(() => readConfigFile(file, schema)).toThrow(UsageError);
   });
 
   it('the shipped Speed-RL config uses only valid accelerate keys', () => {

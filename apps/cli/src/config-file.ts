@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from 'commander';
-import { ZodObject, type z } from 'zod';
+import { ZodArray, ZodBoolean, ZodDefault, ZodEffects, ZodEnum, ZodLiteral, ZodNativeEnum, ZodNullable, ZodNumber, ZodObject, ZodOptional, ZodString, ZodUnion, type z } from 'zod';
 import { UsageError } from './errors';
 
 /** Edit distance (insertions, deletions, substitutions) between `a` and `b`, case-insensitive. */
@@ -46,6 +46,55 @@ function checkKnownKeys(path: string, value: unknown, schema: z.ZodTypeAny): voi
   }
 }
 
+
+/** The kinds of scalar a field accepts, looking through optional/default/effects wrappers and unions. */
+function fieldKinds(schema: z.ZodTypeAny | undefined): Set<'number' | 'string' | 'boolean' | 'array'> {
+  const kinds = new Set<'number' | 'string' | 'boolean' | 'array'>();
+  const visit = (t: z.ZodTypeAny | undefined): void => {
+    if (t === undefined) return;
+    if (t instanceof ZodOptional || t instanceof ZodNullable) visit(t.unwrap() as z.ZodTypeAny);
+    else if (t instanceof ZodDefault) visit(t._def.innerType as z.ZodTypeAny);
+    else if (t instanceof ZodEffects) visit(t.innerType() as z.ZodTypeAny);
+    else if (t instanceof ZodUnion) for (const o of t.options as z.ZodTypeAny[]) visit(o);
+    else if (t instanceof ZodNumber) kinds.add('number');
+    else if (t instanceof ZodString || t instanceof ZodEnum || t instanceof ZodNativeEnum) kinds.add('string');
+    else if (t instanceof ZodLiteral) kinds.add(typeof t.value === 'number' ? 'number' : 'string');
+    else if (t instanceof ZodBoolean) kinds.add('boolean');
+    else if (t instanceof ZodArray) kinds.add('array');
+  };
+  visit(schema);
+  return kinds;
+}
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Strict scalar types before zod's coercion (which would turn `true` into 1, `null` and "" into 0): a number field takes
+ * a finite number or a numeric string; a string field takes a string, or a number or a list of numbers/strings from a
+ * file (as "4" or "2,3,4"); nothing else. Returns the values, normalised; `name(key)` names the key in errors.
+ */
+export function checkScalarTypes(value: Record<string, unknown>, schema: z.ZodTypeAny, name: (key: string) => string): Record<string, unknown> {
+  if (!(schema instanceof ZodObject)) return value;
+  const shape = schema.shape as Record<string, z.ZodTypeAny>;
+  const out: Record<string, unknown> = { ...value };
+  for (const [key, v] of Object.entries(value)) {
+    const kinds = fieldKinds(shape[key]);
+    if (v === undefined || kinds.size === 0) continue;
+    const got = JSON.stringify(v) ?? String(v);
+    if (kinds.has('number') && !kinds.has('string')) {
+      if (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && NUMERIC.test(v.trim())) continue;
+      throw new UsageError(`${name(key)}: expected a finite number, got ${got}`);
+    }
+    if (kinds.has('string')) {
+      if (typeof v === 'string' || (kinds.has('array') && Array.isArray(v)) || (kinds.has('boolean') && typeof v === 'boolean')) continue;
+      if (typeof v === 'number' && Number.isFinite(v)) out[key] = String(v);
+      else if (Array.isArray(v) && v.length > 0 && v.every((x) => (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'string')) out[key] = v.join(',');
+      else throw new UsageError(`${name(key)}: expected ${kinds.has('number') ? 'a number or ' : ''}a string, got ${got}`);
+    }
+  }
+  return out;
+}
+
 /** Reads and validates a config file; errors name the file and the field; unknown keys are refused. */
 export function readConfigFile<T>(path: string, schema: z.ZodType<T>): T {
   let text: string;
@@ -61,7 +110,9 @@ export function readConfigFile<T>(path: string, schema: z.ZodType<T>): T {
     throw new UsageError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`);
   }
   checkKnownKeys(path, value ?? {}, schema);
-  const result = schema.safeParse(value ?? {});
+  if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) throw new UsageError(`${path}: expected a mapping of option names to values at the top level`);
+  const typedValue = checkScalarTypes((value ?? {}) as Record<string, unknown>, schema, (key) => `${path}: field "${key}"`);
+  const result = schema.safeParse(typedValue);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue === undefined || issue.path.length === 0 ? '(top level)' : issue.path.join('.');
@@ -82,22 +133,26 @@ export function mergeOptions<T extends object>(defaults: T, file: Partial<T>, fl
 
 /** Validates merged options; the first problem becomes a UsageError naming the flag (`--camelCase` → `--kebab-case`). */
 export function parseOptions<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
+  const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const checked = value !== null && typeof value === 'object' ? checkScalarTypes(value as Record<string, unknown>, schema, flagOf) : value;
+  const result = schema.safeParse(checked);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const flag = String(issue?.path[0] ?? '?').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  throw new UsageError(`--${flag}: ${issue?.message ?? 'invalid value'}`);
+  throw new UsageError(`${flagOf(String(issue?.path[0] ?? '?'))}: ${issue?.message ?? 'invalid value'}`);
 }
 
 /**
  * The options of one command run: defaults ← `--config` file (validated by `fileSchema`) ← flags typed on the
- * command line. `typed` holds those typed flags alone: on `--resume` they override the run's saved options.
+ * command line. `typed` holds what this call asked for (the file's keys and the typed flags): on `--resume` they
+ * override the run's saved options, and one that would change a defining option is refused.
  */
 export function gatherOptions<T extends object>(
   cmd: Command, flags: Record<string, unknown>, defaults: T, fileSchema: z.ZodType<Partial<T>>,
 ): { merged: T; typed: Partial<T> } {
   const file = typeof flags.config === 'string' ? readConfigFile(flags.config, fileSchema) : {};
   const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-  const typed = Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && k in defaults)) as Partial<T>;
+  const known = fileSchema instanceof ZodObject ? new Set(Object.keys(fileSchema.shape as object)) : new Set(Object.keys(defaults));
+  // what the user asked for in this call: the config file's keys, then typed flags (on --resume both are checked)
+  const typed = { ...file, ...Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && known.has(k))) } as Partial<T>;
   return { merged: mergeOptions(defaults, file, flags as Partial<T>, given), typed };
 }

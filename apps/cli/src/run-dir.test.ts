@@ -59,6 +59,36 @@ describe('run directories', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe('{"step":1,"loss":0.5}\n');
   });
 
+  it('a new run refuses any non-empty directory (a model bundle, a file) unless --force, which replaces only the old run files', async () => {
+    const bundle = join(root, 'bundle');
+    mkdirSync(join(bundle, 'tokenizer'), { recursive: true });
+    writeFileSync(join(bundle, 'tokenizer', 'model.safetensors'), 'precious');
+    writeFileSync(join(bundle, 'README.md'), 'notes');
+    const refused = await trainVq(bundle);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--out: ".*bundle" is not empty \(it holds README\.md, tokenizer\); choose another --out, or pass --force/);
+    expect(readFileSync(join(bundle, 'tokenizer', 'model.safetensors'), 'utf8')).toBe('precious');
+    const both = await trainVq(bundle, '--resume', '--force');
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--resume, --force: choose one/);
+    const old = join(root, 'old-run');
+    expect((await trainVq(old)).code).toBe(0);
+    appendFileSync(join(old, 'metrics.jsonl'), '{"step":99,"loss":1}\n');
+    const forced = await trainVq(old, '--force');
+    expect(forced.code).toBe(0);
+    const steps = readFileSync(join(old, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    expect(steps).not.toContain(99); // the old records were replaced, not appended to
+  });
+
+  it('a damaged run.json or checkpoint state is a usage error naming the file', async () => {
+    const out = join(root, 'damaged');
+    expect((await trainVq(out)).code).toBe(0);
+    writeFileSync(join(out, 'run.json'), '{"command": "train-vq", ');
+    const r = await trainVq(out, '--resume');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: ".*damaged\/run\.json" is unreadable/);
+  });
+
   it('a --resume that changes a defining option, or whose checks fail, leaves metrics.jsonl and run.json untouched', async () => {
     const out = join(root, 'resumable');
     expect((await trainVq(out)).code).toBe(0);

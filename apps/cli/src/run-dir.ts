@@ -3,8 +3,8 @@
  * (replaced atomically), a `.lock` while a process writes it, and the job's products. `--resume` continues from the
  * checkpoint; without it an existing run is never overwritten or appended to.
  */
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendJsonl, findCheckpointDir, trimJsonlToStep, writeJsonAtomic } from '@speedrl/core';
 import { UsageError } from './errors';
@@ -53,16 +53,40 @@ export interface RunDir {
   log(record: { step: number } & Record<string, unknown>): void;
 }
 
+/** How a run directory is opened: a new run, `--resume`, or `--force` (a new run into a non-empty directory). */
+export type RunMode = 'fresh' | 'resume' | 'force';
+
+/** The mode the flags ask for; `--resume` with `--force` is a usage error. */
+export function runModeOf(flags: Record<string, unknown>): RunMode {
+  if (flags.resume === true && flags.force === true) throw new UsageError('--resume, --force: choose one (continue the run, or start a new one over it)');
+  return flags.resume === true ? 'resume' : flags.force === true ? 'force' : 'fresh';
+}
+
+/** Files a directory may hold and still count as empty for a new run: a stale lock, the training-token cache, temp files. */
+const ignoredInNewRun = (name: string): boolean => name === '.lock' || name === 'train-tokens.safetensors' || /^\..*\.(tmp|staging)$/.test(name);
+
+/** Parses `path` (run.json) or says which file is broken and how to recover. */
+async function readRunFile(path: string): Promise<{ command?: string; options?: Record<string, unknown> }> {
+  try {
+    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    return value as { command?: string; options?: Record<string, unknown> };
+  } catch (error) {
+    throw new UsageError(`--resume: "${path}" is unreadable (${(error as Error).message.split('\n')[0]}); it records how the run was started, restore it or start a new run with another --out`);
+  }
+}
+
 /**
  * Opens `dir` for `command` and takes its lock (a second writer is refused, naming the holder). Fresh: refuses a
- * directory that already holds a checkpoint or metrics. Resume: checks the checkpoint, run.json and the command,
- * and returns the saved options (overridden by `overrides`, e.g. a larger `--steps`). Nothing is written until
- * `start()`.
+ * non-empty directory (a checkpoint, metrics, a model bundle or anything else) unless `force`, which then replaces the
+ * old run files at `start()`. Resume: checks the checkpoint, run.json and the command, and returns the saved options
+ * (overridden by `overrides`, e.g. a larger `--steps`). Nothing is written until `start()`.
  */
 export async function openRunDir(
-  dir: string, command: string, options: Record<string, unknown>, resume: boolean, overrides: Record<string, unknown> = {},
+  dir: string, command: string, options: Record<string, unknown>, mode: RunMode, overrides: Record<string, unknown> = {},
   readStep: (checkpointDir: string) => Promise<number> = readStateStep,
 ): Promise<RunDir> {
+  const resume = mode === 'resume';
   const checkpointPath = join(dir, RUN_FILES.checkpoint);
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from (no such directory)`);
@@ -75,18 +99,28 @@ export async function openRunDir(
     const runFile = join(dir, RUN_FILES.run);
     if (found === undefined && !existsSync(runFile)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from`);
     if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
-    const saved = JSON.parse(await readFile(runFile, 'utf8')) as { command?: string; options?: Record<string, unknown> };
+    const saved = await readRunFile(runFile);
     if (saved.command !== command) throw new UsageError(`--resume: "${dir}" is a ${saved.command ?? 'unknown'} run, not ${command}`);
     checkResumeOverrides(saved.options ?? {}, overrides);
     runOptions = { ...(saved.options ?? {}), ...overrides };
     // a run stopped before its first checkpoint starts again from step 0 with its own options (its records are dropped)
-    resumeStep = found === undefined ? 0 : await readStep(found);
-  } else {
+    try {
+      resumeStep = found === undefined ? 0 : await readStep(found);
+    } catch (error) {
+      throw new UsageError(`--resume: the checkpoint in "${found}" is damaged (${(error as Error).message.split('\n')[0]}); start a new run with another --out`);
+    }
+  } else if (mode === 'fresh') {
     if (found !== undefined) {
       throw new UsageError(`--out: "${dir}" already holds a checkpoint; pass --resume to continue it or choose another --out`);
     }
     if (existsSync(metricsPath) && statSync(metricsPath).size > 0) {
       throw new UsageError(`--out: "${dir}" already holds a run's ${RUN_FILES.metrics}; pass --resume to continue it, or choose another --out (nothing was overwritten)`);
+    }
+    const other = readdirSync(dir).filter((name) => !ignoredInNewRun(name));
+    if (other.length > 0) {
+      throw new UsageError(
+        `--out: "${dir}" is not empty (it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}); choose another --out, or pass --force to write a new run into it (nothing was overwritten)`,
+      );
     }
   }
   let started = false;
@@ -97,6 +131,11 @@ export async function openRunDir(
     async start() {
       if (started) return;
       if (resumeStep !== undefined) await trimJsonlToStep(metricsPath, resumeStep);
+      if (mode === 'force') {
+        // a new run over an old one: its records and checkpoints go, so nothing is appended to or resumed from them
+        await rm(metricsPath, { force: true });
+        for (const d of [checkpointPath, `${checkpointPath}.old`]) await rm(d, { recursive: true, force: true });
+      }
       await writeJsonAtomic(join(dir, RUN_FILES.run), { command, options: runOptions, updatedAt: new Date().toISOString(), node: process.versions.node });
       started = true;
     },

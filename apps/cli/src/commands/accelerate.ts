@@ -22,7 +22,7 @@ import { MASKGIT_DIR, TOKENIZER_DIR, installBundleTokenizer } from '../generator
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
-import { RUN_FILES, openRunDir } from '../run-dir';
+import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
 import { createMaskgitPolicy, createReference } from '../rl/maskgit-policy';
 import { createQualityReward } from '../rl/quality-reward';
 import { checkDataDir, seedFlag, usageErrorForConfigField } from '../flags';
@@ -87,6 +87,7 @@ export function accelerateCommand(io: CliIo): Command {
   cmd
     .option('--config <file>', 'JSON or YAML file with any of these options (camelCase keys; flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
     .option('--print-config', 'print the resolved options and rl-trainer config, then exit')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', `
@@ -104,7 +105,7 @@ Examples:
       io.stdout(`${JSON.stringify({ options: fresh, speedRl: speedRlConfigOf(fresh) }, null, 2)}\n`);
       return;
     }
-    const run = await openRunDir(fresh.out, 'accelerate', fresh, flags.resume === true, parseOptions(accelerateOptionsSchema.partial(), typed), async (dir) => {
+    const run = await openRunDir(fresh.out, 'accelerate', fresh, runModeOf(flags), parseOptions(accelerateOptionsSchema.partial(), typed), async (dir) => {
       const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as { iteration?: number };
       return state.iteration ?? 0;
     });

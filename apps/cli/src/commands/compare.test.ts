@@ -90,7 +90,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
       [['--steps', '0,2'], /--steps: expected a comma-separated list of step counts/],
       [['--steps', '2,99'], /--steps: each T .* must be ≤ 49/],
       [['--thresholds', '0.5,2'], /--thresholds: expected .* probabilities in \(0, 1\]/],
-      [['--n', 'many'], /--n: Expected number/],
+      [['--n', 'many'], /--n: expected a finite number, got "many"/],
       [['--n', '20'], /--n: FCD needs more samples than the eval classifier's 24 feature dimensions/],
       [['--methods', 'tuned'], /--tuned: the tuned method .* needs a file/],
       [['--classifier', join(root, 'cls-reward')], /--classifier: .* is the reward classifier/],

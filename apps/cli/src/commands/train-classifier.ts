@@ -17,7 +17,7 @@ import { gatherOptions, parseOptions } from '../config-file';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
-import { RUN_FILES, openRunDir } from '../run-dir';
+import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
 import { checkDataDir, seedFlag } from '../flags';
 
 /** Where a trained classifier and its statistics go inside the run directory. */
@@ -62,6 +62,7 @@ export function trainClassifierCommand(io: CliIo): Command {
     .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', `
 Examples:
@@ -73,7 +74,7 @@ Examples:
     const { merged, typed } = gatherOptions(cmd, flags, { ...DEFAULTS, role: 'reward' } as Options, schema.partial());
     if (merged.out === '') merged.out = `runs/classifier-${merged.role}`;
     const fresh = parseOptions(schema, merged);
-    const run = await openRunDir(fresh.out, 'train-classifier', fresh, flags.resume === true, parseOptions(schema.partial(), typed));
+    const run = await openRunDir(fresh.out, 'train-classifier', fresh, runModeOf(flags), parseOptions(schema.partial(), typed));
     const o = parseOptions(schema, run.options);
     const summary = await train(o, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`

@@ -25,7 +25,7 @@ import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';
 import { createProgress } from '../progress';
-import { RUN_FILES, openRunDir } from '../run-dir';
+import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
 import { checkDataDir, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -91,6 +91,7 @@ export function trainMaskgitCommand(io: CliIo): Command {
     .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', `
 Examples:
@@ -105,7 +106,7 @@ Examples:
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
     emaDecays(fresh);
-    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, flags.resume === true, parseOptions(schema.partial(), typed));
+    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, runModeOf(flags), parseOptions(schema.partial(), typed));
     const options = parseOptions(schema, run.options);
     emaDecays(options);
     const summary = await trainMaskgit(options, run, io);

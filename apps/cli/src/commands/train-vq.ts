@@ -18,7 +18,7 @@ import { TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
-import { RUN_FILES, openRunDir } from '../run-dir';
+import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
 import { checkDataDir, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -90,6 +90,7 @@ export function trainVqCommand(io: CliIo): Command {
     .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', `
 Examples:
@@ -100,7 +101,7 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
-    const run = await openRunDir(fresh.out, 'train-vq', fresh, flags.resume === true, parseOptions(schema.partial(), typed));
+    const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed));
     const options = parseOptions(schema, run.options);
     const summary = await trainVq(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
