@@ -294,6 +294,29 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(badHoldout.err).toMatch(/--holdout: 200 leaves no training images of the 200 loaded/);
   });
 
+  it('Ctrl-C during training saves a checkpoint and exits 130 without writing a final model; --resume finishes it', async () => {
+    const out = join(root, 'mg-ctrl-c');
+    const args = ['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vqRun, 'tokenizer'), '--data', FIXTURE, '--steps', '200', '--batch', '8', '--warmup', '2', '--checkpoint-every', '50', '--log-every', '1', '--out', out];
+    let sent = false;
+    const io = {
+      isTTY: false, stdout: () => undefined,
+      stderr: (t: string) => {
+        if (!sent && /^train-maskgit \d+\/200/m.test(t)) {
+          sent = true;
+          process.emit('SIGINT', 'SIGINT');
+        }
+      },
+    };
+    const code = await runCli(args, io);
+    expect(sent).toBe(true);
+    expect(code).toBe(130);
+    expect(existsSync(join(out, 'checkpoint', 'state.json'))).toBe(true);
+    expect(existsSync(join(out, 'maskgit', 'model.safetensors'))).toBe(false); // no "final" model from an unfinished run
+    const resumed = await cli(['train-maskgit', '--out', out, '--resume', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.out).step).toBe(200);
+  });
+
   it('accelerate, compare, eval, train: ranges, model limits and a missing dataset are exit 2 naming the flag, before any work', async () => {
     const acc = (out: string, ...extra: string[]) => cli(['accelerate', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--data', FIXTURE, '--out', join(root, out), '--iterations', '1', ...extra]);
     const cases: [string[], RegExp][] = [

@@ -153,3 +153,11 @@ export async function readStateStep(checkpointDir: string): Promise<number> {
   if (typeof state.step !== 'number') throw new Error(`${path}: field "step" must be a number, got ${JSON.stringify(state.step)}`);
   return state.step;
 }
+
+/** The step of a model checkpoint that records it in its own `config.json` (`{ "step": n }`: tokenizer, classifier). */
+export async function readConfigStep(checkpointDir: string): Promise<number> {
+  const path = join(checkpointDir, 'config.json');
+  const state = JSON.parse(await readFile(path, 'utf8')) as { step?: unknown };
+  if (typeof state.step !== 'number') throw new Error(`${path}: field "step" must be a number, got ${JSON.stringify(state.step)}`);
+  return state.step;
+}

@@ -9,6 +9,7 @@ import { readJsonl } from '@speedrl/core';
 import { initBackend } from '@speedrl/tensor-utils';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import { ablationsSchema, type Ablations } from '../report/schemas';
+import { InterruptedError } from '../errors';
 import { ablateCommand, type Runner } from './ablate';
 import { runCaptured as cli, captureIo as capture } from '../test-cli';
 
@@ -135,15 +136,15 @@ describe('speedrl ablate on Ctrl-C', () => {
     const fake: Runner = async (argv, io) => {
       calls.push(argv[0] as string);
       if (argv[0] === at) process.emit('SIGINT', 'SIGINT');
-      if (argv[0] === 'accelerate') io.stdout(JSON.stringify({ stoppedBy: 'signal' }));
-      return 0;
+      return argv[0] === at ? 130 : 0; // a child stopped by the signal exits 130
     };
     const io = capture();
     const listeners = process.listenerCount('SIGINT');
     try {
-      await ablateCommand(io, fake).exitOverride().parseAsync(['--variants', 'full,no-kl', '--out', dir], { from: 'user' });
+      const run = ablateCommand(io, fake).exitOverride().parseAsync(['--variants', 'full,no-kl', '--out', dir], { from: 'user' });
+      await expect(run).rejects.toThrow(InterruptedError); // exit 130
+      await expect(run).rejects.toThrow(new RegExp(`ablate: stopped during ${at === 'eval' ? 'eval of base' : 'accelerate of full'}; the finished parts are saved, continue with --resume`));
       expect(calls).toEqual(expected);
-      expect(io.err.join('')).toMatch(/ablate: stopped by SIGINT; the finished parts are saved, continue with --resume/);
       expect(existsSync(join(dir, 'ablations.json'))).toBe(false);
       expect(process.listenerCount('SIGINT')).toBe(listeners);
     } finally {

@@ -13,7 +13,7 @@ import { writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { savedOptions } from '../compare/saved-options';
 import { parseOptions, readConfigFile } from '../config-file';
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
 import { accelerateOptionsSchema } from './accelerate';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
@@ -102,10 +102,7 @@ Examples:
     const interrupt = installInterruptHandler(io);
     try {
       const result = await ablate(o, variants, { config, resume, capGiven }, io, run, () => interrupt.stop.requested);
-      if (result === undefined) {
-        io.stderr(`ablate: stopped by ${interrupt.stop.signal ?? 'a signal'}; the finished parts are saved, continue with --resume\n`);
-        return;
-      }
+      if (result === undefined) throw new InterruptedError(`ablate: stopped by ${interrupt.stop.signal ?? 'a signal'}; the finished parts are saved, continue with --resume`);
       io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${ablationsMarkdown(result)}\nwrote ${join(o.out, 'ablations.json')} and ablations.md\n`);
     } finally {
       interrupt.dispose();
@@ -126,6 +123,7 @@ async function ablate(o: Options, variants: readonly string[], mode: Mode, io: C
   const child = async (what: string, argv: string[]): Promise<string> => {
     const out: string[] = [];
     const code = await run(argv, { ...io, stdout: (t) => out.push(t) });
+    if (code === 130 || stopped()) throw new InterruptedError(`ablate: stopped during ${what}; the finished parts are saved, continue with --resume`);
     if (code !== 0) throw new UsageError(`ablate: ${what} failed (exit ${code}); fix the error above, then run again with --resume`);
     return out.join('');
   };

@@ -17,7 +17,7 @@ import {
   type SpeedRlConfig,
 } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR, installBundleTokenizer } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
@@ -133,6 +133,7 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
     const restored = await restoreSpeedRlCheckpoint(checkpointDir, policy);
     rng = restored.rng;
     startIteration = restored.iteration;
+    if (startIteration > config.iterations) throw new UsageError(`--iterations: the run in ${run.dir} is already at iteration ${startIteration}; give at least that many`);
     if (restored.normalizer !== undefined) quality.restoreNormaliser(restored.normalizer as ReturnType<typeof quality.normaliserState>);
     io.stderr(`resuming at iteration ${startIteration} (${checkpointDir})\n`);
   }
@@ -194,18 +195,18 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
         }
       },
     });
+    if (result.aborted && !budgetReached) {
+      // a signal: the checkpoint is saved; no final model is written for a run that did not finish
+      throw new InterruptedError(`accelerate: stopped by ${interrupt.stop.signal ?? 'a signal'} after iteration ${result.nextIteration}; checkpoint saved in ${checkpointDir}, continue with --resume`);
+    }
     const modelDir = join(run.dir, 'model');
     await saveModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config, { command: 'accelerate', iterations: result.nextIteration, seed: o.seed, base: o.base });
     await writeOnnxModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config);
     await installBundleTokenizer(join(o.base, TOKENIZER_DIR), modelDir);
     progress.finish({ iterations: result.nextIteration });
     const elapsedMinutes = (priorMs + performance.now() - started) / 60_000;
-    if (result.aborted && budgetReached) {
-      io.stderr(`time budget of ${o.timeBudget} min reached after iteration ${result.nextIteration}; continue with --resume --time-budget <more>\n`);
-    } else if (result.aborted) {
-      io.stderr(`stopped by ${interrupt.stop.signal ?? 'signal'} after iteration ${result.nextIteration}; resume with --resume\n`);
-    }
-    const stoppedBy = !result.aborted ? 'end' : budgetReached ? 'time-budget' : 'signal';
+    if (result.aborted) io.stderr(`time budget of ${o.timeBudget} min reached after iteration ${result.nextIteration}; continue with --resume --time-budget <more>\n`);
+    const stoppedBy = result.aborted ? 'time-budget' : 'end';
     return { model: modelDir, iterations: result.nextIteration, aborted: result.aborted, stoppedBy, elapsedMinutes };
   } finally {
     interrupt.dispose();

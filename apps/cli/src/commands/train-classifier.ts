@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { Rng, writeJsonAtomic } from '@speedrl/core';
+import { Rng } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import {
   CLASSIFIER_SEEDS, classifierPreset, createClassifier, evaluateClassifier, featureStatistics, loadClassifier, saveClassifier,
@@ -17,8 +17,9 @@ import { gatherOptions, parseOptions } from '../config-file';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
-import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
+import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '../run-dir';
 import { checkDataDir, seedFlag } from '../flags';
+import { InterruptedError, UsageError } from '../errors';
 
 /** Where a trained classifier and its statistics go inside the run directory. */
 export const CLASSIFIER_DIR = 'classifier';
@@ -74,7 +75,7 @@ Examples:
     const { merged, typed } = gatherOptions(cmd, flags, { ...DEFAULTS, role: 'reward' } as Options, schema.partial());
     if (merged.out === '') merged.out = `runs/classifier-${merged.role}`;
     const fresh = parseOptions(schema, merged);
-    const run = await openRunDir(fresh.out, 'train-classifier', fresh, runModeOf(flags), parseOptions(schema.partial(), typed));
+    const run = await openRunDir(fresh.out, 'train-classifier', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep);
     const o = parseOptions(schema, run.options);
     const summary = await train(o, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
@@ -93,15 +94,15 @@ async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io
   const model = run.resumeFrom !== undefined ? (await loadClassifier(run.resumeFrom)).model : createClassifier(o.role, config, rng.fork(0));
   const epochs = o.epochs > 0 ? o.epochs : config.epochs;
   const totalSteps = o.steps > 0 ? o.steps : epochs * Math.floor(data.count / config.batchSize);
+  if (model.step > totalSteps) throw new UsageError(`--steps/--epochs: the run in ${run.dir} is already at step ${model.step}, past the ${totalSteps} asked for`);
+  if (config.batchSize > data.count) throw new UsageError(`--limit: ${data.count} training images are fewer than the ${o.preset} preset's batch of ${config.batchSize}`);
   io.stderr(`train-classifier: ${o.role} CNN (${o.preset}), seed ${seed}, ${data.count} images, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
   await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
   const progress = createProgress({ label: `train-classifier(${o.role})`, total: totalSteps, io });
-  const checkpoint = async (): Promise<void> => {
-    await saveClassifier(checkpointDir, model, { command: 'train-classifier', seed });
-    await writeJsonAtomic(join(checkpointDir, RUN_FILES.state), { step: model.step });
-  };
+  // one atomic directory: the step is in its config.json (no second file a kill could leave out of step)
+  const checkpoint = async (): Promise<void> => saveClassifier(checkpointDir, model, { command: 'train-classifier', seed });
   try {
     const result = await trainClassifier({
       model, images: data.images, labels: data.labels, steps: totalSteps, rng: rng.fork(1), signal: abort.signal,
@@ -116,6 +117,7 @@ async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io
       },
     });
     await checkpoint();
+    if (result.stopped) throw new InterruptedError(`train-classifier: stopped by ${interrupt.stop.signal ?? 'a signal'} at step ${model.step}; checkpoint saved in ${checkpointDir}, continue with --resume`);
     const test = await loadIdxDataset({ dir: o.data, split: 'test', ...(o.evalLimit > 0 ? { limit: o.evalLimit } : {}) });
     const testMetrics = evaluateClassifier(model, test.images, test.labels);
     run.log({ step: model.step, event: 'eval', split: 'test', ...testMetrics });
@@ -127,7 +129,6 @@ async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io
       : await featureStatistics(model, test.images, test.labels);
     await saveFeatureStatistics(join(outDir, FEATURE_STATS_FILE), stats, { source: o.role === 'reward' ? 'train' : 'test', count: String(o.role === 'reward' ? data.count : test.count) });
     progress.finish({ step: model.step, testAccuracy: testMetrics.accuracy });
-    if (result.stopped) io.stderr(`stopped by ${interrupt.stop.signal ?? 'signal'} at step ${model.step}; resume with --resume\n`);
     return { out: outDir, role: o.role, seed, step: model.step, stopped: result.stopped, test: testMetrics };
   } finally {
     interrupt.dispose();

@@ -19,7 +19,7 @@ import {
 } from '@speedrl/maskgit';
 import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { gatherOptions, parseOptions } from '../config-file';
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
 import { MASKGIT_DIR, installBundleTokenizer } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
@@ -219,6 +219,7 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
       throw new UsageError(`--resume: the tokenizer's files (${o.tokenizer}) or the training images (${o.data}) changed since this run's checkpoint; it would go on training on other tokens. Start a new --out`);
     }
     startStep = state.step;
+    if (startStep > o.steps) throw new UsageError(`--steps: the run in ${run.dir} is already at step ${startStep}; give at least that many`);
     params = pick('param.');
     optimizerState = { step: startStep, m: pick('adam_m.'), v: pick('adam_v.') };
     if (decays.length > 0) emaState = { updates: state.emaUpdates ?? 0, averages: new Map(decays.map((d) => [d, pick(`ema_${d}.`)])) };
@@ -283,11 +284,11 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
       if (step % o.checkpointEvery === 0) await saveCheckpoint(step);
     }
     await saveCheckpoint(step);
+    if (interrupt.stop.requested) throw new InterruptedError(`train-maskgit: stopped by ${interrupt.stop.signal ?? 'a signal'} at step ${step}; checkpoint saved in ${join(run.dir, RUN_FILES.checkpoint)}, continue with --resume`);
     const metadata = { command: 'train-maskgit', step, seed: o.seed, finalLoss: lastLoss };
     await writeBundle(run.dir, trainer.params(), config, o.tokenizer, { ...metadata, weights: 'raw' });
     for (const d of decays) await writeBundle(emaBundleDir(run.dir, d), (ema as WeightEma).average(d), config, o.tokenizer, { ...metadata, weights: `ema-${d}`, emaDecay: d });
     progress.finish({ step, loss: lastLoss });
-    if (interrupt.stop.requested) io.stderr(`stopped by ${interrupt.stop.signal} at step ${step}; resume with --resume\n`);
     return { out: run.dir, step, finalLoss: lastLoss, interrupted: interrupt.stop.requested, ema: decays.map((d) => emaBundleDir(run.dir, d)) };
   } finally {
     interrupt.dispose();

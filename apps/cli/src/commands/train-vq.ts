@@ -5,20 +5,20 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { Rng, writeJsonAtomic } from '@speedrl/core';
+import { Rng } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR, imagesToFloat32, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { classifierFeatureFn, fcd } from '@speedrl/rewards-clip-fid';
 import {
   createVqModel, decode, encode, evaluate, loadVq, resolveVqConfig, saveVq, train, vqPreset, type VqConfig, type VqFeatureFn, type VqModel,
 } from '@speedrl/vq-tokenizer';
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
 import { loadRewardClassifier, rewardFeatures } from '../eval/reference';
 import { gatherOptions, parseOptions } from '../config-file';
 import { TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
-import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
+import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '../run-dir';
 import { checkDataDir, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -101,7 +101,7 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
-    const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed));
+    const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep);
     const options = parseOptions(schema, run.options);
     const summary = await trainVq(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
@@ -135,16 +135,16 @@ async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, 
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
   const model = run.resumeFrom !== undefined ? (await loadVq(run.resumeFrom)).model : createVqModel(vqConfigOf(o), rng.fork(0));
   const totalSteps = o.steps > 0 ? o.steps : o.epochs * Math.floor(data.count / o.batch);
+  if (model.step > totalSteps) throw new UsageError(`--steps/--epochs: the run in ${run.dir} is already at step ${model.step}, past the ${totalSteps} asked for`);
+  if (o.batch > data.count) throw new UsageError(`--batch: ${o.batch} is more than the ${data.count} training images`);
   io.stderr(`train-vq: ${o.preset} tokenizer, ${data.count} images, batch ${o.batch}, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
   const perceptual = o.perceptual > 0 ? { weight: o.perceptual, features: await perceptualFeatures(o.perceptualClassifier) } : undefined;
   await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
   const progress = createProgress({ label: 'train-vq', total: totalSteps, io });
-  const checkpoint = async (): Promise<void> => {
-    await saveVq(checkpointDir, model, { command: 'train-vq', seed: o.seed });
-    await writeJsonAtomic(join(checkpointDir, RUN_FILES.state), { step: model.step });
-  };
+  // one atomic directory: the step is in its config.json (no second file a kill could leave out of step)
+  const checkpoint = async (): Promise<void> => saveVq(checkpointDir, model, { command: 'train-vq', seed: o.seed });
   try {
     const result = await train({
       model, images: data.images, steps: totalSteps, batchSize: o.batch, rng: rng.fork(1), signal: abort.signal, ...(perceptual ? { perceptual } : {}),
@@ -159,6 +159,7 @@ async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, 
       },
     });
     await checkpoint();
+    if (result.stopped) throw new InterruptedError(`train-vq: stopped by ${interrupt.stop.signal ?? 'a signal'} at step ${model.step}; checkpoint saved in ${checkpointDir}, continue with --resume`);
     if (o.holdout > 0) {
       const held = imagesToFloat32(all.images.subarray(trainCount * 784));
       const heldMetrics = { ...evaluate(model, held), ...(await rewardFeatureDistance(model, held, o.holdout, o.perceptualClassifier)) };
@@ -170,7 +171,6 @@ async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, 
     run.log({ step: model.step, event: 'eval', split: 'test', ...metrics });
     await saveVq(join(run.dir, TOKENIZER_DIR), model, { command: 'train-vq', seed: o.seed, preset: o.preset, step: model.step, test: metrics }, { includeOptimizer: false });
     progress.finish({ step: model.step, psnr: metrics.psnr });
-    if (result.stopped) io.stderr(`stopped by ${interrupt.stop.signal ?? 'signal'} at step ${model.step}; resume with --resume\n`);
     return { out: join(run.dir, TOKENIZER_DIR), step: model.step, stopped: result.stopped, kmeansMse: result.kmeansMse, test: metrics };
   } finally {
     interrupt.dispose();
