@@ -133,7 +133,7 @@ describe('speedrl ablate on Ctrl-C', () => {
   it.each([['eval', ['eval']], ['accelerate', ['eval', 'accelerate']]])('stops cleanly after the child running at the signal (%s)', async (at, expected) => {
     const dir = mkdtempSync(join(tmpdir(), 'speedrl-ablate-int-'));
     const calls: string[] = [];
-    const fake: Runner = async (argv, io) => {
+    const fake: Runner = async (argv) => {
       calls.push(argv[0] as string);
       if (argv[0] === at) process.emit('SIGINT', 'SIGINT');
       return argv[0] === at ? 130 : 0; // a child stopped by the signal exits 130
