@@ -141,16 +141,29 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.err).toMatch(/candidates=4 reused=4/);
     expect(JSON.parse(readFileSync(tunedPath, 'utf8')).schedules).toEqual(first.schedules);
+    const overwrite = await cli(['tune-schedule', '--model', base, '--classifier', join(root, 'cls-reward'), '--data', FIXTURE_DIR, '--steps', '2', '--budget', '4', '--n', '30', '--out', tunedPath]);
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.err).toMatch(/--out: ".*" already exists; pass --resume to continue its search, --force to replace it/);
+    const otherRef = await cli(['tune-schedule', '--out', tunedPath, '--resume', '--ref-count', '150']);
+    expect(otherRef.code).toBe(2);
+    expect(otherRef.err).toMatch(/--ref-count: .* was searched with 100, now 150/);
+    const more = await cli(['tune-schedule', '--out', tunedPath, '--resume', '--steps', '3']);
+    expect(more.code).toBe(0);
+    const merged = JSON.parse(readFileSync(tunedPath, 'utf8')) as TunedFile;
+    expect(Object.keys(merged.schedules).sort()).toEqual(['2', '3']); // T=2 kept, T=3 added
+    expect(merged.schedules['2']).toEqual(first.schedules['2']);
+    expect(merged.trials.filter((t) => t.steps === 2)).toEqual(first.trials);
+    expect(merged.searchBudget).toMatch(/2 T × 4 candidates/);
   });
 
   it('compare --tuned evaluates the tuned arrays as method "tuned", also on a +tuned model, on disjoint seeds', async () => {
     const r = await cli(['compare', '--models', `base=${base},rl+tuned=${rl}`, '--methods', 'cosine,tuned', '--tuned', tunedPath, '--steps', '2,4', '--seeds', '1', ...common, '--out', join(root, 'tuned-cmp'), '--json']);
     expect(r.err).not.toMatch(/speedrl:/);
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/has no tuned schedule for T=4; the tuned method runs at T=2/);
+    expect(r.err).toMatch(/has no tuned schedule for T=4; the tuned method runs at T=2/); // the file also holds T=3, not asked for here
     const json = JSON.parse(r.out) as CompareJson;
     expect(json.rows.map((row) => `${row.model}/${row.method}/${row.steps}/${row.nfePerImage}`)).toEqual(['base/cosine/2/2', 'base/cosine/4/4', 'base/tuned/2/4', 'rl+tuned/tuned/2/4']);
-    expect(json.searchBudget).toMatch(/120 samples/);
+    expect(json.searchBudget).toMatch(/240 samples/);
     const clash = await cli(['compare', '--models', `base=${base}`, '--methods', 'tuned', '--tuned', tunedPath, '--seed', '1000', ...common, '--out', join(root, 'clash')]);
     expect(clash.code).toBe(2);
     expect(clash.err).toMatch(/--seed: evaluation seed\(s\) 1000 were used by the schedule search/);

@@ -11,6 +11,7 @@ import type { CliIo } from '../io';
 import { runTuneSchedule, type TuneOptions } from '../compare/run-tune';
 import { savedOptions } from '../compare/saved-options';
 import { seedFlag } from '../flags';
+import { UsageError } from '../errors';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -49,7 +50,8 @@ export function tuneScheduleCommand(io: CliIo): Command {
     .option('--batch <B>', 'images per forward pass', String(DEFAULTS.batch))
     .option('--cfg <mode>', 'search: also search per-step guidance weights (2 passes per step); off: one pass per step', DEFAULTS.cfg)
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
-    .option('--resume', 'replay the search from --out, evaluating only candidates it does not hold')
+    .option('--resume', 'replay the search from --out, evaluating only candidates it does not hold; other step counts in it are kept')
+    .option('--force', 'replace an existing --out file')
     .option('--json', 'print the tuned file on stdout')
     .addHelpText('after', `
 Examples:
@@ -60,10 +62,11 @@ Examples:
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const resume = flags.resume === true;
+    if (resume && flags.force === true) throw new UsageError('--resume, --force: choose one (continue the search, or replace the file)');
     const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
     const saved = resume ? savedOptions(first.out, DEFAULTS) : {};
     const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as TuneOptions;
-    const file = await runTuneSchedule(o, resume, io);
+    const file = await runTuneSchedule(o, resume, io, undefined, flags.force === true);
     const summary = Object.values(file.schedules).map((s) => `T=${s.steps}: FCD ${s.score.toFixed(3)} (defaults ${s.defaultScore.toFixed(3)}), NFE ${s.nfePerImage}`);
     io.stdout(flags.json === true ? `${JSON.stringify(file, null, 2)}\n` : `${summary.join('\n')}\nwrote ${o.out} (search split: held-out train images; budget ${file.searchBudget})\n`);
   });

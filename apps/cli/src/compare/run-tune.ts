@@ -37,29 +37,33 @@ export interface TuneOptions {
 }
 
 /** Options whose change makes stored trials meaningless. */
-const TRIAL_DEFINING = ['model', 'n', 'seed', 'cfg', 'budget', 'engine', 'classifier', 'refCount'] as const;
+const TRIAL_DEFINING = ['model', 'n', 'seed', 'cfg', 'budget', 'engine', 'classifier', 'refCount', 'data'] as const;
 
 const SEARCH_METHOD = 'seeded random search (half the budget, the sampler defaults first) then coordinate descent from the best';
 
-function previousTrials(o: TuneOptions, resume: boolean): TunedFile | undefined {
+function previousTrials(o: TuneOptions, resume: boolean, force: boolean): TunedFile | undefined {
+  if (!resume && existsSync(o.out) && !force) {
+    throw new UsageError(`--out: "${o.out}" already exists; pass --resume to continue its search, --force to replace it, or choose another --out`);
+  }
   if (!resume || !existsSync(o.out)) return undefined;
   const prev = readTunedFile(o.out, '--resume');
   const was: Record<(typeof TRIAL_DEFINING)[number], unknown> = {
     model: prev.model, n: prev.search.n, seed: prev.search.seed, cfg: prev.search.cfg ? 'search' : 'off', budget: prev.search.candidatesPerT,
-    engine: prev.engine, classifier: prev.reference.classifier, refCount: prev.reference.count,
+    engine: prev.engine, classifier: prev.reference.classifier, refCount: prev.reference.count, data: prev.reference.data,
   };
   for (const key of TRIAL_DEFINING) {
-    if (key === 'refCount' ? (was.refCount as number) > o.refCount : was[key] !== o[key]) {
-      throw new UsageError(`--resume: ${o.out} was searched with ${key} = ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
+    if (was[key] !== o[key]) {
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(`${flag}: ${o.out} was searched with ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; its trials would be scored against another reference. Use the same value or another --out`);
     }
   }
   return prev;
 }
 
 /** Runs the search and returns the tuned file (also written to `o.out`); `load` reads dataset splits (injectable). */
-export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo, load: DatasetLoader = loadIdxDataset): Promise<TunedFile> {
+export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo, load: DatasetLoader = loadIdxDataset, force = false): Promise<TunedFile> {
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
-  const prev = previousTrials(o, resume);
+  const prev = previousTrials(o, resume, force);
   if (load === loadIdxDataset) checkDataDir(o.data, ['train']); // an injected loader brings its own data
   await ensureWritableFile(o.out, '--out');
   await initBackend();
@@ -79,11 +83,15 @@ export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo
         method: SEARCH_METHOD, seed: o.seed, seeds: [o.seed], n: o.n, candidatesPerT: o.budget, cfg: o.cfg === 'search',
         space: space.map((c) => ({ name: c.name, meaning: c.meaning })),
       },
-      searchBudget: `${steps.length} T × ${o.budget} candidates × ${o.n} samples = ${total * o.n} samples (${SEARCH_METHOD}; seed ${o.seed}; reward-classifier FD vs ${ref.count} held-out train images)`,
-      schedules: {},
-      trials: [],
+      searchBudget: '',
+      // a resumed file keeps the schedules and trials of step counts this call does not search again
+      schedules: Object.fromEntries(Object.entries(prev?.schedules ?? {}).filter(([t]) => !steps.includes(Number(t)))),
+      trials: (prev?.trials ?? []).filter((t) => !steps.includes(t.steps)),
       options: { ...o },
     };
+    const allSteps = [...new Set([...Object.keys(file.schedules).map(Number), ...steps])].sort((a, b) => a - b);
+    file.options = { ...o, steps: allSteps.join(',') };
+    file.searchBudget = `${allSteps.length} T × ${o.budget} candidates × ${o.n} samples = ${allSteps.length * o.budget * o.n} samples (${SEARCH_METHOD}; seed ${o.seed}; reward-classifier FD vs ${ref.count} held-out train images)`;
     const cache = new Map((prev?.trials ?? []).map((t) => [`${t.steps}:${pointKey(t.u)}`, t]));
     const progress = createProgress({ label: 'tune-schedule', total, io });
     let evaluated = 0;
