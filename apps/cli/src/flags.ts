@@ -60,3 +60,8 @@ export function checkDataDir(dir: string, splits: readonly IdxSplit[] = ['train'
     }
   }
 }
+
+/** `--seed` and `--seeds`: the last seed used, seed + seeds − 1, must still be a safe integer. */
+export function checkSeedRange(seed: number, seeds: number): void {
+  if (seed + seeds - 1 > Number.MAX_SAFE_INTEGER) throw new UsageError(`--seed, --seeds: the last seed ${seed} + ${seeds} − 1 exceeds ${Number.MAX_SAFE_INTEGER}`);
+}

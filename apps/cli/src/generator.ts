@@ -35,9 +35,15 @@ export async function loadGenerator(dir: string, engine: Engine, threads = 2): P
     if (!existsSync(join(dir, sub))) throw new UsageError(`--model: "${join(dir, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
   }
   const { model: vq } = await loadVq(join(dir, TOKENIZER_DIR));
-  const { params, config, identity } = await loadModel(join(dir, MASKGIT_DIR));
+  const { params, config, identity, metadata } = await loadModel(join(dir, MASKGIT_DIR));
   if (vq.config.codebookSize !== config.numCodes) {
+    disposeVqModel(vq);
     throw new UsageError(`${dir}: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${config.numCodes}`);
+  }
+  // bundles written since tokenizer keys exist record theirs: a tokenizer/ from another model would decode noise
+  if (typeof metadata.tokenizerKey === 'string' && metadata.tokenizerKey !== (await tokenizerKey(join(dir, TOKENIZER_DIR)))) {
+    disposeVqModel(vq);
+    throw new UsageError(`${dir}: ${TOKENIZER_DIR}/ is not the tokenizer the transformer in ${MASKGIT_DIR}/ was trained on (its files differ from the recorded key); restore the bundle's own tokenizer`);
   }
   const onnxPath = join(dir, MASKGIT_DIR, ONNX_FILE);
   // model.onnx is a derived file: used only when it was exported from exactly these weights, else rebuilt in memory
@@ -71,6 +77,27 @@ export async function generatorFromParams(
   };
 }
 
+/** Files that make a tokenizer or a transformer what it is (their content keys identify it). */
+const TOKENIZER_FILES = ['model.safetensors', 'config.json'] as const;
+const MASKGIT_FILES = ['model.safetensors', 'config.json'] as const;
+
+/** SHA-256 key of a tokenizer directory's files: recorded in the transformer's metadata as `tokenizerKey`. */
+export async function tokenizerKey(tokenizerDir: string): Promise<string> {
+  return (await contentKey(Object.fromEntries(TOKENIZER_FILES.map((f) => [f, join(tokenizerDir, f)])), null)).key;
+}
+
+/**
+ * SHA-256 key of a whole bundle (transformer and tokenizer files): results computed from a bundle (eval cells, an RL
+ * run's base) record it, so a bundle changed at the same path is never mixed with them.
+ */
+export async function bundleIdentity(dir: string): Promise<string> {
+  const paths = Object.fromEntries([
+    ...MASKGIT_FILES.map((f) => [`${MASKGIT_DIR}/${f}`, join(dir, MASKGIT_DIR, f)]),
+    ...TOKENIZER_FILES.map((f) => [`${TOKENIZER_DIR}/${f}`, join(dir, TOKENIZER_DIR, f)]),
+  ]);
+  return (await contentKey(paths, null)).key;
+}
+
 /**
  * Puts the tokenizer `from` into the bundle `dir` as `tokenizer/`, all or nothing: copied into a staging directory
  * that then takes its name, so a kill mid-copy never leaves a partial tokenizer that a later run would keep. An
@@ -78,9 +105,7 @@ export async function generatorFromParams(
  */
 export async function installBundleTokenizer(from: string, dir: string): Promise<void> {
   const dest = join(dir, TOKENIZER_DIR);
-  const files = ['model.safetensors', 'config.json'];
-  const key = async (d: string) => (await contentKey(Object.fromEntries(files.map((f) => [f, join(d, f)])), null)).key;
-  if (files.every((f) => existsSync(join(dest, f))) && (await key(dest)) === (await key(from))) return;
+  if (TOKENIZER_FILES.every((f) => existsSync(join(dest, f))) && (await tokenizerKey(dest)) === (await tokenizerKey(from))) return;
   const staging = `${dest}.staging`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });

@@ -191,11 +191,25 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(again.err).toContain(`--out: "${out}" already holds eval.json; pass --resume to add cells to it, --force to replace it`);
     const mixed = await cli([...args, '--resume', '--temperature', '0.5']);
     expect(mixed.code).toBe(2);
-    expect(mixed.err).toMatch(/--resume: .*eval\.json was computed with temperature = 1, now 0\.5/);
+    expect(mixed.err).toMatch(/--temperature: .*eval\.json was computed with 1, now 0\.5/);
     expect(readFileSync(join(out, 'eval.json')).equals(before)).toBe(true);
     const forced = await cli([...args, '--force', '--json']);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.out).cells).toHaveLength(1);
+    const twice = await cli([...args.slice(0, -2), '--steps', '1,2,1', '--out', join(root, 'eval-twice')]);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(/--steps: T=1 is listed twice/);
+    // the same path with other files: the earlier cells are refused, not mixed in
+    const model = join(root, 'mg-eval-changed');
+    cpSync(mgRun, model, { recursive: true });
+    const evalOut = join(root, 'eval-changed');
+    const changedArgs = ['eval', '--model', model, '--data', FIXTURE, '--steps', '1', '--n', '30', '--seeds', '1', '--kid-subsets', '3', '--classifier', join(root, 'cls-eval', 'classifier'), '--out', evalOut];
+    expect((await cli(changedArgs)).code).toBe(0);
+    const mgConfig = join(model, 'maskgit', 'config.json');
+    writeFileSync(mgConfig, `${readFileSync(mgConfig, 'utf8')}\n`); // other bytes at the same path
+    const stale = await cli([...changedArgs, '--resume', '--steps', '2']);
+    expect(stale.code).toBe(2);
+    expect(stale.err).toMatch(/--resume: the files of --model .* or --classifier .* changed since .*eval\.json was computed/);
   });
 
   it('train-vq: architecture flags, a perceptual loss on reward-classifier features, and figures on held-out training images', async () => {
@@ -238,12 +252,21 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
 
     const copy = join(root, 'mg-copy');
     cpSync(mgRun, copy, { recursive: true });
-    const vqConfig = join(copy, 'tokenizer', 'config.json');
-    writeFileSync(vqConfig, `${readFileSync(vqConfig, 'utf8')}\n`); // same tokenizer, other bytes: the key must change
-    const changed = await cli(evalArgs(copy, 'eval-copy'));
+    const clsCopy = join(root, 'cls-eval-copy');
+    cpSync(join(root, 'cls-eval', 'classifier'), clsCopy, { recursive: true });
+    const clsConfig = join(clsCopy, 'config.json');
+    writeFileSync(clsConfig, `${readFileSync(clsConfig, 'utf8')}\n`); // same classifier, other bytes: the key must change
+    const changed = await cli([...evalArgs(copy, 'eval-copy'), '--classifier', clsCopy]);
     expect(changed.code).toBe(0);
     expect(changed.err).toMatch(/key mismatch/);
     expect(JSON.parse(readFileSync(join(copy, 'floors.json'), 'utf8')).key).not.toBe(saved.key);
+
+    // a bundle whose tokenizer/ is not the one its transformer was trained on is refused (it would decode noise)
+    const vqConfig = join(copy, 'tokenizer', 'config.json');
+    writeFileSync(vqConfig, `${readFileSync(vqConfig, 'utf8')}\n`);
+    const swapped = await cli(['sample', '--model', copy, '--steps', '2', '--n', '1', '--out', join(root, 'swapped.png')]);
+    expect(swapped.code).toBe(2);
+    expect(swapped.err).toMatch(/tokenizer\/ is not the tokenizer the transformer in maskgit\/ was trained on/);
   });
 
   it('keeps weight EMAs, probes quality on a schedule, writes one bundle per decay, and resumes them exactly', async () => {

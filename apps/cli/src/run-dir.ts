@@ -80,11 +80,13 @@ async function readRunFile(path: string): Promise<{ command?: string; options?: 
  * Opens `dir` for `command` and takes its lock (a second writer is refused, naming the holder). Fresh: refuses a
  * non-empty directory (a checkpoint, metrics, a model bundle or anything else) unless `force`, which then replaces the
  * old run files at `start()`. Resume: checks the checkpoint, run.json and the command, and returns the saved options
- * (overridden by `overrides`, e.g. a larger `--steps`). Nothing is written until `start()`.
+ * (overridden by `overrides`, e.g. a larger `--steps`), refusing inputs whose content key (`identitiesOf` the run's
+ * options, by flag; recorded in run.json) changed since the run started. Nothing is written until `start()`.
  */
 export async function openRunDir(
   dir: string, command: string, options: Record<string, unknown>, mode: RunMode, overrides: Record<string, unknown> = {},
   readStep: (checkpointDir: string) => Promise<number> = readStateStep,
+  identitiesOf: (options: Record<string, unknown>) => Promise<Record<string, string>> = async () => ({}),
 ): Promise<RunDir> {
   const resume = mode === 'resume';
   const checkpointPath = join(dir, RUN_FILES.checkpoint);
@@ -101,6 +103,13 @@ export async function openRunDir(
     if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
     const saved = await readRunFile(runFile);
     if (saved.command !== command) throw new UsageError(`--resume: "${dir}" is a ${saved.command ?? 'unknown'} run, not ${command}`);
+    const identities = await identitiesOf({ ...(saved.options ?? {}), ...overrides });
+    for (const [flag, was] of Object.entries((saved as { identities?: Record<string, string> }).identities ?? {})) {
+      const now = identities[flag];
+      if (now !== undefined && now !== was) {
+        throw new UsageError(`${flag}: its files changed since this run started (content key ${was.slice(0, 12)}…, now ${now.slice(0, 12)}…); resuming would mix two inputs in one run. Restore them or start a new run with another --out`);
+      }
+    }
     checkResumeOverrides(saved.options ?? {}, overrides);
     runOptions = { ...(saved.options ?? {}), ...overrides };
     // a run stopped before its first checkpoint starts again from step 0 with its own options (its records are dropped)
@@ -123,6 +132,7 @@ export async function openRunDir(
       );
     }
   }
+  const identities = await identitiesOf(runOptions);
   let started = false;
   return {
     dir,
@@ -136,7 +146,7 @@ export async function openRunDir(
         await rm(metricsPath, { force: true });
         for (const d of [checkpointPath, `${checkpointPath}.old`]) await rm(d, { recursive: true, force: true });
       }
-      await writeJsonAtomic(join(dir, RUN_FILES.run), { command, options: runOptions, updatedAt: new Date().toISOString(), node: process.versions.node });
+      await writeJsonAtomic(join(dir, RUN_FILES.run), { command, options: runOptions, identities, updatedAt: new Date().toISOString(), node: process.versions.node });
       started = true;
     },
     log: (record) => {
@@ -160,4 +170,11 @@ export async function readConfigStep(checkpointDir: string): Promise<number> {
   const state = JSON.parse(await readFile(path, 'utf8')) as { step?: unknown };
   if (typeof state.step !== 'number') throw new Error(`${path}: field "step" must be a number, got ${JSON.stringify(state.step)}`);
   return state.step;
+}
+
+/** The options a run in `dir` was started with (its run.json), for `--print-config` of a resumed run. */
+export async function savedRunOptions(dir: string): Promise<Record<string, unknown>> {
+  const runFile = join(dir, RUN_FILES.run);
+  if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
+  return (await readRunFile(runFile)).options ?? {};
 }

@@ -5,24 +5,24 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { Rng, readJsonl } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { loadModel, saveModel, writeOnnxModel, createOrtTrainEngine } from '@speedrl/maskgit';
-import { decode, loadVq } from '@speedrl/vq-tokenizer';
+import { decode, disposeVqModel, loadVq } from '@speedrl/vq-tokenizer';
 import {
   DEFAULT_SPEED_RL_CONFIG, TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint,
   type SpeedRlConfig,
 } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { MASKGIT_DIR, TOKENIZER_DIR, installBundleTokenizer } from '../generator';
+import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, installBundleTokenizer, tokenizerKey } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
-import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
+import { RUN_FILES, openRunDir, runModeOf, savedRunOptions } from '../run-dir';
 import { createMaskgitPolicy, createReference } from '../rl/maskgit-policy';
 import { createQualityReward } from '../rl/quality-reward';
 import { checkDataDir, seedFlag, usageErrorForConfigField } from '../flags';
@@ -101,14 +101,29 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, accelerateOptionsSchema.partial());
     const fresh = parseOptions(accelerateOptionsSchema, merged);
+    const overrides = parseOptions(accelerateOptionsSchema.partial(), typed);
     if (flags.printConfig === true) {
-      io.stdout(`${JSON.stringify({ options: fresh, speedRl: speedRlConfigOf(fresh) }, null, 2)}\n`);
+      // a resumed run prints its own options (run.json) with this call's overrides, as --resume would run them
+      const shown = flags.resume === true ? parseOptions(accelerateOptionsSchema, { ...(await savedRunOptions(fresh.out)), ...overrides }) : fresh;
+      io.stdout(`${JSON.stringify({ options: shown, speedRl: speedRlConfigOf(shown) }, null, 2)}\n`);
       return;
     }
-    const run = await openRunDir(fresh.out, 'accelerate', fresh, runModeOf(flags), parseOptions(accelerateOptionsSchema.partial(), typed), async (dir) => {
+    const outside = relative(resolve(fresh.out), resolve(fresh.base));
+    if (outside === '' || !(outside.startsWith('..') || isAbsolute(outside))) throw new UsageError(`--base: "${fresh.base}" is inside --out "${fresh.out}"; the run would write over its own base`);
+    const readIteration = async (dir: string): Promise<number> => {
       const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as { iteration?: number };
       return state.iteration ?? 0;
-    });
+    };
+    // the base's files are part of the run: a base changed at the same path is refused on --resume
+    const identities = async (opts: Record<string, unknown>): Promise<Record<string, string>> => {
+      const dir = String(opts.base);
+      try {
+        return { '--base': await bundleIdentity(dir) };
+      } catch {
+        return {}; // a base with missing files: the checks that load it say what is wrong
+      }
+    };
+    const run = await openRunDir(fresh.out, 'accelerate', fresh, runModeOf(flags), overrides, readIteration, identities);
     const summary = await accelerate(parseOptions(accelerateOptionsSchema, run.options), run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `accelerated model in ${summary.model} after ${summary.iterations} iterations\n`);
   });
@@ -122,7 +137,15 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
     if (!existsSync(join(o.base, sub))) throw new UsageError(`--base: "${join(o.base, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
   }
   const base = await loadModel(join(o.base, MASKGIT_DIR));
+  const baseTokenizer = await tokenizerKey(join(o.base, TOKENIZER_DIR));
+  if (typeof base.metadata.tokenizerKey === 'string' && base.metadata.tokenizerKey !== baseTokenizer) {
+    throw new UsageError(`--base: ${join(o.base, TOKENIZER_DIR)} is not the tokenizer ${join(o.base, MASKGIT_DIR)} was trained on (its files differ from the recorded key)`);
+  }
   const { model: vq } = await loadVq(join(o.base, TOKENIZER_DIR));
+  if (vq.config.codebookSize !== base.config.numCodes) {
+    disposeVqModel(vq);
+    throw new UsageError(`--base: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${base.config.numCodes}`);
+  }
   const policy = await createMaskgitPolicy(base.config, base.params, { weightDecay: 0, clipNorm: 1 });
   const refEngine = await createOrtTrainEngine(base.config);
   const quality = await createQualityReward(o.rewardClassifier, { classifier: o.wClassifier, realism: o.wRealism, mmd: o.wMmd }, { dataDir: o.data, limit: 20_000 });
@@ -200,7 +223,7 @@ async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>
       throw new InterruptedError(`accelerate: stopped by ${interrupt.stop.signal ?? 'a signal'} after iteration ${result.nextIteration}; checkpoint saved in ${checkpointDir}, continue with --resume`);
     }
     const modelDir = join(run.dir, 'model');
-    await saveModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config, { command: 'accelerate', iterations: result.nextIteration, seed: o.seed, base: o.base });
+    await saveModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config, { command: 'accelerate', iterations: result.nextIteration, seed: o.seed, base: o.base, tokenizerKey: baseTokenizer });
     await writeOnnxModel(join(modelDir, MASKGIT_DIR), policy.params(), base.config);
     await installBundleTokenizer(join(o.base, TOKENIZER_DIR), modelDir);
     progress.finish({ iterations: result.nextIteration });

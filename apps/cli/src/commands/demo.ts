@@ -4,7 +4,7 @@
  * It composes the other subcommands, so each phase is resumable on its own (`--resume` reuses finished parts).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -96,6 +96,8 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
     await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
   }
   const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
+  // a model changed by this call's RL makes the accelerated model's earlier cells stale (eval would refuse to mix them)
+  if (!rlDone) await rm(join(o.out, 'eval-accelerated', 'eval.json'), { force: true });
   await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
   await shareFloors(join(o.out, 'eval-base'), join(o.out, 'eval-accelerated')); // same tokenizer and data: computed once
   await step('eval of the accelerated model', evalArgs(modelDir, join(o.out, 'eval-accelerated')));

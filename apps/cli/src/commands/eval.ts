@@ -9,19 +9,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { Rng, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
+import { Rng, contentKey, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR, initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs } from '@speedrl/rewards-clip-fid';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
-import { loadGenerator } from '../generator';
+import { bundleIdentity, loadGenerator } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { FLOORS_FILE, loadOrComputeFloors } from '../eval/floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from '../eval/reference';
 import { drawSampleSet } from '../eval/sample-set';
 import { aggregate, markdownTable, type EvalCell } from '../eval/table';
-import { checkDataDir, scheduleFlag, seedFlag } from '../flags';
+import { checkDataDir, checkSeedRange, scheduleFlag, seedFlag } from '../flags';
 import { ensureWritableDir } from '../output-path';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -103,16 +103,31 @@ async function bundleFloors(o: Options, io: CliIo, compute: () => Promise<Floors
 }
 
 /** Options that define a cell's numbers: a resumed eval.json must have been computed with the same values. */
-const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets'] as const;
+const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets', 'batch'] as const;
+
+/** Content key of the files a cell's numbers come from: the bundle (transformer and tokenizer) and the evaluation classifier. */
+async function inputsKeyFor(o: Options): Promise<string> {
+  const keyOf = async <T>(flag: string, what: string, f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (error) {
+      throw new UsageError(`${flag}: ${what} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`);
+    }
+  };
+  const bundle = await keyOf('--model', `"${o.model}" (a directory with tokenizer/ and maskgit/)`, () => bundleIdentity(o.model));
+  const classifier = await keyOf('--classifier', `"${o.classifier}" (a classifier/ directory)`, async () =>
+    (await contentKey({ 'classifier/model.safetensors': join(o.classifier, 'model.safetensors'), 'classifier/config.json': join(o.classifier, 'config.json') }, null)).key);
+  return (await contentKey({}, { bundle, classifier })).key;
+}
 
 /** The previous eval.json on --resume, checked against `o`; without --resume an existing one is refused unless --force. */
-async function previousEval(o: Options, jsonPath: string, resume: boolean, force: boolean): Promise<{ cells?: EvalCell[]; floors?: Record<string, number> }> {
+async function previousEval(o: Options, jsonPath: string, resume: boolean, force: boolean, inputsKey: string): Promise<{ cells?: EvalCell[]; floors?: Record<string, number> }> {
   if (!existsSync(jsonPath)) return {};
   if (!resume) {
     if (force) return {};
     throw new UsageError(`--out: "${o.out}" already holds eval.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
   }
-  let prev: { cells?: EvalCell[]; floors?: Record<string, number>; options?: Partial<Options> };
+  let prev: { cells?: EvalCell[]; floors?: Record<string, number>; options?: Partial<Options>; inputsKey?: string };
   try {
     prev = JSON.parse(await readFile(jsonPath, 'utf8')) as typeof prev;
   } catch (error) {
@@ -121,8 +136,12 @@ async function previousEval(o: Options, jsonPath: string, resume: boolean, force
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
     if (was !== undefined && String(was) !== String(o[key])) {
-      throw new UsageError(`--resume: ${jsonPath} was computed with ${key} = ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(`${flag}: ${jsonPath} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value, --force to recompute, or another --out`);
     }
+  }
+  if (prev.inputsKey !== undefined && prev.inputsKey !== inputsKey) {
+    throw new UsageError(`--resume: the files of --model ${o.model} or --classifier ${o.classifier} changed since ${jsonPath} was computed; its cells would mix two models. Pass --force to recompute, or use another --out`);
   }
   return prev;
 }
@@ -130,9 +149,13 @@ async function previousEval(o: Options, jsonPath: string, resume: boolean, force
 async function runEval(o: Options, resume: boolean, force: boolean, io: CliIo) {
   checkDataDir(o.data);
   const steps = o.steps.split(',').map(Number);
+  const repeated = steps.find((t, i) => steps.indexOf(t) !== i);
+  if (repeated !== undefined) throw new UsageError(`--steps: T=${repeated} is listed twice (a repeated cell would count as another seed)`);
+  checkSeedRange(o.seed, o.seeds);
   const jsonPath = join(o.out, 'eval.json');
-  const previous = await previousEval(o, jsonPath, resume, force); // before any work
   await ensureWritableDir(o.out, '--out');
+  const inputsKey = await inputsKeyFor(o);
+  const previous = await previousEval(o, jsonPath, resume, force, inputsKey); // before any work
   const backend = await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
   try {
@@ -147,7 +170,11 @@ async function runEval(o: Options, resume: boolean, force: boolean, io: CliIo) {
     const save = async () => {
       const rows = aggregate(cells);
       const table = markdownTable(rows, { reconstruction: floorValues.reconstruction ?? NaN, 'held-out train': floorValues.trainHeldOut ?? NaN }, o.engine);
-      const result = { model: o.model, engine: o.engine, backend: backend.backend, options: o, floors: floorValues, cells, rows, table };
+      // options as the file holds them: the union of step counts and seeds of all its cells (a resume may add some)
+      const cellSteps = [...new Set(cells.map((c) => c.steps))].sort((a, b) => a - b);
+      const cellSeeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
+      const options = { ...o, steps: cellSteps.join(','), seed: cellSeeds[0] ?? o.seed, seeds: cellSeeds.length, seedList: cellSeeds };
+      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, inputsKey, floors: floorValues, cells, rows, table };
       await writeJsonAtomic(jsonPath, result);
       await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}`);
       return result;
@@ -174,7 +201,7 @@ async function runEval(o: Options, resume: boolean, force: boolean, io: CliIo) {
     const result = await save();
     const rows = result.rows;
     await writeLineChart(join(o.out, 'fcd-vs-steps.png'), {
-      title: `FCD vs sampling steps (${o.n} samples, ${o.seeds} seed(s))`, xLabel: 'steps T', yLabel: 'FCD (eval classifier)',
+      title: `FCD vs sampling steps (${o.n} samples, ${result.options.seeds} seed(s))`, xLabel: 'steps T', yLabel: 'FCD (eval classifier)',
       xTicks: rows.map((r) => r.steps), xScale: rows.length > 0 && (rows[rows.length - 1]?.steps ?? 1) / (rows[0]?.steps ?? 1) >= 8 ? 'log2' : 'linear',
       series: [{ name: o.model, x: rows.map((r) => r.steps), y: rows.map((r) => r.fcd.mean), yErr: rows.map((r) => r.fcd.std) }],
       hlines: [

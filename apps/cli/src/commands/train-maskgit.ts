@@ -20,7 +20,7 @@ import {
 import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { MASKGIT_DIR, installBundleTokenizer } from '../generator';
+import { MASKGIT_DIR, installBundleTokenizer, tokenizerKey } from '../generator';
 import { installInterruptHandler } from '../interrupt';
 import type { CliIo } from '../io';
 import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';
@@ -285,7 +285,7 @@ async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDi
     }
     await saveCheckpoint(step);
     if (interrupt.stop.requested) throw new InterruptedError(`train-maskgit: stopped by ${interrupt.stop.signal ?? 'a signal'} at step ${step}; checkpoint saved in ${join(run.dir, RUN_FILES.checkpoint)}, continue with --resume`);
-    const metadata = { command: 'train-maskgit', step, seed: o.seed, finalLoss: lastLoss };
+    const metadata = { command: 'train-maskgit', step, seed: o.seed, finalLoss: lastLoss, tokenizerKey: await tokenizerKey(o.tokenizer) };
     await writeBundle(run.dir, trainer.params(), config, o.tokenizer, { ...metadata, weights: 'raw' });
     for (const d of decays) await writeBundle(emaBundleDir(run.dir, d), (ema as WeightEma).average(d), config, o.tokenizer, { ...metadata, weights: `ema-${d}`, emaDecay: d });
     progress.finish({ step, loss: lastLoss });

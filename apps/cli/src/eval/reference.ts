@@ -18,9 +18,19 @@ import type { Generator } from '../generator';
 /** Loads IDX splits (injectable, so tests can check which split a command reads). */
 export type DatasetLoader = (options: IdxDatasetOptions) => IdxDataset | Promise<IdxDataset>;
 
+/** Loads the classifier a user named with `flag`; a missing or broken directory is a usage error naming the flag. */
+export async function loadClassifierFor(dir: string, flag: string): Promise<Awaited<ReturnType<typeof loadClassifier>>> {
+  try {
+    return await loadClassifier(dir);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${flag}: ${(error as Error).message.split('\n')[0]} (a classifier directory is the classifier/ folder that train-classifier writes)`);
+  }
+}
+
 /** Loads the evaluation classifier; the reward classifier is refused, and n must exceed the feature dimension. */
 export async function loadEvalClassifier(dir: string, n: number, flag = '--classifier', who = 'metrics need'): Promise<FeatureModel> {
-  const loaded = await loadClassifier(dir);
+  const loaded = await loadClassifierFor(dir, flag);
   if (loaded.role !== 'eval') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; ${who} the evaluation classifier (role eval), never the one used as a reward`);
   if (n <= loaded.model.featureDim) {
     throw new UsageError(`--n: FCD needs more samples than the eval classifier's ${loaded.model.featureDim} feature dimensions (a covariance from n ≤ d samples is singular); got ${n}`);
@@ -33,7 +43,7 @@ export async function loadEvalClassifier(dir: string, n: number, flag = '--class
  * evaluation classifier is refused: it judges and never chooses. n (when given) must exceed the feature dimension.
  */
 export async function loadRewardClassifier(dir: string, n: number | undefined, flag = '--classifier', who = 'choices need'): Promise<Classifier> {
-  const loaded = await loadClassifier(dir);
+  const loaded = await loadClassifierFor(dir, flag);
   if (loaded.role !== 'reward') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; ${who} the reward classifier (the evaluation classifier only judges)`);
   if (n !== undefined && n <= loaded.model.featureDim) {
     throw new UsageError(`--n: a Fréchet distance needs more samples than the reward classifier's ${loaded.model.featureDim} feature dimensions; got ${n}`);
@@ -50,6 +60,9 @@ export interface TestReference {
 
 /** Evaluation features of the test set (first `limit` images; 0 = all), prepared once. */
 export async function loadTestReference(classifier: FeatureModel, data: string, limit: number, load: DatasetLoader = loadIdxDataset): Promise<TestReference> {
+  if (limit > 0 && limit <= classifier.featureDim) {
+    throw new UsageError(`--ref-limit: the reference needs more test images than the eval classifier's ${classifier.featureDim} feature dimensions (or 0 for all); got ${limit}`);
+  }
   const test = await load({ dir: data, split: 'test', ...(limit > 0 ? { limit } : {}) });
   const images = imagesToFloat32(test.images);
   const reference = prepareReference((await extractEvalOutputs(classifier, images, test.count)).set);

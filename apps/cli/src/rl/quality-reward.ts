@@ -3,14 +3,16 @@
  * z-scored classifier log-probability, realism (−Mahalanobis to the class's real-feature Gaussian) and the MMD witness
  * (near the TRAINING images of the class, far from the class's other samples).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { imagesToFloat32, loadIdxDataset } from '@speedrl/tensor-utils';
 import {
-  combineRewards, createClassifierReward, createMmdWitnessReward, createRealismReward, loadClassifier, loadFeatureStatistics, realClassFeatures,
+  combineRewards, createClassifierReward, createMmdWitnessReward, createRealismReward, loadFeatureStatistics, realClassFeatures,
   type CombinedReward, type NormaliserState,
 } from '@speedrl/rewards-clip-fid';
 import type { QualityRewardFn, QualityScores } from '@speedrl/rl-trainer';
 import { UsageError } from '../errors';
+import { loadClassifierFor } from '../eval/reference';
 import { FEATURE_STATS_FILE } from '../commands/train-classifier';
 
 /** Weights of the quality components (0 drops one). */
@@ -37,15 +39,16 @@ export interface QualityReward {
 
 /** Loads `dir` (a reward classifier with feature statistics) and builds R_quality. */
 export async function createQualityReward(dir: string, weights: QualityWeights, real?: RealImagesSource): Promise<QualityReward> {
-  const loaded = await loadClassifier(dir);
+  const loaded = await loadClassifierFor(dir, '--reward-classifier');
   if (loaded.role !== 'reward') {
     throw new UsageError(`--reward-classifier: "${dir}" is the ${loaded.role} classifier; Speed-RL trains only against the reward classifier`);
   }
   const components = [];
   if (weights.classifier > 0) components.push({ name: 'classifier', fn: createClassifierReward(loaded.model), weight: weights.classifier });
   if (weights.realism > 0) {
+    if (!existsSync(join(dir, FEATURE_STATS_FILE))) throw new UsageError(`--w-realism: ${join(dir, FEATURE_STATS_FILE)} is missing (train-classifier writes it beside the reward classifier)`);
     const stats = await loadFeatureStatistics(join(dir, FEATURE_STATS_FILE));
-    if (stats.perClass === undefined) throw new Error(`${join(dir, FEATURE_STATS_FILE)}: per-class statistics are missing (needed by the realism reward)`);
+    if (stats.perClass === undefined) throw new UsageError(`--w-realism: ${join(dir, FEATURE_STATS_FILE)} has no per-class statistics (needed by the realism reward)`);
     components.push({ name: 'realism', fn: createRealismReward(loaded.model, stats.perClass), weight: weights.realism });
   }
   if (weights.mmd > 0) {
