@@ -2,7 +2,7 @@
  * End to end on untrained tiny bundles and the committed fixture: `speedrl compare` (outputs, rows, resume, adaptive,
  * tuned, usage errors) and `speedrl tune-schedule` (deterministic for a seed, train split only, resume).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadIdxDataset, readPng, type IdxDatasetOptions } from '@speedrl/tensor-utils';
@@ -35,7 +35,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(r.err).not.toMatch(/speedrl:/);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out) as CompareJson;
-    expect(json.models).toEqual([{ name: 'base', dir: base }, { name: 'rl', dir: rl }]);
+    expect(json.models).toEqual([{ name: 'base', dir: base, identity: expect.stringMatching(/^[0-9a-f]{64}$/) }, { name: 'rl', dir: rl, identity: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
     expect(json.rows.map((row) => `${row.model}/${row.method}/${row.steps}/${row.nfePerImage}`)).toEqual([
       'base/cosine/2/2', 'base/cosine/4/4', 'base/halton/2/2', 'base/halton/4/4', 'rl/cosine/2/2', 'rl/cosine/4/4', 'rl/halton/2/2', 'rl/halton/4/4',
     ]);
@@ -65,11 +65,18 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(after.floors).toEqual(before.floors);
     const changed = await cli([...args, '--n', '40', '--resume']);
     expect(changed.code).toBe(2);
-    expect(changed.err).toMatch(/--resume: .*compare\.json was computed with n = 30, now 40/);
+    expect(changed.err).toMatch(/--n: .*compare\.json was computed with 30, now 40/);
     const fresh = await cli(args);
     expect(fresh.code).toBe(2);
     expect(fresh.err).toContain(`--out: "${out}" already holds compare.json; pass --resume to add cells to it, --force to replace it`);
     expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')).cells).toEqual(before.cells);
+    const rlConfig = join(rl, 'maskgit', 'config.json');
+    const original = readFileSync(rlConfig, 'utf8');
+    writeFileSync(rlConfig, `${original}\n`); // the model's files changed at the same path
+    const stale = await cli([...args, '--resume']);
+    writeFileSync(rlConfig, original);
+    expect(stale.code).toBe(2);
+    expect(stale.err).toMatch(/--models: the files of model "rl" .* changed since .*compare\.json was computed/);
   });
 
   it('sweeps adaptive thresholds: steps and NFE are the means actually used', async () => {

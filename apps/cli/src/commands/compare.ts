@@ -19,7 +19,7 @@ import { scheduleFlag, seedFlag } from '../flags';
 const int = (min: number) => z.coerce.number().int().min(min);
 const list = (what: string) => z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, `a comma-separated list of ${what}`);
 const schema = z.object({
-  models: list('NAME=DIR models'),
+  models: z.string().min(1, 'a comma-separated list of NAME=DIR models'), // directories may hold spaces; parseModels checks the items
   methods: list('methods'),
   steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 2,3,4,6,8,12'),
   thresholds: z.string().regex(/^\d*\.?\d+(,\d*\.?\d+)*$/, 'a comma-separated list of probabilities, e.g. 0.6,0.8,0.9'),

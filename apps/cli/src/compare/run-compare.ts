@@ -6,11 +6,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Rng, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
+import { Rng, sha256File, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs, type FeatureModel } from '@speedrl/rewards-clip-fid';
 import { UsageError } from '../errors';
-import { MASKGIT_DIR, TOKENIZER_DIR, loadGenerator, type Engine, type Generator } from '../generator';
+import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, loadGenerator, type Engine, type Generator } from '../generator';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { drawSampleSet } from '../eval/sample-set';
@@ -20,7 +20,7 @@ import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, s
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import { readTunedFile, type TunedFile } from './tuned-space';
 import { ensureWritableDir } from '../output-path';
-import { checkDataDir } from '../flags';
+import { checkDataDir, checkSeedRange } from '../flags';
 import { readModelConfig } from '@speedrl/maskgit';
 
 /** Options of a compare run (validated at the CLI edge). */
@@ -71,16 +71,29 @@ function loadTuned(o: CompareOptions, wanted: boolean, seeds: readonly number[])
   return file;
 }
 
-async function readPrevious(path: string, o: CompareOptions, models: readonly ModelSpec[]): Promise<Partial<CompareJson>> {
+async function readPrevious(path: string, o: CompareOptions, models: readonly ModelSpec[], identities: ReadonlyMap<string, string>, tunedKey: string | undefined): Promise<Partial<CompareJson>> {
   if (!existsSync(path)) return {};
-  const prev = JSON.parse(await readFile(path, 'utf8')) as Partial<CompareJson>;
+  let prev: Partial<CompareJson>;
+  try {
+    prev = JSON.parse(await readFile(path, 'utf8')) as Partial<CompareJson>;
+  } catch (error) {
+    throw new UsageError(`--resume: ${path} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or use another --out`);
+  }
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
-    if (was !== undefined && was !== o[key]) throw new UsageError(`--resume: ${path} was computed with ${key} = ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
+    if (was !== undefined && was !== o[key]) {
+      throw new UsageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${path} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
+    }
   }
   for (const m of models) {
     const old = prev.models?.find((p) => p.name === m.name);
     if (old !== undefined && old.dir !== m.dir) throw new UsageError(`--models: ${path} has model "${m.name}" = ${old.dir}, now ${m.dir}; rename it or use another --out`);
+    if (old?.identity !== undefined && old.identity !== identities.get(m.name)) {
+      throw new UsageError(`--models: the files of model "${m.name}" (${m.dir}) changed since ${path} was computed; its cells would mix two models. Rename it or use another --out`);
+    }
+  }
+  if (prev.tunedKey !== undefined && tunedKey !== undefined && prev.tunedKey !== tunedKey) {
+    throw new UsageError(`--tuned: ${o.tuned} changed since ${path} was computed (its tuned cells came from other schedules); use another --out`);
   }
   return prev;
 }
@@ -93,6 +106,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: CliIo, 
   const methods = parseMethods(o.methods);
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   const thresholds = parseNumberList('--thresholds', o.thresholds, (v) => v > 0 && v <= 1, 'probabilities in (0, 1]');
+  checkSeedRange(o.seed, o.seeds);
   const seeds = Array.from({ length: o.seeds }, (_, k) => o.seed + k);
   const adaptiveCap = o.adaptiveCap > 0 ? o.adaptiveCap : Math.max(...steps);
   await checkModelDirs(models, steps, adaptiveCap, o.steps);
@@ -106,11 +120,20 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: CliIo, 
   const base: BaseSampling = { ...o, adaptiveCap };
   const jsonPath = join(o.out, 'compare.json');
   await ensureWritableDir(join(o.out, 'grids'), '--out');
-  const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models) : {};
+  const identities = new Map<string, string>();
+  for (const m of models) {
+    try {
+      identities.set(m.name, await bundleIdentity(m.dir));
+    } catch (error) {
+      throw new UsageError(`--models: the files of model "${m.name}" (${m.dir}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  const tunedKey = tuned === undefined ? undefined : await sha256File(o.tuned);
+  const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models, identities, tunedKey) : {};
   const cells: CompareCell[] = [...(prev.cells ?? [])];
   let floors: Floors | undefined = prev.floors as Floors | undefined;
   const grids: GridEntry[] = [...(prev.grids ?? [])];
-  const allModels = [...(prev.models ?? []).filter((p) => !models.some((m) => m.name === p.name)), ...models.map((m) => ({ name: m.name, dir: m.dir }))];
+  const allModels = [...(prev.models ?? []).filter((p) => !models.some((m) => m.name === p.name)), ...models.map((m) => ({ name: m.name, dir: m.dir, identity: identities.get(m.name) as string }))];
   const plan = planCells(models, methods, steps, thresholds, seeds, adaptiveCap, tunedSteps);
   const done = new Set(cells.map(cellId));
   const todo = plan.filter((c) => !done.has(cellId(c)));
@@ -121,7 +144,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: CliIo, 
   const save = async (): Promise<CompareJson> => {
     const rows = sortRows(aggregateCells(cells), allModels.map((m) => m.name), methodOrder);
     const json: CompareJson = {
-      models: allModels, rows, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget }),
+      models: allModels, rows, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedKey }),
       cells, options: { ...o, adaptiveCap, thresholds: thresholds.join(',') }, engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);

@@ -35,7 +35,10 @@ export interface GridEntry {
 
 /** The whole compare.json. */
 export interface CompareJson {
-  readonly models: readonly { name: string; dir: string }[];
+  /** Each model's name, directory and the content key of its files when it was evaluated (`bundleIdentity`). */
+  readonly models: readonly { name: string; dir: string; identity?: string }[];
+  /** SHA-256 of the --tuned file the tuned cells came from. */
+  readonly tunedKey?: string;
   readonly rows: readonly CompareRow[];
   readonly floors?: { reconstruction: number; trainHeldOut: number; heldOutTrainImages?: number };
   readonly grids?: readonly GridEntry[];
