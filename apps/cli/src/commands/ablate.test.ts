@@ -121,6 +121,9 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(r.err).not.toMatch(/speedrl accelerate:/);
     expect(evalCells('no-kl')).toHaveLength(2);
     expect(evalCells('no-kl')[0]).toEqual(kept);
+    const otherBase = await cli([...args, '--resume', '--base', join(root, 'elsewhere')]);
+    expect(otherBase.code).toBe(2);
+    expect(otherBase.err).toMatch(/--base: .*ablate\.json was started with .*; a resumed ablation keeps it/);
     const baseBefore = evalCells('base');
     const more = await cli([...args, '--resume', '--budget', '1', '--iterations', '2', '--n', '40', '--variants', 'no-kl']);
     expect(more.code).toBe(0);

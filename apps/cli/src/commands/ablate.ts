@@ -22,7 +22,7 @@ import { evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
 import type { Ablations } from '../report/schemas';
-import { seedFlag } from '../flags';
+import { checkSeedRange, seedFlag } from '../flags';
 import { ensureWritableDir } from '../output-path';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -86,6 +86,17 @@ Examples:
     // on --resume the options saved in OUT/ablate.json are the defaults, so `--out DIR --resume` is enough
     const saved = resume ? savedOptions(join(String(flags.out), SAVED_FILE), { ...DEFAULTS, config: '', capGiven: false }) : {};
     const o = parseOptions(schema, { ...DEFAULTS, ...saved, ...Object.fromEntries(Object.entries(flags).filter(([k]) => typed(k) && k in DEFAULTS)) });
+    if (resume) {
+      // what the runs and their evals were made from: a resumed ablation keeps it (their results would be mixed otherwise)
+      const savedAll = saved as Record<string, unknown>;
+      for (const key of ['base', 'rewardClassifier', 'data', 'config', 'fixedSteps'] as const) {
+        const now = key === 'config' ? flags.config : o[key];
+        if (typed(key) && savedAll[key] !== undefined && String(savedAll[key]) !== String(now)) {
+          throw new UsageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${join(o.out, SAVED_FILE)} was started with ${JSON.stringify(savedAll[key])}, now ${JSON.stringify(now)}; a resumed ablation keeps it, use another --out to change it`);
+        }
+      }
+    }
+    checkSeedRange(o.seed, o.seeds);
     const variants = parseVariants(o.variants);
     const config = typed('config') ? String(flags.config) : saved.config;
     if (config !== undefined) readConfigFile(config, accelerateOptionsSchema.partial()); // a bad file fails now, not after the base eval

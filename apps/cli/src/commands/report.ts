@@ -12,6 +12,7 @@ import { buildReport, type SectionInfo } from '../report/build';
 import { renderReport } from '../report/html';
 import { loadReportInputs } from '../report/load';
 import { ensureWritableFile } from '../output-path';
+import { UsageError } from '../errors';
 
 /** What `speedrl report` wrote (printed with `--json`). */
 export interface ReportResult {
@@ -72,6 +73,7 @@ Examples:
     const optional = (flag: string, value: unknown) => (value === undefined ? undefined : parseFlag(flag, path, value));
     const evalDirs = flags.eval === undefined ? undefined : parseFlag('--eval', z.array(path), flags.eval);
     const out = optional('--out', flags.out);
+    if (out !== undefined && !/\.html?$/i.test(out)) throw new UsageError(`--out: must name an .html file (the report is one self-contained HTML page), got "${out}"`);
     const compareDir = optional('--compare', flags.compare);
     const ablationsFile = optional('--ablations', flags.ablations);
     const title = optional('--title', flags.title);

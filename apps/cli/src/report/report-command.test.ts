@@ -50,6 +50,13 @@ describe('speedrl report', () => {
     expect(await runCli(args, io)).toBe(0);
     const { sections } = JSON.parse(io.out.join(''));
     expect(sections.filter((s: { included: boolean }) => s.included).map((s: { id: string }) => s.id)).toEqual(['training', 'eval', 'pareto', 'grids', 'ablations']);
+ 
+    const wrongKind = capture();
+    expect(await runCli(['report', dir, '--eval', join(src.dir, 'compare', 'compare.json')], wrongKind)).toBe(2);
+    expect(wrongKind.err.join('')).toMatch(/compare\.json: field "(methods|models)": this is a compare\.json .*pass it with --compare, not --eval/);
+    const notHtml = capture();
+    expect(await runCli(['report', dir, '--out', join(src.dir, 'eval-base', 'eval.json')], notHtml)).toBe(2);
+    expect(notHtml.err.join('')).toMatch(/--out: must name an \.html file/);
   });
 
   it('exits 2 naming the path for a missing RUN_DIR, and naming the file, line and field for bad metrics', async () => {

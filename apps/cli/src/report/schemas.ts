@@ -68,6 +68,9 @@ export const evalResultSchema = z.object({
   engine: z.string().optional(),
   floors: z.record(statNumberSchema).optional(),
   rows: z.array(evalRowSchema).optional(),
+  // compare.json has rows too (one per model and method): refused here, or they would be drawn as one eval series
+  methods: z.undefined({ invalid_type_error: 'this is a compare.json (it has methods); pass it with --compare, not --eval' }).optional(),
+  models: z.undefined({ invalid_type_error: 'this is a compare.json (it has models); pass it with --compare, not --eval' }).optional(),
 }).passthrough();
 /** eval.json written by `speedrl eval`. */
 export type EvalResultJson = z.infer<typeof evalResultSchema>;
