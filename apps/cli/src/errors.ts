@@ -1,4 +1,5 @@
 /** Errors the CLI maps to exit codes (Node convention: 1 = failure, 2 = bad usage, 130 = stopped by Ctrl-C). */
+import { DatasetError } from '@speedrl/tensor-utils';
 
 /** Bad flags, files or values given by the user: exit code 2. */
 export class UsageError extends Error {
@@ -13,7 +14,7 @@ export class InterruptedError extends Error {
 /** Exit code for an error thrown by a command. */
 export function exitCodeOf(error: unknown): 1 | 2 | 130 {
   if (error instanceof InterruptedError) return 130;
-  if (error instanceof UsageError) return 2;
+  if (error instanceof UsageError || error instanceof DatasetError) return 2; // a dataset file the user pointed at is malformed
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('commander.') ? 2 : 1;
 }

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportOnnx, initParams, maskGitPreset } from '@speedrl/maskgit';
@@ -368,6 +368,17 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const trainNoData = await cli(['train-vq', '--preset', 'tiny', '--data', join(root, 'no-data'), '--steps', '2', '--out', join(root, 'vq-no-data')]);
     expect(trainNoData.code).toBe(2);
     expect(trainNoData.err).toMatch(/--data: dataset directory/);
+    // a malformed dataset file is bad input too (exit 2, naming the file), not a crash
+    const broken = join(root, 'broken-data');
+    cpSync(FIXTURE, broken, { recursive: true });
+    const trainImages = readdirSync(broken).find((f) => f.startsWith('train-images')) as string;
+    writeFileSync(join(broken, trainImages), readFileSync(join(broken, trainImages)).subarray(0, 100));
+    const truncated = await cli(['train-vq', '--preset', 'tiny', '--data', broken, '--steps', '2', '--out', join(root, 'vq-broken')]);
+    expect(truncated.code).toBe(2);
+    expect(truncated.err).toMatch(new RegExp(`${trainImages}`));
+    const noTokenizer = await cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', join(root, 'no-tokenizer'), '--data', FIXTURE, '--steps', '2', '--out', join(root, 'mg-no-tok')]);
+    expect(noTokenizer.code).toBe(2);
+    expect(noTokenizer.err).toMatch(/--tokenizer: /);
   });
 
   it('accelerates the tiny bundle with Speed-RL, then resumes for more iterations', async () => {

@@ -111,7 +111,8 @@ export async function openRunDir(
       }
     }
     checkResumeOverrides(saved.options ?? {}, overrides);
-    runOptions = { ...(saved.options ?? {}), ...overrides };
+    // an option the run.json does not hold (one added to the command since the run started) takes its default
+    runOptions = { ...options, ...(saved.options ?? {}), ...overrides };
     // a run stopped before its first checkpoint starts again from step 0 with its own options (its records are dropped)
     try {
       resumeStep = found === undefined ? 0 : await readStep(found);

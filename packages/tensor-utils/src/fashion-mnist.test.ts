@@ -10,7 +10,7 @@ import {
   imagesToFloat32,
   loadIdxDataset,
 } from './fashion-mnist';
-import { encodeIdx } from './idx';
+import { DatasetError, encodeIdx } from './idx';
 
 const FIXTURES = join(__dirname, '..', 'test-fixtures', 'fashion-mnist');
 
@@ -106,12 +106,14 @@ describe('loadIdxDataset errors', () => {
 
   it('rejects a count mismatch between images and labels', () => {
     writeSplit(img(3), { shape: [2], data: Uint8Array.from([1, 2]) });
-    expect(() => loadIdxDataset({ dir: tmp, split: 'test' })).toThrow(/has 2 labels but .* has 3 images/);
+    expect(() => loadIdxDataset({ dir: tmp, split: 'test', imageSize: null })).toThrow(/has 2 labels but .* has 3 images/);
   });
 
   it('rejects a label >= 10', () => {
     writeSplit(img(3), { shape: [3], data: Uint8Array.from([0, 10, 1]) });
-    expect(() => loadIdxDataset({ dir: tmp, split: 'test' })).toThrow(/label 1 is 10; expected < 10/);
+    expect(() => loadIdxDataset({ dir: tmp, split: 'test', imageSize: null })).toThrow(/label 1 is 10; expected < 10/);
+    expect(() => loadIdxDataset({ dir: tmp, split: 'test' })).toThrow(/images are 2×2; expected 28×28/); // Fashion-MNIST's size by default
+    expect(() => loadIdxDataset({ dir: tmp, split: 'test' })).toThrow(DatasetError);
   });
 
   it('rejects images that are not 3-D and labels that are not 1-D', () => {

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readIdxFile } from './idx';
+import { DatasetError, readIdxFile } from './idx';
 
 /** Where the Debian package `dataset-fashion-mnist` installs the four gzip'd IDX files. */
 export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -36,6 +36,8 @@ export interface IdxDatasetOptions {
   limit?: number;
   /** Class names; labels must be below their count. Defaults to `FASHION_MNIST_CLASSES`. */
   classNames?: readonly string[];
+  /** Required [height, width] of the images (the models' input); defaults to Fashion-MNIST's [28, 28]; null accepts any. */
+  imageSize?: readonly [number, number] | null;
 }
 
 /** A loaded image/label split: `images` is `[count, height, width]` u8 row-major, `labels` is `[count]`. */
@@ -62,12 +64,12 @@ export function findIdxFile(dir: string, base: string): string {
   const gz = `${plain}.gz`;
   if (existsSync(plain)) return plain;
   if (existsSync(gz)) return gz;
-  throw new Error(`IDX file not found: neither ${plain} nor ${gz} exists; ${INSTALL_HINT}`);
+  throw new DatasetError(`IDX file not found: neither ${plain} nor ${gz} exists; ${INSTALL_HINT}`);
 }
 
 function checkDir(dir: string): void {
-  if (!existsSync(dir)) throw new Error(`dataset directory ${dir} does not exist; ${INSTALL_HINT}`);
-  if (!statSync(dir).isDirectory()) throw new Error(`dataset path ${dir} is not a directory; ${INSTALL_HINT}`);
+  if (!existsSync(dir)) throw new DatasetError(`dataset directory ${dir} does not exist; ${INSTALL_HINT}`);
+  if (!statSync(dir).isDirectory()) throw new DatasetError(`dataset path ${dir} is not a directory; ${INSTALL_HINT}`);
 }
 
 /**
@@ -87,21 +89,25 @@ export function loadIdxDataset(options: IdxDatasetOptions): IdxDataset {
   const img = readIdxFile(imagePath);
   const lab = readIdxFile(labelPath);
   if (img.dtype !== 'uint8' || img.shape.length !== 3) {
-    throw new Error(`${imagePath}: images must be 3-D uint8 [n, height, width]; got ${img.dtype} [${img.shape.join(', ')}]`);
+    throw new DatasetError(`${imagePath}: images must be 3-D uint8 [n, height, width]; got ${img.dtype} [${img.shape.join(', ')}]`);
   }
   if (lab.dtype !== 'uint8' || lab.shape.length !== 1) {
-    throw new Error(`${labelPath}: labels must be 1-D uint8 [n]; got ${lab.dtype} [${lab.shape.join(', ')}]`);
+    throw new DatasetError(`${labelPath}: labels must be 1-D uint8 [n]; got ${lab.dtype} [${lab.shape.join(', ')}]`);
   }
   const [n = 0, height = 0, width = 0] = img.shape;
+  const size = options.imageSize === undefined ? ([28, 28] as const) : options.imageSize;
+  if (size !== null && (height !== size[0] || width !== size[1])) {
+    throw new DatasetError(`${imagePath}: images are ${height}×${width}; expected ${size[0]}×${size[1]} (pass imageSize: null to accept any size)`);
+  }
   const nLabels = lab.shape[0] ?? 0;
   if (n !== nLabels) {
-    throw new Error(`${labelPath}: has ${nLabels} labels but ${imagePath} has ${n} images; counts must agree`);
+    throw new DatasetError(`${labelPath}: has ${nLabels} labels but ${imagePath} has ${n} images; counts must agree`);
   }
   const labelsAll = lab.data as Uint8Array;
   for (let i = 0; i < n; i++) {
     const y = labelsAll[i] ?? 0;
     if (y >= classNames.length) {
-      throw new Error(`${labelPath}: label ${i} is ${y}; expected < ${classNames.length} (number of classes)`);
+      throw new DatasetError(`${labelPath}: label ${i} is ${y}; expected < ${classNames.length} (number of classes)`);
     }
   }
   const limit = options.limit ?? n;

@@ -6,6 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
+/** A dataset file that is missing, truncated or malformed (the message names the file): bad input, not a bug. */
+export class DatasetError extends Error {
+  override readonly name = 'DatasetError';
+}
+
+
 /** Element types an IDX file can hold (type byte 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
@@ -46,14 +52,14 @@ function dtypeByCode(code: number, fileName: string): DtypeInfo {
   const info = DTYPES.find((d) => d.code === code);
   if (info === undefined) {
     const hex = `0x${code.toString(16).padStart(2, '0')}`;
-    throw new Error(`${fileName}: unknown IDX type byte ${hex}; expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e`);
+    throw new DatasetError(`${fileName}: unknown IDX type byte ${hex}; expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e`);
   }
   return info;
 }
 
 function dtypeByName(dtype: IdxDtype, fileName: string): DtypeInfo {
   const info = DTYPES.find((d) => d.dtype === dtype);
-  if (info === undefined) throw new Error(`${fileName}: unknown IDX dtype '${String(dtype)}'`);
+  if (info === undefined) throw new DatasetError(`${fileName}: unknown IDX dtype '${String(dtype)}'`);
   return info;
 }
 
@@ -96,26 +102,26 @@ export function parseIdx(bytes: Uint8Array, fileName = '<idx buffer>'): IdxArray
     try {
       raw = gunzipSync(bytes);
     } catch (e) {
-      throw new Error(`${fileName}: looks gzip'd (starts with 1f 8b) but does not unpack: ${(e as Error).message}`);
+      throw new DatasetError(`${fileName}: looks gzip'd (starts with 1f 8b) but does not unpack: ${(e as Error).message}`);
     }
   }
   if (raw.length < 4) {
-    throw new Error(`${fileName}: ${raw.length} bytes is too short for an IDX header (need at least 4)`);
+    throw new DatasetError(`${fileName}: ${raw.length} bytes is too short for an IDX header (need at least 4)`);
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (raw[0] !== 0 || raw[1] !== 0) {
-    throw new Error(
+    throw new DatasetError(
       `${fileName}: bad IDX magic: first two bytes are ${raw[0]}, ${raw[1]}; expected 0, 0 (is this an IDX file?)`,
     );
   }
   const info = dtypeByCode(raw[2] ?? 0, fileName);
   const ndims = raw[3] ?? 0;
   if (ndims < 1 || ndims > IDX_MAX_DIMS) {
-    throw new Error(`${fileName}: IDX dimension count is ${ndims}; expected 1..${IDX_MAX_DIMS}`);
+    throw new DatasetError(`${fileName}: IDX dimension count is ${ndims}; expected 1..${IDX_MAX_DIMS}`);
   }
   const headerBytes = 4 + 4 * ndims;
   if (raw.length < headerBytes) {
-    throw new Error(
+    throw new DatasetError(
       `${fileName}: truncated IDX header: ${ndims} dims need ${headerBytes} header bytes, file has ${raw.length}`,
     );
   }
@@ -125,7 +131,7 @@ export function parseIdx(bytes: Uint8Array, fileName = '<idx buffer>'): IdxArray
   const expected = headerBytes + count * info.size;
   if (raw.length !== expected) {
     const what = raw.length < expected ? 'truncated data' : 'trailing bytes after the data';
-    throw new Error(
+    throw new DatasetError(
       `${fileName}: ${what}: shape [${shape.join(', ')}] of ${info.dtype} needs ${expected} bytes ` +
         `(${headerBytes} header + ${count} × ${info.size}), file has ${raw.length}`,
     );
@@ -139,7 +145,7 @@ export function readIdxFile(path: string): IdxArray {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new Error(`${path}: cannot read IDX file: ${(e as Error).message}`);
+    throw new DatasetError(`${path}: cannot read IDX file: ${(e as Error).message}`);
   }
   return parseIdx(bytes, path);
 }
@@ -149,16 +155,16 @@ export function encodeIdx(array: IdxArray, fileName = '<idx buffer>'): Uint8Arra
   const info = dtypeByName(array.dtype, fileName);
   const { shape, data } = array;
   if (shape.length < 1 || shape.length > IDX_MAX_DIMS) {
-    throw new Error(`${fileName}: IDX shape has ${shape.length} dims; expected 1..${IDX_MAX_DIMS}`);
+    throw new DatasetError(`${fileName}: IDX shape has ${shape.length} dims; expected 1..${IDX_MAX_DIMS}`);
   }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) {
-      throw new Error(`${fileName}: IDX shape [${shape.join(', ')}] has a dim that is not a u32`);
+      throw new DatasetError(`${fileName}: IDX shape [${shape.join(', ')}] has a dim that is not a u32`);
     }
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) {
-    throw new Error(`${fileName}: data has ${data.length} elements; shape [${shape.join(', ')}] needs ${count}`);
+    throw new DatasetError(`${fileName}: data has ${data.length} elements; shape [${shape.join(', ')}] needs ${count}`);
   }
   const headerBytes = 4 + 4 * shape.length;
   const out = new Uint8Array(headerBytes + count * info.size);

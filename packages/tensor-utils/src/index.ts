@@ -1,7 +1,7 @@
 /** @speedrl/tensor-utils — tfjs backend selection, IDX data, PNG grids and plots, statistics and Fréchet distance. */
 export { initBackend, registerMissingWasmKernels, loadTfjsNode } from './backend';
 export type { BackendName, BackendOptions, BackendReport } from './backend';
-export { parseIdx, readIdxFile, encodeIdx, isGzip, IDX_MAX_DIMS } from './idx';
+export { parseIdx, readIdxFile, encodeIdx, isGzip, IDX_MAX_DIMS, DatasetError } from './idx';
 export type { IdxArray, IdxData, IdxDtype } from './idx';
 export {
   loadIdxDataset, imagesToFloat32, findIdxFile, idxFileNames, FASHION_MNIST_CLASSES, DEFAULT_FASHION_MNIST_DIR,

@@ -191,7 +191,12 @@ async function writeBundle(dir: string, params: MaskGitParams, config: MaskGitCo
 async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
   checkDataDir(o.data);
   const backend = await initBackend();
-  const { model: vq } = await loadVq(o.tokenizer);
+  let vq: Awaited<ReturnType<typeof loadVq>>['model'];
+  try {
+    vq = (await loadVq(o.tokenizer)).model;
+  } catch (error) {
+    throw new UsageError(`--tokenizer: ${(error as Error).message.split('\n')[0]} (a tokenizer directory is the tokenizer/ folder that train-vq writes)`);
+  }
   const config = maskGitPreset(o.preset as MaskGitPresetName, { numCodes: vq.config.codebookSize }); // K comes from the tokenizer
   disposeVqModel(vq);
   const decays = emaDecays(o);

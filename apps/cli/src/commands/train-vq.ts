@@ -139,6 +139,7 @@ async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, 
   if (o.batch > data.count) throw new UsageError(`--batch: ${o.batch} is more than the ${data.count} training images`);
   io.stderr(`train-vq: ${o.preset} tokenizer, ${data.count} images, batch ${o.batch}, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
   const perceptual = o.perceptual > 0 ? { weight: o.perceptual, features: await perceptualFeatures(o.perceptualClassifier) } : undefined;
+  if (o.holdout > 0 && perceptual === undefined) await loadRewardClassifier(o.perceptualClassifier, undefined, '--perceptual-classifier', 'the held-out figures need'); // checked now, used after training
   await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const abort = new AbortController();
