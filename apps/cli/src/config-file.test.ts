@@ -53,6 +53,9 @@ describe('config files are strict', () => {
     expect(() => readConfigFile(file, schema)).toThrow(`${file}: field "lr": expected a finite number, got true`);
     writeFileSync(file, '- 1\n- 2\n');
     expect(() => readConfigFile(file, schema)).toThrow(UsageError);
+    const json = join(root, 'dup.json');
+    writeFileSync(json, '{"lr": 0.1, "lr": 0.2}');
+    expect(() => readConfigFile(json, schema)).toThrow(/dup\.json: not valid JSON: .*unique/i);
   });
 
   it('the shipped Speed-RL config uses only valid accelerate keys', () => {

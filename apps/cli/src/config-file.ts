@@ -106,6 +106,8 @@ export function readConfigFile<T>(path: string, schema: z.ZodType<T>): T {
   let value: unknown;
   try {
     value = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    // JSON.parse keeps the last of two equal keys; YAML (a superset of JSON) refuses them, so a duplicate is an error in both
+    if (!/\.ya?ml$/i.test(path)) parseYaml(text, { uniqueKeys: true });
   } catch (error) {
     throw new UsageError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`);
   }
