@@ -15,12 +15,12 @@ import { trainVqCommand } from './commands/train-vq';
 import { tuneScheduleCommand } from './commands/tune-schedule';
 import { lockMark, releaseLocksSince } from './run-lock';
 import { exitCodeOf } from './errors';
-import { processIo, type CliIo } from './io';
+import { processIo, type TextIo } from '@speedrl/core';
 
 declare const __SPEEDRL_VERSION__: string | undefined;
 
 /** Builds the program with every subcommand, writing through `io`. */
-export function buildProgram(io: CliIo = processIo): Command {
+export function buildProgram(io: TextIo = processIo): Command {
   const program = new Command('speedrl')
     .description('Speed-RL: train masked generative image models, then make them sample in fewer steps with RL.')
     .version(typeof __SPEEDRL_VERSION__ === 'string' ? __SPEEDRL_VERSION__ : '0.0.0-dev', '-V, --version')
@@ -35,7 +35,7 @@ export function buildProgram(io: CliIo = processIo): Command {
 }
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: TextIo = processIo): Promise<number> {
   const program = buildProgram(io);
   const mark = lockMark(); // run-directory locks this command takes are released when it ends
   try {

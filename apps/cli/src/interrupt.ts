@@ -2,7 +2,7 @@
  * Ctrl-C for long jobs: the first SIGINT/SIGTERM asks the job to stop after the current step and save a
  * checkpoint; a second one aborts at once (exit 130), as users expect from Node tools.
  */
-import type { CliIo } from './io';
+import type { TextIo } from '@speedrl/core';
 
 /** Polled by a training loop between steps. */
 export interface StopSignal {
@@ -17,7 +17,7 @@ export interface InterruptHandler {
 }
 
 /** Installs the handler; `exit` is injectable for tests. */
-export function installInterruptHandler(io: CliIo, exit: (code: number) => void = (code) => process.exit(code)): InterruptHandler {
+export function installInterruptHandler(io: TextIo, exit: (code: number) => void = (code) => process.exit(code)): InterruptHandler {
   const state: { requested: boolean; signal: string | undefined } = { requested: false, signal: undefined };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (state.requested) {

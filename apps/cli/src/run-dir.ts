@@ -8,7 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendJsonl, findCheckpointDir, trimJsonlToStep, writeJsonAtomic } from '@speedrl/core';
 import { UsageError } from './errors';
-import { ensureWritableDir } from './output-path';
+import { ensureWritableDir } from '@speedrl/core';
 import { acquireRunLock } from './run-lock';
 
 /** File names inside a run directory. */

@@ -1,9 +1,9 @@
 /** Test helpers: run the CLI in process and capture what it writes (no process streams touched). */
 import { runCli } from './cli';
-import type { CliIo } from './io';
+import type { TextIo } from '@speedrl/core';
 
-/** A non-TTY {@link CliIo} that records every write. */
-export function captureIo(): CliIo & { out: string[]; err: string[] } {
+/** A non-TTY {@link TextIo} that records every write. */
+export function captureIo(): TextIo & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   return { out, err, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };

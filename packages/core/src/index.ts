@@ -1,4 +1,4 @@
-/** @speedrl/core — seeded RNG, safetensors checkpoints, atomic writes, metrics logs, file hashes and learning-rate schedules; no runtime dependencies. */
+/** @speedrl/core — seeded RNG, safetensors checkpoints, atomic writes, metrics logs, file hashes, learning-rate schedules, usage errors, text io and progress; no runtime dependencies. */
 export { Rng } from './rng';
 export type { RngState } from './rng';
 export {
@@ -20,3 +20,9 @@ export { sha256File, contentKey } from './file-hash';
 export { faultPoint, FAULT_INJECTION } from './fault-point';
 export { learningRateAt } from './lr-schedule';
 export type { LrDecay, LrSchedule } from './lr-schedule';
+export { UsageError, InterruptedError } from './errors';
+export { processIo } from './text-io';
+export type { TextIo } from './text-io';
+export { createProgress } from './progress';
+export type { Progress, ProgressOptions } from './progress';
+export { ensureWritableDir, ensureWritableFile, fsReason } from './output-path';

@@ -51,6 +51,6 @@ export {
   saveClassifier, loadClassifier, classifierTensors, CLASSIFIER_WEIGHTS_FILE, CLASSIFIER_CONFIG_FILE, CLASSIFIER_FORMAT,
 } from './classifiers/checkpoint';
 export type { LoadedClassifier, SaveClassifierOptions } from './classifiers/checkpoint';
-export { featureStatistics, featureStatisticsTensors, saveFeatureStatistics, loadFeatureStatistics } from './classifiers/feature-stats';
+export { FEATURE_STATS_FILE, featureStatistics, featureStatisticsTensors, saveFeatureStatistics, loadFeatureStatistics } from './classifiers/feature-stats';
 export type { FeatureStatistics, FeatureStatisticsOptions } from './classifiers/feature-stats';
 export type { ClassifierImages, ClassifierLabels } from './classifiers/data';

@@ -16,14 +16,14 @@ import { parseOptions, readConfigFile } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
 import { accelerateOptionsSchema } from './accelerate';
 import { installInterruptHandler } from '../interrupt';
-import type { CliIo } from '../io';
+import type { TextIo } from '@speedrl/core';
 import { RUN_FILES } from '../run-dir';
 import { evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
 import type { Ablations } from '../report/schemas';
 import { checkSeedRange, seedFlag } from '../flags';
-import { ensureWritableDir } from '../output-path';
+import { ensureWritableDir } from '@speedrl/core';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -42,10 +42,10 @@ const DEFAULTS: Options = {
 };
 
 /** Executes a subcommand (the program's own runner, injected to avoid an import cycle). */
-export type Runner = (argv: readonly string[], io: CliIo) => Promise<number>;
+export type Runner = (argv: readonly string[], io: TextIo) => Promise<number>;
 
 /** Registers `ablate`; `run` executes the `accelerate` and `eval` children. */
-export function ablateCommand(io: CliIo, run: Runner): Command {
+export function ablateCommand(io: TextIo, run: Runner): Command {
   const cmd = new Command('ablate')
     .description('ablations under the same budget: one accelerate run per variant, eval of each and of the base, ablations.json/.md')
     .option('--base <dir>', 'base model directory (also evaluated as the reference row)', DEFAULTS.base)
@@ -128,7 +128,7 @@ interface Mode {
 }
 
 /** Runs every phase; resolves to the ablations, or undefined when a signal stopped it between children. */
-async function ablate(o: Options, variants: readonly string[], mode: Mode, io: CliIo, run: Runner, stopped: () => boolean): Promise<Ablations | undefined> {
+async function ablate(o: Options, variants: readonly string[], mode: Mode, io: TextIo, run: Runner, stopped: () => boolean): Promise<Ablations | undefined> {
   const evalSteps = o.evalSteps.split(',').map(Number);
   const want = { classifier: o.evalClassifier, data: o.data, n: o.n, steps: evalSteps, seeds: Array.from({ length: o.seeds }, (_, k) => o.seed + k) };
   const child = async (what: string, argv: string[]): Promise<string> => {

@@ -20,8 +20,8 @@ import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, installBundleTokenizer, tokenizerKey } from '../generator';
 import { installInterruptHandler } from '../interrupt';
-import type { CliIo } from '../io';
-import { createProgress } from '../progress';
+import type { TextIo } from '@speedrl/core';
+import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, runModeOf, savedRunOptions } from '../run-dir';
 import { createMaskgitPolicy, createReference } from '../rl/maskgit-policy';
 import { createQualityReward } from '../rl/quality-reward';
@@ -69,7 +69,7 @@ export function speedRlConfigOf(o: Options): SpeedRlConfig {
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Registers `accelerate` on the program. */
-export function accelerateCommand(io: CliIo): Command {
+export function accelerateCommand(io: TextIo): Command {
   const cmd = new Command('accelerate').description('Speed-RL: fine-tune a base model so it samples well in fewer steps');
   const help: Record<keyof Options, string> = {
     base: 'base model directory (tokenizer/ + maskgit/)', rewardClassifier: 'REWARD classifier directory (with feature statistics)',
@@ -129,7 +129,7 @@ Examples:
   });
 }
 
-async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+async function accelerate(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: TextIo) {
   checkDataDir(o.data);
   const backend = await initBackend();
   const config = speedRlConfigOf(o);

@@ -12,7 +12,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { savedOptions } from '../compare/saved-options';
-import type { CliIo } from '../io';
+import type { TextIo } from '@speedrl/core';
 import { runCompare, type CompareOptions } from '../compare/run-compare';
 import { scheduleFlag, seedFlag } from '../flags';
 
@@ -49,7 +49,7 @@ const DEFAULTS: CompareOptions = {
 };
 
 /** Registers `compare` on the program. */
-export function compareCommand(io: CliIo): Command {
+export function compareCommand(io: TextIo): Command {
   const cmd = new Command('compare')
     .description('compare models × sampling methods × step budgets with the eval protocol: table, Pareto plots, grids')
     .option('--models <list>', 'NAME=DIR,…; a NAME ending in +tuned runs only the tuned method (e.g. rl+tuned=runs/x/model)', DEFAULTS.models)

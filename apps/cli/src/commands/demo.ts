@@ -14,11 +14,11 @@ import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
 import { installInterruptHandler } from '../interrupt';
-import type { CliIo } from '../io';
+import type { TextIo } from '@speedrl/core';
 import { renderReport, type ReportBlock } from '../report/html';
 import type { EvalRow } from '../eval/table';
 import { seedFlag } from '../flags';
-import { ensureWritableDir } from '../output-path';
+import { ensureWritableDir } from '@speedrl/core';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -32,10 +32,10 @@ const DEFAULTS: Options = {
   data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/demo', iterations: 25, steps: '2,4,12', n: 500, seeds: 1, seed: 0,
 };
 
-type Runner = (argv: readonly string[], io: CliIo) => Promise<number>;
+type Runner = (argv: readonly string[], io: TextIo) => Promise<number>;
 
 /** Registers `demo`; `run` executes a subcommand (the program's own runner, injected to avoid an import cycle). */
-export function demoCommand(io: CliIo, run: Runner): Command {
+export function demoCommand(io: TextIo, run: Runner): Command {
   const cmd = new Command('demo')
     .description('the main job: short Speed-RL on the shipped models, eval of base vs accelerated, offline HTML report')
     .option('--base <dir>', 'base model directory', DEFAULTS.base)
@@ -85,7 +85,7 @@ async function rlIterationsDone(rlDir: string): Promise<number> {
   return typeof state.iteration === 'number' ? state.iteration : 0;
 }
 
-async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: CliIo): Promise<void> {
+async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
   await ensureWritableDir(o.out, '--out');
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');

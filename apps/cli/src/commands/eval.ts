@@ -15,14 +15,14 @@ import { computeSetMetrics, extractEvalOutputs } from '@speedrl/rewards-clip-fid
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { bundleIdentity, loadGenerator } from '../generator';
-import type { CliIo } from '../io';
-import { createProgress } from '../progress';
+import type { TextIo } from '@speedrl/core';
+import { createProgress } from '@speedrl/core';
 import { FLOORS_FILE, loadOrComputeFloors } from '../eval/floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from '../eval/reference';
 import { drawSampleSet } from '../eval/sample-set';
 import { aggregate, markdownTable, type EvalCell } from '../eval/table';
 import { checkDataDir, checkSeedRange, scheduleFlag, seedFlag } from '../flags';
-import { ensureWritableDir } from '../output-path';
+import { ensureWritableDir } from '@speedrl/core';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const stepsList = z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 1,2,4,8');
@@ -53,7 +53,7 @@ const DEFAULTS: Omit<Options, 'model'> = {
 };
 
 /** Registers `eval` on the program. */
-export function evalCommand(io: CliIo): Command {
+export function evalCommand(io: TextIo): Command {
   const cmd = new Command('eval')
     .description('evaluate a model at several step budgets: FCD, KID, precision/recall, accuracy, NFE, ms/image')
     .option('--model <dir>', 'model directory holding tokenizer/ and maskgit/')
@@ -92,7 +92,7 @@ Examples:
 }
 
 /** The bundle's floors from its floors.json when the key matches, else computed (and the file rewritten). */
-async function bundleFloors(o: Options, io: CliIo, compute: () => Promise<Floors>): Promise<Floors> {
+async function bundleFloors(o: Options, io: TextIo, compute: () => Promise<Floors>): Promise<Floors> {
   const inputs = { modelDir: o.model, classifierDir: o.classifier, dataDir: o.data, refLimit: o.refLimit };
   const cached = await loadOrComputeFloors(inputs, async () => {
     io.stderr('floors: tokenizer reconstructions of the test set, and held-out train images, each vs the test set\n');
@@ -146,7 +146,7 @@ async function previousEval(o: Options, jsonPath: string, resume: boolean, force
   return prev;
 }
 
-async function runEval(o: Options, resume: boolean, force: boolean, io: CliIo) {
+async function runEval(o: Options, resume: boolean, force: boolean, io: TextIo) {
   checkDataDir(o.data);
   const steps = o.steps.split(',').map(Number);
   const repeated = steps.find((t, i) => steps.indexOf(t) !== i);

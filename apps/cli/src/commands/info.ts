@@ -1,11 +1,11 @@
 /** `speedrl info`: which tfjs backend starts here, and why; versions of the engines. */
 import { Command } from 'commander';
 import { initBackend } from '@speedrl/tensor-utils';
-import type { CliIo } from '../io';
+import type { TextIo } from '@speedrl/core';
 import { backendFlag, parseFlag } from '../flags';
 
 /** Registers `info` on the program. */
-export function infoCommand(io: CliIo): Command {
+export function infoCommand(io: TextIo): Command {
   return new Command('info')
     .description('show the tfjs backend this machine gets (and why) and the runtime versions')
     .option('--backend <name>', 'backend to try first: auto, tensorflow, wasm, cpu', 'auto')

@@ -7,11 +7,11 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { writeFileAtomic } from '@speedrl/core';
 import { parseFlag } from '../flags';
-import type { CliIo } from '../io';
+import type { TextIo } from '@speedrl/core';
 import { buildReport, type SectionInfo } from '../report/build';
 import { renderReport } from '../report/html';
 import { loadReportInputs } from '../report/load';
-import { ensureWritableFile } from '../output-path';
+import { ensureWritableFile } from '@speedrl/core';
 import { UsageError } from '../errors';
 
 /** What `speedrl report` wrote (printed with `--json`). */
@@ -48,7 +48,7 @@ export async function writeRunReport(runDir: string, options: WriteRunReportOpti
 const path = z.string().min(1, 'a non-empty path');
 
 /** Registers `report` on the program. */
-export function reportCommand(io: CliIo): Command {
+export function reportCommand(io: TextIo): Command {
   const cmd = new Command('report')
     .description('write one offline HTML report of a run: config, training curves, FCD, Pareto plots, grids, ablations')
     .argument('<RUN_DIR>', 'run directory (run.json, metrics.jsonl, grids/, eval-*/eval.json, compare/compare.json, ablations.json)')

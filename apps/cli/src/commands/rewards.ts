@@ -1,10 +1,10 @@
 /** `speedrl rewards list`: the reward registry (names, what each scores, what it needs). */
 import { Command } from 'commander';
 import { listRewards } from '@speedrl/rewards-clip-fid';
-import type { CliIo } from '../io';
+import type { TextIo } from '@speedrl/core';
 
 /** Registers `rewards` (with its `list` subcommand) on the program. */
-export function rewardsCommand(io: CliIo): Command {
+export function rewardsCommand(io: TextIo): Command {
   const rewards = new Command('rewards').description('inspect the reward registry');
   rewards
     .command('list')

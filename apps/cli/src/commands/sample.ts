@@ -7,11 +7,11 @@ import { sample, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions, parseOptions } from '../config-file';
 import { loadGenerator } from '../generator';
-import type { CliIo } from '../io';
-import { createProgress } from '../progress';
+import type { TextIo } from '@speedrl/core';
+import { createProgress } from '@speedrl/core';
 import { UsageError } from '../errors';
 import { pngOutFlag, scheduleFlag, seedFlag } from '../flags';
-import { ensureWritableFile } from '../output-path';
+import { ensureWritableFile } from '@speedrl/core';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -42,7 +42,7 @@ const DEFAULTS: Omit<SampleCommandOptions, 'model'> = {
 };
 
 /** Registers `sample` on the program. */
-export function sampleCommand(io: CliIo): Command {
+export function sampleCommand(io: TextIo): Command {
   const cmd = new Command('sample')
     .description('sample images from a model directory and write a PNG grid (one row per class)')
     .option('--model <dir>', 'model directory holding tokenizer/ and maskgit/')
@@ -75,7 +75,7 @@ Examples:
 }
 
 /** Runs `speedrl sample` with validated options. */
-export async function runSample(o: SampleCommandOptions, io: CliIo): Promise<void> {
+export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<void> {
   await ensureWritableFile(o.out, '--out');
   await initBackend(); // the tokenizer decodes on tfjs whatever the transformer's engine
   const gen = await loadGenerator(o.model, o.engine, o.threads);

@@ -10,21 +10,19 @@ import { z } from 'zod';
 import { Rng } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import {
-  CLASSIFIER_SEEDS, classifierPreset, createClassifier, evaluateClassifier, featureStatistics, loadClassifier, saveClassifier,
+  CLASSIFIER_SEEDS, FEATURE_STATS_FILE, classifierPreset, createClassifier, evaluateClassifier, featureStatistics, loadClassifier, saveClassifier,
   saveFeatureStatistics, trainClassifier,
 } from '@speedrl/rewards-clip-fid';
 import { gatherOptions, parseOptions } from '../config-file';
 import { installInterruptHandler } from '../interrupt';
-import type { CliIo } from '../io';
-import { createProgress } from '../progress';
+import type { TextIo } from '@speedrl/core';
+import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '../run-dir';
 import { checkDataDir, seedFlag } from '../flags';
 import { InterruptedError, UsageError } from '../errors';
 
 /** Where a trained classifier and its statistics go inside the run directory. */
 export const CLASSIFIER_DIR = 'classifier';
-/** Feature statistics file written next to the classifier. */
-export const FEATURE_STATS_FILE = 'feature-stats.safetensors';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -47,7 +45,7 @@ const DEFAULTS: Omit<Options, 'role'> = {
 };
 
 /** Registers `train-classifier` on the program. */
-export function trainClassifierCommand(io: CliIo): Command {
+export function trainClassifierCommand(io: TextIo): Command {
   const cmd = new Command('train-classifier')
     .description('train the reward or the evaluation classifier (different CNNs and seeds) and its feature statistics')
     .requiredOption('--role <role>', 'reward (used in rewards) or eval (used only to judge; never a reward)')
@@ -83,7 +81,7 @@ Examples:
   });
 }
 
-async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: TextIo) {
   checkDataDir(o.data);
   const backend = await initBackend();
   const config = classifierPreset(o.role, o.preset);

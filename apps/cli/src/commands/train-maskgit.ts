@@ -22,9 +22,9 @@ import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
 import { MASKGIT_DIR, installBundleTokenizer, tokenizerKey } from '../generator';
 import { installInterruptHandler } from '../interrupt';
-import type { CliIo } from '../io';
+import type { TextIo } from '@speedrl/core';
 import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';
-import { createProgress } from '../progress';
+import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
 import { checkDataDir, seedFlag } from '../flags';
 
@@ -63,7 +63,7 @@ const DEFAULTS: Options = {
 };
 
 /** Registers `train-maskgit` on the program. */
-export function trainMaskgitCommand(io: CliIo): Command {
+export function trainMaskgitCommand(io: TextIo): Command {
   const cmd = new Command('train-maskgit')
     .description('train the class-conditional MaskGIT transformer on tokenized images (tfjs engine)')
     .option('--preset <name>', 'model size: tiny (tests) or fmnist (shipped model)', DEFAULTS.preset)
@@ -121,7 +121,7 @@ const TOKEN_CACHE_VERSION = 1;
  * The training set as tokens: from `train-tokens.safetensors` in the run directory when its key (SHA-256 of the
  * tokenizer's files and the training images, and --limit) matches, else encoded now and written there.
  */
-async function tokenizeDataset(o: Options, dir: string, io: CliIo): Promise<{ tokens: Int32Array; classes: Int32Array; count: number; key: string }> {
+async function tokenizeDataset(o: Options, dir: string, io: TextIo): Promise<{ tokens: Int32Array; classes: Int32Array; count: number; key: string }> {
   const cache = join(dir, 'train-tokens.safetensors');
   const names = idxFileNames('train');
   const { key } = await contentKey({
@@ -188,7 +188,7 @@ async function writeBundle(dir: string, params: MaskGitParams, config: MaskGitCo
   await installBundleTokenizer(tokenizer, dir);
 }
 
-async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+async function trainMaskgit(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: TextIo) {
   checkDataDir(o.data);
   const backend = await initBackend();
   let vq: Awaited<ReturnType<typeof loadVq>>['model'];

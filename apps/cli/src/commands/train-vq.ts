@@ -16,8 +16,8 @@ import { loadRewardClassifier, rewardFeatures } from '../eval/reference';
 import { gatherOptions, parseOptions } from '../config-file';
 import { TOKENIZER_DIR } from '../generator';
 import { installInterruptHandler } from '../interrupt';
-import type { CliIo } from '../io';
-import { createProgress } from '../progress';
+import type { TextIo } from '@speedrl/core';
+import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '../run-dir';
 import { checkDataDir, seedFlag } from '../flags';
 
@@ -65,7 +65,7 @@ function vqConfigOf(o: Options): Readonly<VqConfig> {
 }
 
 /** Registers `train-vq` on the program. */
-export function trainVqCommand(io: CliIo): Command {
+export function trainVqCommand(io: TextIo): Command {
   const cmd = new Command('train-vq')
     .description('train the VQ-VAE tokenizer (28×28 images → 7×7 tokens) and report test PSNR and code usage')
     .option('--preset <name>', 'tiny (tests) or fmnist (shipped tokenizer)', DEFAULTS.preset)
@@ -124,7 +124,7 @@ async function rewardFeatureDistance(model: VqModel, images: Float32Array, count
   return { rewardFd: fcd(await rewardFeatures(classifier, recon, count), await rewardFeatures(classifier, images, count)) };
 }
 
-async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: CliIo) {
+async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io: TextIo) {
   checkDataDir(o.data);
   const backend = await initBackend();
   const all = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });

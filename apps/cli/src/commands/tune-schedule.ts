@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
-import type { CliIo } from '../io';
+import type { TextIo } from '@speedrl/core';
 import { runTuneSchedule, type TuneOptions } from '../compare/run-tune';
 import { savedOptions } from '../compare/saved-options';
 import { seedFlag } from '../flags';
@@ -34,7 +34,7 @@ const DEFAULTS: TuneOptions = {
 };
 
 /** Registers `tune-schedule` on the program. */
-export function tuneScheduleCommand(io: CliIo): Command {
+export function tuneScheduleCommand(io: TextIo): Command {
   const cmd = new Command('tune-schedule')
     .description('search per-step mask ratios, temperatures, noise and CFG for each T (scored on held-out train images)')
     .option('--model <dir>', 'model directory holding tokenizer/ and maskgit/')

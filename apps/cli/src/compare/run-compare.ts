@@ -11,15 +11,15 @@ import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/ten
 import { computeSetMetrics, extractEvalOutputs, type FeatureModel } from '@speedrl/rewards-clip-fid';
 import { UsageError } from '../errors';
 import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, loadGenerator, type Engine, type Generator } from '../generator';
-import type { CliIo } from '../io';
-import { createProgress } from '../progress';
+import type { TextIo } from '@speedrl/core';
+import { createProgress } from '@speedrl/core';
 import { drawSampleSet } from '../eval/sample-set';
 import { writePareto } from './charts';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../eval/reference';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import { readTunedFile, type TunedFile } from './tuned-space';
-import { ensureWritableDir } from '../output-path';
+import { ensureWritableDir } from '@speedrl/core';
 import { checkDataDir, checkSeedRange } from '../flags';
 import { readModelConfig } from '@speedrl/maskgit';
 
@@ -101,7 +101,7 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
 const gridName = (k: Omit<CellKey, 'seed'>): string => `grids/${k.model}-${k.method}-${k.threshold === undefined ? `T${k.steps}` : `p${k.threshold}`}.png`;
 
 /** Runs the comparison and returns compare.json's content. */
-export async function runCompare(o: CompareOptions, resume: boolean, io: CliIo, load?: DatasetLoader): Promise<CompareJson> {
+export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader): Promise<CompareJson> {
   const models = parseModels(o.models);
   const methods = parseMethods(o.methods);
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');

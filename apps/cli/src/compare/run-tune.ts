@@ -10,14 +10,14 @@ import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
 import { UsageError } from '../errors';
 import { loadGenerator, type Engine } from '../generator';
-import type { CliIo } from '../io';
-import { createProgress } from '../progress';
+import type { TextIo } from '@speedrl/core';
+import { createProgress } from '@speedrl/core';
 import { drawSampleSet } from '../eval/sample-set';
 import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '../eval/reference';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
-import { ensureWritableFile } from '../output-path';
+import { ensureWritableFile } from '@speedrl/core';
 import { checkDataDir } from '../flags';
 
 /** Options of a search (validated at the CLI edge). */
@@ -61,7 +61,7 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean): TunedF
 }
 
 /** Runs the search and returns the tuned file (also written to `o.out`); `load` reads dataset splits (injectable). */
-export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: CliIo, load: DatasetLoader = loadIdxDataset, force = false): Promise<TunedFile> {
+export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader = loadIdxDataset, force = false): Promise<TunedFile> {
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   const prev = previousTrials(o, resume, force);
   if (load === loadIdxDataset) checkDataDir(o.data, ['train']); // an injected loader brings its own data

@@ -7,13 +7,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { imagesToFloat32, loadIdxDataset } from '@speedrl/tensor-utils';
 import {
-  combineRewards, createClassifierReward, createMmdWitnessReward, createRealismReward, loadFeatureStatistics, realClassFeatures,
+  FEATURE_STATS_FILE, combineRewards, createClassifierReward, createMmdWitnessReward, createRealismReward, loadFeatureStatistics, realClassFeatures,
   type CombinedReward, type NormaliserState,
 } from '@speedrl/rewards-clip-fid';
 import type { QualityRewardFn, QualityScores } from '@speedrl/rl-trainer';
 import { UsageError } from '../errors';
 import { loadClassifierFor } from '../eval/reference';
-import { FEATURE_STATS_FILE } from '../commands/train-classifier';
 
 /** Weights of the quality components (0 drops one). */
 export interface QualityWeights {

@@ -34,6 +34,12 @@ export interface FeatureStatisticsOptions {
 const FORMAT = 'speedrl-feature-stats';
 
 /**
+ * File name of a classifier's feature statistics inside its directory (`classifier/feature-stats.safetensors`, beside
+ * `model.safetensors` and `config.json`): the realism reward and the FCD reference read it from there.
+ */
+export const FEATURE_STATS_FILE = 'feature-stats.safetensors';
+
+/**
  * Overall and (with `labels`) per-class feature Gaussians of `images` `[n, size, size]` (f32 in [0, 1]
  * or u8) under `model`. Every class in [0, numClasses) needs ≥ 2 images when labels are given.
  */

@@ -1,5 +1,8 @@
-/** Where the CLI writes: injectable so tests can capture output without touching process streams. */
-export interface CliIo {
+/**
+ * Where long-running library work writes text (progress, notes, warnings): injectable so tests capture output without
+ * touching process streams, and stdout stays clean for machine-readable output.
+ */
+export interface TextIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /** True when stderr is a terminal: progress bars instead of plain lines. */
@@ -7,7 +10,7 @@ export interface CliIo {
 }
 
 /** The process's own streams. */
-export const processIo: CliIo = {
+export const processIo: TextIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTTY: process.stderr.isTTY === true,

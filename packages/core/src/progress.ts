@@ -1,5 +1,5 @@
 /** Progress of long work: a redrawn bar on a terminal, plain lines (at most every few seconds) otherwise. */
-import type { CliIo } from './io';
+import type { TextIo } from './text-io';
 
 /** A running progress display. */
 export interface Progress {
@@ -13,7 +13,7 @@ export interface Progress {
 export interface ProgressOptions {
   readonly label: string;
   readonly total: number;
-  readonly io: CliIo;
+  readonly io: TextIo;
   /** Minimum milliseconds between plain (non-TTY) lines, so logs stay short. */
   readonly plainIntervalMs?: number;
   /** Clock, injectable for tests. */
