@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/core';
-import { MASKGIT_DIR } from '../generator';
+import { MASKGIT_DIR } from '@speedrl/pipeline';
 import { RUN_FILES } from '../run-dir';
 
 /** What the last metrics record of an accelerate run says. */

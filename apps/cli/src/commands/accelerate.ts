@@ -18,13 +18,13 @@ import {
 } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, installBundleTokenizer, tokenizerKey } from '../generator';
+import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, installBundleTokenizer, tokenizerKey } from '@speedrl/pipeline';
 import { installInterruptHandler } from '../interrupt';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, runModeOf, savedRunOptions } from '../run-dir';
-import { createMaskgitPolicy, createReference } from '../rl/maskgit-policy';
-import { createQualityReward } from '../rl/quality-reward';
+import { createMaskgitPolicy, createReference } from '@speedrl/pipeline';
+import { createQualityReward } from '@speedrl/pipeline';
 import { checkDataDir, seedFlag, usageErrorForConfigField } from '../flags';
 
 const D = DEFAULT_SPEED_RL_CONFIG;

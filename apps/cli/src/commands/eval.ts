@@ -14,12 +14,12 @@ import { DEFAULT_FASHION_MNIST_DIR, initBackend, writeLineChart } from '@speedrl
 import { computeSetMetrics, extractEvalOutputs } from '@speedrl/rewards-clip-fid';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
-import { bundleIdentity, loadGenerator } from '../generator';
+import { bundleIdentity, loadGenerator } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { FLOORS_FILE, loadOrComputeFloors } from '../eval/floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from '../eval/reference';
-import { drawSampleSet } from '../eval/sample-set';
+import { drawSampleSet } from '@speedrl/pipeline';
 import { aggregate, markdownTable, type EvalCell } from '../eval/table';
 import { checkDataDir, checkSeedRange, scheduleFlag, seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';

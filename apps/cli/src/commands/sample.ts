@@ -6,7 +6,7 @@ import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/ten
 import { sample, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions, parseOptions } from '../config-file';
-import { loadGenerator } from '../generator';
+import { loadGenerator } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { UsageError } from '../errors';

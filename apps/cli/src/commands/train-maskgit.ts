@@ -20,7 +20,7 @@ import {
 import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { MASKGIT_DIR, installBundleTokenizer, tokenizerKey } from '../generator';
+import { MASKGIT_DIR, installBundleTokenizer, tokenizerKey } from '@speedrl/pipeline';
 import { installInterruptHandler } from '../interrupt';
 import type { TextIo } from '@speedrl/core';
 import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';

@@ -14,7 +14,7 @@ import {
 import { InterruptedError, UsageError } from '../errors';
 import { loadRewardClassifier, rewardFeatures } from '../eval/reference';
 import { gatherOptions, parseOptions } from '../config-file';
-import { TOKENIZER_DIR } from '../generator';
+import { TOKENIZER_DIR } from '@speedrl/pipeline';
 import { installInterruptHandler } from '../interrupt';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';

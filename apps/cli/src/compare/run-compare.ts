@@ -10,10 +10,10 @@ import { Rng, sha256File, writeFileAtomic, writeJsonAtomic } from '@speedrl/core
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { computeSetMetrics, extractEvalOutputs, type FeatureModel } from '@speedrl/rewards-clip-fid';
 import { UsageError } from '../errors';
-import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, loadGenerator, type Engine, type Generator } from '../generator';
+import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, loadGenerator, type Engine, type Generator } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
-import { drawSampleSet } from '../eval/sample-set';
+import { drawSampleSet } from '@speedrl/pipeline';
 import { writePareto } from './charts';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../eval/reference';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';

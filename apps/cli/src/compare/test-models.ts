@@ -8,7 +8,7 @@ import { Rng } from '@speedrl/core';
 import { MASKGIT_PRESETS, initParams, saveModel } from '@speedrl/maskgit';
 import { CLASSIFIER_PRESETS, createClassifier, saveClassifier } from '@speedrl/rewards-clip-fid';
 import { VQ_PRESETS, createVqModel, disposeVqModel, saveVq } from '@speedrl/vq-tokenizer';
-import { MASKGIT_DIR, TOKENIZER_DIR } from '../generator';
+import { MASKGIT_DIR, TOKENIZER_DIR } from '@speedrl/pipeline';
 
 /** The committed Fashion-MNIST fixture (300 test, 200 train images). */
 export const FIXTURE_DIR = join(__dirname, '../../../../packages/tensor-utils/test-fixtures/fashion-mnist');

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { contentKey, writeJsonAtomic } from '@speedrl/core';
 import { findIdxFile, idxFileNames } from '@speedrl/tensor-utils';
-import { TOKENIZER_DIR } from '../generator';
+import { TOKENIZER_DIR } from '@speedrl/pipeline';
 import type { Floors } from './reference';
 
 /** File name of the floors cache inside a model bundle. */

@@ -9,24 +9,14 @@ import {
   imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions,
 } from '@speedrl/tensor-utils';
 import {
-  computeSetMetrics, extractEvalOutputs, featureGaussian, loadClassifier, predictChecked, prepareReference, type Classifier, type FeatureModel, type FeatureSet, type ReferenceStats,
+  computeSetMetrics, extractEvalOutputs, featureGaussian, predictChecked, prepareReference, type Classifier, type FeatureModel, type FeatureSet, type ReferenceStats,
 } from '@speedrl/rewards-clip-fid';
 import { encode } from '@speedrl/vq-tokenizer';
 import { UsageError } from '../errors';
-import type { Generator } from '../generator';
+import { loadClassifierFor, type Generator } from '@speedrl/pipeline';
 
 /** Loads IDX splits (injectable, so tests can check which split a command reads). */
 export type DatasetLoader = (options: IdxDatasetOptions) => IdxDataset | Promise<IdxDataset>;
-
-/** Loads the classifier a user named with `flag`; a missing or broken directory is a usage error naming the flag. */
-export async function loadClassifierFor(dir: string, flag: string): Promise<Awaited<ReturnType<typeof loadClassifier>>> {
-  try {
-    return await loadClassifier(dir);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${flag}: ${(error as Error).message.split('\n')[0]} (a classifier directory is the classifier/ folder that train-classifier writes)`);
-  }
-}
 
 /** Loads the evaluation classifier; the reward classifier is refused, and n must exceed the feature dimension. */
 export async function loadEvalClassifier(dir: string, n: number, flag = '--classifier', who = 'metrics need'): Promise<FeatureModel> {

@@ -1,14 +1,15 @@
 /**
- * A generator bundle on disk: `DIR/tokenizer/` (VQ-VAE) + `DIR/maskgit/` (transformer, optionally with its
- * `model.onnx`). Loads both and gives a LogitsFn on the chosen engine and a decoder to images.
+ * A model bundle on disk: `DIR/tokenizer/` (VQ-VAE) + `DIR/maskgit/` (transformer, optionally with its `model.onnx`).
+ * Loads both and gives a LogitsFn on the chosen engine and a decoder to images; the content keys that identify a
+ * tokenizer (recorded in the transformer's metadata) and a whole bundle; and the all-or-nothing install of a bundle's
+ * tokenizer. Every command that reads or writes a bundle goes through here.
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { contentKey, faultPoint } from '@speedrl/core';
+import { UsageError, contentKey, faultPoint } from '@speedrl/core';
 import { join } from 'node:path';
 import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, onnxModelIdentity, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams } from '@speedrl/maskgit';
 import { decode, disposeVqModel, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
-import { UsageError } from './errors';
 
 /** Engines that run the transformer. */
 export type Engine = 'ort' | 'tfjs';

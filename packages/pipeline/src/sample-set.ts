@@ -1,8 +1,11 @@
-/** Draws a class-balanced sample set from a generator: n images, n/numClasses per class, fixed seeds. */
+/**
+ * Draws a class-balanced sample set from a generator: n images, n/numClasses per class, image i on stream
+ * seed.fork(i) whatever the batch size; with NFE, steps used and sampling time, as every evaluation counts them.
+ */
 import { Rng } from '@speedrl/core';
 import { sample, type SamplerConfig } from '@speedrl/sampler';
 import { maskTokenId } from '@speedrl/maskgit';
-import type { Generator } from '../generator';
+import type { Generator } from './bundle';
 
 /** A sampled and decoded set. */
 export interface SampleSet {

@@ -1,6 +1,6 @@
 /**
- * The MaskGIT transformer as the RL trainer's `TrainablePolicy` (the CLI composes; rl-trainer never sees
- * maskgit or onnxruntime): forward and weighted-CE gradients on the onnxruntime training engine, AdamW in
+ * The MaskGIT transformer as the RL trainer's `TrainablePolicy` (this package composes; rl-trainer never sees
+ * maskgit or onnxruntime and the policy matches its types structurally): forward and weighted-CE gradients on the onnxruntime training engine, AdamW in
  * TypeScript, and the frozen base model as the `ReferencePolicy`.
  */
 import {

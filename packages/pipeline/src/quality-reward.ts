@@ -1,7 +1,8 @@
 /**
  * R_quality for Speed-RL from the shipped REWARD classifier (never the evaluation one): a weighted sum of the
- * z-scored classifier log-probability, realism (−Mahalanobis to the class's real-feature Gaussian) and the MMD witness
- * (near the TRAINING images of the class, far from the class's other samples).
+ * z-scored classifier log-probability, realism (−Mahalanobis to the class's real-feature Gaussian, from the
+ * classifier directory's FEATURE_STATS_FILE) and the MMD witness (near the TRAINING images of the class, far from the
+ * class's other samples). Satisfies rl-trainer's `QualityRewardFn`; problems are UsageErrors naming the flag.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import {
   type CombinedReward, type NormaliserState,
 } from '@speedrl/rewards-clip-fid';
 import type { QualityRewardFn, QualityScores } from '@speedrl/rl-trainer';
-import { UsageError } from '../errors';
-import { loadClassifierFor } from '../eval/reference';
+import { UsageError } from '@speedrl/core';
+import { loadClassifierFor } from './classifiers';
 
 /** Weights of the quality components (0 drops one). */
 export interface QualityWeights {

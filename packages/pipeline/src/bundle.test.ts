@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng, UsageError } from '@speedrl/core';
+import { MASKGIT_PRESETS, initParams, saveModel } from '@speedrl/maskgit';
+import { VQ_PRESETS, createVqModel, disposeVqModel, saveVq } from '@speedrl/vq-tokenizer';
+import {
+  MASKGIT_DIR, TOKENIZER_DIR, balancedClasses, bundleIdentity, drawSampleSet, installBundleTokenizer, loadGenerator, tokenizerKey,
+} from './index';
+
+async function writeTokenizer(dir: string, seed: number): Promise<void> {
+  const vq = createVqModel(VQ_PRESETS.tiny, Rng.fromSeed(seed));
+  await saveVq(dir, vq, {}, { includeOptimizer: false });
+  disposeVqModel(vq);
+}
+
+describe('model bundles', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-pipeline-'));
+  const bundle = join(root, 'bundle');
+  const other = join(root, 'other-tokenizer');
+  beforeAll(async () => {
+    await writeTokenizer(join(root, 'tokenizer-src'), 0);
+    await installBundleTokenizer(join(root, 'tokenizer-src'), bundle);
+    const config = MASKGIT_PRESETS.tiny;
+    await saveModel(join(bundle, MASKGIT_DIR), initParams(config, Rng.fromSeed(1)), config, { tokenizerKey: await tokenizerKey(join(bundle, TOKENIZER_DIR)) });
+    await writeTokenizer(other, 5);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('samples a class-balanced set whose images do not depend on the batch size', async () => {
+    const gen = await loadGenerator(bundle, 'tfjs');
+    try {
+      const a = await drawSampleSet(gen, 10, 2, 3, 10, {});
+      const b = await drawSampleSet(gen, 10, 2, 3, 4, {});
+      expect(a.images.length).toBe(10 * 28 * 28);
+      expect(Array.from(a.classes)).toEqual(Array.from(balancedClasses(10, gen.config.numClasses)));
+      expect(a.tokens).toEqual(b.tokens);
+      expect(a.nfePerImage).toBe(2);
+      expect(a.meanSteps).toBe(2);
+    } finally {
+      gen.dispose();
+    }
+  });
+
+  it('keys a bundle by its files, and refuses a tokenizer the transformer was not trained on', async () => {
+    const key = await bundleIdentity(bundle);
+    expect(await bundleIdentity(bundle)).toBe(key);
+    await installBundleTokenizer(other, bundle); // other files: replaced
+    expect(await bundleIdentity(bundle)).not.toBe(key);
+    await expect(loadGenerator(bundle, 'tfjs')).rejects.toThrow(UsageError);
+    await expect(loadGenerator(bundle, 'tfjs')).rejects.toThrow(/is not the tokenizer the transformer/);
+    await expect(loadGenerator(join(root, 'missing'), 'tfjs')).rejects.toThrow(/--model: directory .* does not exist/);
+  });
+});
