@@ -6,6 +6,7 @@ export {
   MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,
 } from './bundle';
 export type { Engine, Generator } from './bundle';
+export { checkDataDir, checkSeedRange } from './checks';
 export { loadClassifierFor } from './classifiers';
 export type { LoadedClassifier } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';

@@ -22,7 +22,8 @@ import { evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
 import type { Ablations } from '../report/schemas';
-import { checkSeedRange, seedFlag } from '../flags';
+import { seedFlag } from '../flags';
+import { checkSeedRange } from '@speedrl/pipeline';
 import { ensureWritableDir } from '@speedrl/core';
 
 const int = (min: number) => z.coerce.number().int().min(min);

@@ -25,7 +25,8 @@ import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, runModeOf, savedRunOptions } from '../run-dir';
 import { createMaskgitPolicy, createReference } from '@speedrl/pipeline';
 import { createQualityReward } from '@speedrl/pipeline';
-import { checkDataDir, seedFlag, usageErrorForConfigField } from '../flags';
+import { seedFlag, usageErrorForConfigField } from '../flags';
+import { checkDataDir } from '@speedrl/pipeline';
 
 const D = DEFAULT_SPEED_RL_CONFIG;
 const int = (min: number) => z.coerce.number().int().min(min);

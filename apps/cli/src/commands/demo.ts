@@ -16,7 +16,7 @@ import { InterruptedError, UsageError } from '../errors';
 import { installInterruptHandler } from '../interrupt';
 import type { TextIo } from '@speedrl/core';
 import { renderReport, type ReportBlock } from '../report/html';
-import type { EvalRow } from '../eval/table';
+import type { EvalRow } from '@speedrl/eval';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';
 

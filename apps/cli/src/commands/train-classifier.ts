@@ -18,7 +18,8 @@ import { installInterruptHandler } from '../interrupt';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '../run-dir';
-import { checkDataDir, seedFlag } from '../flags';
+import { seedFlag } from '../flags';
+import { checkDataDir } from '@speedrl/pipeline';
 import { InterruptedError, UsageError } from '../errors';
 
 /** Where a trained classifier and its statistics go inside the run directory. */

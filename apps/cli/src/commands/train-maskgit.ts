@@ -23,10 +23,11 @@ import { InterruptedError, UsageError } from '../errors';
 import { MASKGIT_DIR, installBundleTokenizer, tokenizerKey } from '@speedrl/pipeline';
 import { installInterruptHandler } from '../interrupt';
 import type { TextIo } from '@speedrl/core';
-import { createQualityProbe, writeQualityCurve } from '../eval/quality-probe';
+import { createQualityProbe, writeQualityCurve } from '@speedrl/eval';
 import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, runModeOf } from '../run-dir';
-import { checkDataDir, seedFlag } from '../flags';
+import { seedFlag } from '../flags';
+import { checkDataDir } from '@speedrl/pipeline';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({

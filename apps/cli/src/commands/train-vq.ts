@@ -12,14 +12,15 @@ import {
   createVqModel, decode, encode, evaluate, loadVq, resolveVqConfig, saveVq, train, vqPreset, type VqConfig, type VqFeatureFn, type VqModel,
 } from '@speedrl/vq-tokenizer';
 import { InterruptedError, UsageError } from '../errors';
-import { loadRewardClassifier, rewardFeatures } from '../eval/reference';
+import { loadRewardClassifier, rewardFeatures } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
 import { TOKENIZER_DIR } from '@speedrl/pipeline';
 import { installInterruptHandler } from '../interrupt';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '../run-dir';
-import { checkDataDir, seedFlag } from '../flags';
+import { seedFlag } from '../flags';
+import { checkDataDir } from '@speedrl/pipeline';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({

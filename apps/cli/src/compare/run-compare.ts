@@ -15,12 +15,12 @@ import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { drawSampleSet } from '@speedrl/pipeline';
 import { writePareto } from './charts';
-import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../eval/reference';
+import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '@speedrl/eval';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import { readTunedFile, type TunedFile } from './tuned-space';
 import { ensureWritableDir } from '@speedrl/core';
-import { checkDataDir, checkSeedRange } from '../flags';
+import { checkDataDir, checkSeedRange } from '@speedrl/pipeline';
 import { readModelConfig } from '@speedrl/maskgit';
 
 /** Options of a compare run (validated at the CLI edge). */

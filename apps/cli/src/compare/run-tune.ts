@@ -13,12 +13,12 @@ import { loadGenerator, type Engine } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { drawSampleSet } from '@speedrl/pipeline';
-import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '../eval/reference';
+import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '@speedrl/eval';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
 import { ensureWritableFile } from '@speedrl/core';
-import { checkDataDir } from '../flags';
+import { checkDataDir } from '@speedrl/pipeline';
 
 /** Options of a search (validated at the CLI edge). */
 export interface TuneOptions {

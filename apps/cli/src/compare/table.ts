@@ -1,5 +1,5 @@
 /** compare.json's cells and rows (mean ± std over seeds) and compare.md's single table with the floors. */
-import { meanStd, type CellMetrics, type MeanStd } from '../eval/table';
+import { meanStd, type CellMetrics, type MeanStd } from '@speedrl/eval';
 import { rowId, type CellKey } from './spec';
 
 /** Metrics of one (model, method, T or threshold, seed) cell. */

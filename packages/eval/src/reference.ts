@@ -4,7 +4,7 @@
  * and — for the schedule search only — the REWARD classifier and the held-out TRAIN images' Gaussian, so tuning never
  * sees the test set or the judge.
  */
-import { Rng } from '@speedrl/core';
+import { Rng, UsageError } from '@speedrl/core';
 import {
   imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions,
 } from '@speedrl/tensor-utils';
@@ -12,7 +12,6 @@ import {
   computeSetMetrics, extractEvalOutputs, featureGaussian, predictChecked, prepareReference, type Classifier, type FeatureModel, type FeatureSet, type ReferenceStats,
 } from '@speedrl/rewards-clip-fid';
 import { encode } from '@speedrl/vq-tokenizer';
-import { UsageError } from '../errors';
 import { loadClassifierFor, type Generator } from '@speedrl/pipeline';
 
 /** Loads IDX splits (injectable, so tests can check which split a command reads). */

@@ -9,9 +9,8 @@ import { imagesToFloat32, loadIdxDataset, writeLineChart, type GaussianStats } f
 import { computeSetMetrics, extractEvalOutputs, fcd, featureGaussian } from '@speedrl/rewards-clip-fid';
 import type { MaskGitConfig, MaskGitParams } from '@speedrl/maskgit';
 import { loadVq } from '@speedrl/vq-tokenizer';
-import { generatorFromParams } from '@speedrl/pipeline';
+import { drawSampleSet, generatorFromParams } from '@speedrl/pipeline';
 import { loadEvalClassifier, loadRewardClassifier, loadTestReference, rewardFeatures, type TestReference } from './reference';
-import { drawSampleSet } from '@speedrl/pipeline';
 
 /** Where the probe's models and data are, and what it samples. */
 export interface QualityProbeOptions {
