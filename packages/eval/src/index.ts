@@ -1,6 +1,7 @@
 /**
  * @speedrl/eval — the evaluation protocol (docs/architecture.md, "Evaluation protocol"): the evaluation classifier's
- * test-set reference, the floors and their cache, evaluation cells, `runEval` (eval.json), and the training-time
+ * test-set reference, the floors and their cache, evaluation cells, `runEval` (eval.json), `runCompare` (models ×
+ * methods × budgets, compare.json), the schedule search `runTuneSchedule`, the result schemas, and the training-time
  * quality probe.
  */
 export {
@@ -17,3 +18,28 @@ export { runEval } from './run-eval';
 export type { EvalOptions, EvalResult } from './run-eval';
 export { createQualityProbe, writeQualityCurve } from './quality-probe';
 export type { QualityProbe, QualityProbeOptions, QualityProbeResult } from './quality-probe';
+export {
+  compareModelSchema, compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, gridEntrySchema, meanStdSchema,
+  statNumberSchema,
+} from './results';
+export type {
+  CompareFloors, CompareModel, CompareResult, CompareRowJson, EvalResultJson, EvalRowJson, MeanStdJson,
+} from './results';
+export { runCompare } from './compare/run-compare';
+export type { CompareOptions } from './compare/run-compare';
+export { runTuneSchedule } from './compare/run-tune';
+export type { TuneOptions } from './compare/run-tune';
+export {
+  SPECIAL_METHODS, TUNED_SUFFIX, cellId, methodsOf, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor,
+} from './compare/spec';
+export type { BaseSampling, CellKey, ModelSpec, TunedEntry } from './compare/spec';
+export { aggregateCells, compareMarkdown, sortRows } from './compare/table';
+export type { CompareCell, CompareJson, CompareRow, GridEntry } from './compare/table';
+export { paretoSeries, writePareto } from './compare/charts';
+export type { ParetoAxis } from './compare/charts';
+export { DEFAULT_SEARCH, minimise, pointKey } from './compare/search';
+export type { Evaluated, SearchOptions } from './compare/search';
+export {
+  paramsAt, readTunedFile, searchSpace, stepArraysOf, trialSchema, tunedFileSchema, tunedScheduleSchema,
+} from './compare/tuned-space';
+export type { Coordinate, PlainStepArrays, TunedFile, TunedSchedule } from './compare/tuned-space';

@@ -1,4 +1,7 @@
 /** Aggregation of eval cells over seeds, and the markdown table people read. */
+import type { EvalRow, MeanStd } from './results';
+
+export type { EvalRow, MeanStd };
 
 /** Metrics of one sampled set (one evaluation cell), shared by `speedrl eval` and `speedrl compare`. */
 export interface CellMetrics {
@@ -17,26 +20,6 @@ export interface CellMetrics {
 export interface EvalCell extends CellMetrics {
   readonly steps: number;
   readonly seed: number;
-}
-
-/** Mean and (sample) standard deviation over seeds. */
-export interface MeanStd {
-  readonly mean: number;
-  readonly std: number;
-}
-
-/** One row of the table: a step budget, aggregated over seeds. */
-export interface EvalRow {
-  readonly steps: number;
-  readonly seeds: number;
-  readonly fcd: MeanStd;
-  readonly kid: MeanStd;
-  readonly precision: MeanStd;
-  readonly recall: MeanStd;
-  readonly accuracy: MeanStd;
-  readonly nfePerImage: number;
-  readonly meanSteps: number;
-  readonly msPerImage: MeanStd;
 }
 
 /** Mean and sample std (0 for one value). */

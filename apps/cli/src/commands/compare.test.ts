@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadIdxDataset, readPng, type IdxDatasetOptions } from '@speedrl/tensor-utils';
-import { runTuneSchedule, type TuneOptions } from '../compare/run-tune';
-import type { CompareJson } from '../compare/table';
+import { runTuneSchedule, type TuneOptions } from '@speedrl/eval';
+import type { CompareJson } from '@speedrl/eval';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
-import type { TunedFile } from '../compare/tuned-space';
+import type { TunedFile } from '@speedrl/eval';
 import { runCaptured as cli, captureIo as capture } from '../test-cli';
 
 describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {

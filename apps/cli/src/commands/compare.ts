@@ -13,7 +13,7 @@ import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { savedOptions } from '../compare/saved-options';
 import type { TextIo } from '@speedrl/core';
-import { runCompare, type CompareOptions } from '../compare/run-compare';
+import { runCompare, type CompareOptions } from '@speedrl/eval';
 import { scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import type { TextIo } from '@speedrl/core';
-import { runTuneSchedule, type TuneOptions } from '../compare/run-tune';
+import { runTuneSchedule, type TuneOptions } from '@speedrl/eval';
 import { savedOptions } from '../compare/saved-options';
 import { seedFlag } from '../flags';
 import { UsageError } from '../errors';

@@ -1,19 +1,19 @@
 /**
  * The JSON files `speedrl report` reads, as zod schemas with their TypeScript types: run.json, one line of
- * metrics.jsonl, eval.json (written by `speedrl eval`), compare.json (written by `speedrl compare`) and
- * ablations.json. Numbers that may be NaN are `number | null`: JSON.stringify writes NaN as null.
+ * metrics.jsonl and ablations.json here; eval.json and compare.json from @speedrl/eval, whose writers' row types come
+ * from the same schemas. Numbers that may be NaN are `number | null`: JSON.stringify writes NaN as null.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { meanStdSchema, statNumberSchema } from '@speedrl/eval';
 import { UsageError } from '../errors';
 
-/** A number, or null where the writer had NaN/±Infinity. */
-export const statNumberSchema = z.number().nullable();
-
-/** Mean and standard deviation over seeds (null = not computed). */
-export const meanStdSchema = z.object({ mean: statNumberSchema, std: statNumberSchema });
-/** Mean and standard deviation over seeds. */
-export type MeanStdJson = z.infer<typeof meanStdSchema>;
+export {
+  compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, meanStdSchema, statNumberSchema,
+} from '@speedrl/eval';
+export type {
+  CompareResult, CompareRowJson as CompareRow, EvalResultJson, EvalRowJson, MeanStdJson,
+} from '@speedrl/eval';
 
 /** run.json of a run directory (see run-dir.ts): the command and the options it was started with. */
 export const runJsonSchema = z.object({
@@ -46,65 +46,6 @@ export const metricsRecordSchema = z.object({
 }).passthrough();
 /** One line of metrics.jsonl. */
 export type MetricsRecord = z.infer<typeof metricsRecordSchema>;
-
-/** One row of eval.json: a step budget aggregated over seeds (apps/cli/src/eval/table.ts `EvalRow`). */
-export const evalRowSchema = z.object({
-  steps: z.number(),
-  seeds: z.number().optional(),
-  fcd: meanStdSchema,
-  kid: meanStdSchema.optional(),
-  precision: meanStdSchema.optional(),
-  recall: meanStdSchema.optional(),
-  accuracy: meanStdSchema.optional(),
-  nfePerImage: statNumberSchema,
-  msPerImage: meanStdSchema.optional(),
-});
-/** One row of eval.json. */
-export type EvalRowJson = z.infer<typeof evalRowSchema>;
-
-/** eval.json written by `speedrl eval` (only the fields the report reads). */
-export const evalResultSchema = z.object({
-  model: z.string().optional(),
-  engine: z.string().optional(),
-  floors: z.record(statNumberSchema).optional(),
-  rows: z.array(evalRowSchema).optional(),
-  // compare.json has rows too (one per model and method): refused here, or they would be drawn as one eval series
-  methods: z.undefined({ invalid_type_error: 'this is a compare.json (it has methods); pass it with --compare, not --eval' }).optional(),
-  models: z.undefined({ invalid_type_error: 'this is a compare.json (it has models); pass it with --compare, not --eval' }).optional(),
-}).passthrough();
-/** eval.json written by `speedrl eval`. */
-export type EvalResultJson = z.infer<typeof evalResultSchema>;
-
-/** One (model, method, T) row of compare.json, aggregated over `seeds` seeds. */
-export const compareRowSchema = z.object({
-  model: z.string(),
-  /** Sampling method, e.g. "cosine", "arccos", "linear", "halton", "tuned", "adaptive". */
-  method: z.string(),
-  steps: z.number(),
-  nfePerImage: z.number(),
-  msPerImage: meanStdSchema,
-  fcd: meanStdSchema,
-  kid: meanStdSchema,
-  precision: meanStdSchema,
-  recall: meanStdSchema,
-  accuracy: meanStdSchema,
-  seeds: z.number().int().min(1),
-});
-/** One (model, method, T) row of compare.json. */
-export type CompareRow = z.infer<typeof compareRowSchema>;
-
-/** compare.json written by `speedrl compare`: models × methods × step budgets on one protocol. */
-export const compareResultSchema = z.object({
-  models: z.array(z.object({ name: z.string(), dir: z.string() })),
-  rows: z.array(compareRowSchema),
-  floors: z.object({ reconstruction: statNumberSchema, trainHeldOut: statNumberSchema }).optional(),
-  /** Sample grids with the same seeds; `file` is relative to the compare directory. */
-  grids: z.array(z.object({ model: z.string(), method: z.string(), steps: z.number(), file: z.string() })).optional(),
-  /** How much search the "tuned" method was given, in words. */
-  searchBudget: z.string().optional(),
-});
-/** compare.json written by `speedrl compare`. */
-export type CompareResult = z.infer<typeof compareResultSchema>;
 
 /** One ablation: a named variant of the Speed-RL config and its evaluation at `evalSteps`. */
 export const ablationRowSchema = z.object({

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { annealedGumbelScale, type StepArrays } from '@speedrl/sampler';
-import { UsageError } from '../errors';
+import { UsageError } from '@speedrl/core';
 
 /** One searched coordinate: a name and the map from u ∈ [0, 1] to its value. */
 export interface Coordinate {

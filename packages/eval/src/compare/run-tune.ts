@@ -5,20 +5,14 @@
  * The file is rewritten after every candidate; `--resume` replays the search from it and recomputes nothing.
  */
 import { existsSync } from 'node:fs';
-import { writeJsonAtomic } from '@speedrl/core';
+import { UsageError, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
-import { UsageError } from '../errors';
-import { loadGenerator, type Engine } from '@speedrl/pipeline';
-import type { TextIo } from '@speedrl/core';
-import { createProgress } from '@speedrl/core';
-import { drawSampleSet } from '@speedrl/pipeline';
-import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '@speedrl/eval';
+import { checkDataDir, drawSampleSet, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '../reference';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
-import { ensureWritableFile } from '@speedrl/core';
-import { checkDataDir } from '@speedrl/pipeline';
 
 /** Options of a search (validated at the CLI edge). */
 export interface TuneOptions {

@@ -6,22 +6,21 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Rng, sha256File, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
+import {
+  UsageError, createProgress, ensureWritableDir, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
+} from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
-import { computeSetMetrics, extractEvalOutputs, type FeatureModel } from '@speedrl/rewards-clip-fid';
-import { UsageError } from '../errors';
-import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, loadGenerator, type Engine, type Generator } from '@speedrl/pipeline';
-import type { TextIo } from '@speedrl/core';
-import { createProgress } from '@speedrl/core';
-import { drawSampleSet } from '@speedrl/pipeline';
+import type { FeatureModel } from '@speedrl/rewards-clip-fid';
+import { readModelConfig } from '@speedrl/maskgit';
+import {
+  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, checkDataDir, checkSeedRange, drawSampleSet, loadGenerator, type Engine, type Generator,
+} from '@speedrl/pipeline';
+import { measureCell } from '../cell';
+import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
-import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '@speedrl/eval';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import { readTunedFile, type TunedFile } from './tuned-space';
-import { ensureWritableDir } from '@speedrl/core';
-import { checkDataDir, checkSeedRange } from '@speedrl/pipeline';
-import { readModelConfig } from '@speedrl/maskgit';
 
 /** Options of a compare run (validated at the CLI edge). */
 export interface CompareOptions extends BaseSampling {
@@ -174,15 +173,12 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
         }
         const configOf = (k: Omit<CellKey, 'seed' | 'model'>) => samplerConfigFor(k, base, gen.config.numClasses, tunedEntry(tuned, k.steps));
         for (const cell of mine) {
-          const set = await drawSampleSet(gen, o.n, cell.steps, cell.seed, o.batch, configOf(cell), (k) => progress.update(sampled + k, { model: cell.model, method: cell.method, T: cell.threshold === undefined ? cell.steps : `p${cell.threshold}`, seed: cell.seed }));
+          const judge = { classifier: classifier as FeatureModel, reference: (test as TestReference).reference, kidSubsets: o.kidSubsets };
+          const sampling = { n: o.n, steps: cell.steps, seed: cell.seed, batch: o.batch, config: configOf(cell) };
+          const { metrics: m } = await measureCell(gen, judge, sampling, (k) => progress.update(sampled + k, { model: cell.model, method: cell.method, T: cell.threshold === undefined ? cell.steps : `p${cell.threshold}`, seed: cell.seed }));
           sampled += o.n;
-          const outputs = await extractEvalOutputs(classifier as FeatureModel, set.images, set.count);
-          const m = computeSetMetrics(outputs, (test as TestReference).reference, Rng.fromSeed(cell.seed).fork(cell.steps), set.classes, { kid: { numSubsets: o.kidSubsets } });
-          cells.push({
-            ...cell, fcd: m.fcd, kid: m.kid.mean, precision: m.precision, recall: m.recall, accuracy: m.accuracy?.accuracy ?? NaN,
-            nfePerImage: set.nfePerImage, meanSteps: set.meanSteps, msPerImage: (1000 * set.sampleSeconds) / set.count,
-          });
-          io.stderr(`compare: ${cellId(cell)}: FCD ${m.fcd.toFixed(3)}, NFE ${set.nfePerImage.toFixed(2)}, steps ${set.meanSteps.toFixed(2)}\n`);
+          cells.push({ ...cell, ...m });
+          io.stderr(`compare: ${cellId(cell)}: FCD ${m.fcd.toFixed(3)}, NFE ${m.nfePerImage.toFixed(2)}, steps ${m.meanSteps.toFixed(2)}\n`);
           await save();
         }
         for (const k of myGrids) {

@@ -3,7 +3,7 @@
  * cells (model × method × T-or-threshold × seed), each with the exact sampler config it samples with.
  */
 import { getSchedule, type SamplerConfig, type StepArrays } from '@speedrl/sampler';
-import { UsageError } from '../errors';
+import { UsageError } from '@speedrl/core';
 
 /** A model to compare; a name ending in `+tuned` runs only the tuned method (e.g. Speed-RL + the tuned schedule). */
 export interface ModelSpec {

@@ -1,46 +1,21 @@
 /** compare.json's cells and rows (mean ± std over seeds) and compare.md's single table with the floors. */
-import { meanStd, type CellMetrics, type MeanStd } from '@speedrl/eval';
+import { meanStd, type CellMetrics, type MeanStd } from '../table';
+import type { CompareFloors, CompareModel, CompareRow, GridEntry } from '../results';
 import { rowId, type CellKey } from './spec';
+
+export type { CompareRow, GridEntry };
 
 /** Metrics of one (model, method, T or threshold, seed) cell. */
 export interface CompareCell extends CellKey, CellMetrics {}
 
-/** One row of the table: a cell aggregated over seeds. For adaptive, `steps` and `nfePerImage` are the means used. */
-export interface CompareRow {
-  readonly model: string;
-  readonly method: string;
-  readonly steps: number;
-  /** Adaptive only: the commit threshold this row swept. */
-  readonly threshold?: number;
-  /** Adaptive only: the step cap. */
-  readonly maxSteps?: number;
-  readonly nfePerImage: number;
-  readonly msPerImage: MeanStd;
-  readonly fcd: MeanStd;
-  readonly kid: MeanStd;
-  readonly precision: MeanStd;
-  readonly recall: MeanStd;
-  readonly accuracy: MeanStd;
-  readonly seeds: number;
-}
-
-/** A sample grid written for a row (same seeds everywhere); `file` is relative to compare.json's directory. */
-export interface GridEntry {
-  readonly model: string;
-  readonly method: string;
-  readonly steps: number;
-  readonly threshold?: number;
-  readonly file: string;
-}
-
 /** The whole compare.json. */
 export interface CompareJson {
   /** Each model's name, directory and the content key of its files when it was evaluated (`bundleIdentity`). */
-  readonly models: readonly { name: string; dir: string; identity?: string }[];
+  readonly models: readonly CompareModel[];
   /** SHA-256 of the --tuned file the tuned cells came from. */
   readonly tunedKey?: string;
   readonly rows: readonly CompareRow[];
-  readonly floors?: { reconstruction: number; trainHeldOut: number; heldOutTrainImages?: number };
+  readonly floors?: CompareFloors;
   readonly grids?: readonly GridEntry[];
   readonly searchBudget?: string;
   /** Per-seed cells (what `--resume` keeps). */
