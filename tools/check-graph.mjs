@@ -2,7 +2,7 @@
 // Checks the package dependency graph against docs/architecture.md, "Workspace and dependency direction":
 // core ← everything and core depends on nothing, tensor-utils ← the tfjs packages, the sampler knows no model, the RL
 // trainer knows the sampler but no model, tfjs or onnxruntime, pipeline composes the model packages, eval builds on
-// pipeline, the CLI depends on everything, no cycles. Reads the package.json
+// pipeline, report reads eval's results, the CLI depends on everything, no cycles. Reads the package.json
 // files (what Nx also builds its graph from), then walks the installed package.json files under node_modules to find
 // what installing each package really pulls in. Exit 1 with the offending edge or chain.
 import { readFileSync, readdirSync, existsSync, realpathSync } from 'node:fs';
@@ -18,7 +18,8 @@ const ALLOWED = {
   '@speedrl/rl-trainer': ['@speedrl/core', '@speedrl/sampler'],
   '@speedrl/pipeline': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/vq-tokenizer', '@speedrl/maskgit', '@speedrl/sampler', '@speedrl/rewards-clip-fid', '@speedrl/rl-trainer'],
   '@speedrl/eval': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/vq-tokenizer', '@speedrl/maskgit', '@speedrl/sampler', '@speedrl/rewards-clip-fid', '@speedrl/pipeline'],
-  '@speedrl/cli': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/vq-tokenizer', '@speedrl/maskgit', '@speedrl/sampler', '@speedrl/rewards-clip-fid', '@speedrl/rl-trainer', '@speedrl/pipeline', '@speedrl/eval'],
+  '@speedrl/report': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/eval'],
+  '@speedrl/cli': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/vq-tokenizer', '@speedrl/maskgit', '@speedrl/sampler', '@speedrl/rewards-clip-fid', '@speedrl/rl-trainer', '@speedrl/pipeline', '@speedrl/eval', '@speedrl/report'],
 };
 // Packages that must not be installed, directly or transitively, when a user installs the key.
 const FORBIDDEN_EXTERNAL = {

@@ -1,4 +1,4 @@
-import { ablationsSchema } from '../report/schemas';
+import { ablationsSchema } from '@speedrl/report';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type EvalRowLike } from './table';
 
 const row = (steps: number, fcd: number): EvalRowLike => ({

@@ -1,5 +1,6 @@
 /** ablations.json rows (apps/cli/src/report/schemas.ts `ablationsSchema`) from eval.json files, and ablations.md. */
-import type { AblationRow, Ablations, MeanStdJson } from '../report/schemas';
+import type { MeanStdJson } from '@speedrl/eval';
+import type { AblationRow, Ablations } from '@speedrl/report';
 
 /** The part of an eval.json row an ablation row takes. */
 export interface EvalRowLike {

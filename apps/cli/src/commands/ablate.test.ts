@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
 import { initBackend } from '@speedrl/tensor-utils';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
-import { ablationsSchema, type Ablations } from '../report/schemas';
+import { ablationsSchema, type Ablations } from '@speedrl/report';
 import { InterruptedError } from '../errors';
 import { ablateCommand, type Runner } from './ablate';
 import { runCaptured as cli, captureIo as capture } from '../test-cli';

@@ -21,7 +21,7 @@ import { RUN_FILES } from '../run-dir';
 import { evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
-import type { Ablations } from '../report/schemas';
+import type { Ablations } from '@speedrl/report';
 import { seedFlag } from '../flags';
 import { checkSeedRange } from '@speedrl/pipeline';
 import { ensureWritableDir } from '@speedrl/core';

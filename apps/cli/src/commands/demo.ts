@@ -15,7 +15,7 @@ import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
 import { installInterruptHandler } from '../interrupt';
 import type { TextIo } from '@speedrl/core';
-import { renderReport, type ReportBlock } from '../report/html';
+import { renderReport, type ReportBlock } from '@speedrl/report';
 import type { EvalRow } from '@speedrl/eval';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';

@@ -1,49 +1,13 @@
 /**
- * `speedrl report RUN_DIR`: one self-contained offline HTML file from a run directory — run config, training
- * curves, FCD at eval points, Pareto plots from a compare result, sample grids and the ablation table.
+ * `speedrl report RUN_DIR`: flags of `writeRunReport` (@speedrl/report), one self-contained offline HTML file from a
+ * run directory — run config, training curves, FCD at eval points, Pareto plots, sample grids and the ablation table.
  */
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { writeFileAtomic } from '@speedrl/core';
-import { parseFlag } from '../flags';
 import type { TextIo } from '@speedrl/core';
-import { buildReport, type SectionInfo } from '../report/build';
-import { renderReport } from '../report/html';
-import { loadReportInputs } from '../report/load';
-import { ensureWritableFile } from '@speedrl/core';
+import { writeRunReport } from '@speedrl/report';
+import { parseFlag } from '../flags';
 import { UsageError } from '../errors';
-
-/** What `speedrl report` wrote (printed with `--json`). */
-export interface ReportResult {
-  readonly out: string;
-  readonly sections: readonly SectionInfo[];
-}
-
-/** Options of {@link writeRunReport}. */
-export interface WriteRunReportOptions {
-  /** Output file; default RUN_DIR/report.html. */
-  readonly out?: string;
-  readonly evalDirs?: readonly string[];
-  readonly compareDir?: string;
-  readonly ablationsFile?: string;
-  readonly title?: string;
-}
-
-/** Loads a run directory's inputs, renders the report and writes it atomically. */
-export async function writeRunReport(runDir: string, options: WriteRunReportOptions = {}): Promise<ReportResult> {
-  const inputs = loadReportInputs({
-    runDir,
-    ...(options.evalDirs !== undefined ? { evalDirs: options.evalDirs } : {}),
-    ...(options.compareDir !== undefined ? { compareDir: options.compareDir } : {}),
-    ...(options.ablationsFile !== undefined ? { ablationsFile: options.ablationsFile } : {}),
-  });
-  const built = options.title === undefined ? buildReport(inputs) : buildReport(inputs, options.title);
-  const out = options.out ?? join(runDir, 'report.html');
-  await ensureWritableFile(out, '--out');
-  await writeFileAtomic(out, renderReport(built.title, built.blocks));
-  return { out, sections: built.sections };
-}
 
 const path = z.string().min(1, 'a non-empty path');
 

@@ -2,9 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli';
-import { evenlySpaced, pm } from './build';
-import { externalReferences } from './html';
-import { syntheticRecord, writeSyntheticRun } from './synthetic-run';
+import { evenlySpaced, externalReferences, pm, syntheticRecord, writeSyntheticRun } from '@speedrl/report';
 import { captureIo as capture } from '../test-cli';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'speedrl-report-cmd-'));

@@ -1,6 +1,7 @@
 /**
- * Test helper: a small synthetic run directory with every input `speedrl report` reads (run.json, metrics.jsonl,
- * training grids, two eval.json, compare/compare.json with grids, ablations.json) — deterministic, no training.
+ * Fixture for tests and demos: a small synthetic run directory with every input a report reads (run.json,
+ * metrics.jsonl, training grids, two eval.json, compare/compare.json with grids, ablations.json) — deterministic, no
+ * training.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../errors';
+import { UsageError } from '@speedrl/core';
 import { evalName, loadReportInputs, parseMetricsText } from './load';
 import { compareResultSchema, readJsonFile } from './schemas';
 import { syntheticRecord, writeSyntheticRun } from './synthetic-run';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { meanStdSchema, statNumberSchema } from '@speedrl/eval';
-import { UsageError } from '../errors';
+import { UsageError } from '@speedrl/core';
 
 export {
   compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, meanStdSchema, statNumberSchema,

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UsageError } from '../errors';
+import { UsageError } from '@speedrl/core';
 import {
   ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,

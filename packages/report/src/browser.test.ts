@@ -10,7 +10,7 @@ import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { readPng } from '@speedrl/tensor-utils';
-import { writeRunReport } from '../commands/report';
+import { writeRunReport } from './write';
 import { PALETTE } from './charts';
 import { externalReferences } from './html';
 import { writeSyntheticRun } from './synthetic-run';
