@@ -13,7 +13,7 @@ import { sampleCommand } from './commands/sample';
 import { trainMaskgitCommand } from './commands/train-maskgit';
 import { trainVqCommand } from './commands/train-vq';
 import { tuneScheduleCommand } from './commands/tune-schedule';
-import { lockMark, releaseLocksSince } from './run-lock';
+import { lockMark, releaseLocksSince } from '@speedrl/pipeline';
 import { exitCodeOf } from './errors';
 import { processIo, type TextIo } from '@speedrl/core';
 

@@ -28,19 +28,3 @@ export const scheduleFlag = z.string().min(1).superRefine((name, ctx) => {
 
 /** `--out` of a PNG: the path must end in .png (the file written is always a PNG). */
 export const pngOutFlag = z.string().min(1).regex(/\.png$/i, 'must name a .png file');
-
-/**
- * Runs `build` (a library config resolver that throws `field "name…" …`) and turns its error into a UsageError
- * naming the flag the user typed: `flags[name]`, else `--` + the kebab-case field name.
- */
-export function usageErrorForConfigField<T>(flags: Readonly<Record<string, string>>, build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    const match = /field "([A-Za-z]+)[^"]*" (.*)$/s.exec((error as Error).message);
-    if (match === null) throw error;
-    const field = match[1] as string;
-    const flag = flags[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new UsageError(`${flag}: ${match[2]}`);
-  }
-}

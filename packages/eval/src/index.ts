@@ -16,7 +16,7 @@ export { aggregate, markdownTable, meanStd } from './table';
 export type { CellMetrics, EvalCell, EvalRow, MeanStd } from './table';
 export { runEval } from './run-eval';
 export type { EvalOptions, EvalResult } from './run-eval';
-export { createQualityProbe, writeQualityCurve } from './quality-probe';
+export { createQualityProbe } from './quality-probe';
 export type { QualityProbe, QualityProbeOptions, QualityProbeResult } from './quality-probe';
 export {
   compareModelSchema, compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, gridEntrySchema, meanStdSchema,

@@ -8,7 +8,10 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { UsageError, contentKey, faultPoint } from '@speedrl/core';
 import { join } from 'node:path';
-import { createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, onnxModelIdentity, ONNX_FILE, type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams } from '@speedrl/maskgit';
+import {
+  createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, onnxModelIdentity, saveModel, writeOnnxModel, ONNX_FILE,
+  type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams,
+} from '@speedrl/maskgit';
 import { decode, disposeVqModel, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
 
 /** Engines that run the transformer. */
@@ -114,4 +117,14 @@ export async function installBundleTokenizer(from: string, dir: string): Promise
   faultPoint('bundle tokenizer: staged');
   await rm(dest, { recursive: true, force: true });
   await rename(staging, dest);
+}
+
+/**
+ * Writes the bundle `dir` for `params`: maskgit/ (weights, config with `metadata`, and the ONNX export) and the
+ * tokenizer `tokenizer` installed as tokenizer/ (all or nothing; kept when it already has the same files).
+ */
+export async function writeBundle(dir: string, params: MaskGitParams, config: MaskGitConfig, tokenizer: string, metadata: Record<string, unknown>): Promise<void> {
+  await saveModel(join(dir, MASKGIT_DIR), params, config, metadata);
+  await writeOnnxModel(join(dir, MASKGIT_DIR), params, config);
+  await installBundleTokenizer(tokenizer, dir);
 }

@@ -24,3 +24,19 @@ export function checkDataDir(dir: string, splits: readonly IdxSplit[] = ['train'
 export function checkSeedRange(seed: number, seeds: number): void {
   if (seed + seeds - 1 > Number.MAX_SAFE_INTEGER) throw new UsageError(`--seed, --seeds: the last seed ${seed} + ${seeds} − 1 exceeds ${Number.MAX_SAFE_INTEGER}`);
 }
+
+/**
+ * Runs `build` (a library config resolver that throws `field "name…" …`) and turns its error into a UsageError
+ * naming the flag the user typed: `flags[name]`, else `--` + the kebab-case field name.
+ */
+export function usageErrorForConfigField<T>(flags: Readonly<Record<string, string>>, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    const match = /field "([A-Za-z]+)[^"]*" (.*)$/s.exec((error as Error).message);
+    if (match === null) throw error;
+    const field = match[1] as string;
+    const flag = flags[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`${flag}: ${match[2]}`);
+  }
+}

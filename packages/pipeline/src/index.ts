@@ -1,12 +1,13 @@
 /**
  * @speedrl/pipeline — composition of the Speed-RL packages: model bundles (tokenizer + transformer) on either engine,
- * class-balanced sample sets, the MaskGIT RL policy and frozen reference, and the quality reward.
+ * class-balanced sample sets, the MaskGIT RL policy and frozen reference, the quality reward, run directories, and the
+ * two long runs built from them: Speed-RL (`accelerate`) and MaskGIT pretraining (`trainMaskgit`).
  */
 export {
-  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,
+  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey, writeBundle,
 } from './bundle';
 export type { Engine, Generator } from './bundle';
-export { checkDataDir, checkSeedRange } from './checks';
+export { checkDataDir, checkSeedRange, usageErrorForConfigField } from './checks';
 export { loadClassifierFor } from './classifiers';
 export type { LoadedClassifier } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';
@@ -15,3 +16,15 @@ export { createQualityReward } from './quality-reward';
 export type { QualityReward, QualityWeights, RealImagesSource } from './quality-reward';
 export { balancedClasses, drawSampleSet } from './sample-set';
 export type { SampleSet } from './sample-set';
+export {
+  RESUME_MUTABLE_OPTIONS, RUN_FILES, checkResumeOverrides, openRunDir, readConfigStep, readStateStep, runModeOf, savedRunOptions,
+} from './run-dir';
+export type { RunDir, RunMode } from './run-dir';
+export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince } from './run-lock';
+export type { LockHolder } from './run-lock';
+export { installInterruptHandler } from './interrupt';
+export type { InterruptHandler, StopSignal } from './interrupt';
+export { accelerate, openAccelerateRun, speedRlConfigOf } from './accelerate';
+export type { AccelerateOptions, AccelerateSummary } from './accelerate';
+export { QUALITY_CURVE_FILE, emaBundleDir, emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
+export type { QualityProbe, QualityProbeOptions, QualityProbeResult, TrainMaskgitOptions, TrainMaskgitSummary } from './train-maskgit';

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/core';
 import { MASKGIT_DIR } from '@speedrl/pipeline';
-import { RUN_FILES } from '../run-dir';
+import { RUN_FILES } from '@speedrl/pipeline';
 
 /** What the last metrics record of an accelerate run says. */
 export interface RunProgress {

@@ -14,10 +14,10 @@ import {
   saveFeatureStatistics, trainClassifier,
 } from '@speedrl/rewards-clip-fid';
 import { gatherOptions, parseOptions } from '../config-file';
-import { installInterruptHandler } from '../interrupt';
+import { installInterruptHandler } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
-import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '../run-dir';
+import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '@speedrl/pipeline';
 import { seedFlag } from '../flags';
 import { checkDataDir } from '@speedrl/pipeline';
 import { InterruptedError, UsageError } from '../errors';

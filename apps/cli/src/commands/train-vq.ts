@@ -15,10 +15,10 @@ import { InterruptedError, UsageError } from '../errors';
 import { loadRewardClassifier, rewardFeatures } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
 import { TOKENIZER_DIR } from '@speedrl/pipeline';
-import { installInterruptHandler } from '../interrupt';
+import { installInterruptHandler } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
-import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '../run-dir';
+import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '@speedrl/pipeline';
 import { seedFlag } from '../flags';
 import { checkDataDir } from '@speedrl/pipeline';
 

@@ -1,11 +1,12 @@
 /**
  * An exclusive lock on a run directory: `DIR/.lock` holds the owner's pid, command and start time, created with
  * O_EXCL so two writers can never both hold it. A lock whose process is gone (killed, crashed) is stale and is taken
- * over. Locks are released when the command that took them ends (`runCli`) and, failing that, when the process exits.
+ * over. Locks are released when the command that took them ends (`runCli` calls `releaseLocksSince`) and, failing
+ * that, when the process exits.
  */
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from './errors';
+import { UsageError } from '@speedrl/core';
 
 /** File name of the lock inside a run directory. */
 export const LOCK_FILE = '.lock';

@@ -1,14 +1,13 @@
 /**
  * The output directory of a long job: `run.json` (command and options), `metrics.jsonl`, `checkpoint/`
  * (replaced atomically), a `.lock` while a process writes it, and the job's products. `--resume` continues from the
- * checkpoint; without it an existing run is never overwritten or appended to.
+ * checkpoint; without it an existing run is never overwritten or appended to. Every training command of `speedrl`
+ * opens its output through here; the runs of this package (`accelerate`, `trainMaskgit`) take the open `RunDir`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendJsonl, findCheckpointDir, trimJsonlToStep, writeJsonAtomic } from '@speedrl/core';
-import { UsageError } from './errors';
-import { ensureWritableDir } from '@speedrl/core';
+import { UsageError, appendJsonl, ensureWritableDir, findCheckpointDir, trimJsonlToStep, writeJsonAtomic } from '@speedrl/core';
 import { acquireRunLock } from './run-lock';
 
 /** File names inside a run directory. */
