@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { exportOnnx, initParams, maskGitPreset } from '@speedrl/maskgit';
 import { Rng, readJsonl } from '@speedrl/core';
 import { readPng } from '@speedrl/tensor-utils';
+import { acquireRunLock } from '@speedrl/pipeline';
 import { runCli } from './cli';
 import { runCaptured as cli } from './test-cli';
 
@@ -209,7 +210,25 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     writeFileSync(mgConfig, `${readFileSync(mgConfig, 'utf8')}\n`); // other bytes at the same path
     const stale = await cli([...changedArgs, '--resume', '--steps', '2']);
     expect(stale.code).toBe(2);
-    expect(stale.err).toMatch(/--resume: the files of --model .* or --classifier .* changed since .*eval\.json was computed/);
+    expect(stale.err).toMatch(/--resume: the files of --model changed since .*eval\.json was computed/);
+    // the same for the dataset: other test images at the same path
+    const data = join(root, 'data-changed');
+    cpSync(FIXTURE, data, { recursive: true });
+    const dataArgs = [...changedArgs.slice(0, -2), '--model', mgRun, '--data', data, '--out', join(root, 'eval-data-changed')];
+    expect((await cli(dataArgs)).code).toBe(0);
+    const testImages = readdirSync(data).find((f) => f.startsWith('t10k-images')) as string;
+    const bytes = readFileSync(join(data, testImages));
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff; // one pixel of the last test image
+    writeFileSync(join(data, testImages), bytes);
+    const staleData = await cli([...dataArgs, '--resume', '--steps', '2']);
+    expect(staleData.code).toBe(2);
+    expect(staleData.err).toMatch(/--resume: the files of --data changed since/);
+    // one writer at a time: a held lock on --out refuses a second eval into it
+    const release = acquireRunLock(join(root, 'eval-data-changed'), 'another eval');
+    const second = await cli([...dataArgs, '--force']);
+    release();
+    expect(second.code).toBe(2);
+    expect(second.err).toMatch(/--out: ".*eval-data-changed" is in use by this process \(another eval/);
   });
 
   it('train-vq: architecture flags, a perceptual loss on reward-classifier features, and figures on held-out training images', async () => {

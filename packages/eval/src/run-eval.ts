@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError, contentKey, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { UsageError, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
-import { bundleIdentity, checkDataDir, checkSeedRange, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { acquireRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import type { SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
@@ -48,8 +48,8 @@ export interface EvalResult {
   readonly backend: string;
   /** The options, with steps and seeds as the union of the cells' (a resume may add some). */
   readonly options: EvalOptions & { readonly seedList: readonly number[] };
-  /** Content key of the bundle and the classifier the cells came from. */
-  readonly inputsKey: string;
+  /** Content keys of the model, classifier and dataset files, by flag (a resume refuses changed ones). */
+  readonly inputs: Record<string, string>;
   readonly floors: Record<string, number>;
   readonly cells: readonly EvalCell[];
   readonly rows: readonly EvalRow[];
@@ -70,29 +70,19 @@ async function bundleFloors(o: EvalOptions, io: TextIo, compute: () => Promise<F
 /** Options that define a cell's numbers: a resumed eval.json must have been computed with the same values. */
 const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets', 'batch'] as const;
 
-/** Content key of the files a cell's numbers come from: the bundle (transformer and tokenizer) and the evaluation classifier. */
-async function inputsKeyFor(o: EvalOptions): Promise<string> {
-  const keyOf = async <T>(flag: string, what: string, f: () => Promise<T>): Promise<T> => {
-    try {
-      return await f();
-    } catch (error) {
-      throw new UsageError(`${flag}: ${what} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`);
-    }
-  };
-  const bundle = await keyOf('--model', `"${o.model}" (a directory with tokenizer/ and maskgit/)`, () => bundleIdentity(o.model));
-  const classifier = await keyOf('--classifier', `"${o.classifier}" (a classifier/ directory)`, async () =>
-    (await contentKey({ 'classifier/model.safetensors': join(o.classifier, 'model.safetensors'), 'classifier/config.json': join(o.classifier, 'config.json') }, null)).key);
-  return (await contentKey({}, { bundle, classifier })).key;
+/** Content keys of the files a cell's numbers come from: the bundle, the evaluation classifier and the dataset. */
+async function inputsOf(o: EvalOptions): Promise<Record<string, string>> {
+  return inputKeys({ '--model': () => bundleIdentity(o.model), '--classifier': () => classifierFiles(o.classifier), '--data': () => dataFiles(o.data) });
 }
 
 /** The previous eval.json on resume, checked against `o`; without resume an existing one is refused unless force. */
-async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, force: boolean, inputsKey: string): Promise<{ cells?: EvalCell[]; floors?: Record<string, number> }> {
+async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, force: boolean, inputs: Record<string, string>): Promise<{ cells?: EvalCell[]; floors?: Record<string, number> }> {
   if (!existsSync(jsonPath)) return {};
   if (!resume) {
     if (force) return {};
     throw new UsageError(`--out: "${o.out}" already holds eval.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
   }
-  let prev: { cells?: EvalCell[]; floors?: Record<string, number>; options?: Partial<EvalOptions>; inputsKey?: string };
+  let prev: { cells?: EvalCell[]; floors?: Record<string, number>; options?: Partial<EvalOptions>; inputs?: Record<string, string> };
   try {
     prev = JSON.parse(await readFile(jsonPath, 'utf8')) as typeof prev;
   } catch (error) {
@@ -105,8 +95,9 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
       throw new UsageError(`${flag}: ${jsonPath} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value, --force to recompute, or another --out`);
     }
   }
-  if (prev.inputsKey !== undefined && prev.inputsKey !== inputsKey) {
-    throw new UsageError(`--resume: the files of --model ${o.model} or --classifier ${o.classifier} changed since ${jsonPath} was computed; its cells would mix two models. Pass --force to recompute, or use another --out`);
+  const changed = changedInputs(prev.inputs, inputs);
+  if (changed.length > 0) {
+    throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${jsonPath} was computed; its cells would mix two inputs. Pass --force to recompute, or use another --out`);
   }
   return prev;
 }
@@ -116,6 +107,16 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
  * cells of an eval.json computed with the same cell-defining options and files; `force` replaces one.
  */
 export async function runEval(o: EvalOptions, resume: boolean, force: boolean, io: TextIo): Promise<EvalResult> {
+  await ensureWritableDir(o.out, '--out');
+  const release = acquireRunLock(o.out, 'eval'); // one writer of eval.json at a time
+  try {
+    return await evalLocked(o, resume, force, io);
+  } finally {
+    release();
+  }
+}
+
+async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo): Promise<EvalResult> {
   checkDataDir(o.data);
   const steps = o.steps.split(',').map(Number);
   const repeated = steps.find((t, i) => steps.indexOf(t) !== i);
@@ -123,8 +124,8 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
   checkSeedRange(o.seed, o.seeds);
   const jsonPath = join(o.out, 'eval.json');
   await ensureWritableDir(o.out, '--out');
-  const inputsKey = await inputsKeyFor(o);
-  const previous = await previousEval(o, jsonPath, resume, force, inputsKey); // before any work
+  const inputs = await inputsOf(o);
+  const previous = await previousEval(o, jsonPath, resume, force, inputs); // before any work
   const backend = await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
   try {
@@ -143,7 +144,7 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
       const cellSteps = [...new Set(cells.map((c) => c.steps))].sort((a, b) => a - b);
       const cellSeeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
       const options = { ...o, steps: cellSteps.join(','), seed: cellSeeds[0] ?? o.seed, seeds: cellSeeds.length, seedList: cellSeeds };
-      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, inputsKey, floors: floorValues, cells, rows, table };
+      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, inputs, floors: floorValues, cells, rows, table };
       await writeJsonAtomic(jsonPath, result);
       await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}`);
       return result;

@@ -3,7 +3,8 @@
  * failure after minutes of sampling or training.
  */
 import { existsSync } from 'node:fs';
-import { UsageError } from '@speedrl/core';
+import { join } from 'node:path';
+import { UsageError, contentKey } from '@speedrl/core';
 import { findIdxFile, idxFileNames, type IdxSplit } from '@speedrl/tensor-utils';
 
 /** `--data`: the IDX files of each split are there (a missing dataset is a usage error before any work, exit 2). */
@@ -39,4 +40,40 @@ export function usageErrorForConfigField<T>(flags: Readonly<Record<string, strin
     const flag = flags[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw new UsageError(`${flag}: ${match[2]}`);
   }
+}
+
+/** The files behind a classifier directory (what its content key covers). */
+export function classifierFiles(dir: string): Record<string, string> {
+  return { 'classifier/config.json': join(dir, 'config.json'), 'classifier/model.safetensors': join(dir, 'model.safetensors') };
+}
+
+/** The IDX files of `splits` in a dataset directory (what its content key covers). */
+export function dataFiles(dir: string, splits: readonly IdxSplit[] = ['train', 'test']): Record<string, string> {
+  return Object.fromEntries(splits.flatMap((split) => {
+    const names = idxFileNames(split);
+    return [[`data/${split}-images`, findIdxFile(dir, names.images)], [`data/${split}-labels`, findIdxFile(dir, names.labels)]];
+  }));
+}
+
+/**
+ * SHA-256 content key of the files behind each flag (`{ '--classifier': files, … }`), one key per flag: results record
+ * them, so inputs changed at the same path are refused on resume instead of mixed in. An unreadable file is a usage
+ * error naming its flag.
+ */
+export async function inputKeys(inputs: Readonly<Record<string, () => Record<string, string> | Promise<string>>>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [flag, files] of Object.entries(inputs)) {
+    try {
+      const value = files();
+      out[flag] = typeof value === 'object' && !(value instanceof Promise) ? (await contentKey(value, null)).key : await value;
+    } catch (error) {
+      throw new UsageError(`${flag}: its files cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`);
+    }
+  }
+  return out;
+}
+
+/** The flags whose files differ between `was` (recorded with a result) and `now`; absent entries are not compared. */
+export function changedInputs(was: Readonly<Record<string, string>> | undefined, now: Readonly<Record<string, string>>): string[] {
+  return Object.keys(now).filter((flag) => was?.[flag] !== undefined && was[flag] !== now[flag]);
 }

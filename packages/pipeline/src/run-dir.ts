@@ -62,7 +62,7 @@ export function runModeOf(flags: Record<string, unknown>): RunMode {
 }
 
 /** Files a directory may hold and still count as empty for a new run: a stale lock, the training-token cache, temp files. */
-const ignoredInNewRun = (name: string): boolean => name === '.lock' || name === 'train-tokens.safetensors' || /^\..*\.(tmp|staging)$/.test(name);
+const ignoredInNewRun = (name: string): boolean => /^\.(.*\.)?lock$/.test(name) || name === 'train-tokens.safetensors' || /^\..*\.(tmp|staging)$/.test(name);
 
 /** Parses `path` (run.json) or says which file is broken and how to recover. */
 async function readRunFile(path: string): Promise<{ command?: string; options?: Record<string, unknown> }> {

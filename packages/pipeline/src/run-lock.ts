@@ -52,11 +52,11 @@ function releasePath(path: string): void {
 let exitHookInstalled = false;
 
 /**
- * Takes the lock of `dir` for `command`. A live holder (another process, or this one) is refused with a usage error
+ * Takes the lock of `dir` for `command` (`lockName` inside it: `.lock`, or `.<file>.lock` for one output file). A live holder (another process, or this one) is refused with a usage error
  * naming `flag`, the directory and the holder; a stale lock is replaced. Returns the function that releases it.
  */
-export function acquireRunLock(dir: string, command: string, flag = '--out'): () => void {
-  const path = join(dir, LOCK_FILE);
+export function acquireRunLock(dir: string, command: string, flag = '--out', lockName = LOCK_FILE): () => void {
+  const path = join(dir, lockName);
   if (!exitHookInstalled) {
     process.on('exit', () => [...held].forEach(releasePath));
     exitHookInstalled = true;

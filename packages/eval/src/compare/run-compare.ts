@@ -13,7 +13,7 @@ import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/ten
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
 import { readModelConfig } from '@speedrl/maskgit';
 import {
-  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, checkDataDir, checkSeedRange, drawSampleSet, loadGenerator, type Engine, type Generator,
+  acquireRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
@@ -70,7 +70,7 @@ function loadTuned(o: CompareOptions, wanted: boolean, seeds: readonly number[])
   return file;
 }
 
-async function readPrevious(path: string, o: CompareOptions, models: readonly ModelSpec[], identities: ReadonlyMap<string, string>, tunedKey: string | undefined): Promise<Partial<CompareJson>> {
+async function readPrevious(path: string, o: CompareOptions, models: readonly ModelSpec[], identities: ReadonlyMap<string, string>, tunedKey: string | undefined, inputs: Record<string, string>): Promise<Partial<CompareJson>> {
   if (!existsSync(path)) return {};
   let prev: Partial<CompareJson>;
   try {
@@ -91,6 +91,8 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
       throw new UsageError(`--models: the files of model "${m.name}" (${m.dir}) changed since ${path} was computed; its cells would mix two models. Rename it or use another --out`);
     }
   }
+  const changed = changedInputs(prev.inputs, inputs);
+  if (changed.length > 0) throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${path} was computed; its cells would be judged against two references. Use another --out`);
   if (prev.tunedKey !== undefined && tunedKey !== undefined && prev.tunedKey !== tunedKey) {
     throw new UsageError(`--tuned: ${o.tuned} changed since ${path} was computed (its tuned cells came from other schedules); use another --out`);
   }
@@ -101,6 +103,16 @@ const gridName = (k: Omit<CellKey, 'seed'>): string => `grids/${k.model}-${k.met
 
 /** Runs the comparison and returns compare.json's content. */
 export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader): Promise<CompareJson> {
+  await ensureWritableDir(o.out, '--out');
+  const release = acquireRunLock(o.out, 'compare'); // one writer of compare.json at a time
+  try {
+    return await compareLocked(o, resume, io, load);
+  } finally {
+    release();
+  }
+}
+
+async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader): Promise<CompareJson> {
   const models = parseModels(o.models);
   const methods = parseMethods(o.methods);
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
@@ -119,6 +131,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
   const base: BaseSampling = { ...o, adaptiveCap };
   const jsonPath = join(o.out, 'compare.json');
   await ensureWritableDir(join(o.out, 'grids'), '--out');
+  const inputs = await inputKeys({ '--classifier': () => classifierFiles(o.classifier), ...(load === undefined ? { '--data': () => dataFiles(o.data, ['test']) } : {}) });
   const identities = new Map<string, string>();
   for (const m of models) {
     try {
@@ -128,7 +141,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
     }
   }
   const tunedKey = tuned === undefined ? undefined : await sha256File(o.tuned);
-  const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models, identities, tunedKey) : {};
+  const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models, identities, tunedKey, inputs) : {};
   const cells: CompareCell[] = [...(prev.cells ?? [])];
   let floors: Floors | undefined = prev.floors as Floors | undefined;
   const grids: GridEntry[] = [...(prev.grids ?? [])];
@@ -143,7 +156,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
   const save = async (): Promise<CompareJson> => {
     const rows = sortRows(aggregateCells(cells), allModels.map((m) => m.name), methodOrder);
     const json: CompareJson = {
-      models: allModels, rows, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedKey }),
+      models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedKey }),
       cells, options: { ...o, adaptiveCap, thresholds: thresholds.join(',') }, engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);

@@ -4,11 +4,12 @@
  * held-out TRAIN images on seeds disjoint from evaluation — never the test set the comparison is judged on.
  * The file is rewritten after every candidate; `--resume` replays the search from it and recomputes nothing.
  */
+import { basename, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UsageError, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
-import { checkDataDir, drawSampleSet, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { acquireRunLock, bundleIdentity, changedInputs, checkDataDir, classifierFiles, dataFiles, drawSampleSet, type Engine, inputKeys, loadGenerator } from '@speedrl/pipeline';
 import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '../reference';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
@@ -35,7 +36,7 @@ const TRIAL_DEFINING = ['model', 'n', 'seed', 'cfg', 'budget', 'engine', 'classi
 
 const SEARCH_METHOD = 'seeded random search (half the budget, the sampler defaults first) then coordinate descent from the best';
 
-function previousTrials(o: TuneOptions, resume: boolean, force: boolean): TunedFile | undefined {
+function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs: Record<string, string>): TunedFile | undefined {
   if (!resume && existsSync(o.out) && !force) {
     throw new UsageError(`--out: "${o.out}" already exists; pass --resume to continue its search, --force to replace it, or choose another --out`);
   }
@@ -51,15 +52,31 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean): TunedF
       throw new UsageError(`${flag}: ${o.out} was searched with ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; its trials would be scored against another reference. Use the same value or another --out`);
     }
   }
+  const changed = changedInputs(prev.inputs, inputs);
+  if (changed.length > 0) throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${o.out} was searched; its trials would be reused for other inputs. Use --force to search again, or another --out`);
   return prev;
 }
 
 /** Runs the search and returns the tuned file (also written to `o.out`); `load` reads dataset splits (injectable). */
 export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader = loadIdxDataset, force = false): Promise<TunedFile> {
+  await ensureWritableFile(o.out, '--out');
+  const release = acquireRunLock(dirname(o.out), 'tune-schedule', '--out', `.${basename(o.out)}.lock`); // one writer of the file at a time
+  try {
+    return await tuneLocked(o, resume, io, load, force);
+  } finally {
+    release();
+  }
+}
+
+async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader, force: boolean): Promise<TunedFile> {
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
-  const prev = previousTrials(o, resume, force);
   if (load === loadIdxDataset) checkDataDir(o.data, ['train']); // an injected loader brings its own data
   await ensureWritableFile(o.out, '--out');
+  const inputs = await inputKeys({
+    '--model': () => bundleIdentity(o.model), '--classifier': () => classifierFiles(o.classifier),
+    ...(load === loadIdxDataset ? { '--data': () => dataFiles(o.data, ['train']) } : {}),
+  });
+  const prev = previousTrials(o, resume, force, inputs);
   await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
   try {
@@ -82,6 +99,7 @@ export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextI
       schedules: Object.fromEntries(Object.entries(prev?.schedules ?? {}).filter(([t]) => !steps.includes(Number(t)))),
       trials: (prev?.trials ?? []).filter((t) => !steps.includes(t.steps)),
       options: { ...o },
+      inputs,
     };
     const allSteps = [...new Set([...Object.keys(file.schedules).map(Number), ...steps])].sort((a, b) => a - b);
     file.options = { ...o, steps: allSteps.join(',') };

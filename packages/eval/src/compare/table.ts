@@ -14,6 +14,8 @@ export interface CompareJson {
   readonly models: readonly CompareModel[];
   /** SHA-256 of the --tuned file the tuned cells came from. */
   readonly tunedKey?: string;
+  /** Content keys of the judge's files (evaluation classifier, dataset), by flag: a resume refuses changed ones. */
+  readonly inputs?: Record<string, string>;
   readonly rows: readonly CompareRow[];
   readonly floors?: CompareFloors;
   readonly grids?: readonly GridEntry[];

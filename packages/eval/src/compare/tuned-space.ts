@@ -93,6 +93,8 @@ export const tunedFileSchema = z.object({
   trials: z.array(trialSchema),
   /** The command's options (a `--resume` starts from them). */
   options: z.record(z.unknown()).optional(),
+  /** Content keys of the model, classifier and training images the trials were scored with, by flag. */
+  inputs: z.record(z.string()).optional(),
 });
 /** A tuned-schedule file. */
 export type TunedFile = z.infer<typeof tunedFileSchema>;
