@@ -3,7 +3,7 @@
  * never appends to an existing one, and a `--resume` whose checks fail leaves every file as it was.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireRunLock, lockMark, processAlive, releaseLocksSince, LOCK_FILE } from '@speedrl/pipeline';
@@ -78,6 +78,20 @@ describe('run directories', () => {
     expect(forced.code).toBe(0);
     const steps = readFileSync(join(old, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps).not.toContain(99); // the old records were replaced, not appended to
+  });
+
+  it('a resume whose training images changed at the same path (or resolve elsewhere from another directory) is refused', async () => {
+    const data = join(root, 'data-copy');
+    cpSync(FIXTURE, data, { recursive: true });
+    const out = join(root, 'keyed-data');
+    const first = await cli(['train-vq', '--preset', 'tiny', '--data', data, '--steps', '4', '--batch', '16', '--eval-limit', '20', '--checkpoint-every', '2', '--out', out]);
+    expect(first.code).toBe(0);
+    const images = readdirSync(data).find((f) => f.startsWith('train-images')) as string;
+    cpSync(join(FIXTURE, 't10k-images-idx3-ubyte'), join(data, images.replace(/\.gz$/, ''))); // other images under the train name
+    rmSync(join(data, images), { force: true });
+    const r = await cli(['train-vq', '--out', out, '--resume', '--steps', '6']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--data: its files changed since this run started/);
   });
 
   it('a damaged run.json or checkpoint state is a usage error naming the file', async () => {

@@ -4,10 +4,10 @@
  * frozen reference, the quality reward of the REWARD classifier, checkpoints and --resume (RNG, policy, optimizer and
  * reward normaliser), PNG grids, a time budget, Ctrl-C saves; the accelerated bundle lands in RUN/model.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { InterruptedError, Rng, UsageError, createProgress, readJsonl, type TextIo } from '@speedrl/core';
+import { InterruptedError, Rng, UsageError, contentKey, createProgress, readJsonl, type TextIo } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import { createOrtTrainEngine, loadModel } from '@speedrl/maskgit';
 import { decode, disposeVqModel, loadVq } from '@speedrl/vq-tokenizer';
@@ -15,7 +15,7 @@ import {
   TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint, type SpeedRlConfig,
 } from '@speedrl/rl-trainer';
 import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, tokenizerKey, writeBundle } from './bundle';
-import { checkDataDir, usageErrorForConfigField } from './checks';
+import { checkDataDir, classifierFiles, dataFiles, usageErrorForConfigField } from './checks';
 import { installInterruptHandler } from './interrupt';
 import { createMaskgitPolicy, createReference } from './maskgit-policy';
 import { createQualityReward } from './quality-reward';
@@ -88,20 +88,30 @@ export function speedRlConfigOf(o: AccelerateOptions): SpeedRlConfig {
  * checkpoint's iteration, and the base's content key is recorded (a base changed at the same path is refused on resume).
  */
 export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode, overrides: Partial<AccelerateOptions> = {}): Promise<RunDir> {
-  const outside = relative(resolve(fresh.out), resolve(fresh.base));
+  // real paths: a symlink to a directory inside --out is inside it too
+  const real = (p: string): string => (existsSync(p) ? realpathSync(p) : resolve(p));
+  const outside = relative(real(fresh.out), real(fresh.base));
   if (outside === '' || !(outside.startsWith('..') || isAbsolute(outside))) throw new UsageError(`--base: "${fresh.base}" is inside --out "${fresh.out}"; the run would write over its own base`);
   const readIteration = async (dir: string): Promise<number> => {
     const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as { iteration?: number };
     return state.iteration ?? 0;
   };
-  // the base's files are part of the run: a base changed at the same path is refused on --resume
+  // the base, the reward classifier and the training images are part of the run: changed files are refused on --resume
   const identities = async (opts: Record<string, unknown>): Promise<Record<string, string>> => {
-    const dir = String(opts.base);
-    try {
-      return { '--base': await bundleIdentity(dir) };
-    } catch {
-      return {}; // a base with missing files: the checks that load it say what is wrong
+    const keys: Record<string, string> = {};
+    const inputs: [string, () => Promise<string>][] = [
+      ['--base', () => bundleIdentity(String(opts.base))],
+      ['--reward-classifier', async () => (await contentKey(classifierFiles(String(opts.rewardClassifier)), null)).key],
+      ['--data', async () => (await contentKey(dataFiles(String(opts.data), ['train']), null)).key],
+    ];
+    for (const [flag, key] of inputs) {
+      try {
+        keys[flag] = await key();
+      } catch {
+        // missing files: the checks that load them say what is wrong
+      }
     }
+    return keys;
   };
   return openRunDir(fresh.out, 'accelerate', { ...fresh }, mode, { ...overrides }, readIteration, identities);
 }

@@ -77,3 +77,27 @@ export async function inputKeys(inputs: Readonly<Record<string, () => Record<str
 export function changedInputs(was: Readonly<Record<string, string>> | undefined, now: Readonly<Record<string, string>>): string[] {
   return Object.keys(now).filter((flag) => was?.[flag] !== undefined && was[flag] !== now[flag]);
 }
+
+/**
+ * `identitiesOf` for `openRunDir` of a training command: the content key of its training images (`--data`) and, with
+ * `perceptual`, of the classifier behind `--perceptual-classifier` when the run uses one, so a resume from another
+ * directory or after the files changed is refused instead of training on other inputs. Missing files are left to
+ * the checks that load them.
+ */
+export function trainingInputs(perceptual: boolean): (options: Record<string, unknown>) => Promise<Record<string, string>> {
+  return async (options) => {
+    const keys: Record<string, string> = {};
+    const inputs: [string, () => Record<string, string>][] = [['--data', () => dataFiles(String(options.data), ['train'])]];
+    if (perceptual && (Number(options.perceptual) > 0 || Number(options.holdout) > 0)) {
+      inputs.push(['--perceptual-classifier', () => classifierFiles(String(options.perceptualClassifier))]);
+    }
+    for (const [flag, files] of inputs) {
+      try {
+        keys[flag] = (await contentKey(files(), null)).key;
+      } catch {
+        // missing files: the checks that load them say what is wrong
+      }
+    }
+    return keys;
+  };
+}

@@ -7,7 +7,7 @@ export {
   MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey, writeBundle,
 } from './bundle';
 export type { Engine, Generator } from './bundle';
-export { changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, usageErrorForConfigField } from './checks';
+export { changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, trainingInputs, usageErrorForConfigField } from './checks';
 export { loadClassifierFor } from './classifiers';
 export type { LoadedClassifier } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';

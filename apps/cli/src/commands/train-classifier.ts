@@ -14,7 +14,7 @@ import {
   saveFeatureStatistics, trainClassifier,
 } from '@speedrl/rewards-clip-fid';
 import { gatherOptions, parseOptions } from '../config-file';
-import { installInterruptHandler } from '@speedrl/pipeline';
+import { installInterruptHandler, trainingInputs } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { RUN_FILES, openRunDir, readConfigStep, runModeOf } from '@speedrl/pipeline';
@@ -74,7 +74,7 @@ Examples:
     const { merged, typed } = gatherOptions(cmd, flags, { ...DEFAULTS, role: 'reward' } as Options, schema.partial());
     if (merged.out === '') merged.out = `runs/classifier-${merged.role}`;
     const fresh = parseOptions(schema, merged);
-    const run = await openRunDir(fresh.out, 'train-classifier', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep);
+    const run = await openRunDir(fresh.out, 'train-classifier', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(false));
     const o = parseOptions(schema, run.options);
     const summary = await train(o, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`

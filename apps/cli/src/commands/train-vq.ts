@@ -14,7 +14,7 @@ import {
 import { InterruptedError, UsageError } from '../errors';
 import { loadRewardClassifier, rewardFeatures } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
-import { TOKENIZER_DIR } from '@speedrl/pipeline';
+import { TOKENIZER_DIR, trainingInputs } from '@speedrl/pipeline';
 import { installInterruptHandler } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
@@ -102,7 +102,7 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
-    const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep);
+    const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(true));
     const options = parseOptions(schema, run.options);
     const summary = await trainVq(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
