@@ -85,12 +85,23 @@ async function rlIterationsDone(rlDir: string): Promise<number> {
   return typeof state.iteration === 'number' ? state.iteration : 0;
 }
 
+/** The iterations the accelerated model on disk was saved after (its config.json metadata; -1 when unknown). */
+async function modelIterations(modelDir: string): Promise<number> {
+  try {
+    const config = JSON.parse(await readFile(join(modelDir, 'maskgit', 'config.json'), 'utf8')) as { metadata?: { iterations?: unknown } };
+    return typeof config.metadata?.iterations === 'number' ? config.metadata.iterations : -1;
+  } catch {
+    return -1;
+  }
+}
+
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
   await ensureWritableDir(o.out, '--out');
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');
   // RL is done only when its checkpoint reached every iteration and the model was written after it
-  const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && (await rlIterationsDone(rlDir)) >= o.iterations;
+  const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && (await rlIterationsDone(rlDir)) >= o.iterations
+    && (await modelIterations(modelDir)) === (await rlIterationsDone(rlDir)); // the model on disk is the checkpoint's, not an earlier run's
   if (!rlDone) {
     const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
     await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
