@@ -48,17 +48,6 @@ const pkg = {
 const write = (file, text) => { if (!existsSync(join(dir, file))) writeFileSync(join(dir, file), text); };
 writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 write('tsconfig.json', JSON.stringify({ extends: `${root}/tsconfig.base.json`, include: ['src'] }, null, 2) + '\n');
-write('tsup.config.ts', `import { defineConfig } from 'tsup';
-
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  platform: 'node',
-});
-`);
+write('tsup.config.ts', `// The shared configuration of every package (repository root).\nexport { default } from '${root}/tsup.package';\n`);
 write('jest.config.cjs', `module.exports = { ...require('${root}/jest/preset.cjs'), displayName: '${name}' };\n`);
 console.log(`scaffolded ${name} in ${dir}`);
