@@ -38,6 +38,7 @@ describe('config files are strict', () => {
       ['seed', '', '--seed: expected a finite number, got ""'],
       ['temperature', 'Infinity', '--temperature: expected a finite number, got "Infinity"'],
       ['temperature', Infinity, '--temperature: expected a finite number, got null'],
+      ['temperature', '1e400', '--temperature: expected a finite number, got "1e400"'],
       ['steps', [3], '--steps: expected a finite number, got [3]'],
       ['floor', true, '--floor: expected a string, got true'],
     ] as const) {

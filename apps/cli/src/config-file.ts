@@ -82,7 +82,7 @@ export function checkScalarTypes(value: Record<string, unknown>, schema: z.ZodTy
     if (v === undefined || kinds.size === 0) continue;
     const got = JSON.stringify(v) ?? String(v);
     if (kinds.has('number') && !kinds.has('string')) {
-      if (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && NUMERIC.test(v.trim())) continue;
+      if (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && NUMERIC.test(v.trim()) && Number.isFinite(Number(v))) continue; // 1e400 overflows to Infinity
       throw new UsageError(`${name(key)}: expected a finite number, got ${got}`);
     }
     if (kinds.has('string')) {

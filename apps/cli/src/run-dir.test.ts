@@ -94,6 +94,17 @@ describe('run directories', () => {
     expect(r.err).toMatch(/--data: its files changed since this run started/);
   });
 
+  it('a resume refuses a typed value for an option the run used by default (train-classifier --seed)', async () => {
+    const out = join(root, 'cls-seed');
+    const args = ['train-classifier', '--role', 'reward', '--preset', 'tiny', '--data', FIXTURE, '--steps', '4', '--checkpoint-every', '2', '--out', out];
+    expect((await cli(args)).code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { options: { seed: number } };
+    expect(saved.options.seed).toBe(1701); // the role's seed, saved
+    const r = await cli(['train-classifier', '--role', 'reward', '--out', out, '--resume', '--steps', '6', '--seed', '7']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--seed: a resumed run keeps the value it was started with \(1701\), got "?7"?/);
+  });
+
   it('a damaged run.json or checkpoint state is a usage error naming the file', async () => {
     const out = join(root, 'damaged');
     expect((await trainVq(out)).code).toBe(0);

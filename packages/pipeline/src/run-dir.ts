@@ -26,7 +26,7 @@ const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.
 /** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
 export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(overrides)) {
-    if (RESUME_MUTABLE_OPTIONS.has(key) || !(key in saved) || value === undefined) continue;
+    if (RESUME_MUTABLE_OPTIONS.has(key) || value === undefined) continue; // a key the run never saved ran on its default: a typed value is a change
     const was = saved[key];
     if (JSON.stringify(String(was)) === JSON.stringify(String(value))) continue;
     throw new UsageError(

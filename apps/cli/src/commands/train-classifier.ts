@@ -73,7 +73,8 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, { ...DEFAULTS, role: 'reward' } as Options, schema.partial());
     if (merged.out === '') merged.out = `runs/classifier-${merged.role}`;
-    const fresh = parseOptions(schema, merged);
+    const parsed = parseOptions(schema, merged);
+    const fresh = { ...parsed, seed: parsed.seed ?? CLASSIFIER_SEEDS[parsed.role] }; // the seed the run uses is saved, so a resume can check it
     const run = await openRunDir(fresh.out, 'train-classifier', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(false));
     const o = parseOptions(schema, run.options);
     const summary = await train(o, run, io);

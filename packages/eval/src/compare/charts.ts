@@ -33,14 +33,14 @@ export function paretoSeries(rows: readonly CompareRow[], axis: ParetoAxis, mode
 /** Writes one Pareto plot with the floors as reference lines. */
 export async function writePareto(
   path: string, rows: readonly CompareRow[], axis: ParetoAxis, models: readonly string[], methods: readonly string[],
-  floors: { reconstruction: number; trainHeldOut: number } | undefined, subtitle: string,
+  floors: { reconstruction: number; trainHeldOut: number } | undefined, subtitle: string, batch = 64,
 ): Promise<void> {
   const series = paretoSeries(rows, axis, models, methods);
   const xs = series.flatMap((s) => Array.from(s.x)).filter((v) => v > 0);
   const wide = xs.length > 0 && Math.max(...xs) / Math.min(...xs) >= 8;
   await writeLineChart(path, {
     title: axis === 'nfe' ? `FCD vs NFE (${subtitle})` : `FCD vs wall-clock per image (${subtitle})`,
-    xLabel: axis === 'nfe' ? 'transformer forward passes per image (NFE)' : 'ms per image (batch 64)',
+    xLabel: axis === 'nfe' ? 'transformer forward passes per image (NFE)' : `ms per image (batch ${batch})`,
     yLabel: 'FCD (eval classifier)',
     width: 1000,
     height: 560,

@@ -160,7 +160,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
       cells, options: { ...o, adaptiveCap, thresholds: thresholds.join(',') }, engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);
-    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n)}`);
+    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch)}`);
     return json;
   };
   if (todo.length > 0 || missingGrids.length > 0 || floors === undefined) {
@@ -212,7 +212,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const subtitle = `${o.n} samples, ${seeds.length} seed(s), ${o.engine}`;
   const names = allModels.map((m) => m.name);
   await writePareto(join(o.out, 'pareto-nfe.png'), json.rows, 'nfe', names, methodOrder, floors, subtitle);
-  await writePareto(join(o.out, 'pareto-wallclock.png'), json.rows, 'wallclock', names, methodOrder, floors, subtitle);
+  await writePareto(join(o.out, 'pareto-wallclock.png'), json.rows, 'wallclock', names, methodOrder, floors, subtitle, o.batch);
   return json;
 }
 

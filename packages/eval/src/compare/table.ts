@@ -61,9 +61,9 @@ export function sortRows(rows: readonly CompareRow[], models: readonly string[],
 const pm = (m: MeanStd, digits: number, scale = 1): string => (Number.isNaN(m.mean) ? 'n/a' : `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}`);
 
 /** The markdown table of every row, plus floors, engine and (when tuned) the search budget. */
-export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'engine' | 'models'>, n: number): string {
+export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'engine' | 'models'>, n: number, batch = 64): string {
   const lines = [
-    `| model | method | T | NFE | ms/image (${json.engine}, batch 64) | FCD ↓ | KID ×10³ ↓ | precision ↑ | recall ↑ | class acc. ↑ | seeds |`,
+    `| model | method | T | NFE | ms/image (${json.engine}, batch ${batch}) | FCD ↓ | KID ×10³ ↓ | precision ↑ | recall ↑ | class acc. ↑ | seeds |`,
     '|---|---|---:|---:|---|---|---|---|---|---|---:|',
     ...json.rows.map((r) => {
       const method = r.threshold === undefined ? r.method : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps})`;
