@@ -74,8 +74,12 @@ describe('run directories', () => {
     const old = join(root, 'old-run');
     expect((await trainVq(old)).code).toBe(0);
     appendFileSync(join(old, 'metrics.jsonl'), '{"step":99,"loss":1}\n');
+    writeFileSync(join(old, 'tokenizer', 'stale-product.txt'), 'from the old run');
+    writeFileSync(join(old, 'notes.md'), 'the user\'s own file');
     const forced = await trainVq(old, '--force');
     expect(forced.code).toBe(0);
+    expect(existsSync(join(old, 'tokenizer', 'stale-product.txt'))).toBe(false); // the old run's products go
+    expect(readFileSync(join(old, 'notes.md'), 'utf8')).toBe('the user\'s own file'); // other files stay
     const steps = readFileSync(join(old, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps).not.toContain(99); // the old records were replaced, not appended to
   });
@@ -100,9 +104,15 @@ describe('run directories', () => {
     expect((await cli(args)).code).toBe(0);
     const saved = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { options: { seed: number } };
     expect(saved.options.seed).toBe(1701); // the role's seed, saved
-    const r = await cli(['train-classifier', '--role', 'reward', '--out', out, '--resume', '--steps', '6', '--seed', '7']);
+    const r = await cli(['train-classifier', '--out', out, '--resume', '--steps', '6', '--seed', '7']); // --role comes from run.json
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--seed: a resumed run keeps the value it was started with \(1701\), got "?7"?/);
+    const noRole = await cli(['train-classifier', '--preset', 'tiny', '--data', FIXTURE, '--steps', '2', '--out', join(root, 'cls-no-role')]);
+    expect(noRole.code).toBe(2);
+    expect(noRole.err).toMatch(/--role: required for a new run/);
+    const resumed = await cli(['train-classifier', '--out', out, '--resume', '--steps', '6', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.out)).toMatchObject({ role: 'reward', seed: 1701, step: 6 });
   });
 
   it('a damaged run.json or checkpoint state is a usage error naming the file', async () => {

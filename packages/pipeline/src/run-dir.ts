@@ -61,6 +61,17 @@ export function runModeOf(flags: Record<string, unknown>): RunMode {
   return flags.resume === true ? 'resume' : flags.force === true ? 'force' : 'fresh';
 }
 
+/**
+ * What each command writes into its run directory besides run.json, metrics and the checkpoint: `--force` removes
+ * these too, so no product of the old run (an EMA bundle of another decay, an old grid) stays beside the new one.
+ */
+const RUN_PRODUCTS: Readonly<Record<string, readonly (string | RegExp)[]>> = {
+  'train-vq': ['tokenizer'],
+  'train-classifier': ['classifier'],
+  'train-maskgit': ['maskgit', 'tokenizer', 'tokenizer.staging', 'quality-vs-training.png', /^ema-/],
+  accelerate: ['model', 'grids'],
+};
+
 /** Files a directory may hold and still count as empty for a new run: a stale lock, the training-token cache, temp files. */
 const ignoredInNewRun = (name: string): boolean => /^\.(.*\.)?lock$/.test(name) || name === 'train-tokens.safetensors' || /^\..*\.(tmp|staging)$/.test(name);
 
@@ -142,9 +153,14 @@ export async function openRunDir(
       if (started) return;
       if (resumeStep !== undefined) await trimJsonlToStep(metricsPath, resumeStep);
       if (mode === 'force') {
-        // a new run over an old one: its records and checkpoints go, so nothing is appended to or resumed from them
+        // a new run over an old one: its records, checkpoints and products go, so nothing is appended to, resumed
+        // from or left beside the new run (other files of the directory are kept)
         await rm(metricsPath, { force: true });
         for (const d of [checkpointPath, `${checkpointPath}.old`]) await rm(d, { recursive: true, force: true });
+        const products = RUN_PRODUCTS[command] ?? [];
+        for (const name of readdirSync(dir)) {
+          if (products.some((p) => (typeof p === 'string' ? p === name : p.test(name)))) await rm(join(dir, name), { recursive: true, force: true });
+        }
       }
       await writeJsonAtomic(join(dir, RUN_FILES.run), { command, options: runOptions, identities, updatedAt: new Date().toISOString(), node: process.versions.node });
       started = true;

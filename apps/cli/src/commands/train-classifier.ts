@@ -49,7 +49,7 @@ const DEFAULTS: Omit<Options, 'role'> = {
 export function trainClassifierCommand(io: TextIo): Command {
   const cmd = new Command('train-classifier')
     .description('train the reward or the evaluation classifier (different CNNs and seeds) and its feature statistics')
-    .requiredOption('--role <role>', 'reward (used in rewards) or eval (used only to judge; never a reward)')
+    .option('--role <role>', 'reward (used in rewards) or eval (used only to judge; never a reward); required for a new run')
     .option('--preset <name>', 'tiny (tests) or fmnist', DEFAULTS.preset)
     .option('--data <dir>', 'IDX dataset directory', DEFAULTS.data)
     .option('--out <dir>', 'run directory (default runs/classifier-<role>)')
@@ -71,11 +71,14 @@ Examples:
   $ speedrl train-classifier --role eval --out runs/classifier-eval --resume
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
+    const mode = runModeOf(flags);
     const { merged, typed } = gatherOptions(cmd, flags, { ...DEFAULTS, role: 'reward' } as Options, schema.partial());
+    if (mode !== 'resume' && typed.role === undefined) throw new UsageError('--role: required for a new run (reward or eval); a --resume takes it from run.json');
     if (merged.out === '') merged.out = `runs/classifier-${merged.role}`;
     const parsed = parseOptions(schema, merged);
-    const fresh = { ...parsed, seed: parsed.seed ?? CLASSIFIER_SEEDS[parsed.role] }; // the seed the run uses is saved, so a resume can check it
-    const run = await openRunDir(fresh.out, 'train-classifier', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(false));
+    // a new run saves the seed it uses, so a resume can check it; a resume takes the run's own (its role's default when absent)
+    const fresh = mode === 'resume' ? parsed : { ...parsed, seed: parsed.seed ?? CLASSIFIER_SEEDS[parsed.role] };
+    const run = await openRunDir(fresh.out, 'train-classifier', fresh, mode, parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(false));
     const o = parseOptions(schema, run.options);
     const summary = await train(o, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
