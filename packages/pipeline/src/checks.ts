@@ -58,15 +58,18 @@ export function dataFiles(dir: string, splits: readonly IdxSplit[] = ['train', '
 /**
  * SHA-256 content key of the files behind each flag (`{ '--classifier': files, … }`), one key per flag: results record
  * them, so inputs changed at the same path are refused on resume instead of mixed in. An unreadable file is a usage
- * error naming its flag.
+ * error naming its flag, or (with `skipUnreadable`) left out of the keys for a later step to report.
  */
-export async function inputKeys(inputs: Readonly<Record<string, () => Record<string, string> | Promise<string>>>): Promise<Record<string, string>> {
+export async function inputKeys(
+  inputs: Readonly<Record<string, () => Record<string, string> | Promise<string>>>, skipUnreadable = false,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [flag, files] of Object.entries(inputs)) {
     try {
       const value = files();
       out[flag] = typeof value === 'object' && !(value instanceof Promise) ? (await contentKey(value, null)).key : await value;
     } catch (error) {
+      if (skipUnreadable) continue; // left to the step that loads them, which says what is wrong
       throw new UsageError(`${flag}: its files cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`);
     }
   }

@@ -124,6 +124,13 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     const otherBase = await cli([...args, '--resume', '--base', join(root, 'elsewhere')]);
     expect(otherBase.code).toBe(2);
     expect(otherBase.err).toMatch(/--base: .*ablate\.json was started with .*; a resumed ablation keeps it/);
+    const baseConfig = join(base, 'maskgit', 'config.json');
+    const original = readFileSync(baseConfig, 'utf8');
+    writeFileSync(baseConfig, `${original}\n`); // the base changed at the same path
+    const changedBase = await cli([...args, '--resume']);
+    writeFileSync(baseConfig, original);
+    expect(changedBase.code).toBe(2);
+    expect(changedBase.err).toMatch(/--resume: the files of --base changed since .*ablate\.json was started/);
     const baseBefore = evalCells('base');
     const more = await cli([...args, '--resume', '--budget', '1', '--iterations', '2', '--n', '40', '--variants', 'no-kl']);
     expect(more.code).toBe(0);

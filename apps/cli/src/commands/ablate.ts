@@ -23,7 +23,7 @@ import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEnt
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
 import type { Ablations } from '@speedrl/report';
 import { seedFlag } from '../flags';
-import { checkSeedRange } from '@speedrl/pipeline';
+import { bundleIdentity, changedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys } from '@speedrl/pipeline';
 import { ensureWritableDir } from '@speedrl/core';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -109,8 +109,19 @@ Examples:
         }
       }
     }
+    // content keys of what every run and eval is made from: a resume refuses changed files at the same paths
+    const inputs = await inputKeys({
+      '--base': () => bundleIdentity(o.base), '--reward-classifier': () => classifierFiles(o.rewardClassifier),
+      '--eval-classifier': () => classifierFiles(o.evalClassifier), '--data': () => dataFiles(o.data),
+      ...(config !== undefined ? { '--config': () => ({ config }) } : {}),
+    }, true); // unreadable inputs: the child command that loads them reports the error
+    if (resume && existsSync(join(o.out, SAVED_FILE))) {
+      const before = (JSON.parse(await readFile(join(o.out, SAVED_FILE), 'utf8')) as { inputs?: Record<string, string> }).inputs;
+      const changed = changedInputs(before, inputs);
+      if (changed.length > 0) throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${join(o.out, SAVED_FILE)} was started; its runs and evals would mix two inputs. Use another --out`);
+    }
     await ensureWritableDir(o.out, '--out');
-    await writeJsonAtomic(join(o.out, SAVED_FILE), { command: 'ablate', options: { ...o, ...(config !== undefined ? { config } : {}), capGiven }, updatedAt: new Date().toISOString() });
+    await writeJsonAtomic(join(o.out, SAVED_FILE), { command: 'ablate', options: { ...o, ...(config !== undefined ? { config } : {}), capGiven }, inputs, updatedAt: new Date().toISOString() });
     const interrupt = installInterruptHandler(io);
     try {
       const result = await ablate(o, variants, { config, resume, capGiven }, io, run, () => interrupt.stop.requested);
