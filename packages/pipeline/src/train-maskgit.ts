@@ -122,6 +122,7 @@ async function tokenizeDataset(o: TrainMaskgitOptions, dir: string, io: TextIo):
     io.stderr(`train-maskgit: ${cache} was made from other files or options; encoding the training set again\n`);
   }
   const data = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
+  if (data.count === 0) throw new UsageError(`--data: the train split of "${o.data}" holds no images`);
   const { model } = await loadVq(o.tokenizer);
   io.stderr(`encoding ${data.count} training images with ${o.tokenizer}\n`);
   const tokens = encode(model, data.images);

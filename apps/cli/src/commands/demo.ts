@@ -24,7 +24,7 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
   base: z.string().min(1), rewardClassifier: z.string().min(1), evalClassifier: z.string().min(1), data: z.string().min(1),
   out: z.string().min(1), iterations: int(0), steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'),
-  n: int(2), seeds: int(1), seed: seedFlag,
+  n: int(2).max(1_000_000, 'must be ≤ 1,000,000 samples per cell'), seeds: int(1), seed: seedFlag,
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {

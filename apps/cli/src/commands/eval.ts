@@ -20,7 +20,7 @@ const schema = z.object({
   data: z.string().min(1),
   out: z.string().min(1),
   steps: stepsList,
-  n: int(2),
+  n: int(2).max(1_000_000, 'must be ≤ 1,000,000 samples per cell'),
   seeds: int(1),
   seed: seedFlag,
   engine: z.enum(['ort', 'tfjs']),

@@ -93,6 +93,7 @@ async function train(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, io
   const seed = o.seed ?? CLASSIFIER_SEEDS[o.role];
   const rng = Rng.fromSeed(seed);
   const data = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
+  if (data.count === 0) throw new UsageError(`--data: the train split of "${o.data}" holds no images`);
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
   const model = run.resumeFrom !== undefined ? (await loadClassifier(run.resumeFrom)).model : createClassifier(o.role, config, rng.fork(0));
   const epochs = o.epochs > 0 ? o.epochs : config.epochs;

@@ -129,6 +129,7 @@ async function trainVq(o: Options, run: Awaited<ReturnType<typeof openRunDir>>, 
   checkDataDir(o.data);
   const backend = await initBackend();
   const all = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
+  if (all.count === 0) throw new UsageError(`--data: the train split of "${o.data}" holds no images`);
   if (o.holdout >= all.count) throw new UsageError(`--holdout: ${o.holdout} leaves no training images of the ${all.count} loaded`);
   const trainCount = all.count - o.holdout;
   const data = { count: trainCount, images: all.images.subarray(0, trainCount * 784) };

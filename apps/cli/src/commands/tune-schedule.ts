@@ -21,7 +21,7 @@ const schema = z.object({
   out: z.string().min(1),
   steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 2,3,4'),
   budget: int(1),
-  n: int(2),
+  n: int(2).max(1_000_000, 'must be ≤ 1,000,000 samples per cell'),
   seed: seedFlag,
   refCount: int(2),
   engine: z.enum(['ort', 'tfjs']),
