@@ -58,7 +58,8 @@ export function dataFiles(dir: string, splits: readonly IdxSplit[] = ['train', '
 /**
  * SHA-256 content key of the files behind each flag (`{ '--classifier': files, … }`), one key per flag: results record
  * them, so inputs changed at the same path are refused on resume instead of mixed in. An unreadable file is a usage
- * error naming its flag, or (with `skipUnreadable`) left out of the keys for a later step to report.
+ * error naming its flag, or (with `skipUnreadable`) left out of the keys for a later step to report
+ * (docs/architecture.md, "Runs and results never mix inputs").
  */
 export async function inputKeys(
   inputs: Readonly<Record<string, () => Record<string, string> | Promise<string>>>, skipUnreadable = false,
