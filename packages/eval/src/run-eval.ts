@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
-import { acquireRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import type { SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
@@ -108,12 +108,7 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
  */
 export async function runEval(o: EvalOptions, resume: boolean, force: boolean, io: TextIo): Promise<EvalResult> {
   await ensureWritableDir(o.out, '--out');
-  const release = acquireRunLock(o.out, 'eval'); // one writer of eval.json at a time
-  try {
-    return await evalLocked(o, resume, force, io);
-  } finally {
-    release();
-  }
+  return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io)); // one writer of eval.json at a time
 }
 
 async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo): Promise<EvalResult> {
@@ -123,7 +118,6 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
   if (repeated !== undefined) throw new UsageError(`--steps: T=${repeated} is listed twice (a repeated cell would count as another seed)`);
   checkSeedRange(o.seed, o.seeds);
   const jsonPath = join(o.out, 'eval.json');
-  await ensureWritableDir(o.out, '--out');
   const inputs = await inputsOf(o);
   const previous = await previousEval(o, jsonPath, resume, force, inputs); // before any work
   const backend = await initBackend();

@@ -20,7 +20,7 @@ export {
   RESUME_MUTABLE_OPTIONS, RUN_FILES, checkResumeOverrides, openRunDir, readConfigStep, readStateStep, runModeOf, savedRunOptions,
 } from './run-dir';
 export type { RunDir, RunMode } from './run-dir';
-export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince } from './run-lock';
+export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';
 export type { LockHolder } from './run-lock';
 export { installInterruptHandler } from './interrupt';
 export type { InterruptHandler, StopSignal } from './interrupt';

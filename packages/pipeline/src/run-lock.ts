@@ -84,6 +84,16 @@ export function acquireRunLock(dir: string, command: string, flag = '--out', loc
   throw new UsageError(`${flag}: could not take the lock of "${dir}"; another process keeps taking it`);
 }
 
+/** Runs `body` holding the lock of `dir` (see {@link acquireRunLock}) and releases it however `body` ends. */
+export async function withRunLock<T>(dir: string, command: string, body: () => Promise<T>, flag = '--out', lockName = LOCK_FILE): Promise<T> {
+  const release = acquireRunLock(dir, command, flag, lockName);
+  try {
+    return await body();
+  } finally {
+    release();
+  }
+}
+
 /** How many locks are held now: `releaseLocksSince(mark)` releases those taken after it (nested commands). */
 export function lockMark(): number {
   return held.length;

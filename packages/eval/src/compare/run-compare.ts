@@ -13,7 +13,7 @@ import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/ten
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
 import { readModelConfig } from '@speedrl/maskgit';
 import {
-  acquireRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
+  withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
@@ -104,12 +104,7 @@ const gridName = (k: Omit<CellKey, 'seed'>): string => `grids/${k.model}-${k.met
 /** Runs the comparison and returns compare.json's content. */
 export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader): Promise<CompareJson> {
   await ensureWritableDir(o.out, '--out');
-  const release = acquireRunLock(o.out, 'compare'); // one writer of compare.json at a time
-  try {
-    return await compareLocked(o, resume, io, load);
-  } finally {
-    release();
-  }
+  return withRunLock(o.out, 'compare', () => compareLocked(o, resume, io, load)); // one writer of compare.json at a time
 }
 
 async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader): Promise<CompareJson> {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { UsageError, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
-import { acquireRunLock, bundleIdentity, changedInputs, checkDataDir, classifierFiles, dataFiles, drawSampleSet, type Engine, inputKeys, loadGenerator } from '@speedrl/pipeline';
+import { withRunLock, bundleIdentity, changedInputs, checkDataDir, classifierFiles, dataFiles, drawSampleSet, type Engine, inputKeys, loadGenerator } from '@speedrl/pipeline';
 import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '../reference';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
@@ -60,18 +60,13 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs:
 /** Runs the search and returns the tuned file (also written to `o.out`); `load` reads dataset splits (injectable). */
 export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader = loadIdxDataset, force = false): Promise<TunedFile> {
   await ensureWritableFile(o.out, '--out');
-  const release = acquireRunLock(dirname(o.out), 'tune-schedule', '--out', `.${basename(o.out)}.lock`); // one writer of the file at a time
-  try {
-    return await tuneLocked(o, resume, io, load, force);
-  } finally {
-    release();
-  }
+  // one writer of the file at a time
+  return withRunLock(dirname(o.out), 'tune-schedule', () => tuneLocked(o, resume, io, load, force), '--out', `.${basename(o.out)}.lock`);
 }
 
 async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader, force: boolean): Promise<TunedFile> {
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   if (load === loadIdxDataset) checkDataDir(o.data, ['train']); // an injected loader brings its own data
-  await ensureWritableFile(o.out, '--out');
   const inputs = await inputKeys({
     '--model': () => bundleIdentity(o.model), '--classifier': () => classifierFiles(o.classifier),
     ...(load === loadIdxDataset ? { '--data': () => dataFiles(o.data, ['train']) } : {}),
