@@ -32,23 +32,47 @@ export interface Generator {
   dispose(): void;
 }
 
-/** Loads `dir` (a bundle) on `engine`; a missing part is a UsageError naming the path and what was expected. */
-export async function loadGenerator(dir: string, engine: Engine, threads = 2): Promise<Generator> {
-  if (!existsSync(dir)) throw new UsageError(`--model: directory "${dir}" does not exist (expected ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/ in it)`);
+/** A bundle's parts, loaded and checked to belong together (see {@link loadBundle}). */
+export interface LoadedBundle {
+  readonly config: MaskGitConfig;
+  readonly params: MaskGitParams;
+  /** The transformer's identity (hash of its weights and config). */
+  readonly identity: string;
+  readonly metadata: Record<string, unknown>;
+  /** Content key of `tokenizer/` (what a bundle written from these weights records as `tokenizerKey`). */
+  readonly tokenizerKey: string;
+  readonly vq: VqModel;
+}
+
+/**
+ * Loads the tokenizer and transformer of the bundle `dir` and checks that they belong together (codebook size, and the
+ * recorded tokenizer key where the bundle has one); a missing part or a mismatch is a UsageError naming `flag` and the
+ * path. The caller owns `vq` (disposeVqModel).
+ */
+export async function loadBundle(dir: string, flag = '--model'): Promise<LoadedBundle> {
+  if (!existsSync(dir)) throw new UsageError(`${flag}: directory "${dir}" does not exist (expected ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/ in it)`);
   for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
-    if (!existsSync(join(dir, sub))) throw new UsageError(`--model: "${join(dir, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
+    if (!existsSync(join(dir, sub))) throw new UsageError(`${flag}: "${join(dir, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
+  }
+  const { params, config, identity, metadata } = await loadModel(join(dir, MASKGIT_DIR));
+  const key = await tokenizerKey(join(dir, TOKENIZER_DIR));
+  // bundles written since tokenizer keys exist record theirs: a tokenizer/ from another model would decode noise
+  if (typeof metadata.tokenizerKey === 'string' && metadata.tokenizerKey !== key) {
+    throw new UsageError(
+      `${flag}: ${dir}: ${TOKENIZER_DIR}/ is not the tokenizer the transformer in ${MASKGIT_DIR}/ was trained on (its files differ from the recorded key); restore the bundle's own tokenizer`,
+    );
   }
   const { model: vq } = await loadVq(join(dir, TOKENIZER_DIR));
-  const { params, config, identity, metadata } = await loadModel(join(dir, MASKGIT_DIR));
   if (vq.config.codebookSize !== config.numCodes) {
     disposeVqModel(vq);
-    throw new UsageError(`${dir}: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${config.numCodes}`);
+    throw new UsageError(`${flag}: ${dir}: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${config.numCodes}`);
   }
-  // bundles written since tokenizer keys exist record theirs: a tokenizer/ from another model would decode noise
-  if (typeof metadata.tokenizerKey === 'string' && metadata.tokenizerKey !== (await tokenizerKey(join(dir, TOKENIZER_DIR)))) {
-    disposeVqModel(vq);
-    throw new UsageError(`${dir}: ${TOKENIZER_DIR}/ is not the tokenizer the transformer in ${MASKGIT_DIR}/ was trained on (its files differ from the recorded key); restore the bundle's own tokenizer`);
-  }
+  return { config, params, identity, metadata, tokenizerKey: key, vq };
+}
+
+/** Loads `dir` (a bundle, see {@link loadBundle}) as a generator on `engine`. */
+export async function loadGenerator(dir: string, engine: Engine, threads = 2): Promise<Generator> {
+  const { params, config, identity, vq } = await loadBundle(dir);
   const onnxPath = join(dir, MASKGIT_DIR, ONNX_FILE);
   // model.onnx is a derived file: used only when it was exported from exactly these weights, else rebuilt in memory
   const fresh = existsSync(onnxPath) && onnxModelIdentity(await readFile(onnxPath)) === identity;

@@ -4,9 +4,11 @@
  * two long runs built from them: Speed-RL (`accelerate`) and MaskGIT pretraining (`trainMaskgit`).
  */
 export {
-  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey, writeBundle,
+  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadBundle, loadGenerator, tokenizerKey, writeBundle,
 } from './bundle';
-export type { Engine, Generator } from './bundle';
+export type { Engine, Generator, LoadedBundle } from './bundle';
+export { loadRlModel } from './rl-model';
+export type { RlModel, RlModelOptions } from './rl-model';
 export { changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, trainingInputs, usageErrorForConfigField } from './checks';
 export { loadClassifierFor } from './classifiers';
 export type { LoadedClassifier } from './classifiers';
@@ -28,3 +30,5 @@ export { accelerate, openAccelerateRun, speedRlConfigOf } from './accelerate';
 export type { AccelerateOptions, AccelerateSummary } from './accelerate';
 export { QUALITY_CURVE_FILE, emaBundleDir, emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
 export type { QualityProbe, QualityProbeOptions, QualityProbeResult, TrainMaskgitOptions, TrainMaskgitSummary } from './train-maskgit';
+export { checkRewardScores, loadRewardModule, loadRewardModules, parseRewardSpec, rewardComponentName, rewardModuleFiles } from './reward-module';
+export type { ModuleImporter, RewardModuleSpec } from './reward-module';
