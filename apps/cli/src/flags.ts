@@ -25,6 +25,3 @@ export const scheduleFlag = z.string().min(1).superRefine((name, ctx) => {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unknown schedule "${name}"; expected one of ${[...Object.keys(MASK_SCHEDULES), 'uniform'].join(', ')} or pow-K with K > 0 (e.g. pow-2)` });
   }
 });
-
-/** `--out` of a PNG: the path must end in .png (the file written is always a PNG). */
-export const pngOutFlag = z.string().min(1).regex(/\.png$/i, 'must name a .png file');

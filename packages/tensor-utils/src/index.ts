@@ -8,6 +8,7 @@ export {
 } from './fashion-mnist';
 export type { IdxDataset, IdxDatasetOptions, IdxSplit } from './fashion-mnist';
 export { imageGridToPng, writeImageGrid, readPng, DEFAULT_IMAGE_GRID, LABEL_FONT_CHARS } from './png';
+export { greyImageToPng } from './png';
 export type { ImageGridOptions, DecodedPng } from './png';
 export {
   createMoments, updateMoments, mergeMoments, finalizeMoments, gaussianFromFeatures, mean, std, checkGaussian,
@@ -22,3 +23,9 @@ export type { LineChartSpec, LineSeries, ReferenceLine, ChartColor, MarkerShape,
 export { conv2dSame, conv2dFilterGrad, conv2dInputGrad, samePadding, pixelShuffle, pixelUnshuffle, stopGradient } from './conv';
 export { TF_ADAM_DEFAULTS, createTfAdamState, disposeTfAdamState, tfAdamWUpdate } from './tf-adamw';
 export type { TfAdamState, TfAdamWOptions } from './tf-adamw';
+export { crc32, encodeNpy, encodeNpz, encodeZip, npyHeaderDict, writeNpz, NPY_DTYPES } from './npz';
+export type { NpyArray, NpyData, ZipEntry } from './npz';
+export {
+  writeSampleSet, checkSampleOut, sampleOutPath, classDirName, imagesToUint8, countPerClass, SAMPLE_FORMATS, DEFAULT_SAMPLE_OUT,
+} from './sample-set';
+export type { SampleFormat, SampleSet, SampleSetSummary, SampleClassCount, WriteSampleSetOptions } from './sample-set';

@@ -193,6 +193,16 @@ export async function writeImageGrid(path: string, options: ImageGridOptions): P
   }
 }
 
+/** Encodes one 8-bit greyscale image (row-major `[height, width]` bytes) as a greyscale PNG (colour type 0). */
+export function greyImageToPng(pixels: Uint8Array, height: number, width: number): Buffer {
+  checkInt(height, 'height', 1);
+  checkInt(width, 'width', 1);
+  if (pixels.length !== height * width) throw new Error(`greyImageToPng: ${pixels.length} bytes; [${height}, ${width}] needs ${height * width}`);
+  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  png.data = Buffer.from(pixels);
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, filterType: 1 });
+}
+
 /** A decoded PNG as 8-bit RGBA, row-major `[height, width, 4]`. */
 export interface DecodedPng {
   width: number;

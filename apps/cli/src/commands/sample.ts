@@ -1,8 +1,10 @@
-/** `speedrl sample`: draw images from a generator bundle and write a PNG grid (one row per class). */
+/** `speedrl sample`: draw images from a generator bundle and write a PNG grid, a folder of PNGs per class, or an .npz. */
 import { Command } from 'commander';
 import { z } from 'zod';
 import { Rng } from '@speedrl/core';
-import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
+import {
+  FASHION_MNIST_CLASSES, SAMPLE_FORMATS, checkSampleOut, initBackend, sampleOutPath, writeSampleSet,
+} from '@speedrl/tensor-utils';
 import { sample, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions, parseOptions } from '../config-file';
@@ -10,8 +12,7 @@ import { loadGenerator } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { UsageError } from '../errors';
-import { pngOutFlag, scheduleFlag, seedFlag } from '../flags';
-import { ensureWritableFile } from '@speedrl/core';
+import { scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -22,7 +23,9 @@ export const sampleOptionsSchema = z.object({
   class: z.union([z.literal('all'), int(0)]),
   n: int(1),
   seed: seedFlag,
-  out: pngOutFlag,
+  format: z.enum(SAMPLE_FORMATS),
+  out: z.string().min(1).optional(),
+  force: z.boolean().optional(),
   engine: z.enum(['ort', 'tfjs']),
   sampler: z.enum(['confidence', 'halton', 'adaptive']),
   schedule: scheduleFlag,
@@ -37,20 +40,22 @@ export const sampleOptionsSchema = z.object({
 export type SampleCommandOptions = z.infer<typeof sampleOptionsSchema>;
 
 const DEFAULTS: Omit<SampleCommandOptions, 'model'> = {
-  steps: 12, class: 'all', n: 8, seed: 0, out: 'samples.png', engine: 'ort', sampler: 'confidence',
+  steps: 12, class: 'all', n: 8, seed: 0, format: 'png', engine: 'ort', sampler: 'confidence',
   schedule: 'cosine', temperature: 1, gumbel: 4.5, cfg: 0, batch: 64, threads: 2,
 };
 
 /** Registers `sample` on the program. */
 export function sampleCommand(io: TextIo): Command {
   const cmd = new Command('sample')
-    .description('sample images from a model directory and write a PNG grid (one row per class)')
+    .description('sample images from a model directory: a PNG grid (one row per class), PNGs per class, or an .npz')
     .option('--model <dir>', 'model directory holding tokenizer/ and maskgit/')
     .option('--steps <T>', 'sampling steps T', String(DEFAULTS.steps))
     .option('--class <c>', 'class id, or "all" for one row per class', String(DEFAULTS.class))
     .option('--n <N>', 'images per class', String(DEFAULTS.n))
     .option('--seed <S>', 'random seed (same seed, same engine → same images)', String(DEFAULTS.seed))
-    .option('--out <file>', 'PNG grid to write', DEFAULTS.out)
+    .option('--format <f>', 'png (one grid), png-dir (OUT/<class>-<name>/<nnnnn>.png) or npz (images uint8, labels int64)', DEFAULTS.format)
+    .option('--out <path>', 'file or directory to write (default: samples.png, samples/ or samples.npz by --format)')
+    .option('--force', 'png-dir: replace an earlier sample set in a non-empty --out')
     .option('--engine <e>', 'transformer engine: ort (onnxruntime) or tfjs', DEFAULTS.engine)
     .option('--sampler <m>', 'confidence (MaskGIT), halton or adaptive', DEFAULTS.sampler)
     .option('--schedule <s>', 'mask schedule: cosine, arccos, linear, exp, log, pow-K', DEFAULTS.schedule)
@@ -66,6 +71,9 @@ Examples:
   $ speedrl sample --model models/fashion-mnist --steps 12 --out grid.png
   $ speedrl sample --model models/fashion-mnist --steps 4 --class 7 --n 16 --seed 3 --json
   $ speedrl sample --model models/fashion-mnist --sampler halton --engine tfjs --out halton.png
+  $ speedrl sample --model models/fashion-mnist --steps 4 --n 1000 --format png-dir --out samples/
+  $ speedrl sample --model models/fashion-mnist --steps 4 --n 1000 --format npz --out samples.npz
+      (Python: d = np.load('samples.npz'); d['images'] uint8 [N, 28, 28], d['labels'] int64 [N])
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as SampleCommandOptions, sampleOptionsSchema.partial());
@@ -76,7 +84,8 @@ Examples:
 
 /** Runs `speedrl sample` with validated options. */
 export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<void> {
-  await ensureWritableFile(o.out, '--out');
+  const out = sampleOutPath(o.format, o.out);
+  await checkSampleOut(o.format, out, o.force === true);
   await initBackend(); // the tokenizer decodes on tfjs whatever the transformer's engine
   const gen = await loadGenerator(o.model, o.engine, o.threads);
   try {
@@ -123,17 +132,16 @@ export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<vo
     }
     const seconds = (performance.now() - started) / 1000;
     const images = await gen.decode(tokens);
-    await writeImageGrid(o.out, {
-      images, n: total, height: 28, width: 28, columns: o.n, scale: 2,
-      rowLabels: classList.map((c) => FASHION_MNIST_CLASSES[c] ?? `class ${c}`),
-    });
+    const written = await writeSampleSet(
+      { images, labels: classes, height: 28, width: 28, classNames: FASHION_MNIST_CLASSES }, o.format, out, { force: o.force === true },
+    );
     progress.finish({ images: total, seconds: Number(seconds.toFixed(2)) });
     const summary = {
-      out: o.out, images: total, steps: o.steps, sampler: o.sampler, engine: o.engine, seed: o.seed, nfe,
+      format: o.format, path: out, count: total, perClass: written.perClass, out, images: total, steps: o.steps, sampler: o.sampler, engine: o.engine, seed: o.seed, nfe,
       meanStepsUsed: stepsUsed.reduce((a, b) => a + b, 0) / Math.max(stepsUsed.length, 1),
       seconds, msPerImage: (1000 * seconds) / total,
     };
-    io.stdout(o.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `wrote ${o.out}: ${total} images, T=${o.steps}, ${nfe} forward passes, ${summary.msPerImage.toFixed(1)} ms/image on ${o.engine}\n`);
+    io.stdout(o.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `wrote ${out} (${o.format}): ${total} images, T=${o.steps}, ${nfe} forward passes, ${summary.msPerImage.toFixed(1)} ms/image on ${o.engine}\n`);
   } finally {
     gen.dispose();
   }

@@ -1,0 +1,110 @@
+/**
+ * `speedrl sample --format png|png-dir|npz` end to end on an untrained tiny bundle: the png-dir layout and counts, the
+ * npz read back byte by byte (shapes, dtypes, labels of the requested classes), and the usage errors of --format/--out.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, readPng } from '@speedrl/tensor-utils';
+import { writeTinyBundle } from '../compare/test-models';
+import { runCaptured as cli } from '../test-cli';
+
+/** The members of a STORED zip (its local headers in order; enough for the writer's own archives). */
+function zipMembers(bytes: Buffer): Map<string, Buffer> {
+  const members = new Map<string, Buffer>();
+  let at = 0;
+  while (bytes.readUInt32LE(at) === 0x04034b50) {
+    const size = bytes.readUInt32LE(at + 22);
+    const nameLen = bytes.readUInt16LE(at + 26);
+    const start = at + 30 + nameLen + bytes.readUInt16LE(at + 28);
+    members.set(bytes.subarray(at + 30, at + 30 + nameLen).toString('utf8'), bytes.subarray(start, start + size));
+    at = start + size;
+  }
+  return members;
+}
+
+/** The header dict and data of a `.npy` member. */
+function npy(bytes: Buffer | undefined): { header: string; body: Buffer } {
+  if (bytes === undefined) throw new Error('missing member');
+  const len = bytes.readUInt16LE(8);
+  return { header: bytes.subarray(10, 10 + len).toString('latin1').trim(), body: bytes.subarray(10 + len) };
+}
+
+describe('speedrl sample --format (untrained tiny bundle)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-sample-'));
+  const model = join(root, 'model');
+  const base = ['sample', '--model', model, '--steps', '2', '--seed', '4'];
+  beforeAll(async () => {
+    await initBackend();
+    await writeTinyBundle(model, 1);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('png-dir writes OUT/<class>-<name>/<nnnnn>.png, 28×28 grey, n per class, with per-class counts in --json', async () => {
+    const out = join(root, 'dir');
+    const r = await cli([...base, '--n', '3', '--format', 'png-dir', '--out', out, '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary).toMatchObject({ format: 'png-dir', path: out, count: 30 });
+    expect(summary.perClass).toHaveLength(10);
+    expect(summary.perClass[0]).toEqual({ class: 0, name: 'T-shirt/top', count: 3 });
+    const dirs = readdirSync(out).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+    expect(dirs).toEqual(['0-t-shirt-top', '1-trouser', '2-pullover', '3-dress', '4-coat', '5-sandal', '6-shirt', '7-sneaker', '8-bag', '9-ankle-boot']);
+    for (const d of dirs) expect(readdirSync(join(out, d)).sort()).toEqual(['00000.png', '00001.png', '00002.png']);
+    const png = readPng(join(out, '9-ankle-boot', '00002.png'));
+    expect([png.width, png.height]).toEqual([28, 28]);
+    expect(readdirSync(root).filter((f) => f.includes('staging'))).toEqual([]);
+
+    const again = await cli([...base, '--n', '1', '--format', 'png-dir', '--out', out]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/--out: ".*dir" is not empty \(it holds 0-t-shirt-top, 1-trouser, 2-pullover, …\); choose another --out, or pass --force/);
+    expect(readdirSync(join(out, '0-t-shirt-top'))).toHaveLength(3); // nothing was overwritten
+    const forced = await cli([...base, '--n', '1', '--class', '4', '--format', 'png-dir', '--out', out, '--force', '--json']);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.out).perClass).toEqual([{ class: 4, name: 'Coat', count: 1 }]);
+    expect(readdirSync(out)).toEqual(['4-coat']);
+  });
+
+  it('npz holds images uint8 [N, 28, 28] and labels int64 [N] of the requested class, the same pixels as png-dir', async () => {
+    const file = join(root, 's.npz');
+    const r = await cli([...base, '--n', '4', '--class', '7', '--format', 'npz', '--out', file, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ format: 'npz', path: file, count: 4, perClass: [{ class: 7, name: 'Sneaker', count: 4 }] });
+    const members = zipMembers(readFileSync(file));
+    expect([...members.keys()]).toEqual(['images.npy', 'labels.npy']);
+    const images = npy(members.get('images.npy'));
+    expect(images.header).toBe("{'descr': '|u1', 'fortran_order': False, 'shape': (4, 28, 28), }");
+    expect(images.body).toHaveLength(4 * 28 * 28);
+    const labels = npy(members.get('labels.npy'));
+    expect(labels.header).toBe("{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }");
+    expect([0, 1, 2, 3].map((i) => labels.body.readBigInt64LE(8 * i))).toEqual([7n, 7n, 7n, 7n]);
+    const dir = join(root, 'same');
+    expect((await cli([...base, '--n', '4', '--class', '7', '--format', 'png-dir', '--out', dir])).code).toBe(0);
+    const png = readPng(join(dir, '7-sneaker', '00003.png'));
+    const grey = Array.from({ length: 28 * 28 }, (_, p) => png.data[4 * p]);
+    expect(grey).toEqual(Array.from(images.body.subarray(3 * 784, 4 * 784)));
+  });
+
+  it('png stays the default; a bad --format or an --out that contradicts it is a usage error before any work', async () => {
+    const cwdOut = join(root, 'grid.png');
+    expect((await cli([...base, '--n', '1', '--out', cwdOut])).code).toBe(0);
+    expect(readPng(cwdOut).height).toBeGreaterThan(10 * 56);
+    const bad = await cli([...base, '--format', 'jpeg']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--format: .*'png' \| 'png-dir' \| 'npz'/);
+    const npzPng = await cli([...base, '--format', 'npz', '--out', join(root, 'x.png')]);
+    expect(npzPng.code).toBe(2);
+    expect(npzPng.err).toMatch(/--out: must name a \.npz file for --format npz/);
+    const dirPng = await cli([...base, '--format', 'png-dir', '--out', join(root, 'y.png')]);
+    expect(dirPng.code).toBe(2);
+    expect(dirPng.err).toMatch(/--out: ".*y\.png" names a \.png file; --format png-dir writes a directory/);
+    const notes = join(root, 'notes');
+    mkdirSync(notes);
+    writeFileSync(join(notes, 'keep.txt'), 'mine');
+    const forced = await cli([...base, '--format', 'png-dir', '--out', notes, '--force']);
+    expect(forced.code).toBe(2);
+    expect(forced.err).toMatch(/holds keep\.txt, which is not a png-dir sample set/);
+    expect(existsSync(join(root, 'x.png')) || existsSync(join(root, 'y.png'))).toBe(false);
+  });
+});
