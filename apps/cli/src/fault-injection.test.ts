@@ -5,29 +5,13 @@
  * uninterrupted run did: the same metrics (no duplicate, no gap), the same final weights, a consistent model
  * directory. Kill points are spread evenly over the run and always include its final writes.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
 import { loadModel, ONNX_FILE, onnxModelIdentity } from '@speedrl/maskgit';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from './compare/test-models';
-import { runCaptured as cli } from './test-cli';
-
-const REPO = join(__dirname, '../../..');
-const MAIN = join(__dirname, 'main.ts');
-
-/** Runs the CLI in a child process with extra environment; resolves to how it ended. */
-async function spawnCli(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; signal: string | null; err: string }> {
-  const child = spawn(process.execPath, ['--conditions=@speedrl/source', '--import', 'tsx', MAIN, ...args], {
-    cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
-  });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
-  return { code, signal, err };
-}
+import { runCaptured as cli, spawnCli } from './test-cli';
 
 /**
  * Kill points (1-based) over a run's list of point names: `count` spread evenly, the first of every distinct name

@@ -368,7 +368,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
       [['--step-fraction', '0'], /--step-fraction: must be > 0/],
       [['--lr', '0'], /--lr: must be > 0/],
       [['--classes-per-iteration', '11'], /--classes-per-iteration: must be ≤ 10/],
-      [['--w-classifier', '0', '--w-realism', '0', '--w-mmd', '0'], /--w-classifier, --w-realism, --w-mmd: at least one/],
+      [['--w-classifier', '0', '--w-realism', '0', '--w-mmd', '0'], /--w-classifier, --w-realism, --w-mmd, --reward: at least one/],
       [['--data', join(root, 'no-data')], /--data: dataset directory ".*no-data" does not exist/],
     ];
     for (const [i, [extra, message]] of cases.entries()) {

@@ -1,4 +1,7 @@
 /** Test helpers: run the CLI in process and capture what it writes (no process streams touched). */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { runCli } from './cli';
 import type { TextIo } from '@speedrl/core';
 
@@ -14,4 +17,20 @@ export async function runCaptured(args: readonly string[]): Promise<{ code: numb
   const io = captureIo();
   const code = await runCli(args, io);
   return { code, out: io.out.join(''), err: io.err.join('') };
+}
+
+/**
+ * Runs `speedrl ARGS` in a child Node process (through tsx, from the repo root) with extra environment: for what jest's
+ * module system cannot do in process (SIGKILL, the real `import()` of a user's .mjs module).
+ */
+export async function spawnCli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--conditions=@speedrl/source', '--import', 'tsx', join(__dirname, 'main.ts'), ...args], {
+    cwd: join(__dirname, '../../..'), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  return { code, signal, out, err };
 }

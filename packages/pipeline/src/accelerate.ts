@@ -19,6 +19,7 @@ import { checkDataDir, classifierFiles, dataFiles, usageErrorForConfigField } fr
 import { installInterruptHandler } from './interrupt';
 import { createMaskgitPolicy, createReference } from './maskgit-policy';
 import { createQualityReward } from './quality-reward';
+import { loadRewardModules, parseRewardSpec, rewardModuleFiles } from './reward-module';
 import { RUN_FILES, openRunDir, type RunDir, type RunMode } from './run-dir';
 
 /** Options of a Speed-RL run (the flags of `speedrl accelerate`, camelCase). */
@@ -53,6 +54,8 @@ export interface AccelerateOptions {
   readonly wClassifier: number;
   readonly wRealism: number;
   readonly wMmd: number;
+  /** User reward modules, `PATH[:EXPORT][=WEIGHT]` each (see `loadRewardModule`); none by default. */
+  readonly reward?: readonly string[];
   /** IDX dataset directory; its TRAIN split is the mmd reward's reference. */
   readonly data: string;
   /** Minutes of RL (summed over resumes) after which the run saves and stops (0 = no limit). */
@@ -73,7 +76,8 @@ const CONFIG_FLAGS: Readonly<Record<string, string>> = { learningRate: '--lr', w
 
 /** The rl-trainer config these options describe; a value it refuses is a usage error naming the flag. */
 export function speedRlConfigOf(o: AccelerateOptions): SpeedRlConfig {
-  if (!(o.wClassifier + o.wRealism + o.wMmd > 0)) throw new UsageError('--w-classifier, --w-realism, --w-mmd: at least one quality-reward weight must be > 0');
+  const userWeight = (o.reward ?? []).reduce((sum, spec) => sum + parseRewardSpec(spec).weight, 0);
+  if (!(o.wClassifier + o.wRealism + o.wMmd + userWeight > 0)) throw new UsageError('--w-classifier, --w-realism, --w-mmd, --reward: at least one quality-reward weight must be > 0');
   const steps = typeof o.stepChoices === 'string' ? o.stepChoices.split(',').map(Number) : [...o.stepChoices];
   return usageErrorForConfigField(CONFIG_FLAGS, () => resolveSpeedRlConfig({
     iterations: o.iterations, groupSize: o.groupSize, classesPerIteration: o.classesPerIteration, stepChoices: steps,
@@ -96,7 +100,7 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
     const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as { iteration?: number };
     return state.iteration ?? 0;
   };
-  // the base, the reward classifier and the training images are part of the run: changed files are refused on --resume
+  // the base, the reward classifier, the training images and --reward modules are part of the run: changed files are refused on --resume
   const identities = async (opts: Record<string, unknown>): Promise<Record<string, string>> => {
     const keys: Record<string, string> = {};
     const inputs: [string, () => Promise<string>][] = [
@@ -104,6 +108,9 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
       ['--reward-classifier', async () => (await contentKey(classifierFiles(String(opts.rewardClassifier)), null)).key],
       ['--data', async () => (await contentKey(dataFiles(String(opts.data), ['train']), null)).key],
     ];
+    // user reward modules (their own file only, not what they import); none given, no key (run.json as before)
+    const specs = Array.isArray(opts.reward) ? opts.reward.map(String) : [];
+    if (specs.length > 0) inputs.push(['--reward', async () => (await contentKey(rewardModuleFiles(specs), null)).key]);
     for (const [flag, key] of inputs) {
       try {
         keys[flag] = await key();
@@ -119,8 +126,9 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
 /** Runs Speed-RL with `o` in the open run directory `run`; progress and notes go to `io`. */
 export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo): Promise<AccelerateSummary> {
   checkDataDir(o.data);
-  const backend = await initBackend();
   const config = speedRlConfigOf(o);
+  const userRewards = await loadRewardModules(o.reward ?? []); // a broken module fails before anything heavy loads
+  const backend = await initBackend();
   for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
     if (!existsSync(join(o.base, sub))) throw new UsageError(`--base: "${join(o.base, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
   }
@@ -136,7 +144,7 @@ export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo):
   }
   const policy = await createMaskgitPolicy(base.config, base.params, { weightDecay: 0, clipNorm: 1 });
   const refEngine = await createOrtTrainEngine(base.config);
-  const quality = await createQualityReward(o.rewardClassifier, { classifier: o.wClassifier, realism: o.wRealism, mmd: o.wMmd }, { dataDir: o.data, limit: 20_000 });
+  const quality = await createQualityReward(o.rewardClassifier, { classifier: o.wClassifier, realism: o.wRealism, mmd: o.wMmd }, { dataDir: o.data, limit: 20_000 }, userRewards);
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
   let rng = Rng.fromSeed(o.seed);
   let startIteration = 0;
@@ -161,6 +169,7 @@ export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo):
     `  per iteration: ${classes} classes × G=${config.groupSize} = ${rollouts} rollouts, T ∈ {${config.stepChoices.join(',')}} (mean ${meanT.toFixed(1)}):`,
     `  ≈ ${Math.round(rollouts * meanT)} sample-steps of forward passes, then ${config.innerEpochs} update(s) over ≈ ${Math.round(rollouts * meanT * config.stepFraction)} step rows in micro-batches of ${config.trainMicroBatch}`,
     `  loss ${config.loss}, λ=${config.speedWeight}, β=${config.klBeta}, lr ${config.learningRate}, iterations ${startIteration}→${config.iterations}, out ${run.dir}`,
+    ...userRewards.map((c) => `  user reward ${c.name} (weight ${c.weight}, z-scored)`),
   ].join('\n') + '\n');
   // RL wall-clock summed over resumes: elapsedMs of the checkpoint's own record (the last one --resume keeps)
   let priorMs = 0;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { imagesToFloat32, loadIdxDataset } from '@speedrl/tensor-utils';
 import {
   FEATURE_STATS_FILE, combineRewards, createClassifierReward, createMmdWitnessReward, createRealismReward, loadFeatureStatistics, realClassFeatures,
-  type CombinedReward, type NormaliserState,
+  type CombinedReward, type NormaliserState, type RewardComponent,
 } from '@speedrl/rewards-clip-fid';
 import type { QualityRewardFn, QualityScores } from '@speedrl/rl-trainer';
 import { UsageError } from '@speedrl/core';
@@ -37,13 +37,16 @@ export interface QualityReward {
   restoreNormaliser(state: NormaliserState): void;
 }
 
-/** Loads `dir` (a reward classifier with feature statistics) and builds R_quality. */
-export async function createQualityReward(dir: string, weights: QualityWeights, real?: RealImagesSource): Promise<QualityReward> {
+/**
+ * Loads `dir` (a reward classifier with feature statistics) and builds R_quality; `extra` components (user `--reward`
+ * modules, see `loadRewardModules`) join the built-in ones, z-scored and checkpointed the same way.
+ */
+export async function createQualityReward(dir: string, weights: QualityWeights, real?: RealImagesSource, extra: readonly RewardComponent[] = []): Promise<QualityReward> {
   const loaded = await loadClassifierFor(dir, '--reward-classifier');
   if (loaded.role !== 'reward') {
     throw new UsageError(`--reward-classifier: "${dir}" is the ${loaded.role} classifier; Speed-RL trains only against the reward classifier`);
   }
-  const components = [];
+  const components: RewardComponent[] = [];
   if (weights.classifier > 0) components.push({ name: 'classifier', fn: createClassifierReward(loaded.model), weight: weights.classifier });
   if (weights.realism > 0) {
     if (!existsSync(join(dir, FEATURE_STATS_FILE))) throw new UsageError(`--w-realism: ${join(dir, FEATURE_STATS_FILE)} is missing (train-classifier writes it beside the reward classifier)`);
@@ -57,7 +60,8 @@ export async function createQualityReward(dir: string, weights: QualityWeights, 
     const features = await realClassFeatures(loaded.model, imagesToFloat32(train.images), train.labels);
     components.push({ name: 'mmd', fn: createMmdWitnessReward(loaded.model, features), weight: weights.mmd });
   }
-  if (components.length === 0) throw new UsageError('--w-classifier/--w-realism/--w-mmd: at least one quality reward needs a weight > 0');
+  components.push(...extra);
+  if (!components.some((c) => c.weight > 0)) throw new UsageError('--w-classifier/--w-realism/--w-mmd/--reward: at least one quality reward needs a weight > 0');
   const combined = combineRewards(components, { zscore: 'running' });
   return {
     combined,

@@ -24,6 +24,7 @@ export const accelerateOptionsSchema = z.object({
   loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0).lt(1, 'must be < 1'), clipHigh: num(0), klBeta: num(0),
   stepFraction: z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), innerEpochs: int(1), lr: z.coerce.number().gt(0, 'must be > 0'), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
   wClassifier: num(0), wRealism: num(0), wMmd: num(0), data: z.string().min(1), timeBudget: num(0),
+  reward: z.array(z.string().min(1, 'a module spec PATH[:EXPORT][=WEIGHT]')),
 });
 type Options = z.infer<typeof accelerateOptionsSchema>;
 const DEFAULTS: Options = {
@@ -33,7 +34,7 @@ const DEFAULTS: Options = {
   clipLow: D.clipLow, clipHigh: D.clipHigh, klBeta: D.klBeta, stepFraction: D.stepFraction, innerEpochs: D.innerEpochs,
   lr: D.learningRate, warmup: D.warmupIterations, microBatch: D.trainMicroBatch, checkpointEvery: D.checkpointEvery,
   gridEvery: D.gridEvery, wClassifier: 0.5, wRealism: 0, wMmd: 1, // realism alone collapsed diversity; see configs/fashion-mnist-speedrl.yaml
-  data: DEFAULT_FASHION_MNIST_DIR, timeBudget: 0,
+  data: DEFAULT_FASHION_MNIST_DIR, timeBudget: 0, reward: [],
 };
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -41,7 +42,7 @@ const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
 /** Registers `accelerate` on the program. */
 export function accelerateCommand(io: TextIo): Command {
   const cmd = new Command('accelerate').description('Speed-RL: fine-tune a base model so it samples well in fewer steps');
-  const help: Record<keyof Options, string> = {
+  const help: Record<Exclude<keyof Options, 'reward'>, string> = {
     base: 'base model directory (tokenizer/ + maskgit/)', rewardClassifier: 'REWARD classifier directory (with feature statistics)',
     out: 'run directory (metrics.jsonl, grids/, checkpoint/, model/)', seed: 'seed of rollouts and step budgets',
     iterations: 'RL iterations', groupSize: 'GRPO group size G (rollouts per class)', classesPerIteration: 'classes per iteration (0 = all)',
@@ -55,6 +56,11 @@ export function accelerateCommand(io: TextIo): Command {
   };
   for (const [key, text] of Object.entries(help)) cmd.option(`--${kebab(key)} <v>`, text, String(DEFAULTS[key as keyof Options]));
   cmd
+    .option(
+      '--reward <spec>',
+      'user reward module PATH[:EXPORT][=WEIGHT] (export "default", weight 1 if omitted): (batch) => one finite score per sample, z-scored into the quality reward; repeatable',
+      (spec: string, previous: string[]) => [...previous, spec], [] as string[],
+    )
     .option('--config <file>', 'JSON or YAML file with any of these options (camelCase keys; flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
@@ -66,6 +72,8 @@ Examples:
   $ speedrl accelerate --out runs/speedrl --resume                      # after Ctrl-C or a crash
   $ speedrl accelerate --config speedrl.yaml --kl-beta 0 --out runs/no-kl   # ablation
   $ speedrl accelerate --out runs/speedrl --time-budget 60              # stop (saved) after 60 minutes of RL
+  $ speedrl accelerate --reward examples/rewards/ink-coverage.mjs=0.5 --out runs/ink   # built-in rewards + a user reward
+  $ speedrl accelerate --w-classifier 0 --w-mmd 0 --reward ./my-reward.mjs:score --out runs/mine   # the user reward alone
   $ speedrl accelerate --print-config
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {

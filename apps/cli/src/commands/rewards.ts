@@ -20,6 +20,7 @@ export function rewardsCommand(io: TextIo): Command {
       const width = Math.max(...all.map((r) => r.name.length));
       for (const r of all) io.stdout(`${r.name.padEnd(width)}  ${r.description}${r.needs.length > 0 ? ` (needs: ${r.needs.join(', ')})` : ''}\n`);
       io.stdout('\nThe evaluation classifier is never a reward: it is kept for judging (speedrl eval).\n');
+      io.stdout('Your own: speedrl accelerate --reward FILE.mjs[:EXPORT][=WEIGHT] (example: examples/rewards/ink-coverage.mjs).\n');
     });
   return rewards;
 }

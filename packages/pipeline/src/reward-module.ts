@@ -1,0 +1,125 @@
+/**
+ * User reward modules for `speedrl accelerate --reward PATH[:EXPORT][=WEIGHT]` (docs/architecture.md, "Speed-RL
+ * objective"): a JavaScript module whose export is `(batch: RewardBatch) => scores` (one finite number per sample,
+ * sync or async). Each becomes one named component of the quality reward, z-scored and checkpointed like the built-in
+ * ones. Every problem is a UsageError naming the `--reward` spec: at load time (file, import, export, weight) and at
+ * call time (type, length, NaN or ±Infinity; the iteration stops rather than continue without the score).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UsageError } from '@speedrl/core';
+import type { RewardComponent, RewardInput } from '@speedrl/rewards-clip-fid';
+
+/** A parsed `--reward` spec (docs/architecture.md, "Speed-RL objective"). */
+export interface RewardModuleSpec {
+  /** The spec as given (errors quote it). */
+  readonly spec: string;
+  /** The module file as given (relative paths resolve against the working directory). */
+  readonly path: string;
+  /** The export called; `default` when the spec names none. */
+  readonly exportName: string;
+  /** Weight of the z-scored component in the quality reward; 1 when the spec gives none. */
+  readonly weight: number;
+}
+
+/** Imports a module by file URL: Node's own `import()` by default, swappable in tests (docs/architecture.md, "Speed-RL objective"). */
+export type ModuleImporter = (url: string) => Promise<Record<string, unknown>>;
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Parses `PATH[:EXPORT][=WEIGHT]` (weight a finite number ≥ 0, default 1; export default `default`; docs/architecture.md, "Speed-RL objective"). */
+export function parseRewardSpec(spec: string): RewardModuleSpec {
+  const where = `--reward: "${spec}"`;
+  const eq = spec.lastIndexOf('=');
+  let head = eq >= 0 ? spec.slice(0, eq) : spec;
+  let weight = 1;
+  if (eq >= 0) {
+    const text = spec.slice(eq + 1).trim();
+    weight = text === '' ? NaN : Number(text);
+    if (!Number.isFinite(weight) || weight < 0) throw new UsageError(`${where}: the weight after "=" must be a finite number ≥ 0, got "${spec.slice(eq + 1)}" (negate the scores in the module for a penalty)`);
+  }
+  let exportName = 'default';
+  const colon = head.lastIndexOf(':');
+  // "C:\x.mjs" keeps its drive letter: an export name follows the file name, never a one-letter prefix
+  if (colon > 1 && IDENTIFIER.test(head.slice(colon + 1))) {
+    exportName = head.slice(colon + 1);
+    head = head.slice(0, colon);
+  }
+  if (head.trim() === '') throw new UsageError(`${where}: expected PATH[:EXPORT][=WEIGHT], e.g. ./my-reward.mjs:score=0.5`);
+  return { spec, path: head, exportName, weight };
+}
+
+/** The component name a spec logs under: `user:<file stem>` and `:<export>` unless default (docs/architecture.md, "Speed-RL objective"). */
+export function rewardComponentName(s: RewardModuleSpec): string {
+  const stem = basename(s.path, extname(s.path)).replace(/\./g, '-');
+  return `user:${stem}${s.exportName === 'default' ? '' : `:${s.exportName}`}`;
+}
+
+/** Checks what a user reward returned: a Float32Array or number array of `batch` finite scores (docs/architecture.md, "Speed-RL objective"). */
+export function checkRewardScores(value: unknown, batch: number, where: string): Float32Array {
+  const isArray = value instanceof Float32Array || (Array.isArray(value) && value.every((v) => typeof v === 'number'));
+  if (!isArray) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array with non-numbers' : ArrayBuffer.isView(value) ? value.constructor.name : typeof value;
+    throw new UsageError(`${where} returned ${got}; expected a Float32Array or an array of numbers, one per sample`);
+  }
+  const scores = value instanceof Float32Array ? value : Float32Array.from(value as number[]);
+  if (scores.length !== batch) throw new UsageError(`${where} returned ${scores.length} scores for a batch of ${batch}; expected one per sample`);
+  const bad = scores.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new UsageError(`${where} scored sample ${bad} as ${scores[bad]}; every score must be a finite number (a user reward may not skip samples)`);
+  return scores;
+}
+
+/** Loads one `--reward` spec (relative to `cwd`) as a reward component; load problems name the spec (docs/architecture.md, "Speed-RL objective"). */
+export async function loadRewardModule(spec: string, cwd = process.cwd(), importModule: ModuleImporter = (url) => import(url)): Promise<RewardComponent> {
+  const s = parseRewardSpec(spec);
+  const where = `--reward: "${spec}"`;
+  const file = resolve(cwd, s.path);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${where}: no such file ${file}`);
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importModule(pathToFileURL(file).href);
+  } catch (error) {
+    throw new UsageError(`${where}: importing ${file} failed: ${(error as Error).message?.split('\n')[0] ?? String(error)}`);
+  }
+  const fn = namespace[s.exportName];
+  if (fn === undefined) {
+    const names = Object.keys(namespace).filter((k) => k !== '__esModule');
+    throw new UsageError(`${where}: ${file} has no export "${s.exportName}" (its exports: ${names.length > 0 ? names.join(', ') : 'none'})`);
+  }
+  if (typeof fn !== 'function') throw new UsageError(`${where}: export "${s.exportName}" of ${file} is ${fn === null ? 'null' : typeof fn}, not a function (batch) => scores`);
+  const call = `--reward: "${spec}": ${s.exportName}(batch)`;
+  const reward = async (input: RewardInput): Promise<Float32Array> => {
+    const b = input as RewardInput & Partial<Record<'tokens' | 'steps' | 'nfe', Int32Array>>;
+    // copies: a module that writes into its batch cannot change what the other rewards and the trainer see
+    const copy = { ...b, images: b.images.slice(), classes: b.classes.slice(), tokens: b.tokens?.slice(), steps: b.steps?.slice(), nfe: b.nfe?.slice() };
+    let value: unknown;
+    try {
+      value = await (fn as (batch: unknown) => unknown)(copy);
+    } catch (error) {
+      throw new UsageError(`${call} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`);
+    }
+    return checkRewardScores(value, input.batch, call);
+  };
+  return { name: rewardComponentName(s), fn: reward, weight: s.weight };
+}
+
+/** Loads every `--reward` spec in order; two specs may not log under one name (docs/architecture.md, "Speed-RL objective"). */
+export async function loadRewardModules(specs: readonly string[], cwd = process.cwd(), importModule?: ModuleImporter): Promise<RewardComponent[]> {
+  const out: RewardComponent[] = [];
+  for (const spec of specs) {
+    const component = await loadRewardModule(spec, cwd, importModule);
+    const twin = out.find((c) => c.name === component.name);
+    if (twin !== undefined) throw new UsageError(`--reward: "${spec}" logs as "${component.name}" like an earlier --reward; give the files different names`);
+    out.push(component);
+  }
+  return out;
+}
+
+/**
+ * The module files of `specs` by path as given, resolved against `cwd`, for `contentKey` (docs/architecture.md, "Runs
+ * and results never mix inputs"): only files, so a changed export or weight is left to the options check, which names it.
+ */
+export function rewardModuleFiles(specs: readonly string[], cwd = process.cwd()): Record<string, string> {
+  return Object.fromEntries(specs.map((spec) => parseRewardSpec(spec).path).map((path) => [path, resolve(cwd, path)]));
+}
