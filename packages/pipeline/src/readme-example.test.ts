@@ -1,7 +1,8 @@
 /**
- * The Speed-RL example of packages/rl-trainer/README.md, run exactly as written (the block after its
- * `readme-example: speed-rl` marker) on the shipped model, as a user would: a new file in a fresh ES-module project
- * using the workspace's packages, `node --conditions=@speedrl/source --import tsx`. The bundle it saves must load and differ from the base.
+ * README examples run exactly as written (the ts block after a `readme-example: NAME` marker) on the shipped model, as
+ * a user would: a new file in a fresh ES-module project (the workspace's node_modules and models/ linked in), run with
+ * `node --conditions=@speedrl/source --import tsx`. The Speed-RL example of packages/rl-trainer/README.md must save a
+ * bundle that loads and differs from the base; the sampling example of this package's README must print its counts.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -24,21 +25,36 @@ function readmeExample(markdown: string, name: string): string {
   return block[1] as string;
 }
 
-describe('rl-trainer README: Speed-RL from parts', () => {
+/** Runs `code` as FILE in the user project `dir`; resolves with its stdout. */
+async function runExample(dir: string, file: string, code: string): Promise<string> {
+  writeFileSync(join(dir, file), code);
+  const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@speedrl/source', '--import', 'tsx', file], {
+    cwd: dir, env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 1 << 24, timeout: 240_000,
+  });
+  return stdout;
+}
+
+describe('README examples', () => {
   const dir = mkdtempSync(join(tmpdir(), 'speedrl-readme-'));
+  beforeAll(() => {
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    symlinkSync(join(ROOT, 'models'), join(dir, 'models'), 'dir');
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is at most 40 lines', () => {
+  it('pipeline: samples 100 images from the shipped model', async () => {
+    const stdout = await runExample(dir, 'sample.ts', readmeExample(readFileSync(join(ROOT, 'packages/pipeline/README.md'), 'utf8'), 'sample'));
+    expect(stdout).toMatch(/^100 images, 4 forward passes each, \d+\.\d\d s$/m);
+    expect(stdout).toMatch(/^bundle key [0-9a-f]{64}$/m);
+  }, 300_000);
+
+  it('rl-trainer: the Speed-RL example is at most 40 lines', () => {
     expect(readmeExample(readFileSync(README, 'utf8'), 'speed-rl').trimEnd().split('\n').length).toBeLessThanOrEqual(40);
   });
 
-  it('runs as written and saves a bundle that loads and differs from the base', async () => {
-    writeFileSync(join(dir, 'speed-rl.ts'), readmeExample(readFileSync(README, 'utf8'), 'speed-rl'));
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@speedrl/source', '--import', 'tsx', 'speed-rl.ts', MODEL], {
-      cwd: dir, env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 1 << 24, timeout: 240_000,
-    });
+  it('rl-trainer: Speed-RL with a custom reward saves a bundle that loads and differs from the base', async () => {
+    const stdout = await runExample(dir, 'speed-rl.ts', readmeExample(readFileSync(README, 'utf8'), 'speed-rl'));
     expect(stdout).toMatch(/iteration 0: R \d\.\d{3}, mean T \d\.\d\d, KL /);
     expect(stdout).toMatch(/iteration 1: R /);
     expect(stdout).toContain('saved runs/my-speed-rl after 2 iterations');

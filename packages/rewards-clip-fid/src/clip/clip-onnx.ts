@@ -1,5 +1,6 @@
 /**
- * A CLIP model from ONNX files on disk, run with onnxruntime-node (the only module of this package that imports it).
+ * A CLIP model from ONNX files on disk, run with onnxruntime-node (the only module of this package that imports it, and only
+ * when a model is opened: it is an optional peer dependency, so the classifier rewards and the metrics never need it).
  *
  * Expected directory layout (the common Hugging Face / Optimum / transformers.js export of CLIPVisionModelWithProjection
  * and CLIPTextModelWithProjection; names in {@link CLIP_ONNX_FILES} and {@link CLIP_ONNX_IO}):
@@ -14,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { ClipEncoder } from './clip-reward';
 import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, type ClipImageSpec } from './preprocess';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
@@ -83,7 +84,21 @@ function findTensor(list: readonly Meta[], name: string, types: readonly string[
   return { name, isTensor: true, type: m.type as string, shape };
 }
 
-async function openSession(path: string, threads: number): Promise<ort.InferenceSession> {
+/** onnxruntime-node, loaded on first use; its absence is an error that says how to install it. */
+async function onnxRuntime(): Promise<typeof ort> {
+  let m: typeof ort & { default?: typeof ort };
+  try {
+    m = await import('onnxruntime-node');
+  } catch (error) {
+    throw new Error(
+      'clip-onnx.ts: the CLIP reward runs on onnxruntime-node, an optional peer dependency of @speedrl/rewards-clip-fid that is not installed ' +
+        `(${(error as Error).message.split('\n')[0]}); install it with "npm install onnxruntime-node" (onnxruntime-node-install=skip in .npmrc skips its CUDA download)`,
+    );
+  }
+  return m.InferenceSession === undefined && m.default !== undefined ? m.default : m;
+}
+
+async function openSession(rt: typeof ort, path: string, threads: number): Promise<ort.InferenceSession> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -92,7 +107,7 @@ async function openSession(path: string, threads: number): Promise<ort.Inference
     throw new Error(`clip-onnx.ts: cannot read "${path}"${code === 'ENOENT' ? ' (file missing; a CLIP directory needs vision_model.onnx, text_model.onnx and tokenizer.json)' : `: ${String(error)}`}`);
   }
   try {
-    return await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+    return await rt.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
   } catch (error) {
     throw new Error(`clip-onnx.ts: onnxruntime cannot load "${path}": ${(error as Error).message}`);
   }
@@ -156,10 +171,11 @@ export async function loadClipModel(dir: string, options: ClipOnnxOptions = {}):
   const textPath = join(dir, CLIP_ONNX_FILES.text);
   const tokenizer = await loadClipTokenizer(join(dir, CLIP_ONNX_FILES.tokenizer), options.padId === undefined ? {} : { padId: options.padId });
   const prep = await readPreprocessor(join(dir, CLIP_ONNX_FILES.preprocessor));
-  const vision = await openSession(visionPath, threads);
+  const rt = await onnxRuntime();
+  const vision = await openSession(rt, visionPath, threads);
   let text: ort.InferenceSession | undefined;
   try {
-    text = await openSession(textPath, threads);
+    text = await openSession(rt, textPath, threads);
     const vFail = (why: string): never => signatureError(visionPath, EXPECTED_VISION, vision, why);
     const tFail = (why: string): never => signatureError(textPath, EXPECTED_TEXT, text as ort.InferenceSession, why);
     const vIn = vision.inputMetadata as readonly Meta[];
@@ -193,7 +209,7 @@ export async function loadClipModel(dir: string, options: ClipOnnxOptions = {}):
         const slice = (a: Int32Array): ort.Tensor => {
           const rows = new Int32Array(padded * contextLength);
           rows.set(a.subarray(start * contextLength, (start + n) * contextLength));
-          return int64 ? new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [padded, contextLength]) : new ort.Tensor('int32', rows, [padded, contextLength]);
+          return int64 ? new rt.Tensor('int64', BigInt64Array.from(rows, BigInt), [padded, contextLength]) : new rt.Tensor('int32', rows, [padded, contextLength]);
         };
         return hasMask ? { [CLIP_ONNX_IO.inputIds]: slice(tok.inputIds), [CLIP_ONNX_IO.attentionMask]: slice(tok.attentionMask) } : { [CLIP_ONNX_IO.inputIds]: slice(tok.inputIds) };
       };
@@ -205,7 +221,7 @@ export async function loadClipModel(dir: string, options: ClipOnnxOptions = {}):
       const feeds = (start: number, n: number, padded: number): Record<string, ort.Tensor> => {
         const data = new Float32Array(padded * plane);
         data.set(pixelValues.subarray(start * plane, (start + n) * plane));
-        return { [CLIP_ONNX_IO.pixelValues]: new ort.Tensor('float32', data, [padded, 3, size, size]) };
+        return { [CLIP_ONNX_IO.pixelValues]: new rt.Tensor('float32', data, [padded, 3, size, size]) };
       };
       return runChunked(vision, count, feeds, CLIP_ONNX_IO.imageEmbeds, fixed(pixels.shape, 0), batchSize, dv ?? dt, visionPath);
     };
