@@ -9,15 +9,13 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { InterruptedError, Rng, UsageError, contentKey, createProgress, readJsonl, type TextIo } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
-import { createOrtTrainEngine, loadModel } from '@speedrl/maskgit';
-import { decode, disposeVqModel, loadVq } from '@speedrl/vq-tokenizer';
 import {
   TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint, type SpeedRlConfig,
 } from '@speedrl/rl-trainer';
-import { MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, tokenizerKey, writeBundle } from './bundle';
+import { bundleIdentity } from './bundle';
 import { checkDataDir, classifierFiles, dataFiles, usageErrorForConfigField } from './checks';
 import { installInterruptHandler } from './interrupt';
-import { createMaskgitPolicy, createReference } from './maskgit-policy';
+import { loadRlModel } from './rl-model';
 import { createQualityReward } from './quality-reward';
 import { loadRewardModules, parseRewardSpec, rewardModuleFiles } from './reward-module';
 import { RUN_FILES, openRunDir, type RunDir, type RunMode } from './run-dir';
@@ -129,107 +127,94 @@ export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo):
   const config = speedRlConfigOf(o);
   const userRewards = await loadRewardModules(o.reward ?? []); // a broken module fails before anything heavy loads
   const backend = await initBackend();
-  for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
-    if (!existsSync(join(o.base, sub))) throw new UsageError(`--base: "${join(o.base, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
-  }
-  const base = await loadModel(join(o.base, MASKGIT_DIR));
-  const baseTokenizer = await tokenizerKey(join(o.base, TOKENIZER_DIR));
-  if (typeof base.metadata.tokenizerKey === 'string' && base.metadata.tokenizerKey !== baseTokenizer) {
-    throw new UsageError(`--base: ${join(o.base, TOKENIZER_DIR)} is not the tokenizer ${join(o.base, MASKGIT_DIR)} was trained on (its files differ from the recorded key)`);
-  }
-  const { model: vq } = await loadVq(join(o.base, TOKENIZER_DIR));
-  if (vq.config.codebookSize !== base.config.numCodes) {
-    disposeVqModel(vq);
-    throw new UsageError(`--base: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${base.config.numCodes}`);
-  }
-  const policy = await createMaskgitPolicy(base.config, base.params, { weightDecay: 0, clipNorm: 1 });
-  const refEngine = await createOrtTrainEngine(base.config);
-  const quality = await createQualityReward(o.rewardClassifier, { classifier: o.wClassifier, realism: o.wRealism, mmd: o.wMmd }, { dataDir: o.data, limit: 20_000 }, userRewards);
-  const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
-  let rng = Rng.fromSeed(o.seed);
-  let startIteration = 0;
-  if (run.resumeFrom !== undefined) {
-    const restored = await restoreSpeedRlCheckpoint(checkpointDir, policy);
-    rng = restored.rng;
-    startIteration = restored.iteration;
-    if (startIteration > config.iterations) throw new UsageError(`--iterations: the run in ${run.dir} is already at iteration ${startIteration}; give at least that many`);
-    if (restored.normalizer !== undefined) quality.restoreNormaliser(restored.normalizer as ReturnType<typeof quality.normaliserState>);
-    io.stderr(`resuming at iteration ${startIteration} (${checkpointDir})\n`);
-  }
-  if (config.classesPerIteration > base.config.numClasses) {
-    throw new UsageError(`--classes-per-iteration: must be ≤ ${base.config.numClasses} (the classes of ${o.base}) or 0 for all, got ${config.classesPerIteration}`);
-  }
-  const tooLong = config.stepChoices.filter((t) => t > base.config.seqLen);
-  if (tooLong.length > 0) throw new UsageError(`--step-choices: each T must be ≤ ${base.config.seqLen} (the tokens per image of ${o.base}), got ${tooLong.join(',')}`);
-  const classes = config.classesPerIteration === 0 ? base.config.numClasses : config.classesPerIteration;
-  const rollouts = classes * config.groupSize;
-  const meanT = config.stepChoices.reduce((a, b) => a + b, 0) / config.stepChoices.length;
-  io.stderr([
-    `speedrl accelerate: base ${o.base} (${base.config.dim}×${base.config.depth}, K=${base.config.numCodes}), onnxruntime engine, tfjs backend ${backend.backend}`,
-    `  per iteration: ${classes} classes × G=${config.groupSize} = ${rollouts} rollouts, T ∈ {${config.stepChoices.join(',')}} (mean ${meanT.toFixed(1)}):`,
-    `  ≈ ${Math.round(rollouts * meanT)} sample-steps of forward passes, then ${config.innerEpochs} update(s) over ≈ ${Math.round(rollouts * meanT * config.stepFraction)} step rows in micro-batches of ${config.trainMicroBatch}`,
-    `  loss ${config.loss}, λ=${config.speedWeight}, β=${config.klBeta}, lr ${config.learningRate}, iterations ${startIteration}→${config.iterations}, out ${run.dir}`,
-    ...userRewards.map((c) => `  user reward ${c.name} (weight ${c.weight}, z-scored)`),
-  ].join('\n') + '\n');
-  // RL wall-clock summed over resumes: elapsedMs of the checkpoint's own record (the last one --resume keeps)
-  let priorMs = 0;
-  if (run.resumeFrom !== undefined && startIteration > 0) {
-    const metricsPath = join(run.dir, RUN_FILES.metrics);
-    const record = readJsonl<{ step?: number; elapsedMs?: number }>(metricsPath).records.filter((r) => r.step === startIteration).at(-1);
-    if (record === undefined || typeof record.elapsedMs !== 'number') {
-      throw new UsageError(
-        `--resume: ${metricsPath} has no record of iteration ${startIteration} (the checkpoint's), so the RL time already spent is unknown; ` +
-          'restore the file, or start a new run with another --out',
-      );
-    }
-    priorMs = record.elapsedMs;
-  }
-  await run.start(); // everything above validated: only now is the run directory written
-  const interrupt = installInterruptHandler(io);
-  const abort = new AbortController();
-  const budgetMs = o.timeBudget * 60_000;
-  const started = performance.now();
-  let budgetReached = false;
-  const progress = createProgress({ label: 'accelerate', total: config.iterations, io });
-  await mkdir(join(run.dir, 'grids'), { recursive: true });
+  const model = await loadRlModel(o.base, { flag: '--base' }); // tokenizer and transformer checked to belong together
+  const { policy } = model;
   try {
-    const result = await runSpeedRl({
-      policy, reference: createReference(refEngine, base.params), reward: quality.reward, config, rng, startIteration, signal: abort.signal,
-      decoder: { height: 28, width: 28, decode: async (tokens) => decode(vq, tokens) },
-      onMetrics: async (m) => {
-        const elapsedMs = priorMs + performance.now() - started;
-        run.log({ ...m, elapsedMs, step: m.iteration + 1 }); // step = iterations done, as the checkpoint counts them
-        progress.update(m.iteration, { reward: m.rewardMean, steps: m.stepsMean, kl: m.klMean });
-        if (budgetMs > 0 && elapsedMs >= budgetMs) budgetReached = true;
-        if (interrupt.stop.requested || budgetReached) abort.abort();
-      },
-      onCheckpoint: async ({ iteration }) => {
-        await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState() });
-      },
-      onGrid: async (iteration, sampleGrid) => {
-        for (const steps of [Math.min(...config.stepChoices), Math.max(...config.stepChoices)]) {
-          const batch = await sampleGrid({ steps, perClass: 8 });
-          await writeImageGrid(join(run.dir, 'grids', `iter-${String(iteration).padStart(5, '0')}-T${steps}.png`), {
-            images: batch.images, n: batch.batch, height: 28, width: 28, columns: 8, scale: 2, rowLabels: [...FASHION_MNIST_CLASSES],
-          });
-        }
-      },
-    });
-    if (result.aborted && !budgetReached) {
-      // a signal: the checkpoint is saved; no final model is written for a run that did not finish
-      throw new InterruptedError(`accelerate: stopped by ${interrupt.stop.signal ?? 'a signal'} after iteration ${result.nextIteration}; checkpoint saved in ${checkpointDir}, continue with --resume`);
+    const quality = await createQualityReward(o.rewardClassifier, { classifier: o.wClassifier, realism: o.wRealism, mmd: o.wMmd }, { dataDir: o.data, limit: 20_000 }, userRewards);
+    const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
+    let rng = Rng.fromSeed(o.seed);
+    let startIteration = 0;
+    if (run.resumeFrom !== undefined) {
+      const restored = await restoreSpeedRlCheckpoint(checkpointDir, policy);
+      rng = restored.rng;
+      startIteration = restored.iteration;
+      if (startIteration > config.iterations) throw new UsageError(`--iterations: the run in ${run.dir} is already at iteration ${startIteration}; give at least that many`);
+      if (restored.normalizer !== undefined) quality.restoreNormaliser(restored.normalizer as ReturnType<typeof quality.normaliserState>);
+      io.stderr(`resuming at iteration ${startIteration} (${checkpointDir})\n`);
     }
-    const modelDir = join(run.dir, 'model');
-    const metadata = { command: 'accelerate', iterations: result.nextIteration, seed: o.seed, base: o.base, tokenizerKey: baseTokenizer };
-    await writeBundle(modelDir, policy.params(), base.config, join(o.base, TOKENIZER_DIR), metadata);
-    progress.finish({ iterations: result.nextIteration });
-    const elapsedMinutes = (priorMs + performance.now() - started) / 60_000;
-    if (result.aborted) io.stderr(`time budget of ${o.timeBudget} min reached after iteration ${result.nextIteration}; continue with --resume --time-budget <more>\n`);
-    const stoppedBy = result.aborted ? 'time-budget' : 'end';
-    return { model: modelDir, iterations: result.nextIteration, aborted: result.aborted, stoppedBy, elapsedMinutes };
+    if (config.classesPerIteration > model.config.numClasses) {
+      throw new UsageError(`--classes-per-iteration: must be ≤ ${model.config.numClasses} (the classes of ${o.base}) or 0 for all, got ${config.classesPerIteration}`);
+    }
+    const tooLong = config.stepChoices.filter((t) => t > model.config.seqLen);
+    if (tooLong.length > 0) throw new UsageError(`--step-choices: each T must be ≤ ${model.config.seqLen} (the tokens per image of ${o.base}), got ${tooLong.join(',')}`);
+    const classes = config.classesPerIteration === 0 ? model.config.numClasses : config.classesPerIteration;
+    const rollouts = classes * config.groupSize;
+    const meanT = config.stepChoices.reduce((a, b) => a + b, 0) / config.stepChoices.length;
+    io.stderr([
+      `speedrl accelerate: base ${o.base} (${model.config.dim}×${model.config.depth}, K=${model.config.numCodes}), onnxruntime engine, tfjs backend ${backend.backend}`,
+      `  per iteration: ${classes} classes × G=${config.groupSize} = ${rollouts} rollouts, T ∈ {${config.stepChoices.join(',')}} (mean ${meanT.toFixed(1)}):`,
+      `  ≈ ${Math.round(rollouts * meanT)} sample-steps of forward passes, then ${config.innerEpochs} update(s) over ≈ ${Math.round(rollouts * meanT * config.stepFraction)} step rows in micro-batches of ${config.trainMicroBatch}`,
+      `  loss ${config.loss}, λ=${config.speedWeight}, β=${config.klBeta}, lr ${config.learningRate}, iterations ${startIteration}→${config.iterations}, out ${run.dir}`,
+      ...userRewards.map((c) => `  user reward ${c.name} (weight ${c.weight}, z-scored)`),
+    ].join('\n') + '\n');
+    // RL wall-clock summed over resumes: elapsedMs of the checkpoint's own record (the last one --resume keeps)
+    let priorMs = 0;
+    if (run.resumeFrom !== undefined && startIteration > 0) {
+      const metricsPath = join(run.dir, RUN_FILES.metrics);
+      const record = readJsonl<{ step?: number; elapsedMs?: number }>(metricsPath).records.filter((r) => r.step === startIteration).at(-1);
+      if (record === undefined || typeof record.elapsedMs !== 'number') {
+        throw new UsageError(
+          `--resume: ${metricsPath} has no record of iteration ${startIteration} (the checkpoint's), so the RL time already spent is unknown; ` +
+            'restore the file, or start a new run with another --out',
+        );
+      }
+      priorMs = record.elapsedMs;
+    }
+    await run.start(); // everything above validated: only now is the run directory written
+    const interrupt = installInterruptHandler(io);
+    const abort = new AbortController();
+    const budgetMs = o.timeBudget * 60_000;
+    const started = performance.now();
+    let budgetReached = false;
+    const progress = createProgress({ label: 'accelerate', total: config.iterations, io });
+    await mkdir(join(run.dir, 'grids'), { recursive: true });
+    try {
+      const result = await runSpeedRl({
+        policy, reference: model.reference, decoder: model.decoder, reward: quality.reward, config, rng, startIteration, signal: abort.signal,
+        onMetrics: async (m) => {
+          const elapsedMs = priorMs + performance.now() - started;
+          run.log({ ...m, elapsedMs, step: m.iteration + 1 }); // step = iterations done, as the checkpoint counts them
+          progress.update(m.iteration, { reward: m.rewardMean, steps: m.stepsMean, kl: m.klMean });
+          if (budgetMs > 0 && elapsedMs >= budgetMs) budgetReached = true;
+          if (interrupt.stop.requested || budgetReached) abort.abort();
+        },
+        onCheckpoint: async ({ iteration }) => {
+          await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState() });
+        },
+        onGrid: async (iteration, sampleGrid) => {
+          for (const steps of [Math.min(...config.stepChoices), Math.max(...config.stepChoices)]) {
+            const batch = await sampleGrid({ steps, perClass: 8 });
+            await writeImageGrid(join(run.dir, 'grids', `iter-${String(iteration).padStart(5, '0')}-T${steps}.png`), {
+              images: batch.images, n: batch.batch, height: 28, width: 28, columns: 8, scale: 2, rowLabels: [...FASHION_MNIST_CLASSES],
+            });
+          }
+        },
+      });
+      if (result.aborted && !budgetReached) {
+        // a signal: the checkpoint is saved; no final model is written for a run that did not finish
+        throw new InterruptedError(`accelerate: stopped by ${interrupt.stop.signal ?? 'a signal'} after iteration ${result.nextIteration}; checkpoint saved in ${checkpointDir}, continue with --resume`);
+      }
+      const modelDir = join(run.dir, 'model');
+      await model.save(modelDir, { command: 'accelerate', iterations: result.nextIteration, seed: o.seed, base: o.base });
+      progress.finish({ iterations: result.nextIteration });
+      const elapsedMinutes = (priorMs + performance.now() - started) / 60_000;
+      if (result.aborted) io.stderr(`time budget of ${o.timeBudget} min reached after iteration ${result.nextIteration}; continue with --resume --time-budget <more>\n`);
+      const stoppedBy = result.aborted ? 'time-budget' : 'end';
+      return { model: modelDir, iterations: result.nextIteration, aborted: result.aborted, stoppedBy, elapsedMinutes };
+    } finally {
+      interrupt.dispose();
+    }
   } finally {
-    interrupt.dispose();
-    await policy.dispose();
-    await refEngine.dispose();
+    await model.dispose(); // also when a check above refuses the run
   }
 }
