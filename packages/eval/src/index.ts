@@ -4,6 +4,8 @@
  * methods × budgets, compare.json), the schedule search `runTuneSchedule`, the result schemas, and the training-time
  * quality probe.
  */
+export { computeFloorMetrics } from './reference';
+export type { FloorMetrics } from './reference';
 export {
   computeFloors, loadEvalClassifier, loadRewardClassifier, loadTestReference, loadTrainReference, rewardFeatures,
 } from './reference';
@@ -18,6 +20,8 @@ export { runEval } from './run-eval';
 export type { EvalOptions, EvalResult } from './run-eval';
 export { createQualityProbe } from './quality-probe';
 export type { QualityProbe, QualityProbeOptions, QualityProbeResult } from './quality-probe';
+export { trainVq } from './train-vq';
+export type { TrainVqOptions, TrainVqSummary } from './train-vq';
 export {
   compareModelSchema, compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, gridEntrySchema, meanStdSchema,
   statNumberSchema,

@@ -10,8 +10,9 @@ import {
 } from '@speedrl/tensor-utils';
 import {
   computeSetMetrics, extractEvalOutputs, featureGaussian, predictChecked, prepareReference, type Classifier, type FeatureModel, type FeatureSet, type ReferenceStats,
+  type SetMetrics,
 } from '@speedrl/rewards-clip-fid';
-import { encode } from '@speedrl/vq-tokenizer';
+import { decode, encode, type VqModel } from '@speedrl/vq-tokenizer';
 import { loadClassifierFor, type Generator } from '@speedrl/pipeline';
 
 /** Loads IDX splits (injectable, so tests can check which split a command reads). */
@@ -65,18 +66,36 @@ export interface Floors {
   readonly heldOutTrainImages: number;
 }
 
-/** Computes the floors once, with `gen`'s tokenizer: reconstructions of the test set, and the last train images. */
-export async function computeFloors(
-  gen: Generator, classifier: FeatureModel, test: TestReference, data: string, seed: number, kidSubsets: number, load: DatasetLoader = loadIdxDataset,
-): Promise<Floors> {
+/** Set metrics (FCD, KID, precision/recall) of both floors vs the test set. */
+export interface FloorMetrics {
+  readonly reconstruction: SetMetrics;
+  readonly trainHeldOut: SetMetrics;
+  readonly heldOutTrainImages: number;
+}
+
+/**
+ * The floors' set metrics with tokenizer `vq` (docs/architecture.md, "Floors cache"): its reconstructions of the test
+ * set, and as many held-out (last) train images, each against the test set; `seed` draws the KID subsets.
+ */
+export async function computeFloorMetrics(
+  vq: VqModel, classifier: FeatureModel, test: TestReference, data: string, seed: number, kidSubsets: number, load: DatasetLoader = loadIdxDataset,
+): Promise<FloorMetrics> {
   const rng = Rng.fromSeed(seed);
-  const recon = await gen.decode(encode(gen.vq, test.images));
-  const reconMetrics = computeSetMetrics(await extractEvalOutputs(classifier, recon, test.count), test.reference, rng.fork(0), undefined, { kid: { numSubsets: kidSubsets } });
+  const recon = decode(vq, encode(vq, test.images));
+  const reconstruction = computeSetMetrics(await extractEvalOutputs(classifier, recon, test.count), test.reference, rng.fork(0), undefined, { kid: { numSubsets: kidSubsets } });
   const train = await load({ dir: data, split: 'train' });
   const held = Math.min(test.count, train.count);
   const heldImages = imagesToFloat32(train.images.subarray((train.count - held) * 784));
-  const trainMetrics = computeSetMetrics(await extractEvalOutputs(classifier, heldImages, held), test.reference, rng.fork(1), undefined, { kid: { numSubsets: kidSubsets } });
-  return { reconstruction: reconMetrics.fcd, trainHeldOut: trainMetrics.fcd, heldOutTrainImages: held };
+  const trainHeldOut = computeSetMetrics(await extractEvalOutputs(classifier, heldImages, held), test.reference, rng.fork(1), undefined, { kid: { numSubsets: kidSubsets } });
+  return { reconstruction, trainHeldOut, heldOutTrainImages: held };
+}
+
+/** Computes the floors' FCDs once, with `gen`'s tokenizer: reconstructions of the test set, and the last train images. */
+export async function computeFloors(
+  gen: Generator, classifier: FeatureModel, test: TestReference, data: string, seed: number, kidSubsets: number, load: DatasetLoader = loadIdxDataset,
+): Promise<Floors> {
+  const m = await computeFloorMetrics(gen.vq, classifier, test, data, seed, kidSubsets, load);
+  return { reconstruction: m.reconstruction.fcd, trainHeldOut: m.trainHeldOut.fcd, heldOutTrainImages: m.heldOutTrainImages };
 }
 
 /** Reward-classifier features of `count` images `[count, 28, 28]` as a feature set (checked: finite, in range). */

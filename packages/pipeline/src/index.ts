@@ -30,5 +30,7 @@ export { accelerate, openAccelerateRun, speedRlConfigOf } from './accelerate';
 export type { AccelerateOptions, AccelerateSummary } from './accelerate';
 export { QUALITY_CURVE_FILE, emaBundleDir, emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
 export type { QualityProbe, QualityProbeOptions, QualityProbeResult, TrainMaskgitOptions, TrainMaskgitSummary } from './train-maskgit';
+export { CLASSIFIER_DIR, trainClassifierRun } from './train-classifier';
+export type { TrainClassifierRunOptions, TrainClassifierRunSummary } from './train-classifier';
 export { checkRewardScores, loadRewardModule, loadRewardModules, parseRewardSpec, rewardComponentName, rewardModuleFiles } from './reward-module';
 export type { ModuleImporter, RewardModuleSpec } from './reward-module';

@@ -1,0 +1,114 @@
+/**
+ * Classifier training run (docs/architecture.md, "Speed-RL objective" and "Evaluation protocol"): one of the two
+ * Fashion-MNIST CNNs (different architectures and seeds) with checkpoints, metrics.jsonl, --resume and Ctrl-C saving
+ * ("Crash safety"), then its feature statistics: per-class Gaussians of the training images for the reward classifier
+ * (realism reward), the test-set Gaussian for the evaluation classifier (FCD).
+ */
+import { join } from 'node:path';
+import { InterruptedError, Rng, UsageError, createProgress, type TextIo } from '@speedrl/core';
+import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
+import {
+  CLASSIFIER_SEEDS, FEATURE_STATS_FILE, classifierPreset, createClassifier, evaluateClassifier, featureStatistics, loadClassifier, saveClassifier,
+  saveFeatureStatistics, trainClassifier, type ClassifierPresetName, type ClassifierRole,
+} from '@speedrl/rewards-clip-fid';
+import { checkDataDir } from './checks';
+import { installInterruptHandler } from './interrupt';
+import { RUN_FILES, type RunDir } from './run-dir';
+
+/** Where a trained classifier and its statistics go inside the run directory. */
+export const CLASSIFIER_DIR = 'classifier';
+
+/** Options of a classifier training run (the flags of `speedrl train-classifier`, camelCase). */
+export interface TrainClassifierRunOptions {
+  /** reward (used in rewards) or eval (used only to judge; never a reward). */
+  readonly role: ClassifierRole;
+  /** Architecture preset: tiny (tests) or fmnist. */
+  readonly preset: ClassifierPresetName;
+  /** IDX dataset directory. */
+  readonly data: string;
+  /** Run directory (checkpoint, metrics.jsonl, classifier/). */
+  readonly out: string;
+  /** Epochs (0 = the role's preset: 6 reward, 7 eval). */
+  readonly epochs: number;
+  /** Total steps instead of epochs (0 = use epochs). */
+  readonly steps: number;
+  /** Seed (undefined = the role's own seed, CLASSIFIER_SEEDS). */
+  readonly seed?: number | undefined;
+  /** Only the first n training images (0 = all). */
+  readonly limit: number;
+  /** Evaluate on the first n test images (0 = all). */
+  readonly evalLimit: number;
+  /** Steps between checkpoints. */
+  readonly checkpointEvery: number;
+  /** Steps between metrics.jsonl lines. */
+  readonly logEvery: number;
+}
+
+/** How a classifier training run ended. */
+export interface TrainClassifierRunSummary {
+  /** The classifier directory written (run dir / classifier). */
+  readonly out: string;
+  readonly role: ClassifierRole;
+  readonly seed: number;
+  readonly step: number;
+  readonly stopped: boolean;
+  /** Test-set accuracy and loss, and how many test images. */
+  readonly test: { readonly accuracy: number; readonly loss: number; readonly count: number };
+}
+
+/**
+ * Trains the `o.role` classifier in the open run directory `run` and writes it with its feature statistics
+ * (docs/architecture.md, "Speed-RL objective"); progress goes to `io`. Ctrl-C saves and throws InterruptedError.
+ */
+export async function trainClassifierRun(o: TrainClassifierRunOptions, run: RunDir, io: TextIo): Promise<TrainClassifierRunSummary> {
+  checkDataDir(o.data);
+  const backend = await initBackend();
+  const config = classifierPreset(o.role, o.preset);
+  const seed = o.seed ?? CLASSIFIER_SEEDS[o.role];
+  const rng = Rng.fromSeed(seed);
+  const data = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
+  if (data.count === 0) throw new UsageError(`--data: the train split of "${o.data}" holds no images`);
+  const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
+  const model = run.resumeFrom !== undefined ? (await loadClassifier(run.resumeFrom)).model : createClassifier(o.role, config, rng.fork(0));
+  const epochs = o.epochs > 0 ? o.epochs : config.epochs;
+  const totalSteps = o.steps > 0 ? o.steps : epochs * Math.floor(data.count / config.batchSize);
+  if (model.step > totalSteps) throw new UsageError(`--steps/--epochs: the run in ${run.dir} is already at step ${model.step}, past the ${totalSteps} asked for`);
+  if (config.batchSize > data.count) throw new UsageError(`--limit: ${data.count} training images are fewer than the ${o.preset} preset's batch of ${config.batchSize}`);
+  io.stderr(`train-classifier: ${o.role} CNN (${o.preset}), seed ${seed}, ${data.count} images, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
+  await run.start(); // everything above validated: only now is the run directory written
+  const interrupt = installInterruptHandler(io);
+  const abort = new AbortController();
+  const progress = createProgress({ label: `train-classifier(${o.role})`, total: totalSteps, io });
+  // one atomic directory: the step is in its config.json (no second file a kill could leave out of step)
+  const checkpoint = async (): Promise<void> => saveClassifier(checkpointDir, model, { command: 'train-classifier', seed });
+  try {
+    const result = await trainClassifier({
+      model, images: data.images, labels: data.labels, steps: totalSteps, rng: rng.fork(1), signal: abort.signal,
+      onProgress: async (p) => {
+        if (!Number.isFinite(p.loss)) throw new Error(`train-classifier: loss became ${p.loss} at step ${p.step}; last checkpoint kept in ${checkpointDir}`);
+        if (p.step % o.logEvery === 0 || p.step === totalSteps) {
+          run.log({ step: p.step, loss: p.loss, batchAccuracy: p.accuracy, lr: p.learningRate, stepMs: p.stepMs });
+        }
+        progress.update(p.step, { loss: p.loss, acc: p.accuracy });
+        if (p.step % o.checkpointEvery === 0) await checkpoint();
+        if (interrupt.stop.requested) abort.abort();
+      },
+    });
+    await checkpoint();
+    if (result.stopped) throw new InterruptedError(`train-classifier: stopped by ${interrupt.stop.signal ?? 'a signal'} at step ${model.step}; checkpoint saved in ${checkpointDir}, continue with --resume`);
+    const test = await loadIdxDataset({ dir: o.data, split: 'test', ...(o.evalLimit > 0 ? { limit: o.evalLimit } : {}) });
+    const testMetrics = evaluateClassifier(model, test.images, test.labels);
+    run.log({ step: model.step, event: 'eval', split: 'test', ...testMetrics });
+    const outDir = join(run.dir, CLASSIFIER_DIR);
+    await saveClassifier(outDir, model, { command: 'train-classifier', seed, preset: o.preset, step: model.step, test: testMetrics }, { includeOptimizer: false });
+    // reward: per-class Gaussians of real training images (realism reward); eval: Gaussian of the test set (FCD reference)
+    const stats = o.role === 'reward'
+      ? await featureStatistics(model, data.images, data.labels)
+      : await featureStatistics(model, test.images, test.labels);
+    await saveFeatureStatistics(join(outDir, FEATURE_STATS_FILE), stats, { source: o.role === 'reward' ? 'train' : 'test', count: String(o.role === 'reward' ? data.count : test.count) });
+    progress.finish({ step: model.step, testAccuracy: testMetrics.accuracy });
+    return { out: outDir, role: o.role, seed, step: model.step, stopped: result.stopped, test: testMetrics };
+  } finally {
+    interrupt.dispose();
+  }
+}
