@@ -3,7 +3,7 @@
  * The consumer test of .ci/run (issue 13): the packages as a user gets them from npm. Packs every package (built
  * first: `npm run build`), installs the tarballs in a new project outside the workspace, type-checks the README
  * examples against the published type files, runs them (sampling from the shipped model; one Speed-RL run with a
- * custom reward), and measures the node_modules of a sampler-only and an rl-trainer-only install, which must stay
+ * custom reward; the /testing doubles), and measures the node_modules of a sampler-only and an rl-trainer-only install, which must stay
  * ≤ 10 MB each. Registry packages come from npm's cache when `npm ci` already fetched them.
  *
  *   node tools/consumer-test.mjs [--keep]     (--keep leaves the temporary projects for inspection)
@@ -84,10 +84,11 @@ try {
   symlinkSync(join(ROOT, 'models'), join(dir, 'models'), 'dir');
   writeFileSync(join(dir, 'sample.ts'), readmeExample('packages/pipeline/README.md', 'sample'));
   writeFileSync(join(dir, 'speed-rl.ts'), readmeExample('packages/rl-trainer/README.md', 'speed-rl'));
+  writeFileSync(join(dir, 'testing.ts'), readmeExample('packages/rl-trainer/README.md', 'testing'));
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     // skipLibCheck as `tsc --init` sets it: @tensorflow/tfjs-layers' own .d.ts files fail --strict
     compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
-    files: ['sample.ts', 'speed-rl.ts'],
+    files: ['sample.ts', 'speed-rl.ts', 'testing.ts'],
   }, null, 2));
   run(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], dir, { stdio: 'inherit' });
   log('the README examples type-check against the published types (tsc --strict, nodenext)');
@@ -99,6 +100,11 @@ try {
   if (!/^saved runs\/my-speed-rl after \d+ iterations$/m.test(rlOut)) throw new Error('speed-rl.ts: expected "saved runs/my-speed-rl after N iterations" on stdout');
   statSync(join(dir, 'runs/my-speed-rl/maskgit/model.safetensors'));
   log('sampled from the shipped model and ran Speed-RL with a custom reward, from the tarballs');
+  const testingOut = run(process.execPath, ['--import', 'tsx', 'testing.ts'], dir);
+  if ((testingOut.match(/\d\.\d+/g) ?? []).length !== 3) throw new Error(`testing.ts: expected three probabilities, got ${testingOut}`);
+  const cjs = run(process.execPath, ['-e', "const t = require('@speedrl/rl-trainer/testing'); const s = require('@speedrl/sampler/testing'); console.log(typeof t.createFakePolicy, typeof s.fakeLogitsFn)"], dir);
+  if (cjs.trim() !== 'function function') throw new Error(`the /testing subpaths from CommonJS: ${cjs}`);
+  log('the /testing subpaths of rl-trainer and sampler load from ESM and CommonJS');
 
   const over = Object.entries(sizes).filter(([, bytes]) => bytes > LIMIT_BYTES);
   if (over.length > 0) throw new Error(`install too heavy: ${over.map(([n, b]) => `${n} ${(b / 1024 / 1024).toFixed(1)} MB`).join(', ')} (limit 10 MB)`);

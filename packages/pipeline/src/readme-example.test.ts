@@ -49,6 +49,13 @@ describe('README examples', () => {
     expect(stdout).toMatch(/^bundle key [0-9a-f]{64}$/m);
   }, 300_000);
 
+  it('rl-trainer: the /testing doubles learn a reward that favours token 2', async () => {
+    const stdout = await runExample(dir, 'testing.ts', readmeExample(readFileSync(README, 'utf8'), 'testing'));
+    const probs = (stdout.match(/\d\.\d+/g) ?? []).map(Number);
+    expect(probs).toHaveLength(3);
+    expect(probs[2]).toBeGreaterThan(0.5);
+  }, 120_000);
+
   it('rl-trainer: the Speed-RL example is at most 40 lines', () => {
     expect(readmeExample(readFileSync(README, 'utf8'), 'speed-rl').trimEnd().split('\n').length).toBeLessThanOrEqual(40);
   });

@@ -1,8 +1,8 @@
 /**
  * A tiny exact-gradient {@link TrainablePolicy} for tests of anything that drives one: logits are a learnable vector
  * θ[c] per class, the same at every position and independent of the tokens; gradients of the weighted cross-entropy are
- * computed exactly in TypeScript and applied by Adam (Kingma & Ba 2015) with global-norm clipping. A test helper of this
- * package, not part of its public entry.
+ * computed exactly in TypeScript and applied by Adam (Kingma & Ba 2015) with global-norm clipping. Exported on the
+ * `@speedrl/rl-trainer/testing` subpath, not the main entry.
  */
 import type { Decoder, PolicyState, ReferencePolicy, TrainablePolicy, WeightedCeBatch } from '../policy';
 

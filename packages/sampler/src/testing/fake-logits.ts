@@ -1,6 +1,6 @@
 /**
  * Fake models for tests of anything that takes a {@link LogitsFn}: logits from a plain function of (class, position,
- * token). A test helper of this package, not part of its public entry.
+ * token). Exported on the `@speedrl/sampler/testing` subpath, not the main entry.
  */
 import type { LogitsFn } from '../types';
 

@@ -1,0 +1,3 @@
+/** @speedrl/sampler/testing — `LogitsFn` test doubles: logits from a formula, or one fixed distribution everywhere. */
+export { fakeLogitsFn, fixedDistributionLogitsFn } from './fake-logits';
+export type { FakeLogit } from './fake-logits';
