@@ -2,7 +2,7 @@
  * End to end on untrained tiny bundles and the committed fixture: `speedrl compare` (outputs, rows, resume, adaptive,
  * tuned, usage errors) and `speedrl tune-schedule` (deterministic for a seed, train split only, resume).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadIdxDataset, readPng, type IdxDatasetOptions } from '@speedrl/tensor-utils';
@@ -77,6 +77,16 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     writeFileSync(rlConfig, original);
     expect(stale.code).toBe(2);
     expect(stale.err).toMatch(/--models: the files of model "rl" .* changed since .*compare\.json was computed/);
+  });
+
+  it('a resume that adds cells describes them all in options: models, methods, steps and seeds over every cell', async () => {
+    const grown = join(root, 'cmp-grown');
+    cpSync(out, grown, { recursive: true });
+    const r = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '3', '--seed', '1', '--seeds', '1', ...common, '--out', grown, '--resume', '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    const json = JSON.parse(r.out) as CompareJson;
+    expect(json.cells).toHaveLength(9);
+    expect(json.options).toMatchObject({ models: `base=${base},rl=${rl}`, methods: 'cosine,halton', steps: '2,3,4', seedList: [0, 1], seed: 1, seeds: 1 });
   });
 
   it('sweeps adaptive thresholds: steps and NFE are the means actually used', async () => {

@@ -20,6 +20,7 @@ import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoade
 import { writePareto } from './charts';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
+import type { CompareModel } from '../results';
 import { readTunedFile, type TunedFile } from './tuned-space';
 
 /** Options of a compare run (validated at the CLI edge). */
@@ -99,6 +100,25 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
   return prev;
 }
 
+/**
+ * compare.json's `options`: the cell-defining ones of this call, with models, methods, steps, thresholds and the seed
+ * list as the union over every cell in the file (a resume may add some), so the file describes all its cells, not only
+ * the last call's. `seed`/`seeds` stay this call's, so `--resume` without flags re-plans nothing new.
+ */
+function describedOptions(o: CompareOptions, adaptiveCap: number, models: readonly CompareModel[], cells: readonly CompareCell[]): Record<string, unknown> {
+  const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
+  const byNumber = (a: number, b: number): number => a - b;
+  const list = (values: readonly (string | number)[], none: string): string => (values.length === 0 ? none : values.join(','));
+  return {
+    ...o, adaptiveCap,
+    models: models.map((m) => `${m.name}=${m.dir}`).join(','),
+    methods: list(unique(cells.map((c) => c.method)), o.methods),
+    steps: list(unique(cells.filter((c) => c.threshold === undefined).map((c) => c.steps)).sort(byNumber), o.steps),
+    thresholds: list(unique(cells.flatMap((c) => (c.threshold === undefined ? [] : [c.threshold]))).sort(byNumber), o.thresholds),
+    seedList: unique(cells.map((c) => c.seed)).sort(byNumber),
+  };
+}
+
 const gridName = (k: Omit<CellKey, 'seed'>): string => `grids/${k.model}-${k.method}-${k.threshold === undefined ? `T${k.steps}` : `p${k.threshold}`}.png`;
 
 /** Runs the comparison and returns compare.json's content. */
@@ -140,7 +160,10 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const cells: CompareCell[] = [...(prev.cells ?? [])];
   let floors: Floors | undefined = prev.floors as Floors | undefined;
   const grids: GridEntry[] = [...(prev.grids ?? [])];
-  const allModels = [...(prev.models ?? []).filter((p) => !models.some((m) => m.name === p.name)), ...models.map((m) => ({ name: m.name, dir: m.dir, identity: identities.get(m.name) as string }))];
+  // every model of the file, in first-seen order (this call's entries replace their earlier ones)
+  const current = models.map((m) => ({ name: m.name, dir: m.dir, identity: identities.get(m.name) as string }));
+  const earlier = prev.models ?? [];
+  const allModels = [...earlier.map((p) => current.find((m) => m.name === p.name) ?? p), ...current.filter((m) => !earlier.some((p) => p.name === m.name))];
   const plan = planCells(models, methods, steps, thresholds, seeds, adaptiveCap, tunedSteps);
   const done = new Set(cells.map(cellId));
   const todo = plan.filter((c) => !done.has(cellId(c)));
@@ -152,7 +175,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     const rows = sortRows(aggregateCells(cells), allModels.map((m) => m.name), methodOrder);
     const json: CompareJson = {
       models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedKey }),
-      cells, options: { ...o, adaptiveCap, thresholds: thresholds.join(',') }, engine: o.engine,
+      cells, options: describedOptions(o, adaptiveCap, allModels, cells), engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);
     await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch)}`);
