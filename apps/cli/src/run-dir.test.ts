@@ -115,6 +115,21 @@ describe('run directories', () => {
     expect(JSON.parse(resumed.out)).toMatchObject({ role: 'reward', seed: 1701, step: 6 });
   });
 
+  it('a resume whose run.json lacks an option says which default it takes, and records it', async () => {
+    const out = join(root, 'defaulted');
+    expect((await trainVq(out, '--perceptual', '0')).code).toBe(0);
+    const runFile = join(out, 'run.json');
+    const saved = JSON.parse(readFileSync(runFile, 'utf8')) as { options: Record<string, unknown> };
+    delete saved.options.perceptual; // as if the option had been added to the command after the run started
+    writeFileSync(runFile, JSON.stringify(saved));
+    const r = await cli(['train-vq', '--out', out, '--resume', '--steps', '6']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`--resume: ${runFile} has no value for this option (added to the command since the run started, or removed from the file), so the default is used: --perceptual 0`);
+    expect((JSON.parse(readFileSync(runFile, 'utf8')) as { options: Record<string, unknown> }).options.perceptual).toBe(0);
+    const again = await cli(['train-vq', '--out', out, '--resume', '--steps', '8']);
+    expect(again.err).not.toContain('has no value for');
+  });
+
   it('a damaged run.json or checkpoint state is a usage error naming the file', async () => {
     const out = join(root, 'damaged');
     expect((await trainVq(out)).code).toBe(0);

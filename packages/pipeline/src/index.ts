@@ -4,33 +4,23 @@
  * two long runs built from them: Speed-RL (`accelerate`) and MaskGIT pretraining (`trainMaskgit`).
  */
 export {
-  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadBundle, loadGenerator, tokenizerKey, writeBundle,
+  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,
 } from './bundle';
-export type { Engine, Generator, LoadedBundle } from './bundle';
+export type { Engine, Generator } from './bundle';
 export { loadRlModel } from './rl-model';
-export type { RlModel, RlModelOptions } from './rl-model';
-export { changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, trainingInputs, usageErrorForConfigField } from './checks';
-export { loadClassifierFor } from './classifiers';
-export type { LoadedClassifier } from './classifiers';
-export { createMaskgitPolicy, createReference } from './maskgit-policy';
-export type { MaskgitPolicy } from './maskgit-policy';
-export { createQualityReward } from './quality-reward';
-export type { QualityReward, QualityWeights, RealImagesSource } from './quality-reward';
-export { balancedClasses, drawSampleSet } from './sample-set';
-export type { SampleSet } from './sample-set';
 export {
-  RESUME_MUTABLE_OPTIONS, RUN_FILES, checkResumeOverrides, openRunDir, readConfigStep, readStateStep, runModeOf, savedRunOptions,
-} from './run-dir';
+  changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, trainingInputs,
+} from './checks';
+export { loadClassifierFor } from './classifiers';
+export { createMaskgitPolicy, createReference } from './maskgit-policy';
+export { createQualityReward } from './quality-reward';
+export { drawSampleSet } from './sample-set';
+export type { SampleSet } from './sample-set';
+export { RUN_FILES, defaultedNote, openRunDir, readConfigStep, runModeOf, savedRunOptions } from './run-dir';
 export type { RunDir, RunMode } from './run-dir';
 export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';
-export type { LockHolder } from './run-lock';
 export { installInterruptHandler } from './interrupt';
-export type { InterruptHandler, StopSignal } from './interrupt';
 export { accelerate, openAccelerateRun, speedRlConfigOf } from './accelerate';
-export type { AccelerateOptions, AccelerateSummary } from './accelerate';
-export { QUALITY_CURVE_FILE, emaBundleDir, emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
-export type { QualityProbe, QualityProbeOptions, QualityProbeResult, TrainMaskgitOptions, TrainMaskgitSummary } from './train-maskgit';
+export { emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
+export type { QualityProbe, QualityProbeOptions, QualityProbeResult } from './train-maskgit';
 export { CLASSIFIER_DIR, trainClassifierRun } from './train-classifier';
-export type { TrainClassifierRunOptions, TrainClassifierRunSummary } from './train-classifier';
-export { checkRewardScores, loadRewardModule, loadRewardModules, parseRewardSpec, rewardComponentName, rewardModuleFiles } from './reward-module';
-export type { ModuleImporter, RewardModuleSpec } from './reward-module';

@@ -44,6 +44,11 @@ export interface RunDir {
   /** Options the run was started with (from run.json on resume). */
   readonly options: Record<string, unknown>;
   /**
+   * On resume, the options run.json does not hold (added to the command since the run started, or removed from the
+   * file), which therefore take the command's defaults: the caller tells the user (see {@link defaultedNote}).
+   */
+  readonly defaulted: readonly string[];
+  /**
    * Writes the run's state: run.json, and on resume metrics.jsonl trimmed back to the checkpoint. Call it once the
    * command has validated everything it loads, so a failing check leaves the directory as it was.
    */
@@ -106,6 +111,7 @@ export async function openRunDir(
   acquireRunLock(dir, command);
   const found = await findCheckpointDir(checkpointPath);
   let runOptions = options;
+  let defaulted: string[] = [];
   let resumeStep: number | undefined;
   if (resume) {
     const runFile = join(dir, RUN_FILES.run);
@@ -121,8 +127,9 @@ export async function openRunDir(
       }
     }
     checkResumeOverrides(saved.options ?? {}, overrides);
-    // an option the run.json does not hold (one added to the command since the run started) takes its default
+    // an option the run.json does not hold (one added to the command since the run started) takes its default, said aloud
     runOptions = { ...options, ...(saved.options ?? {}), ...overrides };
+    defaulted = Object.keys(options).filter((key) => !(key in (saved.options ?? {})) && !(key in overrides));
     // a run stopped before its first checkpoint starts again from step 0 with its own options (its records are dropped)
     try {
       resumeStep = found === undefined ? 0 : await readStep(found);
@@ -149,6 +156,7 @@ export async function openRunDir(
     dir,
     resumeFrom: resume ? found : undefined,
     options: runOptions,
+    defaulted,
     async start() {
       if (started) return;
       if (resumeStep !== undefined) await trimJsonlToStep(metricsPath, resumeStep);
@@ -170,6 +178,14 @@ export async function openRunDir(
       appendJsonl(metricsPath, { ...record, time: new Date().toISOString() });
     },
   };
+}
+
+/** The note a resumed run prints when run.json lacks some options (see `RunDir.defaulted`), or undefined. */
+export function defaultedNote(run: RunDir): string | undefined {
+  if (run.defaulted.length === 0) return undefined;
+  const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const values = run.defaulted.map((key) => `${flag(key)} ${JSON.stringify(run.options[key])}`).join(', ');
+  return `--resume: ${join(run.dir, RUN_FILES.run)} has no value for ${run.defaulted.length > 1 ? 'these options' : 'this option'} (added to the command since the run started, or removed from the file), so the default is used: ${values}; pass the flag to choose another value\n`;
 }
 
 /** The step of a checkpoint from its `state.json` (`{ "step": n }`). */

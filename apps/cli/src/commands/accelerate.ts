@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { DEFAULT_SPEED_RL_CONFIG } from '@speedrl/rl-trainer';
-import { accelerate, openAccelerateRun, runModeOf, savedRunOptions, speedRlConfigOf } from '@speedrl/pipeline';
+import { accelerate, openAccelerateRun, runModeOf, savedRunOptions, speedRlConfigOf, defaultedNote } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
 import { seedFlag } from '../flags';
 
@@ -87,6 +87,7 @@ Examples:
       return;
     }
     const run = await openAccelerateRun(fresh, runModeOf(flags), overrides);
+    io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const summary = await accelerate(parseOptions(accelerateOptionsSchema, run.options), run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `accelerated model in ${summary.model} after ${summary.iterations} iterations\n`);
   });

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { CLASSIFIER_SEEDS } from '@speedrl/rewards-clip-fid';
-import { CLASSIFIER_DIR, openRunDir, readConfigStep, runModeOf, trainClassifierRun, trainingInputs } from '@speedrl/pipeline';
+import { CLASSIFIER_DIR, openRunDir, readConfigStep, runModeOf, trainClassifierRun, trainingInputs, defaultedNote } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
 import { seedFlag } from '../flags';
 import { UsageError } from '../errors';
@@ -69,6 +69,7 @@ Examples:
     // a new run saves the seed it uses, so a resume can check it; a resume takes the run's own (its role's default when absent)
     const fresh = mode === 'resume' ? parsed : { ...parsed, seed: parsed.seed ?? CLASSIFIER_SEEDS[parsed.role] };
     const run = await openRunDir(fresh.out, 'train-classifier', fresh, mode, parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(false));
+    io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const o = parseOptions(schema, run.options);
     const summary = await trainClassifierRun(o, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
-import { emaDecays, openRunDir, runModeOf, trainMaskgit } from '@speedrl/pipeline';
+import { emaDecays, openRunDir, runModeOf, trainMaskgit, defaultedNote } from '@speedrl/pipeline';
 import { createQualityProbe } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
 import { seedFlag } from '../flags';
@@ -91,6 +91,7 @@ Examples:
     const fresh = parseOptions(schema, merged);
     emaDecays(fresh);
     const run = await openRunDir(fresh.out, 'train-maskgit', fresh, runModeOf(flags), parseOptions(schema.partial(), typed));
+    io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const options = parseOptions(schema, run.options);
     emaDecays(options);
     const summary = await trainMaskgit(options, run, io, createQualityProbe);

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
-import { TOKENIZER_DIR, openRunDir, readConfigStep, runModeOf, trainingInputs } from '@speedrl/pipeline';
+import { TOKENIZER_DIR, openRunDir, readConfigStep, runModeOf, trainingInputs, defaultedNote } from '@speedrl/pipeline';
 import { trainVq } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
 import { seedFlag } from '../flags';
@@ -81,6 +81,7 @@ Examples:
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
     const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(true));
+    io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const options = parseOptions(schema, run.options);
     const summary = await trainVq(options, run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n`
