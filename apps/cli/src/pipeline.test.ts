@@ -316,6 +316,19 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
       expect(readFileSync(join(parts, sub, 'model.safetensors')).equals(readFileSync(join(whole, sub, 'model.safetensors')))).toBe(true);
     }
 
+    // bias-corrected averages: two decays are two different averages from the first update on
+    expect(readFileSync(join(whole, 'ema-0.9', 'maskgit', 'model.safetensors')).equals(readFileSync(join(whole, 'ema-0.99', 'maskgit', 'model.safetensors')))).toBe(false);
+    // a checkpoint of the old warm-up EMA (`emaUpdates`) resumes with its EMAs restarted at its step, said aloud and recorded
+    const legacy = join(root, 'mg-ema-legacy');
+    expect((await cli([...common, '--steps', '3', '--out', legacy])).code).toBe(0);
+    const statePath = join(legacy, 'checkpoint', 'state.json');
+    const { emaSteps: _steps, emaSince: _since, ...rest } = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(statePath, JSON.stringify({ ...rest, emaUpdates: 1 }));
+    const migrated = await cli(['train-maskgit', '--out', legacy, '--resume', '--steps', '6']);
+    expect(migrated.code).toBe(0);
+    expect(migrated.err).toContain('weight EMAs use the old warm-up scheme (every decay the same average); they restart, bias-corrected, at step 3');
+    expect((JSON.parse(readFileSync(join(legacy, 'ema-0.9', 'maskgit', 'config.json'), 'utf8')) as { metadata: { emaSince: number } }).metadata.emaSince).toBe(3);
+
     // the token cache and the checkpoint are keyed by the tokenizer's files: a tokenizer changed in place is refused on resume
     const tok = join(root, 'tok-copy');
     cpSync(join(vqRun, 'tokenizer'), tok, { recursive: true });

@@ -1,32 +1,32 @@
 /**
- * Exponential moving averages of the weights (Polyak & Juditsky 1992; the EMA copy MaskGIT and diffusion models ship):
- * θ̄ ← d_t·θ̄ + (1 − d_t)·θ after every optimizer step, for several decays at once so one run sweeps them. The
- * effective decay warms up as d_t = min(d, (1 + t) / (10 + t)) (TensorFlow's `ExponentialMovingAverage` with
- * `num_updates`), so early averages are not dominated by the random initialisation; updating every k steps applies
- * d_t^k (docs/architecture.md, "Weight EMA").
+ * Exponential moving averages of the weights (Polyak & Juditsky 1992; the EMA copy MaskGIT and diffusion models ship),
+ * for several decays at once so one run sweeps them: m ← d^k·m + (1 − d^k)·θ every k optimizer steps from m₀ = 0, and
+ * the average is the bias-corrected θ̄ = m / (1 − d^s) after s steps (Adam's correction, Kingma & Ba 2015): from the
+ * first update it weighs only weights the run has seen, with the memory 1/(1 − d) steps of its own decay
+ * (docs/architecture.md, "Weight EMA").
  */
 import { cloneParams, type MaskGitParams } from './params';
 
-/** Serialisable state of a {@link WeightEma}: updates so far and one averaged copy per decay. */
+/** Serialisable state of a {@link WeightEma}: steps averaged so far and one biased sum m per decay. */
 export interface WeightEmaState {
-  /** Updates applied so far (t of the warm-up). */
-  updates: number;
-  /** Averaged parameters by decay (the same names and shapes as the model's parameters). */
-  averages: Map<number, MaskGitParams>;
+  /** Optimizer steps folded in so far (s of the bias correction). */
+  steps: number;
+  /** The biased sums m by decay (the same names and shapes as the model's parameters; zeros before any update). */
+  sums: Map<number, MaskGitParams>;
 }
 
 /** Several weight EMAs over one parameter set. */
 export interface WeightEma {
   /** The decays, in the order given. */
   readonly decays: readonly number[];
-  /** Updates applied so far. */
-  readonly updates: number;
+  /** Optimizer steps folded in so far. */
+  readonly steps: number;
   /**
    * Folds the current parameters into every average. Called every `every` optimizer steps (default 1), it applies
-   * the decay `every` times at once, d_t^every: the same memory horizon in steps at 1/every of the cost.
+   * the decay `every` times at once, d^every: the same memory horizon in steps at 1/every of the cost.
    */
   update(params: MaskGitParams, every?: number): void;
-  /** A copy of the average for `decay` (one of {@link decays}). */
+  /** A copy of the bias-corrected average for `decay` (one of {@link decays}); the initial parameters before any update. */
   average(decay: number): MaskGitParams;
   /** A deep copy of the state, for checkpoints. */
   state(): WeightEmaState;
@@ -41,40 +41,37 @@ export function validateEmaDecays(decays: readonly number[], source = 'createWei
   if (new Set(decays).size !== decays.length) throw new RangeError(`${source}: EMA decays repeat: ${decays.join(', ')}`);
 }
 
-/** The effective decay of update number `t` (0-based): min(decay, (1 + t) / (10 + t)). */
-export function effectiveEmaDecay(decay: number, t: number): number {
-  return Math.min(decay, (1 + t) / (10 + t));
-}
-
 /**
- * Weight EMAs for `decays`, starting from `initial` parameters (copied), or from a checkpointed `state` whose
- * averages must cover every decay with tensors of `initial`'s names and sizes.
+ * Weight EMAs for `decays` over parameters shaped like `initial` (copied; what `average` returns before the first
+ * update), starting empty or from a checkpointed `state` whose sums must cover every decay with `initial`'s tensors.
  */
 export function createWeightEma(initial: MaskGitParams, decays: readonly number[], state?: WeightEmaState): WeightEma {
   const source = 'createWeightEma';
   validateEmaDecays(decays, source);
-  const averages = new Map<number, MaskGitParams>();
+  const start = cloneParams(initial);
+  const zeros = (): MaskGitParams => new Map([...initial].map(([name, t]) => [name, { shape: [...t.shape], data: new Float32Array(t.data.length) }]));
+  const sums = new Map<number, MaskGitParams>();
   for (const d of decays) {
-    const saved = state?.averages.get(d);
+    const saved = state?.sums.get(d);
     if (state !== undefined && saved === undefined) throw new Error(`${source}: the saved state has no average for decay ${d}`);
-    const copy = cloneParams(saved ?? initial);
+    const copy = saved === undefined ? zeros() : cloneParams(saved);
     for (const [name, t] of initial) {
       const a = copy.get(name);
       if (a === undefined || a.data.length !== t.data.length) {
         throw new Error(`${source}: the average for decay ${d} lacks tensor "${name}" of ${t.data.length} elements`);
       }
     }
-    averages.set(d, copy);
+    sums.set(d, copy);
   }
-  let updates = state?.updates ?? 0;
-  if (!(Number.isSafeInteger(updates) && updates >= 0)) throw new RangeError(`${source}: state.updates must be an integer ≥ 0, got ${updates}`);
+  let steps = state?.steps ?? 0;
+  if (!(Number.isSafeInteger(steps) && steps >= 0)) throw new RangeError(`${source}: state.steps must be an integer ≥ 0, got ${steps}`);
 
   const update = (params: MaskGitParams, every = 1): void => {
     if (!(Number.isSafeInteger(every) && every >= 1)) throw new RangeError(`weightEma.update: every must be a positive integer, got ${every}`);
-    for (const [d, avg] of averages) {
-      const k = effectiveEmaDecay(d, updates) ** every;
+    for (const [d, m] of sums) {
+      const k = d ** every;
       const c = 1 - k;
-      for (const [name, a] of avg) {
+      for (const [name, a] of m) {
         const p = params.get(name);
         if (p === undefined || p.data.length !== a.data.length) throw new Error(`weightEma.update: parameter "${name}" is missing or has another size`);
         const x = p.data;
@@ -82,22 +79,24 @@ export function createWeightEma(initial: MaskGitParams, decays: readonly number[
         for (let i = 0; i < y.length; i++) y[i] = k * (y[i] as number) + c * (x[i] as number);
       }
     }
-    updates += 1;
+    steps += every;
   };
 
   const average = (decay: number): MaskGitParams => {
-    const avg = averages.get(decay);
-    if (avg === undefined) throw new RangeError(`weightEma.average: no EMA with decay ${decay}; have ${decays.join(', ')}`);
-    return cloneParams(avg);
+    const m = sums.get(decay);
+    if (m === undefined) throw new RangeError(`weightEma.average: no EMA with decay ${decay}; have ${decays.join(', ')}`);
+    if (steps === 0) return cloneParams(start);
+    const scale = 1 / (1 - decay ** steps); // the weights the sum has seen add up to 1 − d^s
+    return new Map([...m].map(([name, t]) => [name, { shape: [...t.shape], data: t.data.map((v) => v * scale) }]));
   };
 
   return {
     decays: [...decays],
-    get updates() {
-      return updates;
+    get steps() {
+      return steps;
     },
     update,
     average,
-    state: () => ({ updates, averages: new Map([...averages].map(([d, a]) => [d, cloneParams(a)])) }),
+    state: () => ({ steps, sums: new Map([...sums].map(([d, m]) => [d, cloneParams(m)])) }),
   };
 }

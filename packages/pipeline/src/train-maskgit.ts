@@ -95,6 +95,7 @@ export interface QualityProbeResult {
 
 /** A loaded probe (`createQualityProbe` of @speedrl/eval makes one). */
 export interface QualityProbe {
+  /** Samples from `params` and measures the set (FCD at the probe's T and its companions). */
   measure(params: MaskGitParams, config: MaskGitConfig): Promise<QualityProbeResult>;
 }
 
@@ -167,7 +168,7 @@ export function emaBundleDir(runDir: string, decay: number): string {
 }
 
 /** One probe record of metrics.jsonl (`event: "eval"`). */
-interface ProbeRecord {
+export interface ProbeRecord {
   readonly step: number;
   readonly weights: string;
   readonly fcd: number;
@@ -218,6 +219,7 @@ export async function trainMaskgit(
   let startStep = 0;
   let optimizerState: OptimizerState | undefined;
   let emaState: WeightEmaState | undefined;
+  let emaSince = 0; // the step the weight EMAs started averaging at
   if (run.resumeFrom !== undefined) {
     const { tensors } = await readSafetensors(join(run.resumeFrom, 'trainer.safetensors'));
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
@@ -225,7 +227,7 @@ export async function trainMaskgit(
       if (t === undefined || !(t.data instanceof Float32Array)) throw new Error(`${run.resumeFrom}/trainer.safetensors: tensor "${prefix}${s.name}" is missing`);
       return [s.name, { shape: [...t.shape], data: t.data }];
     }));
-    const state = JSON.parse(await readFile(join(run.resumeFrom, RUN_FILES.state), 'utf8')) as { step: number; emaUpdates?: number; tokensKey?: string };
+    const state = JSON.parse(await readFile(join(run.resumeFrom, RUN_FILES.state), 'utf8')) as { step: number; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string };
     if (state.tokensKey !== undefined && state.tokensKey !== tokensKey) {
       throw new UsageError(`--resume: the tokenizer's files (${o.tokenizer}) or the training images (${o.data}) changed since this run's checkpoint; it would go on training on other tokens. Start a new --out`);
     }
@@ -233,7 +235,15 @@ export async function trainMaskgit(
     if (startStep > o.steps) throw new UsageError(`--steps: the run in ${run.dir} is already at step ${startStep}; give at least that many`);
     params = pick('param.');
     optimizerState = { step: startStep, m: pick('adam_m.'), v: pick('adam_v.') };
-    if (decays.length > 0) emaState = { updates: state.emaUpdates ?? 0, averages: new Map(decays.map((d) => [d, pick(`ema_${d}.`)])) };
+    if (decays.length > 0 && typeof state.emaSteps === 'number') {
+      emaState = { steps: state.emaSteps, sums: new Map(decays.map((d) => [d, pick(`ema_${d}.`)])) };
+      emaSince = state.emaSince ?? 0;
+    } else if (decays.length > 0) {
+      // a checkpoint of the warm-up EMA (d_t = min(d, (1 + t)/(10 + t)), `emaUpdates`), under which every decay of the run
+      // was the same short average: its averages cannot become bias-corrected sums, so the EMAs start over here
+      emaSince = startStep;
+      io.stderr(`train-maskgit: the checkpoint's weight EMAs use the old warm-up scheme (every decay the same average); they restart, bias-corrected, at step ${startStep}\n`);
+    }
     io.stderr(`resuming from step ${startStep} (${run.resumeFrom})\n`);
   }
   const trainerOptions = {
@@ -253,9 +263,10 @@ export async function trainMaskgit(
   const progress = createProgress({ label: 'train-maskgit', total: o.steps, io });
   const saveCheckpoint = async (step: number): Promise<void> => {
     const opt = trainer.optimizerState();
-    const emaTensors = ema === undefined ? {} : Object.assign({}, ...decays.map((d) => paramTensors(ema.average(d), `ema_${d}.`)));
+    const sums = ema?.state().sums;
+    const emaTensors = sums === undefined ? {} : Object.assign({}, ...decays.map((d) => paramTensors(sums.get(d) as MaskGitParams, `ema_${d}.`)));
     const bytes = encodeSafetensors({ ...paramTensors(trainer.params(), 'param.'), ...paramTensors(opt.m, 'adam_m.'), ...paramTensors(opt.v, 'adam_v.'), ...emaTensors });
-    const state = { step, seed: o.seed, tokensKey, ...(ema ? { emaUpdates: ema.updates } : {}) };
+    const state = { step, seed: o.seed, tokensKey, ...(ema ? { emaSteps: ema.steps, emaSince } : {}) };
     await writeCheckpointDir(join(run.dir, RUN_FILES.checkpoint), { 'trainer.safetensors': bytes, [RUN_FILES.state]: JSON.stringify(state) });
   };
   const probeAll = async (step: number): Promise<void> => {
@@ -299,7 +310,7 @@ export async function trainMaskgit(
     if (interrupt.stop.requested) throw new InterruptedError(`train-maskgit: stopped by ${interrupt.stop.signal ?? 'a signal'} at step ${step}; checkpoint saved in ${join(run.dir, RUN_FILES.checkpoint)}, continue with --resume`);
     const metadata = { command: 'train-maskgit', step, seed: o.seed, finalLoss: lastLoss, tokenizerKey: await tokenizerKey(o.tokenizer) };
     await writeBundle(run.dir, trainer.params(), config, o.tokenizer, { ...metadata, weights: 'raw' });
-    for (const d of decays) await writeBundle(emaBundleDir(run.dir, d), (ema as WeightEma).average(d), config, o.tokenizer, { ...metadata, weights: `ema-${d}`, emaDecay: d });
+    for (const d of decays) await writeBundle(emaBundleDir(run.dir, d), (ema as WeightEma).average(d), config, o.tokenizer, { ...metadata, weights: `ema-${d}`, emaDecay: d, emaSince });
     progress.finish({ step, loss: lastLoss });
     return { out: run.dir, step, finalLoss: lastLoss, interrupted: interrupt.stop.requested, ema: decays.map((d) => emaBundleDir(run.dir, d)) };
   } finally {
