@@ -11,7 +11,7 @@ export { maskBatch, cosineMaskRatio, maskCountFor } from './masking';
 export type { MaskedBatch } from './masking';
 export { createTrainer, maskedCrossEntropy, DEFAULT_TRAINER_OPTIONS } from './train';
 export type { Trainer, TrainerOptions, CreateTrainerOptions, OptimizerState, StepResult } from './train';
-export { createWeightEma, effectiveEmaDecay, validateEmaDecays } from './weight-ema';
+export { createWeightEma, validateEmaDecays } from './weight-ema';
 export type { WeightEma, WeightEmaState } from './weight-ema';
 export { exportOnnx, writeOnnxModel, onnxModelIdentity, MASKGIT_ONNX_OPSET, MASKGIT_ONNX_IO, ONNX_CONFIG_KEY, ONNX_IDENTITY_KEY, ONNX_FILE } from './onnx/export';
 export { createOrtLogitsFn } from './ort-engine';
