@@ -5,24 +5,22 @@ export {
   encodeSafetensors, decodeSafetensors, readSafetensors, readSafetensorsHeader, writeSafetensors, requireTensor,
 } from './safetensors';
 export type { SafeTensorMap, SafetensorsContents } from './safetensors';
-export { SafetensorsError, SAFETENSORS_MAX_HEADER_BYTES, SAFETENSORS_METADATA_KEY } from './safetensors-header';
+export { SafetensorsError } from './safetensors-header';
 export type { SafetensorsHeader, SafetensorsTensorInfo } from './safetensors-header';
-export {
-  SAFETENSORS_DTYPES, dtypeByteSize, isSafetensorsDtype, float32ToF16, f16ToFloat32, float32ToBf16, bf16ToFloat32,
-} from './safetensors-dtypes';
+export { float32ToF16, f16ToFloat32, float32ToBf16, bf16ToFloat32 } from './safetensors-dtypes';
 export type { SafeTensor, SafetensorsDtype, SafetensorsArrayTypes } from './safetensors-dtypes';
 export { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 export type { AtomicWriteOptions } from './atomic-write';
 export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
-export type { JsonlContents, MetricsRecord } from './metrics-log';
+export type { JsonlContents } from './metrics-log';
 export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
 export { sha256File, contentKey } from './file-hash';
-export { faultPoint, FAULT_INJECTION } from './fault-point';
+export { faultPoint } from './fault-point';
 export { learningRateAt } from './lr-schedule';
-export type { LrDecay, LrSchedule } from './lr-schedule';
+export type { LrDecay, LrSchedule, LrScheduleBase } from './lr-schedule';
 export { UsageError, InterruptedError } from './errors';
 export { processIo } from './text-io';
 export type { TextIo } from './text-io';
 export { createProgress } from './progress';
 export type { Progress, ProgressOptions } from './progress';
-export { ensureWritableDir, ensureWritableFile, fsReason } from './output-path';
+export { ensureWritableDir, ensureWritableFile } from './output-path';

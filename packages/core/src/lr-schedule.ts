@@ -5,7 +5,7 @@
  */
 
 /** Fields every schedule has. */
-interface LrScheduleBase {
+export interface LrScheduleBase {
   /** Peak learning rate, reached at the end of the warm-up. */
   readonly peak: number;
   /** Linear warm-up: step s < warmupSteps uses peak·(s + 1)/warmupSteps; 0 = no warm-up. */

@@ -3,7 +3,9 @@
  * touching process streams, and stdout stays clean for machine-readable output.
  */
 export interface TextIo {
+  /** Writes `text` to standard output (results, machine-readable output). */
   readonly stdout: (text: string) => void;
+  /** Writes `text` to standard error (progress, notes). */
   readonly stderr: (text: string) => void;
   /** True when stderr is a terminal: progress bars instead of plain lines. */
   readonly isTTY: boolean;

@@ -1,32 +1,29 @@
 /** @speedrl/maskgit — class-conditional MaskGIT transformer (Chang et al. 2022) with tfjs and onnxruntime engines. */
-export { DEFAULT_MASKGIT_CONFIG, MASKGIT_PRESETS, maskGitPreset, validateMaskGitConfig, maskTokenId, nullClassId, forwardFlops } from './config';
+export {
+  DEFAULT_MASKGIT_CONFIG, MASKGIT_PRESETS, maskGitPreset, maskTokenId, nullClassId, forwardFlops,
+} from './config';
 export type { MaskGitConfig, MaskGitPresetName } from './config';
-export { initParams, paramSpecs, countParams, checkParams, getParam, cloneParams, shapeSize } from './params';
+export { initParams, paramSpecs, countParams, cloneParams } from './params';
 export type { MaskGitParams, ParamTensor, ParamSpec, ParamInit } from './params';
-export { saveModel, loadModel, readModelConfig, modelIdentity, WEIGHTS_FILE, CONFIG_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './checkpoint';
+export { saveModel, loadModel, readModelConfig, modelIdentity } from './checkpoint';
 export type { LoadedModel, ModelMetadata } from './checkpoint';
-export { forward, paramsToTf, tfToParams, disposeTfParams, layerNorm, geluTanh } from './model';
+export { forward } from './model';
 export type { TfParams, ForwardOptions } from './model';
-export { maskBatch, cosineMaskRatio, maskCountFor } from './masking';
-export type { MaskedBatch } from './masking';
-export { createTrainer, maskedCrossEntropy, DEFAULT_TRAINER_OPTIONS } from './train';
+export { createTrainer, DEFAULT_TRAINER_OPTIONS } from './train';
 export type { Trainer, TrainerOptions, CreateTrainerOptions, OptimizerState, StepResult } from './train';
 export { createWeightEma, validateEmaDecays } from './weight-ema';
 export type { WeightEma, WeightEmaState } from './weight-ema';
-export { exportOnnx, writeOnnxModel, onnxModelIdentity, MASKGIT_ONNX_OPSET, MASKGIT_ONNX_IO, ONNX_CONFIG_KEY, ONNX_IDENTITY_KEY, ONNX_FILE } from './onnx/export';
+export { exportOnnx, writeOnnxModel, onnxModelIdentity, ONNX_FILE } from './onnx/export';
 export { createOrtLogitsFn } from './ort-engine';
 export type { OrtEngineOptions } from './ort-engine';
 export { createTfjsLogitsFn } from './tfjs-engine';
-export { checkLogitsInputs } from './inputs';
-export type { LogitsFn, DisposableLogitsFn, InputDims } from './inputs';
-export { createAdamW, globalGradNorm, validateAdamWOptions } from './adamw';
+export type { LogitsFn, DisposableLogitsFn } from './inputs';
+export { createAdamW } from './adamw';
 export type { AdamW, AdamWOptions, AdamWUpdate } from './adamw';
 export { createOrtTrainer } from './ort-train/trainer';
 export type { OrtTrainer, CreateOrtTrainerOptions } from './ort-train/trainer';
 export { createOrtTrainEngine } from './ort-train/engine';
-export type { OrtTrainEngine, GradientInputs, GradientOptions, GradientResult, OrtForwardOptions, OrtForwardResult } from './ort-train/engine';
+export type {
+  OrtTrainEngine, GradientInputs, GradientOptions, GradientResult, OrtForwardOptions, OrtForwardResult,
+} from './ort-train/engine';
 export type { GraphSessionOptions as OrtTrainSessionOptions } from './ort-train/session';
-export { buildTrainGraph, buildForwardGraph, ORT_TRAIN_IO, GRAD_PREFIX } from './ort-train/build';
-export type { TrainGraphOptions, ForwardGraphOptions } from './ort-train/build';
-export { tfReferenceGradients, weightedSoftCrossEntropyTf } from './ort-train/tf-reference';
-export type { ReferenceResult } from './ort-train/tf-reference';

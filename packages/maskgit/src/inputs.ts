@@ -8,7 +8,10 @@ import type { MaskGitConfig } from './config';
 export type LogitsFn = (tokens: Int32Array, classes: Int32Array) => Promise<Float32Array>;
 
 /** A {@link LogitsFn} that holds engine resources; call `dispose()` when done. */
-export type DisposableLogitsFn = LogitsFn & { dispose(): Promise<void> };
+export type DisposableLogitsFn = LogitsFn & {
+  /** Frees the engine (tfjs tensors or the onnxruntime session). */
+  dispose(): Promise<void>;
+};
 
 /** The dimensions an engine expects of its inputs. */
 export interface InputDims {

@@ -5,8 +5,9 @@ import { Rng, UsageError } from '@speedrl/core';
 import { MASKGIT_PRESETS, initParams, saveModel } from '@speedrl/maskgit';
 import { VQ_PRESETS, createVqModel, disposeVqModel, saveVq } from '@speedrl/vq-tokenizer';
 import {
-  MASKGIT_DIR, TOKENIZER_DIR, balancedClasses, bundleIdentity, drawSampleSet, installBundleTokenizer, loadGenerator, tokenizerKey,
+  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, drawSampleSet, installBundleTokenizer, loadGenerator, tokenizerKey,
 } from './index';
+import { balancedClasses } from './sample-set';
 
 async function writeTokenizer(dir: string, seed: number): Promise<void> {
   const vq = createVqModel(VQ_PRESETS.tiny, Rng.fromSeed(seed));

@@ -29,10 +29,11 @@ export interface Generator {
   readonly engine: Engine;
   /** Tokens `[B, L]` → images `[B, 28, 28]` in [0, 1]. */
   decode(tokens: Int32Array): Promise<Float32Array>;
+  /** Frees the transformer engine and the tokenizer. */
   dispose(): void;
 }
 
-/** A bundle's parts, loaded and checked to belong together (see {@link loadBundle}). */
+/** A bundle's parts, loaded and checked to belong together (see `loadBundle`). */
 export interface LoadedBundle {
   readonly config: MaskGitConfig;
   readonly params: MaskGitParams;
@@ -70,7 +71,7 @@ export async function loadBundle(dir: string, flag = '--model'): Promise<LoadedB
   return { config, params, identity, metadata, tokenizerKey: key, vq };
 }
 
-/** Loads `dir` (a bundle, see {@link loadBundle}) as a generator on `engine`. */
+/** Loads `dir` (a bundle: `tokenizer/` + `maskgit/`) as a generator on `engine`. */
 export async function loadGenerator(dir: string, engine: Engine, threads = 2): Promise<Generator> {
   const { params, config, identity, vq } = await loadBundle(dir);
   const onnxPath = join(dir, MASKGIT_DIR, ONNX_FILE);

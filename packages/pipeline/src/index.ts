@@ -8,19 +8,27 @@ export {
 } from './bundle';
 export type { Engine, Generator } from './bundle';
 export { loadRlModel } from './rl-model';
+export type { RlModel, RlModelOptions } from './rl-model';
 export {
   changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, trainingInputs,
 } from './checks';
 export { loadClassifierFor } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';
+export type { MaskgitPolicy } from './maskgit-policy';
 export { createQualityReward } from './quality-reward';
+export type { QualityReward, QualityWeights, RealImagesSource } from './quality-reward';
 export { drawSampleSet } from './sample-set';
 export type { SampleSet } from './sample-set';
 export { RUN_FILES, defaultedNote, openRunDir, readConfigStep, runModeOf, savedRunOptions } from './run-dir';
 export type { RunDir, RunMode } from './run-dir';
 export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';
 export { installInterruptHandler } from './interrupt';
+export type { InterruptHandler, StopSignal } from './interrupt';
 export { accelerate, openAccelerateRun, speedRlConfigOf } from './accelerate';
+export type { AccelerateOptions, AccelerateSummary } from './accelerate';
 export { emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
-export type { QualityProbe, QualityProbeOptions, QualityProbeResult } from './train-maskgit';
+export type {
+  ProbeRecord, QualityProbe, QualityProbeOptions, QualityProbeResult, TrainMaskgitOptions, TrainMaskgitSummary,
+} from './train-maskgit';
 export { CLASSIFIER_DIR, trainClassifierRun } from './train-classifier';
+export type { TrainClassifierRunOptions, TrainClassifierRunSummary } from './train-classifier';

@@ -13,6 +13,7 @@ export interface StopSignal {
 /** A stop signal wired to the process's SIGINT and SIGTERM until `dispose()`. */
 export interface InterruptHandler {
   readonly stop: StopSignal;
+  /** Removes the signal handlers. */
   dispose(): void;
 }
 

@@ -11,7 +11,9 @@ import type { PolicyState, ReferencePolicy, TrainablePolicy, WeightedCeBatch } f
 
 /** A trainable policy that also exposes its parameters (to save the accelerated model). */
 export interface MaskgitPolicy extends TrainablePolicy {
+  /** The current parameters (a copy to save or hand on). */
   params(): MaskGitParams;
+  /** Frees the training engine. */
   dispose(): Promise<void>;
 }
 

@@ -33,7 +33,9 @@ export interface RealImagesSource {
 export interface QualityReward {
   readonly reward: QualityRewardFn;
   readonly combined: CombinedReward;
+  /** The running z-score statistics, to save in a checkpoint. */
   normaliserState(): NormaliserState;
+  /** Restores statistics saved by `normaliserState` (resume). */
   restoreNormaliser(state: NormaliserState): void;
 }
 

@@ -90,7 +90,7 @@ export function renderReport(title: string, blocks: readonly ReportBlock[]): str
 }
 
 /**
- * Everything in `html` that could make a browser fetch over the network: <script src>, <link>, url() and @import
+ * Everything in `html` that could make a browser fetch over the network: <script src>, <link>, url() and `@import`
  * in CSS (<style> elements and style attributes), and src/href/action/poster attributes pointing at http(s) or
  * protocol-relative URLs. Empty for our reports.
  */

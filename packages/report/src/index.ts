@@ -5,17 +5,13 @@
  */
 export { writeRunReport } from './write';
 export type { ReportResult, WriteRunReportOptions } from './write';
-export { buildReport, evenlySpaced, pm, MAX_GRID_ITERATIONS } from './build';
+export { buildReport, evenlySpaced, pm } from './build';
 export type { BuiltReport, SectionInfo } from './build';
-export { loadReportInputs, parseMetricsText, evalName, REPORT_FILES } from './load';
-export type { EvalInput, MetricsInput, ReportInputs, ReportSources } from './load';
-export { renderReport, escapeHtml, externalReferences } from './html';
+export type { EvalInput, MetricsInput, ReportInputs } from './load';
+export { renderReport, externalReferences } from './html';
 export type { ReportBlock, ReportImage } from './html';
-export { chartConfig, chartLibrarySource, PALETTE } from './charts';
 export type { ChartSeries, ChartSpec } from './charts';
-export {
-  ablationRowSchema, ablationsSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
-} from './schemas';
-export type { AblationRow, Ablations, MetricsRecord, RunJson } from './schemas';
+export { ablationRowSchema, ablationsSchema } from './schemas';
+export type { AblationRow, Ablations } from './schemas';
 export { syntheticRecord, writeSyntheticRun } from './synthetic-run';
 export type { SyntheticRun } from './synthetic-run';

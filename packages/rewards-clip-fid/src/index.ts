@@ -2,55 +2,55 @@
  * @speedrl/rewards-clip-fid — rewards for training and set metrics for judging
  * (docs/architecture.md, "Speed-RL objective" and "Evaluation protocol").
  */
-export { FEATURE_MODEL_IMAGE_SIZE, checkRewardInput, predictChecked, requireRewardModel } from './rewards/types';
-export type { RewardInput, RewardFn, DisposableRewardFn, FeatureModel, FeatureOutput } from './rewards/types';
-export { createClassifierReward, logSoftmaxAt, DEFAULT_CLASSIFIER_REWARD_CONFIG } from './rewards/classifier-reward';
+export { predictChecked } from './rewards/types';
+export type { RewardInput, RewardFn, FeatureModel, FeatureOutput } from './rewards/types';
+export { createClassifierReward, DEFAULT_CLASSIFIER_REWARD_CONFIG } from './rewards/classifier-reward';
 export type { ClassifierRewardConfig } from './rewards/classifier-reward';
-export { createRealismReward, prepareMahalanobis, mahalanobisDistance, classGaussiansFromFeatures, cholesky, DEFAULT_REALISM_CONFIG } from './rewards/realism';
-export type { ClassGaussian, RealismConfig, MahalanobisModel } from './rewards/realism';
-export { createMmdWitnessReward, mmdWitnessScores, realClassFeatures, medianSquaredDistance, DEFAULT_MMD_WITNESS_CONFIG } from './rewards/mmd-witness';
+export { createRealismReward, DEFAULT_REALISM_CONFIG } from './rewards/realism';
+export type { ClassGaussian, RealismConfig } from './rewards/realism';
+export { createMmdWitnessReward, realClassFeatures, DEFAULT_MMD_WITNESS_CONFIG } from './rewards/mmd-witness';
 export type { MmdWitnessConfig, RealClassFeatures } from './rewards/mmd-witness';
-export { combineRewards, mergeRunningStat, DEFAULT_COMBINE_CONFIG } from './rewards/combine';
-export type { RewardComponent, ZScoreMode, NanPolicy, CombineConfig, RunningStat, NormaliserState, CombinedScores, CombinedReward } from './rewards/combine';
+export { combineRewards, DEFAULT_COMBINE_CONFIG } from './rewards/combine';
+export type {
+  RewardComponent, ZScoreMode, NanPolicy, CombineConfig, RunningStat, NormaliserState, CombinedScores, CombinedReward,
+} from './rewards/combine';
 export { listRewards } from './rewards/registry';
 export type { RewardName, RewardInfo } from './rewards/registry';
-export { loadClipModel, CLIP_ONNX_FILES, CLIP_ONNX_IO } from './clip/clip-onnx';
+export { loadClipModel } from './clip/clip-onnx';
 export type { ClipOnnxOptions, ClipOnnxModel } from './clip/clip-onnx';
-export { createClipReward, clipScore, classPrompts, DEFAULT_CLIP_REWARD_CONFIG } from './clip/clip-reward';
+export { createClipReward, DEFAULT_CLIP_REWARD_CONFIG } from './clip/clip-reward';
 export type { ClipEncoder, ClipRewardConfig } from './clip/clip-reward';
-export { parseClipTokenizer, loadClipTokenizer, byteToUnicode } from './clip/tokenizer';
-export type { ClipTokenizer, ClipTokenizerOptions, TokenizedBatch } from './clip/tokenizer';
-export { resizeBilinear, toClipPixels, CLIP_IMAGE_MEAN, CLIP_IMAGE_STD } from './clip/preprocess';
+export type { ClipTokenizer, TokenizedBatch } from './clip/tokenizer';
 export type { ClipImageSpec } from './clip/preprocess';
 export { fcd, featureGaussian } from './metrics/fd';
 export type { FcdInput } from './metrics/fd';
-export { kid, mmd2Unbiased, DEFAULT_KID_CONFIG } from './metrics/kid';
+export { kid, DEFAULT_KID_CONFIG } from './metrics/kid';
 export type { KidConfig, KidResult } from './metrics/kid';
-export { precisionRecall, prepareManifold, knnRadii, DEFAULT_PRECISION_RECALL_CONFIG } from './metrics/precision-recall';
+export { precisionRecall, prepareManifold, DEFAULT_PRECISION_RECALL_CONFIG } from './metrics/precision-recall';
 export type { PrecisionRecallConfig, PrecisionRecallResult, Manifold } from './metrics/precision-recall';
 export type { PackedRows } from './metrics/pairwise';
-export { classAccuracy, argmaxRow } from './metrics/accuracy';
+export { classAccuracy } from './metrics/accuracy';
 export type { AccuracyResult } from './metrics/accuracy';
-export { checkFeatureSet } from './metrics/features';
-export { checkPixels } from './pixels';
 export type { FeatureSet } from './metrics/features';
-export { extractEvalOutputs, prepareReference, computeSetMetrics, DEFAULT_SET_METRICS_CONFIG } from './metrics/set-metrics';
+export {
+  extractEvalOutputs, prepareReference, computeSetMetrics, DEFAULT_SET_METRICS_CONFIG,
+} from './metrics/set-metrics';
 export type { EvalOutputs, ReferenceStats, SetMetricsConfig, SetMetrics, ExtractOptions } from './metrics/set-metrics';
 // classifiers
 export type { ClassifierRole } from './classifiers/types';
 export {
   DEFAULT_REWARD_CLASSIFIER_CONFIG, DEFAULT_EVAL_CLASSIFIER_CONFIG, CLASSIFIER_SEEDS, CLASSIFIER_PRESETS,
-  defaultClassifierConfig, classifierPreset, validateClassifierConfig, resolveClassifierConfig, classifierLearningRate,
+  classifierPreset,
 } from './classifiers/config';
 export type { ClassifierConfig, ClassifierPooling, ClassifierPresetName } from './classifiers/config';
-export { createClassifier, classifierForward, classifierFeatureFn, classifierParamShapes, PREDICT_CHUNK } from './classifiers/model';
-export type { Classifier, ClassifierOutput } from './classifiers/model';
-export { trainClassifier, evaluateClassifier, classifierTrainStep } from './classifiers/train';
+export { createClassifier, classifierFeatureFn } from './classifiers/model';
+export type { Classifier } from './classifiers/model';
+export { trainClassifier, evaluateClassifier } from './classifiers/train';
 export type { TrainClassifierOptions, ClassifierTrainProgress, ClassifierTrainResult } from './classifiers/train';
-export {
-  saveClassifier, loadClassifier, classifierTensors, CLASSIFIER_WEIGHTS_FILE, CLASSIFIER_CONFIG_FILE, CLASSIFIER_FORMAT,
-} from './classifiers/checkpoint';
+export { saveClassifier, loadClassifier } from './classifiers/checkpoint';
 export type { LoadedClassifier, SaveClassifierOptions } from './classifiers/checkpoint';
-export { FEATURE_STATS_FILE, featureStatistics, featureStatisticsTensors, saveFeatureStatistics, loadFeatureStatistics } from './classifiers/feature-stats';
+export {
+  FEATURE_STATS_FILE, featureStatistics, saveFeatureStatistics, loadFeatureStatistics,
+} from './classifiers/feature-stats';
 export type { FeatureStatistics, FeatureStatisticsOptions } from './classifiers/feature-stats';
 export type { ClassifierImages, ClassifierLabels } from './classifiers/data';

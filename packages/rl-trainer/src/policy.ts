@@ -57,6 +57,7 @@ export interface TrainablePolicy {
 
 /** The frozen base model the KL term pulls towards: logits `[B, L, K]` (a sampler `LogitsFn`). */
 export interface ReferencePolicy {
+  /** Logits `[B, L, K]` of the frozen model for tokens `[B, L]` and classes `[B]`. */
   logits(tokens: Int32Array, classes: Int32Array): Promise<Float32Array>;
 }
 
@@ -64,5 +65,6 @@ export interface ReferencePolicy {
 export interface Decoder {
   readonly height: number;
   readonly width: number;
+  /** Grey images `[batch, height, width]` in [0, 1] of tokens `[batch, L]`. */
   decode(tokens: Int32Array, batch: number): Promise<Float32Array>;
 }

@@ -61,6 +61,7 @@ export interface SpeedRlRun {
   readonly rng: Rng;
   /** Iterations already done (resume): the loop runs startIteration … iterations − 1. */
   readonly startIteration?: number;
+  /** Called after each iteration with its logged record and its per-sample arrays. */
   readonly onMetrics?: (metrics: SpeedRlMetrics, details: IterationDetails) => void | Promise<void>;
   /** Asked to save everything after `iteration` iterations (the caller writes it with `writeSpeedRlCheckpoint`). */
   readonly onCheckpoint?: (request: { iteration: number; reason: CheckpointReason }) => void | Promise<void>;

@@ -1,20 +1,19 @@
 /** @speedrl/sampler — MaskGIT-family samplers over any LogitsFn (Chang et al. 2022, `parallel_decode`), with trajectories for RL. */
-export type { GuidanceConfig, LogitsFn, SampleState, SamplerConfig, SamplerMethod, StepArrays, StepFn, StepRecord, StepResult, Trajectory } from './types';
+export type {
+  GuidanceConfig, LogitsFn, SampleState, SamplerConfig, SamplerMethod, StepArrays, StepFn, StepRecord, StepResult,
+  Trajectory,
+} from './types';
 export { DEFAULT_GUIDANCE, DEFAULT_SAMPLER_CONFIG, resolveSamplerConfig, validateSamplerConfig } from './config';
 export {
-  MASK_SCHEDULES, SCHEDULE_NAMES, arccosSchedule, cosineSchedule, expSchedule, getSchedule, linearSchedule, logSchedule,
-  maskedCountsForSteps, maskedCountsFromRatios, nextMaskedCount, powSchedule,
+  MASK_SCHEDULES, getSchedule, maskedCountsForSteps, maskedCountsFromRatios, nextMaskedCount,
 } from './schedules';
 export type { MaskSchedule } from './schedules';
-export { annealedGumbelScale, guidanceWeightAt, resolveStepParams, stepMaskRatio, validateStepArrays } from './step-arrays';
-export type { StepParams } from './step-arrays';
-export { combineGuidance, drawToken, modelLogProb, policyLogProbs, validateLogits } from './policy';
-export type { TokenDraw } from './policy';
-export { initState, maskedCounts, maskedPositions, validateState } from './state';
+export { annealedGumbelScale, validateStepArrays } from './step-arrays';
+export { initState } from './state';
 export type { InitStateOptions } from './state';
 export { confidenceStep } from './confidence-step';
-export { HALTON_OFFSET_STREAM, haltonGrid, haltonOrder, haltonStep, radicalInverse, sampleHaltonOrder } from './halton';
+export { haltonStep } from './halton';
 export { adaptiveStep } from './adaptive';
-export { STEP_FUNCTIONS, sample } from './sample';
+export { sample } from './sample';
 export type { SampleOptions, SampleResult } from './sample';
 export { commitSteps, committedCountsPerStep, trajectoryLogProbs } from './trajectory';

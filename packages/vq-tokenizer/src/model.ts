@@ -14,7 +14,7 @@ import { newVariable } from './variables';
 /** A trainable tokenizer: networks, codebook, EMA statistics, optimizer state and progress. */
 export interface VqModel {
   readonly config: Readonly<VqConfig>;
-  /** Encoder/decoder weights by checkpoint name, in {@link vqParamShapes} order. */
+  /** Encoder/decoder weights by checkpoint name, in `vqParamShapes` order. */
   readonly params: ReadonlyMap<string, tf.Variable>;
   /** Code vectors `[K, codeDim]`; learnt by EMA, so not trainable. */
   readonly codebook: tf.Variable;

@@ -21,7 +21,7 @@ import { nearestCodes } from './quantize';
  */
 export type VqFeatureFn = (images: tf.Tensor4D) => tf.Tensor2D;
 
-/** The perceptual term of {@link trainStep}: φ and its weight w. */
+/** The perceptual term of a training step (`VqTrainOptions.perceptual`): φ and its weight w. */
 export interface VqPerceptualLoss {
   readonly features: VqFeatureFn;
   /** Weight w of the mean squared feature difference (0 disables the term). */

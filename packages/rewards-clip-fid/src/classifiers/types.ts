@@ -7,7 +7,12 @@
 /** Which job a classifier does: `reward` scores rollouts, `eval` judges models (FCD); never the same network. */
 export type ClassifierRole = 'reward' | 'eval';
 
-/** A classifier seen as a feature extractor, as the rewards and metrics consume it. */
+/**
+ * A trained image classifier seen as a feature extractor by rewards and metrics (implemented in `src/classifiers/`).
+ * `role` says what it may be used for: the `reward` classifier shapes training, the `eval` classifier (different
+ * architecture and seed) judges it; the evaluation classifier is never used as a reward (honesty rule,
+ * docs/architecture.md, "Speed-RL objective").
+ */
 export interface FeatureModel {
   /** `reward` (used in RL rewards) or `eval` (used only for held-out metrics). */
   readonly role: ClassifierRole;

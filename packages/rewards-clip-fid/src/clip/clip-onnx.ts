@@ -56,6 +56,7 @@ export type ClipOnnxModel = ClipEncoder & {
   readonly dir: string;
   readonly contextLength: number;
   readonly tokenizer: ClipTokenizer;
+  /** Releases the onnxruntime sessions. */
   dispose(): Promise<void>;
 };
 

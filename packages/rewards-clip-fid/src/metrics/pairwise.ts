@@ -4,7 +4,7 @@
  * (≈1.5 G multiply-adds/s single-threaded in V8 on our machines, ~3× a naive loop).
  */
 
-/** Rows of one feature set prepared for {@link dotBlock}. Padded rows are zero and must be ignored by callers. */
+/** Rows of one feature set prepared for blocked dot products (`dotBlock`). Padded rows are zero and must be ignored by callers. */
 export interface PackedRows {
   /** Real rows. */
   readonly count: number;

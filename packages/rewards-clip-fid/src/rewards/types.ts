@@ -1,4 +1,7 @@
+import type { FeatureModel } from '../classifiers/types';
 import { checkPixels } from '../pixels';
+
+export type { FeatureModel };
 
 /**
  * Types shared by the rewards (docs/architecture.md, "Speed-RL objective" and "Interfaces"): the batch a reward sees,
@@ -32,19 +35,6 @@ export interface FeatureOutput {
   readonly logits: Float32Array;
   /** Penultimate features `[batch, featureDim]`. */
   readonly features: Float32Array;
-}
-
-/**
- * A trained image classifier seen from rewards and metrics (implemented in `src/classifiers/`). `role` says what it may
- * be used for: the `reward` classifier shapes training, the `eval` classifier (different architecture and seed) judges
- * it; the evaluation classifier is never used as a reward (honesty rule, docs/architecture.md, "Speed-RL objective").
- */
-export interface FeatureModel {
-  readonly role: 'reward' | 'eval';
-  readonly featureDim: number;
-  readonly numClasses: number;
-  /** Logits and features of `batch` images `[batch, 28, 28]` in [0, 1]. */
-  predict(images: Float32Array, batch: number): Promise<FeatureOutput>;
 }
 
 /** Side length of the images a {@link FeatureModel} takes (Fashion-MNIST). */
