@@ -4,39 +4,93 @@
  * confident model finishes in fewer steps (in the spirit of confidence-threshold parallel decoding for masked models).
  */
 import type { Rng } from '@speedrl/core';
-import { drawToken } from './policy';
-import { maskedPositions } from './state';
-import { applyCommits, beginStep, sampleStream, type SampleCommit } from './step-core';
+import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch } from './position-draws';
+import type { StepParams } from './step-arrays';
+import { applyCommits, beginStep, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
 import type { SampleState, SamplerConfig, StepResult } from './types';
 
 /**
  * One adaptive step on guided logits `[B, L, K]`: tokens are drawn from the policy (stream `rng.fork(sampleId).fork(t)`,
  * position order) and committed where the guided model's untempered probability softmax(logits)[token] ≥
  * `adaptiveThreshold`; if none passes, the most probable draw (ties → lower position) is committed; at t = T−1 all are.
- * No schedule and no Gumbel noise (the record's gumbelScale is 0).
+ * No schedule and no Gumbel noise (the record's gumbelScale is 0). Draws are exact where they are committed or within
+ * their error bound of a decision, so the result is that of exact arithmetic.
  */
-export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig): StepResult {
-  const params = beginStep(logits, state, config);
-  const { seqLen, vocabSize, step: t, totalSteps } = state;
+export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
+  const params = beginStep(logits, state, config, context);
+  const scratch = stepScratch(state, context);
   const threshold = Math.log(config.adaptiveThreshold);
   const commits: SampleCommit[] = [];
   for (let b = 0; b < state.batch; b++) {
-    const masked = maskedPositions(state, b);
-    const stream = sampleStream(rng, state, b);
-    const draws = masked.map((p) => drawToken(logits, (b * seqLen + p) * vocabSize, vocabSize, params.temperature, params.topK, stream));
-    let chosen = masked.map((_, i) => i).filter((i) => t === totalSteps - 1 || (draws[i] as { modelLogProb: number }).modelLogProb >= threshold);
-    if (chosen.length === 0 && masked.length > 0) {
-      let best = 0;
-      draws.forEach((d, i) => {
-        if (d.modelLogProb > (draws[best] as { modelLogProb: number }).modelLogProb) best = i;
-      });
-      chosen = [best];
+    const n = collectMasked(state.mask, b, state.seqLen, scratch);
+    drawUniforms(sampleStream(rng, state, b), n, params.temperature, scratch);
+    const last = state.step === state.totalSteps - 1;
+    drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, !last);
+    let chosen = last ? Int32Array.from({ length: n }, (_, i) => i) : choose(logits, state, b, n, params, threshold, scratch);
+    if (chosen === null) {
+      exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
+      chosen = choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0);
     }
-    commits.push({
-      positions: chosen.map((i) => masked[i] as number),
-      tokens: chosen.map((i) => (draws[i] as { token: number }).token),
-      logProbs: chosen.map((i) => (draws[i] as { logProb: number }).logProb),
-    });
+    commits.push(pickCommits(scratch, chosen));
   }
   return applyCommits(state, commits, { ...params, gumbelScale: 0 }, config);
+}
+
+/**
+ * The draws to commit (before t = T−1): model log-probability ≥ threshold, else the first most probable. Draws within
+ * their error bound of a decision are made exact first; null when an exact value contradicts its approximation.
+ */
+function choose(logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, threshold: number, scratch: DrawScratch): Int32Array | null {
+  const { modelLogProbs, errors, order } = scratch;
+  const { seqLen, vocabSize } = state;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const m = modelLogProbs[i] as number;
+    const above = m >= threshold;
+    if (errors[i] !== 0 && (m - (errors[i] as number) < threshold) !== (m + (errors[i] as number) < threshold)) {
+      exactDraw(logits, b, seqLen, vocabSize, i, params, scratch);
+      if ((modelLogProbs[i] as number) >= threshold) order[count++] = i;
+    } else if (above) {
+      order[count++] = i;
+    }
+  }
+  if (count === 0 && n > 0) {
+    const best = mostProbable(logits, state, b, n, params, scratch);
+    if (best < 0) return null;
+    order[count++] = best;
+  }
+  for (let c = 0; c < count; c++) if (!exactDraw(logits, b, seqLen, vocabSize, order[c] as number, params, scratch)) return null;
+  return order.slice(0, count);
+}
+
+/**
+ * The first draw of largest model log-probability: candidates are those whose bound reaches the best lower bound;
+ * they are made exact and compared in index order (strict >, as a plain scan would). −1 on a contradiction.
+ */
+function mostProbable(logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, scratch: DrawScratch): number {
+  const { modelLogProbs, errors } = scratch;
+  let bestLower = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const lower = (modelLogProbs[i] as number) - (errors[i] as number);
+    if (lower > bestLower) bestLower = lower;
+  }
+  let best = -1;
+  for (let i = 0; i < n; i++) {
+    if ((modelLogProbs[i] as number) + (errors[i] as number) < bestLower) continue;
+    if (!exactDraw(logits, b, state.seqLen, state.vocabSize, i, params, scratch)) return -1;
+    if (best < 0 || (modelLogProbs[i] as number) > (modelLogProbs[best] as number)) best = i;
+  }
+  return best;
+}
+
+function pickCommits(scratch: DrawScratch, chosen: Int32Array): SampleCommit {
+  const positions = new Int32Array(chosen.length);
+  const tokens = new Int32Array(chosen.length);
+  const logProbs = new Float64Array(chosen.length);
+  chosen.forEach((i, c) => {
+    positions[c] = scratch.positions[i] as number;
+    tokens[c] = scratch.tokens[i] as number;
+    logProbs[c] = scratch.logProbs[i] as number;
+  });
+  return { positions, tokens, logProbs };
 }

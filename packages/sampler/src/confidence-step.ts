@@ -3,11 +3,10 @@
  * position, score it by confidence = log p(token) + τ_t·Gumbel, keep the schedule's number of least confident masked.
  */
 import type { Rng } from '@speedrl/core';
-import { drawToken } from './policy';
 import { nextMaskedCount } from './schedules';
-import { maskedPositions } from './state';
-import { stepMaskRatio } from './step-arrays';
-import { applyCommits, beginStep, sampleStream, type SampleCommit } from './step-core';
+import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch } from './position-draws';
+import { stepMaskRatio, type StepParams } from './step-arrays';
+import { applyCommits, beginStep, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
 import type { SampleState, SamplerConfig, StepResult } from './types';
 
 /**
@@ -16,25 +15,81 @@ import type { SampleState, SamplerConfig, StepResult } from './types';
  * log softmax(logits)[token] plus τ_t·g, g ~ Gumbel(0, 1), τ_t = τ0·(1 − (t+1)/T); known tokens count as +∞.
  * The number left masked is floor(N·γ((t+1)/T)) clamped by {@link nextMaskedCount}; confidence ties re-mask the lower
  * position. Per sample, the stream `rng.fork(sampleId).fork(t)` first draws the tokens (position order), then the noise.
+ * Only the committed draws are computed exactly; the others are ranked by approximate confidences whose error bounds
+ * cannot change the committed set (else they are recomputed exactly), so the result is that of exact arithmetic.
  */
-export function confidenceStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig): StepResult {
-  const params = beginStep(logits, state, config);
-  const { seqLen, vocabSize, step: t, totalSteps } = state;
+export function confidenceStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
+  const params = beginStep(logits, state, config, context);
+  const scratch = stepScratch(state, context);
   const commits: SampleCommit[] = [];
-  for (let b = 0; b < state.batch; b++) {
-    const masked = maskedPositions(state, b);
-    const total = state.initialMasked[b] as number;
-    const keep = masked.length === 0 ? 0 : nextMaskedCount(stepMaskRatio(config, t, totalSteps, total), total, masked.length, t, totalSteps);
-    const stream = sampleStream(rng, state, b);
-    const draws = masked.map((p) => drawToken(logits, (b * seqLen + p) * vocabSize, vocabSize, params.temperature, params.topK, stream));
-    const confidence = draws.map((d) => d.modelLogProb + (params.gumbelScale > 0 ? params.gumbelScale * stream.gumbel() : 0));
-    const byConfidence = masked.map((_, i) => i).sort((i, j) => (confidence[i] as number) - (confidence[j] as number) || i - j);
-    const commitIdx = byConfidence.slice(keep);
-    commits.push({
-      positions: commitIdx.map((i) => masked[i] as number),
-      tokens: commitIdx.map((i) => (draws[i] as { token: number }).token),
-      logProbs: commitIdx.map((i) => (draws[i] as { logProb: number }).logProb),
-    });
-  }
+  for (let b = 0; b < state.batch; b++) commits.push(commitSample(logits, state, rng, config, params, b, scratch));
   return applyCommits(state, commits, params, config);
+}
+
+function commitSample(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, params: StepParams, b: number, scratch: DrawScratch): SampleCommit {
+  const { seqLen, vocabSize, step: t, totalSteps } = state;
+  const n = collectMasked(state.mask, b, seqLen, scratch);
+  if (n === 0) return { positions: [], tokens: [], logProbs: [] };
+  const total = state.initialMasked[b] as number;
+  const keep = nextMaskedCount(stepMaskRatio(config, t, totalSteps, total), total, n, t, totalSteps);
+  const stream = sampleStream(rng, state, b);
+  drawUniforms(stream, n, params.temperature, scratch);
+  const { noise, order } = scratch;
+  const gumbelScale = params.gumbelScale;
+  for (let i = 0; i < n; i++) noise[i] = gumbelScale > 0 ? gumbelScale * stream.gumbel() : 0; // drawn after the tokens' uniforms
+  drawPositions(logits, b, seqLen, vocabSize, n, params, scratch, keep > 0);
+  let exact = keep === 0;
+  if (!rankSeparates(scratch, n, keep)) {
+    exactDrawAll(logits, b, seqLen, vocabSize, n, params, scratch);
+    exact = true;
+    rankSeparates(scratch, n, keep);
+  }
+  let agrees = true;
+  for (let r = keep; r < n; r++) agrees = exactDraw(logits, b, seqLen, vocabSize, order[r] as number, params, scratch) && agrees;
+  if (!agrees && !exact) {
+    // An approximate value was off by more than its bound (never expected): decide again on exact values.
+    exactDrawAll(logits, b, seqLen, vocabSize, n, params, scratch);
+    rankSeparates(scratch, n, keep);
+  }
+  return pickCommits(scratch, order.slice(keep, n));
+}
+
+/**
+ * Sorts the n draws by confidence (model log-probability + noise; ties → lower index), as `scratch.order`, and says
+ * whether the first `keep` (re-masked) are below the rest by more than the error bounds, so that exact values would
+ * re-mask the same set.
+ */
+function rankSeparates(scratch: DrawScratch, n: number, keep: number): boolean {
+  const { modelLogProbs, errors, noise, confidence, order } = scratch;
+  for (let i = 0; i < n; i++) {
+    confidence[i] = (modelLogProbs[i] as number) + (noise[i] as number);
+    order[i] = i;
+  }
+  order.subarray(0, n).sort((i, j) => (confidence[i] as number) - (confidence[j] as number) || i - j);
+  if (keep === 0 || keep === n) return true;
+  let keptUpper = -Infinity;
+  for (let r = 0; r < keep; r++) {
+    const i = order[r] as number;
+    const upper = (confidence[i] as number) + (errors[i] as number);
+    if (upper > keptUpper) keptUpper = upper;
+  }
+  let committedLower = Infinity;
+  for (let r = keep; r < n; r++) {
+    const i = order[r] as number;
+    const lower = (confidence[i] as number) - (errors[i] as number);
+    if (lower < committedLower) committedLower = lower;
+  }
+  return keptUpper < committedLower;
+}
+
+function pickCommits(scratch: DrawScratch, chosen: Int32Array): SampleCommit {
+  const positions = new Int32Array(chosen.length);
+  const tokens = new Int32Array(chosen.length);
+  const logProbs = new Float64Array(chosen.length);
+  chosen.forEach((i, c) => {
+    positions[c] = scratch.positions[i] as number;
+    tokens[c] = scratch.tokens[i] as number;
+    logProbs[c] = scratch.logProbs[i] as number;
+  });
+  return { positions, tokens, logProbs };
 }

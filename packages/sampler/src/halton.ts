@@ -7,7 +7,7 @@ import { drawToken } from './policy';
 import { nextMaskedCount } from './schedules';
 import { maskedPositions } from './state';
 import { stepMaskRatio } from './step-arrays';
-import { applyCommits, beginStep, sampleStream, type SampleCommit } from './step-core';
+import { applyCommits, beginStep, sampleStream, type SampleCommit, type StepContext } from './step-core';
 import type { SampleState, SamplerConfig, StepResult } from './types';
 
 const FILE = '@speedrl/sampler halton.ts';
@@ -85,8 +85,8 @@ export function sampleHaltonOrder(config: SamplerConfig, state: SampleState, rng
  * many as the schedule asks (same clamping as the confidence step), drawing each token from the policy in reveal order
  * with the stream `rng.fork(sampleId).fork(t)`. No confidence noise: the record's gumbelScale is 0.
  */
-export function haltonStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig): StepResult {
-  const params = beginStep(logits, state, config);
+export function haltonStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
+  const params = beginStep(logits, state, config, context);
   const { seqLen, vocabSize, step: t, totalSteps } = state;
   const commits: SampleCommit[] = [];
   for (let b = 0; b < state.batch; b++) {

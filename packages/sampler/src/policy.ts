@@ -3,9 +3,10 @@
  * classifier-free guidance combination logits_u + w·(logits_c − logits_u) (Ho & Salimans 2022).
  */
 import type { Rng } from '@speedrl/core';
+import { MAX_MAGNITUDE, approxDrawCovers, searchPrefix } from './approx-draw';
 
 // Bound once: a global `Math` lookup per element is ~30x slower inside jest's vm context.
-const { exp, log, max: fmax } = Math;
+const { abs: fabs, exp, log, max: fmax } = Math;
 
 const FILE = '@speedrl/sampler policy.ts';
 
@@ -28,14 +29,31 @@ export function validateLogits(logits: Float32Array, batch: number, seqLen: numb
       `${FILE}: ${what} has ${logits.length} values, expected B·L·K = ${batch}·${seqLen}·${vocabSize} = ${expected}`,
     );
   }
+  if (allBelowInfinity(logits)) return;
   for (let i = 0; i < logits.length; i++) {
     const v = logits[i] as number;
-    if (Number.isNaN(v) || v === Infinity) {
+    if (!(v < Infinity)) {
+      // NaN or +Infinity: the one comparison above is false exactly for these
       const b = Math.floor(i / (seqLen * vocabSize));
       const pos = Math.floor(i / vocabSize) % seqLen;
       throw new RangeError(`${FILE}: ${what} has ${v} at [sample ${b}, position ${pos}, token ${i % vocabSize}]; logits must not be NaN or +Infinity`);
     }
   }
+}
+
+/**
+ * Whether no entry is NaN or +Infinity, four at a time: a sum of four float32 values in double cannot overflow, is
+ * NaN or +Infinity exactly when one of them is NaN or +Infinity (−Infinity alone stays −Infinity), and costs less
+ * than four compare-and-branch.
+ */
+function allBelowInfinity(logits: Float32Array): boolean {
+  const n = logits.length;
+  const n4 = n - (n % 4);
+  for (let i = 0; i < n4; i += 4) {
+    if (!((logits[i] as number) + (logits[i + 1] as number) + ((logits[i + 2] as number) + (logits[i + 3] as number)) < Infinity)) return false;
+  }
+  for (let i = n4; i < n; i++) if (!((logits[i] as number) < Infinity)) return false;
+  return true;
 }
 
 /** CFG logits `[B, L, K]`: u + w·(c − u); w = 0 returns u and w = 1 returns c exactly. */
@@ -127,63 +145,91 @@ export function modelLogProb(logits: ArrayLike<number>, offset: number, vocabSiz
 let scratch = new Float64Array(0);
 
 /**
- * {@link drawToken} for a full softmax at temperature > 0 (no top-k), fused into four passes over the K logits with
- * no allocation: the same arithmetic, in the same order, as policyLogProbs → exp → `rng.categorical` → modelLogProb,
- * so a seed draws exactly the same token and log-probabilities (the golden-sample test holds this). Returns undefined
+ * {@link drawToken} for a full softmax at temperature > 0 (no top-k) with no allocation and one exp per logit: the
+ * same max, sum and lse as policyLogProbs → exp → `rng.categorical` → modelLogProb, so the log-probabilities are
+ * bit for bit the same; the token is found on the running sums of exp(z − max) (`searchPrefix`), which the
+ * categorical's weights exp(z − lse) match to ~1e-10 of the total, and where the draw falls within the margin of a
+ * crossing the categorical's own weights and scan decide (the golden-sample tests hold this). Returns undefined
  * where the general path's special cases apply (logits/temperature overflowing to ±∞).
  */
-function drawFromFullSoftmax(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, rng: Rng): TokenDraw | undefined {
+function drawFromFullSoftmax(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, uniform: number): TokenDraw | undefined {
   if (scratch.length < vocabSize) scratch = new Float64Array(vocabSize);
-  const z = scratch;
+  const prefix = scratch;
+  const unit = temperature === 1; // x / 1 is x exactly: skip the divisions
   let max = -Infinity;
   let rawMax = -Infinity;
   for (let k = 0; k < vocabSize; k++) {
     const x = logits[offset + k] as number;
-    const v = x / temperature;
-    z[k] = v;
+    const v = unit ? x : x / temperature;
     if (v > max) max = v;
     rawMax = fmax(rawMax, x);
   }
   if (rawMax === -Infinity) throw new RangeError(`${FILE}: every logit of this position is -Infinity; no token can be drawn`);
   if (!Number.isFinite(max)) return undefined;
   let sum = 0;
-  for (let k = 0; k < vocabSize; k++) sum += exp((z[k] as number) - max);
+  if (unit) {
+    for (let k = 0; k < vocabSize; k++) {
+      sum += exp((logits[offset + k] as number) - max);
+      prefix[k] = sum;
+    }
+  } else {
+    for (let k = 0; k < vocabSize; k++) {
+      sum += exp((logits[offset + k] as number) / temperature - max);
+      prefix[k] = sum;
+    }
+  }
   const lse = max + log(sum);
-  let total = 0;
-  for (let k = 0; k < vocabSize; k++) {
-    const w = exp((z[k] as number) - lse); // exp(log π_k), as drawToken's weights
-    z[k] = w;
-    total += w;
-  }
-  if (!(total > 0)) throw new RangeError('categorical: weights sum to 0');
-  let r = rng.uniform() * total;
-  let token = -1;
-  for (let k = 0; k < vocabSize; k++) {
-    r -= z[k] as number;
-    if (r < 0) {
-      token = k;
-      break;
-    }
-  }
-  if (token < 0) {
-    token = vocabSize - 1; // round-off at the top end, as Rng.categorical
-    for (let k = vocabSize - 1; k >= 0; k--) {
-      if ((z[k] as number) > 0) {
-        token = k;
-        break;
-      }
-    }
-  }
+  let token = fabs(max) <= MAX_MAGNITUDE && approxDrawCovers(vocabSize) ? searchPrefix(prefix, vocabSize, uniform, sum) : -1;
+  if (token < 0) token = scanExactWeights(logits, offset, vocabSize, temperature, lse, uniform, prefix);
   const x = logits[offset + token] as number;
   const logProb = x / temperature - lse;
   if (temperature === 1) return { token, logProb, modelLogProb: x - rawMax - log(sum) }; // the same max and sum as modelLogProb
   return { token, logProb, modelLogProb: modelLogProb(logits, offset, vocabSize, token) };
 }
 
-/** Draws one token of one position from {@link policyLogProbs} with one uniform of `rng` (none at temperature 0). */
-export function drawToken(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, topK: number, rng: Rng): TokenDraw {
+/** The categorical draw on the weights exp(z − lse) themselves, as `Rng.categorical` scans them (`w` is scratch). */
+function scanExactWeights(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, lse: number, uniform: number, w: Float64Array): number {
+  let total = 0;
+  for (let k = 0; k < vocabSize; k++) {
+    const v = exp((logits[offset + k] as number) / temperature - lse); // exp(log π_k), as drawToken's weights
+    w[k] = v;
+    total += v;
+  }
+  if (!(total > 0)) throw new RangeError('categorical: weights sum to 0');
+  let r = uniform * total;
+  for (let k = 0; k < vocabSize; k++) {
+    r -= w[k] as number;
+    if (r < 0) return k;
+  }
+  for (let k = vocabSize - 1; k >= 0; k--) if ((w[k] as number) > 0) return k; // round-off at the top end, as Rng.categorical
+  return vocabSize - 1;
+}
+
+/** `Rng.categorical` with its one uniform given: the same checks, the same scan and the same round-off rule. */
+function categoricalFromUniform(weights: Float64Array, uniform: number): number {
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] as number;
+    if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`categorical: weight ${i} is ${w}; weights must be finite and ≥ 0`);
+    total += w;
+  }
+  if (!(total > 0)) throw new RangeError('categorical: weights sum to 0');
+  let r = uniform * total;
+  for (let i = 0; i < weights.length; i++) {
+    r -= weights[i] as number;
+    if (r < 0) return i;
+  }
+  for (let i = weights.length - 1; i >= 0; i--) if ((weights[i] as number) > 0) return i;
+  return weights.length - 1;
+}
+
+/**
+ * {@link drawToken} with its random number drawn beforehand: `uniform` is the one `rng.uniform()` a draw at
+ * temperature > 0 uses (ignored at temperature 0, which draws nothing), so a step can draw a sample's uniforms first.
+ */
+export function drawTokenWithUniform(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, topK: number, uniform: number): TokenDraw {
   if (temperature > 0 && !(topK > 0 && topK < vocabSize)) {
-    const fast = drawFromFullSoftmax(logits, offset, vocabSize, temperature, rng);
+    const fast = drawFromFullSoftmax(logits, offset, vocabSize, temperature, uniform);
     if (fast !== undefined) return fast;
   }
   const logp = policyLogProbs(logits, offset, vocabSize, temperature, topK);
@@ -191,9 +237,14 @@ export function drawToken(logits: ArrayLike<number>, offset: number, vocabSize: 
   if (temperature > 0) {
     const weights = new Float64Array(vocabSize);
     for (let k = 0; k < vocabSize; k++) weights[k] = exp(logp[k] as number);
-    token = rng.categorical(weights);
+    token = categoricalFromUniform(weights, uniform);
   } else {
     token = argmax(logits, offset, vocabSize);
   }
   return { token, logProb: logp[token] as number, modelLogProb: modelLogProb(logits, offset, vocabSize, token) };
+}
+
+/** Draws one token of one position from {@link policyLogProbs} with one uniform of `rng` (none at temperature 0). */
+export function drawToken(logits: ArrayLike<number>, offset: number, vocabSize: number, temperature: number, topK: number, rng: Rng): TokenDraw {
+  return drawTokenWithUniform(logits, offset, vocabSize, temperature, topK, temperature > 0 ? rng.uniform() : 0);
 }

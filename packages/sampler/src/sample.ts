@@ -10,8 +10,10 @@ import { confidenceStep } from './confidence-step';
 import { haltonGrid, haltonStep } from './halton';
 import { combineGuidance, validateLogits } from './policy';
 import { initState, maskedCounts } from './state';
+import { createDrawScratch } from './position-draws';
 import { resolveStepParams, validateStepArrays } from './step-arrays';
-import type { LogitsFn, SampleState, SamplerConfig, SamplerMethod, StepFn, StepRecord, Trajectory } from './types';
+import type { StepContext } from './step-core';
+import type { LogitsFn, SampleState, SamplerConfig, SamplerMethod, StepFn, StepRecord, StepResult, Trajectory } from './types';
 
 const FILE = '@speedrl/sampler sample.ts';
 
@@ -21,6 +23,10 @@ export const STEP_FUNCTIONS: Readonly<Record<SamplerMethod, StepFn>> = Object.fr
   halton: haltonStep,
   adaptive: adaptiveStep,
 });
+
+type StepWithContext = (logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext) => StepResult;
+
+const STEPS_WITH_CONTEXT: Readonly<Record<SamplerMethod, StepWithContext>> = { confidence: confidenceStep, halton: haltonStep, adaptive: adaptiveStep };
 
 /** Arguments of {@link sample}. */
 export interface SampleOptions {
@@ -101,7 +107,10 @@ export async function sample(logitsFn: LogitsFn, options: SampleOptions): Promis
     initialTokens: options.initialTokens,
   });
   checkSetup(config, state, options.numClasses);
-  const stepFn = STEP_FUNCTIONS[config.method];
+  const stepFn = STEPS_WITH_CONTEXT[config.method];
+  // Scratch reused by every step. Without guidance the step sees the LogitsFn output callLogits checked, so it need
+  // not check it again; guided logits u + w·(c − u) can overflow or give NaN, so the step checks those.
+  const context: StepContext = { scratch: createDrawScratch(state.seqLen, state.vocabSize), logitsChecked: config.guidance === null };
   const nullClasses = config.guidance === null ? null : new Int32Array(state.batch).fill(config.guidance.nullClassId);
   const { classes, sampleIds } = state;
   const records: StepRecord[] = [];
@@ -120,7 +129,7 @@ export async function sample(logitsFn: LogitsFn, options: SampleOptions): Promis
       nfe += 1;
       logits = combineGuidance(logits, unconditional, resolveStepParams(config, t, state.totalSteps).cfgWeight ?? 1);
     }
-    const { state: next, record } = stepFn(logits, state, options.rng, config);
+    const { state: next, record } = stepFn(logits, state, options.rng, config, context);
     records.push(record);
     state = next;
     await options.onStep?.(record, state);

@@ -4,6 +4,7 @@
  */
 import type { Rng } from '@speedrl/core';
 import { validateLogits } from './policy';
+import { createDrawScratch, scratchFits, type DrawScratch } from './position-draws';
 import { validateState } from './state';
 import { resolveStepParams, type StepParams } from './step-arrays';
 import type { SampleState, SamplerConfig, StepRecord, StepResult } from './types';
@@ -11,18 +12,37 @@ import type { SampleState, SamplerConfig, StepRecord, StepResult } from './types
 /** Tokens a step commits for one sample (positions ascending after {@link applyCommits}). */
 export interface SampleCommit {
   /** Committed positions. */
-  readonly positions: number[];
+  readonly positions: ArrayLike<number>;
   /** Committed token ids, aligned with positions. */
-  readonly tokens: number[];
+  readonly tokens: ArrayLike<number>;
   /** log π of each committed token under the policy it was drawn from. */
-  readonly logProbs: number[];
+  readonly logProbs: ArrayLike<number>;
 }
 
-/** Validates state and logits `[B, L, K]` and returns the step's parameters. */
-export function beginStep(logits: Float32Array, state: SampleState, config: SamplerConfig): StepParams {
+/**
+ * What `sample()` hands its steps besides (logits, state, rng, config): scratch reused across steps, and whether it
+ * has already checked the logits. Results do not depend on it; a step called without one allocates its own.
+ */
+export interface StepContext {
+  /** Draw scratch sized for the state's L and K. */
+  readonly scratch?: DrawScratch;
+  /** The logits were validated by the caller (`sample()` checks every LogitsFn output). */
+  readonly logitsChecked?: boolean;
+}
+
+/** Validates state and logits `[B, L, K]` (unless the context says they were) and returns the step's parameters. */
+export function beginStep(logits: Float32Array, state: SampleState, config: SamplerConfig, context?: StepContext): StepParams {
   validateState(state);
-  validateLogits(logits, state.batch, state.seqLen, state.vocabSize, 'logits passed to the step');
+  if (context?.logitsChecked !== true || logits.length !== state.batch * state.seqLen * state.vocabSize) {
+    validateLogits(logits, state.batch, state.seqLen, state.vocabSize, 'logits passed to the step');
+  }
   return resolveStepParams(config, state.step, state.totalSteps);
+}
+
+/** The context's scratch when it fits the state, else fresh scratch. */
+export function stepScratch(state: SampleState, context?: StepContext): DrawScratch {
+  const scratch = context?.scratch;
+  return scratch !== undefined && scratchFits(scratch, state.seqLen, state.vocabSize) ? scratch : createDrawScratch(state.seqLen, state.vocabSize);
 }
 
 /**
@@ -41,30 +61,46 @@ export function nfePerStep(config: SamplerConfig): number {
 
 /** Applies the commits (one per sample) to a copy of the state and builds the step's record (τ_t as given in `params`). */
 export function applyCommits(state: SampleState, commits: readonly SampleCommit[], params: StepParams, config: SamplerConfig): StepResult {
+  const { seqLen } = state;
   const tokens = state.tokens.slice();
   const mask = state.mask.slice();
   const committedPositions: Int32Array[] = [];
   const committedTokens: Int32Array[] = [];
   const committedLogProbs: Float32Array[] = [];
   const maskedAfter = new Int32Array(state.batch);
+  const slot = new Int32Array(seqLen);
   commits.forEach((commit, b) => {
-    const order = commit.positions.map((_, i) => i).sort((i, j) => (commit.positions[i] as number) - (commit.positions[j] as number));
-    const positions = Int32Array.from(order, (i) => commit.positions[i] as number);
-    const ids = Int32Array.from(order, (i) => commit.tokens[i] as number);
-    const logProbs = Float32Array.from(order, (i) => commit.logProbs[i] as number);
-    const base = b * state.seqLen;
-    positions.forEach((p, i) => {
-      if (mask[base + p] !== 1) throw new Error(`@speedrl/sampler step-core.ts: sample ${b} position ${p} committed twice or was not masked`);
-      tokens[base + p] = ids[i] as number;
+    const n = commit.positions.length;
+    const base = b * seqLen;
+    slot.fill(-1);
+    for (let i = 0; i < n; i++) {
+      const p = commit.positions[i] as number;
+      if (!(p >= 0 && p < seqLen) || mask[base + p] !== 1 || slot[p] !== -1) {
+        throw new Error(`@speedrl/sampler step-core.ts: sample ${b} position ${p} committed twice or was not masked`);
+      }
+      slot[p] = i;
+    }
+    const positions = new Int32Array(n);
+    const ids = new Int32Array(n);
+    const logProbs = new Float32Array(n);
+    let j = 0;
+    for (let p = 0; p < seqLen && j < n; p++) {
+      const i = slot[p] as number;
+      if (i < 0) continue;
+      positions[j] = p;
+      ids[j] = commit.tokens[i] as number;
+      logProbs[j] = commit.logProbs[i] as number;
+      tokens[base + p] = ids[j] as number;
       mask[base + p] = 0;
-    });
+      j += 1;
+    }
     committedPositions.push(positions);
     committedTokens.push(ids);
     committedLogProbs.push(logProbs);
   });
   for (let b = 0; b < state.batch; b++) {
     let n = 0;
-    for (let p = 0; p < state.seqLen; p++) n += mask[b * state.seqLen + p] as number;
+    for (let p = 0; p < seqLen; p++) n += mask[b * seqLen + p] as number;
     maskedAfter[b] = n;
   }
   const record: StepRecord = {

@@ -1,0 +1,110 @@
+/**
+ * The token draws of one sample's masked positions in one step, into preallocated scratch: the stream's uniforms
+ * first (one per position at temperature > 0, in position order), then each position's token and model
+ * log-probability — approximate ({@link approxDraw}, with an error bound) where the step allows it, exact where it
+ * asks ({@link exactDraw}). Exact draws give bit for bit what `drawToken` with the stream would give.
+ */
+import type { Rng } from '@speedrl/core';
+import { approxDraw, approxDrawCovers, modelLogProbError } from './approx-draw';
+import { drawTokenWithUniform } from './policy';
+import type { StepParams } from './step-arrays';
+
+const { abs } = Math; // bound once: global lookups are slow inside jest's vm context
+
+/** Scratch of the draws of one sample (`[L]` arrays, `[K]` weights), reused across samples and steps. */
+export interface DrawScratch {
+  /** Positions drawn, in draw order. */
+  readonly positions: Int32Array;
+  /** The uniform of each draw. */
+  readonly uniforms: Float64Array;
+  /** Drawn token ids. */
+  readonly tokens: Int32Array;
+  /** log π(token) under the policy; valid only where the draw is exact. */
+  readonly logProbs: Float64Array;
+  /** Model log-probability log softmax(logits)[token], exact or approximate. */
+  readonly modelLogProbs: Float64Array;
+  /** Error bound of modelLogProbs; 0 where the draw is exact. */
+  readonly errors: Float64Array;
+  /** The confidence noise τ_t·g of each draw (confidence step). */
+  readonly noise: Float64Array;
+  /** The confidence of each draw (confidence step). */
+  readonly confidence: Float64Array;
+  /** Index order of the draws (the step's sort). */
+  readonly order: Int32Array;
+  /** `[K]` weights of the approximate draw. */
+  readonly weights: Float64Array;
+  /** One-entry output of the approximate draw. */
+  readonly value: Float64Array;
+}
+
+/** Fresh scratch for samples of L positions over K logits. */
+export function createDrawScratch(seqLen: number, vocabSize: number): DrawScratch {
+  return {
+    positions: new Int32Array(seqLen), uniforms: new Float64Array(seqLen), tokens: new Int32Array(seqLen), logProbs: new Float64Array(seqLen),
+    modelLogProbs: new Float64Array(seqLen), errors: new Float64Array(seqLen), noise: new Float64Array(seqLen), confidence: new Float64Array(seqLen),
+    order: new Int32Array(seqLen),
+    weights: new Float64Array(vocabSize), value: new Float64Array(1),
+  };
+}
+
+/** Whether `scratch` fits L and K. */
+export function scratchFits(scratch: DrawScratch, seqLen: number, vocabSize: number): boolean {
+  return scratch.positions.length >= seqLen && scratch.weights.length >= vocabSize;
+}
+
+/** Writes the masked positions of sample b (ascending) into `scratch.positions` and returns their count. */
+export function collectMasked(mask: Uint8Array, b: number, seqLen: number, scratch: DrawScratch): number {
+  const base = b * seqLen;
+  let n = 0;
+  for (let p = 0; p < seqLen; p++) if (mask[base + p] === 1) scratch.positions[n++] = p;
+  return n;
+}
+
+/** Draws the uniforms of n token draws from the stream, in draw order (none at temperature 0, as `drawToken`). */
+export function drawUniforms(stream: Rng, n: number, temperature: number, scratch: DrawScratch): void {
+  for (let i = 0; i < n; i++) scratch.uniforms[i] = temperature > 0 ? stream.uniform() : 0;
+}
+
+/** Draw i exactly (a no-op when it is); false when an earlier approximate result disagrees with the exact one. */
+export function exactDraw(logits: Float32Array, b: number, seqLen: number, vocabSize: number, i: number, params: StepParams, scratch: DrawScratch): boolean {
+  const err = scratch.errors[i] as number;
+  if (err === 0) return true;
+  const offset = (b * seqLen + (scratch.positions[i] as number)) * vocabSize;
+  const d = drawTokenWithUniform(logits, offset, vocabSize, params.temperature, params.topK, scratch.uniforms[i] as number);
+  const agrees = d.token === scratch.tokens[i] && abs(d.modelLogProb - (scratch.modelLogProbs[i] as number)) <= err;
+  scratch.tokens[i] = d.token;
+  scratch.logProbs[i] = d.logProb;
+  scratch.modelLogProbs[i] = d.modelLogProb;
+  scratch.errors[i] = 0;
+  return agrees;
+}
+
+/**
+ * Draws the n positions in `scratch.positions` with the uniforms already in scratch: approximately where
+ * `approximate` and the policy is a full softmax (no top-k), else — and wherever the approximation cannot tell — exactly.
+ */
+export function drawPositions(
+  logits: Float32Array, b: number, seqLen: number, vocabSize: number, n: number, params: StepParams, scratch: DrawScratch, approximate: boolean,
+): void {
+  const useApprox = approximate && !(params.topK > 0 && params.topK < vocabSize) && approxDrawCovers(vocabSize);
+  for (let i = 0; i < n; i++) {
+    if (useApprox) {
+      const offset = (b * seqLen + (scratch.positions[i] as number)) * vocabSize;
+      const token = approxDraw(logits, offset, vocabSize, params.temperature, scratch.uniforms[i] as number, scratch.weights, scratch.value);
+      if (token >= 0) {
+        const m = scratch.value[0] as number;
+        scratch.tokens[i] = token;
+        scratch.modelLogProbs[i] = m;
+        scratch.errors[i] = modelLogProbError(m);
+        continue;
+      }
+    }
+    scratch.errors[i] = -1; // not drawn yet: exactDraw does not compare
+    exactDraw(logits, b, seqLen, vocabSize, i, params, scratch);
+  }
+}
+
+/** Makes every one of the n draws exact (the fallback when approximate values cannot decide). */
+export function exactDrawAll(logits: Float32Array, b: number, seqLen: number, vocabSize: number, n: number, params: StepParams, scratch: DrawScratch): void {
+  for (let i = 0; i < n; i++) exactDraw(logits, b, seqLen, vocabSize, i, params, scratch);
+}
