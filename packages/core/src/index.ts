@@ -1,4 +1,8 @@
-/** @speedrl/core — seeded RNG, safetensors checkpoints, atomic writes, metrics logs, file hashes, learning-rate schedules, usage errors, text io and progress; no runtime dependencies. */
+/**
+ * `@speedrl/core` — seeded RNG, safetensors checkpoints, atomic writes, metrics logs, file hashes, learning-rate schedules, usage errors, text io and progress; no runtime dependencies.
+ *
+ * @packageDocumentation
+ */
 export { Rng } from './rng';
 export type { RngState } from './rng';
 export {

@@ -1,8 +1,10 @@
 /**
- * @speedrl/eval — the evaluation protocol (docs/architecture.md, "Evaluation protocol"): the evaluation classifier's
+ * `@speedrl/eval` — the evaluation protocol (docs/architecture.md, "Evaluation protocol"): the evaluation classifier's
  * test-set reference, the floors and their cache, evaluation cells, `runEval` (eval.json), `runCompare` (models ×
  * methods × budgets, compare.json), the schedule search `runTuneSchedule`, the result schemas, and the training-time
  * quality probe.
+ *
+ * @packageDocumentation
  */
 export { computeFloorMetrics } from './reference';
 export type { FloorMetrics } from './reference';

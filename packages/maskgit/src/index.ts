@@ -1,4 +1,8 @@
-/** @speedrl/maskgit — class-conditional MaskGIT transformer (Chang et al. 2022) with tfjs and onnxruntime engines. */
+/**
+ * `@speedrl/maskgit` — class-conditional MaskGIT transformer (Chang et al. 2022) with tfjs and onnxruntime engines.
+ *
+ * @packageDocumentation
+ */
 export {
   DEFAULT_MASKGIT_CONFIG, MASKGIT_PRESETS, maskGitPreset, maskTokenId, nullClassId, forwardFlops,
 } from './config';

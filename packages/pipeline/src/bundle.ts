@@ -17,8 +17,9 @@ import { decode, disposeVqModel, loadVq, type VqModel } from '@speedrl/vq-tokeni
 /** Engines that run the transformer. */
 export type Engine = 'ort' | 'tfjs';
 
-/** Sub-directory names of a bundle. */
+/** Sub-directory of a bundle that holds the VQ tokenizer. */
 export const TOKENIZER_DIR = 'tokenizer';
+/** Sub-directory of a bundle that holds the MaskGIT transformer (and its `model.onnx`). */
 export const MASKGIT_DIR = 'maskgit';
 
 /** A loaded generator. */

@@ -1,7 +1,9 @@
 /**
- * @speedrl/pipeline — composition of the Speed-RL packages: model bundles (tokenizer + transformer) on either engine,
+ * `@speedrl/pipeline` — composition of the Speed-RL packages: model bundles (tokenizer + transformer) on either engine,
  * class-balanced sample sets, the MaskGIT RL policy and frozen reference, the quality reward, run directories, and the
  * two long runs built from them: Speed-RL (`accelerate`) and MaskGIT pretraining (`trainMaskgit`).
+ *
+ * @packageDocumentation
  */
 export {
   MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,

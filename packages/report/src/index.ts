@@ -1,7 +1,9 @@
 /**
- * @speedrl/report — one self-contained offline HTML report of a run (`writeRunReport`): the inputs a run directory
+ * `@speedrl/report` — one self-contained offline HTML report of a run (`writeRunReport`): the inputs a run directory
  * holds (run.json, metrics.jsonl, grids, eval.json, compare.json, ablations.json) validated with zod, the sections
  * built from them, Chart.js charts and PNGs inlined so the file opens without network.
+ *
+ * @packageDocumentation
  */
 export { writeRunReport } from './write';
 export type { ReportResult, WriteRunReportOptions } from './write';

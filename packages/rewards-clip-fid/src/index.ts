@@ -1,6 +1,8 @@
 /**
- * @speedrl/rewards-clip-fid — rewards for training and set metrics for judging
+ * `@speedrl/rewards-clip-fid` — rewards for training and set metrics for judging
  * (docs/architecture.md, "Speed-RL objective" and "Evaluation protocol").
+ *
+ * @packageDocumentation
  */
 export { predictChecked } from './rewards/types';
 export type { RewardInput, RewardFn, FeatureModel, FeatureOutput } from './rewards/types';

@@ -1,4 +1,8 @@
-/** @speedrl/rl-trainer — Speed-RL: GRPO for masked generative models (arXiv 2512.01094). */
+/**
+ * `@speedrl/rl-trainer` — Speed-RL: GRPO for masked generative models (arXiv 2512.01094).
+ *
+ * @packageDocumentation
+ */
 export type { QualityRewardFn, QualityScores, RewardBatch, SpeedRewardFn } from './types';
 export { createSpeedReward } from './speed-reward';
 export type { SpeedRewardKind } from './speed-reward';

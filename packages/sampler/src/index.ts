@@ -1,4 +1,8 @@
-/** @speedrl/sampler — MaskGIT-family samplers over any LogitsFn (Chang et al. 2022, `parallel_decode`), with trajectories for RL. */
+/**
+ * `@speedrl/sampler` — MaskGIT-family samplers over any LogitsFn (Chang et al. 2022, `parallel_decode`), with trajectories for RL.
+ *
+ * @packageDocumentation
+ */
 export type {
   GuidanceConfig, LogitsFn, SampleState, SamplerConfig, SamplerMethod, StepArrays, StepFn, StepRecord, StepResult,
   Trajectory,

@@ -1,4 +1,8 @@
-/** @speedrl/tensor-utils — tfjs backend selection, IDX data, PNG grids and plots, statistics and Fréchet distance. */
+/**
+ * `@speedrl/tensor-utils` — tfjs backend selection, IDX data, PNG grids and plots, statistics and Fréchet distance.
+ *
+ * @packageDocumentation
+ */
 export { initBackend } from './backend';
 export type { BackendName, BackendOptions, BackendReport } from './backend';
 export { readIdxFile, DatasetError } from './idx';

@@ -1,4 +1,8 @@
-/** @speedrl/vq-tokenizer — VQ-VAE image tokenizer (van den Oord et al. 2017) with an EMA codebook. */
+/**
+ * `@speedrl/vq-tokenizer` — VQ-VAE image tokenizer (van den Oord et al. 2017) with an EMA codebook.
+ *
+ * @packageDocumentation
+ */
 export { DEFAULT_VQ_CONFIG, VQ_PRESETS, vqPreset, resolveVqConfig } from './config';
 export type { VqConfig, VqDownsample, VqPresetName } from './config';
 export { createVqModel, disposeVqModel } from './model';

@@ -43,7 +43,17 @@ function toGaussian(x: FcdInput, name: string): Pick<GaussianStats, 'mean' | 'co
   return x;
 }
 
-/** FCD = ||μg − μr||² + Tr(Σg + Σr − 2(Σg Σr)^{1/2}) between `generated` and `reference` (features or Gaussians). */
+/**
+ * FCD = ||μg − μr||² + Tr(Σg + Σr − 2(Σg Σr)^{1/2}) between `generated` and `reference` (features or Gaussians).
+ *
+ * @example
+ * ```ts
+ * const { model } = await loadClassifier('models/fashion-mnist/classifiers/eval');
+ * const { features: gen } = await model.predict(images, n);       // penultimate features [n, dim]
+ * const { features: real } = await model.predict(realImages, m);
+ * const score = fcd({ features: gen, count: n, dim: model.featureDim }, { features: real, count: m, dim: model.featureDim });
+ * ```
+ */
 export function fcd(generated: FcdInput, reference: FcdInput, options: FrechetOptions = {}): number {
   const g = toGaussian(generated, 'generated');
   const r = toGaussian(reference, 'reference');

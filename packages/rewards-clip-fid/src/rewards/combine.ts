@@ -155,7 +155,19 @@ function checkSetup(components: readonly RewardComponent[], cfg: CombineConfig):
   if (!(cfg.minStd > 0)) throw new Error(`${where}: minStd must be > 0, got ${cfg.minStd}`);
 }
 
-/** The weighted sum of z-scored components as one {@link RewardFn} (see the module doc for z-scoring and NaN rules). */
+/**
+ * The weighted sum of z-scored components as one {@link RewardFn} (see the module doc for z-scoring and NaN rules).
+ *
+ * @example
+ * ```ts
+ * const reward = combineRewards([
+ *   { name: 'classifier', fn: createClassifierReward(model), weight: 1 },
+ *   { name: 'mmd', fn: createMmdWitnessReward(model, real), weight: 0.5 },
+ * ]);
+ * const scores = await reward(batch);                            // total [batch]
+ * const { raw } = reward.lastScores()!;                          // each component's raw scores, by name
+ * ```
+ */
 export function combineRewards(components: readonly RewardComponent[], config: Partial<CombineConfig> = {}): CombinedReward {
   const cfg: CombineConfig = { ...DEFAULT_COMBINE_CONFIG, ...config };
   checkSetup(components, cfg);
