@@ -73,9 +73,9 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(summary).toMatchObject({ images: 30, steps: 4, nfe: 4, engine: 'ort' });
     const first = readFileSync(png);
     expect(readPng(first).width).toBeGreaterThan(3 * 56);
-    await cli(['sample', '--model', mgRun, '--steps', '4', '--n', '3', '--seed', '5', '--out', png]);
+    await cli(['sample', '--model', mgRun, '--steps', '4', '--n', '3', '--seed', '5', '--out', png, '--force']); // replaces its own grid
     expect(readFileSync(png).equals(first)).toBe(true);
-    const tfjs = await cli(['sample', '--model', mgRun, '--steps', '2', '--class', '7', '--n', '2', '--engine', 'tfjs', '--cfg', '2', '--out', png, '--json']);
+    const tfjs = await cli(['sample', '--model', mgRun, '--steps', '2', '--class', '7', '--n', '2', '--engine', 'tfjs', '--cfg', '2', '--out', png, '--force', '--json']);
     expect(tfjs.code).toBe(0);
     expect(JSON.parse(tfjs.out)).toMatchObject({ images: 2, nfe: 4, engine: 'tfjs' });
   });

@@ -31,3 +31,4 @@ export { encodeNpy, encodeNpz, writeNpz } from './npz';
 export type { NpyArray, NpyData } from './npz';
 export { writeSampleSet, checkSampleOut, sampleOutPath, SAMPLE_FORMATS } from './sample-set';
 export type { SampleSet, SampleSetSummary, SampleClassCount, WriteSampleSetOptions } from './sample-set';
+export { checkSampleSize } from './sample-set';

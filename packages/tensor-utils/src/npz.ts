@@ -2,6 +2,7 @@
  * numpy `.npy` (format 1.0, numpy/lib/format.py) and `.npz` (a zip of `.npy` members, APPNOTE 6.3.x) writers, so
  * arrays open with `numpy.load`. Members are STORED (no compression), little-endian, C order; no zip64 (< 4 GiB).
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { writeFileAtomic } from '@speedrl/core';
 
 /** Typed arrays `encodeNpy` writes, each with its numpy dtype (`NPY_DTYPES`). */
@@ -154,4 +155,38 @@ export function encodeNpz(arrays: Readonly<Record<string, NpyArray>>): Uint8Arra
 /** Writes named arrays as an `.npz` file atomically (temp file + rename: never a truncated file). */
 export async function writeNpz(path: string, arrays: Readonly<Record<string, NpyArray>>): Promise<void> {
   await writeFileAtomic(path, encodeNpz(arrays));
+}
+
+/** `length` bytes of the open file `fd` from `position` (fewer at its end). */
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  return buf.subarray(0, readSync(fd, buf, 0, length, position));
+}
+
+/**
+ * The member names of the zip archive at `path`, from its central directory (the end record is searched in the last
+ * 64 KiB + 22 bytes, so only the directory is read); throws when the file is not a zip archive.
+ */
+export function readZipNames(path: string): string[] {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const tailStart = Math.max(0, size - 0xffff - 22);
+    const tail = readAt(fd, tailStart, size - tailStart);
+    let end = tail.length - 22;
+    while (end >= 0 && tail.readUInt32LE(end) !== 0x06054b50) end--;
+    if (end < 0) throw new Error('no zip end-of-central-directory record');
+    const count = tail.readUInt16LE(end + 10);
+    const dir = readAt(fd, tail.readUInt32LE(end + 16), tail.readUInt32LE(end + 12));
+    const names: string[] = [];
+    for (let at = 0, i = 0; i < count; i++) {
+      if (at + 46 > dir.length || dir.readUInt32LE(at) !== 0x02014b50) throw new Error(`zip central directory entry ${i} is damaged`);
+      const nameLen = dir.readUInt16LE(at + 28);
+      names.push(dir.subarray(at + 46, at + 46 + nameLen).toString('utf8'));
+      at += 46 + nameLen + dir.readUInt16LE(at + 30) + dir.readUInt16LE(at + 32);
+    }
+    return names;
+  } finally {
+    closeSync(fd);
+  }
 }

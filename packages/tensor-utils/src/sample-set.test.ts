@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
 import { readPng } from './png';
+import { encodeZip } from './npz';
 import {
-  checkSampleOut, classDirName, countPerClass, imagesToUint8, sampleOutPath, writeSampleSet, type SampleSet,
+  checkSampleOut, checkSampleSize, classDirName, countPerClass, imagesToUint8, sampleOutPath, writeSampleSet, type SampleSet,
 } from './sample-set';
 
 const NAMES = ['T-shirt/top', 'Trouser', 'Pullover'];
@@ -110,5 +111,63 @@ describe('writeSampleSet', () => {
     expect(readPng(join(tmp, 'g.png')).height).toBe(2 * 4 * 2 + 3 * 2); // two labelled rows of 2× images
     expect(readdirSync(tmp).sort()).toEqual(['g.png', 's.npz']);
     await expect(writeSampleSet({ ...makeSet([0]), labels: [0, 1] }, 'npz', join(tmp, 'bad.npz'))).rejects.toThrow(/2 labels of \[4, 3\] images need 24/);
+  });
+
+  it('npz and png: an existing file is refused without --force; --force replaces only an earlier sample set of the format', async () => {
+    const npz = join(tmp, 'fid_stats.npz');
+    writeFileSync(npz, 'important');
+    await expect(writeSampleSet(makeSet([0]), 'npz', npz)).rejects.toThrow(/^--out: ".*fid_stats\.npz" already exists; pass --force to replace it/);
+    await expect(checkSampleOut('npz', npz, true)).rejects.toThrow(/fid_stats\.npz" is not a zip archive .*; --force replaces only an earlier sample set \(an \.npz holding exactly images\.npy and labels\.npy\)/);
+    writeFileSync(npz, encodeZip([{ name: 'mu.npy', data: new Uint8Array(3) }, { name: 'sigma.npy', data: new Uint8Array(2) }]));
+    await expect(writeSampleSet(makeSet([0]), 'npz', npz, { force: true })).rejects.toThrow(/fid_stats\.npz" holds mu\.npy, sigma\.npy; --force replaces only/);
+    expect(readFileSync(npz).includes(Buffer.from('sigma.npy'))).toBe(true); // nothing was overwritten
+    const set = join(tmp, 's.npz');
+    await writeSampleSet(makeSet([0, 1]), 'npz', set);
+    await writeSampleSet(makeSet([2]), 'npz', set, { force: true });
+    expect(readFileSync(set).includes(Buffer.from("'shape': (1,)"))).toBe(true);
+    const png = join(tmp, 'shipped.png');
+    writeFileSync(png, 'not a png');
+    await expect(checkSampleOut('png', png)).rejects.toThrow(/shipped\.png" already exists; pass --force/);
+    await expect(checkSampleOut('png', png, true)).rejects.toThrow(/shipped\.png" is not a PNG \(it lacks the PNG signature\); --force replaces only a PNG file/);
+    await writeSampleSet(makeSet([0]), 'png', join(tmp, 'g.png'));
+    const before = readFileSync(join(tmp, 'g.png'));
+    await writeSampleSet(makeSet([1, 1]), 'png', join(tmp, 'g.png'), { force: true });
+    expect(readFileSync(join(tmp, 'g.png')).equals(before)).toBe(false); // the new grid
+  });
+
+  it('png-dir: --force refuses an entry named like a PNG that is not a file, naming it', async () => {
+    const out = join(tmp, 'samples');
+    await writeSampleSet(makeSet([0]), 'png-dir', out);
+    mkdirSync(join(out, '0-t-shirt-top', '00099.png'));
+    writeFileSync(join(out, '0-t-shirt-top', '00099.png', 'data.txt'), 'precious');
+    await expect(writeSampleSet(makeSet([1]), 'png-dir', out, { force: true })).rejects.toThrow(/holds 0-t-shirt-top\/00099\.png \(not a file\), which is not a png-dir sample set/);
+    expect(readFileSync(join(out, '0-t-shirt-top', '00099.png', 'data.txt'), 'utf8')).toBe('precious');
+  });
+
+  it('png-dir: a symbolic link --out is written through to its target; a dangling one or an unwritable place fails before any work', async () => {
+    mkdirSync(join(tmp, 'target'));
+    symlinkSync('target', join(tmp, 'link'));
+    await writeSampleSet(makeSet([1]), 'png-dir', join(tmp, 'link'));
+    expect(readdirSync(join(tmp, 'target'))).toEqual(['1-trouser']);
+    await writeSampleSet(makeSet([2]), 'png-dir', join(tmp, 'link'), { force: true });
+    expect(readdirSync(join(tmp, 'link'))).toEqual(['2-pullover']);
+    expect(readdirSync(tmp).sort()).toEqual(['link', 'target']); // still a link, no staging left
+    symlinkSync('missing', join(tmp, 'dangling'));
+    await expect(checkSampleOut('png-dir', join(tmp, 'dangling'))).rejects.toThrow(/^--out: ".*dangling" is a symbolic link to "missing", which does not exist/);
+    if (process.getuid?.() !== 0) { // root may create files anywhere
+      mkdirSync(join(tmp, 'ro'));
+      chmodSync(join(tmp, 'ro'), 0o500);
+      await expect(checkSampleOut('png-dir', join(tmp, 'ro', 'samples'))).rejects.toThrow(UsageError);
+      chmodSync(join(tmp, 'ro'), 0o700);
+    }
+    if (existsSync('/sys/kernel')) await expect(checkSampleOut('png-dir', '/sys/kernel/speedrl-samples')).rejects.toThrow(/^--out: cannot (create a staging folder in|write to) "\/sys\/kernel/);
+  });
+});
+
+describe('checkSampleSize', () => {
+  it('refuses, naming --n, a set that no array or memory can hold', () => {
+    expect(() => checkSampleSize(1000, 10, 28, 28, 2 ** 30)).not.toThrow();
+    expect(() => checkSampleSize(100_000_000, 10, 28, 28, 2 ** 40)).toThrow(/^--n: 100000000 images per class × 10 class\(es\) = 1000000000 images of 28×28 need about 4380\.9 GiB of memory, more pixels than one array holds/);
+    expect(() => checkSampleSize(100_000, 10, 28, 28, 2 ** 30)).toThrow(/^--n: .* need about 4\.4 GiB of memory, more than this machine's 1\.0 GiB; lower --n/);
   });
 });

@@ -4,12 +4,15 @@
  * png-dir is built in a hidden staging folder beside `out` and renamed into place, so a killed run leaves no partial
  * output (at most a `.NAME.*.staging` folder beside it).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { ensureWritableDir, ensureWritableFile, faultPoint, UsageError } from '@speedrl/core';
+import { basename, join } from 'node:path';
+import { faultPoint, UsageError } from '@speedrl/core';
 import { writeNpz } from './npz';
 import { greyImageToPng, writeImageGrid } from './png';
+import { checkSampleOut, pngDirTarget, stagingDirOf } from './sample-out';
+
+export { checkSampleOut, checkSampleSize } from './sample-out';
 
 /** The formats `writeSampleSet` writes. */
 export const SAMPLE_FORMATS = ['png', 'png-dir', 'npz'] as const;
@@ -74,36 +77,6 @@ export function classDirName(id: number, name: string): string {
   return `${id}-${slug === '' ? 'class' : slug}`;
 }
 
-const CLASS_DIR = /^\d+-[a-z0-9-]+$/;
-const IMAGE_FILE = /^\d{5,}\.png$/;
-
-/** True when `dir/name` is a class folder of an earlier png-dir (a `<id>-<name>` folder holding only numbered PNGs). */
-function isClassDir(dir: string, name: string): boolean {
-  const path = join(dir, name);
-  return CLASS_DIR.test(name) && statSync(path).isDirectory() && readdirSync(path).every((f) => IMAGE_FILE.test(f));
-}
-
-/**
- * Checks before any work that `out` can take the format's output: a writable file path, or for png-dir a new or empty
- * directory, or with `force` one that holds only an earlier sample set (it is then replaced); else a UsageError naming --out.
- */
-export async function checkSampleOut(format: SampleFormat, out: string, force = false): Promise<void> {
-  if (format !== 'png-dir') return ensureWritableFile(out, '--out');
-  await ensureWritableDir(dirname(resolve(out)), '--out');
-  if (!existsSync(out)) return;
-  if (!statSync(out).isDirectory()) throw new UsageError(`--out: "${out}" is a file; --format png-dir writes a directory`);
-  const held = readdirSync(out).sort();
-  if (held.length === 0) return;
-  const list = `${held.slice(0, 3).join(', ')}${held.length > 3 ? ', …' : ''}`;
-  if (!force) {
-    throw new UsageError(`--out: "${out}" is not empty (it holds ${list}); choose another --out, or pass --force to replace the sample set in it (nothing was overwritten)`);
-  }
-  const other = held.filter((name) => !isClassDir(out, name));
-  if (other.length > 0) {
-    throw new UsageError(`--out: "${out}" holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}, which is not a png-dir sample set; --force replaces only an earlier sample set (nothing was overwritten)`);
-  }
-}
-
 /** Images as bytes: round(clamp(v, 0, 1) · 255), as the PNG grids quantise; NaN is an error. */
 export function imagesToUint8(images: Float32Array): Uint8Array {
   const out = new Uint8Array(images.length);
@@ -132,7 +105,7 @@ function checkSet(set: SampleSet): void {
 
 /** Options of `writeSampleSet`. */
 export interface WriteSampleSetOptions {
-  /** png-dir: replace an earlier sample set in a non-empty `out` (see `checkSampleOut`). */
+  /** Replace an earlier sample set at `out` (a PNG, an npz sample set, or a png-dir's class folders; see `checkSampleOut`). */
   force?: boolean;
   /** png-dir: runs once the staging folder is complete, just before it is renamed to `out` (tests simulate a crash here). */
   beforeRename?: (stagingDir: string) => void | Promise<void>;
@@ -141,9 +114,8 @@ export interface WriteSampleSetOptions {
 /** Writes a png-dir: `out/<id>-<name>/<nnnnn>.png` (grey PNGs, numbered per class from 00000), staged then renamed. */
 async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, options: WriteSampleSetOptions): Promise<void> {
   await checkSampleOut('png-dir', out, options.force ?? false);
-  const target = resolve(out);
-  const unique = `${process.pid}.${process.hrtime.bigint().toString(36)}`;
-  const staging = join(dirname(target), `.${basename(target)}.${unique}.staging`);
+  const target = pngDirTarget(out); // a symbolic link: the set goes into its target
+  const staging = stagingDirOf(target);
   const size = set.height * set.width;
   const next = new Map<number, number>();
   try {
@@ -158,7 +130,7 @@ async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, optio
     await options.beforeRename?.(staging);
     faultPoint(`write ${basename(target)}/: before rename`);
     if (existsSync(target) && readdirSync(target).length > 0) {
-      const old = join(dirname(target), `.${basename(target)}.${unique}.old`);
+      const old = staging.replace(/\.staging$/, '.old');
       await rename(target, old); // --force (checked above): the earlier set goes aside, then away once the new one is in
       await rename(staging, target);
       await rm(old, { recursive: true, force: true });
@@ -171,9 +143,13 @@ async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, optio
   }
 }
 
-/** Writes `set` to `out` in `format` (png: one labelled row per class when labels come in equal runs; npz: `images` uint8, `labels` int64). */
+/**
+ * Writes `set` to `out` in `format` (png: one labelled row per class when labels come in equal runs; npz: `images`
+ * uint8, `labels` int64); an existing `out` is refused unless `options.force` and it holds an earlier sample set.
+ */
 export async function writeSampleSet(set: SampleSet, format: SampleFormat, out: string, options: WriteSampleSetOptions = {}): Promise<SampleSetSummary> {
   checkSet(set);
+  if (format !== 'png-dir') await checkSampleOut(format, out, options.force ?? false); // png-dir: checked where it is written
   const perClass = countPerClass(set.labels, set.classNames);
   const n = set.labels.length;
   if (format === 'png') {

@@ -117,7 +117,7 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   for (const [label, model] of [['base', o.base], ['accelerated', modelDir]] as const) {
     for (const t of [Math.min(...steps), Math.max(...steps)]) {
       const png = join(o.out, `grid-${label}-T${t}.png`);
-      await step(`grid ${label} T=${t}`, ['sample', '--model', model, '--steps', String(t), '--n', '8', '--seed', String(o.seed), '--out', png]);
+      await step(`grid ${label} T=${t}`, ['sample', '--model', model, '--steps', String(t), '--n', '8', '--seed', String(o.seed), '--out', png, '--force']); // --force: a rerun replaces its own grid
       grids.push({ kind: 'image', path: png, caption: `${label}, T = ${t} (same seeds)` });
     }
   }

@@ -2,7 +2,7 @@
  * `speedrl sample --format png|png-dir|npz` end to end on an untrained tiny bundle: the png-dir layout and counts, the
  * npz read back byte by byte (shapes, dtypes, labels of the requested classes), and the usage errors of --format/--out.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, readPng } from '@speedrl/tensor-utils';
@@ -106,5 +106,42 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     expect(forced.code).toBe(2);
     expect(forced.err).toMatch(/holds keep\.txt, which is not a png-dir sample set/);
     expect(existsSync(join(root, 'x.png')) || existsSync(join(root, 'y.png'))).toBe(false);
+  });
+
+  it('an existing npz or png --out is refused without --force, and with it unless it holds an earlier sample set', async () => {
+    const stats = join(root, 'fid_stats.npz');
+    writeFileSync(stats, 'important');
+    const plain = await cli([...base, '--n', '1', '--format', 'npz', '--out', stats]);
+    expect(plain.code).toBe(2);
+    expect(plain.err).toMatch(/--out: ".*fid_stats\.npz" already exists; pass --force to replace it \(nothing was overwritten\)/);
+    const forced = await cli([...base, '--n', '1', '--format', 'npz', '--out', stats, '--force']);
+    expect(forced.code).toBe(2);
+    expect(forced.err).toMatch(/fid_stats\.npz" is not a zip archive .*--force replaces only an earlier sample set/);
+    expect(readFileSync(stats, 'utf8')).toBe('important');
+    const set = join(root, 'again.npz');
+    expect((await cli([...base, '--n', '1', '--class', '2', '--format', 'npz', '--out', set])).code).toBe(0);
+    const replaced = await cli([...base, '--n', '2', '--class', '2', '--format', 'npz', '--out', set, '--force', '--json']);
+    expect(replaced.code).toBe(0);
+    expect(JSON.parse(replaced.out)).toMatchObject({ count: 2 });
+    const shipped = join(root, 'shipped.png');
+    writeFileSync(shipped, 'a text file');
+    expect((await cli([...base, '--n', '1', '--out', shipped])).err).toMatch(/shipped\.png" already exists; pass --force/);
+    expect((await cli([...base, '--n', '1', '--out', shipped, '--force'])).err).toMatch(/shipped\.png" is not a PNG/);
+    expect(readFileSync(shipped, 'utf8')).toBe('a text file');
+  });
+
+  it('png-dir through a symbolic link writes into its target; --n beyond what can be held is refused naming --n', async () => {
+    mkdirSync(join(root, 'emptytarget'));
+    symlinkSync('emptytarget', join(root, 'linkout'));
+    const r = await cli([...base, '--n', '1', '--class', '3', '--format', 'png-dir', '--out', join(root, 'linkout')]);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(root, 'emptytarget'))).toEqual(['3-dress']);
+    const huge = await cli([...base, '--n', '100000000', '--format', 'npz', '--out', join(root, 'huge.npz')]);
+    expect(huge.code).toBe(2);
+    expect(huge.err).toMatch(/--n: .*1,000,000 images per class/);
+    const tooMany = await cli([...base, '--n', '1000000', '--format', 'npz', '--out', join(root, 'huge.npz')]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.err).toMatch(/--n: 1000000 images per class × 10 class\(es\) = 10000000 images of 28×28 need about .* GiB of memory/);
   });
 });

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { Rng } from '@speedrl/core';
 import {
-  FASHION_MNIST_CLASSES, SAMPLE_FORMATS, checkSampleOut, initBackend, sampleOutPath, writeSampleSet,
+  FASHION_MNIST_CLASSES, SAMPLE_FORMATS, checkSampleOut, checkSampleSize, initBackend, sampleOutPath, writeSampleSet,
 } from '@speedrl/tensor-utils';
 import { sample, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
@@ -21,7 +21,7 @@ export const sampleOptionsSchema = z.object({
   model: z.string().min(1),
   steps: int(1),
   class: z.union([z.literal('all'), int(0)]),
-  n: int(1),
+  n: int(1).max(1_000_000, 'must be ≤ 1,000,000 images per class'),
   seed: seedFlag,
   format: z.enum(SAMPLE_FORMATS),
   out: z.string().min(1).optional(),
@@ -55,7 +55,7 @@ export function sampleCommand(io: TextIo): Command {
     .option('--seed <S>', 'random seed (same seed, same engine → same images)', String(DEFAULTS.seed))
     .option('--format <f>', 'png (one grid), png-dir (OUT/<class>-<name>/<nnnnn>.png) or npz (images uint8, labels int64)', DEFAULTS.format)
     .option('--out <path>', 'file or directory to write (default: samples.png, samples/ or samples.npz by --format)')
-    .option('--force', 'png-dir: replace an earlier sample set in a non-empty --out')
+    .option('--force', 'replace an earlier sample set at --out: a PNG (png), an .npz of exactly images.npy + labels.npy (npz), class folders of numbered PNGs (png-dir); never other files')
     .option('--engine <e>', 'transformer engine: ort (onnxruntime) or tfjs', DEFAULTS.engine)
     .option('--sampler <m>', 'confidence (MaskGIT), halton or adaptive', DEFAULTS.sampler)
     .option('--schedule <s>', 'mask schedule: cosine, arccos, linear, exp, log, pow-K', DEFAULTS.schedule)
@@ -74,6 +74,8 @@ Examples:
   $ speedrl sample --model models/fashion-mnist --steps 4 --n 1000 --format png-dir --out samples/
   $ speedrl sample --model models/fashion-mnist --steps 4 --n 1000 --format npz --out samples.npz
       (Python: d = np.load('samples.npz'); d['images'] uint8 [N, 28, 28], d['labels'] int64 [N])
+An existing --out is refused unless --force, which replaces only an earlier sample set of the same format (checked
+before sampling; a symbolic link --out of png-dir is written through to its directory).
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as SampleCommandOptions, sampleOptionsSchema.partial());
@@ -97,6 +99,7 @@ export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<vo
       throw new UsageError(`--steps: must be ≤ ${config.seqLen} (tokens per image) for the ${o.sampler} sampler, got ${o.steps}`);
     }
     const classList = o.class === 'all' ? Array.from({ length: config.numClasses }, (_, c) => c) : [o.class];
+    checkSampleSize(o.n, classList.length, 28, 28);
     const classes = classList.flatMap((c) => Array.from({ length: o.n }, () => c));
     const total = classes.length;
     const rng = Rng.fromSeed(o.seed);
