@@ -17,7 +17,8 @@ import { checkDataDir, classifierFiles, dataFiles, usageErrorForConfigField } fr
 import { installInterruptHandler } from './interrupt';
 import { loadRlModel } from './rl-model';
 import { createQualityReward } from './quality-reward';
-import { loadRewardModules, parseRewardSpec, rewardModuleFiles } from './reward-module';
+import { RewardCallError, loadRewardModules, parseRewardSpec } from './reward-module';
+import { checkRewardResume, rewardKeyOf, rewardSpecsOf, withRewardRecord, type RewardChange } from './reward-resume';
 import { RUN_FILES, openRunDir, type RunDir, type RunMode } from './run-dir';
 
 /** Options of a Speed-RL run (the flags of `speedrl accelerate`, camelCase). */
@@ -69,6 +70,9 @@ export interface AccelerateSummary {
   readonly elapsedMinutes: number;
 }
 
+/** An open accelerate run: a `RunDir`, with the change of `--reward` module files that `--allow-changed-reward` accepted on resume. */
+export type AccelerateRun = RunDir & { readonly rewardChange?: RewardChange };
+
 /** rl-trainer config fields whose flag is not their kebab-case name. */
 const CONFIG_FLAGS: Readonly<Record<string, string>> = { learningRate: '--lr', warmupIterations: '--warmup', trainMicroBatch: '--micro-batch', qualityFloor: '--floor' };
 
@@ -87,9 +91,12 @@ export function speedRlConfigOf(o: AccelerateOptions): SpeedRlConfig {
 
 /**
  * Opens the run directory of `fresh` (see `openRunDir`): the base must not lie inside it, a resume continues from the
- * checkpoint's iteration, and the base's content key is recorded (a base changed at the same path is refused on resume).
+ * checkpoint's iteration, and the inputs' content keys are recorded (an input changed at the same path is refused on
+ * resume; edited `--reward` module files only with `allowChangedReward`, which records the change: see reward-resume.ts).
  */
-export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode, overrides: Partial<AccelerateOptions> = {}): Promise<RunDir> {
+export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode, overrides: Partial<AccelerateOptions> = {}, allowChangedReward = false): Promise<AccelerateRun> {
+  if (allowChangedReward && mode !== 'resume') throw new UsageError('--allow-changed-reward: only with --resume (it accepts edited --reward module files in a run that continues)');
+  const { change, history } = mode === 'resume' ? await checkRewardResume(fresh.out, { ...overrides }, allowChangedReward) : {};
   // real paths: a symlink to a directory inside --out is inside it too
   const real = (p: string): string => (existsSync(p) ? realpathSync(p) : resolve(p));
   const outside = relative(real(fresh.out), real(fresh.base));
@@ -107,8 +114,8 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
       ['--data', async () => (await contentKey(dataFiles(String(opts.data), ['train']), null)).key],
     ];
     // user reward modules (their own file only, not what they import); none given, no key (run.json as before)
-    const specs = Array.isArray(opts.reward) ? opts.reward.map(String) : [];
-    if (specs.length > 0) inputs.push(['--reward', async () => (await contentKey(rewardModuleFiles(specs), null)).key]);
+    const specs = rewardSpecsOf(opts);
+    if (specs.length > 0 && change === undefined) inputs.push(['--reward', () => rewardKeyOf(specs)]); // a change accepted: recorded by withRewardRecord
     for (const [flag, key] of inputs) {
       try {
         keys[flag] = await key();
@@ -118,11 +125,16 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
     }
     return keys;
   };
-  return openRunDir(fresh.out, 'accelerate', { ...fresh }, mode, { ...overrides }, readIteration, identities);
+  const run = await openRunDir(fresh.out, 'accelerate', { ...fresh }, mode, { ...overrides }, readIteration, identities);
+  const specs = rewardSpecsOf(run.options);
+  const key = specs.length > 0 ? await rewardKeyOf(specs).catch(() => undefined) : undefined; // a missing module: loading it says so
+  if (key === undefined) return run;
+  const iteration = async (): Promise<number> => (run.resumeFrom === undefined ? 0 : readIteration(run.resumeFrom));
+  return { ...withRewardRecord(run, key, change, history, iteration), ...(change === undefined ? {} : { rewardChange: change }) };
 }
 
 /** Runs Speed-RL with `o` in the open run directory `run`; progress and notes go to `io`. */
-export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo): Promise<AccelerateSummary> {
+export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: TextIo): Promise<AccelerateSummary> {
   checkDataDir(o.data);
   const config = speedRlConfigOf(o);
   const userRewards = await loadRewardModules(o.reward ?? []); // a broken module fails before anything heavy loads
@@ -141,6 +153,9 @@ export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo):
       if (startIteration > config.iterations) throw new UsageError(`--iterations: the run in ${run.dir} is already at iteration ${startIteration}; give at least that many`);
       if (restored.normalizer !== undefined) quality.restoreNormaliser(restored.normalizer as ReturnType<typeof quality.normaliserState>);
       io.stderr(`resuming at iteration ${startIteration} (${checkpointDir})\n`);
+      if (run.rewardChange !== undefined) {
+        io.stderr(`--allow-changed-reward: the --reward module files changed (content key ${run.rewardChange.from?.slice(0, 12) ?? 'none recorded'}… → ${run.rewardChange.to.slice(0, 12)}…); they score from iteration ${startIteration} on, recorded in run.json (rewardHistory) and metrics.jsonl (rewardKey)\n`);
+      }
     }
     if (config.classesPerIteration > model.config.numClasses) {
       throw new UsageError(`--classes-per-iteration: must be ≤ ${model.config.numClasses} (the classes of ${o.base}) or 0 for all, got ${config.classesPerIteration}`);
@@ -178,6 +193,7 @@ export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo):
     let budgetReached = false;
     const progress = createProgress({ label: 'accelerate', total: config.iterations, io });
     await mkdir(join(run.dir, 'grids'), { recursive: true });
+    let checkpointed = run.resumeFrom === undefined ? undefined : startIteration; // the iteration of the checkpoint on disk
     try {
       const result = await runSpeedRl({
         policy, reference: model.reference, decoder: model.decoder, reward: quality.reward, config, rng, startIteration, signal: abort.signal,
@@ -190,6 +206,7 @@ export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo):
         },
         onCheckpoint: async ({ iteration }) => {
           await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState() });
+          checkpointed = iteration;
         },
         onGrid: async (iteration, sampleGrid) => {
           for (const steps of [Math.min(...config.stepChoices), Math.max(...config.stepChoices)]) {
@@ -199,6 +216,8 @@ export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo):
             });
           }
         },
+      }).catch((error: unknown) => {
+        throw error instanceof RewardCallError ? rewardCallFailure(error, checkpointDir, checkpointed) : error;
       });
       if (result.aborted && !budgetReached) {
         // a signal: the checkpoint is saved; no final model is written for a run that did not finish
@@ -217,4 +236,13 @@ export async function accelerate(o: AccelerateOptions, run: RunDir, io: TextIo):
   } finally {
     await model.dispose(); // also when a check above refuses the run
   }
+}
+
+/** A user reward's call-time failure with what became of the run: the checkpoint kept, and how to continue once the module is fixed. */
+function rewardCallFailure(error: RewardCallError, checkpointDir: string, iteration: number | undefined): UsageError {
+  const next = iteration === undefined
+    ? 'no checkpoint was written yet: fix the module and start again (--force, or another --out)'
+    : `the checkpoint of iteration ${iteration} in ${checkpointDir} is kept: fix the module, then continue with --resume --allow-changed-reward ` +
+      '(--resume alone needs the module files unchanged; the change is recorded in run.json and metrics.jsonl)';
+  return new UsageError(`${error.message}; ${next}`);
 }

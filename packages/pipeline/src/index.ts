@@ -28,6 +28,8 @@ export { installInterruptHandler } from './interrupt';
 export type { InterruptHandler, StopSignal } from './interrupt';
 export { accelerate, openAccelerateRun, speedRlConfigOf } from './accelerate';
 export type { AccelerateOptions, AccelerateSummary } from './accelerate';
+export type { AccelerateRun } from './accelerate';
+export type { RewardChange, RewardKeyEntry } from './reward-resume';
 export { emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
 export type {
   ProbeRecord, QualityProbe, QualityProbeOptions, QualityProbeResult, TrainMaskgitOptions, TrainMaskgitSummary,

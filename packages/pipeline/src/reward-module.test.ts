@@ -21,6 +21,10 @@ describe('parseRewardSpec', () => {
     expect(() => parseRewardSpec(spec)).toThrow(UsageError);
     expect(() => parseRewardSpec(spec)).toThrow(`--reward: "${spec}"`);
   });
+  it('refuses an export name that is not an identifier, rather than taking it as part of the path', () => {
+    expect(() => parseRewardSpec('./r.mjs:no-such')).toThrow('--reward: "./r.mjs:no-such": invalid export name "no-such" after ":"');
+    expect(parseRewardSpec('/a:b/r.mjs')).toMatchObject({ path: '/a:b/r.mjs', exportName: 'default' }); // a colon in a folder name
+  });
   it('names components user:<stem>[:export] and resolves files against cwd', () => {
     expect(rewardComponentName(parseRewardSpec('x/ink.coverage.mjs'))).toBe('user:ink-coverage');
     expect(rewardComponentName(parseRewardSpec('x/ink.mjs:sharp'))).toBe('user:ink:sharp');
@@ -38,7 +42,7 @@ describe('checkRewardScores', () => {
     [[1], /f returned 1 scores for a batch of 2/],
     [new Float32Array([1, NaN]), /f scored sample 1 as NaN/],
     [[1, Infinity], /f scored sample 1 as Infinity/],
-    [[1, 1e39], /f scored sample 1 as Infinity/], // overflows float32
+    [[1, 1e39], /f scored sample 1 as 1e\+39, which overflows float32/],
     [new Float64Array(2), /f returned Float64Array; expected a Float32Array or an array of numbers/],
     [['1', '2'], /f returned an array with non-numbers/],
     [undefined, /f returned undefined/],
@@ -83,6 +87,9 @@ describe('loadRewardModule (in process, fake importer)', () => {
     await expect(bad.fn(batchOf(1))).rejects.toThrow('--reward: "r.mjs": default(batch) scored sample 0 as NaN');
     const throws = await loadRewardModule('r.mjs', dir, importer({ default: () => { throw new Error('boom'); } }));
     await expect(throws.fn(batchOf(1))).rejects.toThrow('--reward: "r.mjs": default(batch) threw: boom');
+    const throwsNull = await loadRewardModule('r.mjs', dir, importer({ default: () => { throw null; } }));
+    await expect(throwsNull.fn(batchOf(1))).rejects.toThrow(new UsageError('--reward: "r.mjs": default(batch) threw: null'));
+    await expect(loadRewardModule('r.mjs', dir, async () => { throw undefined; })).rejects.toThrow(/--reward: "r.mjs": importing .*r\.mjs failed: undefined/);
   });
   it('refuses two specs that would log under one name', async () => {
     await expect(loadRewardModules(['r.mjs', 'r.mjs=2'], dir, importer({ default: () => [] }))).rejects.toThrow(/"r.mjs=2" logs as "user:r" like an earlier --reward/);

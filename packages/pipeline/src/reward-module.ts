@@ -28,6 +28,15 @@ export type ModuleImporter = (url: string) => Promise<Record<string, unknown>>;
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
+/** A call-time failure of a user reward (a throw or bad scores): `accelerate` adds what became of the run's checkpoint. */
+export class RewardCallError extends UsageError {}
+
+/** The first line of what was thrown, whatever it is (`throw null` included). */
+export function thrownText(error: unknown): string {
+  const message: unknown = error instanceof Error ? error.message : (error as { message?: unknown } | null | undefined)?.message;
+  return String(message ?? error).split('\n')[0] ?? '';
+}
+
 /** Parses `PATH[:EXPORT][=WEIGHT]` (weight a finite number ≥ 0, default 1; export default `default`; docs/architecture.md, "Speed-RL objective"). */
 export function parseRewardSpec(spec: string): RewardModuleSpec {
   const where = `--reward: "${spec}"`;
@@ -42,9 +51,12 @@ export function parseRewardSpec(spec: string): RewardModuleSpec {
   let exportName = 'default';
   const colon = head.lastIndexOf(':');
   // "C:\x.mjs" keeps its drive letter: an export name follows the file name, never a one-letter prefix
-  if (colon > 1 && IDENTIFIER.test(head.slice(colon + 1))) {
-    exportName = head.slice(colon + 1);
+  const tail = head.slice(colon + 1);
+  if (colon > 1 && IDENTIFIER.test(tail)) {
+    exportName = tail;
     head = head.slice(0, colon);
+  } else if (colon > 1 && !/[/\\.]/.test(tail)) {
+    throw new UsageError(`${where}: invalid export name "${tail}" after ":" (a JavaScript identifier: letters, digits, _ or $, not starting with a digit)`);
   }
   if (head.trim() === '') throw new UsageError(`${where}: expected PATH[:EXPORT][=WEIGHT], e.g. ./my-reward.mjs:score=0.5`);
   return { spec, path: head, exportName, weight };
@@ -61,12 +73,16 @@ export function checkRewardScores(value: unknown, batch: number, where: string):
   const isArray = value instanceof Float32Array || (Array.isArray(value) && value.every((v) => typeof v === 'number'));
   if (!isArray) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array with non-numbers' : ArrayBuffer.isView(value) ? value.constructor.name : typeof value;
-    throw new UsageError(`${where} returned ${got}; expected a Float32Array or an array of numbers, one per sample`);
+    throw new RewardCallError(`${where} returned ${got}; expected a Float32Array or an array of numbers, one per sample`);
   }
   const scores = value instanceof Float32Array ? value : Float32Array.from(value as number[]);
-  if (scores.length !== batch) throw new UsageError(`${where} returned ${scores.length} scores for a batch of ${batch}; expected one per sample`);
+  if (scores.length !== batch) throw new RewardCallError(`${where} returned ${scores.length} scores for a batch of ${batch}; expected one per sample`);
   const bad = scores.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new UsageError(`${where} scored sample ${bad} as ${scores[bad]}; every score must be a finite number (a user reward may not skip samples)`);
+  const raw = (value as ArrayLike<number>)[bad];
+  if (bad >= 0 && Number.isFinite(raw)) {
+    throw new RewardCallError(`${where} scored sample ${bad} as ${raw}, which overflows float32 (|score| must be below 3.4e38); scale the scores down`);
+  }
+  if (bad >= 0) throw new RewardCallError(`${where} scored sample ${bad} as ${scores[bad]}; every score must be a finite number (a user reward may not skip samples)`);
   return scores;
 }
 
@@ -80,7 +96,7 @@ export async function loadRewardModule(spec: string, cwd = process.cwd(), import
   try {
     namespace = await importModule(pathToFileURL(file).href);
   } catch (error) {
-    throw new UsageError(`${where}: importing ${file} failed: ${(error as Error).message?.split('\n')[0] ?? String(error)}`);
+    throw new UsageError(`${where}: importing ${file} failed: ${thrownText(error)}`);
   }
   const fn = namespace[s.exportName];
   if (fn === undefined) {
@@ -97,7 +113,7 @@ export async function loadRewardModule(spec: string, cwd = process.cwd(), import
     try {
       value = await (fn as (batch: unknown) => unknown)(copy);
     } catch (error) {
-      throw new UsageError(`${call} threw: ${(error as Error).message?.split('\n')[0] ?? String(error)}`);
+      throw new RewardCallError(`${call} threw: ${thrownText(error)}`);
     }
     return checkRewardScores(value, input.batch, call);
   };

@@ -3,7 +3,7 @@
  * named), the example module trains alone on a tiny bundle, and --resume refuses another --reward list or an edited
  * module. Real `import()` of .mjs files needs a child process (jest's module system cannot load ES modules).
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
@@ -59,11 +59,37 @@ describe('speedrl accelerate --reward', () => {
     }
   });
 
+  it('a module whose promise never settles ends with exit 1 and says so (not exit 0 with no output)', async () => {
+    writeFileSync(join(root, 'hang.mjs'), 'export default () => new Promise(() => {});\n');
+    writeFileSync(join(root, 'tla-hang.mjs'), 'await new Promise(() => {});\nexport default (b) => new Float32Array(b.batch);\n');
+    for (const module of ['hang.mjs', 'tla-hang.mjs']) {
+      const r = await spawnCli([...common(join(root, `hang-${module}`)), '--iterations', '2', '--reward', join(root, module), '--json']);
+      expect({ module, code: r.code }).toEqual({ module, code: 1 });
+      expect(r.out).toBe('');
+      expect(r.err).toContain('speedrl: accelerate ended before it finished: a promise never settled (a --reward module that never resolves?)');
+    }
+  });
+
+  it('refuses a --reward module or another input inside --out (--force would delete it), creating nothing', async () => {
+    const out = join(root, 'holds-module');
+    mkdirSync(join(out, 'model'), { recursive: true });
+    writeFileSync(join(out, 'model', 'mine.mjs'), 'export default (b) => new Float32Array(b.batch);\n');
+    const r = await cli([...common(out), '--iterations', '1', '--reward', `${join(out, 'model', 'mine.mjs')}=0.5`, '--force']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--reward: "${join(out, 'model', 'mine.mjs')}" is inside --out "${out}"; --force would delete it`);
+    expect(readdirSync(out)).toEqual(['model']);
+    const fresh = join(root, 'not-made');
+    const bad = await cli([...common(fresh), '--iterations', '1', '--reward', join(root, 'absent.mjs')]);
+    expect(bad.code).toBe(2);
+    expect(existsSync(fresh)).toBe(false); // a usage error found after the run directory was opened leaves nothing behind
+  });
+
   it('a module returning the wrong length stops the run (exit 2, named) without a checkpoint of that iteration', async () => {
     const out = join(root, 'short');
     const r = await spawnCli([...common(out), ...only, '--iterations', '1', '--reward', join(root, 'short.mjs')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--reward: ".*short\.mjs": default\(batch\) returned 1 scores for a batch of 6; expected one per sample/);
+    expect(r.err).toMatch(/; no checkpoint was written yet: fix the module and start again \(--force, or another --out\)/);
     expect(existsSync(join(out, 'checkpoint'))).toBe(false);
   });
 
@@ -86,14 +112,14 @@ describe('speedrl accelerate --reward', () => {
 
     const other = await cli(['accelerate', '--out', out, '--resume', '--iterations', '2', '--reward', `${module}=2`]);
     expect(other.code).toBe(2);
-    expect(other.err).toMatch(/--reward: a resumed run keeps the value it was started with/);
+    expect(other.err).toMatch(/--reward: the list differs from the run's \(it was started with \[".*ink-coverage\.mjs"\], got \[".*ink-coverage\.mjs=2"\]\)/);
     const more = await cli(['accelerate', '--out', out, '--resume', '--iterations', '2', '--reward', module, '--reward', EXAMPLE]);
     expect(more.code).toBe(2);
-    expect(more.err).toMatch(/--reward: /);
+    expect(more.err).toMatch(/--reward: the list differs from the run's/);
     writeFileSync(module, `${readFileSync(EXAMPLE, 'utf8')}\n// edited\n`);
     const edited = await cli(['accelerate', '--out', out, '--resume', '--iterations', '2']);
     expect(edited.code).toBe(2);
-    expect(edited.err).toMatch(/--reward: its files changed since this run started/);
+    expect(edited.err).toMatch(/--reward: the module files changed since this run started \(content key [0-9a-f]{12}…, now [0-9a-f]{12}…\); --resume needs them unchanged, so restore them, or pass --allow-changed-reward/);
     writeFileSync(module, readFileSync(EXAMPLE)); // restored: the run continues, its normaliser restored from the checkpoint
     const resumed = await spawnCli(['accelerate', '--out', out, '--resume', '--iterations', '2', '--json']);
     expect(resumed.err).toMatch(/resuming at iteration 1/);
@@ -101,5 +127,36 @@ describe('speedrl accelerate --reward', () => {
     expect(readJsonl<{ step: number }>(join(out, 'metrics.jsonl')).records.map((m) => m.step)).toEqual([1, 2]);
     const resumedState = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer.json'), 'utf8')) as typeof state;
     expect(resumedState.normalizer?.components['user:ink-coverage']?.count).toBe(12);
+  });
+
+  it('a module that fails mid-run names the kept checkpoint; fixed, it continues with --resume --allow-changed-reward, recorded in run.json and metrics', async () => {
+    const out = join(root, 'flaky');
+    const module = join(root, 'flaky.mjs');
+    writeFileSync(module, 'let calls = 0;\nexport default (b) => { calls++; return Array.from({ length: b.batch }, (_, i) => (calls === 2 && i === 0 ? NaN : i % 3)); };\n');
+    const failed = await spawnCli([...common(out), ...only, '--iterations', '3', '--reward', module]);
+    expect(failed.code).toBe(2);
+    expect(failed.err).toMatch(/--reward: ".*flaky\.mjs": default\(batch\) scored sample 0 as NaN; .*; the checkpoint of iteration 1 in .*checkpoint is kept: fix the module, then continue with --resume --allow-changed-reward/);
+    writeFileSync(module, readFileSync(module, 'utf8').replace('NaN', '0'));
+    const refused = await cli(['accelerate', '--out', out, '--resume']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--reward: the module files changed since this run started/);
+    const notResume = await cli([...common(join(root, 'flaky2')), ...only, '--reward', module, '--allow-changed-reward']);
+    expect(notResume.code).toBe(2);
+    expect(notResume.err).toMatch(/--allow-changed-reward: only with --resume/);
+    const first = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { identities: Record<string, string> };
+    const resumed = await spawnCli(['accelerate', '--out', out, '--resume', '--allow-changed-reward']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toMatch(/--allow-changed-reward: the --reward module files changed .*; they score from iteration 1 on/);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { identities: Record<string, string>; rewardHistory: { iteration: number; key: string }[] };
+    const was = first.identities['--reward'] ?? '';
+    const now = run.identities['--reward'] ?? '';
+    expect(now).toMatch(/^[0-9a-f]{64}$/);
+    expect(now).not.toBe(was);
+    expect(run.rewardHistory).toEqual([{ iteration: 0, key: was }, { iteration: 1, key: now }]);
+    const records = readJsonl<{ step: number; rewardKey: string }>(join(out, 'metrics.jsonl')).records;
+    expect(records.map((m) => [m.step, m.rewardKey])).toEqual([[1, was.slice(0, 12)], [2, now.slice(0, 12)], [3, now.slice(0, 12)]]);
+    const again = await spawnCli(['accelerate', '--out', out, '--resume', '--iterations', '4']); // unchanged since: no flag needed, history kept
+    expect(again.code).toBe(0);
+    expect((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as typeof run).rewardHistory).toEqual(run.rewardHistory);
   });
 });

@@ -58,11 +58,13 @@ export function accelerateCommand(io: TextIo): Command {
   cmd
     .option(
       '--reward <spec>',
-      'user reward module PATH[:EXPORT][=WEIGHT] (export "default", weight 1 if omitted): (batch) => one finite score per sample, z-scored into the quality reward; repeatable',
+      'user reward module PATH[:EXPORT][=WEIGHT] (export "default", weight 1 if omitted): (batch) => one finite score per sample, z-scored into the quality reward; repeatable. ' +
+        'It runs in this process: a module stuck in a synchronous loop ignores Ctrl-C (kill -9 it, then --resume)',
       (spec: string, previous: string[]) => [...previous, spec], [] as string[],
     )
     .option('--config <file>', 'JSON or YAML file with any of these options (camelCase keys; flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--allow-changed-reward', 'with --resume: accept edited --reward module files (same list), recorded in run.json rewardHistory and metrics rewardKey')
     .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
     .option('--print-config', 'print the resolved options and rl-trainer config, then exit')
     .option('--json', 'print a JSON summary on stdout')
@@ -70,6 +72,7 @@ export function accelerateCommand(io: TextIo): Command {
 Examples:
   $ speedrl accelerate --base models/fashion-mnist --out runs/speedrl --iterations 200
   $ speedrl accelerate --out runs/speedrl --resume                      # after Ctrl-C or a crash
+  $ speedrl accelerate --out runs/ink --resume --allow-changed-reward   # after fixing a --reward module that failed
   $ speedrl accelerate --config speedrl.yaml --kl-beta 0 --out runs/no-kl   # ablation
   $ speedrl accelerate --out runs/speedrl --time-budget 60              # stop (saved) after 60 minutes of RL
   $ speedrl accelerate --reward examples/rewards/ink-coverage.mjs=0.5 --out runs/ink   # built-in rewards + a user reward
@@ -86,7 +89,7 @@ Examples:
       io.stdout(`${JSON.stringify({ options: shown, speedRl: speedRlConfigOf(shown) }, null, 2)}\n`);
       return;
     }
-    const run = await openAccelerateRun(fresh, runModeOf(flags), overrides);
+    const run = await openAccelerateRun(fresh, runModeOf(flags), overrides, flags.allowChangedReward === true);
     io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const summary = await accelerate(parseOptions(accelerateOptionsSchema, run.options), run, io);
     io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `accelerated model in ${summary.model} after ${summary.iterations} iterations\n`);
