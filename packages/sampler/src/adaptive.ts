@@ -6,7 +6,7 @@
 import type { Rng } from '@speedrl/core';
 import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch } from './position-draws';
 import type { StepParams } from './step-arrays';
-import { applyCommits, beginStep, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
+import { applyCommits, beginStep, rowCheck, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
 import type { SampleState, SamplerConfig, StepResult } from './types';
 
 /**
@@ -17,15 +17,16 @@ import type { SampleState, SamplerConfig, StepResult } from './types';
  * their error bound of a decision, so the result is that of exact arithmetic.
  */
 export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
-  const params = beginStep(logits, state, config, context);
+  const params = beginStep(logits, state, config, context, true);
   const scratch = stepScratch(state, context);
   const threshold = Math.log(config.adaptiveThreshold);
+  const check = rowCheck(context);
   const commits: SampleCommit[] = [];
   for (let b = 0; b < state.batch; b++) {
     const n = collectMasked(state.mask, b, state.seqLen, scratch);
     drawUniforms(sampleStream(rng, state, b), n, params.temperature, scratch);
     const last = state.step === state.totalSteps - 1;
-    drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, !last);
+    drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, !last, check);
     let chosen = last ? Int32Array.from({ length: n }, (_, i) => i) : choose(logits, state, b, n, params, threshold, scratch);
     if (chosen === null) {
       exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);

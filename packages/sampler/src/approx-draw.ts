@@ -5,10 +5,10 @@
  * draws and recompute exactly what they record (and anything within the bound of a decision).
  *
  * Why the token is the exact one: the exact draw picks the first k with u·Σw − (w_0 + … + w_k) < 0, where
- * w_k = exp(z_k − lse) ≈ e_k/S, e_k = exp(z_k − max), S = Σe. Here the scan runs on ẽ_k = fastExp(z_k − max) (as running sums, bisected)
- * against u·S̃. The two running sums, normalised, differ by less than 4·(K·ε + ε·|max| + FAST_EXP_REL_ERROR) ≈ 1e-10 for
- * K ≤ 10^5 and |max| ≤ 10^5 (rounding of the sums, of lse, of z − lse and of the exps); a draw is accepted only when
- * the running sum is more than {@link SCAN_MARGIN} (relative) away from zero on both sides of the crossing.
+ * w_k = exp(z_k − lse) ≈ e_k/S, e_k = exp(z_k − max), S = Σe. Here the running sums of ẽ_k = fastExp(z_k) ≈ e^max·e_k
+ * are bisected against u·S̃. Normalised, the two running sums differ by less than 4·(K·ε + ε·|max| + FAST_EXP_REL_ERROR)
+ * ≈ 1e-10 for K ≤ 10^5 and |max| ≤ 700 (rounding of the sums, of lse, of z − lse and of the exps); a draw is accepted
+ * only when u·S̃ is more than {@link SCAN_MARGIN}·S̃ away from the running sums on both sides of the crossing.
  */
 import { FAST_EXP_REL_ERROR, fastExp } from './fast-exp';
 
@@ -20,61 +20,57 @@ export const SCAN_MARGIN = 1e-8;
 /** Largest |max logit / temperature| the error analysis covers; beyond it the exact draw is used. */
 export const MAX_MAGNITUDE = 1e5;
 
+/**
+ * Smallest Σ exp(z) the one-pass draw accepts: then max z > −576 − ln K, so the terms fastExp flushes to 0 (z ≤ −700)
+ * are below 1e-50 of the sum; a sum beyond fastExp's range (+Infinity) is refused too.
+ */
+const MIN_SUM = 1e-250;
+
 /** Error bound of an approximate model log-probability m: log of the sum's relative error plus rounding, generously. */
 export function modelLogProbError(m: number): number {
   return 1e-9 * (1 + abs(m));
 }
 
 /**
- * Draws position `offset` approximately (temperature ≥ 0, no top-k) with the given uniform (unused at temperature 0).
- * Returns the token, or −1 where the exact draw must decide (a crossing within the margin, logits/temperature beyond
- * ±1e5, all logits −Infinity). On success `out[0]` = the model log-probability log softmax(logits)[token] within
- * {@link modelLogProbError}. `prefix` is scratch of ≥ K entries.
+ * Draws position `offset` approximately (temperature ≥ 0, no top-k) with the given uniform (unused at temperature 0),
+ * in one pass over the K logits: exps are taken of the logits themselves (no max shift; fastExp covers |z| < 700).
+ * Returns the token, or −1 where the exact draw must decide (a crossing within the margin, logits/temperature out of
+ * (−576, 700), all logits −Infinity, a NaN or +Infinity logit: so a row drawn here holds neither). On success `out[0]` = the model log-probability log softmax(logits)[token]
+ * within {@link modelLogProbError}. `prefix` is scratch of ≥ K entries.
  */
 export function approxDraw(
   logits: Float32Array, offset: number, vocabSize: number, temperature: number, uniform: number, prefix: Float64Array, out: Float64Array,
 ): number {
-  let rawMax = -Infinity;
+  if (temperature === 1) {
+    let sum = 0;
+    for (let k = 0; k < vocabSize; k++) {
+      sum += fastExp(logits[offset + k] as number);
+      prefix[k] = sum;
+    }
+    if (!(sum > MIN_SUM && sum < Infinity)) return -1;
+    const token = searchPrefix(prefix, vocabSize, uniform, sum);
+    if (token >= 0) out[0] = (logits[offset + token] as number) - log(sum);
+    return token;
+  }
+  let modelSum = 0;
+  let sum = 0;
   let argmax = 0;
+  let rawMax = -Infinity;
   for (let k = 0; k < vocabSize; k++) {
     const x = logits[offset + k] as number;
-    if (x > rawMax) {
+    modelSum += fastExp(x);
+    if (temperature > 0) {
+      sum += fastExp(x / temperature);
+      prefix[k] = sum;
+    } else if (x > rawMax) {
       rawMax = x;
       argmax = k;
     }
   }
-  if (!(rawMax > -Infinity) || abs(rawMax) > MAX_MAGNITUDE) return -1;
-  if (temperature === 1) {
-    let sum = 0;
-    for (let k = 0; k < vocabSize; k++) {
-      sum += fastExp((logits[offset + k] as number) - rawMax);
-      prefix[k] = sum;
-    }
-    const token = searchPrefix(prefix, vocabSize, uniform, sum);
-    if (token >= 0) out[0] = (logits[offset + token] as number) - rawMax - log(sum);
-    return token;
-  }
-  let modelSum = 0;
-  for (let k = 0; k < vocabSize; k++) modelSum += fastExp((logits[offset + k] as number) - rawMax);
-  const token = temperature > 0 ? temperedToken(logits, offset, vocabSize, temperature, uniform, prefix) : argmax;
-  if (token >= 0) out[0] = (logits[offset + token] as number) - rawMax - log(modelSum);
+  if (!(modelSum > MIN_SUM && modelSum < Infinity) || (temperature > 0 && !(sum > MIN_SUM && sum < Infinity))) return -1;
+  const token = temperature > 0 ? searchPrefix(prefix, vocabSize, uniform, sum) : argmax;
+  if (token >= 0) out[0] = (logits[offset + token] as number) - log(modelSum);
   return token;
-}
-
-/** The draw from softmax(logits/temperature) for temperature ∉ {0, 1}, or −1 (see {@link approxDraw}). */
-function temperedToken(logits: Float32Array, offset: number, vocabSize: number, temperature: number, uniform: number, prefix: Float64Array): number {
-  let max = -Infinity;
-  for (let k = 0; k < vocabSize; k++) {
-    const z = (logits[offset + k] as number) / temperature;
-    if (z > max) max = z;
-  }
-  if (!(abs(max) <= MAX_MAGNITUDE)) return -1;
-  let sum = 0;
-  for (let k = 0; k < vocabSize; k++) {
-    sum += fastExp((logits[offset + k] as number) / temperature - max);
-    prefix[k] = sum;
-  }
-  return searchPrefix(prefix, vocabSize, uniform, sum);
 }
 
 /**

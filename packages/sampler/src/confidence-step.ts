@@ -6,7 +6,8 @@ import type { Rng } from '@speedrl/core';
 import { nextMaskedCount } from './schedules';
 import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch } from './position-draws';
 import { stepMaskRatio, type StepParams } from './step-arrays';
-import { applyCommits, beginStep, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
+import type { LogitsCheck } from './logits-check';
+import { applyCommits, beginStep, rowCheck, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
 import type { SampleState, SamplerConfig, StepResult } from './types';
 
 /**
@@ -19,14 +20,17 @@ import type { SampleState, SamplerConfig, StepResult } from './types';
  * cannot change the committed set (else they are recomputed exactly), so the result is that of exact arithmetic.
  */
 export function confidenceStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
-  const params = beginStep(logits, state, config, context);
+  const params = beginStep(logits, state, config, context, true);
   const scratch = stepScratch(state, context);
   const commits: SampleCommit[] = [];
-  for (let b = 0; b < state.batch; b++) commits.push(commitSample(logits, state, rng, config, params, b, scratch));
+  const check = rowCheck(context);
+  for (let b = 0; b < state.batch; b++) commits.push(commitSample(logits, state, rng, config, params, b, scratch, check));
   return applyCommits(state, commits, params, config);
 }
 
-function commitSample(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, params: StepParams, b: number, scratch: DrawScratch): SampleCommit {
+function commitSample(
+  logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, params: StepParams, b: number, scratch: DrawScratch, check?: LogitsCheck,
+): SampleCommit {
   const { seqLen, vocabSize, step: t, totalSteps } = state;
   const n = collectMasked(state.mask, b, seqLen, scratch);
   if (n === 0) return { positions: [], tokens: [], logProbs: [] };
@@ -37,7 +41,7 @@ function commitSample(logits: Float32Array, state: SampleState, rng: Rng, config
   const { noise, order } = scratch;
   const gumbelScale = params.gumbelScale;
   for (let i = 0; i < n; i++) noise[i] = gumbelScale > 0 ? gumbelScale * stream.gumbel() : 0; // drawn after the tokens' uniforms
-  drawPositions(logits, b, seqLen, vocabSize, n, params, scratch, keep > 0);
+  drawPositions(logits, b, seqLen, vocabSize, n, params, scratch, keep > 0, check);
   let exact = keep === 0;
   if (!rankSeparates(scratch, n, keep)) {
     exactDrawAll(logits, b, seqLen, vocabSize, n, params, scratch);

@@ -10,6 +10,8 @@ const { abs: fabs, exp, log, max: fmax } = Math;
 
 const FILE = '@speedrl/sampler policy.ts';
 
+export { validateLogits } from './logits-check';
+
 /** One drawn token with its log-probabilities. */
 export interface TokenDraw {
   /** Drawn id in 0..K−1. */
@@ -18,42 +20,6 @@ export interface TokenDraw {
   readonly logProb: number;
   /** log softmax(logits)[token]: the guided model's own (untempered, untruncated) log-probability, used as confidence. */
   readonly modelLogProb: number;
-}
-
-/** Checks a logits buffer `[B, L, K]`: its length (naming expected vs got) and that no entry is NaN or +Infinity. */
-export function validateLogits(logits: Float32Array, batch: number, seqLen: number, vocabSize: number, what: string): void {
-  const expected = batch * seqLen * vocabSize;
-  if (!(logits instanceof Float32Array)) throw new TypeError(`${FILE}: ${what} must be a Float32Array [B, L, K], got ${Object.prototype.toString.call(logits)}`);
-  if (logits.length !== expected) {
-    throw new RangeError(
-      `${FILE}: ${what} has ${logits.length} values, expected B·L·K = ${batch}·${seqLen}·${vocabSize} = ${expected}`,
-    );
-  }
-  if (allBelowInfinity(logits)) return;
-  for (let i = 0; i < logits.length; i++) {
-    const v = logits[i] as number;
-    if (!(v < Infinity)) {
-      // NaN or +Infinity: the one comparison above is false exactly for these
-      const b = Math.floor(i / (seqLen * vocabSize));
-      const pos = Math.floor(i / vocabSize) % seqLen;
-      throw new RangeError(`${FILE}: ${what} has ${v} at [sample ${b}, position ${pos}, token ${i % vocabSize}]; logits must not be NaN or +Infinity`);
-    }
-  }
-}
-
-/**
- * Whether no entry is NaN or +Infinity, four at a time: a sum of four float32 values in double cannot overflow, is
- * NaN or +Infinity exactly when one of them is NaN or +Infinity (−Infinity alone stays −Infinity), and costs less
- * than four compare-and-branch.
- */
-function allBelowInfinity(logits: Float32Array): boolean {
-  const n = logits.length;
-  const n4 = n - (n % 4);
-  for (let i = 0; i < n4; i += 4) {
-    if (!((logits[i] as number) + (logits[i + 1] as number) + ((logits[i + 2] as number) + (logits[i + 3] as number)) < Infinity)) return false;
-  }
-  for (let i = n4; i < n; i++) if (!((logits[i] as number) < Infinity)) return false;
-  return true;
 }
 
 /** CFG logits `[B, L, K]`: u + w·(c − u); w = 0 returns u and w = 1 returns c exactly. */
@@ -70,6 +36,25 @@ export function combineGuidance(conditional: Float32Array, unconditional: Float3
     out[i] = c === u ? c : u + weight * (c - u);
   }
   return out;
+}
+
+/**
+ * {@link combineGuidance} for the sampling loop, on LogitsFn outputs already checked: w = 1 and w = 0 return the checked
+ * buffer itself (the values combineGuidance would copy), other weights write into `out` (reused across steps).
+ * `checked` says whether every returned value is below +Infinity and not NaN (u + w·(c − u) can overflow float32).
+ */
+export function guidedLogits(conditional: Float32Array, unconditional: Float32Array, weight: number, out: Float32Array): { logits: Float32Array; checked: boolean } {
+  if (conditional.length !== unconditional.length || out.length !== conditional.length || weight === 0 || weight === 1) {
+    return { logits: weight === 0 ? unconditional : weight === 1 ? conditional : combineGuidance(conditional, unconditional, weight), checked: weight === 0 || weight === 1 };
+  }
+  let ok = true;
+  for (let i = 0; i < out.length; i++) {
+    const c = conditional[i] as number;
+    const u = unconditional[i] as number;
+    out[i] = c === u ? c : u + weight * (c - u);
+    if (!((out[i] as number) < Infinity)) ok = false;
+  }
+  return { logits: out, checked: ok };
 }
 
 function argmax(logits: ArrayLike<number>, offset: number, vocabSize: number): number {

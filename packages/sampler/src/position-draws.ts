@@ -6,6 +6,7 @@
  */
 import type { Rng } from '@speedrl/core';
 import { approxDraw, approxDrawCovers, modelLogProbError } from './approx-draw';
+import { belowInfinity, type LogitsCheck } from './logits-check';
 import { drawTokenWithUniform } from './policy';
 import type { StepParams } from './step-arrays';
 
@@ -82,14 +83,17 @@ export function exactDraw(logits: Float32Array, b: number, seqLen: number, vocab
 /**
  * Draws the n positions in `scratch.positions` with the uniforms already in scratch: approximately where
  * `approximate` and the policy is a full softmax (no top-k), else — and wherever the approximation cannot tell — exactly.
+ * With `check`, every row drawn from is checked for NaN and +Infinity (the approximate draw declines such rows), and
+ * `check.fail()` throws on one.
  */
 export function drawPositions(
   logits: Float32Array, b: number, seqLen: number, vocabSize: number, n: number, params: StepParams, scratch: DrawScratch, approximate: boolean,
+  check?: LogitsCheck,
 ): void {
   const useApprox = approximate && !(params.topK > 0 && params.topK < vocabSize) && approxDrawCovers(vocabSize);
   for (let i = 0; i < n; i++) {
+    const offset = (b * seqLen + (scratch.positions[i] as number)) * vocabSize;
     if (useApprox) {
-      const offset = (b * seqLen + (scratch.positions[i] as number)) * vocabSize;
       const token = approxDraw(logits, offset, vocabSize, params.temperature, scratch.uniforms[i] as number, scratch.weights, scratch.value);
       if (token >= 0) {
         const m = scratch.value[0] as number;
@@ -99,6 +103,8 @@ export function drawPositions(
         continue;
       }
     }
+    // A row the approximate draw took holds no NaN or +Infinity; any other is checked here when the caller left it to us.
+    if (check !== undefined && !belowInfinity(logits, offset, offset + vocabSize)) check.fail();
     scratch.errors[i] = -1; // not drawn yet: exactDraw does not compare
     exactDraw(logits, b, seqLen, vocabSize, i, params, scratch);
   }

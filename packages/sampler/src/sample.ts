@@ -8,7 +8,8 @@ import { adaptiveStep } from './adaptive';
 import { resolveSamplerConfig } from './config';
 import { confidenceStep } from './confidence-step';
 import { haltonGrid, haltonStep } from './halton';
-import { combineGuidance, validateLogits } from './policy';
+import { belowInfinity, checkLogitsShape, unmaskedRowsBelowInfinity, validateLogits, type LogitsCheck } from './logits-check';
+import { guidedLogits } from './policy';
 import { initState, maskedCounts } from './state';
 import { createDrawScratch } from './position-draws';
 import { resolveStepParams, validateStepArrays } from './step-arrays';
@@ -83,10 +84,24 @@ function checkSetup(config: SamplerConfig, state: SampleState, numClasses: numbe
   }
 }
 
-async function callLogits(logitsFn: LogitsFn, state: SampleState, classes: Int32Array, what: string): Promise<Float32Array> {
+/**
+ * Calls the LogitsFn and checks its output's shape and values — all of them, or (`'unmasked'`, for steps that draw
+ * from every masked row) those outside the masked rows, leaving the rest to the step's draws. Either way a bad value
+ * throws the same error, naming this call and the first bad entry.
+ */
+async function callLogits(
+  logitsFn: LogitsFn, state: SampleState, classes: Int32Array, what: string, values: LogitsCheck['checked'],
+): Promise<{ logits: Float32Array; check: LogitsCheck }> {
   const logits = await logitsFn(state.tokens.slice(), classes);
-  validateLogits(logits, state.batch, state.seqLen, state.vocabSize, `LogitsFn output (${what}, step ${state.step})`);
-  return logits;
+  const label = `LogitsFn output (${what}, step ${state.step})`;
+  const fail = (): never => {
+    validateLogits(logits, state.batch, state.seqLen, state.vocabSize, label);
+    throw new Error(`${FILE}: ${label} was found bad but validates`); // unreachable: the checks agree
+  };
+  checkLogitsShape(logits, state.batch, state.seqLen, state.vocabSize, label);
+  const ok = values === 'all' ? belowInfinity(logits, 0, logits.length) : unmaskedRowsBelowInfinity(logits, state.mask, state.vocabSize);
+  if (!ok) fail();
+  return { logits, check: { checked: values, fail } };
 }
 
 /**
@@ -108,9 +123,11 @@ export async function sample(logitsFn: LogitsFn, options: SampleOptions): Promis
   });
   checkSetup(config, state, options.numClasses);
   const stepFn = STEPS_WITH_CONTEXT[config.method];
-  // Scratch reused by every step. Without guidance the step sees the LogitsFn output callLogits checked, so it need
-  // not check it again; guided logits u + w·(c − u) can overflow or give NaN, so the step checks those.
-  const context: StepContext = { scratch: createDrawScratch(state.seqLen, state.vocabSize), logitsChecked: config.guidance === null };
+  // Scratch reused by every step. Without guidance the confidence and adaptive steps check the masked rows as they draw
+  // from them, so callLogits checks only the others; guided logits are checked before combining (see guidedLogits).
+  const scratch = createDrawScratch(state.seqLen, state.vocabSize);
+  const values: LogitsCheck['checked'] = config.guidance === null && config.method !== 'halton' ? 'unmasked' : 'all';
+  const guided = config.guidance === null ? null : new Float32Array(state.batch * state.seqLen * state.vocabSize);
   const nullClasses = config.guidance === null ? null : new Int32Array(state.batch).fill(config.guidance.nullClassId);
   const { classes, sampleIds } = state;
   const records: StepRecord[] = [];
@@ -122,14 +139,19 @@ export async function sample(logitsFn: LogitsFn, options: SampleOptions): Promis
     masked.forEach((n, b) => {
       if (n > 0) stepsUsed[b] = (stepsUsed[b] as number) + 1;
     });
-    let logits = await callLogits(logitsFn, state, classes.slice(), 'conditional pass');
+    const conditional = await callLogits(logitsFn, state, classes.slice(), 'conditional pass', values);
+    let { logits } = conditional;
+    let check: LogitsCheck | undefined = conditional.check;
     nfe += 1;
-    if (nullClasses !== null) {
-      const unconditional = await callLogits(logitsFn, state, nullClasses.slice(), 'unconditional pass, null class');
+    if (nullClasses !== null && guided !== null) {
+      const unconditional = await callLogits(logitsFn, state, nullClasses.slice(), 'unconditional pass, null class', 'all');
       nfe += 1;
-      logits = combineGuidance(logits, unconditional, resolveStepParams(config, t, state.totalSteps).cfgWeight ?? 1);
+      const weight = resolveStepParams(config, t, state.totalSteps).cfgWeight ?? 1;
+      const combined = guidedLogits(logits, unconditional.logits, weight, guided);
+      logits = combined.logits;
+      check = combined.checked ? check : undefined; // u + w·(c − u) may overflow: then the step checks it
     }
-    const { state: next, record } = stepFn(logits, state, options.rng, config, context);
+    const { state: next, record } = stepFn(logits, state, options.rng, config, { scratch, logits: check });
     records.push(record);
     state = next;
     await options.onStep?.(record, state);

@@ -3,7 +3,7 @@
  * commits into the next {@link SampleState} and its {@link StepRecord}.
  */
 import type { Rng } from '@speedrl/core';
-import { validateLogits } from './policy';
+import { checkLogitsShape, validateLogits, type LogitsCheck } from './logits-check';
 import { createDrawScratch, scratchFits, type DrawScratch } from './position-draws';
 import { validateState } from './state';
 import { resolveStepParams, type StepParams } from './step-arrays';
@@ -20,23 +20,35 @@ export interface SampleCommit {
 }
 
 /**
- * What `sample()` hands its steps besides (logits, state, rng, config): scratch reused across steps, and whether it
- * has already checked the logits. Results do not depend on it; a step called without one allocates its own.
+ * What `sample()` hands its steps besides (logits, state, rng, config): scratch reused across steps, and how far it
+ * has checked the logits. Results do not depend on it; a step called without one allocates and checks everything.
  */
 export interface StepContext {
   /** Draw scratch sized for the state's L and K. */
   readonly scratch?: DrawScratch;
-  /** The logits were validated by the caller (`sample()` checks every LogitsFn output). */
-  readonly logitsChecked?: boolean;
+  /** What the caller checked of the logits' values; absent: nothing. */
+  readonly logits?: LogitsCheck;
 }
 
-/** Validates state and logits `[B, L, K]` (unless the context says they were) and returns the step's parameters. */
-export function beginStep(logits: Float32Array, state: SampleState, config: SamplerConfig, context?: StepContext): StepParams {
+/**
+ * Validates the state and the logits `[B, L, K]` and returns the step's parameters. Values are not checked again where
+ * the context says the caller did — in full, or outside the masked rows when `drawsEveryMaskedRow` (the step's draws
+ * then check those rows, see `drawPositions`).
+ */
+export function beginStep(logits: Float32Array, state: SampleState, config: SamplerConfig, context?: StepContext, drawsEveryMaskedRow = false): StepParams {
   validateState(state);
-  if (context?.logitsChecked !== true || logits.length !== state.batch * state.seqLen * state.vocabSize) {
+  const checked = context?.logits?.checked;
+  if (checked === 'all' || (checked === 'unmasked' && drawsEveryMaskedRow)) {
+    checkLogitsShape(logits, state.batch, state.seqLen, state.vocabSize, 'logits passed to the step');
+  } else {
     validateLogits(logits, state.batch, state.seqLen, state.vocabSize, 'logits passed to the step');
   }
   return resolveStepParams(config, state.step, state.totalSteps);
+}
+
+/** The check a step's draws must make of the masked rows: the caller's, when it left those rows to the step. */
+export function rowCheck(context?: StepContext): LogitsCheck | undefined {
+  return context?.logits?.checked === 'unmasked' ? context.logits : undefined;
 }
 
 /** The context's scratch when it fits the state, else fresh scratch. */
