@@ -37,7 +37,8 @@ describe('config files are strict', () => {
       ['seed', null, '--seed: expected a finite number, got null'],
       ['seed', '', '--seed: expected a finite number, got ""'],
       ['temperature', 'Infinity', '--temperature: expected a finite number, got "Infinity"'],
-      ['temperature', Infinity, '--temperature: expected a finite number, got null'],
+      ['temperature', Infinity, '--temperature: expected a finite number, got Infinity'],
+      ['temperature', NaN, '--temperature: expected a finite number, got NaN'],
       ['temperature', '1e400', '--temperature: expected a finite number, got "1e400"'],
       ['steps', [3], '--steps: expected a finite number, got [3]'],
       ['floor', true, '--floor: expected a string, got true'],
@@ -49,7 +50,16 @@ describe('config files are strict', () => {
     expect(() => parseOptions(opts, { seed: true })).toThrow('--seed: expected a finite number, got true');
     const file = join(root, 'typed.yaml');
     writeFileSync(file, 'klBeta: .inf\n');
-    expect(() => readConfigFile(file, schema)).toThrow(`${file}: field "klBeta": expected a finite number, got null`);
+    expect(() => readConfigFile(file, schema)).toThrow(`${file}: field "klBeta": expected a finite number, got Infinity`);
+    const warn = jest.spyOn(process, 'emitWarning');
+    writeFileSync(file, 'lr: !!float 3\n'); // an unresolved tag: YAML warns, and must not print a raw YAMLWarning
+    try {
+      readConfigFile(file, schema);
+    } catch {
+      // refused or not, no raw warning
+    }
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
     writeFileSync(file, 'lr: true\n');
     expect(() => readConfigFile(file, schema)).toThrow(`${file}: field "lr": expected a finite number, got true`);
     writeFileSync(file, '- 1\n- 2\n');

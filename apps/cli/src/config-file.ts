@@ -80,7 +80,7 @@ export function checkScalarTypes(value: Record<string, unknown>, schema: z.ZodTy
   for (const [key, v] of Object.entries(value)) {
     const kinds = fieldKinds(shape[key]);
     if (v === undefined || kinds.size === 0) continue;
-    const got = JSON.stringify(v) ?? String(v);
+    const got = typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v); // YAML .inf is Infinity, not JSON's null
     if (kinds.has('number') && !kinds.has('string')) {
       if (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && NUMERIC.test(v.trim()) && Number.isFinite(Number(v))) continue; // 1e400 overflows to Infinity
       throw new UsageError(`${name(key)}: expected a finite number, got ${got}`);
@@ -105,9 +105,9 @@ export function readConfigFile<T>(path: string, schema: z.ZodType<T>): T {
   }
   let value: unknown;
   try {
-    value = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    value = /\.ya?ml$/i.test(path) ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text); // no raw YAMLWarning on stderr
     // JSON.parse keeps the last of two equal keys; YAML (a superset of JSON) refuses them, so a duplicate is an error in both
-    if (!/\.ya?ml$/i.test(path)) parseYaml(text, { uniqueKeys: true });
+    if (!/\.ya?ml$/i.test(path)) parseYaml(text, { uniqueKeys: true, logLevel: 'error' });
   } catch (error) {
     throw new UsageError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`);
   }

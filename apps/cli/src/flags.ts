@@ -25,3 +25,11 @@ export const scheduleFlag = z.string().min(1).superRefine((name, ctx) => {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unknown schedule "${name}"; expected one of ${[...Object.keys(MASK_SCHEDULES), 'uniform'].join(', ')} or pow-K with K > 0 (e.g. pow-2)` });
   }
 });
+
+/**
+ * `inputsOf` for `openRunDir`: the paths the input flags name in a run's options (`{ '--tokenizer': 'tokenizer' }`, flag →
+ * option key), so an input inside `--out` is refused before `--force` could delete it.
+ */
+export function inputPaths(keys: Readonly<Record<string, string>>): (options: Record<string, unknown>) => Record<string, string[]> {
+  return (options) => Object.fromEntries(Object.entries(keys).filter(([, key]) => typeof options[key] === 'string').map(([flag, key]) => [flag, [options[key] as string]]));
+}

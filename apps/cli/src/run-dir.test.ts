@@ -3,7 +3,7 @@
  * never appends to an existing one, and a `--resume` whose checks fail leaves every file as it was.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireRunLock, lockMark, processAlive, releaseLocksSince, LOCK_FILE } from '@speedrl/pipeline';
@@ -161,5 +161,103 @@ describe('run directories', () => {
     const resumed = await cli(['train-vq', '--out', out, '--resume', '--steps', '6']);
     expect(resumed.code).toBe(0);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).not.toContain('"step":999'); // trimmed once the resume really starts
+  });
+
+  it('refuses an input inside --out before anything is written or removed: --force would delete it (real paths, symlinks)', async () => {
+    const out = join(root, 'same-folder');
+    expect((await trainVq(out)).code).toBe(0); // out/tokenizer, checkpoint/, metrics.jsonl
+    const tokenizerFiles = readdirSync(join(out, 'tokenizer'));
+    const before = readdirSync(out).sort();
+    const mg = (tokenizer: string) => cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', tokenizer, '--data', FIXTURE, '--steps', '2', '--out', out, '--force']);
+    const r = await mg(join(out, 'tokenizer'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--tokenizer: "${join(out, 'tokenizer')}" is inside --out "${out}"; --force would delete it`);
+    const link = join(root, 'tokenizer-link');
+    symlinkSync(join(out, 'tokenizer'), link);
+    const viaLink = await mg(link);
+    expect(viaLink.code).toBe(2);
+    expect(viaLink.err).toContain(`--tokenizer: "${link}" is inside --out`);
+    expect(readdirSync(out).sort()).toEqual(before);
+    expect(readdirSync(join(out, 'tokenizer'))).toEqual(tokenizerFiles);
+    const data = join(out, 'data');
+    cpSync(FIXTURE, data, { recursive: true });
+    const vq = await trainVq(out, '--force', '--data', data);
+    expect(vq.code).toBe(2);
+    expect(vq.err).toContain(`--data: "${data}" is inside --out`);
+    const cls = await cli(['train-classifier', '--role', 'reward', '--preset', 'tiny', '--data', data, '--steps', '2', '--out', out, '--force']);
+    expect(cls.code).toBe(2);
+    expect(cls.err).toContain(`--data: "${data}" is inside --out`);
+  });
+
+  it('--force removes the products of the old run\'s command, and refuses a directory that is no run (a model bundle)', async () => {
+    const bundle = join(root, 'shipped-bundle');
+    mkdirSync(join(bundle, 'tokenizer'), { recursive: true });
+    mkdirSync(join(bundle, 'maskgit'), { recursive: true });
+    writeFileSync(join(bundle, 'tokenizer', 'model.safetensors'), 'precious');
+    const refused = await trainVq(bundle, '--force');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--out: ".*shipped-bundle" holds no run\.json, so it is no run --force can replace \(it holds maskgit, tokenizer/);
+    expect(readFileSync(join(bundle, 'tokenizer', 'model.safetensors'), 'utf8')).toBe('precious');
+    const other = join(root, 'classifier-run');
+    expect((await cli(['train-classifier', '--role', 'reward', '--preset', 'tiny', '--data', FIXTURE, '--steps', '2', '--out', other])).code).toBe(0);
+    expect(existsSync(join(other, 'classifier'))).toBe(true);
+    const forced = await trainVq(other, '--force');
+    expect(forced.code).toBe(0);
+    expect(existsSync(join(other, 'classifier'))).toBe(false); // the old run's product, not left beside the new run
+    expect(existsSync(join(other, 'tokenizer'))).toBe(true);
+  });
+
+  it('--resume refuses a checkpoint without its COMPLETE marker instead of starting over from step 0', async () => {
+    const out = join(root, 'marker-lost');
+    expect((await trainVq(out)).code).toBe(0);
+    rmSync(join(out, 'checkpoint', 'COMPLETE'));
+    const metrics = readFileSync(join(out, 'metrics.jsonl'));
+    const weights = readFileSync(join(out, 'checkpoint', 'model.safetensors'));
+    const r = await trainVq(out, '--resume', '--steps', '6');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: ".*marker-lost\/checkpoint" is incomplete \(no COMPLETE marker.*start over with --force/);
+    expect(readFileSync(join(out, 'metrics.jsonl')).equals(metrics)).toBe(true);
+    expect(readFileSync(join(out, 'checkpoint', 'model.safetensors')).equals(weights)).toBe(true);
+    cpSync(join(out, 'checkpoint'), join(out, 'checkpoint.old'), { recursive: true });
+    rmSync(join(out, 'checkpoint'), { recursive: true });
+    expect((await trainVq(out, '--resume')).err).toMatch(/checkpoint\.old" is incomplete/);
+  });
+
+  it('a run whose loss became NaN before its first checkpoint says that none was written', async () => {
+    const r = await trainVq(join(root, 'nan'), '--lr', '1e30', '--steps', '20', '--checkpoint-every', '100');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/train-vq: loss became NaN at step \d+; no checkpoint was written yet/);
+  });
+
+  it('a run refused after its directory was made leaves no directory behind', async () => {
+    const out = join(root, 'never-started');
+    const r = await trainVq(out, '--data', join(root, 'no-such-data'));
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('train-maskgit records the SHA-256 of its checkpoint weights: an edited file is refused on --resume, a checkpoint without it resumes', async () => {
+    const vq = join(root, 'mg-vq');
+    expect((await trainVq(vq)).code).toBe(0);
+    const out = join(root, 'mg-hash');
+    const mg = (...extra: string[]) => cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vq, 'tokenizer'), '--data', FIXTURE, '--batch', '8', '--warmup', '1', '--ema', 'none', '--out', out, ...extra]);
+    expect((await mg('--steps', '2', '--checkpoint-every', '2')).code).toBe(0);
+    const weights = join(out, 'checkpoint', 'trainer.safetensors');
+    const stateFile = join(out, 'checkpoint', 'state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
+    expect(state.trainerSha256).toMatch(/^[0-9a-f]{64}$/);
+    const good = readFileSync(weights);
+    const edited = Buffer.from(good);
+    edited.writeFloatLE(1000, edited.length - 4);
+    writeFileSync(weights, edited);
+    const refused = await mg('--resume', '--steps', '3');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--resume: checkpoint ".*trainer\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*state\.json/);
+    writeFileSync(weights, good);
+    const { trainerSha256: _hash, ...older } = state; // as a run of older code wrote it
+    writeFileSync(stateFile, JSON.stringify(older));
+    const resumed = await mg('--resume', '--steps', '3');
+    expect(resumed.err).not.toMatch(/speedrl:/);
+    expect(resumed.code).toBe(0);
   });
 });

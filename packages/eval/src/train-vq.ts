@@ -5,8 +5,9 @@
  * settings, then test-set PSNR and code usage. It lives here, not in the pipeline, because its held-out figure is a
  * reward-classifier Fréchet distance (`loadRewardClassifier`, `rewardFeatures`).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InterruptedError, Rng, UsageError, createProgress, type TextIo } from '@speedrl/core';
+import { CHECKPOINT_COMPLETE_MARKER, InterruptedError, Rng, UsageError, createProgress, type TextIo } from '@speedrl/core';
 import { imagesToFloat32, initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { classifierFeatureFn, fcd } from '@speedrl/rewards-clip-fid';
 import {
@@ -130,7 +131,7 @@ export async function trainVq(o: TrainVqOptions, run: RunDir, io: TextIo): Promi
     const result = await train({
       model, images: data.images, steps: totalSteps, batchSize: o.batch, rng: rng.fork(1), signal: abort.signal, ...(perceptual ? { perceptual } : {}),
       onProgress: async (p) => {
-        if (!Number.isFinite(p.loss)) throw new Error(`train-vq: loss became ${p.loss} at step ${p.step}; last checkpoint kept in ${checkpointDir}`);
+        if (!Number.isFinite(p.loss)) throw new Error(`train-vq: loss became ${p.loss} at step ${p.step}; ${[checkpointDir, `${checkpointDir}.old`].some((d) => existsSync(join(d, CHECKPOINT_COMPLETE_MARKER))) ? `last checkpoint kept in ${checkpointDir}` : 'no checkpoint was written yet'}`);
         if (p.step % o.logEvery === 0 || p.step === totalSteps) {
           run.log({ step: p.step, loss: p.loss, reconMse: p.reconMse, perceptualLoss: p.perceptualLoss, commitLoss: p.commitLoss, perplexity: p.perplexity, deadRestarted: p.deadRestarted, lr: p.learningRate, stepMs: p.stepMs });
         }

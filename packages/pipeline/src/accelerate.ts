@@ -125,7 +125,12 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
     }
     return keys;
   };
-  const run = await openRunDir(fresh.out, 'accelerate', { ...fresh }, mode, { ...overrides }, readIteration, identities);
+  // every input path: none may lie inside --out, where --force deletes the old run's products and the run writes its own
+  const inputs = (opts: Record<string, unknown>): Record<string, string[]> => ({
+    '--base': [String(opts.base)], '--reward-classifier': [String(opts.rewardClassifier)], '--data': [String(opts.data)],
+    '--reward': (Array.isArray(opts.reward) ? opts.reward.map(String) : []).map((spec) => parseRewardSpec(spec).path),
+  });
+  const run = await openRunDir(fresh.out, 'accelerate', { ...fresh }, mode, { ...overrides }, readIteration, identities, inputs);
   const specs = rewardSpecsOf(run.options);
   const key = specs.length > 0 ? await rewardKeyOf(specs).catch(() => undefined) : undefined; // a missing module: loading it says so
   if (key === undefined) return run;

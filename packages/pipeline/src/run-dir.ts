@@ -4,10 +4,12 @@
  * checkpoint; without it an existing run is never overwritten or appended to. Every training command of `speedrl`
  * opens its output through here; the runs of this package (`accelerate`, `trainMaskgit`) take the open `RunDir`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { UsageError, appendJsonl, ensureWritableDir, findCheckpointDir, trimJsonlToStep, writeJsonAtomic } from '@speedrl/core';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import {
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, ensureWritableDir, findCheckpointDir, trimJsonlToStep, writeJsonAtomic,
+} from '@speedrl/core';
 import { acquireRunLock } from './run-lock';
 
 /** File names inside a run directory. */
@@ -80,15 +82,74 @@ const RUN_PRODUCTS: Readonly<Record<string, readonly (string | RegExp)[]>> = {
 /** Files a directory may hold and still count as empty for a new run: a stale lock, the training-token cache, temp files. */
 const ignoredInNewRun = (name: string): boolean => /^\.(.*\.)?lock$/.test(name) || name === 'train-tokens.safetensors' || /^\..*\.(tmp|staging)$/.test(name);
 
-/** Parses `path` (run.json) or says which file is broken and how to recover. */
-async function readRunFile(path: string): Promise<{ command?: string; options?: Record<string, unknown> }> {
+/** Parses `path` (run.json) or says which file is broken and how to recover (`flag`: the flag that needs it). */
+async function readRunFile(path: string, flag = '--resume'): Promise<{ command?: string; options?: Record<string, unknown> }> {
   try {
     const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
     return value as { command?: string; options?: Record<string, unknown> };
   } catch (error) {
-    throw new UsageError(`--resume: "${path}" is unreadable (${(error as Error).message.split('\n')[0]}); it records how the run was started, restore it or start a new run with another --out`);
+    throw new UsageError(`${flag}: "${path}" is unreadable (${(error as Error).message.split('\n')[0]}); it records how the run was started, restore it or start a new run with another --out`);
   }
+}
+
+/** The paths each input flag of a run names (`{ '--tokenizer': ['runs/vq/tokenizer'] }`); see {@link checkInputsOutside}. */
+export type InputPaths = Readonly<Record<string, readonly string[]>>;
+
+/** `p` with symlinks resolved as far as it exists (a path not created yet keeps its missing tail). */
+function realPath(p: string): string {
+  let head = resolve(p);
+  const tail: string[] = [];
+  while (!existsSync(head) && dirname(head) !== head) {
+    tail.unshift(basename(head));
+    head = dirname(head);
+  }
+  return join(realpathSync(head), ...tail);
+}
+
+/** Whether `inner` is `outer` or lies below it (real paths: a symlink into `outer` is inside it). */
+function isInside(outer: string, inner: string): boolean {
+  const rel = relative(realPath(outer), realPath(inner));
+  return rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
+}
+
+/**
+ * Refuses an input that lies inside the run directory `out`: `--force` removes the old run's products and the run
+ * writes its own there, so an input under `--out` could be deleted or written over (a tokenizer trained into the same
+ * folder). A usage error naming the input's flag.
+ */
+export function checkInputsOutside(out: string, inputs: InputPaths): void {
+  for (const [flag, paths] of Object.entries(inputs)) {
+    for (const p of paths) {
+      if (!isInside(out, p)) continue;
+      throw new UsageError(`${flag}: "${p}" is inside --out "${out}"; --force would delete it, and the run writes its own files there. Move it out of --out, or choose another --out (nothing was written)`);
+    }
+  }
+}
+
+/** Which files a `--force` over `dir` removes besides records and checkpoints: the products of the old run's command (its run.json) and of `command`. */
+async function forcedProducts(dir: string, command: string): Promise<readonly (string | RegExp)[]> {
+  const runFile = join(dir, RUN_FILES.run);
+  const own = RUN_PRODUCTS[command] ?? [];
+  if (!existsSync(runFile)) {
+    const other = existsSync(dir) ? readdirSync(dir).filter((name) => !ignoredInNewRun(name)) : [];
+    if (other.length === 0) return own;
+    // not a run (a model bundle, a user's folder): nothing says which of its files an old run wrote
+    throw new UsageError(
+      `--out: "${dir}" holds no ${RUN_FILES.run}, so it is no run --force can replace (it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}: a model bundle or other files); choose another --out (nothing was removed)`,
+    );
+  }
+  const old = await readRunFile(runFile, '--force');
+  return [...own, ...(RUN_PRODUCTS[String(old.command)] ?? [])];
+}
+
+/** The resume refusal for a checkpoint directory that exists without its COMPLETE marker (a copy cut short, a lost marker). */
+function incompleteCheckpoint(checkpointPath: string): UsageError | undefined {
+  const present = [checkpointPath, `${checkpointPath}.old`].filter((d) => existsSync(d));
+  if (present.length === 0) return undefined;
+  return new UsageError(
+    `--resume: "${present[0]}" is incomplete (no ${CHECKPOINT_COMPLETE_MARKER} marker: a copy cut short, or the marker lost); resuming would start again from step 0 and overwrite it. Restore it, or start over with --force`,
+  );
 }
 
 /**
@@ -96,25 +157,32 @@ async function readRunFile(path: string): Promise<{ command?: string; options?: 
  * non-empty directory (a checkpoint, metrics, a model bundle or anything else) unless `force`, which then replaces the
  * old run files at `start()`. Resume: checks the checkpoint, run.json and the command, and returns the saved options
  * (overridden by `overrides`, e.g. a larger `--steps`), refusing inputs whose content key (`identitiesOf` the run's
- * options, by flag; recorded in run.json) changed since the run started. Nothing is written until `start()`.
+ * options, by flag; recorded in run.json) changed since the run started. An input (`inputsOf` the options: the paths
+ * each input flag names) inside `dir` is refused in every mode, and `force` over a directory without run.json is refused
+ * unless it is empty. Nothing is written until `start()`; a directory created here is removed again if it stays empty.
  */
 export async function openRunDir(
   dir: string, command: string, options: Record<string, unknown>, mode: RunMode, overrides: Record<string, unknown> = {},
   readStep: (checkpointDir: string) => Promise<number> = readStateStep,
   identitiesOf: (options: Record<string, unknown>) => Promise<Record<string, string>> = async () => ({}),
+  inputsOf: (options: Record<string, unknown>) => InputPaths = () => ({}),
 ): Promise<RunDir> {
   const resume = mode === 'resume';
   const checkpointPath = join(dir, RUN_FILES.checkpoint);
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from (no such directory)`);
+  if (!resume) checkInputsOutside(dir, inputsOf(options)); // before anything is created or removed
+  const created = !existsSync(dir);
   await ensureWritableDir(dir, '--out');
-  acquireRunLock(dir, command);
+  acquireRunLock(dir, command, '--out', undefined, created); // a directory made here goes again if the run never starts
   const found = await findCheckpointDir(checkpointPath);
   let runOptions = options;
   let defaulted: string[] = [];
   let resumeStep: number | undefined;
   if (resume) {
     const runFile = join(dir, RUN_FILES.run);
+    const incomplete = found === undefined ? incompleteCheckpoint(checkpointPath) : undefined;
+    if (incomplete !== undefined) throw incomplete;
     if (found === undefined && !existsSync(runFile)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from`);
     if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
     const saved = await readRunFile(runFile);
@@ -130,6 +198,7 @@ export async function openRunDir(
     // an option the run.json does not hold (one added to the command since the run started) takes its default, said aloud
     runOptions = { ...options, ...(saved.options ?? {}), ...overrides };
     defaulted = Object.keys(options).filter((key) => !(key in (saved.options ?? {})) && !(key in overrides));
+    checkInputsOutside(dir, inputsOf(runOptions));
     // a run stopped before its first checkpoint starts again from step 0 with its own options (its records are dropped)
     try {
       resumeStep = found === undefined ? 0 : await readStep(found);
@@ -150,6 +219,7 @@ export async function openRunDir(
       );
     }
   }
+  const products = mode === 'force' ? await forcedProducts(dir, command) : [];
   const identities = await identitiesOf(runOptions);
   let started = false;
   return {
@@ -161,11 +231,10 @@ export async function openRunDir(
       if (started) return;
       if (resumeStep !== undefined) await trimJsonlToStep(metricsPath, resumeStep);
       if (mode === 'force') {
-        // a new run over an old one: its records, checkpoints and products go, so nothing is appended to, resumed
-        // from or left beside the new run (other files of the directory are kept)
+        // a new run over an old one: its records, checkpoints and products (those of the old run's command and of
+        // this one) go, so nothing is appended to, resumed from or left beside the new run; other files are kept
         await rm(metricsPath, { force: true });
         for (const d of [checkpointPath, `${checkpointPath}.old`]) await rm(d, { recursive: true, force: true });
-        const products = RUN_PRODUCTS[command] ?? [];
         for (const name of readdirSync(dir)) {
           if (products.some((p) => (typeof p === 'string' ? p === name : p.test(name)))) await rm(join(dir, name), { recursive: true, force: true });
         }
@@ -178,6 +247,12 @@ export async function openRunDir(
       appendJsonl(metricsPath, { ...record, time: new Date().toISOString() });
     },
   };
+}
+
+/** What a run stopped by an error says about its checkpoint in `checkpointDir`: kept, or none written yet. */
+export function checkpointNote(checkpointDir: string): string {
+  const kept = [checkpointDir, `${checkpointDir}.old`].some((d) => existsSync(join(d, CHECKPOINT_COMPLETE_MARKER)));
+  return kept ? `last checkpoint kept in ${checkpointDir}` : 'no checkpoint was written yet';
 }
 
 /** The note a resumed run prints when run.json lacks some options (see `RunDir.defaulted`), or undefined. */

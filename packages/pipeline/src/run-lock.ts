@@ -1,11 +1,13 @@
 /**
  * An exclusive lock on a run directory: `DIR/.lock` holds the owner's pid, command and start time, created with
  * O_EXCL so two writers can never both hold it. A lock whose process is gone (killed, crashed) is stale and is taken
- * over. Locks are released when the command that took them ends (`runCli` calls `releaseLocksSince`) and, failing
- * that, when the process exits.
+ * over: renamed away under a name of this process's own, checked to be the dead holder's, and only then replaced, so
+ * two processes taking over the same stale lock cannot both win. A lock that does not parse is being written (or
+ * cut short by a crash): it counts as held for a short grace, then as stale. Locks are released when the command that
+ * took them ends (`runCli` calls `releaseLocksSince`) and, failing that, when the process exits.
  */
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { linkSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { UsageError } from '@speedrl/core';
 
 /** File name of the lock inside a run directory. */
@@ -19,14 +21,74 @@ export interface LockHolder {
 }
 
 const held: string[] = []; // lock paths this process holds, in the order taken
+const removeDirOnRelease = new Set<string>(); // locks whose directory this process created: removed when left empty
+
+/** How long a lock file that does not parse counts as being written (its writer between create and write). */
+export const LOCK_WRITE_GRACE_MS = 2000;
+
+/** The holder a lock file's text records, or undefined when it does not parse. */
+export function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LockHolder> | null;
+    return typeof value?.pid === 'number' ? { pid: value.pid, command: String(value.command), startedAt: String(value.startedAt) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // gone
+  }
+}
 
 function readHolder(path: string): LockHolder | undefined {
+  const text = readText(path);
+  return text === undefined ? undefined : parseHolder(text);
+}
+
+/** Whether the lock at `path` is stale: its holder is dead, or it has not parsed for longer than the grace. */
+function lockState(path: string, now: number): { text: string; holder?: LockHolder; stale: boolean } | undefined {
+  const text = readText(path);
+  if (text === undefined) return undefined;
+  const holder = parseHolder(text);
+  if (holder !== undefined) return { text, holder, stale: !processAlive(holder.pid) };
+  let age = Infinity;
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
-    return typeof value.pid === 'number' ? { pid: value.pid, command: String(value.command), startedAt: String(value.startedAt) } : undefined;
+    age = now - statSync(path).mtimeMs;
   } catch {
-    return undefined; // unreadable or half-written: treated as stale
+    return undefined;
   }
+  return { text, stale: age > LOCK_WRITE_GRACE_MS };
+}
+
+/**
+ * Removes the lock at `path` if it still holds `staleText`: renames it to a name of this process's own (atomic; of
+ * two processes racing, one gets ENOENT), then puts back a lock that turned out to be another's fresh one.
+ * Returns whether the stale lock was removed.
+ */
+export function takeOverStaleLock(path: string, staleText: string): boolean {
+  const aside = `${path}.${process.pid}.${process.hrtime.bigint()}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false; // another process moved it first
+  }
+  const text = readText(aside);
+  if (text !== staleText) {
+    // a live holder's lock, created after we read the stale one: restore it (link fails only if a third took the name)
+    try {
+      linkSync(aside, path);
+    } catch {
+      // the name is taken again: that holder's lock stands
+    }
+    unlinkSync(aside);
+    return false;
+  }
+  unlinkSync(aside);
+  return true;
 }
 
 /** Whether process `pid` is alive (signal 0 probes without signalling; EPERM means alive but not ours). */
@@ -47,41 +109,55 @@ function releasePath(path: string): void {
   } catch {
     // already gone
   }
+  if (removeDirOnRelease.delete(path)) {
+    try {
+      rmdirSync(dirname(path)); // only if empty: the run never started
+    } catch {
+      // it holds files: kept
+    }
+  }
 }
 
 let exitHookInstalled = false;
 
+/** Blocks the thread for `ms` milliseconds (a lock being written is waited for; the lock API is synchronous). */
+const sleepSync = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
 /**
- * Takes the lock of `dir` for `command` (`lockName` inside it: `.lock`, or `.<file>.lock` for one output file). A live holder (another process, or this one) is refused with a usage error
- * naming `flag`, the directory and the holder; a stale lock is replaced. Returns the function that releases it.
+ * Takes the lock of `dir` for `command` (`lockName` inside it: `.lock`, or `.<file>.lock` for one output file). A live
+ * holder (another process, or this one) is refused with a usage error naming `flag`, the directory and the holder; a
+ * stale lock is taken over (see {@link takeOverStaleLock}). With `removeDir`, releasing the lock also removes `dir` when
+ * it is empty (a directory the caller created for a run that never started). Returns the function that releases it.
  */
-export function acquireRunLock(dir: string, command: string, flag = '--out', lockName = LOCK_FILE): () => void {
+export function acquireRunLock(dir: string, command: string, flag = '--out', lockName = LOCK_FILE, removeDir = false): () => void {
   const path = join(dir, lockName);
   if (!exitHookInstalled) {
     process.on('exit', () => [...held].forEach(releasePath));
     exitHookInstalled = true;
   }
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const deadline = Date.now() + 2 * LOCK_WRITE_GRACE_MS;
+  for (let attempt = 0; attempt < 100 && Date.now() <= deadline; attempt++) {
     try {
       writeFileSync(path, JSON.stringify({ pid: process.pid, command, startedAt: new Date().toISOString() }), { flag: 'wx' });
       held.push(path);
+      if (removeDir) removeDirOnRelease.add(path);
       return () => releasePath(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') throw new UsageError(`${flag}: cannot write in "${dir}" (${code ?? (error as Error).message})`);
-      const holder = readHolder(path);
-      if (holder !== undefined && processAlive(holder.pid)) {
-        const who = holder.pid === process.pid ? 'this process' : `process ${holder.pid}`;
-        throw new UsageError(`${flag}: "${dir}" is in use by ${who} (${holder.command}, since ${holder.startedAt}); wait for it to finish or stop it`);
+      const state = lockState(path, Date.now());
+      if (state === undefined) continue; // released meanwhile: try again
+      if (state.holder !== undefined && !state.stale) {
+        const who = state.holder.pid === process.pid ? 'this process' : `process ${state.holder.pid}`;
+        throw new UsageError(`${flag}: "${dir}" is in use by ${who} (${state.holder.command}, since ${state.holder.startedAt}); wait for it to finish or stop it`);
       }
-      try {
-        unlinkSync(path); // stale: its process is gone
-      } catch {
-        // another process removed it first; try again
-      }
+      if (!state.stale) sleepSync(50); // being written: its holder is between creating and writing it
+      else takeOverStaleLock(path, state.text); // whoever removes it, the next attempt sees what stands
     }
   }
-  throw new UsageError(`${flag}: could not take the lock of "${dir}"; another process keeps taking it`);
+  throw new UsageError(`${flag}: could not take the lock of "${dir}"; another process keeps taking it, or its lock file does not parse (remove "${path}" if no process uses the directory)`);
 }
 
 /** Runs `body` holding the lock of `dir` (see {@link acquireRunLock}) and releases it however `body` ends. */

@@ -13,7 +13,7 @@ import {
 } from '@speedrl/rewards-clip-fid';
 import { checkDataDir } from './checks';
 import { installInterruptHandler } from './interrupt';
-import { RUN_FILES, type RunDir } from './run-dir';
+import { RUN_FILES, checkpointNote, type RunDir } from './run-dir';
 
 /** Where a trained classifier and its statistics go inside the run directory. */
 export const CLASSIFIER_DIR = 'classifier';
@@ -85,7 +85,7 @@ export async function trainClassifierRun(o: TrainClassifierRunOptions, run: RunD
     const result = await trainClassifier({
       model, images: data.images, labels: data.labels, steps: totalSteps, rng: rng.fork(1), signal: abort.signal,
       onProgress: async (p) => {
-        if (!Number.isFinite(p.loss)) throw new Error(`train-classifier: loss became ${p.loss} at step ${p.step}; last checkpoint kept in ${checkpointDir}`);
+        if (!Number.isFinite(p.loss)) throw new Error(`train-classifier: loss became ${p.loss} at step ${p.step}; ${checkpointNote(checkpointDir)}`);
         if (p.step % o.logEvery === 0 || p.step === totalSteps) {
           run.log({ step: p.step, loss: p.loss, batchAccuracy: p.accuracy, lr: p.learningRate, stepMs: p.stepMs });
         }

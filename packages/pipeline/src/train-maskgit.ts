@@ -19,9 +19,10 @@ import {
 } from '@speedrl/maskgit';
 import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { tokenizerKey, writeBundle } from './bundle';
+import { checkRecordedSha256, sha256Hex } from './checkpoint-hash';
 import { checkDataDir } from './checks';
 import { installInterruptHandler } from './interrupt';
-import { RUN_FILES, type RunDir } from './run-dir';
+import { RUN_FILES, checkpointNote, type RunDir } from './run-dir';
 
 /** Options of a pretraining run (the flags of `speedrl train-maskgit`, camelCase). */
 export interface TrainMaskgitOptions {
@@ -221,13 +222,15 @@ export async function trainMaskgit(
   let emaState: WeightEmaState | undefined;
   let emaSince = 0; // the step the weight EMAs started averaging at
   if (run.resumeFrom !== undefined) {
+    const statePath = join(run.resumeFrom, RUN_FILES.state);
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as { step: number; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown };
+    await checkRecordedSha256(join(run.resumeFrom, 'trainer.safetensors'), state.trainerSha256, statePath);
     const { tensors } = await readSafetensors(join(run.resumeFrom, 'trainer.safetensors'));
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
       const t = tensors[`${prefix}${s.name}`];
       if (t === undefined || !(t.data instanceof Float32Array)) throw new Error(`${run.resumeFrom}/trainer.safetensors: tensor "${prefix}${s.name}" is missing`);
       return [s.name, { shape: [...t.shape], data: t.data }];
     }));
-    const state = JSON.parse(await readFile(join(run.resumeFrom, RUN_FILES.state), 'utf8')) as { step: number; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string };
     if (state.tokensKey !== undefined && state.tokensKey !== tokensKey) {
       throw new UsageError(`--resume: the tokenizer's files (${o.tokenizer}) or the training images (${o.data}) changed since this run's checkpoint; it would go on training on other tokens. Start a new --out`);
     }
@@ -266,7 +269,7 @@ export async function trainMaskgit(
     const sums = ema?.state().sums;
     const emaTensors = sums === undefined ? {} : Object.assign({}, ...decays.map((d) => paramTensors(sums.get(d) as MaskGitParams, `ema_${d}.`)));
     const bytes = encodeSafetensors({ ...paramTensors(trainer.params(), 'param.'), ...paramTensors(opt.m, 'adam_m.'), ...paramTensors(opt.v, 'adam_v.'), ...emaTensors });
-    const state = { step, seed: o.seed, tokensKey, ...(ema ? { emaSteps: ema.steps, emaSince } : {}) };
+    const state = { step, seed: o.seed, tokensKey, trainerSha256: sha256Hex(bytes), ...(ema ? { emaSteps: ema.steps, emaSince } : {}) };
     await writeCheckpointDir(join(run.dir, RUN_FILES.checkpoint), { 'trainer.safetensors': bytes, [RUN_FILES.state]: JSON.stringify(state) });
   };
   const probeAll = async (step: number): Promise<void> => {
@@ -297,7 +300,7 @@ export async function trainMaskgit(
       step++;
       if (ema !== undefined && step % o.emaEvery === 0) ema.update(trainer.params(), o.emaEvery);
       lastLoss = r.loss;
-      if (!Number.isFinite(r.loss)) throw new Error(`train-maskgit: loss became ${r.loss} at step ${step}; last checkpoint kept in ${run.dir}`);
+      if (!Number.isFinite(r.loss)) throw new Error(`train-maskgit: loss became ${r.loss} at step ${step}; ${checkpointNote(join(run.dir, RUN_FILES.checkpoint))}`);
       if (step % o.logEvery === 0 || step === o.steps) {
         run.log({ step, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, samplesPerSecond: o.batch / ((performance.now() - t0) / 1000) });
       }

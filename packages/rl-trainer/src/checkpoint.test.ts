@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '@speedrl/core';
+import { Rng, UsageError } from '@speedrl/core';
 import {
   POLICY_STATE_FILE, TRAINER_STATE_FILE, readSpeedRlCheckpoint, restoreSpeedRlCheckpoint, writeSpeedRlCheckpoint,
 } from './checkpoint';
@@ -84,6 +84,29 @@ describe('Speed-RL checkpoints', () => {
     expect(a.meta).toEqual(b.meta);
     expect([...firstMetrics, ...secondMetrics].map(withoutTime)).toEqual(straightMetrics.map(withoutTime));
     expect(straightMetrics[3]!.klMean).toBeGreaterThan(0);
+  });
+
+  it('records the SHA-256 of policy.safetensors: edited weights are a usage error naming the file; a checkpoint without the hash still loads', async () => {
+    const ckpt = join(dir, 'rl-hash');
+    const policy = newPolicy();
+    await writeSpeedRlCheckpoint(ckpt, { iteration: 2, rng: Rng.fromSeed(1).state(), config: resolveSpeedRlConfig(CONFIG), policy: await policy.saveState() });
+    const trainerFile = join(ckpt, TRAINER_STATE_FILE);
+    const policyFile = join(ckpt, POLICY_STATE_FILE);
+    const json = JSON.parse(await readFile(trainerFile, 'utf8')) as Record<string, unknown>;
+    expect(json.policySha256).toMatch(/^[0-9a-f]{64}$/);
+    const good = await readFile(policyFile);
+    const edited = Buffer.from(good);
+    edited.writeFloatLE(1000, edited.length - 4); // a finite change: loads and trains, silently wrong without the hash
+    await writeFile(policyFile, edited);
+    const refused = readSpeedRlCheckpoint(ckpt);
+    await expect(refused).rejects.toThrow(UsageError);
+    await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/policy\.safetensors: its SHA-256 \(\w{12}…\) is not the one recorded in trainer\.json/);
+    const { policySha256: _hash, ...older } = json; // as written before the hash was recorded
+    await writeFile(trainerFile, JSON.stringify(older));
+    expect((await readSpeedRlCheckpoint(ckpt)).iteration).toBe(2);
+    await writeFile(policyFile, good);
+    await writeFile(trainerFile, JSON.stringify({ ...json, policySha256: 'abc' }));
+    await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/trainer\.json: field "policySha256" must be a hex SHA-256, got "abc"/);
   });
 
   it('rejects missing, truncated and mismatched checkpoints, naming the file and the field', async () => {

@@ -2,12 +2,14 @@
  * Speed-RL checkpoints (docs/architecture.md, "Speed-RL objective"): one directory replaced atomically
  * (`writeCheckpointDir`) holding `policy.safetensors` (parameters and optimizer state of the policy) and `trainer.json`
  * (iteration, rng state, config, the caller's reward-normaliser state, the policy's JSON metadata and the tensor
- * manifest). Reading validates everything and names the file and the field that is wrong.
+ * manifest, and the SHA-256 of policy.safetensors). Reading validates everything and names the file and the field that is
+ * wrong; weights whose SHA-256 differs from the recorded one (edited, bit rot) are refused as a usage error.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Rng, encodeSafetensors, findCheckpointDir, readSafetensors, writeCheckpointDir, type RngState, type SafeTensor,
+  Rng, UsageError, encodeSafetensors, findCheckpointDir, readSafetensors, sha256File, writeCheckpointDir, type RngState, type SafeTensor,
 } from '@speedrl/core';
 import { resolveSpeedRlConfig, type SpeedRlConfig } from './config';
 import type { PolicyState, TrainablePolicy } from './policy';
@@ -42,6 +44,7 @@ export async function writeSpeedRlCheckpoint(dir: string, checkpoint: SpeedRlChe
     tensors[name] = { dtype: 'F32', shape: [...t.shape], data: t.data };
     manifest[name] = [...t.shape];
   }
+  const policyBytes = encodeSafetensors(tensors, undefined, join(dir, POLICY_STATE_FILE));
   const trainer = {
     format: SPEED_RL_CHECKPOINT_FORMAT,
     version: VERSION,
@@ -50,11 +53,12 @@ export async function writeSpeedRlCheckpoint(dir: string, checkpoint: SpeedRlChe
     config: checkpoint.config,
     policyMeta: checkpoint.policy.meta,
     tensors: manifest,
+    policySha256: createHash('sha256').update(policyBytes).digest('hex'),
     normalizer: checkpoint.normalizer ?? null,
     extra: checkpoint.extra ?? {},
   };
   await writeCheckpointDir(dir, {
-    [POLICY_STATE_FILE]: encodeSafetensors(tensors, undefined, join(dir, POLICY_STATE_FILE)),
+    [POLICY_STATE_FILE]: policyBytes,
     [TRAINER_STATE_FILE]: `${JSON.stringify(trainer, null, 2)}\n`,
   });
 }
@@ -86,6 +90,24 @@ async function readTrainerJson(file: string): Promise<Record<string, unknown>> {
   return parsed;
 }
 
+/**
+ * Refuses `policyFile` when its SHA-256 differs from `recorded` (trainer.json's `policySha256`); a checkpoint written
+ * before the hash was recorded has none and is not checked.
+ */
+async function checkPolicySha256(policyFile: string, recorded: unknown, trainerFile: string): Promise<void> {
+  if (recorded === undefined) return;
+  if (typeof recorded !== 'string' || !/^[0-9a-f]{64}$/.test(recorded)) throw fail(trainerFile, 'policySha256', `must be a hex SHA-256, got ${JSON.stringify(recorded)}`);
+  let now: string;
+  try {
+    now = await sha256File(policyFile);
+  } catch (error) {
+    throw new Error(`checkpoint ${policyFile}: cannot read the file (${(error as Error).message})`);
+  }
+  if (now !== recorded) {
+    throw new UsageError(`checkpoint ${policyFile}: its SHA-256 (${now.slice(0, 12)}…) is not the one recorded in ${TRAINER_STATE_FILE} (${recorded.slice(0, 12)}…): the weights changed after they were saved (edited, or damaged); restore the file or start over with --force`);
+  }
+}
+
 /** Reads and validates the checkpoint in `dir` (or `<dir>.old` after a crash mid-replace). */
 export async function readSpeedRlCheckpoint(dir: string): Promise<SpeedRlCheckpoint> {
   const found = await findCheckpointDir(dir);
@@ -112,6 +134,7 @@ export async function readSpeedRlCheckpoint(dir: string): Promise<SpeedRlCheckpo
   const manifest = t.tensors;
   if (!isRecord(manifest)) throw fail(trainerFile, 'tensors', 'must be an object of tensor name → shape');
   if (t.extra !== undefined && !isRecord(t.extra)) throw fail(trainerFile, 'extra', 'must be an object');
+  await checkPolicySha256(policyFile, t.policySha256, trainerFile);
   let contents;
   try {
     contents = await readSafetensors(policyFile);

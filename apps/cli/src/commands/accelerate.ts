@@ -65,7 +65,7 @@ export function accelerateCommand(io: TextIo): Command {
     .option('--config <file>', 'JSON or YAML file with any of these options (camelCase keys; flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--allow-changed-reward', 'with --resume: accept edited --reward module files (same list), recorded in run.json rewardHistory and metrics rewardKey')
-    .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
+    .option('--force', 'start a new run over the run in --out (its records, checkpoint and products are removed; refused for a directory that is no run)')
     .option('--print-config', 'print the resolved options and rl-trainer config, then exit')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', `

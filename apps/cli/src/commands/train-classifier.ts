@@ -12,7 +12,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { CLASSIFIER_SEEDS } from '@speedrl/rewards-clip-fid';
 import { CLASSIFIER_DIR, openRunDir, readConfigStep, runModeOf, trainClassifierRun, trainingInputs, defaultedNote } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
-import { seedFlag } from '../flags';
+import { inputPaths, seedFlag } from '../flags';
 import { UsageError } from '../errors';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -52,7 +52,7 @@ export function trainClassifierCommand(io: TextIo): Command {
     .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
-    .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
+    .option('--force', 'start a new run over the run in --out (its records, checkpoint and products are removed; refused for a directory that is no run)')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', `
 Examples:
@@ -68,7 +68,7 @@ Examples:
     const parsed = parseOptions(schema, merged);
     // a new run saves the seed it uses, so a resume can check it; a resume takes the run's own (its role's default when absent)
     const fresh = mode === 'resume' ? parsed : { ...parsed, seed: parsed.seed ?? CLASSIFIER_SEEDS[parsed.role] };
-    const run = await openRunDir(fresh.out, 'train-classifier', fresh, mode, parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(false));
+    const run = await openRunDir(fresh.out, 'train-classifier', fresh, mode, parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(false), inputPaths({ '--data': 'data' }));
     io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const o = parseOptions(schema, run.options);
     const summary = await trainClassifierRun(o, run, io);

@@ -10,7 +10,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { emaDecays, openRunDir, runModeOf, trainMaskgit, defaultedNote } from '@speedrl/pipeline';
 import { createQualityProbe } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
-import { seedFlag } from '../flags';
+import { inputPaths, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -75,7 +75,7 @@ export function trainMaskgitCommand(io: TextIo): Command {
     .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
-    .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
+    .option('--force', 'start a new run over the run in --out (its records, checkpoint and products are removed; refused for a directory that is no run)')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', `
 Examples:
@@ -90,7 +90,8 @@ Examples:
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
     emaDecays(fresh);
-    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, runModeOf(flags), parseOptions(schema.partial(), typed));
+    const inputs = inputPaths({ '--tokenizer': 'tokenizer', '--data': 'data', '--classifier': 'classifier', '--reward-classifier': 'rewardClassifier' });
+    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), undefined, undefined, inputs);
     io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const options = parseOptions(schema, run.options);
     emaDecays(options);

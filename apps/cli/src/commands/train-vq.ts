@@ -11,7 +11,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { TOKENIZER_DIR, openRunDir, readConfigStep, runModeOf, trainingInputs, defaultedNote } from '@speedrl/pipeline';
 import { trainVq } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
-import { seedFlag } from '../flags';
+import { inputPaths, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -69,7 +69,7 @@ export function trainVqCommand(io: TextIo): Command {
     .option('--log-every <n>', 'steps between metrics.jsonl lines', String(DEFAULTS.logEvery))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
-    .option('--force', 'start a new run in a non-empty --out (its metrics and checkpoint are replaced)')
+    .option('--force', 'start a new run over the run in --out (its records, checkpoint and products are removed; refused for a directory that is no run)')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText('after', `
 Examples:
@@ -80,7 +80,8 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
-    const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(true));
+    const inputs = inputPaths({ '--data': 'data', '--perceptual-classifier': 'perceptualClassifier' });
+    const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(true), inputs);
     io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const options = parseOptions(schema, run.options);
     const summary = await trainVq(options, run, io);
