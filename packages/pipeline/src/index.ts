@@ -22,7 +22,7 @@ export type { QualityReward, QualityWeights, RealImagesSource } from './quality-
 export { drawSampleSet } from './sample-set';
 export type { SampleSet } from './sample-set';
 export { RUN_FILES, defaultedNote, openRunDir, readConfigStep, runModeOf, savedRunOptions } from './run-dir';
-export type { RunDir, RunMode } from './run-dir';
+export type { InputPaths, RunDir, RunMode } from './run-dir';
 export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';
 export { installInterruptHandler } from './interrupt';
 export type { InterruptHandler, StopSignal } from './interrupt';

@@ -93,7 +93,7 @@ async function readRunFile(path: string, flag = '--resume'): Promise<{ command?:
   }
 }
 
-/** The paths each input flag of a run names (`{ '--tokenizer': ['runs/vq/tokenizer'] }`); see {@link checkInputsOutside}. */
+/** The paths each input flag of a run names (`{ '--tokenizer': ['runs/vq/tokenizer'] }`); openRunDir refuses any inside `--out`. */
 export type InputPaths = Readonly<Record<string, readonly string[]>>;
 
 /** `p` with symlinks resolved as far as it exists (a path not created yet keeps its missing tail). */

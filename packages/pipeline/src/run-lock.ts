@@ -128,7 +128,7 @@ const sleepSync = (ms: number): void => {
 /**
  * Takes the lock of `dir` for `command` (`lockName` inside it: `.lock`, or `.<file>.lock` for one output file). A live
  * holder (another process, or this one) is refused with a usage error naming `flag`, the directory and the holder; a
- * stale lock is taken over (see {@link takeOverStaleLock}). With `removeDir`, releasing the lock also removes `dir` when
+ * stale lock is taken over (renamed aside and checked, `takeOverStaleLock`). With `removeDir`, releasing the lock also removes `dir` when
  * it is empty (a directory the caller created for a run that never started). Returns the function that releases it.
  */
 export function acquireRunLock(dir: string, command: string, flag = '--out', lockName = LOCK_FILE, removeDir = false): () => void {
