@@ -4,7 +4,9 @@
  */
 import type { Rng } from '@speedrl/core';
 import { nextMaskedCount } from './schedules';
-import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch } from './position-draws';
+import {
+  NOT_DRAWN, canApproximate, checkRow, collectMasked, drawOne, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch,
+} from './position-draws';
 import { stepMaskRatio, type StepParams } from './step-arrays';
 import type { LogitsCheck } from './logits-check';
 import { applyCommits, beginStep, rowCheck, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
@@ -41,7 +43,8 @@ function commitSample(
   const { noise, order } = scratch;
   const gumbelScale = params.gumbelScale;
   for (let i = 0; i < n; i++) noise[i] = gumbelScale > 0 ? gumbelScale * stream.gumbel() : 0; // drawn after the tokens' uniforms
-  drawPositions(logits, b, seqLen, vocabSize, n, params, scratch, keep > 0, check);
+  if (keep > 0 && gumbelScale > 0 && canApproximate(params, vocabSize)) drawByNoise(logits, b, seqLen, vocabSize, n, n - keep, params, scratch, check);
+  else drawPositions(logits, b, seqLen, vocabSize, n, params, scratch, keep > 0, check);
   let exact = keep === 0;
   if (!rankSeparates(scratch, n, keep)) {
     exactDrawAll(logits, b, seqLen, vocabSize, n, params, scratch);
@@ -56,6 +59,50 @@ function commitSample(
     rankSeparates(scratch, n, keep);
   }
   return pickCommits(scratch, order.slice(keep, n));
+}
+
+/**
+ * Draws approximately in decreasing order of noise and stops once no position left can be committed: a model
+ * log-probability is ≤ 0, so confidence ≤ noise, and a position whose noise is below the lower bounds of `nCommit`
+ * drawn ones stays masked whatever it would draw. Those are left {@link NOT_DRAWN} (their rows still checked); the
+ * stream was drawn from beforehand, so the order of the draws changes nothing.
+ */
+function drawByNoise(
+  logits: Float32Array, b: number, seqLen: number, vocabSize: number, n: number, nCommit: number, params: StepParams, scratch: DrawScratch,
+  check?: LogitsCheck,
+): void {
+  const { noise, modelLogProbs, errors, order2: byNoise, values: top } = scratch;
+  for (let i = 0; i < n; i++) byNoise[i] = i;
+  byNoise.subarray(0, n).sort((i, j) => (noise[j] as number) - (noise[i] as number) || i - j);
+  let filled = 0; // top[0..filled) ascending: the largest confidence lower bounds so far, at most nCommit
+  let r = 0;
+  for (; r < n; r++) {
+    const i = byNoise[r] as number;
+    if (filled === nCommit && (noise[i] as number) < (top[0] as number)) break;
+    drawOne(logits, b, seqLen, vocabSize, i, params, scratch, true, check);
+    const lower = (modelLogProbs[i] as number) + (noise[i] as number) - (errors[i] as number);
+    insertLargest(top, filled, nCommit, lower);
+    if (filled < nCommit) filled += 1;
+  }
+  for (; r < n; r++) {
+    const i = byNoise[r] as number;
+    checkRow(logits, (b * seqLen + (scratch.positions[i] as number)) * vocabSize, vocabSize, check);
+    modelLogProbs[i] = 0;
+    errors[i] = NOT_DRAWN;
+  }
+}
+
+/** Adds `value` to the ascending list top[0..filled) that keeps the `capacity` largest values seen. */
+function insertLargest(top: Float64Array, filled: number, capacity: number, value: number): void {
+  if (filled < capacity) {
+    let k = filled;
+    for (; k > 0 && (top[k - 1] as number) > value; k--) top[k] = top[k - 1] as number;
+    top[k] = value;
+  } else if (value > (top[0] as number)) {
+    let k = 0; // drop the smallest
+    for (; k + 1 < filled && (top[k + 1] as number) < value; k++) top[k] = top[k + 1] as number;
+    top[k] = value;
+  }
 }
 
 /**
@@ -74,12 +121,13 @@ function rankSeparates(scratch: DrawScratch, n: number, keep: number): boolean {
   let keptUpper = -Infinity;
   for (let r = 0; r < keep; r++) {
     const i = order[r] as number;
-    const upper = (confidence[i] as number) + (errors[i] as number);
+    const upper = (confidence[i] as number) + ((errors[i] as number) === NOT_DRAWN ? 0 : (errors[i] as number)); // not drawn: ≤ noise
     if (upper > keptUpper) keptUpper = upper;
   }
   let committedLower = Infinity;
   for (let r = keep; r < n; r++) {
     const i = order[r] as number;
+    if ((errors[i] as number) === NOT_DRAWN) return false;
     const lower = (confidence[i] as number) - (errors[i] as number);
     if (lower < committedLower) committedLower = lower;
   }

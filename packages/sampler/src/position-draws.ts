@@ -32,6 +32,10 @@ export interface DrawScratch {
   readonly confidence: Float64Array;
   /** Index order of the draws (the step's sort). */
   readonly order: Int32Array;
+  /** A second index order (the confidence step's noise order). */
+  readonly order2: Int32Array;
+  /** A second per-draw value (the confidence step's largest lower bounds). */
+  readonly values: Float64Array;
   /** `[K]` weights of the approximate draw. */
   readonly weights: Float64Array;
   /** One-entry output of the approximate draw. */
@@ -43,7 +47,7 @@ export function createDrawScratch(seqLen: number, vocabSize: number): DrawScratc
   return {
     positions: new Int32Array(seqLen), uniforms: new Float64Array(seqLen), tokens: new Int32Array(seqLen), logProbs: new Float64Array(seqLen),
     modelLogProbs: new Float64Array(seqLen), errors: new Float64Array(seqLen), noise: new Float64Array(seqLen), confidence: new Float64Array(seqLen),
-    order: new Int32Array(seqLen),
+    order: new Int32Array(seqLen), order2: new Int32Array(seqLen), values: new Float64Array(seqLen),
     weights: new Float64Array(vocabSize), value: new Float64Array(1),
   };
 }
@@ -80,34 +84,51 @@ export function exactDraw(logits: Float32Array, b: number, seqLen: number, vocab
   return agrees;
 }
 
+/** Whether draws can be approximate for these parameters (a full softmax, and K within the error analysis). */
+export function canApproximate(params: StepParams, vocabSize: number): boolean {
+  return !(params.topK > 0 && params.topK < vocabSize) && approxDrawCovers(vocabSize);
+}
+
 /**
- * Draws the n positions in `scratch.positions` with the uniforms already in scratch: approximately where
- * `approximate` and the policy is a full softmax (no top-k), else — and wherever the approximation cannot tell — exactly.
- * With `check`, every row drawn from is checked for NaN and +Infinity (the approximate draw declines such rows), and
- * `check.fail()` throws on one.
+ * Draws position i of `scratch.positions` with its uniform already in scratch: approximately when `approximate`, else
+ * — and wherever the approximation cannot tell — exactly. With `check`, the row is checked for NaN and +Infinity
+ * (the approximate draw declines such rows) and `check.fail()` throws on one.
  */
+export function drawOne(
+  logits: Float32Array, b: number, seqLen: number, vocabSize: number, i: number, params: StepParams, scratch: DrawScratch, approximate: boolean,
+  check?: LogitsCheck,
+): void {
+  const offset = (b * seqLen + (scratch.positions[i] as number)) * vocabSize;
+  if (approximate) {
+    const token = approxDraw(logits, offset, vocabSize, params.temperature, scratch.uniforms[i] as number, scratch.weights, scratch.value);
+    if (token >= 0) {
+      const m = scratch.value[0] as number;
+      scratch.tokens[i] = token;
+      scratch.modelLogProbs[i] = m;
+      scratch.errors[i] = modelLogProbError(m);
+      return;
+    }
+  }
+  checkRow(logits, offset, vocabSize, check);
+  scratch.errors[i] = NOT_DRAWN; // exactDraw does not compare
+  exactDraw(logits, b, seqLen, vocabSize, i, params, scratch);
+}
+
+/** `errors[i]` of a position not drawn (yet): its model log-probability is only known to be ≤ 0. */
+export const NOT_DRAWN = -1;
+
+/** Throws through `check` when the row at `offset` holds NaN or +Infinity (no-op without a check). */
+export function checkRow(logits: Float32Array, offset: number, vocabSize: number, check?: LogitsCheck): void {
+  if (check !== undefined && !belowInfinity(logits, offset, offset + vocabSize)) check.fail();
+}
+
+/** {@link drawOne} for the n positions in `scratch.positions`, approximate where `approximate` and {@link canApproximate}. */
 export function drawPositions(
   logits: Float32Array, b: number, seqLen: number, vocabSize: number, n: number, params: StepParams, scratch: DrawScratch, approximate: boolean,
   check?: LogitsCheck,
 ): void {
-  const useApprox = approximate && !(params.topK > 0 && params.topK < vocabSize) && approxDrawCovers(vocabSize);
-  for (let i = 0; i < n; i++) {
-    const offset = (b * seqLen + (scratch.positions[i] as number)) * vocabSize;
-    if (useApprox) {
-      const token = approxDraw(logits, offset, vocabSize, params.temperature, scratch.uniforms[i] as number, scratch.weights, scratch.value);
-      if (token >= 0) {
-        const m = scratch.value[0] as number;
-        scratch.tokens[i] = token;
-        scratch.modelLogProbs[i] = m;
-        scratch.errors[i] = modelLogProbError(m);
-        continue;
-      }
-    }
-    // A row the approximate draw took holds no NaN or +Infinity; any other is checked here when the caller left it to us.
-    if (check !== undefined && !belowInfinity(logits, offset, offset + vocabSize)) check.fail();
-    scratch.errors[i] = -1; // not drawn yet: exactDraw does not compare
-    exactDraw(logits, b, seqLen, vocabSize, i, params, scratch);
-  }
+  const useApprox = approximate && canApproximate(params, vocabSize);
+  for (let i = 0; i < n; i++) drawOne(logits, b, seqLen, vocabSize, i, params, scratch, useApprox, check);
 }
 
 /** Makes every one of the n draws exact (the fallback when approximate values cannot decide). */
