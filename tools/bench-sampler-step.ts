@@ -3,7 +3,9 @@
  * measured with a LogitsFn that returns one precomputed `[B, L, K]` logits buffer instantly, so all the time timed
  * is the sampler's (validation, guidance, token draws, confidences, Gumbel noise, re-masking, trajectory records).
  * Several sampler modules can be timed side by side, interleaved repeat by repeat, e.g. the working tree against a
- * copy of an older `packages/sampler/src` (`git archive HEAD packages/sampler/src | tar -x -C tmp/before`).
+ * copy of an older sampler: `git archive REV packages/sampler tsconfig.base.json | tar -x -C tmp/before`, then
+ * `--modules @speedrl/sampler,tmp/before/packages/sampler/src/index.ts` (copy the package.json and tsconfig files
+ * along, as this does: without them tsx compiles the copy differently and it runs slower for that alone).
  *
  * Run from the repository root:
  *   nice -n 10 node --conditions=@speedrl/source --import tsx tools/bench-sampler-step.ts [--modules A,B] [--model-ms 90] …
