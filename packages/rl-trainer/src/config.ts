@@ -12,6 +12,17 @@ const FILE = '@speedrl/rl-trainer config.ts';
 /** Which policy-gradient loss trains the committed tokens. */
 export type PolicyLossKind = 'grpo' | 'ppo' | 'reinforce';
 
+/**
+ * How rollouts decide their steps: `fixed` draws a budget T per sample from `stepChoices` (the policy never decides it);
+ * `adaptive` draws a commit threshold per sample from `thresholds` and decodes with the adaptive sampler up to
+ * `maxSteps`, so the steps used depend on the policy's confidence and the speed reward acts on them
+ * (docs/architecture.md, "Adaptive rollouts"). `minPerStep` is the hybrid's floor: at least that many tokens per step,
+ * or `'schedule'`, the confidence schedule's count at step t of `maxSteps` (default 0: plain threshold decoding).
+ */
+export type RolloutConfig =
+  | { readonly kind: 'fixed' }
+  | { readonly kind: 'adaptive'; readonly thresholds: readonly number[]; readonly maxSteps: number; readonly minPerStep?: number | 'schedule' };
+
 /** Everything that decides a Speed-RL run except the models, the reward and the seed. JSON-serialisable. */
 export interface SpeedRlConfig {
   /** Iterations (rollout → reward → update) to run in total. */
@@ -20,8 +31,10 @@ export interface SpeedRlConfig {
   readonly classesPerIteration: number;
   /** G: rollouts per class; advantages are normalised within each group. */
   readonly groupSize: number;
-  /** Step budgets T drawn uniformly per rollout, so a group mixes fast and slow trajectories. */
+  /** Step budgets T drawn uniformly per rollout, so a group mixes fast and slow trajectories (fixed rollouts). */
   readonly stepChoices: readonly number[];
+  /** Fixed budgets from `stepChoices`, or adaptive decoding whose step count the policy's confidence decides. */
+  readonly rollout: RolloutConfig;
   /** Overrides of the sampler's defaults; must keep temperature 1, no top-k and no CFG (the log-probs are the policy's own). */
   readonly sampler: Partial<SamplerConfig>;
   /** λ of R = R_quality + λ·R_speed. */
@@ -60,6 +73,7 @@ export const DEFAULT_SPEED_RL_CONFIG: Readonly<SpeedRlConfig> = Object.freeze({
   classesPerIteration: 0, // all 10 classes: every update sees every prompt, as Speed-RL trains on all prompts
   groupSize: 8, // GRPO group size used by Mask-GRPO; std over 8 rewards is stable enough
   stepChoices: Object.freeze([2, 3, 4, 6]), // the budgets to accelerate (T_ref = 12 is the base's own; slow rollouts only cost time)
+  rollout: Object.freeze({ kind: 'fixed' }) as RolloutConfig, // the paper's setting: T drawn per rollout, as before adaptive rollouts
   sampler: Object.freeze({}), // confidence sampler, cosine schedule, temperature 1, no top-k, no CFG
   speedWeight: 0.5, // quality is z-scored (≈ unit std): the fastest-vs-slowest gap is about half a quality std
   qualityFloor: Object.freeze({ kind: 'absolute', value: -1 }) as QualityFloor, // z-scored: ≈ the 16th percentile
@@ -105,6 +119,7 @@ export function validateSpeedRlConfig(config: SpeedRlConfig): void {
     throw new RangeError(`${FILE}: field "stepChoices" must be a non-empty array of integers ≥ 1, got ${JSON.stringify(config.stepChoices)}`);
   }
   config.stepChoices.forEach((t, i) => integer(t, 1, `stepChoices[${i}]`));
+  validateRollout(config.rollout, config.sampler);
   const sampler = resolveSamplerConfig(config.sampler);
   if (sampler.temperature !== 1 || sampler.topK !== 0 || sampler.guidance !== null || sampler.stepArrays?.temperatures !== undefined) {
     throw new RangeError(
@@ -140,6 +155,38 @@ export function validateSpeedRlConfig(config: SpeedRlConfig): void {
   integer(config.trainMicroBatch, 1, 'trainMicroBatch');
   integer(config.checkpointEvery, 0, 'checkpointEvery');
   integer(config.gridEvery, 0, 'gridEvery');
+}
+
+function validateRollout(rollout: RolloutConfig, sampler: Partial<SamplerConfig>): void {
+  const kind: unknown = (rollout as { kind?: unknown } | null)?.kind;
+  if (kind === 'fixed') return;
+  if (kind !== 'adaptive') throw new RangeError(`${FILE}: field "rollout.kind" must be "fixed" or "adaptive", got ${JSON.stringify(kind)}`);
+  const r = rollout as Extract<RolloutConfig, { kind: 'adaptive' }>;
+  if (!Array.isArray(r.thresholds) || r.thresholds.length === 0) {
+    throw new RangeError(`${FILE}: field "rollout.thresholds" must be a non-empty array of probabilities in (0, 1], got ${JSON.stringify(r.thresholds)}`);
+  }
+  r.thresholds.forEach((p, i) => {
+    if (!(p > 0 && p <= 1)) throw new RangeError(`${FILE}: field "rollout.thresholds[${i}]" must be in (0, 1], got ${p}`);
+  });
+  integer(r.maxSteps, 1, 'rollout.maxSteps');
+  const floor = r.minPerStep ?? 0;
+  if (floor !== 'schedule') integer(floor, 0, 'rollout.minPerStep (an integer ≥ 0 or "schedule")');
+  for (const field of ['method', 'adaptiveThreshold', 'adaptiveMinPerStep'] as const) {
+    if (sampler[field] !== undefined) {
+      throw new RangeError(`${FILE}: field "sampler.${field}" must be left unset with adaptive rollouts (field "rollout" decides it), got ${JSON.stringify(sampler[field])}`);
+    }
+  }
+}
+
+/** The sampler settings rollouts use: `config.sampler`, with the adaptive method and the hybrid's floor for adaptive rollouts (thresholds per sample). */
+export function rolloutSamplerConfig(config: Pick<SpeedRlConfig, 'sampler' | 'rollout'>): Partial<SamplerConfig> {
+  const r = config.rollout;
+  return r.kind === 'fixed' ? config.sampler : { ...config.sampler, method: 'adaptive', adaptiveMinPerStep: r.minPerStep ?? 0 };
+}
+
+/** T_max of the default speed reward 1 − T/T_max: max(stepChoices), or `rollout.maxSteps` for adaptive rollouts. */
+export function maxRolloutSteps(config: Pick<SpeedRlConfig, 'stepChoices' | 'rollout'>): number {
+  return config.rollout.kind === 'fixed' ? Math.max(...config.stepChoices) : config.rollout.maxSteps;
 }
 
 /** Learning-rate schedule of the run (for `learningRateAt` of @speedrl/core): linear warm-up lr·(it+1)/warmup, then constant lr. */

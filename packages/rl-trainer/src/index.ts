@@ -18,7 +18,7 @@ export { filteredReward } from './filter';
 export type { QualityFloor } from './filter';
 export type { Decoder, PolicyState, ReferencePolicy, TrainablePolicy, WeightedCeBatch } from './policy';
 export { DEFAULT_SPEED_RL_CONFIG, resolveSpeedRlConfig } from './config';
-export type { PolicyLossKind, SpeedRlConfig } from './config';
+export type { PolicyLossKind, RolloutConfig, SpeedRlConfig } from './config';
 export { runSpeedRl } from './speed-rl';
 export type { CheckpointReason, GridSampler, IterationDetails, SpeedRlResult, SpeedRlRun } from './speed-rl';
 export { TRAINER_STATE_FILE, restoreSpeedRlCheckpoint, writeSpeedRlCheckpoint } from './checkpoint';

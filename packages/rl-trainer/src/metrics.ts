@@ -84,6 +84,18 @@ export function sampleDiversity(images: Float32Array, classes: Int32Array, pixel
   return groups === 0 ? NaN : sum / groups;
 }
 
+/** Mean steps used per class, keyed by class id (`steps` `[B]`, `classes` `[B]`): adaptive rollouts' per-class speed. */
+export function meanStepsByClass(steps: Int32Array, classes: Int32Array): Record<string, number> {
+  const sums = new Map<number, { sum: number; count: number }>();
+  classes.forEach((c, b) => {
+    const s = sums.get(c) ?? { sum: 0, count: 0 };
+    sums.set(c, { sum: s.sum + (steps[b] as number), count: s.count + 1 });
+  });
+  const out: Record<string, number> = {};
+  for (const [c, { sum, count }] of Array.from(sums.entries()).sort((a, b) => a[0] - b[0])) out[String(c)] = sum / count;
+  return out;
+}
+
 /** One iteration's log record (`onMetrics`); NaN marks a value that was not computed (JSON writes it as null). */
 export interface SpeedRlMetrics {
   /** 0-based iteration index. */
@@ -130,6 +142,10 @@ export interface SpeedRlMetrics {
   readonly meanBrightness: number;
   readonly tokenEntropy: number;
   readonly sampleDiversity: number;
+  /** Adaptive rollouts only: mean steps used per class, keyed by class id. */
+  readonly stepsMeanByClass?: Readonly<Record<string, number>>;
+  /** Adaptive rollouts only: fraction of samples that used all `rollout.maxSteps` steps (the cap decided, not the policy). */
+  readonly maxStepsFraction?: number;
   /** Wall-clock per phase in milliseconds (the only fields that differ between identical runs). */
   readonly timeMs: { readonly rollout: number; readonly reward: number; readonly train: number };
 }

@@ -1,7 +1,8 @@
 /**
  * The Speed-RL loop (Subbaraman et al. 2025, arXiv 2512.01094; docs/architecture.md, "Speed-RL objective"). Each
  * iteration:
- *   1. rollouts — G samples per class, each with a step budget T drawn from `stepChoices`;
+ *   1. rollouts — G samples per class, each with a step budget T drawn from `stepChoices`, or (adaptive rollouts) a
+ *                 commit threshold drawn from `rollout.thresholds`, decoding until done or `rollout.maxSteps`;
  *   2. reward   — R = R_quality + λ·R_speed·1[R_quality ≥ floor], group-normalised advantages;
  *   3. train    — μ updates of the GRPO/PPO/REINFORCE loss on the committed tokens plus β·exact KL to the reference,
  *                 all expressed as one weighted cross-entropy at the logits (step-batch.ts);
@@ -11,14 +12,14 @@
  */
 import { learningRateAt, type Rng } from '@speedrl/core';
 import { groupAdvantages } from './advantages';
-import { resolveSpeedRlConfig, speedRlLrSchedule, type SpeedRlConfig } from './config';
+import { maxRolloutSteps, resolveSpeedRlConfig, rolloutSamplerConfig, speedRlLrSchedule, type SpeedRlConfig } from './config';
 import { filteredReward } from './filter';
 import { grpoLoss, ppoLoss } from './losses/grpo';
 import { reinforceLoss } from './losses/reinforce';
 import type { PolicyLossInput, PolicyLossOutput } from './losses/types';
-import { meanBrightness, nanMeanStd, sampleDiversity, tokenHistogramEntropy, type SpeedRlMetrics } from './metrics';
+import { meanBrightness, meanStepsByClass, nanMeanStd, sampleDiversity, tokenHistogramEntropy, type SpeedRlMetrics } from './metrics';
 import type { Decoder, ReferencePolicy, TrainablePolicy } from './policy';
-import { chooseClasses, collectRollouts, planRollouts } from './rollout';
+import { chooseClasses, collectRollouts, planAdaptiveRollouts, planRollouts } from './rollout';
 import { buildStepBatch, chooseTrainedSteps, collectStepRows, stackRowInputs, type StepLossSettings } from './step-batch';
 import { createSpeedReward } from './speed-reward';
 import type { QualityRewardFn, RewardBatch, SpeedRewardFn } from './types';
@@ -39,6 +40,8 @@ export interface IterationDetails {
   readonly reward: Float32Array;
   readonly advantages: Float32Array;
   readonly valid: Uint8Array;
+  /** Adaptive rollouts: each sample's commit threshold `[N]` (absent for fixed T). */
+  readonly thresholds?: Float64Array;
 }
 
 /** Fixed-seed samples of the current policy for image grids: `perClass` samples of every class at T = `steps`. */
@@ -55,7 +58,7 @@ export interface SpeedRlRun {
   readonly decoder: Decoder;
   /** R_quality (the caller combines and z-scores its components). */
   readonly reward: QualityRewardFn;
-  /** R_speed(steps, nfe) (`createSpeedReward`); default `linear`, 1 − steps/T_max with T_max = max(stepChoices). */
+  /** R_speed(steps, nfe) (`createSpeedReward`); default `linear`, 1 − steps/T_max with T_max = max(stepChoices) (adaptive: rollout.maxSteps). */
   readonly speedReward?: SpeedRewardFn;
   readonly config?: Partial<SpeedRlConfig>;
   readonly rng: Rng;
@@ -103,16 +106,17 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
   if (!Number.isInteger(start) || start < 0 || start > cfg.iterations) {
     throw new RangeError(`${FILE}: field "startIteration" must be an integer in 0..${cfg.iterations} (config.iterations), got ${start}`);
   }
-  const tooLong = cfg.stepChoices.find((t) => t > L);
+  const tooLong = cfg.rollout.kind === 'fixed' ? cfg.stepChoices.find((t) => t > L) : undefined;
   if (tooLong !== undefined) throw new RangeError(`${FILE}: config field "stepChoices" has T=${tooLong} > seqLen ${L}; a step commits ≥ 1 token`);
   if (cfg.klBeta > 0 && run.reference === undefined) throw new RangeError(`${FILE}: field "reference" is required when config.klBeta > 0 (got β = ${cfg.klBeta})`);
   const reference = run.reference;
-  const speedRewardFn = run.speedReward ?? createSpeedReward('linear', Math.max(...cfg.stepChoices));
+  const speedRewardFn = run.speedReward ?? createSpeedReward('linear', maxRolloutSteps(cfg));
   const loss = policyLoss(cfg);
   const schedule = speedRlLrSchedule(cfg);
   const { height: H, width: W } = decoder;
   const logitsFn = (tokens: Int32Array, classes: Int32Array) => policy.logits(tokens, classes);
-  const rolloutOptions = { seqLen: L, vocabSize: K, maskId, numClasses, sampler: cfg.sampler };
+  const rolloutOptions = { seqLen: L, vocabSize: K, maskId, numClasses, sampler: cfg.sampler }; // grids: fixed T
+  const rolloutMode = cfg.rollout;
 
   const decode = async (tokens: Int32Array, n: number, what: string): Promise<Float32Array> => {
     const images = await decoder.decode(tokens, n);
@@ -136,11 +140,13 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
     const it = next;
     const iterRng = rng.fork(ITERATION_STREAM).fork(it);
 
-    // 1. Rollouts: G samples per class, T drawn per sample; log-probs are the policy's own.
+    // 1. Rollouts: G samples per class, T (or the adaptive threshold) drawn per sample; log-probs are the policy's own.
     let t0 = performance.now();
     const classes = chooseClasses(numClasses, cfg.classesPerIteration, iterRng.fork(0));
-    const plan = planRollouts(classes, cfg.groupSize, cfg.stepChoices, iterRng.fork(1));
-    const rollouts = await collectRollouts(logitsFn, plan, { ...rolloutOptions, rng: iterRng.fork(2) });
+    const plan = rolloutMode.kind === 'fixed'
+      ? planRollouts(classes, cfg.groupSize, cfg.stepChoices, iterRng.fork(1))
+      : planAdaptiveRollouts(classes, cfg.groupSize, rolloutMode.thresholds, rolloutMode.maxSteps, iterRng.fork(1));
+    const rollouts = await collectRollouts(logitsFn, plan, { ...rolloutOptions, sampler: rolloutSamplerConfig(cfg), rng: iterRng.fork(2) });
     const n = plan.classes.length;
     const rolloutMs = performance.now() - t0;
 
@@ -225,10 +231,15 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
       trainedRows: rows.length, trainedTokens, updates, gradNorm: updates > 0 ? gradNormSum / updates : NaN, learningRate: lr,
       meanBrightness: meanBrightness(images), tokenEntropy: tokenHistogramEntropy(rollouts.tokens, K),
       sampleDiversity: sampleDiversity(images, plan.classes, H * W),
+      ...(rolloutMode.kind === 'adaptive' ? {
+        stepsMeanByClass: meanStepsByClass(rollouts.stepsUsed, plan.classes),
+        maxStepsFraction: rollouts.stepsUsed.filter((t) => t >= rolloutMode.maxSteps).length / n,
+      } : {}),
       timeMs: { rollout: rolloutMs, reward: rewardMs, train: trainMs },
     };
     await run.onMetrics?.(metrics, {
       classes: plan.classes, steps: rollouts.stepsUsed, nfe: rollouts.nfe, quality, speed, reward, advantages: adv.advantages, valid: adv.valid,
+      ...(plan.thresholds === undefined ? {} : { thresholds: plan.thresholds }),
     });
     next = it + 1;
     if (cfg.gridEvery > 0 && (next % cfg.gridEvery === 0 || next === cfg.iterations)) await run.onGrid?.(next, gridSampler);

@@ -1,6 +1,8 @@
 import { Rng } from '@speedrl/core';
 import { fakeLogitsFn, fixedDistributionLogitsFn } from './testing/fake-logits';
 import { sample } from './sample';
+import { maskedCountsForSteps } from './schedules';
+import { committedCountsPerStep } from './trajectory';
 
 describe('adaptive sampler (probability threshold)', () => {
   const base = { seqLen: 49, vocabSize: 8, maskId: 8, classes: [0, 1, 2, 3] };
@@ -41,5 +43,48 @@ describe('adaptive sampler (probability threshold)', () => {
     await expect(sample(confident, { ...base, steps: 3, rng: Rng.fromSeed(4), config: { method: 'adaptive', adaptiveThreshold: 0 } })).rejects.toThrow(
       /field "adaptiveThreshold" must be in \(0, 1\], got 0/,
     );
+  });
+
+  describe('hybrid: a floor per step (adaptiveMinPerStep)', () => {
+    const unsure = fixedDistributionLogitsFn([0.2, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
+
+    it("'schedule' commits the confidence sampler's count when nothing passes the threshold, with exact log-probs", async () => {
+      const res = await sample(unsure, { ...base, steps: 6, rng: Rng.fromSeed(5), config: { method: 'adaptive', adaptiveThreshold: 0.5, adaptiveMinPerStep: 'schedule' } });
+      const left = maskedCountsForSteps('cosine', 6, 49);
+      const scheduled = Array.from(left, (m, t) => (t === 0 ? 49 : (left[t - 1] as number)) - m);
+      for (const counts of committedCountsPerStep(res.trajectory)) expect(counts.length).toBe(4);
+      committedCountsPerStep(res.trajectory).forEach((counts, t) => expect(Array.from(counts)).toEqual([0, 1, 2, 3].map(() => scheduled[t])));
+      expect(Array.from(res.trajectory.stepsUsed)).toEqual([6, 6, 6, 6]);
+      for (const r of res.trajectory.records) {
+        r.committedTokens.forEach((tokens, b) => tokens.forEach((x, i) => expect(r.committedLogProbs[b]?.[i]).toBeCloseTo(Math.log(x < 2 ? 0.2 : 0.1), 6)));
+      }
+    });
+
+    it('tops up with the most probable draws, over those that pass the threshold', async () => {
+      // greedy draws: token 0 everywhere, more probable at higher positions (p(0) from 1/8 up to ≈ 0.61 < 0.9)
+      const rising = fakeLogitsFn(8, (_c, p, k) => (k === 0 ? p * 0.05 : 0));
+      const res = await sample(rising, { ...base, classes: [0], steps: 8, rng: Rng.fromSeed(6), config: { method: 'adaptive', temperature: 0, adaptiveMinPerStep: 5 } });
+      expect(Array.from(res.trajectory.records[0]?.committedPositions[0] ?? [])).toEqual([44, 45, 46, 47, 48]);
+      expect(Array.from(res.trajectory.records[1]?.committedPositions[0] ?? [])).toEqual([39, 40, 41, 42, 43]);
+      // a position over the threshold counts towards the floor
+      const spike = fakeLogitsFn(8, (_c, p, k) => (k === 0 ? (p === 3 ? 10 : p * 0.05) : 0));
+      const spiked = await sample(spike, { ...base, classes: [0], steps: 8, rng: Rng.fromSeed(6), config: { method: 'adaptive', temperature: 0, adaptiveMinPerStep: 5 } });
+      expect(Array.from(spiked.trajectory.records[0]?.committedPositions[0] ?? [])).toEqual([3, 45, 46, 47, 48]);
+    });
+
+    it('a confident model still finishes at once; a floor of 0 or 1 is the plain sampler', async () => {
+      const confident = fakeLogitsFn(8, (cls, p, k) => (k === (cls + p) % 8 ? 10 : 0));
+      const fast = await sample(confident, { ...base, steps: 12, rng: Rng.fromSeed(1), config: { method: 'adaptive', adaptiveMinPerStep: 'schedule' } });
+      expect(Array.from(fast.trajectory.stepsUsed)).toEqual([1, 1, 1, 1]);
+      const plain = await sample(unsure, { ...base, steps: 5, rng: Rng.fromSeed(2), config: { method: 'adaptive', adaptiveThreshold: 0.15 } });
+      for (const floor of [0, 1]) {
+        const same = await sample(unsure, { ...base, steps: 5, rng: Rng.fromSeed(2), config: { method: 'adaptive', adaptiveThreshold: 0.15, adaptiveMinPerStep: floor } });
+        expect(Array.from(same.tokens)).toEqual(Array.from(plain.tokens));
+        expect(committedCountsPerStep(same.trajectory).map((c) => Array.from(c))).toEqual(committedCountsPerStep(plain.trajectory).map((c) => Array.from(c)));
+      }
+      await expect(sample(unsure, { ...base, steps: 3, rng: Rng.fromSeed(4), config: { method: 'adaptive', adaptiveMinPerStep: 1.5 } })).rejects.toThrow(
+        /field "adaptiveMinPerStep \(an integer ≥ 0 or "schedule"\)" must be an integer ≥ 0, got 1.5/,
+      );
+    });
   });
 });

@@ -2,10 +2,13 @@
  * Adaptive (threshold) sampler: each step draws a token at every masked position and commits all whose model
  * probability reaches a threshold — at least the most probable one, and everything at the step cap T — so a
  * confident model finishes in fewer steps (in the spirit of confidence-threshold parallel decoding for masked models).
+ * The hybrid (`adaptiveMinPerStep`) commits at least a floor per step — a count, or the schedule's count at step t of
+ * T — topping up with the most probable remaining draws, so it finishes within T like a scheduled sampler.
  */
 import type { Rng } from '@speedrl/core';
 import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch } from './position-draws';
-import type { StepParams } from './step-arrays';
+import { nextMaskedCount } from './schedules';
+import { stepMaskRatio, type StepParams } from './step-arrays';
 import { applyCommits, beginStep, rowCheck, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
 import type { SampleState, SamplerConfig, StepResult } from './types';
 
@@ -13,8 +16,9 @@ import type { SampleState, SamplerConfig, StepResult } from './types';
  * One adaptive step on guided logits `[B, L, K]`: tokens are drawn from the policy (stream `rng.fork(sampleId).fork(t)`,
  * position order) and committed where the guided model's untempered probability softmax(logits)[token] ≥
  * `adaptiveThreshold`; if none passes, the most probable draw (ties → lower position) is committed; at t = T−1 all are.
- * No schedule and no Gumbel noise (the record's gumbelScale is 0). Draws are exact where they are committed or within
- * their error bound of a decision, so the result is that of exact arithmetic.
+ * With a floor (`adaptiveMinPerStep`) above that count, every draw is made exact and the most probable others (ties →
+ * lower position) top it up. No Gumbel noise (the record's gumbelScale is 0). Draws are exact where they are committed
+ * or within their error bound of a decision, so the result is that of exact arithmetic.
  */
 export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
   const params = beginStep(logits, state, config, context, true);
@@ -31,6 +35,11 @@ export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng,
     if (chosen === null) {
       exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
       chosen = choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0);
+    }
+    const floor = last ? 0 : minimumCommits(config, state, b, n);
+    if (floor > chosen.length) {
+      exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
+      chosen = topUp(choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0), floor, n, scratch);
     }
     commits.push(pickCommits(scratch, chosen));
   }
@@ -82,6 +91,33 @@ function mostProbable(logits: Float32Array, state: SampleState, b: number, n: nu
     if (best < 0 || (modelLogProbs[i] as number) > (modelLogProbs[best] as number)) best = i;
   }
   return best;
+}
+
+/**
+ * The hybrid's floor of sample b at step t (≤ n masked): `adaptiveMinPerStep`, or with `'schedule'` the tokens the
+ * confidence sampler's schedule commits at step t of T from the sample's N initially masked (docs/architecture.md, "Sampler").
+ */
+export function minimumCommits(config: SamplerConfig, state: SampleState, b: number, n: number): number {
+  const floor = config.adaptiveMinPerStep;
+  if (floor !== 'schedule') return Math.min(n, floor);
+  const { step: t, totalSteps } = state;
+  const total = state.initialMasked[b] as number;
+  let before = total;
+  let after = total;
+  for (let s = 0; s <= t; s++) {
+    before = after;
+    after = nextMaskedCount(stepMaskRatio(config, s, totalSteps, total), total, before, s, totalSteps);
+  }
+  return Math.min(n, before - after);
+}
+
+/** `chosen` (draw indices) plus the most probable other draws (exact model log-probabilities; ties → lower index) up to `floor`. */
+function topUp(chosen: Int32Array, floor: number, n: number, scratch: DrawScratch): Int32Array {
+  const taken = new Uint8Array(n);
+  for (const i of chosen) taken[i] = 1;
+  const rest = Array.from({ length: n }, (_, i) => i).filter((i) => taken[i] === 0);
+  rest.sort((a, b) => (scratch.modelLogProbs[b] as number) - (scratch.modelLogProbs[a] as number) || a - b);
+  return Int32Array.from([...chosen, ...rest.slice(0, floor - chosen.length)]);
 }
 
 function pickCommits(scratch: DrawScratch, chosen: Int32Array): SampleCommit {

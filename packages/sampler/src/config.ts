@@ -14,6 +14,7 @@ export const DEFAULT_SAMPLER_CONFIG: SamplerConfig = Object.freeze({
   guidance: null, // one LogitsFn call per step unless CFG is asked for
   stepArrays: null, // the scalar rules above unless explicit per-step values are given
   adaptiveThreshold: 0.9, // commit tokens the model is ≥ 90 % sure of
+  adaptiveMinPerStep: 0, // plain threshold decoding (at least the most probable draw); 'schedule' = the hybrid
   gridHeight: 0, // √L: 7×7 for the 49-token Fashion-MNIST tokenizer
   gridWidth: 0, // L / gridHeight
   haltonRandomOffset: false, // Halton-MaskGIT `randomize=False` default: one fixed order
@@ -54,6 +55,7 @@ export function validateSamplerConfig(config: SamplerConfig): void {
   if (!(config.adaptiveThreshold > 0 && config.adaptiveThreshold <= 1)) {
     throw new RangeError(`${FILE}: field "adaptiveThreshold" must be in (0, 1], got ${config.adaptiveThreshold}`);
   }
+  if (config.adaptiveMinPerStep !== 'schedule') nonNegativeInteger(config.adaptiveMinPerStep, 'adaptiveMinPerStep (an integer ≥ 0 or "schedule")');
   nonNegativeInteger(config.gridHeight, 'gridHeight');
   nonNegativeInteger(config.gridWidth, 'gridWidth');
   const g = config.guidance;

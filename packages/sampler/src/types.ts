@@ -57,6 +57,11 @@ export interface SamplerConfig {
   readonly stepArrays: StepArrays | null;
   /** Adaptive sampler: commit every masked token whose model probability is ≥ this. */
   readonly adaptiveThreshold: number;
+  /**
+   * Adaptive sampler: tokens committed at least per step (the hybrid), the most probable draws topping up those over
+   * the threshold; `'schedule'` = the count the confidence sampler's schedule commits at step t of T; 0 or 1 = plain.
+   */
+  readonly adaptiveMinPerStep: number | 'schedule';
   /** Halton sampler: grid height × width of the L positions (0 = √L, which must then be an integer). */
   readonly gridHeight: number;
   /** Halton sampler: grid width (0 = L / gridHeight). */
