@@ -10,7 +10,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { InterruptedError, Rng, UsageError, contentKey, createProgress, readJsonl, type TextIo } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import {
-  TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint, type SpeedRlConfig,
+  DEFAULT_ADAPTIVE_ROLLOUT, TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint, type SpeedRlConfig,
 } from '@speedrl/rl-trainer';
 import { bundleIdentity } from './bundle';
 import { checkDataDir, classifierFiles, dataFiles, usageErrorForConfigField } from './checks';
@@ -36,6 +36,14 @@ export interface AccelerateOptions {
   readonly classesPerIteration: number;
   /** Step budgets drawn per rollout: a comma-separated list or the numbers. */
   readonly stepChoices: string | readonly number[];
+  /** How rollouts decide their steps: `fixed` (T from stepChoices, the default) or `adaptive` (docs/architecture.md, "Adaptive rollouts"). */
+  readonly rollout?: 'fixed' | 'adaptive';
+  /** Adaptive rollouts: commit thresholds drawn per rollout, a comma-separated list or the numbers. */
+  readonly thresholds?: string | readonly number[];
+  /** Adaptive rollouts: the step cap T_max (also the speed reward's). */
+  readonly maxSteps?: number;
+  /** Adaptive rollouts: tokens committed at least per step (the hybrid), a count or "schedule". */
+  readonly minPerStep?: number | 'schedule';
   readonly speedWeight: number;
   /** z-scored quality floor for the speed credit, or "none". */
   readonly floor: string;
@@ -74,15 +82,24 @@ export interface AccelerateSummary {
 export type AccelerateRun = RunDir & { readonly rewardChange?: RewardChange };
 
 /** rl-trainer config fields whose flag is not their kebab-case name. */
-const CONFIG_FLAGS: Readonly<Record<string, string>> = { learningRate: '--lr', warmupIterations: '--warmup', trainMicroBatch: '--micro-batch', qualityFloor: '--floor' };
+const CONFIG_FLAGS: Readonly<Record<string, string>> = {
+  learningRate: '--lr', warmupIterations: '--warmup', trainMicroBatch: '--micro-batch', qualityFloor: '--floor',
+  'rollout.kind': '--rollout', 'rollout.thresholds': '--thresholds', 'rollout.maxSteps': '--max-steps', 'rollout.minPerStep': '--min-per-step',
+};
 
 /** The rl-trainer config these options describe; a value it refuses is a usage error naming the flag. */
 export function speedRlConfigOf(o: AccelerateOptions): SpeedRlConfig {
   const userWeight = (o.reward ?? []).reduce((sum, spec) => sum + parseRewardSpec(spec).weight, 0);
   if (!(o.wClassifier + o.wRealism + o.wMmd + userWeight > 0)) throw new UsageError('--w-classifier, --w-realism, --w-mmd, --reward: at least one quality-reward weight must be > 0');
   const steps = typeof o.stepChoices === 'string' ? o.stepChoices.split(',').map(Number) : [...o.stepChoices];
+  const A = DEFAULT_ADAPTIVE_ROLLOUT;
+  const thresholds = o.thresholds ?? A.thresholds;
+  const rollout = (o.rollout ?? 'fixed') === 'fixed' ? { kind: 'fixed' as const } : {
+    kind: o.rollout as 'adaptive', maxSteps: o.maxSteps ?? A.maxSteps, minPerStep: o.minPerStep ?? A.minPerStep,
+    thresholds: typeof thresholds === 'string' ? thresholds.split(',').map(Number) : [...thresholds],
+  };
   return usageErrorForConfigField(CONFIG_FLAGS, () => resolveSpeedRlConfig({
-    iterations: o.iterations, groupSize: o.groupSize, classesPerIteration: o.classesPerIteration, stepChoices: steps,
+    iterations: o.iterations, groupSize: o.groupSize, classesPerIteration: o.classesPerIteration, stepChoices: steps, rollout,
     speedWeight: o.speedWeight, qualityFloor: o.floor === 'none' ? { kind: 'none' } : { kind: 'absolute', value: Number(o.floor) },
     loss: o.loss, clipLow: o.clipLow, clipHigh: o.clipHigh, klBeta: o.klBeta, stepFraction: o.stepFraction, innerEpochs: o.innerEpochs,
     learningRate: o.lr, warmupIterations: o.warmup, trainMicroBatch: o.microBatch, checkpointEvery: o.checkpointEvery, gridEvery: o.gridEvery,
@@ -165,14 +182,15 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
     if (config.classesPerIteration > model.config.numClasses) {
       throw new UsageError(`--classes-per-iteration: must be ≤ ${model.config.numClasses} (the classes of ${o.base}) or 0 for all, got ${config.classesPerIteration}`);
     }
-    const tooLong = config.stepChoices.filter((t) => t > model.config.seqLen);
+    const tooLong = config.rollout.kind === 'fixed' ? config.stepChoices.filter((t) => t > model.config.seqLen) : [];
     if (tooLong.length > 0) throw new UsageError(`--step-choices: each T must be ≤ ${model.config.seqLen} (the tokens per image of ${o.base}), got ${tooLong.join(',')}`);
     const classes = config.classesPerIteration === 0 ? model.config.numClasses : config.classesPerIteration;
     const rollouts = classes * config.groupSize;
-    const meanT = config.stepChoices.reduce((a, b) => a + b, 0) / config.stepChoices.length;
+    const r = config.rollout;
+    const meanT = r.kind === 'fixed' ? config.stepChoices.reduce((a, b) => a + b, 0) / config.stepChoices.length : r.maxSteps; // adaptive: the worst case
     io.stderr([
       `speedrl accelerate: base ${o.base} (${model.config.dim}×${model.config.depth}, K=${model.config.numCodes}), onnxruntime engine, tfjs backend ${backend.backend}`,
-      `  per iteration: ${classes} classes × G=${config.groupSize} = ${rollouts} rollouts, T ∈ {${config.stepChoices.join(',')}} (mean ${meanT.toFixed(1)}):`,
+      `  per iteration: ${classes} classes × G=${config.groupSize} = ${rollouts} rollouts, ${r.kind === 'fixed' ? `T ∈ {${config.stepChoices.join(',')}} (mean ${meanT.toFixed(1)})` : `adaptive, p* ∈ {${r.thresholds.join(',')}}, T ≤ ${r.maxSteps}, ≥ ${r.minPerStep ?? 0} per step`}:`,
       `  ≈ ${Math.round(rollouts * meanT)} sample-steps of forward passes, then ${config.innerEpochs} update(s) over ≈ ${Math.round(rollouts * meanT * config.stepFraction)} step rows in micro-batches of ${config.trainMicroBatch}`,
       `  loss ${config.loss}, λ=${config.speedWeight}, β=${config.klBeta}, lr ${config.learningRate}, iterations ${startIteration}→${config.iterations}, out ${run.dir}`,
       ...userRewards.map((c) => `  user reward ${c.name} (weight ${c.weight}, z-scored)`),

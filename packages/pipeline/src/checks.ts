@@ -28,17 +28,17 @@ export function checkSeedRange(seed: number, seeds: number): void {
 
 /**
  * Runs `build` (a library config resolver that throws `field "name…" …`) and turns its error into a UsageError
- * naming the flag the user typed: `flags[name]`, else `--` + the kebab-case field name.
+ * naming the flag the user typed: `flags["name.sub"]` (a nested field), else `flags[name]`, else `--` + the kebab-case name.
  */
 export function usageErrorForConfigField<T>(flags: Readonly<Record<string, string>>, build: () => T): T {
   try {
     return build();
   } catch (error) {
-    const match = /field "([A-Za-z]+)[^"]*" (.*)$/s.exec((error as Error).message);
+    const match = /field "([A-Za-z]+)(\.[A-Za-z]+)?[^"]*" (.*)$/s.exec((error as Error).message);
     if (match === null) throw error;
     const field = match[1] as string;
-    const flag = flags[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new UsageError(`${flag}: ${match[2]}`);
+    const flag = flags[`${field}${match[2] ?? ''}`] ?? flags[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`${flag}: ${match[3]}`);
   }
 }
 

@@ -23,6 +23,14 @@ export type RolloutConfig =
   | { readonly kind: 'fixed' }
   | { readonly kind: 'adaptive'; readonly thresholds: readonly number[]; readonly maxSteps: number; readonly minPerStep?: number | 'schedule' };
 
+/** Defaults of adaptive rollouts (`speedrl accelerate --rollout adaptive`: `--thresholds`, `--max-steps`, `--min-per-step`). */
+export const DEFAULT_ADAPTIVE_ROLLOUT = Object.freeze({
+  kind: 'adaptive',
+  thresholds: Object.freeze([0.5, 0.7, 0.9]), // from loose and fast to the sampler's own default 0.9
+  maxSteps: 12, // T_ref of the base: no rollout is slower than the base's sampler
+  minPerStep: 0, // plain threshold decoding (at least the most probable draw per step)
+} as const);
+
 /** Everything that decides a Speed-RL run except the models, the reward and the seed. JSON-serialisable. */
 export interface SpeedRlConfig {
   /** Iterations (rollout → reward → update) to run in total. */

@@ -17,7 +17,7 @@ export type { ExactKl } from './kl';
 export { filteredReward } from './filter';
 export type { QualityFloor } from './filter';
 export type { Decoder, PolicyState, ReferencePolicy, TrainablePolicy, WeightedCeBatch } from './policy';
-export { DEFAULT_SPEED_RL_CONFIG, resolveSpeedRlConfig } from './config';
+export { DEFAULT_ADAPTIVE_ROLLOUT, DEFAULT_SPEED_RL_CONFIG, resolveSpeedRlConfig } from './config';
 export type { PolicyLossKind, RolloutConfig, SpeedRlConfig } from './config';
 export { runSpeedRl } from './speed-rl';
 export type { CheckpointReason, GridSampler, IterationDetails, SpeedRlResult, SpeedRlRun } from './speed-rl';

@@ -2,6 +2,7 @@
  * `accelerate --reward`: user reward modules are validated before anything is written to --out (exit 2, the module
  * named), the example module trains alone on a tiny bundle, and --resume refuses another --reward list or an edited
  * module. Real `import()` of .mjs files needs a child process (jest's module system cannot load ES modules).
+ * `--rollout adaptive` and its flags map to the rl-trainer config, bad values are usage errors, --resume keeps them.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,5 +159,67 @@ describe('speedrl accelerate --reward', () => {
     const again = await spawnCli(['accelerate', '--out', out, '--resume', '--iterations', '4']); // unchanged since: no flag needed, history kept
     expect(again.code).toBe(0);
     expect((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as typeof run).rewardHistory).toEqual(run.rewardHistory);
+  });
+});
+
+describe('speedrl accelerate --rollout adaptive', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-accel-rollout-'));
+  beforeAll(async () => {
+    await writeTinyBundle(join(root, 'base'), 3);
+    await writeTinyClassifier(join(root, 'reward'), 'reward', 4);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const config = async (args: string[]) => {
+    const r = await cli(['accelerate', '--out', join(root, 'p'), ...args, '--print-config']);
+    expect(r.err).toBe('');
+    return JSON.parse(r.out) as { options: Record<string, unknown>; speedRl: { rollout: unknown } };
+  };
+
+  it('maps the flags to the rl-trainer rollout config (the default stays fixed T); run options record them', async () => {
+    const fixed = await config([]);
+    expect(fixed.speedRl.rollout).toEqual({ kind: 'fixed' });
+    expect(fixed.options).toMatchObject({ rollout: 'fixed', thresholds: '0.5,0.7,0.9', maxSteps: 12, minPerStep: 0 });
+    const adaptive = await config(['--rollout', 'adaptive', '--thresholds', '0.5,0.9', '--max-steps', '8', '--min-per-step', 'schedule']);
+    expect(adaptive.speedRl.rollout).toEqual({ kind: 'adaptive', thresholds: [0.5, 0.9], maxSteps: 8, minPerStep: 'schedule' });
+    expect(adaptive.options).toMatchObject({ rollout: 'adaptive', thresholds: '0.5,0.9', maxSteps: 8, minPerStep: 'schedule' });
+    expect((await config(['--rollout', 'adaptive', '--min-per-step', '3'])).speedRl.rollout).toMatchObject({ minPerStep: 3, maxSteps: 12 });
+  });
+
+  it.each([
+    [['--rollout', 'greedy'], /--rollout/],
+    [['--rollout', 'adaptive', '--thresholds', '0.5,1.5'], /--thresholds: must be in \(0, 1\], got 1\.5/],
+    [['--rollout', 'adaptive', '--thresholds', 'high'], /--thresholds.*comma-separated list of probabilities/],
+    [['--rollout', 'adaptive', '--max-steps', '0'], /--max-steps/],
+    [['--rollout', 'adaptive', '--min-per-step', 'half'], /--min-per-step: "schedule" or an integer ≥ 0/],
+  ])('refuses %j with a usage error naming the flag', async (args, message) => {
+    const r = await cli(['accelerate', '--out', join(root, 'p'), ...args, '--print-config']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('--resume keeps the rollout flags the run was started with', async () => {
+    const out = join(root, 'resumed');
+    mkdirSync(out, { recursive: true });
+    const printed = await config([]);
+    writeFileSync(join(out, 'run.json'), JSON.stringify({ command: 'accelerate', options: { ...printed.options, out } }));
+    const r = await cli(['accelerate', '--out', out, '--resume', '--rollout', 'adaptive']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--rollout: a resumed run keeps the value it was started with \("fixed"\), got "adaptive"/);
+  });
+
+  it('trains with adaptive rollouts: steps used within the cap, per-class steps and the cap fraction in metrics.jsonl', async () => {
+    const out = join(root, 'adaptive');
+    const r = await spawnCli(['accelerate', '--base', join(root, 'base'), '--reward-classifier', join(root, 'reward'), '--data', FIXTURE_DIR, '--out', out,
+      '--classes-per-iteration', '2', '--group-size', '3', '--micro-batch', '16', '--grid-every', '0', '--iterations', '1',
+      '--rollout', 'adaptive', '--thresholds', '0.3,0.9', '--max-steps', '3', '--min-per-step', 'schedule']);
+    expect(r.err).toMatch(/adaptive, p\* ∈ \{0\.3,0\.9\}, T ≤ 3, ≥ schedule per step/);
+    expect(r.code).toBe(0);
+    const [record] = readJsonl<{ stepsMean: number; stepsMeanByClass: Record<string, number>; maxStepsFraction: number }>(join(out, 'metrics.jsonl')).records;
+    expect(record?.stepsMean).toBeGreaterThanOrEqual(1);
+    expect(record?.stepsMean).toBeLessThanOrEqual(3);
+    expect(Object.keys(record?.stepsMeanByClass ?? {})).toHaveLength(2);
+    expect(record?.maxStepsFraction).toBeGreaterThanOrEqual(0);
+    const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer.json'), 'utf8')) as { config: { rollout: unknown } };
+    expect(state.config.rollout).toEqual({ kind: 'adaptive', thresholds: [0.3, 0.9], maxSteps: 3, minPerStep: 'schedule' });
   });
 });

@@ -7,12 +7,14 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
-import { DEFAULT_SPEED_RL_CONFIG } from '@speedrl/rl-trainer';
+import { DEFAULT_ADAPTIVE_ROLLOUT, DEFAULT_SPEED_RL_CONFIG } from '@speedrl/rl-trainer';
 import { accelerate, openAccelerateRun, runModeOf, savedRunOptions, speedRlConfigOf, defaultedNote } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
 import { seedFlag } from '../flags';
 
 const D = DEFAULT_SPEED_RL_CONFIG;
+const A = DEFAULT_ADAPTIVE_ROLLOUT;
+const probability = z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1');
 const int = (min: number) => z.coerce.number().int().min(min);
 const num = (min: number) => z.coerce.number().min(min);
 /** The options of `accelerate` (also a config file's valid keys: `ablate` checks its --config against them). */
@@ -20,6 +22,9 @@ export const accelerateOptionsSchema = z.object({
   base: z.string().min(1), rewardClassifier: z.string().min(1), out: z.string().min(1), seed: seedFlag,
   iterations: int(0), groupSize: int(2), classesPerIteration: int(0),
   stepChoices: z.union([z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/, 'a comma-separated list of step counts ≥ 1'), z.array(int(1))]),
+  rollout: z.enum(['fixed', 'adaptive']),
+  thresholds: z.union([z.string().regex(/^[0-9.]+(,[0-9.]+)*$/, 'a comma-separated list of probabilities in (0, 1]'), z.array(probability)]),
+  maxSteps: int(1), minPerStep: z.union([z.literal('schedule'), int(0)], { errorMap: () => ({ message: '"schedule" or an integer ≥ 0' }) }),
   speedWeight: num(0), floor: z.string().regex(/^(none|-?[0-9.]+)$/, '"none" or a number (z-scored quality floor)'),
   loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0).lt(1, 'must be < 1'), clipHigh: num(0), klBeta: num(0),
   stepFraction: z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), innerEpochs: int(1), lr: z.coerce.number().gt(0, 'must be > 0'), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
@@ -30,6 +35,7 @@ type Options = z.infer<typeof accelerateOptionsSchema>;
 const DEFAULTS: Options = {
   base: 'models/fashion-mnist', rewardClassifier: 'models/fashion-mnist/classifiers/reward', out: 'runs/accelerate', seed: 0,
   iterations: D.iterations, groupSize: D.groupSize, classesPerIteration: D.classesPerIteration, stepChoices: D.stepChoices.join(','),
+  rollout: D.rollout.kind, thresholds: A.thresholds.join(','), maxSteps: A.maxSteps, minPerStep: A.minPerStep,
   speedWeight: D.speedWeight, floor: D.qualityFloor.kind === 'absolute' ? String(D.qualityFloor.value) : 'none', loss: D.loss,
   clipLow: D.clipLow, clipHigh: D.clipHigh, klBeta: D.klBeta, stepFraction: D.stepFraction, innerEpochs: D.innerEpochs,
   lr: D.learningRate, warmup: D.warmupIterations, microBatch: D.trainMicroBatch, checkpointEvery: D.checkpointEvery,
@@ -46,7 +52,9 @@ export function accelerateCommand(io: TextIo): Command {
     base: 'base model directory (tokenizer/ + maskgit/)', rewardClassifier: 'REWARD classifier directory (with feature statistics)',
     out: 'run directory (metrics.jsonl, grids/, checkpoint/, model/)', seed: 'seed of rollouts and step budgets',
     iterations: 'RL iterations', groupSize: 'GRPO group size G (rollouts per class)', classesPerIteration: 'classes per iteration (0 = all)',
-    stepChoices: 'step budgets T drawn per rollout', speedWeight: 'λ of the speed reward 1 − T/Tmax', floor: 'z-scored quality floor for speed credit, or none',
+    stepChoices: 'step budgets T drawn per rollout (--rollout fixed)', rollout: 'fixed (T from --step-choices) or adaptive (the policy\'s confidence decides T)',
+    thresholds: 'adaptive: commit thresholds drawn per rollout', maxSteps: 'adaptive: step cap, Tmax of the speed reward', minPerStep: 'adaptive: tokens committed at least per step, or schedule (the hybrid)',
+    speedWeight: 'λ of the speed reward 1 − T/Tmax', floor: 'z-scored quality floor for speed credit, or none',
     loss: 'grpo, ppo or reinforce', clipLow: 'ratio clip below (1 − clipLow)', clipHigh: 'ratio clip above (1 + clipHigh)',
     klBeta: 'β of the exact KL to the base (0 = none)', stepFraction: 'fraction of each trajectory\'s steps trained on', innerEpochs: 'updates per rollout batch μ',
     lr: 'learning rate (AdamW, no weight decay)', warmup: 'warm-up iterations', microBatch: 'training rows per gradient call',
@@ -77,6 +85,7 @@ Examples:
   $ speedrl accelerate --out runs/speedrl --time-budget 60              # stop (saved) after 60 minutes of RL
   $ speedrl accelerate --reward examples/rewards/ink-coverage.mjs=0.5 --out runs/ink   # built-in rewards + a user reward
   $ speedrl accelerate --w-classifier 0 --w-mmd 0 --reward ./my-reward.mjs:score --out runs/mine   # the user reward alone
+  $ speedrl accelerate --rollout adaptive --thresholds 0.5,0.7,0.9 --max-steps 12 --out runs/adaptive   # the policy decides T
   $ speedrl accelerate --print-config
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
