@@ -9,8 +9,8 @@ import {
   imagesToFloat32, loadIdxDataset, type GaussianStats, type IdxDataset, type IdxDatasetOptions,
 } from '@speedrl/tensor-utils';
 import {
-  computeSetMetrics, extractEvalOutputs, featureGaussian, predictChecked, prepareReference, type Classifier, type FeatureModel, type FeatureSet, type ReferenceStats,
-  type SetMetrics,
+  computeSetMetrics, extractEvalOutputs, featureGaussian, featureModelOnEngine, predictChecked, prepareReference, type Classifier, type FeatureEngine,
+  type FeatureModel, type FeatureSet, type ReferenceStats, type SetMetrics,
 } from '@speedrl/rewards-clip-fid';
 import { decode, encode, type VqModel } from '@speedrl/vq-tokenizer';
 import { loadClassifierFor, type Generator } from '@speedrl/pipeline';
@@ -18,14 +18,19 @@ import { loadClassifierFor, type Generator } from '@speedrl/pipeline';
 /** Loads IDX splits (injectable, so tests can check which split a command reads). */
 export type DatasetLoader = (options: IdxDatasetOptions) => IdxDataset | Promise<IdxDataset>;
 
-/** Loads the evaluation classifier; the reward classifier is refused, and n must exceed the feature dimension. */
-export async function loadEvalClassifier(dir: string, n: number, flag = '--classifier', who = 'metrics need'): Promise<FeatureModel> {
+/**
+ * Loads the evaluation classifier on `engine` (default `auto`: onnxruntime when installed, tfjs otherwise; the features
+ * agree to float rounding); the reward classifier is refused, and n must exceed the feature dimension.
+ */
+export async function loadEvalClassifier(
+  dir: string, n: number, flag = '--classifier', who = 'metrics need', engine: FeatureEngine = 'auto',
+): Promise<FeatureModel> {
   const loaded = await loadClassifierFor(dir, flag);
   if (loaded.role !== 'eval') throw new UsageError(`${flag}: "${dir}" is the ${loaded.role} classifier; ${who} the evaluation classifier (role eval), never the one used as a reward`);
   if (n <= loaded.model.featureDim) {
     throw new UsageError(`--n: FCD needs more samples than the eval classifier's ${loaded.model.featureDim} feature dimensions (a covariance from n ≤ d samples is singular); got ${n}`);
   }
-  return loaded.model;
+  return featureModelOnEngine(loaded.model, engine);
 }
 
 /**
@@ -75,13 +80,15 @@ export interface FloorMetrics {
 
 /**
  * The floors' set metrics with tokenizer `vq` (docs/architecture.md, "Floors cache"): its reconstructions of the test
- * set, and as many held-out (last) train images, each against the test set; `seed` draws the KID subsets.
+ * set, and as many held-out (last) train images, each against the test set; `seed` draws the KID subsets. `decodeTokens`
+ * turns the tokens back into images (default: `vq`'s tfjs decoder; a generator passes its own engine's).
  */
 export async function computeFloorMetrics(
   vq: VqModel, classifier: FeatureModel, test: TestReference, data: string, seed: number, kidSubsets: number, load: DatasetLoader = loadIdxDataset,
+  decodeTokens: (tokens: Int32Array) => Promise<Float32Array> = async (tokens) => decode(vq, tokens),
 ): Promise<FloorMetrics> {
   const rng = Rng.fromSeed(seed);
-  const recon = decode(vq, encode(vq, test.images));
+  const recon = await decodeTokens(encode(vq, test.images));
   const reconstruction = computeSetMetrics(await extractEvalOutputs(classifier, recon, test.count), test.reference, rng.fork(0), undefined, { kid: { numSubsets: kidSubsets } });
   const train = await load({ dir: data, split: 'train' });
   const held = Math.min(test.count, train.count);
@@ -94,7 +101,7 @@ export async function computeFloorMetrics(
 export async function computeFloors(
   gen: Generator, classifier: FeatureModel, test: TestReference, data: string, seed: number, kidSubsets: number, load: DatasetLoader = loadIdxDataset,
 ): Promise<Floors> {
-  const m = await computeFloorMetrics(gen.vq, classifier, test, data, seed, kidSubsets, load);
+  const m = await computeFloorMetrics(gen.vq, classifier, test, data, seed, kidSubsets, load, (tokens) => gen.decode(tokens));
   return { reconstruction: m.reconstruction.fcd, trainHeldOut: m.trainHeldOut.fcd, heldOutTrainImages: m.heldOutTrainImages };
 }
 

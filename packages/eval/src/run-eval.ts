@@ -125,7 +125,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
   try {
     const maxT = gen.config.seqLen;
     if (o.sampler !== 'adaptive' && steps.some((t) => t < 1 || t > maxT)) throw new UsageError(`--steps: each T must be in 1..${maxT}, got ${o.steps}`);
-    const classifier = await loadEvalClassifier(o.classifier, o.n, '--classifier', 'eval needs');
+    const classifier = await loadEvalClassifier(o.classifier, o.n, '--classifier', 'eval needs', o.engine);
     const test = await loadTestReference(classifier, o.data, o.refLimit);
     const judge = { classifier, reference: test.reference, kidSubsets: o.kidSubsets };
     io.stderr(`eval: ${o.model} on ${o.engine} (tfjs backend ${backend.backend}), reference ${test.count} test images, T ∈ {${o.steps}}, n=${o.n}, ${o.seeds} seed(s)\n`);

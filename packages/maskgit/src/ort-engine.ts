@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { validateMaskGitConfig, type MaskGitConfig } from './config';
 import { checkLogitsInputs, inputDims, type DisposableLogitsFn } from './inputs';
-import { readModelMetadata } from './onnx/builder';
+import { readModelMetadata } from '@speedrl/tensor-utils';
 import { MASKGIT_ONNX_IO, ONNX_CONFIG_KEY } from './onnx/export';
 
 /** Options of {@link createOrtLogitsFn}. */

@@ -12,7 +12,7 @@ import {
   createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, onnxModelIdentity, saveModel, writeOnnxModel, ONNX_FILE,
   type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams,
 } from '@speedrl/maskgit';
-import { decode, disposeVqModel, loadVq, type VqModel } from '@speedrl/vq-tokenizer';
+import { createOrtVqDecoder, decode, disposeVqModel, loadVq, type OrtVqDecoder, type VqModel } from '@speedrl/vq-tokenizer';
 
 /** Engines that run the transformer. */
 export type Engine = 'ort' | 'tfjs';
@@ -28,7 +28,7 @@ export interface Generator {
   readonly logits: DisposableLogitsFn;
   readonly vq: VqModel;
   readonly engine: Engine;
-  /** Tokens `[B, L]` → images `[B, 28, 28]` in [0, 1]. */
+  /** Tokens `[B, L]` → images `[B, 28, 28]` in [0, 1], on the generator's engine (onnxruntime or tfjs). */
   decode(tokens: Int32Array): Promise<Float32Array>;
   /** Frees the transformer engine and the tokenizer. */
   dispose(): void;
@@ -83,7 +83,8 @@ export async function loadGenerator(dir: string, engine: Engine, threads = 2): P
 
 /**
  * A generator from in-memory transformer parameters and a loaded tokenizer (which it then owns and disposes);
- * `onnxPath`, when given, is used instead of exporting the graph (ort engine).
+ * `onnxPath`, when given, is used instead of exporting the graph (ort engine). On `ort` the decoder runs on
+ * onnxruntime too (`createOrtVqDecoder`), on `tfjs` with the tokenizer's tfjs `decode`.
  */
 export async function generatorFromParams(
   params: MaskGitParams, config: MaskGitConfig, vq: VqModel, engine: Engine, threads = 2, onnxPath?: string,
@@ -94,14 +95,23 @@ export async function generatorFromParams(
   } else {
     logits = createTfjsLogitsFn(params, config);
   }
+  // the decoder runs on the same engine as the transformer (its images equal tfjs's to float rounding)
+  let decoder: OrtVqDecoder | undefined;
+  try {
+    decoder = engine === 'ort' ? await createOrtVqDecoder(vq, { intraOpNumThreads: threads }) : undefined;
+  } catch (error) {
+    await logits.dispose();
+    throw error;
+  }
   return {
     config,
     logits,
     vq,
     engine,
-    decode: async (tokens) => decode(vq, tokens),
+    decode: async (tokens) => (decoder === undefined ? decode(vq, tokens) : decoder.decode(tokens)),
     dispose: () => {
       logits.dispose();
+      void decoder?.dispose();
       disposeVqModel(vq);
     },
   };

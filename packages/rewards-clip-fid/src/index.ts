@@ -56,3 +56,10 @@ export {
 } from './classifiers/feature-stats';
 export type { FeatureStatistics, FeatureStatisticsOptions } from './classifiers/feature-stats';
 export type { ClassifierImages, ClassifierLabels } from './classifiers/data';
+export {
+  exportClassifierOnnx, classifierOnnxInfo, CLASSIFIER_ONNX_IO, CLASSIFIER_ONNX_OPSET, CLASSIFIER_ONNX_META_KEY,
+} from './classifiers/onnx-export';
+export type { ExportableClassifier } from './classifiers/onnx-export';
+export { createOrtFeatureModel, featureModelOnEngine } from './classifiers/ort-model';
+export type { FeatureEngine, OrtFeatureModel, OrtFeatureModelOptions } from './classifiers/ort-model';
+export { onnxRuntimeAvailable } from './ort-runtime';

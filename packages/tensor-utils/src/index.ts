@@ -1,5 +1,5 @@
 /**
- * `@speedrl/tensor-utils` — tfjs backend selection, IDX data, PNG grids and plots, statistics and Fréchet distance.
+ * `@speedrl/tensor-utils` — tfjs backend selection, IDX data, PNG grids and plots, statistics and Fréchet distance, the ONNX graph builder.
  *
  * @packageDocumentation
  */
@@ -15,7 +15,7 @@ export { imageGridToPng, writeImageGrid, readPng, DEFAULT_IMAGE_GRID } from './p
 export type { ImageGridOptions, DecodedPng } from './png';
 export {
   createMoments, updateMoments, mergeMoments, finalizeMoments, gaussianFromFeatures, mean, checkGaussian,
-  gaussianToTensors, gaussianFromTensors,
+  gaussianToTensors, gaussianFromTensors, maxAbsDiff,
 } from './stats';
 export type { FeatureArray, Moments, GaussianStats, FinalizeOptions, F64Tensor } from './stats';
 export { frechetDistance, frechetDistanceFromFeatures, DEFAULT_FRECHET_OPTIONS } from './frechet';
@@ -32,3 +32,10 @@ export type { NpyArray, NpyData } from './npz';
 export { writeSampleSet, checkSampleOut, sampleOutPath, SAMPLE_FORMATS } from './sample-set';
 export type { SampleSet, SampleSetSummary, SampleClassCount, WriteSampleSetOptions } from './sample-set';
 export { checkSampleSize } from './sample-set';
+export {
+  GraphBuilder, valueInfo, readModelMetadata, ONNX_FLOAT, ONNX_INT32, ONNX_INT64, MS_DOMAIN,
+} from './onnx-builder';
+export type { AttrValue, GraphBuilderOptions, ModelInfo } from './onnx-builder';
+export { convSame, denseLayer, hwioToOihw, nhwcRowsToNchw } from './onnx-conv';
+export type { TfConvWeights } from './onnx-conv';
+export { optionalImport } from './optional-import';

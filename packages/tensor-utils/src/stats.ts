@@ -232,3 +232,11 @@ export function gaussianFromTensors(
   checkGaussian(g, 'tensors', fn);
   return g;
 }
+
+/** Largest |a_i − b_i| over two equally long arrays (engine parity checks); a length mismatch is an error. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`maxAbsDiff: lengths differ (${a.length} vs ${b.length})`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}

@@ -45,7 +45,7 @@ export function encode(model: VqModel, images: VqImages): Int32Array {
 }
 
 /** Checks token ids: length a multiple of tokens per image, every id an integer in [0, K). */
-export function checkTokens(model: VqModel, tokens: Int32Array): number {
+export function checkTokens(model: Pick<VqModel, 'config'>, tokens: Int32Array): number {
   const t = tokensPerImage(model.config);
   const k = model.config.codebookSize;
   if (!(tokens instanceof Int32Array)) throw new TypeError(`decode: tokens must be an Int32Array, got ${(tokens as object)?.constructor?.name}`);

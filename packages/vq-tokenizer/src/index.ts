@@ -12,6 +12,11 @@ export { train } from './train';
 export type { VqTrainOptions, VqTrainProgress, VqTrainResult } from './train';
 export { encode, decode, evaluate } from './codec';
 export type { VqEvaluation } from './codec';
+export {
+  exportVqDecoderOnnx, vqDecoderOnnxConfig, VQ_DECODER_ONNX_IO, VQ_DECODER_ONNX_OPSET, VQ_DECODER_ONNX_CONFIG_KEY,
+} from './onnx-export';
+export { createOrtVqDecoder, vqOnnxRuntimeAvailable } from './ort-decoder';
+export type { OrtVqDecoder, OrtVqDecoderOptions } from './ort-decoder';
 export { saveVq, loadVq } from './checkpoint';
 export type { LoadedVq, SaveVqOptions } from './checkpoint';
 export type { EmaState } from './ema';

@@ -184,7 +184,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   if (todo.length > 0 || missingGrids.length > 0 || floors === undefined) {
     await initBackend();
     const needMetrics = todo.length > 0 || floors === undefined;
-    const classifier = needMetrics ? await loadEvalClassifier(o.classifier, o.n) : undefined;
+    const classifier = needMetrics ? await loadEvalClassifier(o.classifier, o.n, '--classifier', 'metrics need', o.engine) : undefined;
     const test = classifier === undefined ? undefined : await loadTestReference(classifier, o.data, o.refLimit, load);
     if (test !== undefined) io.stderr(`compare: reference = evaluation features of ${test.count} test images (computed once for every model)\n`);
     const progress = createProgress({ label: 'compare', total: todo.length * o.n, io });

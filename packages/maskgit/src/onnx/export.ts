@@ -9,7 +9,7 @@ import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { GELU_TANH_A, GELU_TANH_C } from '../model';
 import { checkParams, getParam, type MaskGitParams } from '../params';
 import { modelIdentity } from '../checkpoint';
-import { GraphBuilder, ONNX_FLOAT, ONNX_INT32, readModelMetadata } from './builder';
+import { GraphBuilder, ONNX_FLOAT, ONNX_INT32, readModelMetadata } from '@speedrl/tensor-utils';
 
 /** ONNX opset the export targets (LayerNormalization needs 17). */
 export const MASKGIT_ONNX_OPSET = 17;

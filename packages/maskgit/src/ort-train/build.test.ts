@@ -2,7 +2,7 @@ import onnxProto from 'onnx-proto';
 import { maskGitPreset } from '../config';
 import { paramSpecs } from '../params';
 import { buildForwardGraph, buildTrainGraph, GRAD_PREFIX, ORT_TRAIN_IO } from './build';
-import { MS_DOMAIN } from '../onnx/builder';
+import { MS_DOMAIN } from '@speedrl/tensor-utils';
 import { createTrainGraph, TRAIN_OPSET } from './graph';
 
 const { onnx } = onnxProto;

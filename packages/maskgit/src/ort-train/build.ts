@@ -5,7 +5,7 @@
  * forward graph the logits.
  */
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
-import { ONNX_FLOAT, ONNX_INT32 } from '../onnx/builder';
+import { ONNX_FLOAT, ONNX_INT32 } from '@speedrl/tensor-utils';
 import { paramSpecs } from '../params';
 import { attentionBackward, attentionForward, type AttentionSaved } from './attention';
 import { embeddingBackward, embeddingForward, type EmbeddingSaved } from './embedding';

@@ -4,7 +4,7 @@
  * domain on every node) and the context a layer's forward and backward are emitted in.
  */
 import type { MaskGitConfig } from '../config';
-import { GraphBuilder, MS_DOMAIN, type ModelInfo } from '../onnx/builder';
+import { GraphBuilder, MS_DOMAIN, type ModelInfo } from '@speedrl/tensor-utils';
 
 /** Opset of the default ONNX domain (LayerNormalization with Mean / InvStdDev outputs needs 17). */
 export const TRAIN_OPSET = 17;

@@ -1,6 +1,6 @@
 /**
- * A CLIP model from ONNX files on disk, run with onnxruntime-node (the only module of this package that imports it, and only
- * when a model is opened: it is an optional peer dependency, so the classifier rewards and the metrics never need it).
+ * A CLIP model from ONNX files on disk, run with onnxruntime-node (loaded through `ort-runtime.ts` only when a model is
+ * opened: it is an optional peer dependency, so the classifier rewards and the metrics never need it).
  *
  * Expected directory layout (the common Hugging Face / Optimum / transformers.js export of CLIPVisionModelWithProjection
  * and CLIPTextModelWithProjection; names in {@link CLIP_ONNX_FILES} and {@link CLIP_ONNX_IO}):
@@ -16,6 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
+import { createOrtSession, onnxRuntime } from '../ort-runtime';
 import type { ClipEncoder } from './clip-reward';
 import { CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, type ClipImageSpec } from './preprocess';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
@@ -85,20 +86,6 @@ function findTensor(list: readonly Meta[], name: string, types: readonly string[
   return { name, isTensor: true, type: m.type as string, shape };
 }
 
-/** onnxruntime-node, loaded on first use; its absence is an error that says how to install it. */
-async function onnxRuntime(): Promise<typeof ort> {
-  let m: typeof ort & { default?: typeof ort };
-  try {
-    m = await import('onnxruntime-node');
-  } catch (error) {
-    throw new Error(
-      'clip-onnx.ts: the CLIP reward runs on onnxruntime-node, an optional peer dependency of @speedrl/rewards-clip-fid that is not installed ' +
-        `(${(error as Error).message.split('\n')[0]}); install it with "npm install onnxruntime-node" (onnxruntime-node-install=skip in .npmrc skips its CUDA download)`,
-    );
-  }
-  return m.InferenceSession === undefined && m.default !== undefined ? m.default : m;
-}
-
 async function openSession(rt: typeof ort, path: string, threads: number): Promise<ort.InferenceSession> {
   let bytes: Uint8Array;
   try {
@@ -108,7 +95,7 @@ async function openSession(rt: typeof ort, path: string, threads: number): Promi
     throw new Error(`clip-onnx.ts: cannot read "${path}"${code === 'ENOENT' ? ' (file missing; a CLIP directory needs vision_model.onnx, text_model.onnx and tokenizer.json)' : `: ${String(error)}`}`);
   }
   try {
-    return await rt.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+    return await createOrtSession(rt, bytes, threads);
   } catch (error) {
     throw new Error(`clip-onnx.ts: onnxruntime cannot load "${path}": ${(error as Error).message}`);
   }
@@ -172,7 +159,7 @@ export async function loadClipModel(dir: string, options: ClipOnnxOptions = {}):
   const textPath = join(dir, CLIP_ONNX_FILES.text);
   const tokenizer = await loadClipTokenizer(join(dir, CLIP_ONNX_FILES.tokenizer), options.padId === undefined ? {} : { padId: options.padId });
   const prep = await readPreprocessor(join(dir, CLIP_ONNX_FILES.preprocessor));
-  const rt = await onnxRuntime();
+  const rt = await onnxRuntime('clip-onnx.ts: the CLIP reward');
   const vision = await openSession(rt, visionPath, threads);
   let text: ort.InferenceSession | undefined;
   try {

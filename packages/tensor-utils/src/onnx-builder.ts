@@ -1,8 +1,9 @@
 /**
- * The ONNX graph builder of this package, over onnx-proto's protobufjs classes (ONNX IR spec: onnx/onnx `onnx.proto`):
+ * The project's one ONNX graph builder, over onnx-proto's protobufjs classes (ONNX IR spec: onnx/onnx `onnx.proto`):
  * graph inputs and outputs, named initializers and cached constants, single- and multi-output nodes with fresh SSA
- * names, the composite helpers the layers use, and serialisation to ModelProto bytes. Both graphs are built with
- * it: the inference export (`export.ts`) and the training engine's graphs (`ort-train/`).
+ * names, composite helpers, and serialisation to ModelProto bytes. Every graph is built with it: the MaskGIT export
+ * and training graphs (@speedrl/maskgit), the classifier export (@speedrl/rewards-clip-fid) and the VQ decoder export
+ * (@speedrl/vq-tokenizer). Conv helpers over tfjs-layout weights are in `onnx-conv.ts`.
  */
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
