@@ -30,4 +30,4 @@ export { createOrtTrainEngine } from './ort-train/engine';
 export type {
   OrtTrainEngine, GradientInputs, GradientOptions, GradientResult, OrtForwardOptions, OrtForwardResult,
 } from './ort-train/engine';
-export type { GraphSessionOptions as OrtTrainSessionOptions } from './ort-train/session';
+export type { GraphSessionOptions as OrtTrainSessionOptions } from './ort-session';

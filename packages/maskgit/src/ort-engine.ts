@@ -1,9 +1,9 @@
 /**
  * onnxruntime-node inference engine (the fast path; docs/architecture.md, "Engines and parity"): a {@link LogitsFn}
- * over a model exported by `exportOnnx`. The only module of this package that imports onnxruntime.
+ * over a model exported by `exportOnnx`, on the package's one onnxruntime module (`ort-session.ts`).
  */
 import { readFile } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
+import { openGraphSession, type GraphSession, type ValueInfo } from './ort-session';
 import { validateMaskGitConfig, type MaskGitConfig } from './config';
 import { checkLogitsInputs, inputDims, type DisposableLogitsFn } from './inputs';
 import { readModelMetadata } from '@speedrl/tensor-utils';
@@ -13,17 +13,17 @@ import { MASKGIT_ONNX_IO, ONNX_CONFIG_KEY } from './onnx/export';
 export interface OrtEngineOptions {
   /** Threads inside one op (default 2: the cores of our machines). */
   intraOpNumThreads?: number;
-  /** Threads across independent ops (default 1: the graph is sequential). */
-  interOpNumThreads?: number;
+  /** Whether idle intra-op threads spin-wait between calls (default false: spinning threads slow the sampler's step). */
+  allowSpinning?: boolean;
   /** The model's config; default: read from the model's `speedrl.maskgit.config` metadata. */
   config?: MaskGitConfig;
   /** onnxruntime graph optimisation level (default 'all'). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
-type TensorMeta = { name: string; isTensor: true; type: string; shape: ReadonlyArray<number | string> };
+type TensorMeta = Required<ValueInfo>;
 
-function describe(meta: readonly { name: string }[]): string {
+function describe(meta: readonly ValueInfo[]): string {
   return meta.map((m) => {
     const t = m as Partial<TensorMeta>;
     return t.isTensor === true ? `${m.name}: ${t.type ?? '?'} [${(t.shape ?? []).join(', ')}]` : m.name;
@@ -31,16 +31,16 @@ function describe(meta: readonly { name: string }[]): string {
 }
 
 /** Checks the session's inputs/outputs against the expected MaskGIT signature; returns (L, K) read from the graph. */
-function checkSignature(session: ort.InferenceSession, source: string): { seqLen: number; numCodes: number } {
+function checkSignature(session: GraphSession, source: string): { seqLen: number; numCodes: number } {
   const expected = `inputs tokens: int32 [batch, L], classes: int32 [batch]; output logits: float32 [batch, L, K]`;
   const got = `got inputs (${describe(session.inputMetadata)}), outputs (${describe(session.outputMetadata)})`;
   const fail = (why: string): never => {
     throw new Error(`createOrtLogitsFn(${source}): not a MaskGIT model (${why}); expected ${expected}; ${got}`);
   };
-  const find = (list: readonly ort.InferenceSession.ValueMetadata[], name: string, type: string, rank: number): TensorMeta => {
+  const find = (list: readonly ValueInfo[], name: string, type: string, rank: number): TensorMeta => {
     const m = list.find((x) => x.name === name);
     if (m === undefined || !m.isTensor) return fail(`no tensor named "${name}"`);
-    const t = m as unknown as TensorMeta;
+    const t = m as TensorMeta;
     if (t.type !== type || t.shape.length !== rank) return fail(`"${name}" must be ${type} of rank ${rank}`);
     return t;
   };
@@ -87,17 +87,11 @@ export async function createOrtLogitsFn(model: Uint8Array | string, options: Ort
   } else {
     bytes = model;
   }
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: options.intraOpNumThreads ?? 2,
-      interOpNumThreads: options.interOpNumThreads ?? 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-    });
-  } catch (error) {
-    throw new Error(`createOrtLogitsFn(${source}): onnxruntime cannot load the model: ${(error as Error).message}`);
-  }
+  const session = await openGraphSession(bytes, {
+    intraOpNumThreads: options.intraOpNumThreads ?? 2,
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    allowSpinning: options.allowSpinning ?? false,
+  }, `createOrtLogitsFn(${source})`);
   try {
     const sig = checkSignature(session, source);
     const config = options.config === undefined ? configFromModel(bytes, source) : validateMaskGitConfig(options.config, 'createOrtLogitsFn: options.config');
@@ -113,19 +107,17 @@ export async function createOrtLogitsFn(model: Uint8Array | string, options: Ort
   }
 }
 
-function makeFn(session: ort.InferenceSession, config: MaskGitConfig): DisposableLogitsFn {
+function makeFn(session: GraphSession, config: MaskGitConfig): DisposableLogitsFn {
   const dims = inputDims(config);
   let released = false;
   const fn = async (tokens: Int32Array, classes: Int32Array): Promise<Float32Array> => {
     if (released) throw new Error('ort logits fn: already disposed');
     const batch = checkLogitsInputs(tokens, classes, dims, 'ort logits fn');
     const out = await session.run({
-      [MASKGIT_ONNX_IO.tokens]: new ort.Tensor('int32', tokens, [batch, dims.seqLen]),
-      [MASKGIT_ONNX_IO.classes]: new ort.Tensor('int32', classes, [batch]),
-    });
-    const logits = out[MASKGIT_ONNX_IO.logits];
-    if (logits === undefined || !(logits.data instanceof Float32Array)) throw new Error('ort logits fn: the session returned no float32 "logits"');
-    return logits.data;
+      [MASKGIT_ONNX_IO.tokens]: { data: tokens, shape: [batch, dims.seqLen] },
+      [MASKGIT_ONNX_IO.classes]: { data: classes, shape: [batch] },
+    }, { [MASKGIT_ONNX_IO.logits]: {} });
+    return out[MASKGIT_ONNX_IO.logits] as Float32Array;
   };
   return Object.assign(fn, {
     dispose: async (): Promise<void> => {

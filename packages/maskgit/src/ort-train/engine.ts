@@ -7,7 +7,7 @@
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { checkParams, paramSpecs, shapeSize, type MaskGitParams } from '../params';
 import { buildForwardGraph, buildTrainGraph, GRAD_PREFIX, ORT_TRAIN_IO } from './build';
-import { openGraphSession, type Feed, type Fetch, type GraphSession, type GraphSessionOptions } from './session';
+import { openGraphSession, type Feed, type Fetch, type GraphSession, type GraphSessionOptions } from '../ort-session';
 
 /**
  * Inputs of one gradient evaluation of L = −Σ w·log p(target) − Σ u·Σ_k q_k·log p_k (see `head-loss.ts`).

@@ -11,7 +11,7 @@ import { maskBatch } from '../masking';
 import { checkParams, cloneParams, paramSpecs, type MaskGitParams } from '../params';
 import { DEFAULT_TRAINER_OPTIONS, type CreateTrainerOptions, type OptimizerState, type StepResult, type TrainerOptions } from '../train';
 import { createOrtTrainEngine, type GradientInputs, type GradientOptions, type GradientResult, type OrtTrainEngine } from './engine';
-import type { GraphSessionOptions } from './session';
+import type { GraphSessionOptions } from '../ort-session';
 
 /** Options of {@link createOrtTrainer}: the tfjs trainer's options plus onnxruntime session settings. */
 export type CreateOrtTrainerOptions = CreateTrainerOptions & GraphSessionOptions;

@@ -1,7 +1,8 @@
 /**
- * The one module of `ort-train/` that imports onnxruntime-node: opens a graph (2 intra-op threads, graph
- * optimisation 'all' by default) and runs it with plain typed arrays in and out, writing chosen float32 outputs into
- * caller-owned buffers (onnxruntime's pre-allocated fetches) so a training step allocates no gradient memory.
+ * The one module of this package that imports onnxruntime-node (inference and training engines alike): opens a graph
+ * (2 intra-op threads, graph optimisation 'all', no spin-waiting by default) and runs it with plain typed arrays in
+ * and out, writing chosen float32 outputs into caller-owned buffers (onnxruntime's pre-allocated fetches) so a
+ * training step allocates no gradient memory.
  */
 import * as ort from 'onnxruntime-node';
 
@@ -30,12 +31,23 @@ export interface Fetch {
   shape?: readonly number[];
 }
 
+/** What onnxruntime says of one input or output (type and shape only for tensors; symbolic dimensions as names). */
+export interface ValueInfo {
+  readonly name: string;
+  readonly isTensor: boolean;
+  readonly type?: string;
+  readonly shape?: ReadonlyArray<number | string>;
+}
+
 /** An open onnxruntime session over one graph. */
 export interface GraphSession {
   /** Input names of the graph. */
   readonly inputNames: readonly string[];
   /** Output names of the graph. */
   readonly outputNames: readonly string[];
+  /** Inputs and outputs with their types and shapes (signature checks). */
+  readonly inputMetadata: readonly ValueInfo[];
+  readonly outputMetadata: readonly ValueInfo[];
   /** Runs the graph; returns the float32 data of every requested output (`into` itself when given). */
   run(feeds: Record<string, Feed>, fetches: Record<string, Fetch>): Promise<Record<string, Float32Array>>;
   /** Releases the native session. */
@@ -56,7 +68,7 @@ export async function openGraphSession(bytes: Uint8Array, options: GraphSessionO
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' } } },
     });
   } catch (error) {
-    throw new Error(`${source}: onnxruntime cannot load the graph: ${(error as Error).message}`);
+    throw new Error(`${source}: onnxruntime cannot load the model: ${(error as Error).message}`);
   }
   let released = false;
   const run = async (feeds: Record<string, Feed>, fetches: Record<string, Fetch>): Promise<Record<string, Float32Array>> => {
@@ -83,6 +95,8 @@ export async function openGraphSession(bytes: Uint8Array, options: GraphSessionO
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
+    inputMetadata: session.inputMetadata as readonly ValueInfo[],
+    outputMetadata: session.outputMetadata as readonly ValueInfo[],
     run,
     release: async () => {
       if (!released) await session.release();
