@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportOnnx, initParams, maskGitPreset } from '@speedrl/maskgit';
@@ -197,6 +197,30 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const forced = await cli([...args, '--force', '--json']);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.out).cells).toHaveLength(1);
+    const both = await cli([...args, '--resume', '--force', '--temperature', '0.5']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--resume, --force: choose one/);
+    // another spelling of the model's path, or a byte-identical copy of it: the content keys decide, the cells are kept
+    const copy = join(root, 'mg-eval-copy');
+    cpSync(mgRun, copy, { recursive: true });
+    for (const model of [`${mgRun}/`, copy]) {
+      const same = await cli([...args.slice(0, 2), model, ...args.slice(3), '--resume']);
+      expect([model, same.code, same.err]).toEqual([model, 0, expect.stringMatching(/eval: /)]);
+    }
+    // --force replaces only an eval.json of speedrl eval; --out never lies inside an input
+    const notMine = join(root, 'eval-not-mine');
+    mkdirSync(notMine, { recursive: true });
+    writeFileSync(join(notMine, 'eval.json'), JSON.stringify({ format: 'speedrl-tuned-schedule' }));
+    const other = await cli([...args.slice(0, -2), '--out', notMine, '--force']);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/--out: ".*eval-not-mine\/eval\.json" is not an eval\.json of speedrl eval \(it holds a file of format "speedrl-tuned-schedule"\)/);
+    const inside = await cli([...args.slice(0, -2), '--out', join(mgRun, 'eval-inside'), '--force']);
+    expect(inside.code).toBe(2);
+    expect(inside.err).toMatch(/--out: ".*eval-inside" is inside --model/);
+    expect(existsSync(join(mgRun, 'eval-inside'))).toBe(false);
+    const subsets = await cli([...args.slice(0, -2), '--kid-subsets', '1e12', '--out', join(root, 'eval-subsets')]);
+    expect(subsets.code).toBe(2);
+    expect(subsets.err).toMatch(/--kid-subsets: must be ≤ 10,000/);
     const twice = await cli([...args.slice(0, -2), '--steps', '1,2,1', '--out', join(root, 'eval-twice')]);
     expect(twice.code).toBe(2);
     expect(twice.err).toMatch(/--steps: T=1 is listed twice/);
@@ -380,6 +404,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
       [['--clip-low', '2'], /--clip-low: must be < 1/],
       [['--step-fraction', '0'], /--step-fraction: must be > 0/],
       [['--lr', '0'], /--lr: must be > 0/],
+      [['--floor', '1.2.3'], /--floor: .*"none" or a decimal number such as -0\.5/],
       [['--classes-per-iteration', '11'], /--classes-per-iteration: must be ≤ 10/],
       [['--w-classifier', '0', '--w-realism', '0', '--w-mmd', '0'], /--w-classifier, --w-realism, --w-mmd, --reward: at least one/],
       [['--data', join(root, 'no-data')], /--data: dataset directory ".*no-data" does not exist/],

@@ -10,6 +10,15 @@ describe('writeFileAtomic', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('names the file when the disk is full (ENOSPC), keeping the old file', async () => {
+    const path = join(dir, 'eval.json');
+    writeFileSync(path, 'old');
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    await expect(writeFileAtomic(path, 'new', { beforeRename: () => { throw full; } })).rejects.toMatchObject({ code: 'ENOSPC', message: expect.stringContaining(path) });
+    expect(readFileSync(path, 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual(['eval.json']);
+  });
+
   it('creates and replaces files, leaving no temp files behind', async () => {
     const path = join(dir, 'w.bin');
     await writeFileAtomic(path, Uint8Array.from([1, 2, 3]));

@@ -36,6 +36,15 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** A full disk or quota names the file it could not write (Node's ENOSPC message names none); other errors pass unchanged. */
+function namedFsError(error: unknown, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
+  const named = new Error(`${path}: ${code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'} (${code}); the file was not written and its earlier version, if any, is kept`) as NodeJS.ErrnoException;
+  named.code = code;
+  return named;
+}
+
 /** Writes `data` to `path` atomically (temp file in the same directory + fsync + rename); the temp file is removed on failure. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
   const tempPath = tempPathFor(path);
@@ -53,7 +62,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(tempPath).catch(() => undefined);
-    throw error;
+    throw namedFsError(error, path);
   }
   await syncDirectory(dirname(path));
 }

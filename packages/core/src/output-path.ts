@@ -2,9 +2,9 @@
  * Output paths checked before any work starts: the directory is created when missing and must be writable, so an
  * unwritable `--out` is a usage error naming the flag (exit 2), not a raw EACCES after minutes of sampling.
  */
-import { constants, existsSync, statSync } from 'node:fs';
+import { constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors';
 
 const FS_REASONS: Readonly<Record<string, string>> = {
@@ -44,4 +44,29 @@ export async function ensureWritableFile(file: string, flag: string): Promise<vo
     throw new UsageError(`${flag}: cannot write "${file}": ${fsReason(error)}`);
   }
   if (statSync(file).isDirectory()) throw new UsageError(`${flag}: "${file}" is a directory; give a file name`);
+}
+
+/** `p` with symbolic links resolved, as far as it exists (the missing tail appended). */
+function realPathOf(p: string): string {
+  let head = resolve(p);
+  const tail: string[] = [];
+  while (!existsSync(head) && dirname(head) !== head) {
+    tail.unshift(basename(head));
+    head = dirname(head);
+  }
+  return join(realpathSync(head), ...tail);
+}
+
+/**
+ * Refuses an output `out` that is one of the command's inputs or lies inside one (real paths, so a symbolic link into an
+ * input counts): `inputs` maps each input's flag to its path. A UsageError naming `outFlag` and the input's flag.
+ */
+export function checkOutsideInputs(out: string, inputs: Readonly<Record<string, string>>, outFlag = '--out'): void {
+  const target = realPathOf(out);
+  for (const [flag, input] of Object.entries(inputs)) {
+    const rel = relative(realPathOf(input), target);
+    if (rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))) {
+      throw new UsageError(`${outFlag}: "${out}" is inside ${flag} "${input}", an input of this command; writing there would replace its files. Choose another ${outFlag} (nothing was written)`);
+    }
+  }
 }

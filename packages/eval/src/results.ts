@@ -46,8 +46,8 @@ const compareRowOf = <N extends z.ZodTypeAny>(n: N) => z.object({
   seeds: z.number().int().min(1),
 });
 
-/** A sample grid written for a compare row (same seeds everywhere); `file` is relative to compare.json's directory. */
-export const gridEntrySchema = z.object({ model: z.string(), method: z.string(), steps: z.number(), threshold: z.number().optional(), file: z.string() });
+/** A sample grid written for a compare row (same seeds everywhere); `file` is relative to compare.json's directory; `seed` and `perClass` are what it was drawn with (absent in files written before they were recorded). */
+export const gridEntrySchema = z.object({ model: z.string(), method: z.string(), steps: z.number(), threshold: z.number().optional(), seed: z.number().optional(), perClass: z.number().optional(), file: z.string() });
 /** A model of compare.json: name, directory and the content key of its files when it was evaluated (`bundleIdentity`). */
 export const compareModelSchema = z.object({ name: z.string(), dir: z.string(), identity: z.string().optional() });
 /** FCD floors of compare.json. */

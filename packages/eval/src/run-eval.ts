@@ -6,12 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { UsageError, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { join, resolve } from 'node:path';
+import { UsageError, checkOutsideInputs, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import type { SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
+import { checkOwnResults } from './own-results';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
@@ -70,6 +71,9 @@ async function bundleFloors(o: EvalOptions, io: TextIo, compute: () => Promise<F
 /** Options that define a cell's numbers: a resumed eval.json must have been computed with the same values. */
 const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets', 'batch'] as const;
 
+/** The flags of the input directories, whose recorded content keys decide whether a resume reads the same files. */
+const INPUT_FLAGS = { model: '--model', classifier: '--classifier', data: '--data' } as const;
+
 /** Content keys of the files a cell's numbers come from: the bundle, the evaluation classifier and the dataset. */
 async function inputsOf(o: EvalOptions): Promise<Record<string, string>> {
   return inputKeys({ '--model': () => bundleIdentity(o.model), '--classifier': () => classifierFiles(o.classifier), '--data': () => dataFiles(o.data) });
@@ -90,10 +94,11 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
   }
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
-    if (was !== undefined && String(was) !== String(o[key])) {
-      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      throw new UsageError(`${flag}: ${jsonPath} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value, --force to recompute, or another --out`);
-    }
+    if (was === undefined || String(was) === String(o[key])) continue;
+    // an input given by another spelling of its path (./P/mg), or copied with its eval: the content keys decide (below)
+    if (key in INPUT_FLAGS && (prev.inputs?.[INPUT_FLAGS[key as keyof typeof INPUT_FLAGS]] !== undefined || resolve(String(was)) === resolve(String(o[key])))) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`${flag}: ${jsonPath} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value, --force to recompute, or another --out`);
   }
   const changed = changedInputs(prev.inputs, inputs);
   if (changed.length > 0) {
@@ -107,6 +112,9 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
  * cells of an eval.json computed with the same cell-defining options and files; `force` replaces one.
  */
 export async function runEval(o: EvalOptions, resume: boolean, force: boolean, io: TextIo): Promise<EvalResult> {
+  if (resume && force) throw new UsageError('--resume, --force: choose one (add cells to eval.json, or replace it)');
+  checkOutsideInputs(o.out, { '--model': o.model, '--classifier': o.classifier, '--data': o.data });
+  if (force && existsSync(join(o.out, 'eval.json'))) checkOwnResults(join(o.out, 'eval.json'), 'eval'); // before any work
   await ensureWritableDir(o.out, '--out');
   return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io)); // one writer of eval.json at a time
 }

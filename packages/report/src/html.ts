@@ -79,13 +79,16 @@ const STYLE = [
   '.chart-box{position:relative;height:320px}table.images td{text-align:center;vertical-align:top}td:first-child{text-align:left}',
 ].join('');
 
+/** The marker in the head of every report we render: `speedrl report --force` replaces only a file that holds it. */
+export const GENERATOR_META = '<meta name="generator" content="speedrl report">';
+
 /** Renders a complete HTML document (images read from disk and inlined as data URIs; Chart.js inlined when there are charts). */
 export function renderReport(title: string, blocks: readonly ReportBlock[]): string {
   let count = 0;
   const nextId = () => `chart-${++count}`;
   const body = blocks.map((b) => block(b, nextId)).join('\n');
   const scripts = count === 0 ? '' : `\n<script>${chartLibrarySource()}</script>\n<script>${CHART_BOOTSTRAP}</script>`;
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">${GENERATOR_META}<meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><h1>${escapeHtml(title)}</h1>\n${body}${scripts}\n</body></html>\n`;
 }
 

@@ -2,10 +2,11 @@
  * `writeRunReport`: one self-contained offline HTML file from a run directory — run config, training curves, FCD at
  * eval points, Pareto plots from a compare result, sample grids and the ablation table — written atomically.
  */
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureWritableFile, writeFileAtomic } from '@speedrl/core';
+import { ensureWritableFile, UsageError, writeFileAtomic } from '@speedrl/core';
 import { buildReport, type SectionInfo } from './build';
-import { renderReport } from './html';
+import { GENERATOR_META, renderReport } from './html';
 import { loadReportInputs } from './load';
 
 /** What was written: the file and which sections it holds (printed by `speedrl report --json`). */
@@ -22,6 +23,19 @@ export interface WriteRunReportOptions {
   readonly compareDir?: string;
   readonly ablationsFile?: string;
   readonly title?: string;
+  /** Replace an existing `out`, which must be a report written earlier (it holds our generator meta tag); without it an existing `out` is refused. */
+  readonly force?: boolean;
+}
+
+/** Whether the head of the HTML file at `path` carries our generator tag (read from its first 4 KiB). */
+function isOurReport(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8').includes(GENERATOR_META);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Loads a run directory's inputs, renders the report and writes it atomically. */
@@ -35,6 +49,10 @@ export async function writeRunReport(runDir: string, options: WriteRunReportOpti
   const built = options.title === undefined ? buildReport(inputs) : buildReport(inputs, options.title);
   const out = options.out ?? join(runDir, 'report.html');
   await ensureWritableFile(out, '--out');
+  if (existsSync(out)) {
+    if (options.force !== true) throw new UsageError(`--out: "${out}" already exists; pass --force to replace an earlier report, or choose another --out (nothing was written)`);
+    if (!isOurReport(out)) throw new UsageError(`--out: "${out}" is not a speedrl report (it lacks the report's generator tag); --force replaces only an earlier report. Choose another --out (nothing was written)`);
+  }
   await writeFileAtomic(out, renderReport(built.title, built.blocks));
   return { out, sections: built.sections };
 }

@@ -7,7 +7,7 @@ import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, 
 import { mkdir, rmdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ensureWritableDir, ensureWritableFile, UsageError } from '@speedrl/core';
+import { checkOutsideInputs, ensureWritableDir, ensureWritableFile, UsageError } from '@speedrl/core';
 import { readZipNames } from './npz';
 
 const CLASS_DIR = /^\d+-[a-z0-9-]+$/;
@@ -88,9 +88,11 @@ async function checkSampleFile(format: 'png' | 'npz', out: string, force: boolea
  * Checks before any work that `out` can take the format's output; else a UsageError naming --out. png and npz: a new
  * file, or with `force` an existing PNG or npz sample set (`images.npy` + `labels.npy`). png-dir (a symbolic link
  * stands for its target): a new or empty directory, or with `force` one that holds only an earlier sample set; its
- * staging folder is created and removed here, so an unwritable location fails now.
+ * staging folder is created and removed here, so an unwritable location fails now. `inputs` (flag → path, e.g. the
+ * `--model` directory) are never written: an `out` inside one is refused, even with `force`.
  */
-export async function checkSampleOut(format: 'png' | 'png-dir' | 'npz', out: string, force = false): Promise<void> {
+export async function checkSampleOut(format: 'png' | 'png-dir' | 'npz', out: string, force = false, inputs: Readonly<Record<string, string>> = {}): Promise<void> {
+  checkOutsideInputs(out, inputs);
   if (format !== 'png-dir') return checkSampleFile(format, out, force);
   const target = pngDirTarget(out);
   await ensureWritableDir(dirname(target), '--out');

@@ -133,6 +133,11 @@ describe('writeSampleSet', () => {
     const before = readFileSync(join(tmp, 'g.png'));
     await writeSampleSet(makeSet([1, 1]), 'png', join(tmp, 'g.png'), { force: true });
     expect(readFileSync(join(tmp, 'g.png')).equals(before)).toBe(false); // the new grid
+    // a PNG inside an input (the --model directory) is never replaced, even with --force
+    mkdirSync(join(tmp, 'bundle'), { recursive: true });
+    await writeSampleSet(makeSet([0]), 'png', join(tmp, 'bundle', 'samples-T12.png'));
+    await expect(checkSampleOut('png', join(tmp, 'bundle', 'samples-T12.png'), true, { '--model': join(tmp, 'bundle') })).rejects.toThrow(/^--out: ".*samples-T12\.png" is inside --model/);
+    await expect(checkSampleOut('png-dir', join(tmp, 'bundle', 'more'), true, { '--model': join(tmp, 'bundle') })).rejects.toThrow(/is inside --model/);
   });
 
   it('png-dir: --force refuses an entry named like a PNG that is not a file, naming it', async () => {

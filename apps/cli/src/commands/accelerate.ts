@@ -25,7 +25,7 @@ export const accelerateOptionsSchema = z.object({
   rollout: z.enum(['fixed', 'adaptive']),
   thresholds: z.union([z.string().regex(/^[0-9.]+(,[0-9.]+)*$/, 'a comma-separated list of probabilities in (0, 1]'), z.array(probability)]),
   maxSteps: int(1), minPerStep: z.union([z.literal('schedule'), int(0)], { errorMap: () => ({ message: '"schedule" or an integer ≥ 0' }) }),
-  speedWeight: num(0), floor: z.string().regex(/^(none|-?[0-9.]+)$/, '"none" or a number (z-scored quality floor)'),
+  speedWeight: num(0), floor: z.string().regex(/^(none|-?(\d+(\.\d*)?|\.\d+))$/, '"none" or a decimal number such as -0.5 (z-scored quality floor)'),
   loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0).lt(1, 'must be < 1'), clipHigh: num(0), klBeta: num(0),
   stepFraction: z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), innerEpochs: int(1), lr: z.coerce.number().gt(0, 'must be > 0'), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
   wClassifier: num(0), wRealism: num(0), wMmd: num(0), data: z.string().min(1), timeBudget: num(0),

@@ -89,6 +89,43 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(json.options).toMatchObject({ models: `base=${base},rl=${rl}`, methods: 'cosine,halton', steps: '2,3,4', seedList: [0, 1], seed: 1, seeds: 1 });
   });
 
+  it('a grid is redrawn on resume when --seed or --grid-per-class differs from what it was drawn with (recorded per grid)', async () => {
+    const regrid = join(root, 'cmp-regrid');
+    cpSync(out, regrid, { recursive: true });
+    const before = JSON.parse(readFileSync(join(regrid, 'compare.json'), 'utf8')) as CompareJson;
+    expect(before.grids?.every((g) => g.seed === 0 && g.perClass === 1)).toBe(true);
+    const rlGrid = readFileSync(join(regrid, 'grids', 'rl-cosine-T2.png'));
+    // base given as another spelling of its path (trailing slash): the same model, its recorded spelling kept
+    const r = await cli(['compare', '--models', `base=${base}/`, '--methods', 'cosine,halton', '--steps', '2,4', '--seeds', '1', ...common.slice(0, -1), '2', '--out', regrid, '--resume', '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.err).toMatch(/0 to compute; 4 grid\(s\) to draw/);
+    const json = JSON.parse(r.out) as CompareJson;
+    expect(json.models.map((m) => m.dir)).toEqual([base, rl]);
+    expect(json.grids?.filter((g) => g.model === 'base').map((g) => g.perClass)).toEqual([2, 2, 2, 2]);
+    expect(json.grids?.filter((g) => g.model === 'rl').map((g) => g.perClass)).toEqual([1, 1, 1, 1]);
+    expect(readPng(join(regrid, 'grids', 'base-cosine-T2.png')).width).toBeGreaterThan(readPng(join(regrid, 'grids', 'rl-cosine-T2.png')).width);
+    expect(readFileSync(join(regrid, 'grids', 'rl-cosine-T2.png')).equals(rlGrid)).toBe(true); // not asked for: kept
+    const seed = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2', '--seeds', '1', ...common.slice(0, -1), '2', '--seed', '1', '--out', regrid, '--resume', '--json']);
+    expect(seed.err).toMatch(/1 to compute; 1 grid\(s\) to draw/);
+    expect((JSON.parse(seed.out) as CompareJson).grids?.find((g) => g.file === 'grids/base-cosine-T2.png')).toMatchObject({ seed: 1, perClass: 2 });
+  });
+
+  it('--force replaces only an earlier compare.json, and --out never lies inside an input', async () => {
+    const notMine = join(root, 'cmp-not-mine');
+    cpSync(out, notMine, { recursive: true });
+    writeFileSync(join(notMine, 'compare.json'), JSON.stringify({ model: base, cells: [], rows: [] })); // an eval.json, say
+    const forced = await cli([...args.slice(0, -1), notMine, '--force']);
+    expect(forced.code).toBe(2);
+    expect(forced.err).toMatch(/--out: ".*cmp-not-mine\/compare\.json" is not a compare\.json of speedrl compare/);
+    const inside = await cli([...args.slice(0, -1), join(base, 'cmp'), '--force']);
+    expect(inside.code).toBe(2);
+    expect(inside.err).toMatch(/--out: ".*base\/cmp" is inside --models \(base\)/);
+    expect(existsSync(join(base, 'cmp'))).toBe(false);
+    const both = await cli([...args, '--resume', '--force']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--resume, --force: choose one/);
+  });
+
   it('sweeps adaptive thresholds: steps and NFE are the means actually used', async () => {
     const r = await cli(['compare', '--models', `base=${base}`, '--methods', 'adaptive', '--thresholds', '0.01,1', '--adaptive-cap', '4', '--seeds', '1', ...common, '--out', join(root, 'adaptive'), '--json']);
     expect(r.code).toBe(0);
@@ -111,6 +148,8 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
       [['--n', '20'], /--n: FCD needs more samples than the eval classifier's 24 feature dimensions/],
       [['--methods', 'tuned'], /--tuned: the tuned method .* needs a file/],
       [['--classifier', join(root, 'cls-reward')], /--classifier: .* is the reward classifier/],
+      [['--grid-per-class', '1e6'], /--grid-per-class: must be ≤ 100 images per class/],
+      [['--kid-subsets', '1e12'], /--kid-subsets: must be ≤ 10,000 subsets/],
     ];
     for (const [extra, message] of cases) {
       const r = await cli([...args.slice(0, -2), ...extra, '--out', join(root, 'bad')]);
@@ -161,6 +200,20 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const overwrite = await cli(['tune-schedule', '--model', base, '--classifier', join(root, 'cls-reward'), '--data', FIXTURE_DIR, '--steps', '2', '--budget', '4', '--n', '30', '--out', tunedPath]);
     expect(overwrite.code).toBe(2);
     expect(overwrite.err).toMatch(/--out: ".*" already exists; pass --resume to continue its search, --force to replace it/);
+    // --force replaces only an earlier tuned file, and --out never lies inside an input
+    const tuneArgs = ['tune-schedule', '--model', base, '--classifier', join(root, 'cls-reward'), '--data', FIXTURE_DIR, '--steps', '2', '--budget', '4', '--n', '30', '--force'];
+    const weights = join(base, 'maskgit', 'model.safetensors');
+    const weightBytes = readFileSync(weights);
+    const intoModel = await cli([...tuneArgs, '--out', weights]);
+    expect(intoModel.code).toBe(2);
+    expect(intoModel.err).toMatch(/--out: ".*model\.safetensors" is inside --model /);
+    expect(readFileSync(weights).equals(weightBytes)).toBe(true);
+    const notes = join(root, 'notes.json');
+    writeFileSync(notes, JSON.stringify({ format: 'speedrl-maskgit' }));
+    const other = await cli([...tuneArgs, '--out', notes]);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/--out: ".*notes\.json" is not a tune-schedule file \(it holds a file of format "speedrl-maskgit"\)/);
+    expect(readFileSync(notes, 'utf8')).toBe(JSON.stringify({ format: 'speedrl-maskgit' }));
     const otherRef = await cli(['tune-schedule', '--out', tunedPath, '--resume', '--ref-count', '150']);
     expect(otherRef.code).toBe(2);
     expect(otherRef.err).toMatch(/--ref-count: .* was searched with 100, now 150/);

@@ -4,13 +4,11 @@
  * same reference; compare.json (resumable cell by cell), compare.md, FCD-vs-NFE and FCD-vs-wall-clock Pareto plots and
  * a sample grid per row.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
-import { UsageError } from '../errors';
 import { savedOptions } from '../compare/saved-options';
 import type { TextIo } from '@speedrl/core';
 import { runCompare, type CompareOptions } from '@speedrl/eval';
@@ -38,8 +36,8 @@ const schema = z.object({
   haltonSchedule: scheduleFlag,
   batch: int(1),
   refLimit: int(0),
-  kidSubsets: int(1),
-  gridPerClass: int(1),
+  kidSubsets: int(1).max(10_000, 'must be ≤ 10,000 subsets'),
+  gridPerClass: int(1).max(100, 'must be ≤ 100 images per class'),
 });
 const DEFAULTS: CompareOptions = {
   models: 'base=models/fashion-mnist', methods: 'cosine,arccos,linear,halton,adaptive', steps: '2,3,4,6,8,12', thresholds: '0.2,0.3,0.5,0.7,0.9',
@@ -90,10 +88,7 @@ Examples:
     const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
     const saved = resume ? savedOptions(join(first.out, 'compare.json'), DEFAULTS) : {};
     const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as CompareOptions;
-    if (!resume && flags.force !== true && existsSync(join(o.out, 'compare.json'))) {
-      throw new UsageError(`--out: "${o.out}" already holds compare.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
-    }
-    const result = await runCompare(o, resume, io);
+    const result = await runCompare(o, resume, io, undefined, flags.force === true);
     const md = `${result.rows.length} rows; wrote ${join(o.out, 'compare.json')}, compare.md, pareto-nfe.png, pareto-wallclock.png and ${result.grids?.length ?? 0} grid(s)\n`;
     io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : md);
   });

@@ -67,7 +67,7 @@ Examples:
       if (interrupt.stop.requested) {
         throw new InterruptedError(`demo: stopped by ${interrupt.stop.signal ?? 'a signal'} during "${name}" (its progress is saved); run again with --resume to continue there`);
       }
-      if (code !== 0) throw new UsageError(`demo: ${name} failed (exit ${code}); fix the error above, then run again with --resume`);
+      if (code !== 0) throw new UsageError(`demo: ${name} failed (exit ${code}); fix the error above, then run again with --resume (demo has no --force: where the error suggests it, remove that step's folder in --out instead)`);
     };
     try {
       await runDemo(o, resume, step, io);

@@ -31,7 +31,7 @@ const schema = z.object({
   cfg: z.coerce.number(),
   batch: int(1),
   refLimit: int(0),
-  kidSubsets: int(1),
+  kidSubsets: int(1).max(10_000, 'must be ≤ 10,000 subsets'),
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Omit<Options, 'model'> = {

@@ -21,9 +21,11 @@ export function reportCommand(io: TextIo): Command {
     .option('--compare <dir>', 'compare directory with compare.json (default RUN_DIR/compare)')
     .option('--ablations <file>', 'ablations.json (default RUN_DIR/ablations.json)')
     .option('--title <text>', 'report title')
+    .option('--force', 'replace an existing --out, only a report written earlier (never another HTML file)')
     .option('--json', 'print {out, sections} on stdout')
     .addHelpText('after', `
-Sections whose inputs are absent are omitted with a one-line note. The file is self-contained (Chart.js and the
+Sections whose inputs are absent are omitted with a one-line note. An existing --out is refused unless --force,
+which replaces only an earlier report. The file is self-contained (Chart.js and the
 PNG grids are inlined): it opens offline. Exit 2 for a missing RUN_DIR or a malformed input file (the message
 names the file and the field), 1 for other failures.
 
@@ -43,7 +45,7 @@ Examples:
     const title = optional('--title', flags.title);
     const result = await writeRunReport(runDir, {
       ...(out !== undefined ? { out } : {}), ...(evalDirs !== undefined ? { evalDirs } : {}), ...(compareDir !== undefined ? { compareDir } : {}),
-      ...(ablationsFile !== undefined ? { ablationsFile } : {}), ...(title !== undefined ? { title } : {}),
+      ...(ablationsFile !== undefined ? { ablationsFile } : {}), ...(title !== undefined ? { title } : {}), force: flags.force === true,
     });
     if (flags.json === true) {
       io.stdout(`${JSON.stringify(result, null, 2)}\n`);

@@ -87,7 +87,7 @@ before sampling; a symbolic link --out of png-dir is written through to its dire
 /** Runs `speedrl sample` with validated options. */
 export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<void> {
   const out = sampleOutPath(o.format, o.out);
-  await checkSampleOut(o.format, out, o.force === true);
+  await checkSampleOut(o.format, out, o.force === true, { '--model': o.model });
   await initBackend(); // the tokenizer decodes on tfjs whatever the transformer's engine
   const gen = await loadGenerator(o.model, o.engine, o.threads);
   try {

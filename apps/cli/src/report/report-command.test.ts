@@ -37,6 +37,17 @@ describe('speedrl report', () => {
     const html = readFileSync(out, 'utf8');
     expect(html.match(/<p class="note">Omitted: /g)).toHaveLength(6);
     expect(html).not.toContain('<script');
+    // an existing --out is replaced only with --force, and only when it is a report written earlier
+    const again = capture();
+    expect(await runCli(['report', dir, '--out', out], again)).toBe(2);
+    expect(again.err.join('')).toContain(`--out: "${out}" already exists; pass --force to replace an earlier report`);
+    expect(await runCli(['report', dir, '--out', out, '--force'], capture())).toBe(0);
+    const mine = join(dir, 'mine.html');
+    writeFileSync(mine, '<html>mine</html>');
+    const other = capture();
+    expect(await runCli(['report', dir, '--out', mine, '--force'], other)).toBe(2);
+    expect(other.err.join('')).toMatch(/--out: ".*mine\.html" is not a speedrl report/);
+    expect(readFileSync(mine, 'utf8')).toBe('<html>mine</html>');
   });
 
   it('takes --eval, --compare and --ablations from elsewhere', async () => {

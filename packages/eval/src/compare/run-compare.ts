@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
-  UsageError, createProgress, ensureWritableDir, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
+  UsageError, checkOutsideInputs, createProgress, ensureWritableDir, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
 } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
@@ -16,6 +16,7 @@ import {
   withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
+import { checkOwnResults } from '../own-results';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
@@ -45,6 +46,9 @@ export interface CompareOptions extends BaseSampling {
 
 /** Options that change what a cell means: a resume must use the same values. */
 const CELL_DEFINING = ['n', 'classifier', 'data', 'refLimit', 'engine', 'batch', 'temperature', 'gumbel', 'cfg', 'haltonSchedule', 'adaptiveCap', 'kidSubsets', 'tuned'] as const;
+
+/** Cell-defining options that name files: another spelling of the same path (./x, x/) is the same value. */
+const PATH_OPTIONS: ReadonlySet<string> = new Set(['classifier', 'data', 'tuned']);
 
 /** Each model directory holds a tokenizer and a transformer whose token count admits every step budget. */
 async function checkModelDirs(models: readonly ModelSpec[], steps: readonly number[], adaptiveCap: number, stepsFlag: string): Promise<void> {
@@ -81,13 +85,14 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
   }
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
-    if (was !== undefined && was !== o[key]) {
+    const samePath = PATH_OPTIONS.has(key) && typeof was === 'string' && was !== '' && o[key] !== '' && resolve(was) === resolve(String(o[key])); // ./x and x
+    if (was !== undefined && was !== o[key] && !samePath) {
       throw new UsageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${path} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
     }
   }
   for (const m of models) {
     const old = prev.models?.find((p) => p.name === m.name);
-    if (old !== undefined && old.dir !== m.dir) throw new UsageError(`--models: ${path} has model "${m.name}" = ${old.dir}, now ${m.dir}; rename it or use another --out`);
+    if (old !== undefined && resolve(old.dir) !== resolve(m.dir)) throw new UsageError(`--models: ${path} has model "${m.name}" = ${old.dir}, now ${m.dir}; rename it or use another --out`);
     if (old?.identity !== undefined && old.identity !== identities.get(m.name)) {
       throw new UsageError(`--models: the files of model "${m.name}" (${m.dir}) changed since ${path} was computed; its cells would mix two models. Rename it or use another --out`);
     }
@@ -121,8 +126,20 @@ function describedOptions(o: CompareOptions, adaptiveCap: number, models: readon
 
 const gridName = (k: Omit<CellKey, 'seed'>): string => `grids/${k.model}-${k.method}-${k.threshold === undefined ? `T${k.steps}` : `p${k.threshold}`}.png`;
 
-/** Runs the comparison and returns compare.json's content. */
-export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader): Promise<CompareJson> {
+/**
+ * Runs the comparison and returns compare.json's content. Without `resume` an existing compare.json is refused unless
+ * `force`, which replaces only an earlier compare.json; an --out inside an input is refused.
+ */
+export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader, force = false): Promise<CompareJson> {
+  if (resume && force) throw new UsageError('--resume, --force: choose one (add cells to compare.json, or replace it)');
+  const inputs: Record<string, string> = { '--classifier': o.classifier, ...(load === undefined ? { '--data': o.data } : {}), ...(o.tuned === '' ? {} : { '--tuned': o.tuned }) };
+  for (const m of parseModels(o.models)) inputs[`--models (${m.name})`] = m.dir;
+  checkOutsideInputs(o.out, inputs);
+  const jsonPath = join(o.out, 'compare.json');
+  if (!resume && existsSync(jsonPath)) {
+    if (!force) throw new UsageError(`--out: "${o.out}" already holds compare.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
+    checkOwnResults(jsonPath, 'compare'); // before any work
+  }
   await ensureWritableDir(o.out, '--out');
   return withRunLock(o.out, 'compare', () => compareLocked(o, resume, io, load)); // one writer of compare.json at a time
 }
@@ -161,14 +178,18 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   let floors: Floors | undefined = prev.floors as Floors | undefined;
   const grids: GridEntry[] = [...(prev.grids ?? [])];
   // every model of the file, in first-seen order (this call's entries replace their earlier ones)
-  const current = models.map((m) => ({ name: m.name, dir: m.dir, identity: identities.get(m.name) as string }));
   const earlier = prev.models ?? [];
+  // a model given by another spelling of its recorded path keeps the recorded one
+  const spelled = (m: ModelSpec): string => earlier.find((p) => p.name === m.name && resolve(p.dir) === resolve(m.dir))?.dir ?? m.dir;
+  const current = models.map((m) => ({ name: m.name, dir: spelled(m), identity: identities.get(m.name) as string }));
   const allModels = [...earlier.map((p) => current.find((m) => m.name === p.name) ?? p), ...current.filter((m) => !earlier.some((p) => p.name === m.name))];
   const plan = planCells(models, methods, steps, thresholds, seeds, adaptiveCap, tunedSteps);
   const done = new Set(cells.map(cellId));
   const todo = plan.filter((c) => !done.has(cellId(c)));
   const rowKeys = [...new Map(plan.map((c) => [rowId(c), { model: c.model, method: c.method, steps: c.steps, threshold: c.threshold }])).values()];
-  const missingGrids = rowKeys.filter((k) => !resume || !existsSync(join(o.out, gridName(k)))); // a fresh run redraws every grid
+  // a grid's identity includes the seed and images per class it was drawn with: a resume redraws one drawn otherwise (or unrecorded)
+  const drawnAsAsked = (k: Omit<CellKey, 'seed'>): boolean => grids.some((g) => g.file === gridName(k) && g.seed === o.seed && g.perClass === o.gridPerClass);
+  const missingGrids = rowKeys.filter((k) => !resume || !existsSync(join(o.out, gridName(k))) || !drawnAsAsked(k)); // a fresh run redraws every grid
   io.stderr(`compare: ${plan.length} cells (${models.length} model(s) × methods × budgets × ${seeds.length} seed(s)); ${plan.length - todo.length} already in ${jsonPath} (skipped), ${todo.length} to compute; ${missingGrids.length} grid(s) to draw\n`);
   const methodOrder = [...methods, 'tuned'];
   const save = async (): Promise<CompareJson> => {
@@ -221,10 +242,12 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     }
     progress.finish({ cells: todo.length });
   }
-  for (const k of rowKeys) {
-    if (!grids.some((g) => g.file === gridName(k)) && existsSync(join(o.out, gridName(k)))) {
-      grids.push({ model: k.model, method: k.method, steps: k.steps, ...(k.threshold === undefined ? {} : { threshold: k.threshold }), file: gridName(k) });
-    }
+  for (const k of missingGrids) {
+    if (!existsSync(join(o.out, gridName(k)))) continue;
+    const entry = { model: k.model, method: k.method, steps: k.steps, ...(k.threshold === undefined ? {} : { threshold: k.threshold }), seed: o.seed, perClass: o.gridPerClass, file: gridName(k) };
+    const at = grids.findIndex((g) => g.file === entry.file);
+    if (at >= 0) grids[at] = entry;
+    else grids.push(entry);
   }
   const json = await save();
   const subtitle = `${o.n} samples, ${seeds.length} seed(s), ${o.engine}`;

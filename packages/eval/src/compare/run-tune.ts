@@ -6,13 +6,14 @@
  */
 import { basename, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UsageError, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { UsageError, checkOutsideInputs, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, classifierFiles, dataFiles, drawSampleSet, type Engine, inputKeys, loadGenerator } from '@speedrl/pipeline';
 import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '../reference';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
+import { checkOwnResults } from '../own-results';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
 
 /** Options of a search (validated at the CLI edge). */
@@ -59,6 +60,8 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs:
 
 /** Runs the search and returns the tuned file (also written to `o.out`); `load` reads dataset splits (injectable). */
 export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader = loadIdxDataset, force = false): Promise<TunedFile> {
+  checkOutsideInputs(o.out, { '--model': o.model, '--classifier': o.classifier, ...(load === loadIdxDataset ? { '--data': o.data } : {}) });
+  if (!resume && force && existsSync(o.out)) checkOwnResults(o.out, 'tune-schedule'); // before any work
   await ensureWritableFile(o.out, '--out');
   // one writer of the file at a time
   return withRunLock(dirname(o.out), 'tune-schedule', () => tuneLocked(o, resume, io, load, force), '--out', `.${basename(o.out)}.lock`);

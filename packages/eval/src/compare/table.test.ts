@@ -19,5 +19,7 @@ describe('compare table', () => {
     expect(md).toContain('| rl | cosine | 4 | 4.0 |');
     expect(md).toContain('tokenizer reconstructions of the test set: 6.500');
     expect(md).toContain('Tuned schedule search budget: 1 T × 4.');
+    expect(md).toContain('Warning: rows average different numbers of seeds (1 to 2, see the seeds column)');
+    expect(compareMarkdown({ rows: [sorted[0] as (typeof sorted)[0]], engine: 'ort', models: [] }, 1000)).not.toContain('Warning');
   });
 });

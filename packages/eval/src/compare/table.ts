@@ -82,5 +82,9 @@ export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'sea
     `Models: ${json.models.map((m) => `${m.name} = ${m.dir}`).join('; ')}.`,
     ...(json.searchBudget === undefined ? [] : [`Tuned schedule search budget: ${json.searchBudget}.`]),
   ];
+  const seedCounts = json.rows.map((r) => r.seeds);
+  if (new Set(seedCounts).size > 1) { // a resume may add seeds to some models only
+    notes.push(`Warning: rows average different numbers of seeds (${Math.min(...seedCounts)} to ${Math.max(...seedCounts)}, see the seeds column); compare rows with equal seeds.`);
+  }
   return `${[...lines, ...floors, ...notes].join('\n')}\n`;
 }

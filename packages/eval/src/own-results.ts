@@ -1,0 +1,37 @@
+/**
+ * `--force` replaces only the command's own earlier results: an existing eval.json, compare.json or tuned file is
+ * recognised by its shape (or format field) before anything is written; anything else is a UsageError naming --out.
+ */
+import { readFileSync } from 'node:fs';
+import { UsageError } from '@speedrl/core';
+
+/** The result kinds a --force may replace, each with the test that recognises one of its files. */
+const KINDS = {
+  'tune-schedule': (v: Record<string, unknown>) => v.format === 'speedrl-tuned-schedule',
+  eval: (v: Record<string, unknown>) => Array.isArray(v.cells) && v.models === undefined && v.format === undefined, // demo seeds one with floors and no cells
+  compare: (v: Record<string, unknown>) => Array.isArray(v.cells) && Array.isArray(v.models),
+} as const;
+
+/** Each kind's file, in words. */
+const NAMES: Readonly<Record<keyof typeof KINDS, string>> = { 'tune-schedule': 'a tune-schedule file', eval: 'an eval.json of speedrl eval', compare: 'a compare.json of speedrl compare' };
+
+/** What a parsed file holds, in words, for a refusal. */
+function described(value: unknown): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'something that is not a JSON object';
+  const format = (value as { format?: unknown }).format;
+  if (format !== undefined) return `a file of format ${JSON.stringify(format)}`;
+  return `a JSON object with ${Object.keys(value).slice(0, 4).join(', ') || 'no fields'}${Object.keys(value).length > 4 ? ', …' : ''}`;
+}
+
+/** Refuses (UsageError naming --out) to replace `path` unless it is an earlier result file of `kind`. */
+export function checkOwnResults(path: string, kind: keyof typeof KINDS, outFlag = '--out'): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && KINDS[kind](value as Record<string, unknown>)) return;
+  const holds = value === undefined ? 'no valid JSON' : described(value);
+  throw new UsageError(`${outFlag}: "${path}" is not ${NAMES[kind]} (it holds ${holds}); --force replaces only an earlier one. Choose another ${outFlag} (nothing was written)`);
+}
