@@ -3,7 +3,7 @@
  * never appends to an existing one, and a `--resume` whose checks fail leaves every file as it was.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireRunLock, lockMark, processAlive, releaseLocksSince, LOCK_FILE } from '@speedrl/pipeline';
@@ -223,6 +223,37 @@ describe('run directories', () => {
     expect((await trainVq(out, '--resume')).err).toMatch(/checkpoint\.old" is incomplete/);
   });
 
+  it('--resume: an incomplete checkpoint/ beside a complete checkpoint.old/ is refused (no crash leaves that pair)', async () => {
+    const out = join(root, 'old-beside');
+    expect((await trainVq(out)).code).toBe(0);
+    cpSync(join(out, 'checkpoint'), join(out, 'checkpoint.old'), { recursive: true });
+    rmSync(join(out, 'checkpoint', 'COMPLETE')); // a copy cut short, not our swap (it renames only complete dirs)
+    const metrics = readFileSync(join(out, 'metrics.jsonl'));
+    const r = await trainVq(out, '--resume', '--steps', '6');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: ".*old-beside\/checkpoint" is incomplete \(no COMPLETE marker.*a complete ".*old-beside\/checkpoint\.old" is beside it, but no crash leaves that pair, so it is not resumed in its place/);
+    expect(readFileSync(join(out, 'metrics.jsonl')).equals(metrics)).toBe(true);
+    expect(existsSync(join(out, 'checkpoint', 'model.safetensors'))).toBe(true); // not overwritten
+  });
+
+  it('input directories load exactly as named: a tokenizer without its COMPLETE marker is refused naming the flag, never its sibling .old', async () => {
+    const vq = join(root, 'strict-vq');
+    expect((await trainVq(vq)).code).toBe(0);
+    const inputs = join(root, 'strict-inputs');
+    mkdirSync(inputs, { recursive: true });
+    cpSync(join(vq, 'tokenizer'), join(inputs, 'tokenizer.old'), { recursive: true }); // complete
+    cpSync(join(vq, 'tokenizer'), join(inputs, 'tokenizer'), { recursive: true });
+    rmSync(join(inputs, 'tokenizer', 'COMPLETE'));
+    const staging = `.tokenizer.${process.pid}.1.staging`; // a writer's staging dir (this live process stands in for it)
+    mkdirSync(join(inputs, staging));
+    const out = join(root, 'strict-mg');
+    const r = await cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', join(inputs, 'tokenizer'), '--data', FIXTURE, '--steps', '2', '--batch', '8', '--ema', 'none', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--tokenizer: VQ checkpoint directory ${join(inputs, 'tokenizer')} has no COMPLETE marker (an interrupted write?)`);
+    expect(readdirSync(inputs).sort()).toEqual([staging, 'tokenizer', 'tokenizer.old']); // nothing deleted
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a run whose loss became NaN before its first checkpoint says that none was written', async () => {
     const r = await trainVq(join(root, 'nan'), '--lr', '1e30', '--steps', '20', '--checkpoint-every', '100');
     expect(r.code).toBe(1);
@@ -241,7 +272,20 @@ describe('run directories', () => {
     expect((await trainVq(vq)).code).toBe(0);
     const out = join(root, 'mg-hash');
     const mg = (...extra: string[]) => cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vq, 'tokenizer'), '--data', FIXTURE, '--batch', '8', '--warmup', '1', '--ema', 'none', '--out', out, ...extra]);
-    expect((await mg('--steps', '2', '--checkpoint-every', '2')).code).toBe(0);
+    const first = await mg('--steps', '2', '--checkpoint-every', '2', '--json');
+    expect(first.code).toBe(0);
+    // a resume with no steps left (a kill during the bundle writes) writes the same bundle: the loss logged for the last step
+    const bundleFiles = ['config.json', 'model.safetensors', 'model.onnx'].map((f) => join(out, 'maskgit', f));
+    const bundle = bundleFiles.map((f) => readFileSync(f));
+    const again = await mg('--resume', '--json');
+    expect(again.code).toBe(0);
+    type Summary = { finalLoss: number; trainedSteps: number };
+    const [a, b] = [JSON.parse(first.out) as Summary, JSON.parse(again.out) as Summary];
+    expect(Number.isFinite(a.finalLoss)).toBe(true);
+    expect([b.finalLoss, b.trainedSteps]).toEqual([a.finalLoss, 0]);
+    bundleFiles.forEach((f, i) => expect(readFileSync(f).equals(bundle[i] as Buffer)).toBe(true));
+    const text = await mg('--resume');
+    expect(text.out).toMatch(/already at its last step 2 \(nothing to train\); bundles written from its checkpoint, final loss \d/);
     const weights = join(out, 'checkpoint', 'trainer.safetensors');
     const stateFile = join(out, 'checkpoint', 'state.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
@@ -259,5 +303,11 @@ describe('run directories', () => {
     const resumed = await mg('--resume', '--steps', '3');
     expect(resumed.err).not.toMatch(/speedrl:/);
     expect(resumed.code).toBe(0);
+    renameSync(join(out, 'checkpoint'), join(out, 'checkpoint.old')); // a kill between the two renames of a checkpoint swap
+    const fromOld = await mg('--resume', '--steps', '4');
+    expect(fromOld.code).toBe(0);
+    expect(fromOld.err).toMatch(/resuming from step 3 \(.*mg-hash\/checkpoint\.old: checkpoint\/ is missing, as a kill between the two renames of a checkpoint swap leaves it/);
+    expect(existsSync(join(out, 'checkpoint', 'COMPLETE'))).toBe(true);
+    expect(existsSync(join(out, 'checkpoint.old'))).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
+import { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, removeStaleStagingDirs, writeCheckpointDir } from './checkpoint-dir';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'speedrl-ckpt-'));
 
@@ -36,9 +36,40 @@ describe('checkpoint directories', () => {
     const dir = join(root, 'ckpt');
     await writeCheckpointDir(dir, { 'state.json': 'v1' });
     renameSync(dir, `${dir}.old`); // crash right after the first rename
-    expect(await findCheckpointDir(dir)).toBe(`${dir}.old`);
+    expect(await findCheckpointDir(dir, { fallbackToOld: true })).toBe(`${dir}.old`);
     await writeCheckpointDir(dir, { 'state.json': 'v2' });
     expect(await findCheckpointDir(dir)).toBe(dir);
     expect(existsSync(`${dir}.old`)).toBe(false);
+  });
+
+  it('loads exactly the directory named by default: never a sibling <dir>.old, and an incomplete <dir> never falls back', async () => {
+    const root = tmp();
+    const dir = join(root, 'classifier');
+    await writeCheckpointDir(dir, { 'state.json': 'old' });
+    renameSync(dir, `${dir}.old`);
+    expect(await findCheckpointDir(dir)).toBeUndefined(); // strict: an input is what the user named
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'state.json'), 'new, copied by hand'); // no COMPLETE marker: a copy, not our swap
+    expect(await findCheckpointDir(dir)).toBeUndefined();
+    expect(await findCheckpointDir(dir, { fallbackToOld: true })).toBeUndefined(); // the swap never leaves this pair
+    rmSync(dir, { recursive: true });
+    expect(await findCheckpointDir(dir, { fallbackToOld: true })).toBe(`${dir}.old`);
+  });
+
+  it('finding a checkpoint deletes nothing; only a writer removes staging dirs, and only those of dead processes', async () => {
+    const root = tmp();
+    const dir = join(root, 'ckpt');
+    await writeCheckpointDir(dir, { 'state.json': 'v1' });
+    const live = `.ckpt.${process.pid}.1.staging`; // a concurrent writer's (this process stands in for it)
+    const dead = '.ckpt.2147483646.1.staging'; // no such process
+    for (const name of [live, dead]) mkdirSync(join(root, name));
+    expect(await findCheckpointDir(dir)).toBe(dir);
+    expect(await findCheckpointDir(dir, { fallbackToOld: true })).toBe(dir);
+    expect(readdirSync(root).sort()).toEqual([live, dead, 'ckpt'].sort());
+    expect(await removeStaleStagingDirs(dir)).toEqual([dead]);
+    expect(readdirSync(root).sort()).toEqual([live, 'ckpt'].sort());
+    mkdirSync(join(root, dead));
+    await writeCheckpointDir(dir, { 'state.json': 'v2' }); // the writer cleans up before it stages its own
+    expect(readdirSync(root).sort()).toEqual([live, 'ckpt'].sort());
   });
 });

@@ -35,6 +35,7 @@ export async function writeCheckpointDir(
   await mkdir(parent, { recursive: true });
   const staging = join(parent, `.${basename(dir)}.${process.pid}.${Date.now()}.staging`);
   const old = `${dir}.old`;
+  await removeStaleStagingDirs(dir);
   try {
     await mkdir(staging);
     for (const [name, data] of Object.entries(files)) {
@@ -62,21 +63,55 @@ export async function writeCheckpointDir(
   }
 }
 
+/** How {@link findCheckpointDir} looks for a complete checkpoint. */
+export interface FindCheckpointOptions {
+  /**
+   * Also accept `<dir>.old` when `dir` itself is absent: the one state a kill between the two renames of
+   * {@link writeCheckpointDir} leaves. Only for a run's own checkpoint, resumed under its lock; an input the user
+   * named is loaded exactly as named (default false).
+   */
+  readonly fallbackToOld?: boolean;
+}
+
 /**
- * The complete checkpoint directory to load for `dir`: `dir` itself, or `<dir>.old` when a crash hit
- * between the two renames; undefined when there is none. Stale staging directories are removed.
+ * The complete checkpoint directory to load for `dir`: `dir` itself when it holds its COMPLETE marker; with
+ * `fallbackToOld`, `<dir>.old` when `dir` does not exist (a crash between the two renames). An existing `dir`
+ * without its marker is never replaced by `<dir>.old` (the swap never leaves that state: a copy cut short).
+ * Undefined when there is none. Reads only: nothing is removed (see {@link removeStaleStagingDirs}).
  */
-export async function findCheckpointDir(dir: string): Promise<string | undefined> {
-  const parent = dirname(dir);
-  if (existsSync(parent)) {
-    for (const entry of await readdir(parent)) {
-      if (entry.startsWith(`.${basename(dir)}.`) && entry.endsWith('.staging')) {
-        await rm(join(parent, entry), { recursive: true, force: true });
-      }
-    }
-  }
-  for (const candidate of [dir, `${dir}.old`]) {
-    if (existsSync(join(candidate, CHECKPOINT_COMPLETE_MARKER))) return candidate;
-  }
+export async function findCheckpointDir(dir: string, options: FindCheckpointOptions = {}): Promise<string | undefined> {
+  if (existsSync(join(dir, CHECKPOINT_COMPLETE_MARKER))) return dir;
+  const old = `${dir}.old`;
+  if (options.fallbackToOld === true && !existsSync(dir) && existsSync(join(old, CHECKPOINT_COMPLETE_MARKER))) return old;
   return undefined;
+}
+
+/** Whether process `pid` is alive (a process of another user counts as alive). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the staging directories (`.NAME.PID.TIME.staging`) that writers of the checkpoint `dir` left when killed:
+ * only those of processes no longer alive, so a concurrent writer's is never touched. For writers (a run holding its
+ * lock, {@link writeCheckpointDir}); loaders never call it. Returns the names removed.
+ */
+export async function removeStaleStagingDirs(dir: string): Promise<string[]> {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return [];
+  const prefix = `.${basename(dir)}.`;
+  const removed: string[] = [];
+  for (const entry of await readdir(parent)) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.staging')) continue;
+    const pid = Number(entry.slice(prefix.length).split('.')[0]);
+    if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || pidAlive(pid))) continue;
+    await rm(join(parent, entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
 }

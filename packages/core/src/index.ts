@@ -17,7 +17,7 @@ export { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 export type { AtomicWriteOptions } from './atomic-write';
 export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
 export type { JsonlContents } from './metrics-log';
-export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
+export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, removeStaleStagingDirs, writeCheckpointDir, type FindCheckpointOptions } from './checkpoint-dir';
 export { sha256File, contentKey } from './file-hash';
 export { faultPoint } from './fault-point';
 export { learningRateAt } from './lr-schedule';

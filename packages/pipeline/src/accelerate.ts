@@ -19,7 +19,7 @@ import { loadRlModel } from './rl-model';
 import { createQualityReward } from './quality-reward';
 import { RewardCallError, loadRewardModules, parseRewardSpec } from './reward-module';
 import { checkRewardResume, rewardKeyOf, rewardSpecsOf, withRewardRecord, type RewardChange } from './reward-resume';
-import { RUN_FILES, openRunDir, type RunDir, type RunMode } from './run-dir';
+import { RUN_FILES, openRunDir, resumeNote, type RunDir, type RunMode } from './run-dir';
 
 /** Options of a Speed-RL run (the flags of `speedrl accelerate`, camelCase). */
 export interface AccelerateOptions {
@@ -169,12 +169,12 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
     let rng = Rng.fromSeed(o.seed);
     let startIteration = 0;
     if (run.resumeFrom !== undefined) {
-      const restored = await restoreSpeedRlCheckpoint(checkpointDir, policy);
+      const restored = await restoreSpeedRlCheckpoint(run.resumeFrom, policy);
       rng = restored.rng;
       startIteration = restored.iteration;
       if (startIteration > config.iterations) throw new UsageError(`--iterations: the run in ${run.dir} is already at iteration ${startIteration}; give at least that many`);
       if (restored.normalizer !== undefined) quality.restoreNormaliser(restored.normalizer as ReturnType<typeof quality.normaliserState>);
-      io.stderr(`resuming at iteration ${startIteration} (${checkpointDir})\n`);
+      io.stderr(`resuming at iteration ${startIteration} (${resumeNote(run.resumeFrom)})\n`);
       if (run.rewardChange !== undefined) {
         io.stderr(`--allow-changed-reward: the --reward module files changed (content key ${run.rewardChange.from?.slice(0, 12) ?? 'none recorded'}… → ${run.rewardChange.to.slice(0, 12)}…); they score from iteration ${startIteration} on, recorded in run.json (rewardHistory) and metrics.jsonl (rewardKey)\n`);
       }

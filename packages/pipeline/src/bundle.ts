@@ -64,7 +64,13 @@ export async function loadBundle(dir: string, flag = '--model'): Promise<LoadedB
       `${flag}: ${dir}: ${TOKENIZER_DIR}/ is not the tokenizer the transformer in ${MASKGIT_DIR}/ was trained on (its files differ from the recorded key); restore the bundle's own tokenizer`,
     );
   }
-  const { model: vq } = await loadVq(join(dir, TOKENIZER_DIR));
+  let vq: VqModel;
+  try {
+    vq = (await loadVq(join(dir, TOKENIZER_DIR))).model;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${flag}: ${(error as Error).message.split('\n')[0]}`);
+  }
   if (vq.config.codebookSize !== config.numCodes) {
     disposeVqModel(vq);
     throw new UsageError(`${flag}: ${dir}: the tokenizer has ${vq.config.codebookSize} codes but the transformer expects ${config.numCodes}`);

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, ensureWritableDir, findCheckpointDir, trimJsonlToStep, writeJsonAtomic,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock } from './run-lock';
 
@@ -143,13 +143,30 @@ async function forcedProducts(dir: string, command: string): Promise<readonly (s
   return [...own, ...(RUN_PRODUCTS[String(old.command)] ?? [])];
 }
 
-/** The resume refusal for a checkpoint directory that exists without its COMPLETE marker (a copy cut short, a lost marker). */
+/**
+ * The resume refusal for a checkpoint directory that exists without its COMPLETE marker (a copy cut short, a lost
+ * marker). The atomic swap never leaves `checkpoint/` incomplete (it takes its name only once complete), so a complete
+ * `checkpoint.old/` beside it is not resumed from either: which of the two the user meant is not ours to guess.
+ */
 function incompleteCheckpoint(checkpointPath: string): UsageError | undefined {
   const present = [checkpointPath, `${checkpointPath}.old`].filter((d) => existsSync(d));
   if (present.length === 0) return undefined;
+  const old = `${checkpointPath}.old`;
+  const beside = present[0] === checkpointPath && existsSync(join(old, CHECKPOINT_COMPLETE_MARKER))
+    ? `; a complete "${old}" is beside it, but no crash leaves that pair, so it is not resumed in its place (to resume from it, replace "${checkpointPath}" with it)`
+    : '';
   return new UsageError(
-    `--resume: "${present[0]}" is incomplete (no ${CHECKPOINT_COMPLETE_MARKER} marker: a copy cut short, or the marker lost); resuming would start again from step 0 and overwrite it. Restore it, or start over with --force`,
+    `--resume: "${present[0]}" is incomplete (no ${CHECKPOINT_COMPLETE_MARKER} marker: a copy cut short, or the marker lost)${beside}; resuming would start again from step 0 and overwrite it. Restore it, or start over with --force`,
   );
+}
+
+/**
+ * Where a resumed run continues from, for its "resuming at …" line: the checkpoint directory, and when it is
+ * `checkpoint.old/` why (a kill between the two renames of a checkpoint swap left no `checkpoint/`).
+ */
+export function resumeNote(resumeFrom: string): string {
+  if (!resumeFrom.endsWith('.old')) return resumeFrom;
+  return `${resumeFrom}: ${basename(resumeFrom.slice(0, -'.old'.length))}/ is missing, as a kill between the two renames of a checkpoint swap leaves it; this previous complete checkpoint is resumed and the next checkpoint replaces it`;
 }
 
 /**
@@ -175,7 +192,10 @@ export async function openRunDir(
   const created = !existsSync(dir);
   await ensureWritableDir(dir, '--out');
   acquireRunLock(dir, command, '--out', undefined, created); // a directory made here goes again if the run never starts
-  const found = await findCheckpointDir(checkpointPath);
+  // the run's own checkpoint, under its lock: stale staging dirs of killed writers go, and a kill between the two renames
+  // of a checkpoint swap (checkpoint/ absent, checkpoint.old/ complete) resumes from checkpoint.old/ (see resumeNote)
+  await removeStaleStagingDirs(checkpointPath);
+  const found = await findCheckpointDir(checkpointPath, { fallbackToOld: true });
   let runOptions = options;
   let defaulted: string[] = [];
   let resumeStep: number | undefined;

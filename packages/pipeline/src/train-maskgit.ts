@@ -22,7 +22,7 @@ import { tokenizerKey, writeBundle } from './bundle';
 import { checkRecordedSha256, sha256Hex } from './checkpoint-hash';
 import { checkDataDir } from './checks';
 import { installInterruptHandler } from './interrupt';
-import { RUN_FILES, checkpointNote, type RunDir } from './run-dir';
+import { RUN_FILES, checkpointNote, resumeNote, type RunDir } from './run-dir';
 
 /** Options of a pretraining run (the flags of `speedrl train-maskgit`, camelCase). */
 export interface TrainMaskgitOptions {
@@ -62,7 +62,13 @@ export interface TrainMaskgitOptions {
 export interface TrainMaskgitSummary {
   readonly out: string;
   readonly step: number;
-  readonly finalLoss: number;
+  /**
+   * Loss of the last step; on a resume with no steps left, the one metrics.jsonl logged for that step (undefined, and
+   * left out of the bundle metadata, when it logged none).
+   */
+  readonly finalLoss: number | undefined;
+  /** Steps this call trained (0 on a resume of a run already at its last step: only the bundles were written). */
+  readonly trainedSteps: number;
   readonly interrupted: boolean;
   /** The EMA bundles written. */
   readonly ema: readonly string[];
@@ -135,6 +141,12 @@ async function tokenizeDataset(o: TrainMaskgitOptions, dir: string, io: TextIo):
     classes: { dtype: 'I32', shape: [data.count], data: classes },
   }, { key });
   return { tokens, classes, count: data.count, key };
+}
+
+/** The training loss metrics.jsonl (`path`) logged for `step`, if any (the last such record). */
+function lossLoggedAt(path: string, step: number): number | undefined {
+  const record = readJsonl<{ step?: number; event?: string; loss?: unknown }>(path).records.filter((r) => r.step === step && r.event === undefined && typeof r.loss === 'number').at(-1);
+  return record?.loss as number | undefined;
 }
 
 /** What both engines' trainers offer (the tfjs one synchronously). */
@@ -247,7 +259,7 @@ export async function trainMaskgit(
       emaSince = startStep;
       io.stderr(`train-maskgit: the checkpoint's weight EMAs use the old warm-up scheme (every decay the same average); they restart, bias-corrected, at step ${startStep}\n`);
     }
-    io.stderr(`resuming from step ${startStep} (${run.resumeFrom})\n`);
+    io.stderr(`resuming from step ${startStep} (${resumeNote(run.resumeFrom)})\n`);
   }
   const trainerOptions = {
     lr: o.lr, warmupSteps: o.warmup, totalSteps: o.steps, minLrRatio: o.minLrRatio, lrSchedule: o.lrSchedule,
@@ -284,7 +296,7 @@ export async function trainMaskgit(
     await writeQualityCurve(join(run.dir, QUALITY_CURVE_FILE), probes, o.evalSteps, o.evalN);
   };
   let step = startStep;
-  let lastLoss = NaN;
+  let lastLoss: number | undefined;
   try {
     const batchTokens = new Int32Array(o.batch * L);
     const batchClasses = new Int32Array(o.batch);
@@ -311,11 +323,13 @@ export async function trainMaskgit(
     }
     await saveCheckpoint(step);
     if (interrupt.stop.requested) throw new InterruptedError(`train-maskgit: stopped by ${interrupt.stop.signal ?? 'a signal'} at step ${step}; checkpoint saved in ${join(run.dir, RUN_FILES.checkpoint)}, continue with --resume`);
-    const metadata = { command: 'train-maskgit', step, seed: o.seed, finalLoss: lastLoss, tokenizerKey: await tokenizerKey(o.tokenizer) };
+    // no step ran (a resume at the last step): the loss an uninterrupted run recorded is the one logged for this step
+    lastLoss ??= lossLoggedAt(join(run.dir, RUN_FILES.metrics), step);
+    const metadata = { command: 'train-maskgit', step, seed: o.seed, ...(lastLoss === undefined ? {} : { finalLoss: lastLoss }), tokenizerKey: await tokenizerKey(o.tokenizer) };
     await writeBundle(run.dir, trainer.params(), config, o.tokenizer, { ...metadata, weights: 'raw' });
     for (const d of decays) await writeBundle(emaBundleDir(run.dir, d), (ema as WeightEma).average(d), config, o.tokenizer, { ...metadata, weights: `ema-${d}`, emaDecay: d, emaSince });
-    progress.finish({ step, loss: lastLoss });
-    return { out: run.dir, step, finalLoss: lastLoss, interrupted: interrupt.stop.requested, ema: decays.map((d) => emaBundleDir(run.dir, d)) };
+    progress.finish({ step, ...(lastLoss === undefined ? {} : { loss: lastLoss }) });
+    return { out: run.dir, step, finalLoss: lastLoss, trainedSteps: step - startStep, interrupted: interrupt.stop.requested, ema: decays.map((d) => emaBundleDir(run.dir, d)) };
   } finally {
     interrupt.dispose();
     await trainer.dispose();

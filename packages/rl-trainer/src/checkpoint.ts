@@ -110,8 +110,8 @@ async function checkPolicySha256(policyFile: string, recorded: unknown, trainerF
 
 /** Reads and validates the checkpoint in `dir` (or `<dir>.old` after a crash mid-replace). */
 export async function readSpeedRlCheckpoint(dir: string): Promise<SpeedRlCheckpoint> {
-  const found = await findCheckpointDir(dir);
-  if (found === undefined) throw new Error(`checkpoint ${dir}: no complete checkpoint (no COMPLETE marker in ${dir} or ${dir}.old)`);
+  const found = await findCheckpointDir(dir, { fallbackToOld: true }); // the run's own checkpoint (resumed under its lock)
+  if (found === undefined) throw new Error(`checkpoint ${dir}: no complete checkpoint (no COMPLETE marker in ${dir}, nor ${dir}.old in place of a missing ${dir})`);
   const trainerFile = join(found, TRAINER_STATE_FILE);
   const policyFile = join(found, POLICY_STATE_FILE);
   const t = await readTrainerJson(trainerFile);

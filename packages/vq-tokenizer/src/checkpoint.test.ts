@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -111,6 +111,27 @@ describe('saveVq / loadVq', () => {
     await expect(loadVq(missing)).rejects.toThrow(`VQ checkpoint directory ${missing} does not exist`);
     const empty = join(root, 'empty');
     mkdirSync(empty);
+    await expect(loadVq(empty)).rejects.toThrow(`VQ checkpoint directory ${empty} has no COMPLETE marker (an interrupted write?)`);
+    writeFileSync(join(empty, 'COMPLETE'), 'x');
     await expect(loadVq(empty)).rejects.toThrow(`VQ checkpoint: ${join(empty, VQ_CONFIG_FILE)} is missing`);
+  });
+
+  it('loads exactly the directory named: an incomplete one is refused, never replaced by a sibling <dir>.old; nothing is deleted', async () => {
+    const a = createVqModel(VQ_PRESETS.tiny, Rng.fromSeed(11));
+    const b = createVqModel(VQ_PRESETS.tiny, Rng.fromSeed(12));
+    const parent = join(root, 'strict');
+    const dir = join(parent, 'tokenizer');
+    await saveVq(`${dir}.old`, a); // the user's backup of the old tokenizer
+    await saveVq(join(root, 'new-tok'), b);
+    cpSync(join(root, 'new-tok'), dir, { recursive: true });
+    rmSync(join(dir, 'COMPLETE')); // a hand copy without its marker
+    const staging = join(parent, `.tokenizer.${process.pid}.1.staging`); // a concurrent writer's
+    mkdirSync(staging);
+    await expect(loadVq(dir)).rejects.toThrow(`VQ checkpoint directory ${dir} has no COMPLETE marker (an interrupted write?)`);
+    rmSync(dir, { recursive: true });
+    await expect(loadVq(dir)).rejects.toThrow(`VQ checkpoint directory ${dir} does not exist`);
+    expect(readdirSync(parent).sort()).toEqual([`.tokenizer.${process.pid}.1.staging`, 'tokenizer.old']);
+    disposeVqModel(a);
+    disposeVqModel(b);
   });
 });

@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CHECKPOINT_COMPLETE_MARKER,
   encodeSafetensors,
   findCheckpointDir,
   readSafetensors,
@@ -130,9 +131,12 @@ async function readConfigFile(path: string): Promise<ConfigFile> {
 export async function loadVq(dir: string): Promise<LoadedVq> {
   if (!existsSync(dir)) throw new Error(`VQ checkpoint directory ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new Error(`VQ checkpoint path ${dir} is not a directory`);
-  const root = (await findCheckpointDir(dir)) ?? dir;
-  const header = await readConfigFile(join(root, VQ_CONFIG_FILE));
-  const weightsPath = join(root, VQ_WEIGHTS_FILE);
+  // exactly the directory named: never a sibling <dir>.old (that fallback is a run's own resume, see openRunDir)
+  if ((await findCheckpointDir(dir)) === undefined) {
+    throw new Error(`VQ checkpoint directory ${dir} has no ${CHECKPOINT_COMPLETE_MARKER} marker (an interrupted write?); it is loaded only when complete, restore it or write it again`);
+  }
+  const header = await readConfigFile(join(dir, VQ_CONFIG_FILE));
+  const weightsPath = join(dir, VQ_WEIGHTS_FILE);
   if (!existsSync(weightsPath)) throw new Error(`VQ checkpoint: ${weightsPath} is missing`);
   const contents = await readSafetensors(weightsPath);
   const cfg = header.config;

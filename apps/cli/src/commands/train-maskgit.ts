@@ -96,6 +96,10 @@ Examples:
     const options = parseOptions(schema, run.options);
     emaDecays(options);
     const summary = await trainMaskgit(options, run, io, createQualityProbe);
-    io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `model bundle in ${options.out}: final loss ${summary.finalLoss.toFixed(4)} after ${summary.step} steps\n`);
+    const loss = summary.finalLoss === undefined ? 'final loss not logged for that step' : `final loss ${summary.finalLoss.toFixed(4)}`;
+    const text = summary.trainedSteps === 0
+      ? `model bundle in ${options.out}: the run was already at its last step ${summary.step} (nothing to train); bundles written from its checkpoint, ${loss}\n`
+      : `model bundle in ${options.out}: ${loss} after ${summary.step} steps\n`;
+    io.stdout(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : text);
   });
 }

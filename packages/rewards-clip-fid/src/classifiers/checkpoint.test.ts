@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSafetensors, readSafetensors, Rng } from '@speedrl/core';
@@ -116,5 +116,23 @@ describe('saveClassifier / loadClassifier', () => {
     await expect(loadClassifier(join(dir, 'nope'))).rejects.toThrow(`classifier checkpoint directory ${join(dir, 'nope')} does not exist`);
     await rm(path);
     await expect(loadClassifier(ckpt)).rejects.toThrow(`${path} is missing`);
+  });
+
+  it('loads exactly the directory named: an incomplete one is refused, never replaced by a sibling <dir>.old; nothing is deleted', async () => {
+    const old = createClassifier('eval', classifierPreset('eval', 'tiny'), Rng.fromSeed(4));
+    const fresh = createClassifier('eval', classifierPreset('eval', 'tiny'), Rng.fromSeed(5));
+    const ckpt = join(dir, 'classifier');
+    await saveClassifier(`${ckpt}.old`, old); // the user's backup
+    await saveClassifier(join(dir, 'new'), fresh);
+    await cp(join(dir, 'new'), ckpt, { recursive: true });
+    await rm(join(ckpt, 'COMPLETE')); // a hand copy without its marker
+    const staging = `.classifier.${process.pid}.1.staging`; // a concurrent writer's
+    await mkdir(join(dir, staging));
+    await expect(loadClassifier(ckpt)).rejects.toThrow(`classifier checkpoint directory ${ckpt} has no COMPLETE marker (an interrupted write?)`);
+    await rm(ckpt, { recursive: true });
+    await expect(loadClassifier(ckpt)).rejects.toThrow(`classifier checkpoint directory ${ckpt} does not exist`);
+    expect((await readdir(dir)).sort()).toEqual([staging, 'classifier.old', 'new']);
+    old.dispose();
+    fresh.dispose();
   });
 });

@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  encodeSafetensors, findCheckpointDir, readSafetensors, requireTensor, SafetensorsError, writeCheckpointDir, type SafeTensorMap,
+  CHECKPOINT_COMPLETE_MARKER, encodeSafetensors, findCheckpointDir, readSafetensors, requireTensor, SafetensorsError, writeCheckpointDir, type SafeTensorMap,
 } from '@speedrl/core';
 import type { TfAdamState } from '@speedrl/tensor-utils';
 import { checkRole, validateClassifierConfig, type ClassifierConfig } from './config';
@@ -122,9 +122,12 @@ async function readConfigFile(path: string): Promise<ConfigFile> {
 export async function loadClassifier(dir: string): Promise<LoadedClassifier> {
   if (!existsSync(dir)) throw new Error(`classifier checkpoint directory ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new Error(`classifier checkpoint path ${dir} is not a directory`);
-  const root = (await findCheckpointDir(dir)) ?? dir;
-  const header = await readConfigFile(join(root, CLASSIFIER_CONFIG_FILE));
-  const weightsPath = join(root, CLASSIFIER_WEIGHTS_FILE);
+  // exactly the directory named: never a sibling <dir>.old (that fallback is a run's own resume, see openRunDir)
+  if ((await findCheckpointDir(dir)) === undefined) {
+    throw new Error(`classifier checkpoint directory ${dir} has no ${CHECKPOINT_COMPLETE_MARKER} marker (an interrupted write?); it is loaded only when complete, restore it or write it again`);
+  }
+  const header = await readConfigFile(join(dir, CLASSIFIER_CONFIG_FILE));
+  const weightsPath = join(dir, CLASSIFIER_WEIGHTS_FILE);
   if (!existsSync(weightsPath)) throw new Error(`classifier checkpoint: ${weightsPath} is missing`);
   const contents = await readSafetensors(weightsPath);
   const shapes = classifierParamShapes(header.config);
