@@ -146,7 +146,18 @@ export function acquireRunLock(dir: string, command: string, flag = '--out', loc
       return () => releasePath(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new UsageError(`${flag}: cannot write in "${dir}" (${code ?? (error as Error).message})`);
+      if (code !== 'EEXIST') {
+        // 'wx' may have created the file before its write failed (a full disk): an empty lock of ours, removed with the
+        // directory made for this run, so a refused run leaves nothing behind
+        for (const remove of [() => statSync(path).size === 0 && unlinkSync(path), () => removeDir && rmdirSync(dir)]) {
+          try {
+            remove();
+          } catch {
+            // not created, or the directory holds other files: kept
+          }
+        }
+        throw new UsageError(`${flag}: cannot write in "${dir}" (${code ?? (error as Error).message})`);
+      }
       const state = lockState(path, Date.now());
       if (state === undefined) continue; // released meanwhile: try again
       if (state.holder !== undefined && !state.stale) {
