@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/core';
 import { MASKGIT_DIR } from '@speedrl/pipeline';
+import { UsageError } from '../errors';
 import { RUN_FILES } from '@speedrl/pipeline';
 
 /** What the last metrics record of an accelerate run says. */
@@ -40,6 +41,28 @@ export function runProgress(dir: string, budgetMinutes: number, iterationsCap: n
     iterations, elapsedMs, stepsMean, finished, stoppedBy: !finished ? 'unfinished' : byEnd ? 'end' : 'time-budget',
     hasCheckpoint: [RUN_FILES.checkpoint, `${RUN_FILES.checkpoint}.old`].some((c) => existsSync(join(dir, c, CHECKPOINT_COMPLETE_MARKER))),
   };
+}
+
+/** Run options that may differ between the rows of one ablation: where a run is, how often it saved. */
+const FREE_OPTIONS = new Set(['out', 'checkpointEvery', 'gridEvery']);
+
+/**
+ * Refuses the run of variant `v` in `dir` when its run.json options differ from `expected` (what the ablation gives the
+ * variant: --config, its flags, the budget): its rows would compare unequal runs. The iteration cap and time budget may
+ * differ only when the run is now `continued` to the ablation's.
+ */
+export function checkVariantRun(v: string, dir: string, expected: Record<string, unknown>, continued: boolean): void {
+  const path = join(dir, RUN_FILES.run);
+  const options = (JSON.parse(readFileSync(path, 'utf8')) as { options?: Record<string, unknown> }).options ?? {};
+  for (const [key, want] of Object.entries(expected)) {
+    const had = options[key];
+    if (FREE_OPTIONS.has(key) || had === undefined || String(had) === String(want) || (continued && (key === 'iterations' || key === 'timeBudget'))) continue;
+    const flag = key === 'timeBudget' ? '--budget' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(
+      `${flag}: the run of variant "${v}" has ${JSON.stringify(had)} (${path}), the ablation gives it ${JSON.stringify(want)}${key === 'iterations' || key === 'timeBudget' ? '' : ' (--config plus its variant flags)'}: ` +
+        `its rows would not compare runs that differ only in the ablated knob. Give the same value, or remove "${dir}" to recompute it (or use another --out)`,
+    );
+  }
 }
 
 /** The eval options that must match for an existing eval.json to be reused. */

@@ -47,7 +47,7 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(r.err).toMatch(/== ablate: base \(1\/3\) ==[\s\S]*== ablate: no-speed \(2\/3\) ==[\s\S]*== ablate: no-kl \(3\/3\) ==/);
     const ablations = ablationsSchema.parse(readJson(join(out, 'ablations.json')));
     expect(JSON.parse(r.out)).toEqual(ablations);
-    expect(ablations.budget).toBe('0.000001 min of RL on this machine each');
+    expect(ablations.budget).toBe('0.000001 min of RL on this machine each (iterations run: no-speed 1, no-kl 1)');
     expect(ablations.rows.map((row) => `${row.name}@${row.evalSteps}`)).toEqual(['base@1', 'base@2', 'no-speed@1', 'no-speed@2', 'no-kl@1', 'no-kl@2']);
     for (const row of ablations.rows) for (const m of [row.fcd, row.precision, row.recall, row.accuracy]) expect(Number.isFinite(m.mean)).toBe(true);
     const baseRows = readJson(join(out, 'base', 'eval', 'eval.json')).rows as { fcd: { mean: number } }[];
@@ -105,7 +105,7 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(['no-speed', 'no-kl'].map(metricsLines)).toEqual([2, 2]);
     expect(evalCells('base')).toEqual(baseCells);
     const ablations = JSON.parse(r.out) as Ablations;
-    expect(ablations.budget).toBe('1 min of RL on this machine each, at most 2 iterations');
+    expect(ablations.budget).toBe('1 min of RL on this machine each, at most 2 iterations (iterations run: no-speed 2, no-kl 2)');
     expect(ablations.rows[4]?.notes).toMatch(/^stopped by end after 2 iterations/);
     expect(readJson(join(out, 'no-kl', 'run.json')).options).toMatchObject({ klBeta: 0, timeBudget: 1, iterations: 2 });
     expect(evalCells('no-kl')).toHaveLength(2);
@@ -136,6 +136,27 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(more.code).toBe(0);
     expect(readJson(evalJson('base')).options).toMatchObject({ n: 40 });
     expect(evalCells('base')[0]?.fcd).not.toBe(baseBefore[0]?.fcd);
+  });
+
+  it('--resume refuses a variant run whose options differ from the ablation\'s: a lower cap or budget, a run replaced with other settings', async () => {
+    const same = [...args, '--resume', '--budget', '1', '--iterations', '2'];
+    const lines = ['no-speed', 'no-kl'].map(metricsLines);
+    const fewer = await cli([...args, '--resume', '--budget', '1', '--iterations', '1']);
+    expect(fewer.code).toBe(2);
+    expect(fewer.err).toMatch(/--iterations: the run of variant "no-speed" has 2 \(.*no-speed\/run\.json\), the ablation gives it 1: its rows would not compare runs that differ only in the ablated knob.*remove ".*no-speed" to recompute it/);
+    const shorter = await cli([...args, '--resume', '--budget', '0.000001', '--iterations', '2']);
+    expect(shorter.code).toBe(2);
+    expect(shorter.err).toMatch(/--budget: the run of variant "no-speed" has 1 /);
+    const runFile = join(out, 'no-kl', 'run.json');
+    const original = readFileSync(runFile, 'utf8');
+    const run = readJson(runFile) as { options: Record<string, unknown> };
+    writeFileSync(runFile, JSON.stringify({ ...run, options: { ...run.options, lr: 0.001 } })); // as `accelerate --force` with another --lr leaves it
+    const replaced = await cli(same);
+    writeFileSync(runFile, original);
+    expect(replaced.code).toBe(2);
+    expect(replaced.err).toMatch(/--lr: the run of variant "no-kl" has 0\.001 .*, the ablation gives it 0\.05 \(--config plus its variant flags\)/);
+    expect(['no-speed', 'no-kl'].map(metricsLines)).toEqual(lines);
+    expect((await cli(same)).code).toBe(0);
   });
 });
 

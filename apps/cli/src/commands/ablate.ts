@@ -18,7 +18,7 @@ import { accelerateOptionsSchema } from './accelerate';
 import { installInterruptHandler } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { RUN_FILES } from '@speedrl/pipeline';
-import { evalState, runProgress, seedFloors } from '../ablate/run-state';
+import { checkVariantRun, evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
 import type { Ablations } from '@speedrl/report';
@@ -119,6 +119,15 @@ Examples:
       const before = (JSON.parse(await readFile(join(o.out, SAVED_FILE), 'utf8')) as { inputs?: Record<string, string> }).inputs;
       const changed = changedInputs(before, inputs);
       if (changed.length > 0) throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${join(o.out, SAVED_FILE)} was started; its runs and evals would mix two inputs. Use another --out`);
+      // every variant's run must hold the options the ablation gives it (only its knob differs), else its rows compare unequal runs
+      for (const v of variants) {
+        const dir = join(o.out, v);
+        const p = runProgress(dir, o.budget, o.iterations);
+        if (!existsSync(join(dir, RUN_FILES.run)) || (!p.finished && !p.hasCheckpoint)) continue; // started afresh anyway
+        const printed: string[] = [];
+        if ((await run([...freshArgv(o, v, config, dir), '--print-config'], { ...io, stdout: (t) => printed.push(t) })) !== 0) throw new UsageError(`ablate: the options of ${v} do not parse (see above)`);
+        checkVariantRun(v, dir, (JSON.parse(printed.join('')) as { options: Record<string, unknown> }).options, !p.finished);
+      }
     }
     await ensureWritableDir(o.out, '--out');
     await writeJsonAtomic(join(o.out, SAVED_FILE), { command: 'ablate', options: { ...o, ...(config !== undefined ? { config } : {}), capGiven }, inputs, updatedAt: new Date().toISOString() });
@@ -173,14 +182,12 @@ async function ablate(o: Options, variants: readonly string[], mode: Mode, io: T
     if (skip) {
       io.stderr(`ablate: ${v} already ${runNotes(before.stoppedBy, before.iterations, before.elapsedMs)}; not rerun\n`);
     } else {
-      const limits = ['--time-budget', String(o.budget), '--iterations', String(o.iterations), '--json'];
       let argv: string[];
       if (mode.resume && before.hasCheckpoint) {
-        argv = ['accelerate', '--out', dir, '--resume', ...limits];
+        argv = ['accelerate', '--out', dir, '--resume', '--time-budget', String(o.budget), '--iterations', String(o.iterations), '--json'];
       } else {
         await rm(join(dir, RUN_FILES.metrics), { force: true }); // records of an attempt that never checkpointed
-        argv = ['accelerate', ...(mode.config !== undefined ? ['--config', mode.config] : []), '--base', o.base, '--reward-classifier', o.rewardClassifier,
-          '--data', o.data, '--out', dir, ...overrideFlags(overridesOf(v, o.fixedSteps)), ...limits];
+        argv = [...freshArgv(o, v, mode.config, dir), '--json'];
       }
       const summary = JSON.parse(await child(`accelerate of ${v}`, argv)) as { stoppedBy?: string };
       if (summary.stoppedBy === 'signal' || stopped()) return undefined;
@@ -190,18 +197,26 @@ async function ablate(o: Options, variants: readonly string[], mode: Mode, io: T
     if (stopped()) return undefined;
   }
   const entries = [await entryOf('base', o.base, baseEval, evalSteps, { config: {}, notes: 'base model, no RL' })];
+  const ran: string[] = [];
   for (const v of variants) {
     const dir = join(o.out, v);
     const p = runProgress(dir, o.budget, o.iterations);
+    ran.push(`${v} ${p.iterations}`);
     const saved = JSON.parse(await readFile(join(dir, RUN_FILES.run), 'utf8')) as { options?: Record<string, unknown> };
     entries.push(await entryOf(v, join(dir, 'model'), join(dir, 'eval'), evalSteps, {
       config: knobsOf(saved.options ?? {}), notes: runNotes(p.stoppedBy, p.iterations, p.elapsedMs), ...(p.stepsMean !== undefined ? { stepsMean: p.stepsMean } : {}),
     }));
   }
-  const ablations: Ablations = { budget: budgetText(o.budget, mode.capGiven ? o.iterations : undefined), rows: ablationRows(entries) };
+  const ablations: Ablations = { budget: `${budgetText(o.budget, mode.capGiven ? o.iterations : undefined)} (iterations run: ${ran.join(', ')})`, rows: ablationRows(entries) };
   await writeJsonAtomic(join(o.out, 'ablations.json'), ablations);
   await writeFileAtomic(join(o.out, 'ablations.md'), ablationsMarkdown(ablations));
   return ablations;
+}
+
+/** The accelerate argv of a fresh run of variant `v` in `dir`: --config, the inputs, the variant's flags and the limits. */
+function freshArgv(o: Options, v: string, config: string | undefined, dir: string): string[] {
+  return ['accelerate', ...(config !== undefined ? ['--config', config] : []), '--base', o.base, '--reward-classifier', o.rewardClassifier,
+    '--data', o.data, '--out', dir, ...overrideFlags(overridesOf(v, o.fixedSteps)), '--time-budget', String(o.budget), '--iterations', String(o.iterations)];
 }
 
 async function entryOf(name: string, model: string, evalDir: string, evalSteps: readonly number[], extra: Omit<AblationEntry, 'name' | 'evalRows' | 'evalSteps'>): Promise<AblationEntry> {
