@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
@@ -21,6 +21,19 @@ describe('metrics.jsonl', () => {
     expect(readJsonl(path)).toEqual({ records: [{ step: 1 }, { step: 2 }], truncatedTail: true });
     writeFileSync(path, '{"step":1}\ngarbage\n{"step":3}\n');
     expect(() => readJsonl(path)).toThrow(`${path}: line 2 is not valid JSON: garbage`);
+  });
+
+  it('a log hard-linked from another run becomes this run\'s own file on resume: appends never reach the other run', async () => {
+    const dir = tmp();
+    const original = join(dir, 'orig.jsonl');
+    const copy = join(dir, 'copy.jsonl');
+    appendJsonl(original, { step: 1 });
+    appendJsonl(original, { step: 2 });
+    linkSync(original, copy); // cp -al of a run directory
+    expect(await trimJsonlToStep(copy, 2)).toBe(0); // nothing to drop, rewritten anyway
+    appendJsonl(copy, { step: 3 });
+    expect(readJsonl<{ step: number }>(original).records.map((r) => r.step)).toEqual([1, 2]);
+    expect(readJsonl<{ step: number }>(copy).records.map((r) => r.step)).toEqual([1, 2, 3]);
   });
 
   it('trims a log back to the checkpoint step on resume, dropping the cut-off tail', async () => {

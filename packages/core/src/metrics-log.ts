@@ -2,7 +2,7 @@
  * `metrics.jsonl` for long jobs: one JSON object per line, appended as the job runs, trimmed back to the
  * last checkpoint on `--resume` so a resumed run never repeats or loses a step.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { writeFileAtomic } from './atomic-write';
 import { FAULT_INJECTION, faultPoint } from './fault-point';
@@ -62,13 +62,16 @@ export function readJsonl<T = Record<string, unknown>>(path: string): JsonlConte
 
 /**
  * Rewrites a metrics log (atomically) keeping only records with `step ≤ lastStep`: called on resume
- * from a checkpoint taken at `lastStep`. Returns how many records were dropped.
+ * from a checkpoint taken at `lastStep`. Returns how many records were dropped. A log that shares its file with
+ * another path (a hard-linked copy of a run, `cp -al`) is rewritten too, so the appends that follow go to this run's
+ * own file and never into the other run's records.
  */
 export async function trimJsonlToStep(path: string, lastStep: number): Promise<number> {
   const { records, truncatedTail } = readJsonl<MetricsRecord>(path);
   const kept = records.filter((r) => typeof r.step !== 'number' || r.step <= lastStep);
   const dropped = records.length - kept.length;
-  if (dropped > 0 || truncatedTail) {
+  const shared = existsSync(path) && statSync(path).nlink > 1;
+  if (dropped > 0 || truncatedTail || shared) {
     await writeFileAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
   return dropped;

@@ -72,10 +72,13 @@ export interface EvalWanted {
   readonly n: number;
   readonly steps: readonly number[];
   readonly seeds: readonly number[];
+  /** Content key of the model the eval must have judged (`bundleIdentity`); undefined when it cannot be read. */
+  readonly modelKey?: string;
 }
 
 interface EvalFile {
   options?: { classifier?: string; data?: string; n?: number };
+  inputs?: Record<string, string>;
   floors?: Record<string, number>;
   cells?: { steps: number; seed: number }[];
 }
@@ -90,12 +93,17 @@ function readEvalFile(dir: string): EvalFile | undefined {
   }
 }
 
-/** 'complete' (every cell there), 'partial' (resumable cells there) or 'stale' (absent or made with other options). */
+/**
+ * 'complete' (every cell there), 'partial' (resumable cells there) or 'stale' (absent, made with other options, or
+ * its cells judged another model: a variant's run continued since, whose model/ is no longer the one evaluated).
+ */
 export function evalState(dir: string, want: EvalWanted): 'complete' | 'partial' | 'stale' {
   const file = readEvalFile(dir);
   const o = file?.options;
   if (file === undefined || o?.classifier !== want.classifier || o.data !== want.data || o.n !== want.n) return 'stale';
   const cells = file.cells ?? [];
+  const judged = file.inputs?.['--model'];
+  if (cells.length > 0 && (judged === undefined || want.modelKey === undefined || judged !== want.modelKey)) return 'stale';
   const all = want.steps.every((t) => want.seeds.every((s) => cells.some((c) => c.steps === t && c.seed === s)));
   return all ? 'complete' : 'partial';
 }

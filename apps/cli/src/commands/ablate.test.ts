@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
+import { bundleIdentity } from '@speedrl/pipeline';
 import { initBackend } from '@speedrl/tensor-utils';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import { ablationsSchema, type Ablations } from '@speedrl/report';
@@ -157,6 +158,19 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(replaced.err).toMatch(/--lr: the run of variant "no-kl" has 0\.001 .*, the ablation gives it 0\.05 \(--config plus its variant flags\)/);
     expect(['no-speed', 'no-kl'].map(metricsLines)).toEqual(lines);
     expect((await cli(same)).code).toBe(0);
+  });
+
+  it('--resume evaluates again a variant whose model changed since its eval (a run continued by hand), never reusing the old scores', async () => {
+    const byHand = await cli(['accelerate', '--out', join(out, 'no-kl'), '--resume', '--iterations', '3']);
+    expect(byHand.code).toBe(0);
+    const stale = evalCells('no-kl');
+    const r = await cli([...args, '--resume', '--budget', '1', '--iterations', '3']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(r.err).not.toMatch(/eval of no-kl: every cell already in/);
+    const evalJson = readJson(join(out, 'no-kl', 'eval', 'eval.json')) as { inputs: Record<string, string> };
+    expect(evalJson.inputs['--model']).toBe(await bundleIdentity(join(out, 'no-kl', 'model')));
+    expect(evalCells('no-kl').map((c) => c.fcd)).not.toEqual(stale.map((c) => c.fcd));
   });
 });
 

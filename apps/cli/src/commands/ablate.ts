@@ -160,7 +160,8 @@ async function ablate(o: Options, variants: readonly string[], mode: Mode, io: T
     return out.join('');
   };
   const evaluate = async (label: string, model: string, dir: string, mayReuse: boolean, floorsFrom?: string): Promise<void> => {
-    const state = mayReuse ? evalState(dir, want) : 'stale';
+    const modelKey = await bundleIdentity(model).catch(() => undefined); // unreadable: the eval says why
+    const state = mayReuse ? evalState(dir, { ...want, ...(modelKey === undefined ? {} : { modelKey }) }) : 'stale';
     if (state === 'complete') {
       io.stderr(`ablate: eval of ${label}: every cell already in ${join(dir, 'eval.json')}, skipped\n`);
       return;
