@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOwnResults } from './own-results';
+import { checkNoForeignProducts, checkOwnResults } from './own-results';
 
 describe('checkOwnResults (what --force may replace)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'own-results-'));
@@ -30,5 +30,19 @@ describe('checkOwnResults (what --force may replace)', () => {
     expect(() => checkOwnResults(weights, 'tune-schedule')).toThrow(/is not a tune-schedule file \(it holds no valid JSON\)/);
     const run = file('run.json', JSON.stringify({ command: 'accelerate', options: {} }));
     expect(() => checkOwnResults(run, 'eval')).toThrow(/is not an eval\.json of speedrl eval/);
+  });
+
+  it('refuses a directory holding what the command writes beside its result, but not the result itself', () => {
+    const out = mkdtempSync(join(tmpdir(), 'own-products-'));
+    const products = ['compare.md', 'pareto-nfe.png', 'grids'];
+    mkdirSync(join(out, 'grids'));
+    expect(() => checkNoForeignProducts(out, 'compare.json', products)).not.toThrow(); // an empty grids/ is nobody's
+    writeFileSync(join(out, 'compare.md'), 'my notes');
+    expect(() => checkNoForeignProducts(out, 'compare.json', products)).toThrow(
+      `--out: "${out}" holds compare.md but no compare.json, so they are not an earlier result of this command and would be overwritten`,
+    );
+    writeFileSync(join(out, 'compare.json'), '{}'); // with its result file: an earlier run (checkOwnResults judges the file)
+    expect(() => checkNoForeignProducts(out, 'compare.json', products)).not.toThrow();
+    rmSync(out, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,8 @@
  * `--force` replaces only the command's own earlier results: an existing eval.json, compare.json or tuned file is
  * recognised by its shape (or format field) before anything is written; anything else is a UsageError naming --out.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
 
 /** The result kinds a --force may replace, each with the test that recognises one of its files. */
@@ -34,4 +35,20 @@ export function checkOwnResults(path: string, kind: keyof typeof KINDS, outFlag 
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && KINDS[kind](value as Record<string, unknown>)) return;
   const holds = value === undefined ? 'no valid JSON' : described(value);
   throw new UsageError(`${outFlag}: "${path}" is not ${NAMES[kind]} (it holds ${holds}); --force replaces only an earlier one. Choose another ${outFlag} (nothing was written)`);
+}
+
+/**
+ * Refuses (UsageError naming --out) an --out directory that holds files this command writes beside its result
+ * (`products`, e.g. eval.md and fcd-vs-steps.png) but not the result file itself: they are not an earlier result of
+ * the command, so writing would replace someone's files.
+ */
+export function checkNoForeignProducts(dir: string, resultFile: string, products: readonly string[], outFlag = '--out'): void {
+  if (existsSync(join(dir, resultFile))) return;
+  // an empty directory (compare makes grids/ before its first compare.json) is nobody's files
+  const holds = (path: string): boolean => existsSync(path) && (!statSync(path).isDirectory() || readdirSync(path).length > 0);
+  const found = products.filter((name) => holds(join(dir, name)));
+  if (found.length === 0) return;
+  throw new UsageError(
+    `${outFlag}: "${dir}" holds ${found.join(', ')} but no ${resultFile}, so they are not an earlier result of this command and would be overwritten; choose another ${outFlag} (nothing was written)`,
+  );
 }

@@ -12,7 +12,7 @@ import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import type { SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
-import { checkOwnResults } from './own-results';
+import { checkNoForeignProducts, checkOwnResults } from './own-results';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
@@ -115,6 +115,7 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
   if (resume && force) throw new UsageError('--resume, --force: choose one (add cells to eval.json, or replace it)');
   checkOutsideInputs(o.out, { '--model': o.model, '--classifier': o.classifier, '--data': o.data });
   if (force && existsSync(join(o.out, 'eval.json'))) checkOwnResults(join(o.out, 'eval.json'), 'eval'); // before any work
+  checkNoForeignProducts(o.out, 'eval.json', ['eval.md', 'fcd-vs-steps.png']);
   await ensureWritableDir(o.out, '--out');
   return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io)); // one writer of eval.json at a time
 }

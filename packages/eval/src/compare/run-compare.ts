@@ -16,7 +16,7 @@ import {
   withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
-import { checkOwnResults } from '../own-results';
+import { checkNoForeignProducts, checkOwnResults } from '../own-results';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
@@ -140,6 +140,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
     if (!force) throw new UsageError(`--out: "${o.out}" already holds compare.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
     checkOwnResults(jsonPath, 'compare'); // before any work
   }
+  checkNoForeignProducts(o.out, 'compare.json', ['compare.md', 'pareto-nfe.png', 'pareto-wallclock.png', 'grids']);
   await ensureWritableDir(o.out, '--out');
   return withRunLock(o.out, 'compare', () => compareLocked(o, resume, io, load)); // one writer of compare.json at a time
 }
