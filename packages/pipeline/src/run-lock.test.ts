@@ -35,6 +35,15 @@ describe('run lock takeover', () => {
     expect(takeOverStaleLock(path, stale)).toBe(false); // gone meanwhile
   });
 
+  it('a lock naming this process that this process does not hold is an earlier process\'s (a reused id): taken over', () => {
+    const dir = dirOf('reused-pid');
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, command: 'before the restart', startedAt: 'x' }));
+    const mark = lockMark();
+    acquireRunLock(dir, 'test');
+    expect(parseHolder(readFileSync(join(dir, LOCK_FILE), 'utf8'))?.command).toBe('test');
+    releaseLocksSince(mark);
+  });
+
   it('takes over a dead holder\'s lock; refuses a live one', () => {
     const dir = dirOf('dead');
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: DEAD_PID, command: 'dead', startedAt: 'x' }));

@@ -54,7 +54,9 @@ function lockState(path: string, now: number): { text: string; holder?: LockHold
   const text = readText(path);
   if (text === undefined) return undefined;
   const holder = parseHolder(text);
-  if (holder !== undefined) return { text, holder, stale: !processAlive(holder.pid) };
+  // our own pid on a lock this process does not hold: an earlier process that had the same id (a container's pid 1,
+  // ids reused after a reboot) left it, so it is stale
+  if (holder !== undefined) return { text, holder, stale: !processAlive(holder.pid) || (holder.pid === process.pid && !held.includes(path)) };
   let age = Infinity;
   try {
     age = now - statSync(path).mtimeMs;
@@ -162,7 +164,10 @@ export function acquireRunLock(dir: string, command: string, flag = '--out', loc
       if (state === undefined) continue; // released meanwhile: try again
       if (state.holder !== undefined && !state.stale) {
         const who = state.holder.pid === process.pid ? 'this process' : `process ${state.holder.pid}`;
-        throw new UsageError(`${flag}: "${dir}" is in use by ${who} (${state.holder.command}, since ${state.holder.startedAt}); wait for it to finish or stop it`);
+        throw new UsageError(
+          `${flag}: "${dir}" is in use by ${who} (${state.holder.command}, since ${state.holder.startedAt}); wait for it to finish or stop it. ` +
+            `If no speedrl command uses this directory (process ids are reused after a reboot), remove "${path}"`,
+        );
       }
       if (!state.stale) sleepSync(50); // being written: its holder is between creating and writing it
       else takeOverStaleLock(path, state.text); // whoever removes it, the next attempt sees what stands
