@@ -187,6 +187,19 @@ describe('run directories', () => {
     const cls = await cli(['train-classifier', '--role', 'reward', '--preset', 'tiny', '--data', data, '--steps', '2', '--out', out, '--force']);
     expect(cls.code).toBe(2);
     expect(cls.err).toContain(`--data: "${data}" is inside --out`);
+    // a link inside --out that points elsewhere: --force would remove the link itself
+    const elsewhere = join(root, 'tokenizer-elsewhere');
+    cpSync(join(out, 'tokenizer'), elsewhere, { recursive: true });
+    const inner = join(out, 'tok-link');
+    symlinkSync(elsewhere, inner);
+    const viaInnerLink = await mg(inner);
+    expect(viaInnerLink.code).toBe(2);
+    expect(viaInnerLink.err).toContain(`--tokenizer: "${inner}" is inside --out`);
+    // --out inside an input: the run would write into the files it reads
+    const nested = await cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', elsewhere, '--data', FIXTURE, '--steps', '2', '--out', join(elsewhere, 'mg')]);
+    expect(nested.code).toBe(2);
+    expect(nested.err).toContain(`--out: "${join(elsewhere, 'mg')}" is inside --tokenizer "${elsewhere}", an input of this command`);
+    expect(existsSync(join(elsewhere, 'mg'))).toBe(false);
   });
 
   it('--force removes the products of the old run\'s command, and refuses a directory that is no run (a model bundle)', async () => {

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock } from './run-lock';
 
@@ -114,17 +114,26 @@ function isInside(outer: string, inner: string): boolean {
 }
 
 /**
- * Refuses an input that lies inside the run directory `out`: `--force` removes the old run's products and the run
- * writes its own there, so an input under `--out` could be deleted or written over (a tokenizer trained into the same
- * folder). A usage error naming the input's flag.
+ * Refuses an input that lies inside the run directory `out`, by its real path or as written (a symbolic link inside
+ * `out` that points elsewhere would itself be removed): `--force` removes the old run's products and the run writes its
+ * own there, so an input under `--out` could be deleted or written over (a tokenizer trained into the same folder).
+ * Refuses as well an `out` inside an input (the run would write into the files it reads). Usage errors naming the flag.
  */
 export function checkInputsOutside(out: string, inputs: InputPaths): void {
   for (const [flag, paths] of Object.entries(inputs)) {
     for (const p of paths) {
-      if (!isInside(out, p)) continue;
-      throw new UsageError(`${flag}: "${p}" is inside --out "${out}"; --force would delete it, and the run writes its own files there. Move it out of --out, or choose another --out (nothing was written)`);
+      if (isInside(out, p) || isLexicallyInside(out, p)) {
+        throw new UsageError(`${flag}: "${p}" is inside --out "${out}"; --force would delete it, and the run writes its own files there. Move it out of --out, or choose another --out (nothing was written)`);
+      }
+      checkOutsideInputs(out, { [flag]: p });
     }
   }
+}
+
+/** Whether `inner` is `outer` or lies below it as the paths are written (resolved against the cwd, links not followed). */
+function isLexicallyInside(outer: string, inner: string): boolean {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
 }
 
 /** Which files a `--force` over `dir` removes besides records and checkpoints: the products of the old run's command (its run.json) and of `command`. */
