@@ -6,7 +6,7 @@
  * T — topping up with the most probable remaining draws, so it finishes within T like a scheduled sampler.
  */
 import type { Rng } from '@speedrl/core';
-import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch } from './position-draws';
+import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, pickCommits, type DrawScratch } from './position-draws';
 import { nextMaskedCount } from './schedules';
 import { stepMaskRatio, type StepParams } from './step-arrays';
 import { applyCommits, beginStep, rowCheck, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
@@ -118,16 +118,4 @@ function topUp(chosen: Int32Array, floor: number, n: number, scratch: DrawScratc
   const rest = Array.from({ length: n }, (_, i) => i).filter((i) => taken[i] === 0);
   rest.sort((a, b) => (scratch.modelLogProbs[b] as number) - (scratch.modelLogProbs[a] as number) || a - b);
   return Int32Array.from([...chosen, ...rest.slice(0, floor - chosen.length)]);
-}
-
-function pickCommits(scratch: DrawScratch, chosen: Int32Array): SampleCommit {
-  const positions = new Int32Array(chosen.length);
-  const tokens = new Int32Array(chosen.length);
-  const logProbs = new Float64Array(chosen.length);
-  chosen.forEach((i, c) => {
-    positions[c] = scratch.positions[i] as number;
-    tokens[c] = scratch.tokens[i] as number;
-    logProbs[c] = scratch.logProbs[i] as number;
-  });
-  return { positions, tokens, logProbs };
 }

@@ -5,7 +5,7 @@
 import type { Rng } from '@speedrl/core';
 import { nextMaskedCount } from './schedules';
 import {
-  NOT_DRAWN, canApproximate, checkRow, collectMasked, drawOne, drawPositions, drawUniforms, exactDraw, exactDrawAll, type DrawScratch,
+  NOT_DRAWN, canApproximate, checkRow, collectMasked, drawOne, drawPositions, drawUniforms, exactDraw, exactDrawAll, pickCommits, type DrawScratch,
 } from './position-draws';
 import { stepMaskRatio, type StepParams } from './step-arrays';
 import type { LogitsCheck } from './logits-check';
@@ -132,16 +132,4 @@ function rankSeparates(scratch: DrawScratch, n: number, keep: number): boolean {
     if (lower < committedLower) committedLower = lower;
   }
   return keptUpper < committedLower;
-}
-
-function pickCommits(scratch: DrawScratch, chosen: Int32Array): SampleCommit {
-  const positions = new Int32Array(chosen.length);
-  const tokens = new Int32Array(chosen.length);
-  const logProbs = new Float64Array(chosen.length);
-  chosen.forEach((i, c) => {
-    positions[c] = scratch.positions[i] as number;
-    tokens[c] = scratch.tokens[i] as number;
-    logProbs[c] = scratch.logProbs[i] as number;
-  });
-  return { positions, tokens, logProbs };
 }

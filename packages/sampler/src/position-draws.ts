@@ -9,6 +9,7 @@ import { approxDraw, approxDrawCovers, modelLogProbError } from './approx-draw';
 import { belowInfinity, type LogitsCheck } from './logits-check';
 import { drawTokenWithUniform } from './policy';
 import type { StepParams } from './step-arrays';
+import type { SampleCommit } from './step-core';
 
 const { abs } = Math; // bound once: global lookups are slow inside jest's vm context
 
@@ -134,4 +135,17 @@ export function drawPositions(
 /** Makes every one of the n draws exact (the fallback when approximate values cannot decide). */
 export function exactDrawAll(logits: Float32Array, b: number, seqLen: number, vocabSize: number, n: number, params: StepParams, scratch: DrawScratch): void {
   for (let i = 0; i < n; i++) exactDraw(logits, b, seqLen, vocabSize, i, params, scratch);
+}
+
+/** The draws `chosen` (indices into `scratch`) as one sample's commit: positions, tokens and their exact log-probs. */
+export function pickCommits(scratch: DrawScratch, chosen: Int32Array): SampleCommit {
+  const positions = new Int32Array(chosen.length);
+  const tokens = new Int32Array(chosen.length);
+  const logProbs = new Float64Array(chosen.length);
+  chosen.forEach((i, c) => {
+    positions[c] = scratch.positions[i] as number;
+    tokens[c] = scratch.tokens[i] as number;
+    logProbs[c] = scratch.logProbs[i] as number;
+  });
+  return { positions, tokens, logProbs };
 }
