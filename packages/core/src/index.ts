@@ -28,4 +28,4 @@ export type { TextIo } from './text-io';
 export { createProgress } from './progress';
 export type { Progress, ProgressOptions } from './progress';
 export { ensureWritableDir, ensureWritableFile } from './output-path';
-export { checkOutsideInputs } from './output-path';
+export { checkOutsideInputs, isWithin, realPathOf } from './output-path';

@@ -47,7 +47,7 @@ export async function ensureWritableFile(file: string, flag: string): Promise<vo
 }
 
 /** `p` with symbolic links resolved, as far as it exists (the missing tail appended). */
-function realPathOf(p: string): string {
+export function realPathOf(p: string): string {
   let head = resolve(p);
   const tail: string[] = [];
   while (!existsSync(head) && dirname(head) !== head) {
@@ -57,6 +57,12 @@ function realPathOf(p: string): string {
   return join(realpathSync(head), ...tail);
 }
 
+/** Whether the path `inner` is `outer` or lies below it, compared as given (resolve or `realPathOf` them first). */
+export function isWithin(outer: string, inner: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
+}
+
 /**
  * Refuses an output `out` that is one of the command's inputs or lies inside one (real paths, so a symbolic link into an
  * input counts): `inputs` maps each input's flag to its path. A UsageError naming `outFlag` and the input's flag.
@@ -64,8 +70,7 @@ function realPathOf(p: string): string {
 export function checkOutsideInputs(out: string, inputs: Readonly<Record<string, string>>, outFlag = '--out'): void {
   const target = realPathOf(out);
   for (const [flag, input] of Object.entries(inputs)) {
-    const rel = relative(realPathOf(input), target);
-    if (rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))) {
+    if (isWithin(realPathOf(input), target)) {
       throw new UsageError(`${outFlag}: "${out}" is inside ${flag} "${input}", an input of this command; writing there would replace its files. Choose another ${outFlag} (nothing was written)`);
     }
   }

@@ -4,11 +4,11 @@
  * checkpoint; without it an existing run is never overwritten or appended to. Every training command of `speedrl`
  * opens its output through here; the runs of this package (`accelerate`, `trainMaskgit`) take the open `RunDir`.
  */
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock } from './run-lock';
 
@@ -96,23 +96,6 @@ async function readRunFile(path: string, flag = '--resume'): Promise<{ command?:
 /** The paths each input flag of a run names (`{ '--tokenizer': ['runs/vq/tokenizer'] }`); openRunDir refuses any inside `--out`. */
 export type InputPaths = Readonly<Record<string, readonly string[]>>;
 
-/** `p` with symlinks resolved as far as it exists (a path not created yet keeps its missing tail). */
-function realPath(p: string): string {
-  let head = resolve(p);
-  const tail: string[] = [];
-  while (!existsSync(head) && dirname(head) !== head) {
-    tail.unshift(basename(head));
-    head = dirname(head);
-  }
-  return join(realpathSync(head), ...tail);
-}
-
-/** Whether `inner` is `outer` or lies below it (real paths: a symlink into `outer` is inside it). */
-function isInside(outer: string, inner: string): boolean {
-  const rel = relative(realPath(outer), realPath(inner));
-  return rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
-}
-
 /**
  * Refuses an input that lies inside the run directory `out`, by its real path or as written (a symbolic link inside
  * `out` that points elsewhere would itself be removed): `--force` removes the old run's products and the run writes its
@@ -122,18 +105,13 @@ function isInside(outer: string, inner: string): boolean {
 export function checkInputsOutside(out: string, inputs: InputPaths): void {
   for (const [flag, paths] of Object.entries(inputs)) {
     for (const p of paths) {
-      if (isInside(out, p) || isLexicallyInside(out, p)) {
+      // real paths (a symlink into --out is inside it) and as written (a link inside --out to elsewhere would be removed)
+      if (isWithin(realPathOf(out), realPathOf(p)) || isWithin(resolve(out), resolve(p))) {
         throw new UsageError(`${flag}: "${p}" is inside --out "${out}"; --force would delete it, and the run writes its own files there. Move it out of --out, or choose another --out (nothing was written)`);
       }
       checkOutsideInputs(out, { [flag]: p });
     }
   }
-}
-
-/** Whether `inner` is `outer` or lies below it as the paths are written (resolved against the cwd, links not followed). */
-function isLexicallyInside(outer: string, inner: string): boolean {
-  const rel = relative(resolve(outer), resolve(inner));
-  return rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
 }
 
 /** Which files a `--force` over `dir` removes besides records and checkpoints: the products of the old run's command (its run.json) and of `command`. */
