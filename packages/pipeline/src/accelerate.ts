@@ -4,10 +4,9 @@
  * frozen reference, the quality reward of the REWARD classifier, checkpoints and --resume (RNG, policy, optimizer and
  * reward normaliser), PNG grids, a time budget, Ctrl-C saves; the accelerated bundle lands in RUN/model.
  */
-import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { InterruptedError, Rng, UsageError, contentKey, createProgress, readJsonl, type TextIo } from '@speedrl/core';
+import { join } from 'node:path';
+import { InterruptedError, Rng, UsageError, contentKey, createProgress, isWithin, readJsonl, realPathOf, type TextIo } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import {
   DEFAULT_ADAPTIVE_ROLLOUT, TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint, type SpeedRlConfig,
@@ -115,9 +114,7 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
   if (allowChangedReward && mode !== 'resume') throw new UsageError('--allow-changed-reward: only with --resume (it accepts edited --reward module files in a run that continues)');
   const { change, history } = mode === 'resume' ? await checkRewardResume(fresh.out, { ...overrides }, allowChangedReward) : {};
   // real paths: a symlink to a directory inside --out is inside it too
-  const real = (p: string): string => (existsSync(p) ? realpathSync(p) : resolve(p));
-  const outside = relative(real(fresh.out), real(fresh.base));
-  if (outside === '' || !(outside.startsWith('..') || isAbsolute(outside))) throw new UsageError(`--base: "${fresh.base}" is inside --out "${fresh.out}"; the run would write over its own base`);
+  if (isWithin(realPathOf(fresh.out), realPathOf(fresh.base))) throw new UsageError(`--base: "${fresh.base}" is inside --out "${fresh.out}"; the run would write over its own base`);
   const readIteration = async (dir: string): Promise<number> => {
     const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as { iteration?: number };
     return state.iteration ?? 0;
