@@ -1,12 +1,13 @@
 /**
  * ONNX export of the VQ-VAE decoder (opset 17), built with the project's one graph builder (@speedrl/tensor-utils):
  * the same computation as `decode` in `codec.ts` (codebook lookup, then `decodeLatents` of `model.ts`) on NCHW
- * activations. Input `tokens` int32 `[batch, side²]` (ids in [0, K)); output `images` float32 `[batch, size, size]`
- * in (0, 1). The config is in the model's metadata.
+ * activations, its last conv in the sub-pixel form of `onnx-subpixel.ts`. Input `tokens` int32 `[batch, side²]` (ids
+ * in [0, K)); output `images` float32 `[batch, size, size]` in (0, 1). The config is in the model's metadata.
  */
 import { convSame, GraphBuilder, ONNX_FLOAT, ONNX_INT32, readModelMetadata } from '@speedrl/tensor-utils';
 import { downsampleStages, latentSide, tokensPerImage, validateVqConfig, type VqConfig } from './config';
 import type { VqModel } from './model';
+import { subpixelConvWeights } from './onnx-subpixel';
 
 /** ONNX opset of the decoder export. */
 export const VQ_DECODER_ONNX_OPSET = 17;
@@ -41,11 +42,18 @@ export function exportVqDecoderOnnx(vq: Pick<VqModel, 'config' | 'params' | 'cod
     h = g.op('Add', [h, conv(relu(inner, `decoder.res${r}.relu1`), `decoder.res${r}.conv1`)], {}, `decoder.res${r}.sum`);
   }
   h = relu(h, 'decoder.res.out');
-  for (let i = 0; i < downsampleStages(cfg); i++) {
-    // DepthToSpace in DCR mode has TensorFlow's depth_to_space channel order (pixelShuffle)
-    h = relu(g.op('DepthToSpace', [conv(h, `decoder.up${i}`)], { blocksize: 2, mode: 'DCR' }, `decoder.up${i}.shuffle`), `decoder.up${i}.relu`);
+  const stages = downsampleStages(cfg);
+  for (let i = 0; i < stages; i++) {
+    // ReLU before the shuffle (they commute; onnxruntime then fuses it into the conv); DepthToSpace in DCR mode has
+    // TensorFlow's depth_to_space channel order (pixelShuffle). The last shuffle moves below the output conv.
+    h = relu(conv(h, `decoder.up${i}`), `decoder.up${i}.relu`);
+    if (i < stages - 1) h = g.op('DepthToSpace', [h], { blocksize: 2, mode: 'DCR' }, `decoder.up${i}.shuffle`);
   }
-  const out = g.op('Sigmoid', [conv(h, 'decoder.out')], {}, 'decoder.sigmoid'); // [B, 1, S, S]
+  const w = data('decoder.out.weight');
+  const sub = subpixelConvWeights(w.data, w.shape);
+  const bias = data('decoder.out.bias').data[0] as number;
+  const subpixels = convSame(g, h, 'decoder.out', { weight: sub.weight, shape: sub.shape, bias: new Float32Array(4).fill(bias) });
+  const out = g.op('DepthToSpace', [g.op('Sigmoid', [subpixels], {}, 'decoder.sigmoid')], { blocksize: 2, mode: 'DCR' }, 'decoder.out.shuffle'); // [B, 1, S, S]
   g.output(VQ_DECODER_ONNX_IO.images, g.reshape(out, [-1, cfg.imageSize, cfg.imageSize], 'pixels'), ONNX_FLOAT, ['batch', cfg.imageSize, cfg.imageSize]);
   return g.encode({
     graphName: 'vq_decoder',
