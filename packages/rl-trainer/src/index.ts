@@ -20,7 +20,7 @@ export type { Decoder, PolicyState, ReferencePolicy, TrainablePolicy, WeightedCe
 export { DEFAULT_ADAPTIVE_ROLLOUT, DEFAULT_SPEED_RL_CONFIG, resolveSpeedRlConfig } from './config';
 export type { PolicyLossKind, RolloutConfig, SpeedRlConfig } from './config';
 export { runSpeedRl } from './speed-rl';
-export type { CheckpointReason, GridSampler, IterationDetails, SpeedRlResult, SpeedRlRun } from './speed-rl';
+export type { CheckpointReason, GridSampler, IterationDetails, SpeedRlPhase, SpeedRlResult, SpeedRlRun } from './speed-rl';
 export { TRAINER_STATE_FILE, restoreSpeedRlCheckpoint, writeSpeedRlCheckpoint } from './checkpoint';
 export type { SpeedRlCheckpoint } from './checkpoint';
 export type { SpeedRlMetrics } from './metrics';

@@ -55,6 +55,32 @@ describe('runSpeedRl rollout modes', () => {
     expect(details[0]).not.toHaveProperty('thresholds');
   });
 
+  it('onPhase brackets every phase of each iteration, balanced and never nested but in "iteration", and changes nothing', async () => {
+    const events: string[] = [];
+    const r = await run({ innerEpochs: 2, stepFraction: 0.5, loss: 'ppo', iterations: 3 }, { onPhase: (phase, edge) => events.push(`${phase}:${edge}`) });
+    expect(hashRun(r)).toBe('a0fe0a9a9a4d0510');
+    let open: string | null = null;
+    let inIteration = false;
+    const seen = new Set<string>();
+    for (const e of events) {
+      const [phase, edge] = e.split(':') as [string, string];
+      if (phase === 'iteration') {
+        expect(open).toBeNull();
+        expect(inIteration).toBe(edge === 'end');
+        inIteration = edge === 'start';
+        continue;
+      }
+      expect(inIteration).toBe(true);
+      expect(open).toBe(edge === 'start' ? null : phase);
+      open = edge === 'start' ? phase : null;
+      seen.add(phase);
+    }
+    expect(inIteration).toBe(false);
+    expect([...seen].sort()).toEqual(['decode', 'optimizer', 'policy', 'reference', 'reward', 'rollout', 'rows']);
+    expect(events.filter((e) => e === 'iteration:start').length).toBe(3);
+    expect(events.filter((e) => e === 'optimizer:start').length).toBe(6); // μ = 2 updates per iteration
+  });
+
   it('adaptive rollouts: thresholds drawn per sample, steps used vary and feed 1 − steps/maxSteps; per-class metrics', async () => {
     const { metrics, details } = await run({ rollout: ADAPTIVE, iterations: 1, speedWeight: 1 }, { reward: constant }, peaked(1.5), 8);
     const d = details[0]!;

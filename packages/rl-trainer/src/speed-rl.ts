@@ -47,6 +47,14 @@ export interface IterationDetails {
 /** Fixed-seed samples of the current policy for image grids: `perClass` samples of every class at T = `steps`. */
 export type GridSampler = (options: { steps: number; perClass: number }) => Promise<RewardBatch>;
 
+/**
+ * The parts of one iteration that {@link SpeedRlRun.onPhase} brackets: `iteration` holds all the others; `rollout` the
+ * sampling, `decode` the tokens → images, `reward` the quality and speed rewards and the advantages, `rows` building the
+ * engine batches (trained rows, policy-loss weights, exact-KL soft targets), `policy` the policy's forward and
+ * backward passes, `reference` the reference's forward passes, `optimizer` the parameter updates.
+ */
+export type SpeedRlPhase = 'iteration' | 'rollout' | 'decode' | 'reward' | 'rows' | 'policy' | 'reference' | 'optimizer';
+
 /** Why `onCheckpoint` is called: the periodic checkpoint, the end of the run, or a stop on the abort signal. */
 export type CheckpointReason = 'every' | 'end' | 'abort';
 
@@ -70,6 +78,11 @@ export interface SpeedRlRun {
   readonly onCheckpoint?: (request: { iteration: number; reason: CheckpointReason }) => void | Promise<void>;
   /** Called with the iterations done (0 before training) every `gridEvery` iterations and at the end. */
   readonly onGrid?: (iteration: number, sample: GridSampler) => void | Promise<void>;
+  /**
+   * Profiling hook (tools/bench-rl.ts): called as each phase starts and ends, several times per iteration for the
+   * per-micro-batch phases, never nested except inside `iteration`. Absent by default; the loop keeps no clock for it.
+   */
+  readonly onPhase?: (phase: SpeedRlPhase, edge: 'start' | 'end') => void;
   /** When aborted, the loop finishes the current iteration, asks for a checkpoint and returns. */
   readonly signal?: AbortSignal;
 }
@@ -97,10 +110,21 @@ function checkScores(scores: unknown, n: number, it: number, what: string): Floa
   return scores;
 }
 
+/** `fn()` bracketed by `onPhase(phase, 'start' | 'end')` (the end also when it throws); just `fn()` without a hook. */
+async function inPhase<T>(onPhase: SpeedRlRun['onPhase'], phase: SpeedRlPhase, fn: () => Promise<T> | T): Promise<T> {
+  if (onPhase === undefined) return fn();
+  onPhase(phase, 'start');
+  try {
+    return await fn();
+  } finally {
+    onPhase(phase, 'end');
+  }
+}
+
 /** Runs Speed-RL iterations `startIteration … config.iterations − 1` on `policy` (see the module doc). */
 export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
   const cfg = resolveSpeedRlConfig(run.config);
-  const { policy, decoder, rng } = run;
+  const { policy, decoder, rng, onPhase } = run;
   const { seqLen: L, vocabSize: K, maskId, numClasses } = policy;
   const start = run.startIteration ?? 0;
   if (!Number.isInteger(start) || start < 0 || start > cfg.iterations) {
@@ -139,6 +163,7 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
   while (next < cfg.iterations && run.signal?.aborted !== true) {
     const it = next;
     const iterRng = rng.fork(ITERATION_STREAM).fork(it);
+    onPhase?.('iteration', 'start');
 
     // 1. Rollouts: G samples per class, T (or the adaptive threshold) drawn per sample; log-probs are the policy's own.
     let t0 = performance.now();
@@ -146,13 +171,14 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
     const plan = rolloutMode.kind === 'fixed'
       ? planRollouts(classes, cfg.groupSize, cfg.stepChoices, iterRng.fork(1))
       : planAdaptiveRollouts(classes, cfg.groupSize, rolloutMode.thresholds, rolloutMode.maxSteps, iterRng.fork(1));
-    const rollouts = await collectRollouts(logitsFn, plan, { ...rolloutOptions, sampler: rolloutSamplerConfig(cfg), rng: iterRng.fork(2) });
+    const rollouts = await inPhase(onPhase, 'rollout', () => collectRollouts(logitsFn, plan, { ...rolloutOptions, sampler: rolloutSamplerConfig(cfg), rng: iterRng.fork(2) }));
     const n = plan.classes.length;
     const rolloutMs = performance.now() - t0;
 
     // 2. Rewards: quality (NaN = none), speed, low-quality filter, group advantages.
     t0 = performance.now();
-    const images = await decode(rollouts.tokens, n, `iteration ${it}`);
+    const images = await inPhase(onPhase, 'decode', () => decode(rollouts.tokens, n, `iteration ${it}`));
+    onPhase?.('reward', 'start');
     const batch: RewardBatch = {
       images, tokens: rollouts.tokens, classes: plan.classes, steps: rollouts.stepsUsed, nfe: rollouts.nfe, batch: n, height: H, width: W,
     };
@@ -168,10 +194,12 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
     const speed = Float32Array.from(rollouts.stepsUsed, (s, j) => speedRewardFn(s, rollouts.nfe[j] as number));
     const { reward, filtered } = filteredReward(quality, speed, cfg.speedWeight, cfg.qualityFloor);
     const adv = groupAdvantages(reward, cfg.groupSize, cfg.advantage);
+    onPhase?.('reward', 'end');
     const rewardMs = performance.now() - t0;
 
     // 3. Train: μ updates; rows of samples without advantage only carry the KL term.
     t0 = performance.now();
+    onPhase?.('rows', 'start');
     const klOn = cfg.klBeta > 0;
     const rows = collectStepRows(
       rollouts, L, K,
@@ -184,6 +212,7 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
       seqLen: L, vocabSize: K, loss, advantages: adv.advantages, valid: adv.valid, klBeta: cfg.klBeta,
       tokenWeight: trainedTokens > 0 ? 1 / trainedTokens : 0, klPositionWeight: maskedCount > 0 ? 1 / maskedCount : 0,
     };
+    onPhase?.('rows', 'end');
     const lr = learningRateAt(it, schedule);
     let updates = 0;
     let gradNormSum = 0;
@@ -196,18 +225,18 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
       lossValue = 0;
       for (let s = 0; s < rows.length; s += cfg.trainMicroBatch) {
         const chunk = rows.slice(s, s + cfg.trainMicroBatch);
-        const { tokens, classes: chunkClasses } = stackRowInputs(chunk, L);
-        const logits = epoch === 0 ? null : await policy.logits(tokens, chunkClasses);
-        const refLogits = klOn && reference !== undefined ? await reference.logits(tokens, chunkClasses) : null;
-        const stepBatch = buildStepBatch(chunk, logits, refLogits, epoch === 0, settings);
-        await policy.accumulateGradients(stepBatch.engine);
+        const { tokens, classes: chunkClasses } = await inPhase(onPhase, 'rows', () => stackRowInputs(chunk, L));
+        const logits = epoch === 0 ? null : await inPhase(onPhase, 'policy', () => policy.logits(tokens, chunkClasses));
+        const refLogits = klOn && reference !== undefined ? await inPhase(onPhase, 'reference', () => reference.logits(tokens, chunkClasses)) : null;
+        const stepBatch = await inPhase(onPhase, 'rows', () => buildStepBatch(chunk, logits, refLogits, epoch === 0, settings));
+        await inPhase(onPhase, 'policy', () => policy.accumulateGradients(stepBatch.engine));
         lossValue += stepBatch.policyLoss;
         klSum += stepBatch.klShare;
         clipped += stepBatch.clipped;
         tokensSeen += stepBatch.tokens;
       }
       if (epoch === 0 && klOn) klMean = klSum;
-      const { gradNorm } = await policy.applyGradients(lr);
+      const { gradNorm } = await inPhase(onPhase, 'optimizer', () => policy.applyGradients(lr));
       gradNormSum += gradNorm;
       updates++;
     }
@@ -237,6 +266,7 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
       } : {}),
       timeMs: { rollout: rolloutMs, reward: rewardMs, train: trainMs },
     };
+    onPhase?.('iteration', 'end');
     await run.onMetrics?.(metrics, {
       classes: plan.classes, steps: rollouts.stepsUsed, nfe: rollouts.nfe, quality, speed, reward, advantages: adv.advantages, valid: adv.valid,
       ...(plan.thresholds === undefined ? {} : { thresholds: plan.thresholds }),
