@@ -1,4 +1,4 @@
-import { linkSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
@@ -34,6 +34,19 @@ describe('metrics.jsonl', () => {
     appendJsonl(copy, { step: 3 });
     expect(readJsonl<{ step: number }>(original).records.map((r) => r.step)).toEqual([1, 2]);
     expect(readJsonl<{ step: number }>(copy).records.map((r) => r.step)).toEqual([1, 2, 3]);
+  });
+
+  it('a log that is a symbolic link to another run\'s (cp -rs) becomes this run\'s own file on resume', async () => {
+    const dir = tmp();
+    const original = join(dir, 'orig.jsonl');
+    const copy = join(dir, 'copy.jsonl');
+    appendJsonl(original, { step: 1 });
+    symlinkSync(original, copy);
+    expect(await trimJsonlToStep(copy, 1)).toBe(0);
+    expect(lstatSync(copy).isSymbolicLink()).toBe(false);
+    appendJsonl(copy, { step: 2 });
+    expect(readJsonl<{ step: number }>(original).records.map((r) => r.step)).toEqual([1]);
+    expect(readJsonl<{ step: number }>(copy).records.map((r) => r.step)).toEqual([1, 2]);
   });
 
   it('trims a log back to the checkpoint step on resume, dropping the cut-off tail', async () => {

@@ -2,7 +2,7 @@
  * `metrics.jsonl` for long jobs: one JSON object per line, appended as the job runs, trimmed back to the
  * last checkpoint on `--resume` so a resumed run never repeats or loses a step.
  */
-import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { writeFileAtomic } from './atomic-write';
 import { FAULT_INJECTION, faultPoint } from './fault-point';
@@ -63,14 +63,14 @@ export function readJsonl<T = Record<string, unknown>>(path: string): JsonlConte
 /**
  * Rewrites a metrics log (atomically) keeping only records with `step ≤ lastStep`: called on resume
  * from a checkpoint taken at `lastStep`. Returns how many records were dropped. A log that shares its file with
- * another path (a hard-linked copy of a run, `cp -al`) is rewritten too, so the appends that follow go to this run's
- * own file and never into the other run's records.
+ * another path (a hard-linked copy of a run, `cp -al`; a symbolic link to another run's log, `cp -rs`) is rewritten
+ * too, as a file of its own, so the appends that follow never reach the other run's records.
  */
 export async function trimJsonlToStep(path: string, lastStep: number): Promise<number> {
   const { records, truncatedTail } = readJsonl<MetricsRecord>(path);
   const kept = records.filter((r) => typeof r.step !== 'number' || r.step <= lastStep);
   const dropped = records.length - kept.length;
-  const shared = existsSync(path) && statSync(path).nlink > 1;
+  const shared = existsSync(path) && (statSync(path).nlink > 1 || lstatSync(path).isSymbolicLink());
   if (dropped > 0 || truncatedTail || shared) {
     await writeFileAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
