@@ -110,6 +110,15 @@ describe('runSpeedRl', () => {
     expect(policy.theta().some((v) => v !== 0)).toBe(true);
   });
 
+  it('with μ = 3 the frozen reference runs once per micro-batch, not once per epoch', async () => {
+    const ref = createFakeReference(new Float32Array(C * K), L, K);
+    let calls = 0;
+    const counting = { logits: (t: Int32Array, c: Int32Array) => { calls++; return ref.logits(t, c); } };
+    const { metrics } = await run({ iterations: 1, innerEpochs: 3, klBeta: 0.1, trainMicroBatch: 4 }, { reference: counting });
+    expect(metrics[0]!.updates).toBe(3);
+    expect(calls).toBe(Math.ceil(metrics[0]!.trainedRows / 4));
+  });
+
   it('drops and counts groups whose rewards have zero std', async () => {
     const reward: QualityRewardFn = async (b) => {
       const frac = await fractionOfZeros(b);

@@ -220,6 +220,7 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
     let tokensSeen = 0;
     let klMean = NaN;
     let lossValue = 0;
+    const refCache: Float32Array[] = []; // the frozen reference's logits of each micro-batch: computed once, reused by every epoch
     for (let epoch = 0; epoch < cfg.innerEpochs && (trainedTokens > 0 || maskedCount > 0); epoch++) {
       let klSum = 0;
       lossValue = 0;
@@ -227,7 +228,11 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
         const chunk = rows.slice(s, s + cfg.trainMicroBatch);
         const { tokens, classes: chunkClasses } = await inPhase(onPhase, 'rows', () => stackRowInputs(chunk, L));
         const logits = epoch === 0 ? null : await inPhase(onPhase, 'policy', () => policy.logits(tokens, chunkClasses));
-        const refLogits = klOn && reference !== undefined ? await inPhase(onPhase, 'reference', () => reference.logits(tokens, chunkClasses)) : null;
+        let refLogits = refCache[s / cfg.trainMicroBatch] ?? null;
+        if (refLogits === null && klOn && reference !== undefined) {
+          refLogits = await inPhase(onPhase, 'reference', () => reference.logits(tokens, chunkClasses));
+          if (cfg.innerEpochs > 1) refCache.push(refLogits);
+        }
         const stepBatch = await inPhase(onPhase, 'rows', () => buildStepBatch(chunk, logits, refLogits, epoch === 0, settings));
         await inPhase(onPhase, 'policy', () => policy.accumulateGradients(stepBatch.engine));
         lossValue += stepBatch.policyLoss;

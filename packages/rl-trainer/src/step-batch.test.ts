@@ -1,6 +1,6 @@
 import { Rng } from '@speedrl/core';
 import { createFakePolicy, createFakeReference } from './testing/fake-policy';
-import { logSoftmaxRows } from './kl';
+import { exactKl, logSoftmaxRows } from './kl';
 import { grpoLoss } from './losses/grpo';
 import { collectRollouts, planRollouts } from './rollout';
 import { buildStepBatch, chooseTrainedSteps, collectStepRows, stackRowInputs, type StepLossSettings, type StepRow } from './step-batch';
@@ -90,6 +90,38 @@ describe('buildStepBatch', () => {
     expect(noKl.engine.softTargets).toBeUndefined();
     expect(Number.isNaN(noKl.klShare)).toBe(true);
     expect(() => buildStepBatch(rows, null, null, false, settings)).toThrow(/policy logits are needed for the ratio/);
+  });
+
+  it('KL read in place equals exactKl over the gathered masked positions bit for bit (K = 512, rollout or current logits)', () => {
+    const [l, k] = [7, 512];
+    const rng = Rng.fromSeed(9);
+    const rows: StepRow[] = Array.from({ length: 5 }, (_, r) => {
+      const mask = Uint8Array.from({ length: l }, () => (rng.uniform() < 0.6 ? 1 : 0));
+      return {
+        sample: r, cls: 0, step: 0, tokens: new Int32Array(l), mask, positions: new Int32Array(0), targets: new Int32Array(0),
+        oldLogProbs: new Float32Array(0), rolloutLogits: rng.fillNormal(new Float32Array(l * k), 0, 3),
+      };
+    });
+    const ref = rng.fillNormal(new Float32Array(5 * l * k), 0, 3);
+    const current = rng.fillNormal(new Float32Array(5 * l * k), 0, 3);
+    const cells = rows.flatMap((row, r) => Array.from(row.mask).flatMap((m, pos) => (m === 1 ? [[r, pos] as const] : [])));
+    const settings: StepLossSettings = {
+      seqLen: l, vocabSize: k, loss: (x) => grpoLoss(x), advantages: new Float32Array(5), valid: new Uint8Array(5), tokenWeight: 0,
+      klPositionWeight: 1 / cells.length, klBeta: 0.04,
+    };
+    for (const logits of [null, current]) {
+      const gather = (pick: (r: number, pos: number) => Float32Array): Float32Array => {
+        const out = new Float32Array(cells.length * k);
+        cells.forEach(([r, pos], p) => out.set(pick(r, pos), p * k));
+        return out;
+      };
+      const at = (z: Float32Array, r: number, pos: number): Float32Array => z.subarray((r * l + pos) * k, (r * l + pos + 1) * k);
+      const policyRows = gather((r, pos) => (logits === null ? (rows[r] as StepRow).rolloutLogits.subarray(pos * k, (pos + 1) * k) : at(logits, r, pos)));
+      const expected = exactKl(gather((r, pos) => at(ref, r, pos)), policyRows, cells.length, k, new Float32Array(cells.length).fill(settings.klPositionWeight));
+      const sb = buildStepBatch(rows, logits, ref, logits === null, settings);
+      expect(sb.klShare).toBe(expected.mean);
+      expect(Array.from(gather((r, pos) => at(sb.engine.softTargets as Float32Array, r, pos)))).toEqual(Array.from(expected.refProbs));
+    }
   });
 
   it('the engine gradient through the mapping equals the numerical gradient of policy loss + β·KL', async () => {

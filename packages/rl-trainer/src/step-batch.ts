@@ -6,7 +6,7 @@
  * KL(p_ref ‖ p_θ), gradient softmax z − p_ref).
  */
 import type { Rng } from '@speedrl/core';
-import { exactKl, logSoftmaxRows } from './kl';
+import { klAt, logSumExpAt } from './kl';
 import type { PolicyLossInput, PolicyLossOutput } from './losses/types';
 import type { WeightedCeBatch } from './policy';
 import type { Rollouts } from './rollout';
@@ -89,13 +89,6 @@ export function stackRowInputs(rows: readonly StepRow[], seqLen: number): { toke
   return { tokens, classes: Int32Array.from(rows, (row) => row.cls) };
 }
 
-/** The rows' rollout-time policy logits `[R, L, K]`. */
-export function stackRolloutLogits(rows: readonly StepRow[], seqLen: number, vocabSize: number): Float32Array {
-  const out = new Float32Array(rows.length * seqLen * vocabSize);
-  rows.forEach((row, r) => out.set(row.rolloutLogits, r * seqLen * vocabSize));
-  return out;
-}
-
 /** How the rows of one update are weighted. */
 export interface StepLossSettings {
   readonly seqLen: number;
@@ -159,7 +152,7 @@ export function buildStepBatch(
     logProbs = new Float32Array(flat.length);
     flat.forEach((f, i) => {
       const o = (f.row * l + f.pos) * k;
-      logProbs[i] = logSoftmaxRows(logits.subarray(o, o + k), 1, k)[f.token] as number;
+      logProbs[i] = (logits[o + f.token] as number) - logSumExpAt(logits, o, k, 0);
     });
   }
   let policyLoss = 0;
@@ -179,20 +172,20 @@ export function buildStepBatch(
   if (s.klBeta === 0 || refLogits === null) return { engine, policyLoss, klShare: NaN, tokens: flat.length, clipped };
   // KL term at every masked position of every row.
   if (refLogits.length !== r * l * k) throw new RangeError(`step-batch.ts: reference logits have ${refLogits.length} values, expected ${r}·${l}·${k}`);
-  const where: number[] = [];
-  rows.forEach((row, ri) => row.mask.forEach((m, pos) => m === 1 && where.push(ri * l + pos)));
-  const gather = (z: Float32Array): Float32Array => {
-    const out = new Float32Array(where.length * k);
-    where.forEach((cell, p) => out.set(z.subarray(cell * k, cell * k + k), p * k));
-    return out;
-  };
-  const policyRows = logits === null ? gather(stackRolloutLogits(rows, l, k)) : gather(logits);
-  const kl = exactKl(gather(refLogits), policyRows, where.length, k, new Float32Array(where.length).fill(s.klPositionWeight));
+  // Read in place (no gathered copies): p_ref goes straight into the soft targets; the same arithmetic as exactKl.
   const softTargets = new Float32Array(r * l * k);
   const softWeights = new Float32Array(r * l);
-  where.forEach((cell, p) => {
-    softTargets.set(kl.refProbs.subarray(p * k, p * k + k), cell * k);
-    softWeights[cell] = s.klBeta * s.klPositionWeight;
+  const positionWeight = Math.fround(s.klPositionWeight);
+  let klShare = 0;
+  let p = 0;
+  rows.forEach((row, ri) => {
+    for (let pos = 0; pos < l; pos++) {
+      if (row.mask[pos] !== 1) continue;
+      const cell = ri * l + pos;
+      const [pol, oPol] = logits === null ? [row.rolloutLogits, pos * k] : [logits, cell * k];
+      klShare += positionWeight * klAt(refLogits, cell * k, pol, oPol, k, softTargets, cell * k, p++);
+      softWeights[cell] = s.klBeta * s.klPositionWeight;
+    }
   });
-  return { engine: { ...engine, softTargets, softWeights }, policyLoss, klShare: kl.mean, tokens: flat.length, clipped };
+  return { engine: { ...engine, softTargets, softWeights }, policyLoss, klShare, tokens: flat.length, clipped };
 }
