@@ -192,14 +192,27 @@ function report(machine: MachineInfo, load: readonly number[][], info: Record<st
   return [...head, table, ...tail].join('\n');
 }
 
+/** The options, null for --help; a bad flag or a missing directory is a usage error (message on stderr, exit code 2). */
+function usage(argv: string[]): BenchOptions | null | 'error' {
+  try {
+    const opts = parseOptions(argv);
+    for (const [flag, dir] of [['--reward-classifier', opts?.rewardClassifier], ['--model', opts?.modelDir], ['--tokenizer', opts?.modelDir === null ? opts.tokenizer : null]] as const) {
+      if (typeof dir === 'string' && !existsSync(dir)) throw new RangeError(`tools/bench-rl.ts: ${flag} "${dir}" does not exist`);
+    }
+    return opts;
+  } catch (error) {
+    process.stderr.write(`bench-rl: ${(error as Error).message} (--help lists the flags)\n`);
+    process.exitCode = 2;
+    return 'error';
+  }
+}
+
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+  const opts = usage(process.argv.slice(2));
+  if (opts === 'error') return;
   if (opts === null) {
     process.stdout.write(`${HELP}\n`);
     return;
-  }
-  for (const [flag, dir] of [['--reward-classifier', opts.rewardClassifier], ['--model', opts.modelDir], ['--tokenizer', opts.modelDir === null ? opts.tokenizer : null]] as const) {
-    if (dir !== null && !existsSync(dir)) throw new RangeError(`tools/bench-rl.ts: ${flag} "${dir}" does not exist`);
   }
   const machine = machineInfo();
   const loadStart = loadavg();
