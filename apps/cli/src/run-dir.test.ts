@@ -273,6 +273,40 @@ describe('run directories', () => {
     expect(r.err).toMatch(/train-vq: loss became NaN at step \d+; no checkpoint was written yet/);
   });
 
+  it('no directory is shared by two jobs: an --out inside one another process writes is refused, and --force never removes another job\'s run with the old products', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      const pid = child.pid as number;
+      const running = join(root, 'running');
+      mkdirSync(running, { recursive: true });
+      writeFileSync(join(running, LOCK_FILE), JSON.stringify({ pid, command: 'accelerate', startedAt: '2026-11-30T00:00:00.000Z' }));
+      const nested = await trainVq(join(running, 'model'));
+      expect(nested.code).toBe(2);
+      expect(nested.err).toContain(`--out: "${join(running, 'model')}" is inside "${running}", which process ${pid} (accelerate, since 2026-11-30T00:00:00.000Z) is writing`);
+      expect(existsSync(join(running, 'model'))).toBe(false);
+
+      const old = join(root, 'holds-a-job');
+      expect((await trainVq(old)).code).toBe(0);
+      const inner = join(old, 'tokenizer', 'inner'); // a job started inside the old run's product folder
+      mkdirSync(inner, { recursive: true });
+      writeFileSync(join(inner, LOCK_FILE), JSON.stringify({ pid, command: 'train-vq', startedAt: '2026-11-30T00:00:00.000Z' }));
+      writeFileSync(join(inner, 'metrics.jsonl'), '{"step":1}\n');
+      const whileRunning = await trainVq(old, '--force');
+      expect(whileRunning.code).toBe(2);
+      expect(whileRunning.err).toContain(`--force: "${join(old, 'tokenizer')}", which --force removes with the old run, holds another job's lock "${join(inner, LOCK_FILE)}" (it is running)`);
+      rmSync(join(inner, LOCK_FILE));
+      writeFileSync(join(inner, 'run.json'), '{"command":"train-vq","options":{}}');
+      const finished = await trainVq(old, '--force');
+      expect(finished.code).toBe(2);
+      expect(finished.err).toContain(`holds another job's "${join(inner, 'run.json')}"`);
+      expect(readFileSync(join(inner, 'metrics.jsonl'), 'utf8')).toBe('{"step":1}\n');
+      expect(existsSync(join(old, 'checkpoint', 'COMPLETE'))).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
   it('a run refused after its directory was made leaves no directory behind', async () => {
     const out = join(root, 'never-started');
     const r = await trainVq(out, '--data', join(root, 'no-such-data'));

@@ -10,7 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import {
   CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
 } from '@speedrl/core';
-import { acquireRunLock } from './run-lock';
+import { acquireRunLock, checkOutsideLockedRuns, isLockFile, otherJobUnder } from './run-lock';
 
 /** File names inside a run directory. */
 export const RUN_FILES = Object.freeze({ run: 'run.json', metrics: 'metrics.jsonl', checkpoint: 'checkpoint', state: 'state.json' });
@@ -80,7 +80,7 @@ const RUN_PRODUCTS: Readonly<Record<string, readonly (string | RegExp)[]>> = {
 };
 
 /** Files a directory may hold and still count as empty for a new run: a stale lock, the training-token cache, temp files. */
-const ignoredInNewRun = (name: string): boolean => /^\.(.*\.)?lock$/.test(name) || name === 'train-tokens.safetensors' || /^\..*\.(tmp|staging)$/.test(name);
+const ignoredInNewRun = (name: string): boolean => isLockFile(name) || name === 'train-tokens.safetensors' || /^\..*\.(tmp|staging)$/.test(name);
 
 /** Parses `path` (run.json) or says which file is broken and how to recover (`flag`: the flag that needs it). */
 async function readRunFile(path: string, flag = '--resume'): Promise<{ command?: string; options?: Record<string, unknown> }> {
@@ -116,6 +116,19 @@ export function checkInputsOutside(out: string, inputs: InputPaths): void {
 
 /** Which files a `--force` over `dir` removes besides records and checkpoints: the products of the old run's command (its run.json) and of `command`. */
 async function forcedProducts(dir: string, command: string): Promise<readonly (string | RegExp)[]> {
+  const products = await productsOf(dir, command);
+  // a folder --force would remove may hold another job's run or results (an --out given inside the old run's model/)
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    if (!products.some((p) => (typeof p === 'string' ? p === name : p.test(name))) && name !== RUN_FILES.checkpoint && name !== `${RUN_FILES.checkpoint}.old`) continue;
+    const other = otherJobUnder(join(dir, name));
+    if (other !== undefined) {
+      throw new UsageError(`--force: "${join(dir, name)}", which --force removes with the old run, holds another job's ${basename(other).startsWith('.') ? `lock "${other}" (it is running)` : `"${other}"`}; move that out of --out first, or choose another --out (nothing was removed)`);
+    }
+  }
+  return products;
+}
+
+async function productsOf(dir: string, command: string): Promise<readonly (string | RegExp)[]> {
   const runFile = join(dir, RUN_FILES.run);
   const own = RUN_PRODUCTS[command] ?? [];
   if (!existsSync(runFile)) {
@@ -176,6 +189,7 @@ export async function openRunDir(
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from (no such directory)`);
   if (!resume) checkInputsOutside(dir, inputsOf(options)); // before anything is created or removed
+  checkOutsideLockedRuns(dir);
   const created = !existsSync(dir);
   await ensureWritableDir(dir, '--out');
   acquireRunLock(dir, command, '--out', undefined, created); // a directory made here goes again if the run never starts

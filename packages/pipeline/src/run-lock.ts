@@ -6,9 +6,9 @@
  * cut short by a crash): it counts as held for a short grace, then as stale. Locks are released when the command that
  * took them ends (`runCli` calls `releaseLocksSince`) and, failing that, when the process exits.
  */
-import { linkSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UsageError } from '@speedrl/core';
+import { UsageError, realPathOf } from '@speedrl/core';
 
 /** File name of the lock inside a run directory. */
 export const LOCK_FILE = '.lock';
@@ -64,6 +64,51 @@ function lockState(path: string, now: number): { text: string; holder?: LockHold
     return undefined;
   }
   return { text, stale: age > LOCK_WRITE_GRACE_MS };
+}
+
+/**
+ * The holder of the lock at `path` when another live process holds it (its job is writing that directory now);
+ * undefined when there is no lock, a stale one, or one this process holds.
+ */
+export function otherLiveHolder(path: string): LockHolder | undefined {
+  const state = lockState(path, Date.now());
+  return state?.holder === undefined || state.stale || state.holder.pid === process.pid ? undefined : state.holder;
+}
+
+/** Whether `name` is a lock file: a run directory's `.lock`, or `.<file>.lock` of one output file. */
+export const isLockFile = (name: string): boolean => /^\.(.*\.)?lock$/.test(name);
+/** Results a speedrl command writes (with a live lock, what makes a directory another job's). */
+const RESULT_FILES: ReadonlySet<string> = new Set(['run.json', 'eval.json', 'compare.json', 'ablate.json']);
+
+/** The first path under `path` (itself included; links not followed) that is another job's: a live lock or a result file. */
+export function otherJobUnder(path: string): string | undefined {
+  let entries;
+  try {
+    entries = readdirSync(path, { withFileTypes: true });
+  } catch {
+    return undefined; // a file, or gone
+  }
+  for (const e of entries) {
+    const p = join(path, e.name);
+    if (e.isFile() && (RESULT_FILES.has(e.name) || (isLockFile(e.name) && otherLiveHolder(p) !== undefined))) return p;
+    const inner = e.isDirectory() ? otherJobUnder(p) : undefined;
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses an `out` inside a directory that another live process holds the run lock of: that job writes its products
+ * there (a final model over this run's files, or `--force` removing them while this run writes).
+ */
+export function checkOutsideLockedRuns(out: string): void {
+  for (let dir = dirname(realPathOf(out)); ; dir = dirname(dir)) {
+    const holder = otherLiveHolder(join(dir, LOCK_FILE));
+    if (holder !== undefined) {
+      throw new UsageError(`--out: "${out}" is inside "${dir}", which process ${holder.pid} (${holder.command}, since ${holder.startedAt}) is writing; its products and --force would mix with or remove this run. Choose an --out outside it (nothing was written)`);
+    }
+    if (dirname(dir) === dir) return;
+  }
 }
 
 /**
