@@ -82,6 +82,17 @@ const RUN_PRODUCTS: Readonly<Record<string, readonly (string | RegExp)[]>> = {
 /** Files a directory may hold and still count as empty for a new run: a stale lock, the training-token cache, temp files. */
 const ignoredInNewRun = (name: string): boolean => isLockFile(name) || name === 'train-tokens.safetensors' || /^\..*\.(tmp|staging)$/.test(name);
 
+/**
+ * Refuses `dir` for a new job when it holds anything but lock, temp and cache files: a UsageError naming --out, what
+ * it holds and `hint` (what to do instead). A missing directory passes.
+ */
+export function checkNewOutDir(dir: string, hint: string): void {
+  const other = existsSync(dir) ? readdirSync(dir).filter((name) => !ignoredInNewRun(name)) : [];
+  if (other.length > 0) {
+    throw new UsageError(`--out: "${dir}" is not empty (it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}); ${hint} (nothing was overwritten)`);
+  }
+}
+
 /** Parses `path` (run.json) or says which file is broken and how to recover (`flag`: the flag that needs it). */
 async function readRunFile(path: string, flag = '--resume'): Promise<{ command?: string; options?: Record<string, unknown> }> {
   try {
@@ -233,12 +244,7 @@ export async function openRunDir(
     if (existsSync(metricsPath) && statSync(metricsPath).size > 0) {
       throw new UsageError(`--out: "${dir}" already holds a run's ${RUN_FILES.metrics}; pass --resume to continue it, or choose another --out (nothing was overwritten)`);
     }
-    const other = readdirSync(dir).filter((name) => !ignoredInNewRun(name));
-    if (other.length > 0) {
-      throw new UsageError(
-        `--out: "${dir}" is not empty (it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}); choose another --out, or pass --force to write a new run into it (nothing was overwritten)`,
-      );
-    }
+    checkNewOutDir(dir, 'choose another --out, or pass --force to write a new run into it');
   }
   const products = mode === 'force' ? await forcedProducts(dir, command) : [];
   const identities = await identitiesOf(runOptions);

@@ -92,8 +92,26 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
   it('refuses to start over an existing ablation without --resume', async () => {
     const r = await cli(args);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--out: ".*no-speed" already holds a run; pass --resume/);
+    expect(r.err).toMatch(/--out: ".*abl" is not empty \(it holds .*\); pass --resume to continue the ablation there/);
     expect(metricsLines('no-speed')).toBe(1);
+  });
+
+  it('never replaces an eval it did not make: a new ablation refuses a folder holding one, --resume one without ablate.json; and never writes inside an input', async () => {
+    const mine = join(root, 'mine');
+    const evalDir = join(mine, 'base', 'eval');
+    expect((await cli(['eval', '--model', base, '--classifier', join(root, 'cls-eval'), '--data', FIXTURE_DIR, '--steps', '1', '--n', '30', '--seeds', '1', '--kid-subsets', '2', '--out', evalDir])).code).toBe(0);
+    const before = readFileSync(join(evalDir, 'eval.json'), 'utf8');
+    for (const extra of [[], ['--resume']]) {
+      const r = await cli([...args, '--out', mine, ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(extra.length === 0 ? /--out: ".*mine" is not empty \(it holds base\); pass --resume/ : /it holds no ablate\.json, so no ablation to continue/);
+    }
+    expect(readFileSync(join(evalDir, 'eval.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(mine, 'ablate.json'))).toBe(false);
+    const inside = await cli([...args, '--out', join(base, 'abl')]);
+    expect(inside.code).toBe(2);
+    expect(inside.err).toMatch(/--out: ".*base\/abl" is inside --base/);
+    expect(existsSync(join(base, 'abl'))).toBe(false);
   });
 
   it('--resume with a larger budget continues each run from its checkpoint and re-evaluates only the models that changed', async () => {

@@ -9,7 +9,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
+import { checkOutsideInputs, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { savedOptions } from '../compare/saved-options';
 import { parseOptions, readConfigFile } from '../config-file';
@@ -17,7 +17,7 @@ import { InterruptedError, UsageError } from '../errors';
 import { accelerateOptionsSchema } from './accelerate';
 import { installInterruptHandler } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
-import { RUN_FILES } from '@speedrl/pipeline';
+import { RUN_FILES, acquireRunLock, checkNewOutDir } from '@speedrl/pipeline';
 import { checkVariantRun, evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
@@ -102,13 +102,9 @@ Examples:
     const config = typed('config') ? String(flags.config) : saved.config;
     if (config !== undefined) readConfigFile(config, accelerateOptionsSchema.partial()); // a bad file fails now, not after the base eval
     const capGiven = typed('iterations') || saved.capGiven === true;
-    if (!resume) {
-      for (const v of variants) {
-        if (runProgress(join(o.out, v), o.budget, o.iterations).hasCheckpoint) {
-          throw new UsageError(`--out: "${join(o.out, v)}" already holds a run; pass --resume to continue it or choose another --out`);
-        }
-      }
-    }
+    // a new ablation writes into an empty folder (it replaces the evals it finds there) outside its inputs; --resume one with ablate.json
+    if (!resume || !existsSync(join(o.out, SAVED_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${SAVED_FILE}, so no ablation to continue; choose another --out` : 'pass --resume to continue the ablation there, or choose another --out');
+    checkOutsideInputs(o.out, { '--base': o.base, '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
     // content keys of what every run and eval is made from: a resume refuses changed files at the same paths
     const inputs = await inputKeys({
       '--base': () => bundleIdentity(o.base), '--reward-classifier': () => classifierFiles(o.rewardClassifier),
@@ -129,7 +125,9 @@ Examples:
         checkVariantRun(v, dir, (JSON.parse(printed.join('')) as { options: Record<string, unknown> }).options, !p.finished);
       }
     }
+    const created = !existsSync(o.out);
     await ensureWritableDir(o.out, '--out');
+    acquireRunLock(o.out, 'ablate', '--out', undefined, created); // one ablation at a time; its children run in this process
     await writeJsonAtomic(join(o.out, SAVED_FILE), { command: 'ablate', options: { ...o, ...(config !== undefined ? { config } : {}), capGiven }, inputs, updatedAt: new Date().toISOString() });
     const interrupt = installInterruptHandler(io);
     try {

@@ -8,12 +8,12 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
+import { checkOutsideInputs, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR, writeLineChart } from '@speedrl/tensor-utils';
 import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { installInterruptHandler } from '@speedrl/pipeline';
+import { acquireRunLock, checkNewOutDir, installInterruptHandler } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { renderReport, type ReportBlock } from '@speedrl/report';
 import type { EvalRow } from '@speedrl/eval';
@@ -96,7 +96,12 @@ async function modelIterations(modelDir: string): Promise<number> {
 }
 
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
+  // a new demo writes into an empty folder (it replaces evals, grids and report.html there) outside its inputs, one at a time
+  if (!resume) checkNewOutDir(o.out, 'pass --resume to continue the demo there, or choose another --out');
+  checkOutsideInputs(o.out, { '--base': o.base, '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
+  const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
+  acquireRunLock(o.out, 'demo', '--out', undefined, created);
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');
   // RL is done only when its checkpoint reached every iteration and the model was written after it

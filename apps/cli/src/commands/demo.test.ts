@@ -1,0 +1,31 @@
+/**
+ * `speedrl demo` refusals made before any work: a new demo never writes into a folder holding other files (it would
+ * replace the evals, grids and report.html it finds there) nor inside one of its inputs. The full pipeline is
+ * exercised in pipeline.test.ts.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCaptured as cli } from '../test-cli';
+
+describe('speedrl demo: where it writes', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-demo-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const inputs = ['--base', join(root, 'base'), '--reward-classifier', join(root, 'reward'), '--eval-classifier', join(root, 'eval'), '--data', join(root, 'data')];
+
+  it('a new demo refuses a folder that holds files (an eval, a report) and an --out inside an input, before writing anything', async () => {
+    const out = join(root, 'results');
+    mkdirSync(join(out, 'eval-accelerated'), { recursive: true });
+    writeFileSync(join(out, 'eval-accelerated', 'eval.json'), '{"mine":true}');
+    writeFileSync(join(out, 'report.html'), '<p>mine</p>');
+    const r = await cli(['demo', ...inputs, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out: ".*results" is not empty \(it holds eval-accelerated, report\.html\); pass --resume to continue the demo there, or choose another --out/);
+    expect(readFileSync(join(out, 'eval-accelerated', 'eval.json'), 'utf8')).toBe('{"mine":true}');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('<p>mine</p>');
+    const inside = await cli(['demo', ...inputs, '--out', join(root, 'base', 'demo')]);
+    expect(inside.code).toBe(2);
+    expect(inside.err).toMatch(/--out: ".*base\/demo" is inside --base/);
+    expect(existsSync(join(root, 'base', 'demo'))).toBe(false);
+  });
+});
