@@ -13,6 +13,7 @@ import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRang
 import type { SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkNoForeignProducts, checkOwnResults } from './own-results';
+import { checkStoredCells } from './stored-cells';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
@@ -92,6 +93,7 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
   } catch (error) {
     throw new UsageError(`--resume: ${jsonPath} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or pass --force without --resume`);
   }
+  checkStoredCells(jsonPath, prev.cells); // an edited or damaged cell is never averaged in
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
     if (was === undefined || String(was) === String(o[key])) continue;

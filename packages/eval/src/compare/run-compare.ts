@@ -17,6 +17,7 @@ import {
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
 import { checkNoForeignProducts, checkOwnResults } from '../own-results';
+import { checkStoredCells } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
@@ -83,6 +84,7 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
   } catch (error) {
     throw new UsageError(`--resume: ${path} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or use another --out`);
   }
+  checkStoredCells(path, prev.cells); // an edited or damaged cell is never averaged in
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
     const samePath = PATH_OPTIONS.has(key) && typeof was === 'string' && was !== '' && o[key] !== '' && resolve(was) === resolve(String(o[key])); // ./x and x

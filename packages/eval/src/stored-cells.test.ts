@@ -1,0 +1,19 @@
+import { checkStoredCells } from './stored-cells';
+
+const cell = { steps: 2, seed: 0, fcd: 18.5, kid: -0.01, precision: 0.5, recall: 0, accuracy: null, nfePerImage: 2, meanSteps: 2, msPerImage: 1.5 };
+
+describe('checkStoredCells', () => {
+  it('keeps measured cells (a negative KID, no accuracy) and refuses edited or damaged ones, naming the file, cell and field', () => {
+    expect(() => checkStoredCells('e/eval.json', [cell, { ...cell, accuracy: 0.9, fcd: 0 }])).not.toThrow();
+    expect(() => checkStoredCells('e/eval.json', undefined)).not.toThrow();
+    const { kid: _k, meanSteps: _m, msPerImage: _t, ...older } = cell; // as older versions wrote cells
+    expect(() => checkStoredCells('e/eval.json', [older])).not.toThrow();
+    expect(() => checkStoredCells('e/eval.json', [cell, { ...cell, fcd: null }])).toThrow('--resume: e/eval.json: cell 1 field "fcd" must be a finite number ≥ 0, got null; the file was edited or damaged');
+    expect(() => checkStoredCells('e/eval.json', [{ ...cell, fcd: -3 }])).toThrow('cell 0 field "fcd" must be a finite number ≥ 0, got -3');
+    expect(() => checkStoredCells('c/compare.json', [{ ...cell, precision: 7 }])).toThrow('c/compare.json: cell 0 field "precision" must be a finite number ≥ 0 and ≤ 1, got 7');
+    expect(() => checkStoredCells('e/eval.json', [{ ...cell, steps: 1.5 }])).toThrow('field "steps" must be an integer ≥ 1, got 1.5');
+    expect(() => checkStoredCells('e/eval.json', [{ ...cell, kid: '3' }])).toThrow('field "kid" must be a finite number, got "3"');
+    expect(() => checkStoredCells('e/eval.json', [null])).toThrow('cell 0 field "steps"');
+    expect(() => checkStoredCells('e/eval.json', { steps: 2 })).toThrow('field "cells" must be a list');
+  });
+});

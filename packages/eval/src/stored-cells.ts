@@ -1,0 +1,32 @@
+/**
+ * Cells read back from an eval.json or compare.json on `--resume` are checked before they are kept: a cell edited or
+ * damaged by hand (an FCD of null or -3, a precision of 7) would otherwise be averaged into its row as if measured
+ * (compare read a null FCD as 0, a perfect score).
+ */
+import { UsageError } from '@speedrl/core';
+
+/**
+ * What each stored field must be: finite, within its range; `nullable` where a cell may have no value (no accuracy),
+ * `optional` where files of older versions lack the field.
+ */
+const FIELDS: readonly { key: string; min?: number; max?: number; nullable?: boolean; optional?: boolean; integer?: boolean }[] = [
+  { key: 'steps', min: 1, integer: true }, { key: 'seed', min: 0, integer: true }, { key: 'fcd', min: -1e-6 }, { key: 'nfePerImage', min: 0 },
+  { key: 'kid', optional: true }, { key: 'precision', min: 0, max: 1, optional: true }, { key: 'recall', min: 0, max: 1, optional: true },
+  { key: 'accuracy', min: 0, max: 1, nullable: true, optional: true }, { key: 'meanSteps', min: 0, optional: true }, { key: 'msPerImage', min: 0, optional: true },
+];
+
+/** Refuses (exit 2, naming the file, the cell and the field) a stored cell whose values no measurement gives. */
+export function checkStoredCells(path: string, cells: unknown): void {
+  if (cells === undefined) return;
+  if (!Array.isArray(cells)) throw new UsageError(`--resume: ${path}: field "cells" must be a list; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
+  cells.forEach((cell: Record<string, unknown> | null, i) => {
+    for (const f of FIELDS) {
+      const v = cell?.[f.key];
+      if ((v === null && f.nullable === true) || (v === undefined && f.optional === true)) continue;
+      const ok = typeof v === 'number' && Number.isFinite(v) && (f.integer !== true || Number.isInteger(v)) && v >= (f.min ?? -Infinity) && v <= (f.max ?? Infinity);
+      if (ok) continue;
+      const range = `${f.integer === true ? 'an integer' : 'a finite number'}${f.min !== undefined ? ` ≥ ${Math.max(f.min, 0)}` : ''}${f.max !== undefined ? ` and ≤ ${f.max}` : ''}`;
+      throw new UsageError(`--resume: ${path}: cell ${i} field "${f.key}" must be ${range}, got ${JSON.stringify(v) ?? String(v)}; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
+    }
+  });
+}
