@@ -1,8 +1,8 @@
 /**
  * `@speedrl/eval` — the evaluation protocol (docs/architecture.md, "Evaluation protocol"): the evaluation classifier's
  * test-set reference, the floors and their cache, evaluation cells, `runEval` (eval.json), `runCompare` (models ×
- * methods × budgets, compare.json), the schedule search `runTuneSchedule`, the result schemas, and the training-time
- * quality probe.
+ * methods × budgets, compare.json), the schedule search `runTuneSchedule`, the result schemas, the acceleration factors
+ * read off eval rows (`accelerationFactors`), and the training-time quality probe.
  *
  * @packageDocumentation
  */
@@ -32,3 +32,12 @@ export type { TuneOptions } from './compare/run-tune';
 export type { CompareCell, CompareJson, CompareRow } from './compare/table';
 export { readTunedFile, tunedFileSchema } from './compare/tuned-space';
 export type { TunedFile } from './compare/tuned-space';
+export { accelerationFactors, DEFAULT_ACCELERATION_CONFIG, formatFactor } from './acceleration';
+export type { AccelerationInput, AccelerationRow, MeanStdLike } from './acceleration';
+export { compareAcceleration, evalAcceleration, readBaseEval } from './acceleration-inputs';
+export type { AccelerationBase, BaseEvalOptions, CompareAccelerationRow } from './acceleration-inputs';
+export { accelerationMarkdown, compareAccelerationMarkdown } from './acceleration-markdown';
+export { accelerationConfigSchema, accelerationSchema, compareAccelerationSchema } from './acceleration-schema';
+export type {
+  Acceleration, AccelerationConfig, CompareAcceleration, FactorClaim, QualityCheck, RecallCheck, SkippedRow, StepTest,
+} from './acceleration-schema';

@@ -4,6 +4,7 @@
  * `statNumberSchema` the schema a reader validates with (JSON.stringify writes NaN and ±Infinity as null).
  */
 import { z } from 'zod';
+import { accelerationSchema, compareAccelerationSchema } from './acceleration-schema';
 
 /** A number, or null where the writer had NaN/±Infinity. */
 export const statNumberSchema = z.number().nullable();
@@ -82,6 +83,8 @@ export const evalResultSchema = z.object({
   engine: z.string().optional(),
   floors: z.record(statNumberSchema).optional(),
   rows: z.array(evalRowSchema).optional(),
+  /** Acceleration factors (absent in files written before they were computed). */
+  acceleration: accelerationSchema.optional(),
   // compare.json has rows too (one per model and method): refused here, or they would be drawn as one eval series
   methods: z.undefined({ invalid_type_error: 'this is a compare.json (it has methods); pass it with --compare, not --eval' }).optional(),
   models: z.undefined({ invalid_type_error: 'this is a compare.json (it has models); pass it with --compare, not --eval' }).optional(),
@@ -103,6 +106,8 @@ export const compareResultSchema = z.object({
   grids: z.array(gridEntrySchema).optional(),
   /** How much search the "tuned" method was given, in words. */
   searchBudget: z.string().optional(),
+  /** Acceleration factors of the cosine rows vs the first model (absent in files written before they were computed). */
+  acceleration: compareAccelerationSchema.optional(),
 });
 /** compare.json as read back. */
 export type CompareResult = z.infer<typeof compareResultSchema>;
