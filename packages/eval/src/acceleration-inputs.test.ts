@@ -57,8 +57,10 @@ describe('compareAcceleration', () => {
     expect(c?.models[1]?.acceleration).toMatchObject({ base: 'base (cosine)', vsBase: { steps: 3, factor: 4 }, vsItself: { steps: 3, factor: 4 }, noQualityTraded: { holds: true } });
   });
 
-  it('is undefined when no model has rows of the method; a base without them gives a reason', () => {
+  it('is undefined when no model has a T = 12 row of the method; a base without them gives a reason', () => {
     expect(compareAcceleration(rows, ['base', 'rl'], 'linear')).toBeUndefined();
+    expect(compareAcceleration(rows.filter((r) => r.steps !== 12), ['base', 'rl'])).toBeUndefined();
+    expect(compareAcceleration(rows, ['base', 'rl'], 'cosine', { referenceSteps: 3 })?.models[1]?.acceleration.vsItself).toMatchObject({ steps: 3, factor: 1 });
     const c = compareAcceleration(rows, ['rl+tuned', 'rl']);
     expect(c?.models.map((m) => m.model)).toEqual(['rl']);
     expect(c?.models[0]?.acceleration.vsBase).toMatchObject({ factor: null, reason: "the base's T = 12 row is missing" });

@@ -72,16 +72,17 @@ export interface CompareAccelerationRow extends AccelerationRow {
 
 /**
  * Acceleration of every model of a compare run on `method`'s rows: the first model is the base (vs itself only), every
- * other one is judged vs the base and vs itself. Undefined when no model has rows of `method`.
+ * other one is judged vs the base and vs itself. Undefined when no model has a `method` row at T_ref (nothing to claim).
  */
 export function compareAcceleration(rows: readonly CompareAccelerationRow[], models: readonly string[], method = 'cosine', config: Partial<AccelerationConfig> = {}): CompareAcceleration | undefined {
   const of = (model: string): CompareAccelerationRow[] => rows.filter((r) => r.model === model && r.method === method && r.threshold === undefined);
   const [first] = models;
-  if (first === undefined) return undefined;
+  const referenceSteps = config.referenceSteps ?? DEFAULT_ACCELERATION_CONFIG.referenceSteps;
+  if (first === undefined || !models.some((m) => of(m).some((r) => r.steps === referenceSteps))) return undefined;
   const base = { name: `${first} (${method})`, rows: of(first) };
   const entries = models.flatMap((model, i) => {
     const mine = of(model);
     return mine.length === 0 ? [] : [{ model, acceleration: accelerationFactors(i === 0 ? { rows: mine } : { rows: mine, base }, config) }];
   });
-  return entries.length === 0 ? undefined : { method, base: first, models: entries };
+  return { method, base: first, models: entries };
 }

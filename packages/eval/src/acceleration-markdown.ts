@@ -22,7 +22,7 @@ export function accelerationMarkdown(a: Acceleration, heading = '## Acceleration
       `| no quality traded: FCD(${T}) − base FCD(${T}) ≤ ${k}σ | ${T} | — | ${f3(a.noQualityTraded.difference)} | ${a.noQualityTraded.threshold?.toFixed(3) ?? '—'} | ${yesNo(a.noQualityTraded.holds)} |`,
     ]),
     ...(a.recall === null ? [] : [
-      `| recall at the vs-base T ≥ ${100 - maxRecallDrop * 100}% of the base's at T = ${T} | ${a.recall.steps ?? '—'} | — | ${a.recall.drop === null ? '—' : `${a.recall.drop > 0 ? '−' : '+'}${Math.abs(a.recall.drop * 100).toFixed(1)}%`} | −${(maxRecallDrop * 100).toFixed(0)}% | ${yesNo(a.recall.holds)} |`,
+      `| recall at the vs-base T ≥ ${((1 - maxRecallDrop) * 100).toFixed(0)}% of the base's at T = ${T} | ${a.recall.steps ?? '—'} | — | ${a.recall.drop === null ? '—' : `${a.recall.drop > 0 ? '−' : '+'}${Math.abs(a.recall.drop * 100).toFixed(1)}%`} | −${(maxRecallDrop * 100).toFixed(0)}% | ${yesNo(a.recall.holds)} |`,
     ]),
   ];
   const skipped = [['vs the base', a.vsBase], ['vs itself', a.vsItself]] as const;

@@ -17,6 +17,9 @@ import { checkStoredCells } from './stored-cells';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
+import { evalAcceleration, readBaseEval, type AccelerationBase } from './acceleration-inputs';
+import { accelerationMarkdown } from './acceleration-markdown';
+import type { Acceleration } from './acceleration-schema';
 
 /** Options of an evaluation (as `speedrl eval` validates them). */
 export interface EvalOptions {
@@ -41,6 +44,8 @@ export interface EvalOptions {
   readonly batch: number;
   readonly refLimit: number;
   readonly kidSubsets: number;
+  /** A base model's eval.json: acceleration factors vs it (`--base-eval`); vs itself is computed without it. */
+  readonly baseEval?: string;
 }
 
 /** eval.json: the cells (per seed), the rows (over seeds), the floors and the table. */
@@ -56,6 +61,8 @@ export interface EvalResult {
   readonly cells: readonly EvalCell[];
   readonly rows: readonly EvalRow[];
   readonly table: string;
+  /** Acceleration factors vs `baseEval` and vs itself (absent with neither a base nor a T = 12 row). */
+  readonly acceleration?: Acceleration;
 }
 
 /** The bundle's floors from its floors.json when the key matches, else computed (and the file rewritten). */
@@ -116,13 +123,14 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
 export async function runEval(o: EvalOptions, resume: boolean, force: boolean, io: TextIo): Promise<EvalResult> {
   if (resume && force) throw new UsageError('--resume, --force: choose one (add cells to eval.json, or replace it)');
   checkOutsideInputs(o.out, { '--model': o.model, '--classifier': o.classifier, '--data': o.data });
+  const base = o.baseEval === undefined ? undefined : readBaseEval(o.baseEval, { ownFile: join(o.out, 'eval.json') }); // before any work
   if (force && existsSync(join(o.out, 'eval.json'))) checkOwnResults(join(o.out, 'eval.json'), 'eval'); // before any work
   checkNoForeignProducts(o.out, 'eval.json', ['eval.md', 'fcd-vs-steps.png']);
   await ensureWritableDir(o.out, '--out');
-  return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io)); // one writer of eval.json at a time
+  return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io, base)); // one writer of eval.json at a time
 }
 
-async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo): Promise<EvalResult> {
+async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo, base: AccelerationBase | undefined): Promise<EvalResult> {
   checkDataDir(o.data);
   const steps = o.steps.split(',').map(Number);
   const repeated = steps.find((t, i) => steps.indexOf(t) !== i);
@@ -149,9 +157,10 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       const cellSteps = [...new Set(cells.map((c) => c.steps))].sort((a, b) => a - b);
       const cellSeeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
       const options = { ...o, steps: cellSteps.join(','), seed: cellSeeds[0] ?? o.seed, seeds: cellSeeds.length, seedList: cellSeeds };
-      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, inputs, floors: floorValues, cells, rows, table };
+      const acceleration = evalAcceleration(rows, base);
+      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, inputs, floors: floorValues, cells, rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
       await writeJsonAtomic(jsonPath, result);
-      await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}`);
+      await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}${acceleration === undefined ? '' : `\n${accelerationMarkdown(acceleration)}`}`);
       return result;
     };
     const todo = steps.flatMap((t) => Array.from({ length: o.seeds }, (_, k) => ({ t, seed: o.seed + k })))

@@ -126,6 +126,19 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(both.err).toMatch(/--resume, --force: choose one/);
   });
 
+  it('prints and records acceleration factors of the cosine rows vs the first model, and says a 1-seed row makes no claim', async () => {
+    const r = await cli(['compare', '--models', `base=${base},rl=${rl}`, '--methods', 'cosine', '--steps', '12', '--seeds', '1', ...common, '--out', join(root, 'accel')]);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.out).toMatch(/^## Acceleration \(method cosine; base = base, the first model\)\n\n### base\n[^]*### rl\n[^]*\| vs the base: .* \| no \|/);
+    expect(r.out).toContain("- vs the base: no factor — the base's T = 12 needs ≥ 3 seeds (has 1)");
+    const json = JSON.parse(readFileSync(join(root, 'accel', 'compare.json'), 'utf8')) as CompareJson;
+    expect(json.acceleration?.models.map((m) => [m.model, m.acceleration.base, m.acceleration.vsItself.reason])).toEqual([
+      ['base', null, 'its own T = 12 needs ≥ 3 seeds (has 1)'], ['rl', 'base (cosine)', 'its own T = 12 needs ≥ 3 seeds (has 1)'],
+    ]);
+    expect(readFileSync(join(root, 'accel', 'compare.md'), 'utf8')).toContain('### rl');
+    expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')).acceleration).toBeUndefined(); // no T = 12 row there
+  });
+
   it('sweeps adaptive thresholds: steps and NFE are the means actually used', async () => {
     const r = await cli(['compare', '--models', `base=${base}`, '--methods', 'adaptive', '--thresholds', '0.01,1', '--adaptive-cap', '4', '--seeds', '1', ...common, '--out', join(root, 'adaptive'), '--json']);
     expect(r.code).toBe(0);

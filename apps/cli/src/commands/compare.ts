@@ -11,7 +11,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import { savedOptions } from '../compare/saved-options';
 import type { TextIo } from '@speedrl/core';
-import { runCompare, type CompareOptions } from '@speedrl/eval';
+import { compareAccelerationMarkdown, runCompare, type CompareOptions } from '@speedrl/eval';
 import { scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -78,6 +78,7 @@ export function compareCommand(io: TextIo): Command {
     .addHelpText('after', `
 Examples:
   $ speedrl tune-schedule --model models/fashion-mnist --steps 2,3,4 --out runs/tuned.json
+  # the first model is the base: every other model's cosine rows get acceleration factors vs it (and vs itself)
   $ speedrl compare --models base=models/fashion-mnist,rl=runs/speedrl-1/model --steps 2,3,4,6,8,12 \\
       --methods cosine,arccos,linear,halton,adaptive,tuned --tuned runs/tuned.json --n 10000 --seeds 3 --out runs/compare
   $ speedrl compare --models base=models/fashion-mnist --methods cosine,halton --steps 2,4 --n 1000 --seeds 1 --out /tmp/cmp
@@ -90,6 +91,6 @@ Examples:
     const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as CompareOptions;
     const result = await runCompare(o, resume, io, undefined, flags.force === true);
     const md = `${result.rows.length} rows; wrote ${join(o.out, 'compare.json')}, compare.md, pareto-nfe.png, pareto-wallclock.png and ${result.grids?.length ?? 0} grid(s)\n`;
-    io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : md);
+    io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.acceleration === undefined ? '' : `${compareAccelerationMarkdown(result.acceleration)}\n`}${md}`);
   });
 }

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
-import { runEval } from '@speedrl/eval';
+import { accelerationMarkdown, runEval } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { scheduleFlag, seedFlag } from '../flags';
@@ -32,6 +32,7 @@ const schema = z.object({
   batch: int(1),
   refLimit: int(0),
   kidSubsets: int(1).max(10_000, 'must be ≤ 10,000 subsets'),
+  baseEval: z.string().min(1).optional(),
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Omit<Options, 'model'> = {
@@ -61,6 +62,7 @@ export function evalCommand(io: TextIo): Command {
     .option('--batch <B>', 'images per forward pass (timings are per image at this batch)', String(DEFAULTS.batch))
     .option('--ref-limit <n>', 'use only the first n test images as reference (0 = all)', String(DEFAULTS.refLimit))
     .option('--kid-subsets <k>', 'KID subsets', String(DEFAULTS.kidSubsets))
+    .option('--base-eval <file>', "the base model's eval.json (with T = 12): acceleration factors vs it, printed and saved")
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'keep the cells already in OUT/eval.json and compute only the missing ones (same options required)')
     .option('--force', 'replace an existing OUT/eval.json instead of refusing')
@@ -69,12 +71,14 @@ export function evalCommand(io: TextIo): Command {
 Examples:
   $ speedrl eval --model models/fashion-mnist --steps 1,2,3,4,6,8,12,16 --n 10000 --seeds 3 --out runs/eval-base
   $ speedrl eval --model runs/maskgit --steps 4,12 --n 1000 --seeds 1 --json
+  $ speedrl eval --model runs/speedrl-1/model --base-eval runs/eval-base/eval.json --out runs/eval-rl   # factors vs the base
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as Options, schema.partial());
     if (merged.model === '') throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
     const options = parseOptions(schema, merged);
     const result = await runEval(options, flags.resume === true, flags.force === true, io);
-    io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.table}\nwrote ${join(options.out, 'eval.json')}, eval.md, fcd-vs-steps.png\n`);
+    const factors = result.acceleration === undefined ? '' : `\n${accelerationMarkdown(result.acceleration)}`;
+    io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.table}${factors}\nwrote ${join(options.out, 'eval.json')}, eval.md, fcd-vs-steps.png\n`);
   });
 }

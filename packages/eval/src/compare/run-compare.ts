@@ -20,6 +20,8 @@ import { checkNoForeignProducts, checkOwnResults } from '../own-results';
 import { checkStoredCells } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
+import { compareAcceleration } from '../acceleration-inputs';
+import { compareAccelerationMarkdown } from '../acceleration-markdown';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import type { CompareModel } from '../results';
@@ -197,12 +199,13 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const methodOrder = [...methods, 'tuned'];
   const save = async (): Promise<CompareJson> => {
     const rows = sortRows(aggregateCells(cells), allModels.map((m) => m.name), methodOrder);
+    const acceleration = compareAcceleration(rows, allModels.map((m) => m.name));
     const json: CompareJson = {
       models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedKey }),
-      cells, options: describedOptions(o, adaptiveCap, allModels, cells), engine: o.engine,
+      ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);
-    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch)}`);
+    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch)}${acceleration === undefined ? '' : `\n${compareAccelerationMarkdown(acceleration)}`}`);
     return json;
   };
   if (todo.length > 0 || missingGrids.length > 0 || floors === undefined) {

@@ -2,6 +2,7 @@
 import { meanStd, type CellMetrics, type MeanStd } from '../table';
 import type { CompareFloors, CompareModel, CompareRow, GridEntry } from '../results';
 import { rowId, type CellKey } from './spec';
+import type { CompareAcceleration } from '../acceleration-schema';
 
 export type { CompareRow, GridEntry };
 
@@ -20,6 +21,8 @@ export interface CompareJson {
   readonly floors?: CompareFloors;
   readonly grids?: readonly GridEntry[];
   readonly searchBudget?: string;
+  /** Acceleration factors of every model's cosine rows vs the first model's (absent without cosine rows). */
+  readonly acceleration?: CompareAcceleration;
   /** Per-seed cells (what `--resume` keeps). */
   readonly cells: readonly CompareCell[];
   /** Options the cells were computed with (a resume must match them). */

@@ -1,0 +1,61 @@
+/** `speedrl eval --base-eval` on an untrained tiny bundle: the base file is validated before any sampling, and the acceleration factors are printed, saved in eval.json and written to eval.md. */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '@speedrl/tensor-utils';
+import { accelerationSchema } from '@speedrl/eval';
+import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
+import { runCaptured as cli } from '../test-cli';
+
+describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-eval-base-'));
+  const model = join(root, 'model');
+  const classifier = join(root, 'cls-eval');
+  const args = (out: string, ...extra: string[]) => ['eval', '--model', model, '--data', FIXTURE_DIR, '--classifier', classifier, '--n', '30', '--kid-subsets', '3', '--out', join(root, out), ...extra];
+  const stats = (mean: number, std: number) => ({ mean, std });
+  const baseRow = (steps: number) => ({ steps, seeds: 3, fcd: stats(1e6, 0), kid: stats(0, 0), recall: stats(1e-9, 0), nfePerImage: steps });
+  const file = (name: string, value: unknown): string => {
+    writeFileSync(join(root, name), typeof value === 'string' ? value : JSON.stringify(value));
+    return join(root, name);
+  };
+  beforeAll(async () => {
+    await initBackend();
+    await writeTinyBundle(model, 1);
+    await writeTinyClassifier(classifier, 'eval', 3);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('refuses a missing, malformed, foreign or T = 12-less base eval.json before any sampling (exit 2)', async () => {
+    const cases: [string, RegExp][] = [
+      [join(root, 'nope.json'), /--base-eval: cannot read ".*nope\.json" \(ENOENT\)/],
+      [file('bad.json', '{"rows": ['), /--base-eval: ".*bad\.json" is not valid JSON/],
+      [file('wrong.json', { rows: [{ steps: 12, fcd: 'low' }] }), /--base-eval: ".*wrong\.json" is not an eval\.json of speedrl eval \(field "rows\.0\.fcd"/],
+      [file('no12.json', { rows: [baseRow(4)] }), /--base-eval: ".*no12\.json" has no T = 12 row \(its T: 4\)/],
+    ];
+    for (const [path, message] of cases) {
+      const r = await cli(args('bad', '--steps', '2', '--base-eval', path));
+      expect([path, r.code]).toEqual([path, 2]);
+      expect(r.err).toMatch(message);
+    }
+    expect(existsSync(join(root, 'bad', 'eval.json'))).toBe(false);
+  });
+
+  it('prints the factors after the table and saves them in eval.json and eval.md; vs itself without --base-eval', async () => {
+    const basePath = file('base.json', { model: 'base', rows: [baseRow(4), baseRow(12)] });
+    const r = await cli(args('rl', '--steps', '2,12', '--seeds', '3', '--base-eval', basePath));
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\| 12 \| .*\n\n[^]*## Acceleration\n[^]*Base: .*base\.json\.[^]*\| vs the base: base FCD\(12\) − FCD\(T\) > 2σ \| 2 \| 6× \|/);
+    const saved = JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')) as { acceleration: unknown; options: { baseEval?: string } };
+    const a = accelerationSchema.parse(saved.acceleration); // every FCD of this model is far below the base's 10⁶
+    expect(a).toMatchObject({ base: basePath, vsBase: { steps: 2, factor: 6 }, noQualityTraded: { holds: true }, recall: { steps: 2 } });
+    expect(a.vsItself.reference).toMatchObject({ steps: 12, seeds: 3 });
+    expect(saved.options.baseEval).toBe(basePath);
+    expect(readFileSync(join(root, 'rl', 'eval.md'), 'utf8')).toContain(`- ${a.statement.split('; ')[0] ?? ''}`);
+    const own = await cli(args('rl', '--steps', '2,12', '--seeds', '3', '--resume')); // no cell to compute
+    expect(own.code).toBe(0);
+    expect(own.out).toContain('| vs itself: FCD(T) − FCD(12) ≤ 2σ |');
+    expect(own.out).not.toContain('vs the base');
+    expect(JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')).acceleration).toMatchObject({ base: null, vsBase: null });
+  });
+});
