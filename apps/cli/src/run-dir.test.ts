@@ -307,6 +307,27 @@ describe('run directories', () => {
     }
   });
 
+  it('train-vq and train-classifier checkpoints record the SHA-256 of their weights: an edited file is refused on --resume', async () => {
+    const runs: [string, (out: string, ...extra: string[]) => Promise<{ code: number; err: string }>][] = [
+      ['vq-hash', trainVq],
+      ['cls-hash', (out, ...extra) => cli(['train-classifier', '--role', 'eval', '--preset', 'tiny', '--data', FIXTURE, '--steps', '4', '--limit', '64', '--eval-limit', '40', '--checkpoint-every', '2', '--out', out, ...extra])],
+    ];
+    for (const [name, train] of runs) {
+      const out = join(root, name);
+      expect((await train(out)).code).toBe(0);
+      const weights = join(out, 'checkpoint', 'model.safetensors');
+      expect((JSON.parse(readFileSync(join(out, 'checkpoint', 'config.json'), 'utf8')) as { weightsSha256?: string }).weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+      const edited = readFileSync(weights);
+      edited.writeFloatLE(1000, edited.length - 4); // same length, one weight changed
+      writeFileSync(weights, edited);
+      const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
+      const refused = await train(out, '--resume', '--steps', '6');
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/checkpoint ".*checkpoint\/model\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*checkpoint\/config\.json: the weights changed after they were saved/);
+      expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
+    }
+  });
+
   it('a run refused after its directory was made leaves no directory behind', async () => {
     const out = join(root, 'never-started');
     const r = await trainVq(out, '--data', join(root, 'no-such-data'));

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contentKey, sha256File } from './file-hash';
+import { checkRecordedSha256, contentKey, sha256File, sha256Hex } from './file-hash';
 
 describe('contentKey', () => {
   it('hashes a file as sha256sum does', async () => {
@@ -22,5 +22,24 @@ describe('contentKey', () => {
     const changed = await contentKey({ a: join(dir, 'a'), b: join(dir, 'b') }, { limit: 5 });
     expect(changed.key).not.toBe(base.key);
     expect(changed.files.a).toBe(base.files.a);
+  });
+});
+
+describe('checkRecordedSha256', () => {
+  it('passes the file saved with the hash, and a checkpoint that records none; refuses an edited file or a bad record, naming them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hash-'));
+    const file = join(dir, 'model.safetensors');
+    await writeFile(file, 'weights');
+    const recorded = sha256Hex(await readFile(file));
+    expect(recorded).toBe(await sha256File(file));
+    await expect(checkRecordedSha256(file, recorded, 'config.json')).resolves.toBeUndefined();
+    await expect(checkRecordedSha256(file, undefined, 'config.json')).resolves.toBeUndefined();
+    await writeFile(file, 'weightz');
+    await expect(checkRecordedSha256(file, recorded, 'config.json')).rejects.toThrow(
+      new RegExp(`^checkpoint "${file}" has SHA-256 \\w{12}…, not the ${recorded.slice(0, 12)}… recorded in config\\.json: the weights changed after they were saved \\(edited, or damaged\\); restore the file or write it again$`),
+    );
+    await expect(checkRecordedSha256(file, recorded, 'state.json', '--resume')).rejects.toThrow(/^--resume: checkpoint .*; restore the file or start over with --force$/);
+    await expect(checkRecordedSha256(file, 'abc', 'state.json', '--resume')).rejects.toThrow('--resume: state.json: the recorded SHA-256 of');
+    await expect(checkRecordedSha256(join(dir, 'gone'), recorded, 'config.json')).rejects.toThrow(`checkpoint "${join(dir, 'gone')}" cannot be read (ENOENT)`);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Content keys for caches: SHA-256 of files by role, and one key over them and the options that shaped the cached
- * result. A cache stores its key and is used only when the key it would compute now is the same.
+ * result. A cache stores its key and is used only when the key it would compute now is the same. Checkpoints record
+ * the SHA-256 of their tensor file the same way and refuse weights changed after they were saved.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { UsageError } from './errors';
 
 /** The file's SHA-256, hex. */
 export async function sha256File(path: string): Promise<string> {
@@ -22,4 +24,32 @@ export async function contentKey(
   for (const [role, path] of Object.entries(paths)) files[role] = await sha256File(path);
   const key = createHash('sha256').update(JSON.stringify({ files, extra })).digest('hex');
   return { key, files };
+}
+
+/** SHA-256 of `bytes`, hex: what a checkpoint records of its tensor file (checked by {@link checkRecordedSha256}). */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Refuses `file` (a UsageError naming it, prefixed with `flag` when given) when `recorded`, the hex SHA-256 read from
+ * `recordedIn`, is given and the file's differs: weights edited or damaged after they were saved are never loaded or
+ * trained on. A checkpoint written before the hash was recorded has none (undefined) and is not checked.
+ */
+export async function checkRecordedSha256(file: string, recorded: unknown, recordedIn: string, flag?: string): Promise<void> {
+  if (recorded === undefined) return; // an older checkpoint: no hash recorded
+  const prefix = flag === undefined ? '' : `${flag}: `;
+  if (typeof recorded !== 'string' || !/^[0-9a-f]{64}$/.test(recorded)) {
+    throw new UsageError(`${prefix}${recordedIn}: the recorded SHA-256 of "${file}" must be 64 hex digits, got ${JSON.stringify(recorded)}`);
+  }
+  let now: string;
+  try {
+    now = await sha256File(file);
+  } catch (error) {
+    throw new UsageError(`${prefix}checkpoint "${file}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (now !== recorded) {
+    const remedy = flag === '--resume' ? 'restore the file or start over with --force' : 'restore the file or write it again';
+    throw new UsageError(`${prefix}checkpoint "${file}" has SHA-256 ${now.slice(0, 12)}…, not the ${recorded.slice(0, 12)}… recorded in ${recordedIn}: the weights changed after they were saved (edited, or damaged); ${remedy}`);
+  }
 }

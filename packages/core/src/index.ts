@@ -18,7 +18,7 @@ export type { AtomicWriteOptions } from './atomic-write';
 export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
 export type { JsonlContents } from './metrics-log';
 export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, removeStaleStagingDirs, writeCheckpointDir, type FindCheckpointOptions } from './checkpoint-dir';
-export { sha256File, contentKey } from './file-hash';
+export { checkRecordedSha256, contentKey, sha256File, sha256Hex } from './file-hash';
 export { faultPoint } from './fault-point';
 export { learningRateAt } from './lr-schedule';
 export type { LrDecay, LrSchedule, LrScheduleBase } from './lr-schedule';

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  InterruptedError, Rng, UsageError, contentKey, createProgress, encodeSafetensors, readJsonl, readSafetensors, writeCheckpointDir,
-  writeSafetensors, type TextIo,
+  InterruptedError, Rng, UsageError, checkRecordedSha256, contentKey, createProgress, encodeSafetensors, readJsonl, readSafetensors, writeCheckpointDir,
+  sha256Hex, writeSafetensors, type TextIo,
 } from '@speedrl/core';
 import { findIdxFile, idxFileNames, initBackend, loadIdxDataset, writeLineChart } from '@speedrl/tensor-utils';
 import {
@@ -19,7 +19,6 @@ import {
 } from '@speedrl/maskgit';
 import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { tokenizerKey, writeBundle } from './bundle';
-import { checkRecordedSha256, sha256Hex } from './checkpoint-hash';
 import { checkDataDir } from './checks';
 import { installInterruptHandler } from './interrupt';
 import { RUN_FILES, checkpointNote, resumeNote, type RunDir } from './run-dir';
@@ -236,7 +235,7 @@ export async function trainMaskgit(
   if (run.resumeFrom !== undefined) {
     const statePath = join(run.resumeFrom, RUN_FILES.state);
     const state = JSON.parse(await readFile(statePath, 'utf8')) as { step: number; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown };
-    await checkRecordedSha256(join(run.resumeFrom, 'trainer.safetensors'), state.trainerSha256, statePath);
+    await checkRecordedSha256(join(run.resumeFrom, 'trainer.safetensors'), state.trainerSha256, statePath, '--resume');
     const { tensors } = await readSafetensors(join(run.resumeFrom, 'trainer.safetensors'));
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
       const t = tensors[`${prefix}${s.name}`];

@@ -100,13 +100,13 @@ describe('Speed-RL checkpoints', () => {
     await writeFile(policyFile, edited);
     const refused = readSpeedRlCheckpoint(ckpt);
     await expect(refused).rejects.toThrow(UsageError);
-    await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/policy\.safetensors: its SHA-256 \(\w{12}…\) is not the one recorded in trainer\.json/);
+    await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/checkpoint ".*policy\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*trainer\.json: the weights changed after they were saved/);
     const { policySha256: _hash, ...older } = json; // as written before the hash was recorded
     await writeFile(trainerFile, JSON.stringify(older));
     expect((await readSpeedRlCheckpoint(ckpt)).iteration).toBe(2);
     await writeFile(policyFile, good);
     await writeFile(trainerFile, JSON.stringify({ ...json, policySha256: 'abc' }));
-    await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/trainer\.json: field "policySha256" must be a hex SHA-256, got "abc"/);
+    await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/trainer\.json: the recorded SHA-256 of ".*policy\.safetensors" must be 64 hex digits, got "abc"/);
   });
 
   it('rejects missing, truncated and mismatched checkpoints, naming the file and the field', async () => {

@@ -5,11 +5,10 @@
  * manifest, and the SHA-256 of policy.safetensors). Reading validates everything and names the file and the field that is
  * wrong; weights whose SHA-256 differs from the recorded one (edited, bit rot) are refused as a usage error.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Rng, UsageError, encodeSafetensors, findCheckpointDir, readSafetensors, sha256File, writeCheckpointDir, type RngState, type SafeTensor,
+  Rng, checkRecordedSha256, encodeSafetensors, findCheckpointDir, readSafetensors, sha256Hex, writeCheckpointDir, type RngState, type SafeTensor,
 } from '@speedrl/core';
 import { resolveSpeedRlConfig, type SpeedRlConfig } from './config';
 import type { PolicyState, TrainablePolicy } from './policy';
@@ -53,7 +52,7 @@ export async function writeSpeedRlCheckpoint(dir: string, checkpoint: SpeedRlChe
     config: checkpoint.config,
     policyMeta: checkpoint.policy.meta,
     tensors: manifest,
-    policySha256: createHash('sha256').update(policyBytes).digest('hex'),
+    policySha256: sha256Hex(policyBytes),
     normalizer: checkpoint.normalizer ?? null,
     extra: checkpoint.extra ?? {},
   };
@@ -90,24 +89,6 @@ async function readTrainerJson(file: string): Promise<Record<string, unknown>> {
   return parsed;
 }
 
-/**
- * Refuses `policyFile` when its SHA-256 differs from `recorded` (trainer.json's `policySha256`); a checkpoint written
- * before the hash was recorded has none and is not checked.
- */
-async function checkPolicySha256(policyFile: string, recorded: unknown, trainerFile: string): Promise<void> {
-  if (recorded === undefined) return;
-  if (typeof recorded !== 'string' || !/^[0-9a-f]{64}$/.test(recorded)) throw fail(trainerFile, 'policySha256', `must be a hex SHA-256, got ${JSON.stringify(recorded)}`);
-  let now: string;
-  try {
-    now = await sha256File(policyFile);
-  } catch (error) {
-    throw new Error(`checkpoint ${policyFile}: cannot read the file (${(error as Error).message})`);
-  }
-  if (now !== recorded) {
-    throw new UsageError(`checkpoint ${policyFile}: its SHA-256 (${now.slice(0, 12)}…) is not the one recorded in ${TRAINER_STATE_FILE} (${recorded.slice(0, 12)}…): the weights changed after they were saved (edited, or damaged); restore the file or start over with --force`);
-  }
-}
-
 /** Reads and validates the checkpoint in `dir` (or `<dir>.old` after a crash mid-replace). */
 export async function readSpeedRlCheckpoint(dir: string): Promise<SpeedRlCheckpoint> {
   const found = await findCheckpointDir(dir, { fallbackToOld: true }); // the run's own checkpoint (resumed under its lock)
@@ -134,7 +115,7 @@ export async function readSpeedRlCheckpoint(dir: string): Promise<SpeedRlCheckpo
   const manifest = t.tensors;
   if (!isRecord(manifest)) throw fail(trainerFile, 'tensors', 'must be an object of tensor name → shape');
   if (t.extra !== undefined && !isRecord(t.extra)) throw fail(trainerFile, 'extra', 'must be an object');
-  await checkPolicySha256(policyFile, t.policySha256, trainerFile);
+  await checkRecordedSha256(policyFile, t.policySha256, trainerFile); // weights edited or damaged after saving are refused
   let contents;
   try {
     contents = await readSafetensors(policyFile);

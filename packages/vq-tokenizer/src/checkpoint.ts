@@ -10,11 +10,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CHECKPOINT_COMPLETE_MARKER,
+  checkRecordedSha256,
   encodeSafetensors,
   findCheckpointDir,
   readSafetensors,
   requireTensor,
   SafetensorsError,
+  sha256Hex,
   writeCheckpointDir,
   type SafeTensorMap,
 } from '@speedrl/core';
@@ -73,6 +75,7 @@ export async function saveVq(dir: string, model: VqModel, metadata: Record<strin
     step: model.step,
     optimizerStep: includeOptimizer ? model.optimizer.step : 0,
     codebookInit: model.codebookInit,
+    weightsSha256: sha256Hex(weights), // checked on load: weights edited or damaged after saving are refused
     metadata,
   };
   await writeCheckpointDir(dir, { [VQ_WEIGHTS_FILE]: weights, [VQ_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` });
@@ -83,6 +86,7 @@ interface ConfigFile {
   step: number;
   optimizerStep: number;
   codebookInit: 'random' | 'kmeans';
+  weightsSha256: unknown;
   metadata: Record<string, unknown>;
 }
 
@@ -119,6 +123,7 @@ async function readConfigFile(path: string): Promise<ConfigFile> {
     step: count('step'),
     optimizerStep: count('optimizerStep'),
     codebookInit: init,
+    weightsSha256: r.weightsSha256,
     metadata: metadata as Record<string, unknown>,
   };
 }
@@ -138,6 +143,7 @@ export async function loadVq(dir: string): Promise<LoadedVq> {
   const header = await readConfigFile(join(dir, VQ_CONFIG_FILE));
   const weightsPath = join(dir, VQ_WEIGHTS_FILE);
   if (!existsSync(weightsPath)) throw new Error(`VQ checkpoint: ${weightsPath} is missing`);
+  await checkRecordedSha256(weightsPath, header.weightsSha256, join(dir, VQ_CONFIG_FILE));
   const contents = await readSafetensors(weightsPath);
   const cfg = header.config;
   const shapes = vqParamShapes(cfg);

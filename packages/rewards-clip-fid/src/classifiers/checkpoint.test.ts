@@ -105,10 +105,14 @@ describe('saveClassifier / loadClassifier', () => {
     const weightsPath = join(ckpt, CLASSIFIER_WEIGHTS_FILE);
     const { tensors } = await readSafetensors(weightsPath);
     await writeFile(weightsPath, encodeSafetensors({ ...tensors, 'stage9.conv.weight': { dtype: 'F32', shape: [1], data: Float32Array.of(0) } }));
+    // weights changed after saving: config.json's SHA-256 of them refuses the file before its tensors are read
+    await expect(loadClassifier(ckpt)).rejects.toThrow(/^checkpoint ".*extra\/model\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*config\.json: the weights changed after they were saved/);
+    const path = join(ckpt, CLASSIFIER_CONFIG_FILE);
+    const json = JSON.parse(await readFile(path, 'utf8')) as { role: string; weightsSha256?: string };
+    delete json.weightsSha256; // as older versions wrote it: no hash, loaded unchecked
+    await writeFile(path, JSON.stringify(json));
     await expect(loadClassifier(ckpt)).rejects.toThrow(/stage9\.conv\.weight.*not expected by the config/);
 
-    const path = join(ckpt, CLASSIFIER_CONFIG_FILE);
-    const json = JSON.parse(await readFile(path, 'utf8')) as { role: string };
     json.role = 'judge';
     await writeFile(path, JSON.stringify(json));
     await expect(loadClassifier(ckpt)).rejects.toThrow('field "role": role must be "reward" or "eval", got "judge"');

@@ -1,14 +1,16 @@
 /**
  * Classifier checkpoints (docs/architecture.md, "Data, models and presets"): a directory with `model.safetensors`
  * (weights and, optionally, AdamW moments) and `config.json` (format, role, ClassifierConfig, step, user metadata),
- * replaced atomically. Loading checks every tensor's dtype and shape against the config and names the tensor at fault.
+ * replaced atomically. config.json records the SHA-256 of model.safetensors; loading refuses weights whose hash differs
+ * (edited or damaged after saving) and checks every tensor's dtype and shape against the config, naming the tensor at fault.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, encodeSafetensors, findCheckpointDir, readSafetensors, requireTensor, SafetensorsError, writeCheckpointDir, type SafeTensorMap,
+  CHECKPOINT_COMPLETE_MARKER, checkRecordedSha256, encodeSafetensors, findCheckpointDir, readSafetensors, requireTensor, SafetensorsError, sha256Hex, writeCheckpointDir,
+  type SafeTensorMap,
 } from '@speedrl/core';
 import type { TfAdamState } from '@speedrl/tensor-utils';
 import { checkRole, validateClassifierConfig, type ClassifierConfig } from './config';
@@ -66,6 +68,7 @@ export async function saveClassifier(dir: string, model: Classifier, metadata: R
     config: model.config,
     step: model.step,
     optimizerStep: includeOptimizer ? model.optimizer.step : 0,
+    weightsSha256: sha256Hex(weights), // checked on load: weights edited or damaged after saving are refused
     metadata,
   };
   await writeCheckpointDir(dir, { [CLASSIFIER_WEIGHTS_FILE]: weights, [CLASSIFIER_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` });
@@ -76,6 +79,7 @@ interface ConfigFile {
   config: Readonly<ClassifierConfig>;
   step: number;
   optimizerStep: number;
+  weightsSha256: unknown;
   metadata: Record<string, unknown>;
 }
 
@@ -110,6 +114,7 @@ async function readConfigFile(path: string): Promise<ConfigFile> {
     config: validateClassifierConfig(r.config, `${path}: field "config"`),
     step: count('step'),
     optimizerStep: count('optimizerStep'),
+    weightsSha256: r.weightsSha256,
     metadata: metadata as Record<string, unknown>,
   };
 }
@@ -129,6 +134,7 @@ export async function loadClassifier(dir: string): Promise<LoadedClassifier> {
   const header = await readConfigFile(join(dir, CLASSIFIER_CONFIG_FILE));
   const weightsPath = join(dir, CLASSIFIER_WEIGHTS_FILE);
   if (!existsSync(weightsPath)) throw new Error(`classifier checkpoint: ${weightsPath} is missing`);
+  await checkRecordedSha256(weightsPath, header.weightsSha256, join(dir, CLASSIFIER_CONFIG_FILE));
   const contents = await readSafetensors(weightsPath);
   const shapes = classifierParamShapes(header.config);
   const expected = new Map(shapes);
