@@ -37,7 +37,10 @@ export type { AccelerationInput, AccelerationRow, MeanStdLike } from './accelera
 export { compareAcceleration, evalAcceleration, readBaseEval } from './acceleration-inputs';
 export type { AccelerationBase, BaseEvalOptions, CompareAccelerationRow } from './acceleration-inputs';
 export { accelerationMarkdown, compareAccelerationMarkdown } from './acceleration-markdown';
-export { accelerationConfigSchema, accelerationSchema, compareAccelerationSchema } from './acceleration-schema';
+export {
+  accelerationConfigSchema, accelerationSchema, compareAccelerationSchema, factorClaimSchema, qualityCheckSchema, recallCheckSchema,
+  skippedRowSchema, stepTestSchema,
+} from './acceleration-schema';
 export type {
   Acceleration, AccelerationConfig, CompareAcceleration, FactorClaim, QualityCheck, RecallCheck, SkippedRow, StepTest,
 } from './acceleration-schema';
