@@ -328,6 +328,19 @@ describe('run directories', () => {
     }
   });
 
+  it('--resume of a run that never started (no directory; killed during start-up: only its lock) says to run it without --resume', async () => {
+    const never = join(root, 'never-ran');
+    const absent = await trainVq(never, '--resume');
+    expect(absent.code).toBe(2);
+    expect(absent.err).toContain(`("${never}" does not exist: no run was started there); run the command without --resume to start it`);
+    mkdirSync(never);
+    writeFileSync(join(never, LOCK_FILE), JSON.stringify({ pid: 999_999_999, command: 'train-vq', startedAt: '2026-11-30T00:00:00.000Z' })); // its process is gone
+    const killed = await trainVq(never, '--resume');
+    expect(killed.code).toBe(2);
+    expect(killed.err).toContain('nor a run.json: the run stopped during start-up, before it wrote anything; run the command again without --resume to start it');
+    expect((await trainVq(never)).code).toBe(0);
+  });
+
   it('a run refused after its directory was made leaves no directory behind', async () => {
     const out = join(root, 'never-started');
     const r = await trainVq(out, '--data', join(root, 'no-such-data'));

@@ -198,7 +198,7 @@ export async function openRunDir(
   const resume = mode === 'resume';
   const checkpointPath = join(dir, RUN_FILES.checkpoint);
   const metricsPath = join(dir, RUN_FILES.metrics);
-  if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from (no such directory)`);
+  if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from ("${dir}" does not exist: no run was started there); run the command without --resume to start it`);
   if (!resume) checkInputsOutside(dir, inputsOf(options)); // before anything is created or removed
   checkOutsideLockedRuns(dir);
   const created = !existsSync(dir);
@@ -215,7 +215,9 @@ export async function openRunDir(
     const runFile = join(dir, RUN_FILES.run);
     const incomplete = found === undefined ? incompleteCheckpoint(checkpointPath) : undefined;
     if (incomplete !== undefined) throw incomplete;
-    if (found === undefined && !existsSync(runFile)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from`);
+    if (found === undefined && !existsSync(runFile)) {
+      throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from, nor a ${RUN_FILES.run}: the run stopped during start-up, before it wrote anything; run the command again without --resume to start it`);
+    }
     if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
     const saved = await readRunFile(runFile);
     if (saved.command !== command) throw new UsageError(`--resume: "${dir}" is a ${saved.command ?? 'unknown'} run, not ${command}`);
