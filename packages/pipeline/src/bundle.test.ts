@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, UsageError } from '@speedrl/core';
@@ -51,5 +51,15 @@ describe('model bundles', () => {
     await expect(loadGenerator(bundle, 'tfjs')).rejects.toThrow(UsageError);
     await expect(loadGenerator(bundle, 'tfjs')).rejects.toThrow(/is not the tokenizer the transformer/);
     await expect(loadGenerator(join(root, 'missing'), 'tfjs')).rejects.toThrow(/--model: directory .* does not exist/);
+  });
+
+  it('a transformer whose weights come from another save than its config.json is a usage error naming the flag', async () => {
+    const swapped = join(root, 'swapped');
+    cpSync(bundle, swapped, { recursive: true });
+    const config = MASKGIT_PRESETS.tiny;
+    await saveModel(join(root, 'second'), initParams(config, Rng.fromSeed(2)), config);
+    cpSync(join(root, 'second', 'model.safetensors'), join(swapped, MASKGIT_DIR, 'model.safetensors'));
+    await expect(loadGenerator(swapped, 'tfjs')).rejects.toThrow(UsageError);
+    await expect(loadGenerator(swapped, 'tfjs')).rejects.toThrow(/^--model: loadModel: .*do not belong together/);
   });
 });

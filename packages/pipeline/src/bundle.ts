@@ -56,7 +56,14 @@ export async function loadBundle(dir: string, flag = '--model'): Promise<LoadedB
   for (const sub of [TOKENIZER_DIR, MASKGIT_DIR]) {
     if (!existsSync(join(dir, sub))) throw new UsageError(`${flag}: "${join(dir, sub)}" is missing (a model directory holds ${TOKENIZER_DIR}/ and ${MASKGIT_DIR}/)`);
   }
-  const { params, config, identity, metadata } = await loadModel(join(dir, MASKGIT_DIR));
+  let loaded: Awaited<ReturnType<typeof loadModel>>;
+  try {
+    loaded = await loadModel(join(dir, MASKGIT_DIR));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${flag}: ${(error as Error).message.split('\n')[0]}`); // e.g. weights and config.json of two different saves
+  }
+  const { params, config, identity, metadata } = loaded;
   const key = await tokenizerKey(join(dir, TOKENIZER_DIR));
   // bundles written since tokenizer keys exist record theirs: a tokenizer/ from another model would decode noise
   if (typeof metadata.tokenizerKey === 'string' && metadata.tokenizerKey !== key) {
