@@ -77,6 +77,7 @@ describe('loadRewardModule (in process, fake importer)', () => {
   });
   it('names the spec when the file is missing, the import throws, the export is missing or not a function', async () => {
     await expect(loadRewardModule('nope.mjs', dir)).rejects.toThrow(/--reward: "nope.mjs": no such file .*nope\.mjs/);
+    await expect(loadRewardModule('.', dir)).rejects.toThrow(`--reward: ".": ${dir} is a directory, not a module file (give the .mjs or .js file itself)`);
     const throwing: ModuleImporter = async () => { throw new SyntaxError('Unexpected token'); };
     await expect(loadRewardModule('r.mjs', dir, throwing)).rejects.toThrow(/--reward: "r.mjs": importing .*r\.mjs failed: Unexpected token/);
     await expect(loadRewardModule('r.mjs:sharp', dir, importer({ default: () => [], other: 1 }))).rejects.toThrow(/has no export "sharp" \(its exports: default, other\)/);

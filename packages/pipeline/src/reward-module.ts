@@ -91,7 +91,8 @@ export async function loadRewardModule(spec: string, cwd = process.cwd(), import
   const s = parseRewardSpec(spec);
   const where = `--reward: "${spec}"`;
   const file = resolve(cwd, s.path);
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${where}: no such file ${file}`);
+  if (!existsSync(file)) throw new UsageError(`${where}: no such file ${file}`);
+  if (!statSync(file).isFile()) throw new UsageError(`${where}: ${file} is a directory, not a module file (give the .mjs or .js file itself)`);
   let namespace: Record<string, unknown>;
   try {
     namespace = await importModule(pathToFileURL(file).href);
