@@ -3,7 +3,7 @@
  * failure after minutes of sampling or training.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError, contentKey } from '@speedrl/core';
 import { findIdxFile, idxFileNames, type IdxSplit } from '@speedrl/tensor-utils';
 
@@ -71,7 +71,10 @@ export async function inputKeys(
       out[flag] = typeof value === 'object' && !(value instanceof Promise) ? (await contentKey(value, null)).key : await value;
     } catch (error) {
       if (skipUnreadable) continue; // left to the step that loads them, which says what is wrong
-      throw new UsageError(`${flag}: its files cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`);
+      const e = error as NodeJS.ErrnoException;
+      const inRun = e.path !== undefined && existsSync(join(dirname(e.path), 'run.json'))
+        ? `; "${dirname(e.path)}" is a run folder: give the model folder inside it (classifier/, tokenizer/ or model/)` : '';
+      throw new UsageError(`${flag}: its files cannot be read (${e.code ?? e.message.split('\n')[0]}${e.path === undefined ? '' : `: ${e.path}`})${inRun}`);
     }
   }
   return out;

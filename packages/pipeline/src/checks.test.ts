@@ -1,0 +1,20 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { classifierFiles, inputKeys } from './checks';
+
+describe('inputKeys', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-checks-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('names the flag and the file it cannot read, and says when the folder given is a run folder rather than its model', async () => {
+    await expect(inputKeys({ '--classifier': () => classifierFiles(join(root, 'none')) })).rejects.toThrow(
+      `--classifier: its files cannot be read (ENOENT: ${join(root, 'none', 'config.json')})`,
+    );
+    writeFileSync(join(root, 'run.json'), '{"command":"train-classifier"}');
+    await expect(inputKeys({ '--classifier': () => classifierFiles(root) })).rejects.toThrow(
+      `--classifier: its files cannot be read (ENOENT: ${join(root, 'config.json')}); "${root}" is a run folder: give the model folder inside it (classifier/, tokenizer/ or model/)`,
+    );
+    expect(await inputKeys({ '--classifier': () => classifierFiles(root) }, true)).toEqual({});
+  });
+});
