@@ -57,31 +57,28 @@ export const factorClaimSchema = z.object({
 /** A factor claim. */
 export type FactorClaim = z.infer<typeof factorClaimSchema>;
 
-/** The accelerated model at T_ref against the base at T_ref. */
+/** A check's verdict: whether it holds (null when it could not be judged), why not judged, and the line. */
+const verdict = { holds: z.boolean().nullable(), reason: z.string().nullable(), statement: z.string() };
+
+/** The accelerated model at T_ref against the base at T_ref; holds when difference ≤ threshold. */
 export const qualityCheckSchema = z.object({
   /** FCD(T_ref) − the base's FCD(T_ref); positive = worse. */
   difference: z.number().nullable(),
   /** sigmas × the larger of the two seed stds. */
   threshold: z.number().nullable(),
-  /** difference ≤ threshold; null when it could not be judged. */
-  holds: z.boolean().nullable(),
-  reason: z.string().nullable(),
-  statement: z.string(),
+  ...verdict,
 });
 /** The "no quality traded" check. */
 export type QualityCheck = z.infer<typeof qualityCheckSchema>;
 
-/** Recall (mean) at the accelerated T (the vs-base T) against the base's at T_ref. */
+/** Recall (mean) at the accelerated T (the vs-base T) against the base's at T_ref; holds when drop ≤ maxRecallDrop. */
 export const recallCheckSchema = z.object({
   steps: z.number().nullable(),
   recall: z.number().nullable(),
   baseRecall: z.number().nullable(),
   /** (baseRecall − recall) / baseRecall; negative = recall rose. */
   drop: z.number().nullable(),
-  /** drop ≤ maxRecallDrop; null when it could not be judged. */
-  holds: z.boolean().nullable(),
-  reason: z.string().nullable(),
-  statement: z.string(),
+  ...verdict,
 });
 /** The recall check. */
 export type RecallCheck = z.infer<typeof recallCheckSchema>;
