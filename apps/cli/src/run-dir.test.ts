@@ -7,6 +7,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireRunLock, lockMark, processAlive, releaseLocksSince, LOCK_FILE } from '@speedrl/pipeline';
+import { writeTinyBundle, writeTinyClassifier } from './compare/test-models';
 import { runCaptured as cli } from './test-cli';
 
 const FIXTURE = join(__dirname, '../../../packages/tensor-utils/test-fixtures/fashion-mnist');
@@ -346,6 +347,22 @@ describe('run directories', () => {
     const r = await trainVq(out, '--data', join(root, 'no-such-data'));
     expect(r.code).toBe(2);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('eval: a usage error found once --out was made leaves no directory behind; --ref-limit beyond the test set is one', async () => {
+    const model = join(root, 'eval-model');
+    const judge = join(root, 'eval-judge');
+    await writeTinyBundle(model, 1);
+    await writeTinyClassifier(judge, 'eval', 2);
+    const evalArgs = (out: string, ...extra: string[]) => cli(['eval', '--model', model, '--classifier', judge, '--data', FIXTURE, '--steps', '1', '--seeds', '1', '--kid-subsets', '2', '--out', out, ...extra]);
+    const few = await evalArgs(join(root, 'eval-few'), '--n', '3');
+    expect(few.code).toBe(2);
+    expect(few.err).toMatch(/--n: FCD needs more samples/);
+    expect(existsSync(join(root, 'eval-few'))).toBe(false);
+    const huge = await evalArgs(join(root, 'eval-huge'), '--n', '30', '--ref-limit', '1e12');
+    expect(huge.code).toBe(2);
+    expect(huge.err).toContain(`--ref-limit: 1000000000000 is more than the 300 test images in ${FIXTURE}; give at most 300, or 0 for all`);
+    expect(existsSync(join(root, 'eval-huge'))).toBe(false);
   });
 
   it('train-maskgit records the SHA-256 of its checkpoint weights: an edited file is refused on --resume, a checkpoint without it resumes', async () => {

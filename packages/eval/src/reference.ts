@@ -59,6 +59,7 @@ export async function loadTestReference(classifier: FeatureModel, data: string, 
     throw new UsageError(`--ref-limit: the reference needs more test images than the eval classifier's ${classifier.featureDim} feature dimensions (or 0 for all); got ${limit}`);
   }
   const test = await load({ dir: data, split: 'test', ...(limit > 0 ? { limit } : {}) });
+  if (limit > test.count) throw new UsageError(`--ref-limit: ${limit} is more than the ${test.count} test images in ${data}; give at most ${test.count}, or 0 for all`);
   const images = imagesToFloat32(test.images);
   const reference = prepareReference((await extractEvalOutputs(classifier, images, test.count)).set);
   return { reference, images, count: test.count };

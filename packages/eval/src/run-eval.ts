@@ -126,8 +126,9 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
   const base = o.baseEval === undefined ? undefined : readBaseEval(o.baseEval, { ownFile: join(o.out, 'eval.json') }); // before any work
   if (force && existsSync(join(o.out, 'eval.json'))) checkOwnResults(join(o.out, 'eval.json'), 'eval'); // before any work
   checkNoForeignProducts(o.out, 'eval.json', ['eval.md', 'fcd-vs-steps.png']);
+  const created = !existsSync(o.out); // removed again if a check below refuses the run before anything is written
   await ensureWritableDir(o.out, '--out');
-  return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io, base)); // one writer of eval.json at a time
+  return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io, base), '--out', undefined, created); // one writer of eval.json at a time
 }
 
 async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo, base: AccelerationBase | undefined): Promise<EvalResult> {

@@ -221,9 +221,12 @@ export function acquireRunLock(dir: string, command: string, flag = '--out', loc
   throw new UsageError(`${flag}: could not take the lock of "${dir}"; another process keeps taking it, or its lock file does not parse (remove "${path}" if no process uses the directory)`);
 }
 
-/** Runs `body` holding the lock of `dir` (see {@link acquireRunLock}) and releases it however `body` ends. */
-export async function withRunLock<T>(dir: string, command: string, body: () => Promise<T>, flag = '--out', lockName = LOCK_FILE): Promise<T> {
-  const release = acquireRunLock(dir, command, flag, lockName);
+/**
+ * Runs `body` holding the lock of `dir` (see {@link acquireRunLock}) and releases it however `body` ends; with
+ * `removeDir` (a directory the caller created for this command) `dir` goes too when `body` left it empty.
+ */
+export async function withRunLock<T>(dir: string, command: string, body: () => Promise<T>, flag = '--out', lockName = LOCK_FILE, removeDir = false): Promise<T> {
+  const release = acquireRunLock(dir, command, flag, lockName, removeDir);
   try {
     return await body();
   } finally {

@@ -145,8 +145,9 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
     checkOwnResults(jsonPath, 'compare'); // before any work
   }
   checkNoForeignProducts(o.out, 'compare.json', ['compare.md', 'pareto-nfe.png', 'pareto-wallclock.png', 'grids']);
+  const created = !existsSync(o.out); // removed again if a check below refuses the run before anything is written
   await ensureWritableDir(o.out, '--out');
-  return withRunLock(o.out, 'compare', () => compareLocked(o, resume, io, load)); // one writer of compare.json at a time
+  return withRunLock(o.out, 'compare', () => compareLocked(o, resume, io, load), '--out', undefined, created); // one writer of compare.json at a time
 }
 
 async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader): Promise<CompareJson> {
