@@ -18,7 +18,7 @@ import { loadRlModel } from './rl-model';
 import { createQualityReward } from './quality-reward';
 import { RewardCallError, loadRewardModules, parseRewardSpec } from './reward-module';
 import { checkRewardResume, rewardKeyOf, rewardSpecsOf, withRewardRecord, type RewardChange } from './reward-resume';
-import { RUN_FILES, openRunDir, resumeNote, type RunDir, type RunMode } from './run-dir';
+import { RUN_FILES, checkpointNote, openRunDir, resumeNote, type RunDir, type RunMode } from './run-dir';
 
 /** Options of a Speed-RL run (the flags of `speedrl accelerate`, camelCase). */
 export interface AccelerateOptions {
@@ -214,12 +214,14 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
     const progress = createProgress({ label: 'accelerate', total: config.iterations, io });
     await mkdir(join(run.dir, 'grids'), { recursive: true });
     let checkpointed = run.resumeFrom === undefined ? undefined : startIteration; // the iteration of the checkpoint on disk
+    let updated = false; // whether this process has updated the policy (a diverged update, not the start weights, then explains NaN logits)
     try {
       const result = await runSpeedRl({
         policy, reference: model.reference, decoder: model.decoder, reward: quality.reward, config, rng, startIteration, signal: abort.signal,
         onMetrics: async (m) => {
           const elapsedMs = priorMs + performance.now() - started;
           run.log({ ...m, elapsedMs, step: m.iteration + 1 }); // step = iterations done, as the checkpoint counts them
+          updated = true;
           progress.update(m.iteration, { reward: m.rewardMean, steps: m.stepsMean, kl: m.klMean });
           if (budgetMs > 0 && elapsedMs >= budgetMs) budgetReached = true;
           if (interrupt.stop.requested || budgetReached) abort.abort();
@@ -237,7 +239,8 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
           }
         },
       }).catch((error: unknown) => {
-        throw error instanceof RewardCallError ? rewardCallFailure(error, checkpointDir, checkpointed) : error;
+        if (error instanceof RewardCallError) throw rewardCallFailure(error, checkpointDir, checkpointed);
+        throw divergedFailure(error, o.lr, updated, run.resumeFrom !== undefined, checkpointDir) ?? error;
       });
       if (result.aborted && !budgetReached) {
         // a signal: the checkpoint is saved; no final model is written for a run that did not finish
@@ -256,6 +259,21 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
   } finally {
     await model.dispose(); // also when a check above refuses the run
   }
+}
+
+/**
+ * The sampler refused the policy's logits (NaN or +Infinity): after this process's updates the weights diverged (the
+ * learning rate too large for them); before any, the weights the run starts from (its checkpoint, or --base) give none.
+ */
+function divergedFailure(error: unknown, lr: number, updated: boolean, resumed: boolean, checkpointDir: string): UsageError | undefined {
+  if (!(error instanceof RangeError) || !/logits must not be NaN or \+Infinity/.test(error.message)) return undefined;
+  const detail = error.message.replace(/^[^:]*: /, '');
+  if (updated) {
+    return new UsageError(`--lr: the policy's logits became non-finite after this run's updates (${detail}): its weights diverged, the learning rate ${lr} is too large for them; ${checkpointNote(checkpointDir)}, but a resumed run keeps its --lr: start a new run with a smaller --lr`);
+  }
+  return new UsageError(resumed
+    ? `--resume: the checkpoint in ${checkpointDir} gives non-finite logits (${detail}): the run had diverged when it was saved; start a new run with a smaller --lr`
+    : `--base: its transformer gives non-finite logits (${detail}); its weights are not usable`);
 }
 
 /** A user reward's call-time failure with what became of the run: the checkpoint kept, and how to continue once the module is fixed. */

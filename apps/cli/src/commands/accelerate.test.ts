@@ -160,6 +160,16 @@ describe('speedrl accelerate --reward', () => {
     expect(again.code).toBe(0);
     expect((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as typeof run).rewardHistory).toEqual(run.rewardHistory);
   });
+
+  it('weights diverged by a learning rate far too large: a usage error naming --lr, and --resume of the diverged checkpoint says so', async () => {
+    const out = join(root, 'diverged');
+    const r = await cli([...common(out), '--lr', '1e10', '--iterations', '4']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--lr: the policy's logits became non-finite after this run's updates \(.*NaN.*\): its weights diverged, the learning rate 10000000000 is too large for them; last checkpoint kept in .*diverged\/checkpoint, but a resumed run keeps its --lr: start a new run with a smaller --lr/);
+    const resumed = await cli(['accelerate', '--out', out, '--resume']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.err).toMatch(/--resume: the checkpoint in .*diverged\/checkpoint gives non-finite logits \(.*\): the run had diverged when it was saved; start a new run with a smaller --lr/);
+  });
 });
 
 describe('speedrl accelerate --rollout adaptive', () => {
