@@ -342,6 +342,20 @@ describe('run directories', () => {
     expect((await trainVq(never)).code).toBe(0);
   });
 
+  it('--resume refuses a product folder that is a symbolic link: the run would write its products into what it points to', async () => {
+    const out = join(root, 'linked-product');
+    expect((await trainVq(out)).code).toBe(0);
+    const elsewhere = join(root, 'elsewhere');
+    cpSync(join(out, 'tokenizer'), elsewhere, { recursive: true });
+    rmSync(join(out, 'tokenizer'), { recursive: true });
+    symlinkSync(elsewhere, join(out, 'tokenizer'));
+    const before = readFileSync(join(elsewhere, 'model.safetensors'));
+    const r = await trainVq(out, '--resume', '--steps', '6');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--out: "${join(out, 'tokenizer')}" is a symbolic link (to "${elsewhere}"); the run writes its tokenizer there`);
+    expect(readFileSync(join(elsewhere, 'model.safetensors')).equals(before)).toBe(true);
+  });
+
   it('a run refused after its directory was made leaves no directory behind', async () => {
     const out = join(root, 'never-started');
     const r = await trainVq(out, '--data', join(root, 'no-such-data'));

@@ -4,7 +4,7 @@
  * checkpoint; without it an existing run is never overwritten or appended to. Every training command of `speedrl`
  * opens its output through here; the runs of this package (`accelerate`, `trainMaskgit`) take the open `RunDir`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -155,6 +155,17 @@ async function productsOf(dir: string, command: string): Promise<readonly (strin
 }
 
 /**
+ * Refuses a resume whose product folder (model/, tokenizer/, …) is a symbolic link: the run would write its products
+ * through it, into the folder it points to (its own --base, say). A fresh run and --force never follow it.
+ */
+function checkProductsNotLinked(dir: string, command: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!(RUN_PRODUCTS[command] ?? []).some((p) => (typeof p === 'string' ? p === name : p.test(name))) || !lstatSync(join(dir, name)).isSymbolicLink()) continue;
+    throw new UsageError(`--out: "${join(dir, name)}" is a symbolic link (to "${realPathOf(join(dir, name))}"); the run writes its ${name} there and would replace the files it points to. Put a folder of its own in its place, or remove it (nothing was written)`);
+  }
+}
+
+/**
  * The resume refusal for a checkpoint directory that exists without its COMPLETE marker (a copy cut short, a lost
  * marker). The atomic swap never leaves `checkpoint/` incomplete (it takes its name only once complete), so a complete
  * `checkpoint.old/` beside it is not resumed from either: which of the two the user meant is not ours to guess.
@@ -233,6 +244,7 @@ export async function openRunDir(
     runOptions = { ...options, ...(saved.options ?? {}), ...overrides };
     defaulted = Object.keys(options).filter((key) => !(key in (saved.options ?? {})) && !(key in overrides));
     checkInputsOutside(dir, inputsOf(runOptions));
+    checkProductsNotLinked(dir, command);
     // a run stopped before its first checkpoint starts again from step 0 with its own options (its records are dropped)
     try {
       resumeStep = found === undefined ? 0 : await readStep(found);
