@@ -57,6 +57,42 @@ describe('AdamW', () => {
     got.forEach((x, i) => expect(x).toBeCloseTo(ref.p[i] as number, 5));
   });
 
+  test('every element follows the float64 formula exactly (bit for bit, decayed and undecayed tensors)', () => {
+    const o = { lr: 0.01, warmupSteps: 1, totalSteps: undefined, minLrRatio: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, clipNorm: 0.5 };
+    const specs: ParamSpec[] = [
+      { name: 'w', shape: [3, 5], init: 'normal', decay: true },
+      { name: 'b', shape: [7], init: 'zeros', decay: false },
+    ];
+    const wave = (n: number, t: number, f: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(f * (i + 1) + t) * (t + 1));
+    const map = (w: Float32Array, b: Float32Array): MaskGitParams => new Map([['w', { shape: [3, 5], data: w }], ['b', { shape: [7], data: b }]]);
+    const params = map(wave(15, 0, 0.7), wave(7, 0, 1.3));
+    const ref = { p: [...(params.get('w')?.data ?? []), ...(params.get('b')?.data ?? [])], m: new Float32Array(22), v: new Float32Array(22) };
+    const opt = createAdamW(specs, o);
+    for (let t = 0; t < 4; t++) {
+      const g = map(wave(15, t, 2.1), wave(7, t, 0.3));
+      const flat = [...(g.get('w')?.data ?? []), ...(g.get('b')?.data ?? [])];
+      const { lr, clipScale, gradNorm } = opt.update(params, g);
+      let sum = 0;
+      for (const x of flat) sum += x * x;
+      expect(gradNorm).toBe(Math.sqrt(sum));
+      const p = new Float32Array(ref.p);
+      for (let i = 0; i < 22; i++) {
+        const gi = (flat[i] as number) * clipScale;
+        const mi = 0.9 * (ref.m[i] as number) + (1 - 0.9) * gi;
+        const vi = 0.999 * (ref.v[i] as number) + (1 - 0.999) * gi * gi;
+        ref.m[i] = mi;
+        ref.v[i] = vi;
+        const decay = i < 15 ? 1 - lr * 0.05 : 1;
+        p[i] = (p[i] as number) * decay - ((lr / (1 - 0.9 ** (t + 1))) * mi) / (Math.sqrt(vi * (1 / (1 - 0.999 ** (t + 1)))) + 1e-8);
+      }
+      ref.p = [...p];
+    }
+    expect([...(params.get('w')?.data ?? []), ...(params.get('b')?.data ?? [])]).toEqual(ref.p);
+    const state = opt.state();
+    expect([...(state.m.get('w')?.data ?? []), ...(state.m.get('b')?.data ?? [])]).toEqual([...ref.m]);
+    expect([...(state.v.get('w')?.data ?? []), ...(state.v.get('b')?.data ?? [])]).toEqual([...ref.v]);
+  });
+
   test('state round-trips: resuming from state() continues exactly like an uninterrupted run', () => {
     const grads = (t: number): MaskGitParams => tensors([Math.sin(t), Math.cos(t), 0.5, -t / 10], [t / 3, -1]);
     const a = createAdamW(SPECS, constantLr);
