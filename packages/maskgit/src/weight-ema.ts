@@ -32,6 +32,15 @@ export interface WeightEma {
   state(): WeightEmaState;
 }
 
+/**
+ * y ← k·y + c·x elementwise, in float64, stored as float32: a top-level loop with the length read once (V8 re-reads
+ * `.length` each iteration once any ArrayBuffer of the process was detached; see `adamw.ts`).
+ */
+function foldInto(y: Float32Array, x: Float32Array, k: number, c: number): void {
+  const n = y.length;
+  for (let i = 0; i < n; i++) y[i] = k * (y[i] as number) + c * (x[i] as number);
+}
+
 /** Checks a decay list: non-empty, each in (0, 1), no repeats; errors name `source`. */
 export function validateEmaDecays(decays: readonly number[], source = 'createWeightEma'): void {
   if (decays.length === 0) throw new RangeError(`${source}: give at least one EMA decay`);
@@ -74,9 +83,7 @@ export function createWeightEma(initial: MaskGitParams, decays: readonly number[
       for (const [name, a] of m) {
         const p = params.get(name);
         if (p === undefined || p.data.length !== a.data.length) throw new Error(`weightEma.update: parameter "${name}" is missing or has another size`);
-        const x = p.data;
-        const y = a.data;
-        for (let i = 0; i < y.length; i++) y[i] = k * (y[i] as number) + c * (x[i] as number);
+        foldInto(a.data, p.data, k, c);
       }
     }
     steps += every;
