@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { annealedGumbelScale, maskedCountsForSteps, maskedCountsFromRatios, validateStepArrays } from '@speedrl/sampler';
 import { Rng } from '@speedrl/core';
-import { paramsAt, readTunedFile, searchSpace, stepArraysOf } from './tuned-space';
+import { paramsAt, readTunedFile, searchSpace, stepArraysOf, trialSchema, tunedScheduleSchema } from './tuned-space';
 
 describe('tuned schedule space', () => {
   it('puts the sampler defaults (cosine, temperature 1, τ0 = 4.5, w = 1) at the start point', () => {
@@ -40,5 +40,16 @@ describe('tuned schedule space', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a trial or a result no search gives (an edited score would pick the schedule on --resume)', () => {
+    const trial = { steps: 2, u: [0.5, 0.25], fcd: 7.1, nfePerImage: 4 };
+    expect(trialSchema.safeParse(trial).success).toBe(true);
+    for (const bad of [{ fcd: -5 }, { fcd: null }, { u: [1.5, 0] }, { nfePerImage: -1 }, { steps: 0 }]) {
+      expect(trialSchema.safeParse({ ...trial, ...bad }).success).toBe(false);
+    }
+    const result = { steps: 2, params: {}, stepArrays: {}, score: 7.1, defaultScore: 7.3, nfePerImage: 4, candidates: 3 };
+    expect(tunedScheduleSchema.safeParse(result).success).toBe(true);
+    expect(tunedScheduleSchema.safeParse({ ...result, score: -5 }).error?.issues[0]?.message).toBe('a Fréchet distance is never negative');
   });
 });

@@ -62,20 +62,23 @@ const stepArraysSchema = z.object({
   maskRatios: finiteArray.optional(), temperatures: finiteArray.optional(), gumbelScales: finiteArray.optional(), cfgWeights: finiteArray.optional(),
 });
 
+/** A Fréchet distance as measured: finite and never negative (an edited or damaged score would pick the schedule). */
+const fdSchema = z.number().finite().min(-1e-6, 'a Fréchet distance is never negative');
+
 /** One T's result in the tuned file. */
 export const tunedScheduleSchema = z.object({
   steps: z.number().int().min(1),
   params: z.record(z.number()),
   stepArrays: stepArraysSchema,
   /** FCD of the best candidate on the search split (held-out train reference, search seed). */
-  score: z.number(),
+  score: fdSchema,
   /** FCD of the first candidate (the sampler defaults) on the same split, for scale. */
-  defaultScore: z.number(),
-  nfePerImage: z.number(),
+  defaultScore: fdSchema,
+  nfePerImage: z.number().finite().min(0),
   candidates: z.number().int(),
 });
-/** A candidate tried (kept so `--resume` recomputes nothing). */
-export const trialSchema = z.object({ steps: z.number().int(), u: z.array(z.number()), fcd: z.number(), nfePerImage: z.number() });
+/** A candidate tried (kept so `--resume` recomputes nothing): its point u ∈ [0, 1]^d of the search space and its score. */
+export const trialSchema = z.object({ steps: z.number().int().min(1), u: z.array(z.number().min(0).max(1)), fcd: fdSchema, nfePerImage: z.number().finite().min(0) });
 
 /** The file tune-schedule writes (also while it runs: `schedules` holds the finished T only). */
 export const tunedFileSchema = z.object({
