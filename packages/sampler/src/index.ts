@@ -21,3 +21,5 @@ export { adaptiveStep } from './adaptive';
 export { sample } from './sample';
 export type { SampleOptions, SampleResult } from './sample';
 export { commitSteps, committedCountsPerStep, trajectoryLogProbs } from './trajectory';
+export { describeStepDistribution, mergeStepDistributions, stepDistribution } from './step-distribution';
+export type { ClassStepDistribution, StepDistribution } from './step-distribution';
