@@ -1,4 +1,4 @@
-import { meanBrightness, nanMeanStd, sampleDiversity, tokenHistogramEntropy } from './metrics';
+import { adaptiveStepMetrics, meanBrightness, nanMeanStd, sampleDiversity, tokenHistogramEntropy } from './metrics';
 
 describe('non-reward batch statistics', () => {
   it('mean brightness is the mean pixel', () => {
@@ -28,5 +28,16 @@ describe('non-reward batch statistics', () => {
     const none = nanMeanStd([NaN]);
     expect(none.count).toBe(0);
     expect(Number.isNaN(none.mean)).toBe(true);
+  });
+});
+
+describe('adaptive step metrics', () => {
+  it('per-class means, the fraction at the cap and the histogram over 1..maxSteps', () => {
+    const m = adaptiveStepMetrics(Int32Array.from([2, 4, 4, 1, 4, 3]), Int32Array.from([1, 1, 0, 0, 0, 2]), 4);
+    expect(m.stepsMeanByClass).toEqual({ 0: 3, 1: 3, 2: 3 });
+    expect(Object.keys(m.stepsMeanByClass)).toEqual(['0', '1', '2']);
+    expect(m.maxStepsFraction).toBe(0.5);
+    expect(m.stepsDistribution.histogram).toEqual([1, 1, 1, 3]);
+    expect(m.stepsDistribution.byClass['0']?.histogram).toEqual([1, 0, 0, 2]);
   });
 });

@@ -3,6 +3,7 @@
  * docs/architecture.md, "Speed-RL objective"): images drifting to all-dark or all-bright, collapse onto a few codes, or
  * every sample of a class becoming the same.
  */
+import { stepDistribution, type StepDistribution } from '@speedrl/sampler';
 
 /** Mean and population std of the non-NaN values (NaN when there is none). */
 export function nanMeanStd(values: ArrayLike<number>): { mean: number; std: number; count: number } {
@@ -84,16 +85,17 @@ export function sampleDiversity(images: Float32Array, classes: Int32Array, pixel
   return groups === 0 ? NaN : sum / groups;
 }
 
-/** Mean steps used per class, keyed by class id (`steps` `[B]`, `classes` `[B]`): adaptive rollouts' per-class speed. */
-export function meanStepsByClass(steps: Int32Array, classes: Int32Array): Record<string, number> {
-  const sums = new Map<number, { sum: number; count: number }>();
-  classes.forEach((c, b) => {
-    const s = sums.get(c) ?? { sum: 0, count: 0 };
-    sums.set(c, { sum: s.sum + (steps[b] as number), count: s.count + 1 });
-  });
-  const out: Record<string, number> = {};
-  for (const [c, { sum, count }] of Array.from(sums.entries()).sort((a, b) => a[0] - b[0])) out[String(c)] = sum / count;
-  return out;
+/**
+ * The log fields of adaptive rollouts from the steps each sample used (`steps` `[B]`, `classes` `[B]`): their
+ * distribution over 1..`maxSteps`, its mean per class (keyed by class id) and the fraction that hit the cap.
+ */
+export function adaptiveStepMetrics(steps: Int32Array, classes: Int32Array, maxSteps: number): Required<Pick<SpeedRlMetrics, 'stepsMeanByClass' | 'stepsDistribution' | 'maxStepsFraction'>> {
+  const distribution = stepDistribution(steps, classes, maxSteps);
+  return {
+    stepsMeanByClass: Object.fromEntries(Object.entries(distribution.byClass).map(([c, d]) => [c, d.mean])),
+    stepsDistribution: distribution,
+    maxStepsFraction: steps.filter((t) => t >= maxSteps).length / steps.length,
+  };
 }
 
 /** One iteration's log record (`onMetrics`); NaN marks a value that was not computed (JSON writes it as null). */
@@ -144,6 +146,8 @@ export interface SpeedRlMetrics {
   readonly sampleDiversity: number;
   /** Adaptive rollouts only: mean steps used per class, keyed by class id. */
   readonly stepsMeanByClass?: Readonly<Record<string, number>>;
+  /** Adaptive rollouts only: the steps the samples used, histogram over 1..`rollout.maxSteps` (overall and per class). */
+  readonly stepsDistribution?: StepDistribution;
   /** Adaptive rollouts only: fraction of samples that used all `rollout.maxSteps` steps (the cap decided, not the policy). */
   readonly maxStepsFraction?: number;
   /** Wall-clock per phase in milliseconds (the only fields that differ between identical runs). */

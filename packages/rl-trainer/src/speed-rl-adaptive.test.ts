@@ -52,6 +52,7 @@ describe('runSpeedRl rollout modes', () => {
     const { metrics, details } = await run({});
     expect(metrics[0]).not.toHaveProperty('stepsMeanByClass');
     expect(metrics[0]).not.toHaveProperty('maxStepsFraction');
+    expect(metrics[0]).not.toHaveProperty('stepsDistribution');
     expect(details[0]).not.toHaveProperty('thresholds');
   });
 
@@ -96,6 +97,8 @@ describe('runSpeedRl rollout modes', () => {
       expect(m.stepsMeanByClass?.[String(c)]).toBeCloseTo(mine.reduce((a, b) => a + b, 0) / mine.length, 6);
     }
     expect(m.maxStepsFraction).toBe(Array.from(d.steps).filter((t) => t === 8).length / 16);
+    expect(m.stepsDistribution?.histogram).toEqual(Array.from({ length: 8 }, (_, k) => Array.from(d.steps).filter((t) => t === k + 1).length));
+    expect(Object.values(m.stepsDistribution?.byClass ?? {}).map((c) => c.count)).toEqual(Array.from({ length: C }, (_, c) => d.classes.filter((x) => x === c).length));
     expect(m.stepsMean).toBeCloseTo(Array.from(d.steps).reduce((a, b) => a + b, 0) / 16, 6);
     // with equal quality, a faster sample of a group has the larger advantage
     for (let i = 0; i < 16; i++) for (let j = 0; j < 16; j++) {

@@ -17,7 +17,7 @@ import { filteredReward } from './filter';
 import { grpoLoss, ppoLoss } from './losses/grpo';
 import { reinforceLoss } from './losses/reinforce';
 import type { PolicyLossInput, PolicyLossOutput } from './losses/types';
-import { meanBrightness, meanStepsByClass, nanMeanStd, sampleDiversity, tokenHistogramEntropy, type SpeedRlMetrics } from './metrics';
+import { adaptiveStepMetrics, meanBrightness, nanMeanStd, sampleDiversity, tokenHistogramEntropy, type SpeedRlMetrics } from './metrics';
 import type { Decoder, ReferencePolicy, TrainablePolicy } from './policy';
 import { chooseClasses, collectRollouts, planAdaptiveRollouts, planRollouts } from './rollout';
 import { buildStepBatch, chooseTrainedSteps, collectStepRows, stackRowInputs, type StepLossSettings } from './step-batch';
@@ -265,10 +265,7 @@ export async function runSpeedRl(run: SpeedRlRun): Promise<SpeedRlResult> {
       trainedRows: rows.length, trainedTokens, updates, gradNorm: updates > 0 ? gradNormSum / updates : NaN, learningRate: lr,
       meanBrightness: meanBrightness(images), tokenEntropy: tokenHistogramEntropy(rollouts.tokens, K),
       sampleDiversity: sampleDiversity(images, plan.classes, H * W),
-      ...(rolloutMode.kind === 'adaptive' ? {
-        stepsMeanByClass: meanStepsByClass(rollouts.stepsUsed, plan.classes),
-        maxStepsFraction: rollouts.stepsUsed.filter((t) => t >= rolloutMode.maxSteps).length / n,
-      } : {}),
+      ...(rolloutMode.kind === 'adaptive' ? adaptiveStepMetrics(rollouts.stepsUsed, plan.classes, rolloutMode.maxSteps) : {}),
       timeMs: { rollout: rolloutMs, reward: rewardMs, train: trainMs },
     };
     onPhase?.('iteration', 'end');
