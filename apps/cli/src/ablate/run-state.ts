@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/core';
 import { MASKGIT_DIR } from '@speedrl/pipeline';
+import { aggregate, type EvalCell } from '@speedrl/eval';
 import { UsageError } from '../errors';
 import { RUN_FILES } from '@speedrl/pipeline';
 
@@ -80,7 +81,8 @@ interface EvalFile {
   options?: { classifier?: string; data?: string; n?: number };
   inputs?: Record<string, string>;
   floors?: Record<string, number>;
-  cells?: { steps: number; seed: number }[];
+  cells?: EvalCell[];
+  rows?: unknown;
 }
 
 function readEvalFile(dir: string): EvalFile | undefined {
@@ -105,7 +107,8 @@ export function evalState(dir: string, want: EvalWanted): 'complete' | 'partial'
   const judged = file.inputs?.['--model'];
   if (cells.length > 0 && (judged === undefined || want.modelKey === undefined || judged !== want.modelKey)) return 'stale';
   const all = want.steps.every((t) => want.seeds.every((s) => cells.some((c) => c.steps === t && c.seed === s)));
-  return all ? 'complete' : 'partial';
+  // rows that are not their cells' (edited by hand): resumed, which checks the cells and aggregates the rows again
+  return all && JSON.stringify(aggregate(cells)) === JSON.stringify(file.rows) ? 'complete' : 'partial';
 }
 
 /**

@@ -89,6 +89,18 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(readFileSync(join(out, 'ablations.json'), 'utf8')).toBe(before.json);
   });
 
+  it('--resume never reuses eval rows that are not their cells\' (edited by hand): they are aggregated again', async () => {
+    const path = join(out, 'base', 'eval', 'eval.json');
+    const good = readJson(path);
+    const rows = good.rows as { fcd: { mean: number } }[];
+    writeFileSync(path, JSON.stringify({ ...good, rows: rows.map((r) => ({ ...r, fcd: { ...r.fcd, mean: -1 } })) }));
+    const r = await cli(['ablate', '--out', out, '--resume']);
+    expect(r.code).toBe(0);
+    const ablations = ablationsSchema.parse(readJson(join(out, 'ablations.json')));
+    expect(ablations.rows.filter((row) => row.name === 'base').map((row) => row.fcd.mean)).toEqual(rows.map((row) => row.fcd.mean));
+    expect(readJson(path).rows).toEqual(good.rows);
+  });
+
   it('refuses to start over an existing ablation without --resume', async () => {
     const r = await cli(args);
     expect(r.code).toBe(2);
