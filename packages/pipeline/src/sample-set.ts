@@ -1,9 +1,10 @@
 /**
  * Draws a class-balanced sample set from a generator: n images, n/numClasses per class, image i on stream
- * seed.fork(i) whatever the batch size; with NFE, steps used and sampling time, as every evaluation counts them.
+ * seed.fork(i) whatever the batch size; with NFE, the steps each image used (their distribution, per class) and
+ * sampling time, as every evaluation counts them.
  */
 import { Rng } from '@speedrl/core';
-import { sample, type SamplerConfig } from '@speedrl/sampler';
+import { sample, stepDistribution, type SamplerConfig, type StepDistribution } from '@speedrl/sampler';
 import { maskTokenId } from '@speedrl/maskgit';
 import type { Generator } from './bundle';
 
@@ -20,6 +21,8 @@ export interface SampleSet {
   readonly nfePerImage: number;
   /** Mean steps each image used (< T only for the adaptive sampler). */
   readonly meanSteps: number;
+  /** The steps each image used: histogram over 1..T, per class (a point mass at T except for the adaptive sampler). */
+  readonly stepsDistribution: StepDistribution;
   /** Wall-clock seconds of sampling alone (decoding excluded), at the given batch size. */
   readonly sampleSeconds: number;
 }
@@ -42,7 +45,7 @@ export async function drawSampleSet(
   const tokens = new Int32Array(n * L);
   const rng = Rng.fromSeed(seed);
   let nfe = 0;
-  let stepsSum = 0;
+  const stepsUsed = new Int32Array(n);
   let seconds = 0;
   for (let start = 0; start < n; start += batch) {
     const end = Math.min(n, start + batch);
@@ -54,9 +57,10 @@ export async function drawSampleSet(
     seconds += (performance.now() - t0) / 1000;
     tokens.set(result.tokens, start * L);
     nfe += result.nfe * (end - start);
-    for (const s of result.trajectory.stepsUsed) stepsSum += s;
+    stepsUsed.set(result.trajectory.stepsUsed, start);
     onBatch?.(end);
   }
   const images = await gen.decode(tokens);
-  return { images, classes, tokens, count: n, nfePerImage: nfe / n, meanSteps: stepsSum / n, sampleSeconds: seconds };
+  const stepsDistribution = stepDistribution(stepsUsed, classes, steps);
+  return { images, classes, tokens, count: n, nfePerImage: nfe / n, meanSteps: stepsDistribution.mean, stepsDistribution, sampleSeconds: seconds };
 }
