@@ -197,9 +197,10 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
     if (run.resumeFrom !== undefined && startIteration > 0) {
       const metricsPath = join(run.dir, RUN_FILES.metrics);
       const record = readJsonl<{ step?: number; elapsedMs?: number }>(metricsPath).records.filter((r) => r.step === startIteration).at(-1);
-      if (record === undefined || typeof record.elapsedMs !== 'number') {
+      if (record === undefined || typeof record.elapsedMs !== 'number' || !(record.elapsedMs >= 0 && record.elapsedMs < Infinity)) {
         throw new UsageError(
-          `--resume: ${metricsPath} has no record of iteration ${startIteration} (the checkpoint's), so the RL time already spent is unknown; ` +
+          `--resume: ${metricsPath} has no record of iteration ${startIteration} (the checkpoint's), so the RL time already spent is unknown` +
+            `${record === undefined ? '' : ` (its elapsedMs is ${JSON.stringify(record.elapsedMs) ?? 'absent'}, not a time ≥ 0)`}; ` +
             'restore the file, or start a new run with another --out',
         );
       }

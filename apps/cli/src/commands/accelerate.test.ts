@@ -166,6 +166,13 @@ describe('speedrl accelerate --reward', () => {
     const r = await cli([...common(out), '--lr', '1e10', '--iterations', '4']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--lr: the policy's logits became non-finite after this run's updates \(.*NaN.*\): its weights diverged, the learning rate 10000000000 is too large for them; last checkpoint kept in .*diverged\/checkpoint, but a resumed run keeps its --lr: start a new run with a smaller --lr/);
+    const metricsPath = join(out, 'metrics.jsonl');
+    const metrics = readFileSync(metricsPath, 'utf8');
+    writeFileSync(metricsPath, metrics.replace(/"elapsedMs":[^,]*/g, '"elapsedMs":-1e9')); // the RL time spent, edited: it would lift the --time-budget
+    const edited = await cli(['accelerate', '--out', out, '--resume']);
+    expect(edited.code).toBe(2);
+    expect(edited.err).toMatch(/--resume: .*metrics\.jsonl has no record of iteration 1 \(the checkpoint's\), so the RL time already spent is unknown \(its elapsedMs is -1000000000, not a time ≥ 0\)/);
+    writeFileSync(metricsPath, metrics);
     const resumed = await cli(['accelerate', '--out', out, '--resume']);
     expect(resumed.code).toBe(2);
     expect(resumed.err).toMatch(/--resume: the checkpoint in .*diverged\/checkpoint gives non-finite logits \(.*\): the run had diverged when it was saved; start a new run with a smaller --lr/);
