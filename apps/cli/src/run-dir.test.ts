@@ -356,6 +356,15 @@ describe('run directories', () => {
     expect(readFileSync(join(elsewhere, 'model.safetensors')).equals(before)).toBe(true);
   });
 
+  it('train-classifier: too few images of a class for its feature statistics is a usage error before training (was: after it)', async () => {
+    const out = join(root, 'cls-few');
+    const r = await cli(['train-classifier', '--role', 'eval', '--preset', 'tiny', '--data', FIXTURE, '--steps', '4', '--limit', '64', '--eval-limit', '10', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--eval-limit: the eval classifier's feature statistics need 2 images of every class; class \d has [01] among the 10 test images used/);
+    expect(r.err).not.toMatch(/train-classifier\(eval\)/); // no step was trained
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a run refused after its directory was made leaves no directory behind', async () => {
     const out = join(root, 'never-started');
     const r = await trainVq(out, '--data', join(root, 'no-such-data'));

@@ -74,6 +74,12 @@ export async function trainClassifierRun(o: TrainClassifierRunOptions, run: RunD
   const totalSteps = o.steps > 0 ? o.steps : epochs * Math.floor(data.count / config.batchSize);
   if (model.step > totalSteps) throw new UsageError(`--steps/--epochs: the run in ${run.dir} is already at step ${model.step}, past the ${totalSteps} asked for`);
   if (config.batchSize > data.count) throw new UsageError(`--limit: ${data.count} training images are fewer than the ${o.preset} preset's batch of ${config.batchSize}`);
+  const test = await loadIdxDataset({ dir: o.data, split: 'test', ...(o.evalLimit > 0 ? { limit: o.evalLimit } : {}) });
+  // the feature statistics written after training are per class: every class needs 2 images (checked now, not after training)
+  const [statsLabels, statsFlag] = o.role === 'reward' ? [data.labels, '--limit'] : [test.labels, '--eval-limit'];
+  const perClass = Array.from({ length: config.numClasses }, (_, k) => statsLabels.filter((l) => l === k).length);
+  const few = perClass.findIndex((c) => c < 2);
+  if (few >= 0) throw new UsageError(`${statsFlag}: the ${o.role} classifier's feature statistics need 2 images of every class; class ${few} has ${perClass[few]} among the ${statsLabels.length} ${o.role === 'reward' ? 'training' : 'test'} images used`);
   io.stderr(`train-classifier: ${o.role} CNN (${o.preset}), seed ${seed}, ${data.count} images, steps ${model.step}→${totalSteps}, backend ${backend.backend}\n`);
   await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
@@ -96,7 +102,6 @@ export async function trainClassifierRun(o: TrainClassifierRunOptions, run: RunD
     });
     await checkpoint();
     if (result.stopped) throw new InterruptedError(`train-classifier: stopped by ${interrupt.stop.signal ?? 'a signal'} at step ${model.step}; checkpoint saved in ${checkpointDir}, continue with --resume`);
-    const test = await loadIdxDataset({ dir: o.data, split: 'test', ...(o.evalLimit > 0 ? { limit: o.evalLimit } : {}) });
     const testMetrics = evaluateClassifier(model, test.images, test.labels);
     run.log({ step: model.step, event: 'eval', split: 'test', ...testMetrics });
     const outDir = join(run.dir, CLASSIFIER_DIR);
