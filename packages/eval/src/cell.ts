@@ -35,6 +35,7 @@ export async function measureCell(
   const metrics: CellMetrics = {
     fcd: m.fcd, kid: m.kid.mean, precision: m.precision, recall: m.recall, accuracy: m.accuracy?.accuracy ?? NaN,
     nfePerImage: set.nfePerImage, meanSteps: set.meanSteps, msPerImage: (1000 * set.sampleSeconds) / set.count,
+    ...(cell.config.method === 'adaptive' ? { stepsDistribution: set.stepsDistribution } : {}), // fixed T: every image uses T
   };
   return { metrics, set };
 }

@@ -22,9 +22,11 @@ export { createQualityProbe } from './quality-probe';
 export { trainVq } from './train-vq';
 export type { TrainVqOptions, TrainVqSummary } from './train-vq';
 export {
-  compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, meanStdSchema, statNumberSchema,
+  compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, meanStdSchema, statNumberSchema, stepsDistributionSchema,
 } from './results';
-export type { CompareResult, CompareRowJson, EvalResultJson, EvalRowJson, MeanStdJson } from './results';
+export type { CompareResult, CompareRowJson, EvalResultJson, EvalRowJson, MeanStdJson, StepsDistributionJson } from './results';
+export { stepsTable } from './steps-table';
+export type { TextTable } from './steps-table';
 export { runCompare } from './compare/run-compare';
 export type { CompareOptions } from './compare/run-compare';
 export { runTuneSchedule } from './compare/run-tune';

@@ -12,6 +12,18 @@ export const statNumberSchema = z.number().nullable();
 /** Mean and (sample) standard deviation over seeds, of numbers `n`. */
 const meanStdOf = <N extends z.ZodTypeAny>(n: N) => z.object({ mean: n, std: n });
 
+/** Counts per step count: `[k]` images that used k + 1 steps. */
+const histogramSchema = z.array(z.number().int().min(0)).readonly();
+/** The steps each image used (`StepDistribution` of `@speedrl/sampler`), summed over seeds; statistics of numbers `n`. */
+const stepsDistributionOf = <N extends z.ZodTypeAny>(n: N) => z.object({
+  count: z.number().int().min(0), histogram: histogramSchema, mean: n, std: n, min: n, max: n, p10: n, p50: n, p90: n,
+  byClass: z.record(z.object({ count: z.number().int().min(0), mean: n, histogram: histogramSchema })).readonly(),
+});
+/** A stored step distribution as read back (null = NaN). */
+export const stepsDistributionSchema = stepsDistributionOf(statNumberSchema);
+/** A stored step distribution as read back. */
+export type StepsDistributionJson = z.infer<typeof stepsDistributionSchema>;
+
 /** One row of eval.json: a step budget aggregated over seeds. */
 const evalRowOf = <N extends z.ZodTypeAny>(n: N) => z.object({
   steps: z.number(),
@@ -25,6 +37,8 @@ const evalRowOf = <N extends z.ZodTypeAny>(n: N) => z.object({
   /** Steps each image used on average (< T only for the adaptive sampler). */
   meanSteps: n,
   msPerImage: meanStdOf(n),
+  /** Adaptive sampler only (absent in files written before): the steps each image used, summed over seeds. */
+  stepsDistribution: stepsDistributionOf(n).optional(),
 });
 
 /** One (model, method, T or threshold) row of compare.json, aggregated over `seeds` seeds. For adaptive, `steps` and `nfePerImage` are the means used. */
@@ -45,6 +59,8 @@ const compareRowOf = <N extends z.ZodTypeAny>(n: N) => z.object({
   recall: meanStdOf(n),
   accuracy: meanStdOf(n),
   seeds: z.number().int().min(1),
+  /** Adaptive only (absent in files written before): the steps each image used, summed over seeds. */
+  stepsDistribution: stepsDistributionOf(n).optional(),
 });
 
 /** A sample grid written for a compare row (same seeds everywhere); `file` is relative to compare.json's directory; `seed` and `perClass` are what it was drawn with (absent in files written before they were recorded). */

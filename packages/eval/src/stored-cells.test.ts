@@ -1,3 +1,4 @@
+import { stepDistribution } from '@speedrl/sampler';
 import { checkStoredCells } from './stored-cells';
 
 const cell = { steps: 2, seed: 0, fcd: 18.5, kid: -0.01, precision: 0.5, recall: 0, accuracy: null, nfePerImage: 2, meanSteps: 2, msPerImage: 1.5 };
@@ -15,5 +16,8 @@ describe('checkStoredCells', () => {
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, kid: '3' }])).toThrow('field "kid" must be a finite number, got "3"');
     expect(() => checkStoredCells('e/eval.json', [null])).toThrow('cell 0 field "steps"');
     expect(() => checkStoredCells('e/eval.json', { steps: 2 })).toThrow('field "cells" must be a list');
+    const steps = JSON.parse(JSON.stringify(stepDistribution([1, 2, 2], [0, 1, 1], 2))) as Record<string, unknown>;
+    expect(() => checkStoredCells('e/eval.json', [{ ...cell, stepsDistribution: steps }])).not.toThrow();
+    expect(() => checkStoredCells('e/eval.json', [{ ...cell, stepsDistribution: { ...steps, histogram: [1, -2] } }])).toThrow('cell 0 field "stepsDistribution.histogram.1": Number must be greater than or equal to 0');
   });
 });

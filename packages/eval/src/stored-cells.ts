@@ -4,6 +4,7 @@
  * (compare read a null FCD as 0, a perfect score).
  */
 import { UsageError } from '@speedrl/core';
+import { stepsDistributionSchema } from './results';
 
 /**
  * What each stored field must be: finite, within its range; `nullable` where a cell may have no value (no accuracy),
@@ -27,6 +28,11 @@ export function checkStoredCells(path: string, cells: unknown): void {
       if (ok) continue;
       const range = `${f.integer === true ? 'an integer' : 'a finite number'}${f.min !== undefined ? ` ≥ ${Math.max(f.min, 0)}` : ''}${f.max !== undefined ? ` and ≤ ${f.max}` : ''}`;
       throw new UsageError(`--resume: ${path}: cell ${i} field "${f.key}" must be ${range}, got ${JSON.stringify(v) ?? String(v)}; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
+    }
+    const steps = cell?.stepsDistribution === undefined ? undefined : stepsDistributionSchema.safeParse(cell.stepsDistribution);
+    if (steps !== undefined && !steps.success) {
+      const issue = steps.error.issues[0];
+      throw new UsageError(`--resume: ${path}: cell ${i} field "${['stepsDistribution', ...(issue?.path ?? [])].join('.')}": ${issue?.message ?? 'invalid'}; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
     }
   });
 }

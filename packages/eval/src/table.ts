@@ -1,5 +1,7 @@
 /** Aggregation of eval cells over seeds, and the markdown table people read. */
+import type { StepDistribution } from '@speedrl/sampler';
 import type { EvalRow, MeanStd } from './results';
+import { stepsField, stepsMarkdown } from './steps-table';
 
 export type { EvalRow, MeanStd };
 
@@ -14,6 +16,8 @@ export interface CellMetrics {
   /** Steps each image used on average (< T only for the adaptive sampler). */
   readonly meanSteps: number;
   readonly msPerImage: number;
+  /** Adaptive sampler only: the steps each image used (histogram over 1..T, per class). */
+  readonly stepsDistribution?: StepDistribution;
 }
 
 /** Metrics of one (T, seed) cell. */
@@ -46,12 +50,13 @@ export function aggregate(cells: readonly EvalCell[]): EvalRow[] {
     nfePerImage: meanStd(cs.map((c) => c.nfePerImage)).mean,
     meanSteps: meanStd(cs.map((c) => c.meanSteps)).mean,
     msPerImage: meanStd(cs.map((c) => c.msPerImage)),
+    ...stepsField(cs),
   }));
 }
 
 const pm = (m: MeanStd, digits: number): string => (Number.isNaN(m.mean) ? 'n/a' : `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`);
 
-/** Markdown table of rows plus the floors, with the engine named. */
+/** Markdown table of rows plus the floors, with the engine named; then the steps used by adaptive rows, when there are some. */
 export function markdownTable(rows: readonly EvalRow[], floors: Readonly<Record<string, number>>, engine: string): string {
   const lines = [
     `| T | NFE | FCD ↓ | KID ×10³ ↓ | precision ↑ | recall ↑ | class acc. ↑ | ms/image (${engine}) | seeds |`,
@@ -59,5 +64,6 @@ export function markdownTable(rows: readonly EvalRow[], floors: Readonly<Record<
     ...rows.map((r) => `| ${r.steps} | ${r.nfePerImage.toFixed(1)} | ${pm(r.fcd, 3)} | ${pm({ mean: r.kid.mean * 1e3, std: r.kid.std * 1e3 }, 2)} | ${pm(r.precision, 3)} | ${pm(r.recall, 3)} | ${pm(r.accuracy, 3)} | ${pm(r.msPerImage, 2)} | ${r.seeds} |`),
   ];
   const floorLines = Object.entries(floors).map(([name, v]) => `- ${name}: FCD ${v.toFixed(3)}`);
-  return `${lines.join('\n')}\n\nFloors (vs the test set):\n${floorLines.join('\n')}\n`;
+  const steps = stepsMarkdown(rows.map((r) => ({ label: String(r.steps), steps: r.stepsDistribution })), 'T (cap)');
+  return `${lines.join('\n')}\n\nFloors (vs the test set):\n${floorLines.join('\n')}\n${steps}`;
 }

@@ -12,6 +12,7 @@ import {
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
 import { readModelConfig } from '@speedrl/maskgit';
+import { describeStepDistribution } from '@speedrl/sampler';
 import {
   withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
 } from '@speedrl/pipeline';
@@ -237,7 +238,8 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
           const { metrics: m } = await measureCell(gen, judge, sampling, (k) => progress.update(sampled + k, { model: cell.model, method: cell.method, T: cell.threshold === undefined ? cell.steps : `p${cell.threshold}`, seed: cell.seed }));
           sampled += o.n;
           cells.push({ ...cell, ...m });
-          io.stderr(`compare: ${cellId(cell)}: FCD ${m.fcd.toFixed(3)}, NFE ${m.nfePerImage.toFixed(2)}, steps ${m.meanSteps.toFixed(2)}\n`);
+          const steps = m.stepsDistribution === undefined ? m.meanSteps.toFixed(2) : describeStepDistribution(m.stepsDistribution);
+          io.stderr(`compare: ${cellId(cell)}: FCD ${m.fcd.toFixed(3)}, NFE ${m.nfePerImage.toFixed(2)}, steps ${steps}\n`);
           await save();
         }
         for (const k of myGrids) {

@@ -1,3 +1,4 @@
+import { stepDistribution } from '@speedrl/sampler';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell } from './table';
 
 const cell = (model: string, method: string, steps: number, seed: number, fcd: number, extra: Partial<CompareCell> = {}): CompareCell => ({
@@ -21,5 +22,19 @@ describe('compare table', () => {
     expect(md).toContain('Tuned schedule search budget: 1 T × 4.');
     expect(md).toContain('Warning: rows average different numbers of seeds (1 to 2, see the seeds column)');
     expect(compareMarkdown({ rows: [sorted[0] as (typeof sorted)[0]], engine: 'ort', models: [] }, 1000)).not.toContain('Warning');
+    expect(md).not.toContain('Steps used'); // these cells carry no distribution (files written before it)
+  });
+
+  it('adaptive rows sum the steps used over seeds; compare.md tables them, fixed-T rows not', () => {
+    const steps = (s: number[]) => ({ stepsDistribution: stepDistribution(s, [0, 1], 8) });
+    const rows = aggregateCells([
+      cell('base', 'cosine', 4, 0, 1),
+      cell('base', 'adaptive', 8, 0, 5, { threshold: 0.5, meanSteps: 3, ...steps([2, 4]) }), cell('base', 'adaptive', 8, 1, 7, { threshold: 0.5, meanSteps: 5, ...steps([8, 2]) }),
+    ]);
+    expect(rows[0]?.stepsDistribution).toBeUndefined();
+    expect(rows[1]?.stepsDistribution?.histogram).toEqual([0, 2, 0, 1, 0, 0, 0, 1]);
+    const md = compareMarkdown({ rows, engine: 'ort', models: [] }, 2);
+    expect(md).toContain('| base / adaptive (p ≥ 0.5, T ≤ 8) | 4 | 4.00 ± 2.45 | 2 / 2 / 8 | 2–8 of 8 | 5.00 | 3.00 |');
+    expect(md).not.toContain('| base / cosine |');
   });
 });

@@ -3,6 +3,7 @@ import { meanStd, type CellMetrics, type MeanStd } from '../table';
 import type { CompareFloors, CompareModel, CompareRow, GridEntry } from '../results';
 import { rowId, type CellKey } from './spec';
 import type { CompareAcceleration } from '../acceleration-schema';
+import { stepsField, stepsMarkdown } from '../steps-table';
 
 export type { CompareRow, GridEntry };
 
@@ -51,6 +52,7 @@ export function aggregateCells(cells: readonly CompareCell[]): CompareRow[] {
       recall: m((c) => c.recall),
       accuracy: m((c) => c.accuracy),
       seeds: cs.length,
+      ...stepsField(cs),
     };
   });
 }
@@ -63,13 +65,16 @@ export function sortRows(rows: readonly CompareRow[], models: readonly string[],
 
 const pm = (m: MeanStd, digits: number, scale = 1): string => (Number.isNaN(m.mean) ? 'n/a' : `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}`);
 
+/** The method column of a row: adaptive rows name their threshold and cap. */
+const methodLabel = (r: CompareRow): string => (r.threshold === undefined ? r.method : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps})`);
+
 /** The markdown table of every row, plus floors, engine and (when tuned) the search budget. */
 export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'engine' | 'models'>, n: number, batch = 64): string {
   const lines = [
     `| model | method | T | NFE | ms/image (${json.engine}, batch ${batch}) | FCD ↓ | KID ×10³ ↓ | precision ↑ | recall ↑ | class acc. ↑ | seeds |`,
     '|---|---|---:|---:|---|---|---|---|---|---|---:|',
     ...json.rows.map((r) => {
-      const method = r.threshold === undefined ? r.method : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps})`;
+      const method = methodLabel(r);
       const t = r.threshold === undefined ? String(r.steps) : r.steps.toFixed(2);
       return `| ${r.model} | ${method} | ${t} | ${r.nfePerImage.toFixed(1)} | ${pm(r.msPerImage, 2)} | ${pm(r.fcd, 3)} | ${pm(r.kid, 2, 1e3)} | ${pm(r.precision, 3)} | ${pm(r.recall, 3)} | ${pm(r.accuracy, 3)} | ${r.seeds} |`;
     }),
@@ -89,5 +94,6 @@ export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'sea
   if (new Set(seedCounts).size > 1) { // a resume may add seeds to some models only
     notes.push(`Warning: rows average different numbers of seeds (${Math.min(...seedCounts)} to ${Math.max(...seedCounts)}, see the seeds column); compare rows with equal seeds.`);
   }
-  return `${[...lines, ...floors, ...notes].join('\n')}\n`;
+  const steps = stepsMarkdown(json.rows.map((r) => ({ label: `${r.model} / ${methodLabel(r)}`, steps: r.stepsDistribution })), 'model / method');
+  return `${[...lines, ...floors, ...notes].join('\n')}\n${steps}`;
 }
