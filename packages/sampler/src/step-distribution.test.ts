@@ -50,8 +50,9 @@ describe('mergeStepDistributions', () => {
 });
 
 describe('describeStepDistribution', () => {
-  it('states mean ± std, quantiles and range', () => {
+  it('states mean ± std, quantiles, range and the mean per class', () => {
     expect(describeStepDistribution(stepDistribution([2, 4, 4, 6], undefined, 12))).toBe('mean 4.00 ± 1.41, p10/p50/p90 2/4/6, range 2–6 of 12');
+    expect(describeStepDistribution(stepDistribution([2, 4, 4, 6], [1, 0, 0, 1], 8))).toBe('mean 4.00 ± 1.41, p10/p50/p90 2/4/6, range 2–6 of 8; mean per class: 0 4.00, 1 4.00');
     expect(describeStepDistribution(stepDistribution([]))).toBe('no images');
   });
 });

@@ -124,8 +124,10 @@ export function mergeStepDistributions(parts: readonly Pick<StepDistribution, 'h
   return fromCounts(histogram, byClass);
 }
 
-/** One line for people: "mean 7.41 ± 2.10, p10/p50/p90 4/8/12, range 2–12 of 12". */
+/** One line for people: "mean 7.41 ± 2.10, p10/p50/p90 4/8/12, range 2–12 of 12; mean per class: 0 6.20, 1 8.62". */
 export function describeStepDistribution(d: StepDistribution): string {
   if (d.count === 0) return 'no images';
-  return `mean ${d.mean.toFixed(2)} ± ${d.std.toFixed(2)}, p10/p50/p90 ${d.p10}/${d.p50}/${d.p90}, range ${d.min}–${d.max} of ${d.histogram.length}`;
+  const classes = Object.entries(d.byClass).map(([c, x]) => `${c} ${x.mean.toFixed(2)}`);
+  return `mean ${d.mean.toFixed(2)} ± ${d.std.toFixed(2)}, p10/p50/p90 ${d.p10}/${d.p50}/${d.p90}, range ${d.min}–${d.max} of ${d.histogram.length}` +
+    (classes.length === 0 ? '' : `; mean per class: ${classes.join(', ')}`);
 }

@@ -49,6 +49,8 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     expect(summary).toMatchObject({ format: 'png-dir', path: out, count: 30 });
     expect(summary.perClass).toHaveLength(10);
     expect(summary.perClass[0]).toEqual({ class: 0, name: 'T-shirt/top', count: 3 });
+    expect(summary).not.toHaveProperty('stepsDistribution'); // fixed T: every image uses T
+    expect(summary.meanStepsUsed).toBe(2);
     const dirs = readdirSync(out).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
     expect(dirs).toEqual(['0-t-shirt-top', '1-trouser', '2-pullover', '3-dress', '4-coat', '5-sandal', '6-shirt', '7-sneaker', '8-bag', '9-ankle-boot']);
     for (const d of dirs) expect(readdirSync(join(out, d)).sort()).toEqual(['00000.png', '00001.png', '00002.png']);
@@ -84,6 +86,21 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     const png = readPng(join(dir, '7-sneaker', '00003.png'));
     const grey = Array.from({ length: 28 * 28 }, (_, p) => png.data[4 * p]);
     expect(grey).toEqual(Array.from(images.body.subarray(3 * 784, 4 * 784)));
+  });
+
+  it('the adaptive sampler reports the steps each image used: mean, quantiles, per class, histogram in --json', async () => {
+    const args = ['sample', '--model', model, '--steps', '6', '--seed', '4', '--sampler', 'adaptive', '--n', '2', '--format', 'npz'];
+    const r = await cli([...args, '--out', join(root, 'adaptive.npz'), '--json']);
+    expect(r.code).toBe(0);
+    const { stepsDistribution: d, meanStepsUsed } = JSON.parse(r.out);
+    expect(d.histogram).toHaveLength(6);
+    expect(d.histogram.reduce((a: number, c: number) => a + c, 0)).toBe(20);
+    expect(Object.values(d.byClass).map((c) => (c as { count: number }).count)).toEqual(Array(10).fill(2));
+    expect(meanStepsUsed).toBe(d.mean);
+    expect(d.min).toBeGreaterThanOrEqual(1);
+    const text = await cli([...args, '--out', join(root, 'adaptive-text.npz')]);
+    expect(text.out).toContain('T=6 (cap)');
+    expect(text.out).toMatch(new RegExp(`steps used per image: mean ${d.mean.toFixed(2)} ± .*, p10/p50/p90 ${d.p10}/${d.p50}/${d.p90}, range ${d.min}–${d.max} of 6; mean per class: 0 `));
   });
 
   it('png stays the default; a bad --format or an --out that contradicts it is a usage error before any work', async () => {

@@ -5,7 +5,7 @@ import { Rng } from '@speedrl/core';
 import {
   FASHION_MNIST_CLASSES, SAMPLE_FORMATS, checkSampleOut, checkSampleSize, initBackend, sampleOutPath, writeSampleSet,
 } from '@speedrl/tensor-utils';
-import { sample, type SamplerMethod } from '@speedrl/sampler';
+import { describeStepDistribution, sample, stepDistribution, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions, parseOptions } from '../config-file';
 import { loadGenerator } from '@speedrl/pipeline';
@@ -108,7 +108,7 @@ export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<vo
     const progress = createProgress({ label: 'sample', total, io });
     const started = performance.now();
     let nfe = 0;
-    const stepsUsed: number[] = [];
+    const stepsUsed = new Int32Array(total);
     for (let start = 0; start < total; start += o.batch) {
       const end = Math.min(total, start + o.batch);
       const result = await sample(gen.logits, {
@@ -130,7 +130,7 @@ export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<vo
       });
       tokens.set(result.tokens, start * L);
       nfe += result.nfe;
-      stepsUsed.push(...result.trajectory.stepsUsed);
+      stepsUsed.set(result.trajectory.stepsUsed, start);
       progress.update(end);
     }
     const seconds = (performance.now() - started) / 1000;
@@ -139,12 +139,13 @@ export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<vo
       { images, labels: classes, height: 28, width: 28, classNames: FASHION_MNIST_CLASSES }, o.format, out, { force: o.force === true },
     );
     progress.finish({ images: total, seconds: Number(seconds.toFixed(2)) });
+    const steps = stepDistribution(stepsUsed, classes, o.steps); // adaptive: the steps each image used, per class
+    const adaptive = o.sampler === 'adaptive';
     const summary = {
       format: o.format, path: out, count: total, perClass: written.perClass, out, images: total, steps: o.steps, sampler: o.sampler, engine: o.engine, seed: o.seed, nfe,
-      meanStepsUsed: stepsUsed.reduce((a, b) => a + b, 0) / Math.max(stepsUsed.length, 1),
-      seconds, msPerImage: (1000 * seconds) / total,
+      meanStepsUsed: steps.mean, ...(adaptive ? { stepsDistribution: steps } : {}), seconds, msPerImage: (1000 * seconds) / total,
     };
-    io.stdout(o.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `wrote ${out} (${o.format}): ${total} images, T=${o.steps}, ${nfe} forward passes, ${summary.msPerImage.toFixed(1)} ms/image on ${o.engine}\n`);
+    io.stdout(o.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `wrote ${out} (${o.format}): ${total} images, T=${adaptive ? `${o.steps} (cap)` : o.steps}, ${nfe} forward passes, ${summary.msPerImage.toFixed(1)} ms/image on ${o.engine}\n${adaptive ? `steps used per image: ${describeStepDistribution(steps)}\n` : ''}`);
   } finally {
     gen.dispose();
   }
