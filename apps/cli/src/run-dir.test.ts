@@ -365,6 +365,25 @@ describe('run directories', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('train-maskgit --resume refuses a probe classifier changed at the same path (two judges in one quality curve)', async () => {
+    const vq = join(root, 'probe-vq');
+    expect((await trainVq(vq)).code).toBe(0);
+    const judge = join(root, 'probe-judge');
+    await writeTinyClassifier(judge, 'eval', 2);
+    await writeTinyClassifier(join(root, 'probe-reward'), 'reward', 3);
+    const out = join(root, 'probe-run');
+    const mg = (...extra: string[]) => cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vq, 'tokenizer'), '--data', FIXTURE, '--batch', '8', '--warmup', '1', '--ema', 'none',
+      '--checkpoint-every', '2', '--eval-every', '2', '--eval-n', '30', '--eval-steps', '2', '--classifier', judge, '--reward-classifier', join(root, 'probe-reward'), '--out', out, ...extra]);
+    expect((await mg('--steps', '2')).code).toBe(0);
+    rmSync(judge, { recursive: true });
+    await writeTinyClassifier(judge, 'eval', 7); // retrained at the same path
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
+    const r = await cli(['train-maskgit', '--out', out, '--resume', '--steps', '4']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--classifier: its files changed since this run started/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
+  });
+
   it('a run refused after its directory was made leaves no directory behind', async () => {
     const out = join(root, 'never-started');
     const r = await trainVq(out, '--data', join(root, 'no-such-data'));

@@ -85,6 +85,19 @@ export function changedInputs(was: Readonly<Record<string, string>> | undefined,
   return Object.keys(now).filter((flag) => was?.[flag] !== undefined && was[flag] !== now[flag]);
 }
 
+/** The content key of each input's files (flag → key); inputs whose files are missing are left out (the checks that load them say what is wrong). */
+async function keysOf(inputs: readonly (readonly [string, () => Record<string, string>])[]): Promise<Record<string, string>> {
+  const keys: Record<string, string> = {};
+  for (const [flag, files] of inputs) {
+    try {
+      keys[flag] = (await contentKey(files(), null)).key;
+    } catch {
+      // missing files: the checks that load them say what is wrong
+    }
+  }
+  return keys;
+}
+
 /**
  * `identitiesOf` for `openRunDir` of a training command: the content key of its training images (`--data`) and, with
  * `perceptual`, of the classifier behind `--perceptual-classifier` when the run uses one, so a resume from another
@@ -92,19 +105,21 @@ export function changedInputs(was: Readonly<Record<string, string>> | undefined,
  * the checks that load them.
  */
 export function trainingInputs(perceptual: boolean): (options: Record<string, unknown>) => Promise<Record<string, string>> {
-  return async (options) => {
-    const keys: Record<string, string> = {};
-    const inputs: [string, () => Record<string, string>][] = [['--data', () => dataFiles(String(options.data), ['train'])]];
-    if (perceptual && (Number(options.perceptual) > 0 || Number(options.holdout) > 0)) {
-      inputs.push(['--perceptual-classifier', () => classifierFiles(String(options.perceptualClassifier))]);
-    }
-    for (const [flag, files] of inputs) {
-      try {
-        keys[flag] = (await contentKey(files(), null)).key;
-      } catch {
-        // missing files: the checks that load them say what is wrong
-      }
-    }
-    return keys;
-  };
+  return async (options) => keysOf([
+    ['--data', () => dataFiles(String(options.data), ['train'])],
+    ...(perceptual && (Number(options.perceptual) > 0 || Number(options.holdout) > 0) ? [['--perceptual-classifier', () => classifierFiles(String(options.perceptualClassifier))] as const] : []),
+  ]);
+}
+
+/**
+ * `identitiesOf` for `openRunDir` of train-maskgit: the content keys of its tokenizer and training images, and of the
+ * quality probe's two classifiers when it probes (`--eval-every` > 0), so a resume never puts the scores of two judges
+ * in one curve (a classifier retrained at the same path).
+ */
+export function maskgitInputs(): (options: Record<string, unknown>) => Promise<Record<string, string>> {
+  return async (o) => keysOf([
+    ['--tokenizer', () => ({ 'tokenizer/config.json': join(String(o.tokenizer), 'config.json'), 'tokenizer/model.safetensors': join(String(o.tokenizer), 'model.safetensors') })],
+    ['--data', () => dataFiles(String(o.data), ['train'])],
+    ...(Number(o.evalEvery) > 0 ? [['--classifier', () => classifierFiles(String(o.classifier))] as const, ['--reward-classifier', () => classifierFiles(String(o.rewardClassifier))] as const] : []),
+  ]);
 }

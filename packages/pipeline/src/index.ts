@@ -12,7 +12,7 @@ export type { Engine, Generator } from './bundle';
 export { loadRlModel } from './rl-model';
 export type { RlModel, RlModelOptions } from './rl-model';
 export {
-  changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, trainingInputs,
+  changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, maskgitInputs, trainingInputs,
 } from './checks';
 export { loadClassifierFor } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
-import { emaDecays, openRunDir, runModeOf, trainMaskgit, defaultedNote } from '@speedrl/pipeline';
+import { emaDecays, maskgitInputs, openRunDir, runModeOf, trainMaskgit, defaultedNote } from '@speedrl/pipeline';
 import { createQualityProbe } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
 import { inputPaths, seedFlag } from '../flags';
@@ -91,7 +91,7 @@ Examples:
     const fresh = parseOptions(schema, merged);
     emaDecays(fresh);
     const inputs = inputPaths({ '--tokenizer': 'tokenizer', '--data': 'data', '--classifier': 'classifier', '--reward-classifier': 'rewardClassifier' });
-    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), undefined, undefined, inputs);
+    const run = await openRunDir(fresh.out, 'train-maskgit', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), undefined, maskgitInputs(), inputs);
     io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes
     const options = parseOptions(schema, run.options);
     emaDecays(options);
