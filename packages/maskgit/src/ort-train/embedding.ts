@@ -1,7 +1,9 @@
 /**
  * Embedding layer of the training graph (forward and backward), the same computation as `model.ts`:
  * x0 = concat(cls_emb[class], tok_emb[tokens]) + pos_emb. The backward scatter-adds rows into the tables
- * (ScatterND, reduction "add", opset 16) instead of multiplying by a one-hot matrix.
+ * (ScatterElements, reduction "add", opset 16, over the ids broadcast to [rows, D]) instead of multiplying by a one-hot
+ * matrix. Not ScatterND: onnxruntime's CPU ScatterND splits the updates over threads and loses the adds of repeated ids
+ * (microsoft/onnxruntime#18048; at batch 64 the tok_emb gradient was off by ~30%); ScatterElements adds in index order.
  */
 import type { LayerContext } from './graph';
 
@@ -38,8 +40,10 @@ export function embeddingBackward(c: LayerContext, dx: string, saved: EmbeddingS
   const dcls = slice(0, 1, 'emb.dclsRows'); // [B, D]
   const dtok = slice(1, t, 'emb.dtokRows'); // [B·L, D]
   const zeros = (rows: number, hint: string): string => g.op('ConstantOfShape', [g.ints([rows, d])], {}, hint);
-  const scatter = (rows: number, idx: string, upd: string, hint: string): string =>
-    g.op('ScatterND', [zeros(rows, `${hint}0`), idx, upd], { reduction: 'add' }, hint);
+  const scatter = (rows: number, idx: string, upd: string, hint: string): string => {
+    const idx2 = g.op('Expand', [idx, g.ints([1, d])], {}, `${hint}Idx`);
+    return g.op('ScatterElements', [zeros(rows, `${hint}0`), idx2, upd], { axis: 0, reduction: 'add' }, hint);
+  };
   c.grad('tok_emb', scatter(cfg.numCodes + 1, saved.tokIdx, dtok, 'emb.dtok'));
   c.grad('cls_emb', scatter(cfg.numClasses + 1, saved.clsIdx, dcls, 'emb.dcls'));
 }
