@@ -18,7 +18,7 @@ const ALLOWED = {
   '@speedrl/rl-trainer': ['@speedrl/core', '@speedrl/sampler'],
   '@speedrl/pipeline': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/vq-tokenizer', '@speedrl/maskgit', '@speedrl/sampler', '@speedrl/rewards-clip-fid', '@speedrl/rl-trainer'],
   '@speedrl/eval': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/vq-tokenizer', '@speedrl/maskgit', '@speedrl/sampler', '@speedrl/rewards-clip-fid', '@speedrl/pipeline'],
-  '@speedrl/report': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/eval'],
+  '@speedrl/report': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/sampler', '@speedrl/eval'],
   '@speedrl/cli': ['@speedrl/core', '@speedrl/tensor-utils', '@speedrl/vq-tokenizer', '@speedrl/maskgit', '@speedrl/sampler', '@speedrl/rewards-clip-fid', '@speedrl/rl-trainer', '@speedrl/pipeline', '@speedrl/eval', '@speedrl/report'],
 };
 // Packages that must not be installed, directly or transitively, when a user installs the key.

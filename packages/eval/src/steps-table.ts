@@ -9,7 +9,7 @@ import { mergeStepDistributions, type StepDistribution } from '@speedrl/sampler'
 export function rowStepsDistribution(cells: readonly { readonly stepsDistribution?: StepDistribution }[]): StepDistribution | undefined {
   const parts = cells.map((c) => c.stepsDistribution);
   if (parts.length === 0 || parts.some((p) => p === undefined)) return undefined;
-  return mergeStepDistributions(parts as StepDistribution[]);
+  return mergeStepDistributions(parts as StepDistribution[]); // every part is defined (checked above)
 }
 
 /** `{ stepsDistribution }` of the row when it has one, else nothing (spread into a row). */

@@ -64,7 +64,7 @@ describe('report in headless Chromium', () => {
 
   browserIt(`draws every chart and image, offline, without errors${executablePath === undefined ? ` (${reason})` : ''}`, async () => {
     if (executablePath === undefined) throw new Error(`SPEEDRL_REQUIRE_BROWSER=1 but ${reason}`);
-    const run = await writeSyntheticRun(mkdtempSync(join(tmpdir(), 'speedrl-report-browser-')), 40);
+    const run = await writeSyntheticRun(mkdtempSync(join(tmpdir(), 'speedrl-report-browser-')), 40, { adaptive: true });
     const { out } = await writeRunReport(run.dir);
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
@@ -76,7 +76,7 @@ describe('report in headless Chromium', () => {
     await page.goto(pathToFileURL(out).href, { waitUntil: 'load' });
 
     const specCount = await page.locator('script[data-chart]').count();
-    expect(specCount).toBe(11);
+    expect(specCount).toBe(16); // 8 training + FCD vs T + 2 Pareto, and of adaptive sampling: 2 training, 1 eval, 2 compare
     const checks = await page.evaluate(`(() => {
       const count = ${COUNT_PIXELS};
       const palette = ${JSON.stringify(PALETTE)};

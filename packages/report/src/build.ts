@@ -8,6 +8,7 @@ import type { ReportBlock, ReportImage } from './html';
 import type { ReportInputs } from './load';
 import type { MeanStdJson } from './schemas';
 import { evalChart, paretoCharts, trainingCharts, variantName } from './series';
+import { rowStepsCharts, trainingStepsCharts, type StepsRow } from './steps-charts';
 
 /** What one section became: included, or omitted with the reason. */
 export interface SectionInfo {
@@ -66,7 +67,7 @@ function trainingSection(inputs: ReportInputs): Section | string {
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     blocks: [
       { kind: 'paragraph', text: `${m.records.length} iterations from ${m.file}.` },
-      { kind: 'charts', charts },
+      { kind: 'charts', charts: [...charts, ...trainingStepsCharts(m.records)] },
       ...notes.map((text): ReportBlock => ({ kind: 'note', text })),
     ],
   };
@@ -79,6 +80,7 @@ function evalSection(inputs: ReportInputs): Section | string {
     e.name, String(r.steps), fixed(r.nfePerImage, 1), pm(r.fcd, 3), pm(r.kid, 2, 1e3), pm(r.precision, 3), pm(r.recall, 3), pm(r.accuracy, 3),
     pm(r.msPerImage, 2), String(r.seeds ?? ''),
   ]));
+  const steps = stepsBlocks(inputs.evals.flatMap((e) => (e.data.rows ?? []).map((r) => ({ label: `${e.name}, T ≤ ${r.steps}`, steps: r.stepsDistribution }))), 'eval, step cap');
   const floors = inputs.evals.find((e) => e.data.floors !== undefined)?.data.floors ?? {};
   const floorText = ([['reconstruction', floors.reconstruction], ['held-out train', floors.trainHeldOut]] as const)
     .filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fixed(v, 3)}`).join(', ');
@@ -87,8 +89,20 @@ function evalSection(inputs: ReportInputs): Section | string {
       { kind: 'paragraph', text: `From ${inputs.evals.map((e) => e.file).join(', ')}.${floorText === '' ? '' : ` Floors (FCD vs the test set): ${floorText}.`}` },
       { kind: 'charts', charts: [chart] },
       { kind: 'table', header: ['model', 'T', 'NFE', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'ms/image', 'seeds'], rows },
+      ...steps,
     ],
   };
+}
+
+/** The steps used by the adaptive rows (none for fixed T): a caption, their statistics per class, a histogram chart each. */
+function stepsBlocks(rows: readonly StepsRow[], labelHeader: string): ReportBlock[] {
+  const { charts, table } = rowStepsCharts(rows, labelHeader);
+  if (table === undefined) return [];
+  return [
+    { kind: 'paragraph', text: 'Steps used per image by the adaptive rows (summed over seeds; class columns: mean steps of that class).' },
+    { kind: 'table', header: table.header, rows: table.rows },
+    { kind: 'charts', charts },
+  ];
 }
 
 function paretoSection(inputs: ReportInputs): Section | string {
@@ -100,12 +114,14 @@ function paretoSection(inputs: ReportInputs): Section | string {
     pm(r.recall, 3), pm(r.accuracy, 3), String(r.seeds),
   ]);
   const f = c.data.floors;
+  const steps = stepsBlocks(c.data.rows.map((r) => ({ label: `${variantName(r)} p ≥ ${r.threshold} (T ≤ ${r.maxSteps})`, steps: r.stepsDistribution })), 'model / method');
   return {
     blocks: [
       { kind: 'paragraph', text: `From ${c.file}: ${c.data.models.map((m) => `${m.name} (${m.dir})`).join(', ')}.${f === undefined ? '' : ` Floors: reconstruction ${fixed(f.reconstruction, 3)}, held-out train ${fixed(f.trainHeldOut, 3)}.`}` },
       ...(c.data.searchBudget !== undefined ? [{ kind: 'paragraph', text: `Search budget of the tuned schedules: ${c.data.searchBudget}.` } as const] : []),
       { kind: 'charts', charts: paretoCharts(c.data) },
       { kind: 'table', header: ['model', 'method', 'T', 'NFE', 'ms/image', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'seeds'], rows },
+      ...steps,
     ],
   };
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { meanStdSchema, statNumberSchema } from '@speedrl/eval';
+import { meanStdSchema, statNumberSchema, stepsDistributionSchema } from '@speedrl/eval';
 import { UsageError } from '@speedrl/core';
 
 export {
@@ -43,6 +43,9 @@ export const metricsRecordSchema = z.object({
   tokenEntropy: statNumberSchema.optional(),
   sampleDiversity: statNumberSchema.optional(),
   fcd: statNumberSchema.optional(),
+  /** Adaptive rollouts only: mean steps used per class id, and their distribution (histogram per class). */
+  stepsMeanByClass: z.record(statNumberSchema).optional(),
+  stepsDistribution: stepsDistributionSchema.optional(),
 }).passthrough();
 /** One line of metrics.jsonl. */
 export type MetricsRecord = z.infer<typeof metricsRecordSchema>;

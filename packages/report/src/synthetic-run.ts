@@ -1,10 +1,12 @@
 /**
  * Fixture for tests and demos: a small synthetic run directory with every input a report reads (run.json,
  * metrics.jsonl, training grids, two eval.json, compare/compare.json with grids, ablations.json) — deterministic, no
- * training.
+ * training. With `adaptive`, the run's rollouts and a third eval and two compare rows are adaptive: they carry the
+ * steps each image used.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stepDistribution, type StepDistribution } from '@speedrl/sampler';
 import { readPng, writeImageGrid } from '@speedrl/tensor-utils';
 import type { Ablations, CompareResult, CompareRow, EvalResultJson } from './schemas';
 
@@ -30,9 +32,21 @@ async function writeGrid(path: string, n: number, phase: number): Promise<number
   return readPng(path).width;
 }
 
-/** One metrics.jsonl record at iteration `i` (smooth curves; a NaN KL at iteration 3 written as null). */
-export function syntheticRecord(i: number): Record<string, unknown> {
+/**
+ * Steps used by `perClass` images of each of 10 classes under a cap of 12: class c around 12 − c, `shift` fewer
+ * (the later in training, the faster).
+ */
+function syntheticSteps(perClass: number, shift: number): StepDistribution {
+  const classes = Array.from({ length: 10 * perClass }, (_, j) => Math.floor(j / perClass));
+  const steps = classes.map((c, j) => Math.min(12, Math.max(1, 12 - c + (j % 4) - 1 - shift)));
+  return stepDistribution(steps, classes, 12);
+}
+
+/** One metrics.jsonl record at iteration `i` (smooth curves; a NaN KL at iteration 3 written as null); `adaptive` adds the adaptive-rollout fields. */
+export function syntheticRecord(i: number, adaptive = false): Record<string, unknown> {
+  const steps = adaptive ? syntheticSteps(8, Math.floor(i / 10)) : undefined;
   return {
+    ...(steps === undefined ? {} : { stepsMeanByClass: Object.fromEntries(Object.entries(steps.byClass).map(([c, d]) => [c, d.mean])), stepsDistribution: steps }),
     iteration: i, step: i + 1, rewardMean: 0.2 + 0.03 * i, rewardStd: 1.5 - 0.02 * i, qualityMean: 0.1 * Math.sin(i / 3), speedRewardMean: 0.4 + 0.01 * i,
     components: { classifier: { mean: -0.2 + 0.01 * i, std: 0.5 }, realism: { mean: -8 + 0.05 * i, std: 3 } },
     stepsMean: 6 - 0.1 * i, nfeMean: 6 - 0.1 * i, klMean: i === 3 ? null : 1e-4 * i, clipFraction: 0.01 * (i % 5), droppedGroupFraction: i % 7 === 0 ? 0.1 : 0,
@@ -51,8 +65,17 @@ function evalJson(model: string, shift: number): EvalResultJson {
   };
 }
 
-function compareRows(): CompareRow[] {
-  const rows: CompareRow[] = [];
+/** An adaptive row of `model` (threshold 0.5, cap 12) with its steps used. */
+function adaptiveCompareRow(model: string, shift: number): CompareRow {
+  const stepsDistribution = syntheticSteps(30, shift);
+  return {
+    model, method: 'adaptive', steps: stepsDistribution.mean, threshold: 0.5, maxSteps: 12, nfePerImage: stepsDistribution.mean, msPerImage: ms(0.4 * stepsDistribution.mean, 0.02),
+    fcd: ms(30 / stepsDistribution.mean + 1, 0.4), kid: ms(0.002, 0.0005), precision: ms(0.7, 0.01), recall: ms(0.5, 0.01), accuracy: ms(0.85, 0.01), seeds: 3, stepsDistribution,
+  };
+}
+
+function compareRows(adaptive: boolean): CompareRow[] {
+  const rows: CompareRow[] = adaptive ? [adaptiveCompareRow('base', 0), adaptiveCompareRow('speedrl', 3)] : [];
   for (const [model, m] of [['base', 1], ['speedrl', 0.6]] as const) {
     for (const [method, k] of [['cosine', 1], ['halton', 0.8]] as const) {
       for (const t of [2, 4, 8, 12]) {
@@ -66,13 +89,14 @@ function compareRows(): CompareRow[] {
   return rows;
 }
 
-/** Writes the synthetic run into `dir` (created) and returns what it holds. */
-export async function writeSyntheticRun(dir: string, iterations = 30): Promise<SyntheticRun> {
+/** Writes the synthetic run into `dir` (created) and returns what it holds; `adaptive` adds adaptive sampling (see above). */
+export async function writeSyntheticRun(dir: string, iterations = 30, options: { readonly adaptive?: boolean } = {}): Promise<SyntheticRun> {
+  const adaptive = options.adaptive === true;
   mkdirSync(join(dir, 'grids'), { recursive: true });
   mkdirSync(join(dir, 'compare'), { recursive: true });
   const pngs: { path: string; width: number }[] = [];
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ command: 'accelerate', options: { base: 'models/fashion-mnist', iterations, groupSize: 8, klBeta: 0.04 }, node: '20' }));
-  writeFileSync(join(dir, 'metrics.jsonl'), Array.from({ length: iterations }, (_, i) => `${JSON.stringify(syntheticRecord(i))}\n`).join(''));
+  writeFileSync(join(dir, 'metrics.jsonl'), Array.from({ length: iterations }, (_, i) => `${JSON.stringify(syntheticRecord(i, adaptive))}\n`).join(''));
   for (const iteration of [0, Math.floor(iterations / 2), iterations - 1]) {
     for (const t of [2, 12]) {
       const path = join(dir, 'grids', `iter-${String(iteration).padStart(5, '0')}-T${t}.png`);
@@ -82,6 +106,12 @@ export async function writeSyntheticRun(dir: string, iterations = 30): Promise<S
   for (const [name, shift] of [['eval-base', 1], ['eval-accelerated', 0]] as const) {
     mkdirSync(join(dir, name), { recursive: true });
     writeFileSync(join(dir, name, 'eval.json'), JSON.stringify(evalJson(name, shift)));
+  }
+  if (adaptive) {
+    mkdirSync(join(dir, 'eval-adaptive'), { recursive: true });
+    const stepsDistribution = syntheticSteps(100, 2);
+    const row = { ...evalJson('eval-adaptive', 0).rows?.[2], nfePerImage: stepsDistribution.mean, meanSteps: stepsDistribution.mean, stepsDistribution };
+    writeFileSync(join(dir, 'eval-adaptive', 'eval.json'), JSON.stringify({ ...evalJson('eval-adaptive', 0), rows: [row] }));
   }
   const grids: NonNullable<CompareResult['grids']> = [];
   for (const model of ['base', 'speedrl']) {
@@ -94,7 +124,7 @@ export async function writeSyntheticRun(dir: string, iterations = 30): Promise<S
   }
   const compare: CompareResult = {
     models: [{ name: 'base', dir: 'models/fashion-mnist' }, { name: 'speedrl', dir: 'runs/speedrl-1/model' }],
-    rows: compareRows(), floors: { reconstruction: 1.2, trainHeldOut: 0.4 }, grids, searchBudget: '200 candidate schedules per T',
+    rows: compareRows(adaptive), floors: { reconstruction: 1.2, trainHeldOut: 0.4 }, grids, searchBudget: '200 candidate schedules per T',
   };
   writeFileSync(join(dir, 'compare', 'compare.json'), JSON.stringify(compare));
   const ablations: Ablations = {

@@ -22,4 +22,4 @@ export { sample } from './sample';
 export type { SampleOptions, SampleResult } from './sample';
 export { commitSteps, committedCountsPerStep, trajectoryLogProbs } from './trajectory';
 export { describeStepDistribution, mergeStepDistributions, stepDistribution } from './step-distribution';
-export type { ClassStepDistribution, StepDistribution } from './step-distribution';
+export type { ClassStepDistribution, StepCounts, StepDistribution } from './step-distribution';

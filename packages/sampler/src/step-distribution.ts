@@ -108,8 +108,16 @@ export function stepDistribution(steps: ArrayLike<number>, classes?: ArrayLike<n
   return fromCounts(histogram, byClass);
 }
 
+/** The counts a {@link StepDistribution} is made of: its histogram, overall and per class (what merging reads). */
+export interface StepCounts {
+  /** `histogram[k]`: images that used k + 1 steps. */
+  readonly histogram: readonly number[];
+  /** The same per class id. */
+  readonly byClass: Readonly<Record<string, { readonly histogram: readonly number[] }>>;
+}
+
 /** The distribution of the union of several sets (e.g. one per seed): their counts added, overall and per class. */
-export function mergeStepDistributions(parts: readonly Pick<StepDistribution, 'histogram' | 'byClass'>[]): StepDistribution {
+export function mergeStepDistributions(parts: readonly StepCounts[]): StepDistribution {
   const histogram: number[] = [];
   const byClass = new Map<number, number[]>();
   for (const part of parts) {
