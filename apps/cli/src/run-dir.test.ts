@@ -384,6 +384,16 @@ describe('run directories', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
   });
 
+  it('a resume that changes the run\'s length says that its cosine learning rate now follows the new length (it jumps)', async () => {
+    const out = join(root, 'extended');
+    expect((await trainVq(out)).code).toBe(0);
+    const longer = await trainVq(out, '--resume', '--steps', '6');
+    expect(longer.code).toBe(0);
+    expect(longer.err).toContain('--steps: this run was started with 4, now 6; its learning rate decays (cosine) over the run\'s planned length, so from the step it resumes at it follows a schedule over the new length: the rate jumps');
+    const same = await trainVq(out, '--resume', '--steps', '6');
+    expect(same.err).not.toContain('learning rate decays');
+  });
+
   it('a run refused after its directory was made leaves no directory behind', async () => {
     const out = join(root, 'never-started');
     const r = await trainVq(out, '--data', join(root, 'no-such-data'));

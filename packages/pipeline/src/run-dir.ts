@@ -11,32 +11,10 @@ import {
   CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock, checkOutsideLockedRuns, isLockFile, otherJobUnder } from './run-lock';
+import { checkResumeOverrides, flagOf, lengthChanges, lengthNotes, type LengthChange } from './resume-options';
 
 /** File names inside a run directory. */
 export const RUN_FILES = Object.freeze({ run: 'run.json', metrics: 'metrics.jsonl', checkpoint: 'checkpoint', state: 'state.json' });
-
-/**
- * Options a resumed run may change: where it is, how long it runs, how often it saves and logs. Everything else
- * defines the run (model, data, seed, losses, schedules); changing it mid-run would mix two runs under one name.
- */
-export const RESUME_MUTABLE_OPTIONS: ReadonlySet<string> = new Set([
-  'out', 'steps', 'epochs', 'iterations', 'timeBudget', 'checkpointEvery', 'logEvery', 'gridEvery', 'evalLimit',
-]);
-
-const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
-/** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
-export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(overrides)) {
-    if (RESUME_MUTABLE_OPTIONS.has(key) || value === undefined) continue; // a key the run never saved ran on its default: a typed value is a change
-    const was = saved[key];
-    if (JSON.stringify(String(was)) === JSON.stringify(String(value))) continue;
-    throw new UsageError(
-      `${flagOf(key)}: a resumed run keeps the value it was started with (${JSON.stringify(was)}), got ${JSON.stringify(value)}; ` +
-        'start a new run with another --out to change it',
-    );
-  }
-}
 
 /** An open run directory. */
 export interface RunDir {
@@ -50,6 +28,8 @@ export interface RunDir {
    * file), which therefore take the command's defaults: the caller tells the user (see {@link defaultedNote}).
    */
   readonly defaulted: readonly string[];
+  /** On resume, the length options (--steps, --epochs) given another value than the run's own (see {@link defaultedNote}). */
+  readonly lengthChanged?: readonly LengthChange[];
   /**
    * Writes the run's state: run.json, and on resume metrics.jsonl trimmed back to the checkpoint. Call it once the
    * command has validated everything it loads, so a failing check leaves the directory as it was.
@@ -221,6 +201,7 @@ export async function openRunDir(
   const found = await findCheckpointDir(checkpointPath, { fallbackToOld: true });
   let runOptions = options;
   let defaulted: string[] = [];
+  let lengthChanged: LengthChange[] = [];
   let resumeStep: number | undefined;
   if (resume) {
     const runFile = join(dir, RUN_FILES.run);
@@ -240,6 +221,7 @@ export async function openRunDir(
       }
     }
     checkResumeOverrides(saved.options ?? {}, overrides);
+    lengthChanged = lengthChanges(saved.options ?? {}, overrides);
     // an option the run.json does not hold (one added to the command since the run started) takes its default, said aloud
     runOptions = { ...options, ...(saved.options ?? {}), ...overrides };
     defaulted = Object.keys(options).filter((key) => !(key in (saved.options ?? {})) && !(key in overrides));
@@ -268,6 +250,7 @@ export async function openRunDir(
     resumeFrom: resume ? found : undefined,
     options: runOptions,
     defaulted,
+    lengthChanged,
     async start() {
       if (started) return;
       if (resumeStep !== undefined) await trimJsonlToStep(metricsPath, resumeStep);
@@ -296,12 +279,17 @@ export function checkpointNote(checkpointDir: string): string {
   return kept ? `last checkpoint kept in ${checkpointDir}` : 'no checkpoint was written yet';
 }
 
-/** The note a resumed run prints when run.json lacks some options (see `RunDir.defaulted`), or undefined. */
+/**
+ * The notes a resumed run prints, or undefined: options run.json lacks (see `RunDir.defaulted`), and a changed length
+ * that moves a learning rate decaying over the run's planned length (see `RunDir.lengthChanged`).
+ */
 export function defaultedNote(run: RunDir): string | undefined {
-  if (run.defaulted.length === 0) return undefined;
-  const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  const values = run.defaulted.map((key) => `${flag(key)} ${JSON.stringify(run.options[key])}`).join(', ');
-  return `--resume: ${join(run.dir, RUN_FILES.run)} has no value for ${run.defaulted.length > 1 ? 'these options' : 'this option'} (added to the command since the run started, or removed from the file), so the default is used: ${values}; pass the flag to choose another value\n`;
+  const notes = lengthNotes(run.lengthChanged ?? [], run.options);
+  if (run.defaulted.length > 0) {
+    const values = run.defaulted.map((key) => `${flagOf(key)} ${JSON.stringify(run.options[key])}`).join(', ');
+    notes.unshift(`--resume: ${join(run.dir, RUN_FILES.run)} has no value for ${run.defaulted.length > 1 ? 'these options' : 'this option'} (added to the command since the run started, or removed from the file), so the default is used: ${values}; pass the flag to choose another value\n`);
+  }
+  return notes.length === 0 ? undefined : notes.join('');
 }
 
 /** The step of a checkpoint from its `state.json` (`{ "step": n }`). */

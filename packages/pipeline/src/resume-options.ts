@@ -1,0 +1,53 @@
+/**
+ * What a resumed run may change of the options it was started with: where it is, how long it runs, how often it saves
+ * and logs. A defining option changed is refused; a changed length is allowed and said aloud when it moves the
+ * learning-rate schedule.
+ */
+import { UsageError } from '@speedrl/core';
+
+/**
+ * Options a resumed run may change: where it is, how long it runs, how often it saves and logs. Everything else
+ * defines the run (model, data, seed, losses, schedules); changing it mid-run would mix two runs under one name.
+ */
+export const RESUME_MUTABLE_OPTIONS: ReadonlySet<string> = new Set([
+  'out', 'steps', 'epochs', 'iterations', 'timeBudget', 'checkpointEvery', 'logEvery', 'gridEvery', 'evalLimit',
+]);
+
+/** The flag of an option key (`checkpointEvery` → `--checkpoint-every`). */
+export const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
+export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (RESUME_MUTABLE_OPTIONS.has(key) || value === undefined) continue; // a key the run never saved ran on its default: a typed value is a change
+    const was = saved[key];
+    if (JSON.stringify(String(was)) === JSON.stringify(String(value))) continue;
+    throw new UsageError(
+      `${flagOf(key)}: a resumed run keeps the value it was started with (${JSON.stringify(was)}), got ${JSON.stringify(value)}; ` +
+        'start a new run with another --out to change it',
+    );
+  }
+}
+
+/** A length option a resume gave another value than the run's own. */
+export interface LengthChange {
+  readonly key: string;
+  readonly was: unknown;
+  readonly now: unknown;
+}
+
+/** The length options (--steps, --epochs) `overrides` changes from the run's `saved` options. */
+export function lengthChanges(saved: Record<string, unknown>, overrides: Record<string, unknown>): LengthChange[] {
+  return ['steps', 'epochs'].filter((key) => overrides[key] !== undefined && saved[key] !== undefined && String(saved[key]) !== String(overrides[key]))
+    .map((key) => ({ key, was: saved[key], now: overrides[key] }));
+}
+
+/**
+ * Notes for changed lengths: a cosine learning rate decays over the run's planned length, so a resume that changes it
+ * follows the new schedule from its step on (the rate jumps, unlike an uninterrupted run of the new length); an
+ * `rsqrt` schedule (--lr-schedule) has no planned length and needs none.
+ */
+export function lengthNotes(changes: readonly LengthChange[], options: Record<string, unknown>): string[] {
+  if (options.lrSchedule === 'rsqrt') return [];
+  return changes.map((c) => `${flagOf(c.key)}: this run was started with ${JSON.stringify(c.was)}, now ${JSON.stringify(c.now)}; its learning rate decays (cosine) over the run's planned length, so from the step it resumes at it follows a schedule over the new length: the rate jumps, and the result differs from an uninterrupted run of ${JSON.stringify(c.now)}\n`);
+}
