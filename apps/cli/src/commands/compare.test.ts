@@ -147,6 +147,11 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(rows[0]?.steps).toBe(1); // every draw passes p ≥ 0.01 on a 16-code model: one step
     expect(rows[1]?.steps).toBe(4); // nothing is that sure: one commit per step up to the cap
     expect(rows[1]?.nfePerImage).toBe(4);
+    // the steps each image used: all 1 at p ≥ 0.01, all at the cap at p ≥ 1; compare.md tables them per class
+    const n = rows[0]?.stepsDistribution?.count ?? 0;
+    expect([rows[0]?.stepsDistribution?.histogram, rows[1]?.stepsDistribution?.histogram]).toEqual([[n, 0, 0, 0], [0, 0, 0, n]]);
+    expect(n).toBeGreaterThan(0);
+    expect(readFileSync(join(root, 'adaptive', 'compare.md'), 'utf8')).toContain(`| base / adaptive (p ≥ 1, T ≤ 4) | ${n} | 4.00 ± 0.00 | 4 / 4 / 4 | 4–4 of 4 |`);
   });
 
   it('gives exit 2 with a message naming the bad flag', async () => {
