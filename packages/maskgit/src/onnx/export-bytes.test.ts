@@ -10,12 +10,14 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 describe('ONNX graphs of this package (built with @speedrl/tensor-utils GraphBuilder)', () => {
   test('writes the same bytes as the two builders it replaced (the export and the training graphs)', () => {
     // SHA-256 of the graphs written before onnx/builder.ts and ort-train/graph.ts were merged (the tiny preset,
-    // parameters of seed 7); an exported model.onnx on disk is byte for byte what a new export writes.
+    // parameters of seed 7); an exported model.onnx on disk is byte for byte what a new export writes. The train graph
+    // has changed since on purpose (ScatterElements in the embedding backward): its pins are the current graph's, so a
+    // change to it is deliberate.
     const cfg = MASKGIT_PRESETS.tiny;
     expect(sha256(exportOnnx(initParams(cfg, Rng.fromSeed(7)), cfg))).toBe('eb838c51faa47d71662d38d21de849151839e8c39f9c6dc6bd8860323491e6b4');
-    expect(sha256(buildTrainGraph(cfg))).toBe('932bb974af42247994dba0ecaddd63d7c6d61194d5aea19a946813af630b171a');
+    expect(sha256(buildTrainGraph(cfg))).toBe('52ed75e808daaf14d3c9956dcc8f230031aaa26d69181eafeae878566a97fabc');
     expect(sha256(buildTrainGraph(cfg, { soft: true, logits: true, targetLogProbs: true }))).toBe(
-      'a31438ac841c1fb02eb4318e6b0570445792c5db4116b0164ab2854300b23934',
+      '46639acee4634f27737cc463706f5dd4994f24ecf7e172b1c604d86ebe5d86b8',
     );
     expect(sha256(buildForwardGraph(cfg))).toBe('38cf569a059dd1543100ff6df5e0733f0617321e07be2cd4b709a437b7c4af20');
     expect(sha256(buildForwardGraph(cfg, { logSoftmax: true, targetLogProbs: true }))).toBe(
