@@ -10,7 +10,7 @@ import { paramSpecs } from '../params';
 import { attentionBackward, attentionForward, type AttentionSaved } from './attention';
 import { embeddingBackward, embeddingForward, type EmbeddingSaved } from './embedding';
 import { createTrainGraph, TRAIN_OPSETS, type LayerContext } from './graph';
-import { headBackward, headForward, targetLogProbs, weightedSoftCrossEntropy } from './head-loss';
+import { headBackward, headForward, imageRows, padImageRows, targetLogProbs, weightedSoftCrossEntropy } from './head-loss';
 import { layerNormBackward, layerNormForward, type LayerNormSaved } from './layer-norm';
 import { mlpBackward, mlpForward, type MlpSaved } from './mlp';
 
@@ -86,62 +86,119 @@ function declareBody(cfg: MaskGitConfig): Body {
   return { c, grads, tokens, classes };
 }
 
-/** Forward through embedding and blocks: the residual stream `[B·T, D]` and what the backward needs. */
-function blocksForward(c: LayerContext, tokens: string, classes: string): { x: string; emb: EmbeddingSaved; blocks: BlockSaved[] } {
+/** The attention half of block `i`: x + attn(ln1(x)). */
+function attentionHalf(c: LayerContext, x: string, i: number): { x: string; ln1: LayerNormSaved; attn: AttentionSaved } {
+  const p = `blocks.${i}`;
+  const ln1 = layerNormForward(c, x, `${p}.ln1`);
+  const attn = attentionForward(c, ln1.y, `${p}.attn`);
+  return { x: c.g.op('Add', [x, attn.y], {}, `${p}.res1`), ln1: ln1.saved, attn: attn.saved };
+}
+
+/** The MLP half of block `i`, row by row: x + mlp(ln2(x)) on rows `[R, D]`. */
+function mlpHalf(c: LayerContext, x: string, i: number): { x: string; ln2: LayerNormSaved; mlp: MlpSaved } {
+  const p = `blocks.${i}`;
+  const ln2 = layerNormForward(c, x, `${p}.ln2`);
+  const mlp = mlpForward(c, ln2.y, `${p}.mlp`);
+  return { x: c.g.op('Add', [x, mlp.y], {}, `${p}.res2`), ln2: ln2.saved, mlp: mlp.saved };
+}
+
+/**
+ * Forward through the embedding and the blocks; the last block stops after its attention half when `lastMlp` is
+ * false (its MLP half is row-wise: the train graph runs it on the rows the loss needs). Returns the residual stream
+ * `[B·T, D]` and what the backward needs.
+ */
+function blocksForward(c: LayerContext, tokens: string, classes: string, lastMlp = true): { x: string; emb: EmbeddingSaved; blocks: BlockSaved[]; last?: { ln1: LayerNormSaved; attn: AttentionSaved } } {
   const { x: x0, saved: emb } = embeddingForward(c, tokens, classes);
   let x = x0;
   const blocks: BlockSaved[] = [];
   for (let i = 0; i < c.cfg.depth; i++) {
-    const p = `blocks.${i}`;
-    const ln1 = layerNormForward(c, x, `${p}.ln1`);
-    const attn = attentionForward(c, ln1.y, `${p}.attn`);
-    x = c.g.op('Add', [x, attn.y], {}, `${p}.res1`);
-    const ln2 = layerNormForward(c, x, `${p}.ln2`);
-    const mlp = mlpForward(c, ln2.y, `${p}.mlp`);
-    x = c.g.op('Add', [x, mlp.y], {}, `${p}.res2`);
-    blocks.push({ ln1: ln1.saved, attn: attn.saved, ln2: ln2.saved, mlp: mlp.saved });
+    const a = attentionHalf(c, x, i);
+    if (i === c.cfg.depth - 1 && !lastMlp) return { x: a.x, emb, blocks, last: { ln1: a.ln1, attn: a.attn } };
+    const m = mlpHalf(c, a.x, i);
+    x = m.x;
+    blocks.push({ ln1: a.ln1, attn: a.attn, ln2: m.ln2, mlp: m.mlp });
   }
   return { x, emb, blocks };
 }
 
-/** Backward through the blocks (last first) and the embedding, from d(residual stream) `[B·T, D]`. */
+/** Backward through the attention half of block `i` from d(its output) `[B·T, D]`: d(its input). */
+function attentionHalfBackward(c: LayerContext, d: string, i: number, s: { ln1: LayerNormSaved; attn: AttentionSaved }): string {
+  return c.g.op('Add', [d, layerNormBackward(c, attentionBackward(c, d, s.attn), s.ln1)], {}, `blocks.${i}.dres0`);
+}
+
+/** Backward through the MLP half of block `i` from d(its output rows): d(its input rows). */
+function mlpHalfBackward(c: LayerContext, d: string, i: number, s: { ln2: LayerNormSaved; mlp: MlpSaved }): string {
+  return c.g.op('Add', [d, layerNormBackward(c, mlpBackward(c, d, s.mlp), s.ln2)], {}, `blocks.${i}.dres1`);
+}
+
+/** Backward through `blocks` (last first) and the embedding, from d(residual stream after them) `[B·T, D]`. */
 function blocksBackward(c: LayerContext, dx: string, emb: EmbeddingSaved, blocks: BlockSaved[]): void {
   let d = dx;
-  for (let i = blocks.length - 1; i >= 0; i--) {
-    const s = blocks[i] as BlockSaved;
-    const dMid = c.g.op('Add', [d, layerNormBackward(c, mlpBackward(c, d, s.mlp), s.ln2)], {}, `blocks.${i}.dres1`);
-    d = c.g.op('Add', [dMid, layerNormBackward(c, attentionBackward(c, dMid, s.attn), s.ln1)], {}, `blocks.${i}.dres0`);
-  }
+  for (let i = blocks.length - 1; i >= 0; i--) d = attentionHalfBackward(c, mlpHalfBackward(c, d, i, blocks[i] as BlockSaved), i, blocks[i] as BlockSaved);
   embeddingBackward(c, d, emb);
+}
+
+/**
+ * The image rows the loss sees: those with a non-zero weight w (or u), as indices into the B·L image rows (`img`)
+ * and into the B·T rows of the residual stream (`stream` = r + ⌊r/L⌋ + 1: each sample's class row comes first).
+ * Rows of weight 0 add nothing to the loss or any gradient, so the last block's MLP half and the head skip them.
+ */
+function lossRows(c: LayerContext, weights: string, softWeights?: string): { img: string; stream: string } {
+  const { g, cfg } = c;
+  const nonzero = (v: string, hint: string): string => g.op('Not', [g.op('Equal', [v, g.scalar(0)], {}, `${hint}0`)], {}, hint);
+  let keep = nonzero(weights, 'rows.w');
+  if (softWeights !== undefined) keep = g.op('Or', [keep, nonzero(softWeights, 'rows.u')], {}, 'rows.wu');
+  const img = g.reshape(g.op('NonZero', [g.reshape(keep, [-1], 'rows.flat')], {}, 'rows.nz'), [-1], 'rows.img'); // int64 [M]
+  const sample = g.op('Div', [img, g.ints([cfg.seqLen], [])], {}, 'rows.sample');
+  const stream = g.op('Add', [g.op('Add', [img, sample], {}, 'rows.skip'), g.ints([1], [])], {}, 'rows.stream');
+  return { img, stream };
 }
 
 /**
  * The training graph: inputs = parameters, tokens int32 `[B, L]`, classes int32 `[B]`, targets int32 `[B, L]`,
  * weights float32 `[B, L]` (+ soft_targets `[B, L, K]`, soft_weights `[B, L]`); outputs loss `[]`, `grad.<name>` per
- * parameter (+ logits, target_log_probs). Returns ONNX ModelProto bytes.
+ * parameter (+ logits, target_log_probs). Without the optional outputs, the last block's MLP half, the head and the
+ * loss run only on the rows with a non-zero weight ({@link lossRows}); with them, on every image row.
+ * Returns ONNX ModelProto bytes.
  */
 export function buildTrainGraph(config: MaskGitConfig, options: TrainGraphOptions = {}): Uint8Array {
   const cfg = validateMaskGitConfig(config, 'buildTrainGraph: config');
   const { c, grads, tokens, classes } = declareBody(cfg);
   const { g } = c;
-  const { seqLen: l, numCodes: k } = cfg;
+  const { seqLen: l, numCodes: k, depth } = cfg;
   const targets = g.input(ORT_TRAIN_IO.targets, ONNX_INT32, ['batch', l]);
   const weights = g.input(ORT_TRAIN_IO.weights, ONNX_FLOAT, ['batch', l]);
   const soft = options.soft === true
     ? { softTargets: g.input(ORT_TRAIN_IO.softTargets, ONNX_FLOAT, ['batch', l, k]), softWeights: g.input(ORT_TRAIN_IO.softWeights, ONNX_FLOAT, ['batch', l]) }
-    : {};
-  const { x, emb, blocks } = blocksForward(c, tokens, classes);
-  const head = headForward(c, x);
-  const loss = weightedSoftCrossEntropy(c, head.logits, { targets, weights, ...soft });
-  blocksBackward(c, headBackward(c, loss.dlogits, head.saved), emb, blocks);
+    : undefined;
+  const dense = options.logits === true || options.targetLogProbs === true;
+  const { x: x1, emb, blocks, last } = blocksForward(c, tokens, classes, false);
+  const sel = dense ? undefined : lossRows(c, weights, soft?.softWeights);
+  const perRow = (v: string, shape: number[], hint: string): string => {
+    const flat = g.reshape(v, shape, `${hint}Rows`);
+    return sel === undefined ? flat : g.op('Gather', [flat, sel.img], { axis: 0 }, `${hint}Sel`);
+  };
+  const rows = sel === undefined ? imageRows(c, x1) : g.op('Gather', [x1, sel.stream], { axis: 0 }, 'rows.x');
+  const tail = mlpHalf(c, rows, depth - 1);
+  const head = headForward(c, tail.x);
+  const loss = weightedSoftCrossEntropy(c, head.logits, {
+    targets: perRow(targets, [-1], 'loss.targets'),
+    weights: perRow(weights, [-1], 'loss.weights'),
+    ...(soft === undefined ? {} : { softTargets: perRow(soft.softTargets, [-1, k], 'loss.q'), softWeights: perRow(soft.softWeights, [-1], 'loss.u') }),
+  });
+  const dRows = mlpHalfBackward(c, headBackward(c, loss.dlogits, head.saved), depth - 1, tail);
+  const dx1 = sel === undefined
+    ? padImageRows(c, dRows)
+    : g.op('ScatterND', [g.op('ConstantOfShape', [g.op('Shape', [x1], {}, 'rows.shape')], {}, 'rows.zeros'), g.op('Unsqueeze', [sel.stream, g.ints([1])], {}, 'rows.idx'), dRows], {}, 'rows.dx');
+  blocksBackward(c, attentionHalfBackward(c, dx1, depth - 1, last as { ln1: LayerNormSaved; attn: AttentionSaved }), emb, blocks);
   g.output(ORT_TRAIN_IO.loss, loss.loss, ONNX_FLOAT, []);
   for (const s of paramSpecs(cfg)) {
     const v = grads.get(s.name);
     if (v === undefined) throw new Error(`ort-train build: no gradient was recorded for "${s.name}"`);
     g.output(`${GRAD_PREFIX}${s.name}`, v, ONNX_FLOAT, s.shape);
   }
-  if (options.logits === true) g.output(ORT_TRAIN_IO.logits, head.logits, ONNX_FLOAT, ['batch', l, k]);
-  if (options.targetLogProbs === true) g.output(ORT_TRAIN_IO.targetLogProbs, loss.target, ONNX_FLOAT, ['batch', l]);
+  if (options.logits === true) g.output(ORT_TRAIN_IO.logits, g.reshape(head.logits, [-1, l, k], 'head.logits'), ONNX_FLOAT, ['batch', l, k]);
+  if (options.targetLogProbs === true) g.output(ORT_TRAIN_IO.targetLogProbs, g.reshape(loss.target, [-1, l], 'loss.tlogp2'), ONNX_FLOAT, ['batch', l]);
   return g.encode({
     graphName: 'maskgit_train',
     opsets: TRAIN_OPSETS,
@@ -160,7 +217,7 @@ export function buildForwardGraph(config: MaskGitConfig, options: ForwardGraphOp
   const { g } = c;
   const { seqLen: l, numCodes: k } = cfg;
   const targets = options.targetLogProbs === true ? g.input(ORT_TRAIN_IO.targets, ONNX_INT32, ['batch', l]) : undefined;
-  const { logits } = headForward(c, blocksForward(c, tokens, classes).x);
+  const logits = g.reshape(headForward(c, imageRows(c, blocksForward(c, tokens, classes).x)).logits, [-1, l, k], 'head.logits');
   g.output(ORT_TRAIN_IO.logits, logits, ONNX_FLOAT, ['batch', l, k]);
   if (options.logSoftmax === true || targets !== undefined) {
     const lp = targets === undefined

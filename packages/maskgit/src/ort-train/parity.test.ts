@@ -67,10 +67,15 @@ function relError(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(num) / Math.sqrt(den);
 }
 
+/** Both graph variants against the reference: every image row (asked for logits) and only the rows of non-zero weight. */
 async function expectParity(engine: OrtTrainEngine, cfg: MaskGitConfig, params: MaskGitParams, inputs: GradientInputs): Promise<void> {
   const ref = tfReferenceGradients(cfg, params, inputs);
-  const got = await engine.gradients(params, inputs, { logits: true });
-  expect(maxAbsDiff(got.logits as Float32Array, ref.logits)).toBeLessThan(1e-4);
+  const dense = await engine.gradients(params, inputs, { logits: true });
+  expect(maxAbsDiff(dense.logits as Float32Array, ref.logits)).toBeLessThan(1e-4);
+  for (const got of [dense, await engine.gradients(params, inputs)]) expectGradients(cfg, got, ref);
+}
+
+function expectGradients(cfg: MaskGitConfig, got: { loss: number; grads: MaskGitParams }, ref: { loss: number; grads: MaskGitParams }): void {
   expect(Math.abs(got.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(ref.loss)));
   const errors: Record<string, number> = {};
   const norm = (name: string, grads: MaskGitParams): number => Math.hypot(...(grads.get(name)?.data as Float32Array));
@@ -185,6 +190,28 @@ describe('ort engine outputs', () => {
     params.delete('head.b');
     await expect(engine.gradients(params, inputs)).rejects.toThrow('missing parameter "head.b"');
   });
+});
+
+test('rows of zero weight are skipped without changing the result: sparse vs every-row graph, and no row at all', async () => {
+  const cfg = CONFIGS[0] as MaskGitConfig;
+  const engine = await createOrtTrainEngine(cfg);
+  try {
+    const params = randomParams(cfg, 13);
+    const inputs = randomInputs(cfg, 4, 14, true);
+    inputs.weights.forEach((_, i) => i % 3 !== 0 && (inputs.weights[i] = 0));
+    inputs.softWeights?.forEach((_, i) => i % 5 !== 1 && ((inputs.softWeights as Float32Array)[i] = 0));
+    const sparse = await engine.gradients(params, inputs);
+    const every = await engine.gradients(params, inputs, { targetLogProbs: true });
+    expect(Math.abs(sparse.loss - every.loss)).toBeLessThan(1e-6 * Math.max(1, Math.abs(every.loss)));
+    for (const s of paramSpecs(cfg)) {
+      expect([s.name, maxAbsDiff(sparse.grads.get(s.name)?.data as Float32Array, every.grads.get(s.name)?.data as Float32Array) < 1e-6]).toEqual([s.name, true]);
+    }
+    const none = await engine.gradients(params, { ...inputs, weights: new Float32Array(inputs.weights.length), softWeights: new Float32Array(inputs.weights.length) });
+    expect(Math.abs(none.loss)).toBe(0);
+    for (const s of paramSpecs(cfg)) expect([s.name, Math.max(...(none.grads.get(s.name)?.data ?? []).map(Math.abs))]).toEqual([s.name, 0]);
+  } finally {
+    await engine.dispose();
+  }
 });
 
 test('embedding gradients do not depend on the thread count (no scatter-add updates lost at training batch sizes)', async () => {
