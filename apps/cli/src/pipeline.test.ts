@@ -353,7 +353,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(migrated.err).toContain('weight EMAs use the old warm-up scheme (every decay the same average); they restart, bias-corrected, at step 3');
     expect((JSON.parse(readFileSync(join(legacy, 'ema-0.9', 'maskgit', 'config.json'), 'utf8')) as { metadata: { emaSince: number } }).metadata.emaSince).toBe(3);
 
-    // the token cache and the checkpoint are keyed by the tokenizer's files: a tokenizer changed in place is refused on resume
+    // the run records its tokenizer's content key (and the token cache and checkpoint are keyed by it): a tokenizer changed in place is refused on resume
     const tok = join(root, 'tok-copy');
     cpSync(join(vqRun, 'tokenizer'), tok, { recursive: true });
     const keyed = join(root, 'mg-keyed');
@@ -362,7 +362,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     writeFileSync(join(tok, 'config.json'), `${readFileSync(join(tok, 'config.json'), 'utf8')}\n`);
     const changed = await cli(['train-maskgit', '--out', keyed, '--resume', '--steps', '4']);
     expect(changed.code).toBe(2);
-    expect(changed.err).toMatch(/--resume: the tokenizer's files .* changed since this run's checkpoint/);
+    expect(changed.err).toMatch(/--tokenizer: its files changed since this run started/);
     expect(readJsonl<{ step: number }>(join(keyed, 'metrics.jsonl')).records.every((m) => m.step <= 2)).toBe(true);
 
     const badDecay = await cli([...common, '--steps', '3', '--ema', '0.9,1.5', '--out', join(root, 'mg-bad')]);
@@ -475,13 +475,16 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
 
     const killed = join(root, 'rl-killed');
     const child = spawn(process.execPath, ['--conditions=@speedrl/source', '--import', 'tsx', MAIN, ...args(killed)], { cwd: REPO, stdio: 'ignore' });
-    const trainerFile = join(killed, 'checkpoint', 'trainer.json');
     const checkpointed = (): number => {
-      try {
-        return (JSON.parse(readFileSync(trainerFile, 'utf8')) as { iteration: number }).iteration;
-      } catch {
-        return 0; // not written yet, or being replaced
+      // a kill between the two renames of a checkpoint swap leaves only checkpoint.old/, which --resume then uses
+      for (const dir of ['checkpoint', 'checkpoint.old']) {
+        try {
+          return (JSON.parse(readFileSync(join(killed, dir, 'trainer.json'), 'utf8')) as { iteration: number }).iteration;
+        } catch {
+          // not written yet, or being replaced
+        }
       }
+      return 0;
     };
     const exited = once(child, 'exit');
     while (checkpointed() < 4 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
