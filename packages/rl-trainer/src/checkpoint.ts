@@ -115,7 +115,7 @@ export async function readSpeedRlCheckpoint(dir: string): Promise<SpeedRlCheckpo
   const manifest = t.tensors;
   if (!isRecord(manifest)) throw fail(trainerFile, 'tensors', 'must be an object of tensor name → shape');
   if (t.extra !== undefined && !isRecord(t.extra)) throw fail(trainerFile, 'extra', 'must be an object');
-  await checkRecordedSha256(policyFile, t.policySha256, trainerFile); // weights edited or damaged after saving are refused
+  await checkRecordedSha256(policyFile, t.policySha256, trainerFile, '--resume'); // weights edited or damaged after saving are refused
   let contents;
   try {
     contents = await readSafetensors(policyFile);
