@@ -7,6 +7,7 @@ import { learningRateAt } from '@speedrl/core';
 import type { OptimizerState, TrainerOptions } from './train';
 import { DEFAULT_TRAINER_OPTIONS, trainerLrSchedule } from './train';
 import { shapeSize, type MaskGitParams, type ParamSpec } from './params';
+import { createSimdAdamW, type AdamWStep } from './adamw-simd';
 
 /** The optimisation hyper-parameters AdamW uses (a subset of the trainer's). */
 export type AdamWOptions = Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'lrSchedule' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'clipNorm'>;
@@ -81,19 +82,6 @@ function addSquares(sum: number, g: Float32Array): number {
   return acc;
 }
 
-/** The per-step constants of one AdamW update of one tensor. */
-interface AdamWStep {
-  clipScale: number;
-  b1: number;
-  b2: number;
-  c1: number;
-  c2: number;
-  decay: number;
-  stepSize: number;
-  invBc2: number;
-  eps: number;
-}
-
 /**
  * One AdamW update of one tensor in place, in float64 arithmetic in a fixed order (ĝ = clipScale·g):
  * m ← β₁m + (1 − β₁)ĝ, v ← β₂v + (1 − β₂)ĝ², p ← p·decay − (lr/bc₁)·m / (√(v/bc₂) + ε), m and v stored as float32.
@@ -122,9 +110,12 @@ export function createAdamW(specs: readonly ParamSpec[], options: Partial<AdamWO
   if (initialState !== undefined && !(Number.isInteger(initialState.step) && initialState.step >= 0)) {
     throw new RangeError(`${source}: initialState.step must be an integer ≥ 0, got ${initialState.step}`);
   }
-  const zeros = (): MaskGitParams => new Map(specs.map((s) => [s.name, { shape: [...s.shape], data: new Float32Array(shapeSize(s.shape)) }]));
+  // m and v in the SIMD kernel's memory where WebAssembly SIMD runs (same numbers, ≈ 3× faster), else plain arrays
+  const simd = createSimdAdamW(specs.map((s) => shapeSize(s.shape)));
+  const zeros = (what: 'm' | 'v'): MaskGitParams =>
+    new Map(specs.map((s, i) => [s.name, { shape: [...s.shape], data: simd?.[what][i] ?? new Float32Array(shapeSize(s.shape)) }]));
   const copyState = (what: 'm' | 'v'): MaskGitParams => {
-    const out = zeros();
+    const out = zeros(what);
     if (initialState !== undefined) for (const s of specs) out.get(s.name)?.data.set(tensorOf(initialState[what], s, `initialState.${what}`, source));
     return out;
   };
@@ -146,12 +137,15 @@ export function createAdamW(specs: readonly ParamSpec[], options: Partial<AdamWO
     const { beta1: b1, beta2: b2, eps } = o;
     const k: AdamWStep = { clipScale, b1, b2, c1: 1 - b1, c2: 1 - b2, decay: 1, stepSize: lr / bc1, invBc2: 1 / bc2, eps };
     const decayed = 1 - lr * o.weightDecay;
-    for (const s of specs) {
+    specs.forEach((s, i) => {
       const p = tensorOf(params, s, 'params', source2);
       const g = tensorOf(grads, s, 'grads', source2);
+      const mt = (m.get(s.name) as { data: Float32Array }).data;
+      const vt = (v.get(s.name) as { data: Float32Array }).data;
       k.decay = s.decay ? decayed : 1;
-      adamwTensor(p, g, (m.get(s.name) as { data: Float32Array }).data, (v.get(s.name) as { data: Float32Array }).data, k);
-    }
+      const done = simd?.update(i, p, g, k) ?? 0;
+      if (done < p.length) adamwTensor(p.subarray(done), g.subarray(done), mt.subarray(done), vt.subarray(done), k);
+    });
     t += 1;
     return { lr, gradNorm, clipScale };
   };
