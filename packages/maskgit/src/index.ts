@@ -28,6 +28,6 @@ export { createOrtTrainer } from './ort-train/trainer';
 export type { OrtTrainer, CreateOrtTrainerOptions } from './ort-train/trainer';
 export { createOrtTrainEngine } from './ort-train/engine';
 export type {
-  OrtTrainEngine, GradientInputs, GradientOptions, GradientResult, OrtForwardOptions, OrtForwardResult,
+  OrtTrainEngine, OrtTrainEngineOptions, GradientInputs, GradientOptions, GradientResult, OrtForwardOptions, OrtForwardResult,
 } from './ort-train/engine';
 export type { GraphSessionOptions as OrtTrainSessionOptions } from './ort-session';

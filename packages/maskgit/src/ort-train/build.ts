@@ -12,7 +12,7 @@ import { embeddingBackward, embeddingForward, type EmbeddingSaved } from './embe
 import { createTrainGraph, TRAIN_OPSETS, type LayerContext } from './graph';
 import { headBackward, headForward, imageRows, padImageRows, targetLogProbs, weightedSoftCrossEntropy } from './head-loss';
 import { layerNormBackward, layerNormForward, type LayerNormSaved } from './layer-norm';
-import { mlpBackward, mlpForward, type MlpSaved } from './mlp';
+import { mlpHalfBackward, mlpHalfForward, type MlpHalfSaved } from './mlp-half';
 
 /** Names of the non-parameter inputs and outputs of the graphs. */
 export const ORT_TRAIN_IO = Object.freeze({
@@ -39,6 +39,8 @@ export interface TrainGraphOptions {
   logits?: boolean;
   /** Also output log p(target) `[B, L]` (RL ratios). */
   targetLogProbs?: boolean;
+  /** Row blocks the MLP halves run in (default 1; see `mlp-half.ts`). */
+  rowChunks?: number;
 }
 
 /** Which outputs a forward graph has besides the logits. */
@@ -52,8 +54,7 @@ export interface ForwardGraphOptions {
 interface BlockSaved {
   ln1: LayerNormSaved;
   attn: AttentionSaved;
-  ln2: LayerNormSaved;
-  mlp: MlpSaved;
+  mlp: MlpHalfSaved;
 }
 
 interface Body {
@@ -94,29 +95,21 @@ function attentionHalf(c: LayerContext, x: string, i: number): { x: string; ln1:
   return { x: c.g.op('Add', [x, attn.y], {}, `${p}.res1`), ln1: ln1.saved, attn: attn.saved };
 }
 
-/** The MLP half of block `i`, row by row: x + mlp(ln2(x)) on rows `[R, D]`. */
-function mlpHalf(c: LayerContext, x: string, i: number): { x: string; ln2: LayerNormSaved; mlp: MlpSaved } {
-  const p = `blocks.${i}`;
-  const ln2 = layerNormForward(c, x, `${p}.ln2`);
-  const mlp = mlpForward(c, ln2.y, `${p}.mlp`);
-  return { x: c.g.op('Add', [x, mlp.y], {}, `${p}.res2`), ln2: ln2.saved, mlp: mlp.saved };
-}
-
 /**
  * Forward through the embedding and the blocks; the last block stops after its attention half when `lastMlp` is
  * false (its MLP half is row-wise: the train graph runs it on the rows the loss needs). Returns the residual stream
  * `[B·T, D]` and what the backward needs.
  */
-function blocksForward(c: LayerContext, tokens: string, classes: string, lastMlp = true): { x: string; emb: EmbeddingSaved; blocks: BlockSaved[]; last?: { ln1: LayerNormSaved; attn: AttentionSaved } } {
+function blocksForward(c: LayerContext, tokens: string, classes: string, lastMlp = true, chunks = 1): { x: string; emb: EmbeddingSaved; blocks: BlockSaved[]; last?: { ln1: LayerNormSaved; attn: AttentionSaved } } {
   const { x: x0, saved: emb } = embeddingForward(c, tokens, classes);
   let x = x0;
   const blocks: BlockSaved[] = [];
   for (let i = 0; i < c.cfg.depth; i++) {
     const a = attentionHalf(c, x, i);
     if (i === c.cfg.depth - 1 && !lastMlp) return { x: a.x, emb, blocks, last: { ln1: a.ln1, attn: a.attn } };
-    const m = mlpHalf(c, a.x, i);
+    const m = mlpHalfForward(c, a.x, i, chunks);
     x = m.x;
-    blocks.push({ ln1: a.ln1, attn: a.attn, ln2: m.ln2, mlp: m.mlp });
+    blocks.push({ ln1: a.ln1, attn: a.attn, mlp: m.saved });
   }
   return { x, emb, blocks };
 }
@@ -126,15 +119,10 @@ function attentionHalfBackward(c: LayerContext, d: string, i: number, s: { ln1: 
   return c.g.op('Add', [d, layerNormBackward(c, attentionBackward(c, d, s.attn), s.ln1)], {}, `blocks.${i}.dres0`);
 }
 
-/** Backward through the MLP half of block `i` from d(its output rows): d(its input rows). */
-function mlpHalfBackward(c: LayerContext, d: string, i: number, s: { ln2: LayerNormSaved; mlp: MlpSaved }): string {
-  return c.g.op('Add', [d, layerNormBackward(c, mlpBackward(c, d, s.mlp), s.ln2)], {}, `blocks.${i}.dres1`);
-}
-
 /** Backward through `blocks` (last first) and the embedding, from d(residual stream after them) `[B·T, D]`. */
 function blocksBackward(c: LayerContext, dx: string, emb: EmbeddingSaved, blocks: BlockSaved[]): void {
   let d = dx;
-  for (let i = blocks.length - 1; i >= 0; i--) d = attentionHalfBackward(c, mlpHalfBackward(c, d, i, blocks[i] as BlockSaved), i, blocks[i] as BlockSaved);
+  for (let i = blocks.length - 1; i >= 0; i--) d = attentionHalfBackward(c, mlpHalfBackward(c, d, (blocks[i] as BlockSaved).mlp), i, blocks[i] as BlockSaved);
   embeddingBackward(c, d, emb);
 }
 
@@ -172,21 +160,22 @@ export function buildTrainGraph(config: MaskGitConfig, options: TrainGraphOption
     ? { softTargets: g.input(ORT_TRAIN_IO.softTargets, ONNX_FLOAT, ['batch', l, k]), softWeights: g.input(ORT_TRAIN_IO.softWeights, ONNX_FLOAT, ['batch', l]) }
     : undefined;
   const dense = options.logits === true || options.targetLogProbs === true;
-  const { x: x1, emb, blocks, last } = blocksForward(c, tokens, classes, false);
+  const chunks = options.rowChunks ?? 1;
+  const { x: x1, emb, blocks, last } = blocksForward(c, tokens, classes, false, chunks);
   const sel = dense ? undefined : lossRows(c, weights, soft?.softWeights);
   const perRow = (v: string, shape: number[], hint: string): string => {
     const flat = g.reshape(v, shape, `${hint}Rows`);
     return sel === undefined ? flat : g.op('Gather', [flat, sel.img], { axis: 0 }, `${hint}Sel`);
   };
   const rows = sel === undefined ? imageRows(c, x1) : g.op('Gather', [x1, sel.stream], { axis: 0 }, 'rows.x');
-  const tail = mlpHalf(c, rows, depth - 1);
+  const tail = mlpHalfForward(c, rows, depth - 1, chunks);
   const head = headForward(c, tail.x);
   const loss = weightedSoftCrossEntropy(c, head.logits, {
     targets: perRow(targets, [-1], 'loss.targets'),
     weights: perRow(weights, [-1], 'loss.weights'),
     ...(soft === undefined ? {} : { softTargets: perRow(soft.softTargets, [-1, k], 'loss.q'), softWeights: perRow(soft.softWeights, [-1], 'loss.u') }),
   });
-  const dRows = mlpHalfBackward(c, headBackward(c, loss.dlogits, head.saved), depth - 1, tail);
+  const dRows = mlpHalfBackward(c, headBackward(c, loss.dlogits, head.saved), tail.saved);
   const dx1 = sel === undefined
     ? padImageRows(c, dRows)
     : g.op('ScatterND', [g.op('ConstantOfShape', [g.op('Shape', [x1], {}, 'rows.shape')], {}, 'rows.zeros'), g.op('Unsqueeze', [sel.stream, g.ints([1])], {}, 'rows.idx'), dRows], {}, 'rows.dx');

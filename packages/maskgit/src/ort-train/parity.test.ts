@@ -3,7 +3,7 @@ import { Rng } from '@speedrl/core';
 import { initBackend } from '@speedrl/tensor-utils';
 import { maskGitPreset, validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { initParams, paramSpecs, type MaskGitParams } from '../params';
-import { createOrtTrainEngine, type GradientInputs, type OrtTrainEngine } from './engine';
+import { createOrtTrainEngine, rowChunksFor, type GradientInputs, type OrtTrainEngine } from './engine';
 import { tfReferenceGradients } from './tf-reference';
 
 beforeAll(async () => {
@@ -212,6 +212,31 @@ test('rows of zero weight are skipped without changing the result: sparse vs eve
   } finally {
     await engine.dispose();
   }
+});
+
+test('MLP halves in row blocks (uneven, sparse and every-row variants) give the same loss and gradients as one block', async () => {
+  const cfg = CONFIGS[1] as MaskGitConfig;
+  const [one, four] = [await createOrtTrainEngine(cfg, { rowChunks: 1 }), await createOrtTrainEngine(cfg, { rowChunks: 4 })];
+  try {
+    const params = randomParams(cfg, 15);
+    const inputs = randomInputs(cfg, 5, 16, true); // 5·(7+1) = 40 rows: blocks of 10; the sparse tail is uneven
+    for (const opts of [{}, { logits: true }]) {
+      const [a, b] = [await one.gradients(params, inputs, opts), await four.gradients(params, inputs, opts)];
+      expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-6 * Math.max(1, Math.abs(a.loss)));
+      for (const s of paramSpecs(cfg)) {
+        expect([s.name, maxAbsDiff(b.grads.get(s.name)?.data as Float32Array, a.grads.get(s.name)?.data as Float32Array) < 1e-6]).toEqual([s.name, true]);
+      }
+    }
+    const ref = tfReferenceGradients(cfg, params, inputs);
+    expectGradients(cfg, await four.gradients(params, inputs), ref);
+  } finally {
+    await one.dispose();
+    await four.dispose();
+  }
+  expect(rowChunksFor(64 * 50, 1024, 2)).toBe(2); // fmnist batch 64 on 2 threads
+  expect(rowChunksFor(64 * 50, 1024, 1)).toBe(4);
+  expect(rowChunksFor(8 * 17, 128, 2)).toBe(1);
+  await expect(createOrtTrainEngine(cfg, { rowChunks: 0 })).rejects.toThrow('option "rowChunks" must be an integer ≥ 1, got 0');
 });
 
 test('embedding gradients do not depend on the thread count (no scatter-add updates lost at training batch sizes)', async () => {

@@ -10,11 +10,10 @@ import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { maskBatch } from '../masking';
 import { checkParams, cloneParams, paramSpecs, type MaskGitParams } from '../params';
 import { DEFAULT_TRAINER_OPTIONS, type CreateTrainerOptions, type OptimizerState, type StepResult, type TrainerOptions } from '../train';
-import { createOrtTrainEngine, type GradientInputs, type GradientOptions, type GradientResult, type OrtTrainEngine } from './engine';
-import type { GraphSessionOptions } from '../ort-session';
+import { createOrtTrainEngine, type GradientInputs, type GradientOptions, type GradientResult, type OrtTrainEngine, type OrtTrainEngineOptions } from './engine';
 
-/** Options of {@link createOrtTrainer}: the tfjs trainer's options plus onnxruntime session settings. */
-export type CreateOrtTrainerOptions = CreateTrainerOptions & GraphSessionOptions;
+/** Options of {@link createOrtTrainer}: the tfjs trainer's options plus the engine's (onnxruntime session, row blocks). */
+export type CreateOrtTrainerOptions = CreateTrainerOptions & OrtTrainEngineOptions;
 
 /** A stateful onnxruntime trainer; the async twin of the tfjs `Trainer`. */
 export interface OrtTrainer {
@@ -43,7 +42,7 @@ export async function createOrtTrainer(config: MaskGitConfig, params: MaskGitPar
     throw new RangeError(`${source}: config.dropout is ${cfg.dropout}; the onnxruntime engine trains without dropout (set it to 0 or use createTrainer)`);
   }
   checkParams(params, cfg, source);
-  const { initialState, intraOpNumThreads, graphOptimizationLevel, allowSpinning, ...hyper } = options;
+  const { initialState, intraOpNumThreads, graphOptimizationLevel, allowSpinning, rowChunks, ...hyper } = options;
   const o: TrainerOptions = { ...DEFAULT_TRAINER_OPTIONS, ...hyper };
   validateAdamWOptions(o, source);
   if (!(o.classDropout >= 0 && o.classDropout <= 1)) throw new RangeError(`${source}: option "classDropout" must be in [0, 1], got ${o.classDropout}`);
@@ -55,10 +54,11 @@ export async function createOrtTrainer(config: MaskGitConfig, params: MaskGitPar
   const adamw: AdamW = createAdamW(specs, o, initialState);
   const current = cloneParams(params);
   const grads = cloneParams(params);
-  const sessionOptions: GraphSessionOptions = {};
+  const sessionOptions: OrtTrainEngineOptions = {};
   if (intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = intraOpNumThreads;
   if (graphOptimizationLevel !== undefined) sessionOptions.graphOptimizationLevel = graphOptimizationLevel;
   if (allowSpinning !== undefined) sessionOptions.allowSpinning = allowSpinning;
+  if (rowChunks !== undefined) sessionOptions.rowChunks = rowChunks;
   const engine = await createOrtTrainEngine(cfg, sessionOptions);
   // onnxruntime reads the parameter buffers on its own thread: no call may overlap a step's update.
   let busy = false;
