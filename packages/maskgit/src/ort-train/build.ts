@@ -7,12 +7,13 @@
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { ONNX_FLOAT, ONNX_INT32 } from '@speedrl/tensor-utils';
 import { paramSpecs } from '../params';
-import { attentionBackward, attentionForward, type AttentionSaved } from './attention';
 import { embeddingBackward, embeddingForward, type EmbeddingSaved } from './embedding';
 import { createTrainGraph, TRAIN_OPSETS, type LayerContext } from './graph';
 import { headBackward, headForward, imageRows, padImageRows, targetLogProbs, weightedSoftCrossEntropy } from './head-loss';
-import { layerNormBackward, layerNormForward, type LayerNormSaved } from './layer-norm';
-import { mlpHalfBackward, mlpHalfForward, type MlpHalfSaved } from './mlp-half';
+import {
+  attentionHalfBackward, attentionHalfForward, blockBackward, blockForward, chunkSizes, mlpHalfBackward, mlpHalfForward, type AttentionPart,
+  type BlockPart, type HalfSaved,
+} from './block-halves';
 
 /** Names of the non-parameter inputs and outputs of the graphs. */
 export const ORT_TRAIN_IO = Object.freeze({
@@ -39,7 +40,7 @@ export interface TrainGraphOptions {
   logits?: boolean;
   /** Also output log p(target) `[B, L]` (RL ratios). */
   targetLogProbs?: boolean;
-  /** Row blocks the MLP halves run in (default 1; see `mlp-half.ts`). */
+  /** Row blocks of whole samples the block halves run in (default 1; see `block-halves.ts`). */
   rowChunks?: number;
 }
 
@@ -51,11 +52,6 @@ export interface ForwardGraphOptions {
   targetLogProbs?: boolean;
 }
 
-interface BlockSaved {
-  ln1: LayerNormSaved;
-  attn: AttentionSaved;
-  mlp: MlpHalfSaved;
-}
 
 interface Body {
   c: LayerContext;
@@ -87,42 +83,33 @@ function declareBody(cfg: MaskGitConfig): Body {
   return { c, grads, tokens, classes };
 }
 
-/** The attention half of block `i`: x + attn(ln1(x)). */
-function attentionHalf(c: LayerContext, x: string, i: number): { x: string; ln1: LayerNormSaved; attn: AttentionSaved } {
-  const p = `blocks.${i}`;
-  const ln1 = layerNormForward(c, x, `${p}.ln1`);
-  const attn = attentionForward(c, ln1.y, `${p}.attn`);
-  return { x: c.g.op('Add', [x, attn.y], {}, `${p}.res1`), ln1: ln1.saved, attn: attn.saved };
-}
-
 /**
  * Forward through the embedding and the blocks; the last block stops after its attention half when `lastMlp` is
- * false (its MLP half is row-wise: the train graph runs it on the rows the loss needs). Returns the residual stream
- * `[B·T, D]` and what the backward needs.
+ * false (its MLP half is row-wise: the train graph runs it on the rows the loss needs). With `chunks` > 1 both halves
+ * run in that many row blocks of whole samples (`block-halves.ts`). Returns the residual stream `[B·T, D]` and what
+ * the backward needs.
  */
-function blocksForward(c: LayerContext, tokens: string, classes: string, lastMlp = true, chunks = 1): { x: string; emb: EmbeddingSaved; blocks: BlockSaved[]; last?: { ln1: LayerNormSaved; attn: AttentionSaved } } {
+function blocksForward(c: LayerContext, tokens: string, classes: string, lastMlp = true, chunks = 1): { x: string; emb: EmbeddingSaved; blocks: HalfSaved<BlockPart>[]; last?: HalfSaved<AttentionPart> } {
   const { x: x0, saved: emb } = embeddingForward(c, tokens, classes);
+  const sizes = chunks > 1 ? chunkSizes(c, x0, chunks, 'rows.blocks', c.cfg.seqLen + 1) : undefined;
   let x = x0;
-  const blocks: BlockSaved[] = [];
+  const blocks: HalfSaved<BlockPart>[] = [];
   for (let i = 0; i < c.cfg.depth; i++) {
-    const a = attentionHalf(c, x, i);
-    if (i === c.cfg.depth - 1 && !lastMlp) return { x: a.x, emb, blocks, last: { ln1: a.ln1, attn: a.attn } };
-    const m = mlpHalfForward(c, a.x, i, chunks);
-    x = m.x;
-    blocks.push({ ln1: a.ln1, attn: a.attn, mlp: m.saved });
+    if (i === c.cfg.depth - 1 && !lastMlp) {
+      const a = attentionHalfForward(c, x, i, sizes, chunks);
+      return { x: a.x, emb, blocks, last: a.saved };
+    }
+    const b = blockForward(c, x, i, sizes, chunks);
+    x = b.x;
+    blocks.push(b.saved);
   }
   return { x, emb, blocks };
 }
 
-/** Backward through the attention half of block `i` from d(its output) `[B·T, D]`: d(its input). */
-function attentionHalfBackward(c: LayerContext, d: string, i: number, s: { ln1: LayerNormSaved; attn: AttentionSaved }): string {
-  return c.g.op('Add', [d, layerNormBackward(c, attentionBackward(c, d, s.attn), s.ln1)], {}, `blocks.${i}.dres0`);
-}
-
 /** Backward through `blocks` (last first) and the embedding, from d(residual stream after them) `[B·T, D]`. */
-function blocksBackward(c: LayerContext, dx: string, emb: EmbeddingSaved, blocks: BlockSaved[]): void {
+function blocksBackward(c: LayerContext, dx: string, emb: EmbeddingSaved, blocks: HalfSaved<BlockPart>[]): void {
   let d = dx;
-  for (let i = blocks.length - 1; i >= 0; i--) d = attentionHalfBackward(c, mlpHalfBackward(c, d, (blocks[i] as BlockSaved).mlp), i, blocks[i] as BlockSaved);
+  for (let i = blocks.length - 1; i >= 0; i--) d = blockBackward(c, d, blocks[i] as HalfSaved<BlockPart>);
   embeddingBackward(c, d, emb);
 }
 
@@ -168,7 +155,7 @@ export function buildTrainGraph(config: MaskGitConfig, options: TrainGraphOption
     return sel === undefined ? flat : g.op('Gather', [flat, sel.img], { axis: 0 }, `${hint}Sel`);
   };
   const rows = sel === undefined ? imageRows(c, x1) : g.op('Gather', [x1, sel.stream], { axis: 0 }, 'rows.x');
-  const tail = mlpHalfForward(c, rows, depth - 1, chunks);
+  const tail = mlpHalfForward(c, rows, depth - 1, chunks > 1 ? chunkSizes(c, rows, chunks, 'rows.tail') : undefined, chunks);
   const head = headForward(c, tail.x);
   const loss = weightedSoftCrossEntropy(c, head.logits, {
     targets: perRow(targets, [-1], 'loss.targets'),
@@ -179,7 +166,7 @@ export function buildTrainGraph(config: MaskGitConfig, options: TrainGraphOption
   const dx1 = sel === undefined
     ? padImageRows(c, dRows)
     : g.op('ScatterND', [g.op('ConstantOfShape', [g.op('Shape', [x1], {}, 'rows.shape')], {}, 'rows.zeros'), g.op('Unsqueeze', [sel.stream, g.ints([1])], {}, 'rows.idx'), dRows], {}, 'rows.dx');
-  blocksBackward(c, attentionHalfBackward(c, dx1, depth - 1, last as { ln1: LayerNormSaved; attn: AttentionSaved }), emb, blocks);
+  blocksBackward(c, attentionHalfBackward(c, dx1, last as HalfSaved<AttentionPart>), emb, blocks);
   g.output(ORT_TRAIN_IO.loss, loss.loss, ONNX_FLOAT, []);
   for (const s of paramSpecs(cfg)) {
     const v = grads.get(s.name);

@@ -88,15 +88,16 @@ function checkFloats(a: Float32Array, n: number, what: string, source: string): 
 /** Options of {@link createOrtTrainEngine}: session settings and how the train graph splits its rows. */
 export interface OrtTrainEngineOptions extends GraphSessionOptions {
   /**
-   * Row blocks the MLP halves of the train graph run in (`mlp-half.ts`); default: about 3 MiB of MLP activations per
-   * thread and block, e.g. 2 for fmnist batch 64 on 2 threads, 1 for small batches.
+   * Row blocks (of whole samples) the transformer blocks of the train graph run in (`block-halves.ts`); default: about
+   * 3 MiB of MLP activations per thread and row block, e.g. 2 for fmnist batch 64 on 2 threads, 1 for small batches.
    */
   rowChunks?: number;
 }
 
 /**
  * Floats of the `[rows, F]` MLP activations per thread in one row block: ≈ 3 MiB, the best of 1–4 blocks measured on
- * fmnist batch 64 with 1 and 2 threads (loaded 2-core machine: 4 blocks on 1 thread −14% graph CPU, 2 on 2 threads −4%).
+ * fmnist batch 64 with 1 and 2 threads (loaded 2-core machine, graph CPU: 4 blocks on 1 thread ≈ −25%, 2 on 2 threads
+ * ≈ −9%; 3 or 4 on 2 threads were worse than 2).
  */
 export const ROW_CHUNK_FLOATS = 786_432;
 
