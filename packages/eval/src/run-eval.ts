@@ -116,6 +116,32 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
   return prev;
 }
 
+/** What the FCD of a cell is measured against: a base eval.json judged otherwise gives no comparable number. */
+const JUDGE_OPTIONS = ['n', 'refLimit'] as const;
+
+/**
+ * A --base-eval file must be judged as this run is (same --n, --ref-limit, classifier and data files, where the file
+ * records them), and its rows must be its cells' (not edited by hand): else its acceleration factor is meaningless.
+ */
+async function checkBaseJudge(file: string, o: EvalOptions, inputs: Readonly<Record<string, string>>): Promise<void> {
+  const base = JSON.parse(await readFile(file, 'utf8')) as { options?: Record<string, unknown>; inputs?: Record<string, string>; cells?: EvalCell[]; rows?: unknown };
+  for (const key of JUDGE_OPTIONS) {
+    const was = base.options?.[key];
+    if (was === undefined || String(was) === String(o[key])) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`--base-eval: "${file}" was measured with ${flag} ${JSON.stringify(was)}, this run with ${JSON.stringify(o[key])}; its FCDs are not comparable (evaluate both the same way)`);
+  }
+  const changed = changedInputs(base.inputs, inputs).filter((flag) => flag !== '--model');
+  if (changed.length > 0) throw new UsageError(`--base-eval: "${file}" was judged with other files of ${changed.join(', ')} than this run; its FCDs are not comparable (evaluate both the same way)`);
+  if (base.cells === undefined) return;
+  try {
+    checkStoredCells(file, base.cells);
+  } catch (error) {
+    throw new UsageError(`--base-eval: ${(error as Error).message.replace(/^--resume: /, '').replace(/: pass --force.*$/, '')}`);
+  }
+  if (JSON.stringify(aggregate(base.cells)) !== JSON.stringify(base.rows)) throw new UsageError(`--base-eval: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that eval with --resume to rebuild them`);
+}
+
 /**
  * Evaluates `o.model` at every T and seed into `o.out` (eval.json, eval.md, fcd-vs-steps.png). `resume` keeps the
  * cells of an eval.json computed with the same cell-defining options and files; `force` replaces one.
@@ -139,6 +165,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
   checkSeedRange(o.seed, o.seeds);
   const jsonPath = join(o.out, 'eval.json');
   const inputs = await inputsOf(o);
+  if (o.baseEval !== undefined) await checkBaseJudge(o.baseEval, o, inputs); // before any work
   const previous = await previousEval(o, jsonPath, resume, force, inputs); // before any work
   const backend = await initBackend();
   const gen = await loadGenerator(o.model, o.engine);

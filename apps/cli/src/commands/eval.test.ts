@@ -58,4 +58,20 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(own.out).not.toContain('vs the base');
     expect(JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')).acceleration).toMatchObject({ base: null, vsBase: null });
   });
+
+  it('refuses a base eval.json judged otherwise (--n, --ref-limit, classifier files) or with edited rows, before any sampling', async () => {
+    const real = JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')) as { options: Record<string, unknown>; inputs: Record<string, string>; rows: { fcd: { mean: number } }[] };
+    const edited = structuredClone(real);
+    (edited.rows[0] as { fcd: { mean: number } }).fcd.mean = 1e6;
+    const cases: [string[], string, RegExp][] = [
+      [['--n', '31'], file('base-n.json', real), /--base-eval: ".*base-n\.json" was measured with --n 30, this run with 31/],
+      [[], file('base-cls.json', { ...real, inputs: { ...real.inputs, '--classifier': 'another' } }), /--base-eval: ".*base-cls\.json" was judged with other files of --classifier/],
+      [[], file('base-rows.json', edited), /--base-eval: ".*base-rows\.json" has rows that are not the aggregate of its cells/],
+    ];
+    for (const [extra, path, message] of cases) {
+      const r = await cli(args('judged', '--steps', '2', '--base-eval', path, ...extra));
+      expect([path, r.code, r.err]).toEqual([path, 2, expect.stringMatching(message)]);
+    }
+    expect(existsSync(join(root, 'judged', 'eval.json'))).toBe(false);
+  });
 });
