@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentKey, writeJsonAtomic } from '@speedrl/core';
+import { contentKey, sha256Hex, writeJsonAtomic } from '@speedrl/core';
 import { findIdxFile, idxFileNames } from '@speedrl/tensor-utils';
 import { TOKENIZER_DIR } from '@speedrl/pipeline';
 import type { Floors } from './reference';
@@ -41,6 +41,11 @@ export async function floorsKey(inputs: FloorsInputs): Promise<{ key: string; fi
   return contentKey(paths, { version: FLOORS_KEY_VERSION, refLimit: inputs.refLimit });
 }
 
+/** SHA-256 of the key and the floor numbers as saved: an edit of the numbers under a matching key is caught. */
+function floorsSha(key: string, floors: unknown): string {
+  return sha256Hex(new TextEncoder().encode(JSON.stringify({ key, floors })));
+}
+
 /** Where the floors came from. */
 export interface CachedFloors {
   readonly floors: Floors;
@@ -59,18 +64,19 @@ export async function loadOrComputeFloors(inputs: FloorsInputs, compute: () => P
   let reason = `no ${path}`;
   if (existsSync(path)) {
     try {
-      const saved = JSON.parse(await readFile(path, 'utf8')) as { key?: unknown; floors?: Partial<Floors> };
+      const saved = JSON.parse(await readFile(path, 'utf8')) as { key?: unknown; floors?: Partial<Floors>; sha256?: unknown };
       const f = saved.floors;
       const valid = f !== undefined && [f.reconstruction, f.trainHeldOut, f.heldOutTrainImages].every((v) => typeof v === 'number' && Number.isFinite(v));
-      if (saved.key === key && valid) return { floors: f as Floors, source: 'cache', reason: undefined };
-      reason = saved.key === key ? `${path} has no valid floors` : `${path} was computed from other files (key mismatch)`;
+      const intact = saved.sha256 === floorsSha(key, f); // numbers edited under a matching key (or a file written before the hash) are recomputed
+      if (saved.key === key && valid && intact) return { floors: f as Floors, source: 'cache', reason: undefined };
+      reason = saved.key !== key ? `${path} was computed from other files (key mismatch)` : valid ? `${path} has floors its recorded SHA-256 does not match (edited, or written before the hash)` : `${path} has no valid floors`;
     } catch (error) {
       reason = `${path} is unreadable (${(error as Error).message.split('\n')[0]})`;
     }
   }
   const floors = await compute();
   try {
-    await writeJsonAtomic(path, { key, files, refLimit: inputs.refLimit, floors, computedAt: new Date().toISOString() });
+    await writeJsonAtomic(path, { key, files, refLimit: inputs.refLimit, floors, sha256: floorsSha(key, floors), computedAt: new Date().toISOString() });
   } catch (error) {
     warn(`floors: could not write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); they will be recomputed next time\n`);
   }
