@@ -19,5 +19,8 @@ describe('checkStoredCells', () => {
     const steps = JSON.parse(JSON.stringify(stepDistribution([1, 2, 2], [0, 1, 1], 2))) as Record<string, unknown>;
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, stepsDistribution: steps }])).not.toThrow();
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, stepsDistribution: { ...steps, histogram: [1, -2] } }])).toThrow('cell 0 field "stepsDistribution.histogram.1": Number must be greater than or equal to 0');
+    for (const edit of [{ histogram: [3, 0] }, { count: 4 }, { mean: 1 }, { byClass: { 0: { count: 1, mean: 1, histogram: [1] } } }]) {
+      expect(() => checkStoredCells('e/eval.json', [{ ...cell, stepsDistribution: { ...steps, ...edit } }])).toThrow('cell 0 field "stepsDistribution" does not match its histograms');
+    }
   });
 });

@@ -4,6 +4,7 @@
  * (compare read a null FCD as 0, a perfect score).
  */
 import { UsageError } from '@speedrl/core';
+import { mergeStepDistributions, type StepCounts } from '@speedrl/sampler';
 import { stepsDistributionSchema } from './results';
 
 /**
@@ -33,6 +34,10 @@ export function checkStoredCells(path: string, cells: unknown): void {
     if (steps !== undefined && !steps.success) {
       const issue = steps.error.issues[0];
       throw new UsageError(`--resume: ${path}: cell ${i} field "${['stepsDistribution', ...(issue?.path ?? [])].join('.')}": ${issue?.message ?? 'invalid'}; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
+    }
+    // the statistics are what its histograms give (a resume merges the histograms only: an edit would split the two)
+    if (steps !== undefined && JSON.stringify(mergeStepDistributions([cell?.stepsDistribution as StepCounts])) !== JSON.stringify(cell?.stepsDistribution)) {
+      throw new UsageError(`--resume: ${path}: cell ${i} field "stepsDistribution" does not match its histograms; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
     }
   });
 }
