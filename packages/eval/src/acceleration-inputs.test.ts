@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareAcceleration, evalAcceleration, readBaseEval } from './acceleration-inputs';
@@ -33,6 +33,8 @@ describe('readBaseEval', () => {
     for (const [path, message] of cases) expect(() => readBaseEval(path)).toThrow(message);
     expect(() => readBaseEval(join(dir, 'nope.json'), { flag: '--base' })).toThrow(/^--base: /);
     expect(() => readBaseEval(join(dir, 'ok.json'), { ownFile: join(dir, '.', 'ok.json') })).toThrow(/^--base-eval: ".*ok\.json" is the eval\.json this run writes \(--out\)/);
+    symlinkSync(dir, join(dir, 'link'));
+    expect(() => readBaseEval(join(dir, 'link', 'ok.json'), { ownFile: join(dir, 'ok.json') })).toThrow(/is the eval\.json this run writes \(--out\)/);
     expect(readBaseEval(join(dir, 'no12.json'), { referenceSteps: 8 }).rows).toHaveLength(2);
   });
 });

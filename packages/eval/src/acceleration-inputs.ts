@@ -3,8 +3,7 @@
  * sampling), and compare rows (every model's rows of one method against the first model's).
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { UsageError } from '@speedrl/core';
+import { UsageError, realPathOf } from '@speedrl/core';
 import { accelerationFactors, DEFAULT_ACCELERATION_CONFIG, type AccelerationRow } from './acceleration';
 import type { Acceleration, AccelerationConfig, CompareAcceleration } from './acceleration-schema';
 import { evalResultSchema } from './results';
@@ -29,7 +28,7 @@ export interface BaseEvalOptions {
  */
 export function readBaseEval(file: string, options: BaseEvalOptions = {}): AccelerationBase {
   const { flag = '--base-eval', referenceSteps = DEFAULT_ACCELERATION_CONFIG.referenceSteps, ownFile } = options;
-  if (ownFile !== undefined && resolve(file) === resolve(ownFile)) throw new UsageError(`${flag}: "${file}" is the eval.json this run writes (--out); pass the base model's eval.json`);
+  if (ownFile !== undefined && realPathOf(file) === realPathOf(ownFile)) throw new UsageError(`${flag}: "${file}" is the eval.json this run writes (--out); pass the base model's eval.json`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
