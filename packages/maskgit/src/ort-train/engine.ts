@@ -89,17 +89,17 @@ function checkFloats(a: Float32Array, n: number, what: string, source: string): 
 export interface OrtTrainEngineOptions extends GraphSessionOptions {
   /**
    * Row blocks (of whole samples) the transformer blocks of the train graph run in (`block-halves.ts`); default: about
-   * 3 MiB of MLP activations per thread and row block, e.g. 2 for fmnist batch 64 on 2 threads, 1 for small batches.
+   * 2 MiB of MLP activations per thread and row block, e.g. 3 for fmnist batch 64 on 2 threads, 1 for small batches.
    */
   rowChunks?: number;
 }
 
 /**
- * Floats of the `[rows, F]` MLP activations per thread in one row block: ≈ 3 MiB, the best of 1–4 blocks measured on
- * fmnist batch 64 with 1 and 2 threads (loaded 2-core machine, graph CPU: 4 blocks on 1 thread ≈ −25%, 2 on 2 threads
- * ≈ −9%; 3 or 4 on 2 threads were worse than 2).
+ * Floats of the `[rows, F]` MLP activations per thread in one row block: 2 MiB. Measured on fmnist batch 64 (loaded
+ * 2-core machine, graph CPU vs one block, round-robin runs): on 1 thread 2, 4, 8 blocks 0.88, 0.83, 0.81; on 2
+ * threads 2, 3, 4 blocks 0.97–0.98, 0.93–0.97, 0.96–0.99. This gives 3 on 2 threads and 6 on 1.
  */
-export const ROW_CHUNK_FLOATS = 786_432;
+export const ROW_CHUNK_FLOATS = 524_288;
 
 /** The default number of row blocks for `rows` rows of MLP width `width` on `threads` threads (1 to 8). */
 export function rowChunksFor(rows: number, width: number, threads: number): number {

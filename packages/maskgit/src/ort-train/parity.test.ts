@@ -239,8 +239,8 @@ test('block halves in row blocks (uneven, empty, sparse and every-row variants) 
     await one.dispose();
     await four.dispose();
   }
-  expect(rowChunksFor(64 * 50, 1024, 2)).toBe(2); // fmnist batch 64 on 2 threads
-  expect(rowChunksFor(64 * 50, 1024, 1)).toBe(4);
+  expect(rowChunksFor(64 * 50, 1024, 2)).toBe(3); // fmnist batch 64 on 2 threads
+  expect(rowChunksFor(64 * 50, 1024, 1)).toBe(6);
   expect(rowChunksFor(8 * 17, 128, 2)).toBe(1);
   await expect(createOrtTrainEngine(cfg, { rowChunks: 0 })).rejects.toThrow('option "rowChunks" must be an integer ≥ 1, got 0');
 });
