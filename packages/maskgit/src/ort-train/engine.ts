@@ -89,7 +89,8 @@ function checkFloats(a: Float32Array, n: number, what: string, source: string): 
 export interface OrtTrainEngineOptions extends GraphSessionOptions {
   /**
    * Row blocks (of whole samples) the transformer blocks of the train graph run in (`block-halves.ts`); default: about
-   * 2 MiB of MLP activations per thread and row block, e.g. 3 for fmnist batch 64 on 2 threads, 1 for small batches.
+   * 2 MiB of MLP activations per thread and row block for the first batch of each graph variant, e.g. 3 for fmnist
+   * batch 64 on 2 threads, 1 for small batches (later batches of other sizes run in the same graph).
    */
   rowChunks?: number;
 }
@@ -168,10 +169,13 @@ export async function createOrtTrainEngine(config: MaskGitConfig, options: OrtTr
     }
     if (opts.logits === true) fetches[ORT_TRAIN_IO.logits] = {};
     if (opts.targetLogProbs === true) fetches[ORT_TRAIN_IO.targetLogProbs] = {};
-    const chunks = rowChunks ?? rowChunksFor(b * (l + 1), cfg.dim * cfg.mlpRatio, sessionOptions.intraOpNumThreads ?? 2);
-    const variant = { soft, logits: opts.logits === true, targetLogProbs: opts.targetLogProbs === true, rowChunks: chunks };
-    const key = `train${soft ? '+soft' : ''}${variant.logits ? '+logits' : ''}${variant.targetLogProbs ? '+tlogp' : ''}${chunks > 1 ? `+rows/${chunks}` : ''}`;
-    const out = await (await session(key, () => buildTrainGraph(cfg, variant))).run(feeds, fetches);
+    const variant = { soft, logits: opts.logits === true, targetLogProbs: opts.targetLogProbs === true };
+    const key = `train${soft ? '+soft' : ''}${variant.logits ? '+logits' : ''}${variant.targetLogProbs ? '+tlogp' : ''}`;
+    // the row-block count is fixed by the first batch of each variant; the graph takes any batch (blocks split at run
+    // time), so other sizes (the RL loop's last micro-batch) reuse the session instead of opening one per size
+    const build = (): Uint8Array =>
+      buildTrainGraph(cfg, { ...variant, rowChunks: rowChunks ?? rowChunksFor(b * (l + 1), cfg.dim * cfg.mlpRatio, sessionOptions.intraOpNumThreads ?? 2) });
+    const out = await (await session(key, build)).run(feeds, fetches);
     const grads: MaskGitParams = new Map();
     for (const s of specs) {
       const data = out[`${GRAD_PREFIX}${s.name}`] as Float32Array;
