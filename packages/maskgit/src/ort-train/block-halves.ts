@@ -19,17 +19,17 @@ export interface HalfSaved<S> {
   parts: S[];
 }
 
-/** Values of one row block of an attention half. */
-export interface AttentionPart {
-  ln1: LayerNormSaved;
-  attn: AttentionSaved;
+/** Values of one row block of a half: its LayerNorm's and its layer's. */
+export interface HalfPart<S> {
+  ln: LayerNormSaved;
+  layer: S;
 }
 
+/** Values of one row block of an attention half. */
+export type AttentionPart = HalfPart<AttentionSaved>;
+
 /** Values of one row block of an MLP half. */
-export interface MlpPart {
-  ln2: LayerNormSaved;
-  mlp: MlpSaved;
-}
+export type MlpPart = HalfPart<MlpSaved>;
 
 /** Values of one row block of a whole block. */
 export interface BlockPart {
@@ -74,37 +74,37 @@ function backwardInBlocks<S>(c: LayerContext, d: string, s: HalfSaved<S>, hint: 
   return g.op('Concat', out, { axis: 0 }, `${hint}.din`);
 }
 
-/** Attention half on one row block of whole samples. */
-function attentionRows(c: LayerContext, rows: string, block: number): { y: string; part: AttentionPart } {
+/** One half of a block: parameter and value names, and its layer's forward and backward. */
+interface HalfKind<S> {
+  ln: string;
+  layer: string;
+  res: string;
+  dres: string;
+  forward(c: LayerContext, h: string, prefix: string): { y: string; saved: S };
+  backward(c: LayerContext, dy: string, saved: S): string;
+}
+
+const ATTENTION: HalfKind<AttentionSaved> = { ln: 'ln1', layer: 'attn', res: 'res1', dres: 'dres0', forward: attentionForward, backward: attentionBackward };
+const MLP: HalfKind<MlpSaved> = { ln: 'ln2', layer: 'mlp', res: 'res2', dres: 'dres1', forward: mlpForward, backward: mlpBackward };
+
+/** rows + layer(LayerNorm(rows)) of block `block` on one row block. */
+function halfRows<S>(c: LayerContext, rows: string, block: number, k: HalfKind<S>): { y: string; part: HalfPart<S> } {
   const p = `blocks.${block}`;
-  const ln1 = layerNormForward(c, rows, `${p}.ln1`);
-  const attn = attentionForward(c, ln1.y, `${p}.attn`);
-  return { y: c.g.op('Add', [rows, attn.y], {}, `${p}.res1`), part: { ln1: ln1.saved, attn: attn.saved } };
+  const ln = layerNormForward(c, rows, `${p}.${k.ln}`);
+  const layer = k.forward(c, ln.y, `${p}.${k.layer}`);
+  return { y: c.g.op('Add', [rows, layer.y], {}, `${p}.${k.res}`), part: { ln: ln.saved, layer: layer.saved } };
 }
 
-/** Backward of {@link attentionRows}. */
-function attentionRowsBackward(c: LayerContext, d: string, block: number, part: AttentionPart): string {
-  return c.g.op('Add', [d, layerNormBackward(c, attentionBackward(c, d, part.attn), part.ln1)], {}, `blocks.${block}.dres0`);
-}
-
-/** MLP half on one row block. */
-function mlpRows(c: LayerContext, rows: string, block: number): { y: string; part: MlpPart } {
-  const p = `blocks.${block}`;
-  const ln2 = layerNormForward(c, rows, `${p}.ln2`);
-  const mlp = mlpForward(c, ln2.y, `${p}.mlp`);
-  return { y: c.g.op('Add', [rows, mlp.y], {}, `${p}.res2`), part: { ln2: ln2.saved, mlp: mlp.saved } };
-}
-
-/** Backward of {@link mlpRows}. */
-function mlpRowsBackward(c: LayerContext, d: string, block: number, part: MlpPart): string {
-  return c.g.op('Add', [d, layerNormBackward(c, mlpBackward(c, d, part.mlp), part.ln2)], {}, `blocks.${block}.dres1`);
+/** Backward of {@link halfRows}: d(rows) from d(output); records the half's gradients. */
+function halfRowsBackward<S>(c: LayerContext, d: string, block: number, k: HalfKind<S>, part: HalfPart<S>): string {
+  return c.g.op('Add', [d, layerNormBackward(c, k.backward(c, d, part.layer), part.ln)], {}, `blocks.${block}.${k.dres}`);
 }
 
 /** Forward of a whole block on the stream x `[B·T, D]`, in row blocks of whole samples (`sizes`). */
 export function blockForward(c: LayerContext, x: string, block: number, sizes?: string, chunks = 1): { x: string; saved: HalfSaved<BlockPart> } {
   return forwardInBlocks(c, x, block, sizes, chunks, `blocks.${block}.block`, (rows) => {
-    const a = attentionRows(c, rows, block);
-    const m = mlpRows(c, a.y, block);
+    const a = halfRows(c, rows, block, ATTENTION);
+    const m = halfRows(c, a.y, block, MLP);
     return { y: m.y, part: { attn: a.part, mlp: m.part } };
   });
 }
@@ -112,25 +112,25 @@ export function blockForward(c: LayerContext, x: string, block: number, sizes?: 
 /** Backward of {@link blockForward} from d(its output): d(its input); records the block's gradients. */
 export function blockBackward(c: LayerContext, d: string, s: HalfSaved<BlockPart>): string {
   return backwardInBlocks(c, d, s, `blocks.${s.block}.block`, (cc, dk, part) =>
-    attentionRowsBackward(cc, mlpRowsBackward(cc, dk, s.block, part.mlp), s.block, part.attn));
+    halfRowsBackward(cc, halfRowsBackward(cc, dk, s.block, MLP, part.mlp), s.block, ATTENTION, part.attn));
 }
 
 /** Forward of block `block`'s attention half on the stream x `[B·T, D]`, in row blocks of whole samples (`sizes`). */
 export function attentionHalfForward(c: LayerContext, x: string, block: number, sizes?: string, chunks = 1): { x: string; saved: HalfSaved<AttentionPart> } {
-  return forwardInBlocks(c, x, block, sizes, chunks, `blocks.${block}.attnHalf`, (rows) => attentionRows(c, rows, block));
+  return forwardInBlocks(c, x, block, sizes, chunks, `blocks.${block}.attnHalf`, (rows) => halfRows(c, rows, block, ATTENTION));
 }
 
 /** Backward of an attention half from d(its output) `[B·T, D]`: d(its input); records the LayerNorm and attention gradients. */
 export function attentionHalfBackward(c: LayerContext, d: string, s: HalfSaved<AttentionPart>): string {
-  return backwardInBlocks(c, d, s, `blocks.${s.block}.attnHalf`, (cc, dk, part) => attentionRowsBackward(cc, dk, s.block, part));
+  return backwardInBlocks(c, d, s, `blocks.${s.block}.attnHalf`, (cc, dk, part) => halfRowsBackward(cc, dk, s.block, ATTENTION, part));
 }
 
 /** Forward of block `block`'s MLP half on rows x `[R, D]`, in row blocks (`sizes`). */
 export function mlpHalfForward(c: LayerContext, x: string, block: number, sizes?: string, chunks = 1): { x: string; saved: HalfSaved<MlpPart> } {
-  return forwardInBlocks(c, x, block, sizes, chunks, `blocks.${block}.mlpHalf`, (rows) => mlpRows(c, rows, block));
+  return forwardInBlocks(c, x, block, sizes, chunks, `blocks.${block}.mlpHalf`, (rows) => halfRows(c, rows, block, MLP));
 }
 
 /** Backward of an MLP half from d(its output rows): d(its input rows); records the LayerNorm and MLP gradients. */
 export function mlpHalfBackward(c: LayerContext, d: string, s: HalfSaved<MlpPart>): string {
-  return backwardInBlocks(c, d, s, `blocks.${s.block}.mlpHalf`, (cc, dk, part) => mlpRowsBackward(cc, dk, s.block, part));
+  return backwardInBlocks(c, d, s, `blocks.${s.block}.mlpHalf`, (cc, dk, part) => halfRowsBackward(cc, dk, s.block, MLP, part));
 }
