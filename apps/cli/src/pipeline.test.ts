@@ -280,11 +280,17 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
       '--classifier', join(root, 'cls-eval', 'classifier'), '--out', join(root, out), '--json'];
     const saved = JSON.parse(readFileSync(floorsPath, 'utf8'));
     expect(saved.key).toMatch(/^[0-9a-f]{64}$/);
-    writeFileSync(floorsPath, JSON.stringify({ ...saved, floors: { ...saved.floors, reconstruction: 123.25 } }));
     const loaded = await cli(evalArgs(mgRun, 'eval-cached'));
     expect(loaded.code).toBe(0);
     expect(loaded.err).toMatch(/floors: loaded from .*floors\.json \(its key matches\)/);
-    expect(JSON.parse(loaded.out).floors.reconstruction).toBe(123.25); // read, not recomputed
+    expect(JSON.parse(loaded.out).floors.reconstruction).toBe(saved.floors.reconstruction);
+
+    // numbers edited under a matching key: the recorded SHA-256 no longer matches, so they are recomputed, not loaded
+    writeFileSync(floorsPath, JSON.stringify({ ...saved, floors: { ...saved.floors, reconstruction: 123.25 } }));
+    const edited = await cli(evalArgs(mgRun, 'eval-edited'));
+    expect(edited.code).toBe(0);
+    expect(edited.err).toMatch(/floors: recomputed because .*floors\.json has floors its recorded SHA-256 does not match/);
+    expect(JSON.parse(edited.out).floors.reconstruction).toBeCloseTo(saved.floors.reconstruction, 6);
 
     writeFileSync(floorsPath, JSON.stringify({ ...saved, key: 'stale', floors: { ...saved.floors, reconstruction: 123.25 } }));
     const stale = await cli(evalArgs(mgRun, 'eval-stale'));
