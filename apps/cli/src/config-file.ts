@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from 'commander';
 import { ZodArray, ZodBoolean, ZodDefault, ZodEffects, ZodEnum, ZodLiteral, ZodNativeEnum, ZodNullable, ZodNumber, ZodObject, ZodOptional, ZodString, ZodUnion, type z } from 'zod';
-import { UsageError } from './errors';
+import { UsageError, flagOf } from './errors';
 
 /** Edit distance (insertions, deletions, substitutions) between `a` and `b`, case-insensitive. */
 export function editDistance(a: string, b: string): number {
@@ -135,7 +135,6 @@ export function mergeOptions<T extends object>(defaults: T, file: Partial<T>, fl
 
 /** Validates merged options; the first problem becomes a UsageError naming the flag (`--camelCase` → `--kebab-case`). */
 export function parseOptions<T>(schema: z.ZodType<T>, value: unknown): T {
-  const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   const checked = value !== null && typeof value === 'object' ? checkScalarTypes(value as Record<string, unknown>, schema, flagOf) : value;
   const result = schema.safeParse(checked);
   if (result.success) return result.data;

@@ -9,6 +9,9 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The command-line flag of an option key, as errors name it: `checkpointEvery` → `--checkpoint-every`. */
+export const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 /** A job stopped by SIGINT/SIGTERM after saving what it had: exit 130, the shell's code for Ctrl-C. */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UsageError, checkOutsideInputs, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import type { SamplerMethod } from '@speedrl/sampler';
@@ -106,8 +106,7 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
     if (was === undefined || String(was) === String(o[key])) continue;
     // an input given by another spelling of its path (./P/mg), or copied with its eval: the content keys decide (below)
     if (key in INPUT_FLAGS && (prev.inputs?.[INPUT_FLAGS[key as keyof typeof INPUT_FLAGS]] !== undefined || resolve(String(was)) === resolve(String(o[key])))) continue;
-    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new UsageError(`${flag}: ${jsonPath} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value, --force to recompute, or another --out`);
+    throw new UsageError(`${flagOf(key)}: ${jsonPath} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value, --force to recompute, or another --out`);
   }
   const changed = changedInputs(prev.inputs, inputs);
   if (changed.length > 0) {
@@ -128,8 +127,7 @@ async function checkBaseJudge(file: string, o: EvalOptions, inputs: Readonly<Rec
   for (const key of JUDGE_OPTIONS) {
     const was = base.options?.[key];
     if (was === undefined || String(was) === String(o[key])) continue;
-    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new UsageError(`--base-eval: "${file}" was measured with ${flag} ${JSON.stringify(was)}, this run with ${JSON.stringify(o[key])}; its FCDs are not comparable (evaluate both the same way)`);
+    throw new UsageError(`--base-eval: "${file}" was measured with ${flagOf(key)} ${JSON.stringify(was)}, this run with ${JSON.stringify(o[key])}; its FCDs are not comparable (evaluate both the same way)`);
   }
   const changed = changedInputs(base.inputs, inputs).filter((flag) => flag !== '--model');
   if (changed.length > 0) throw new UsageError(`--base-eval: "${file}" was judged with other files of ${changed.join(', ')} than this run; its FCDs are not comparable (evaluate both the same way)`);

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UsageError, contentKey } from '@speedrl/core';
+import { UsageError, contentKey, flagOf } from '@speedrl/core';
 import { findIdxFile, idxFileNames, type IdxSplit } from '@speedrl/tensor-utils';
 
 /** `--data`: the IDX files of each split are there (a missing dataset is a usage error before any work, exit 2). */
@@ -37,7 +37,7 @@ export function usageErrorForConfigField<T>(flags: Readonly<Record<string, strin
     const match = /field "([A-Za-z]+)(\.[A-Za-z]+)?[^"]*" (.*)$/s.exec((error as Error).message);
     if (match === null) throw error;
     const field = match[1] as string;
-    const flag = flags[`${field}${match[2] ?? ''}`] ?? flags[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const flag = flags[`${field}${match[2] ?? ''}`] ?? flags[field] ?? flagOf(field);
     throw new UsageError(`${flag}: ${match[3]}`);
   }
 }

@@ -3,7 +3,7 @@
  * and logs. A defining option changed is refused; a changed length is allowed and said aloud when it moves the
  * learning-rate schedule.
  */
-import { UsageError } from '@speedrl/core';
+import { UsageError, flagOf } from '@speedrl/core';
 
 /**
  * Options a resumed run may change: where it is, how long it runs, how often it saves and logs. Everything else
@@ -12,9 +12,6 @@ import { UsageError } from '@speedrl/core';
 export const RESUME_MUTABLE_OPTIONS: ReadonlySet<string> = new Set([
   'out', 'steps', 'epochs', 'iterations', 'timeBudget', 'checkpointEvery', 'logEvery', 'gridEvery', 'evalLimit',
 ]);
-
-/** The flag of an option key (`checkpointEvery` → `--checkpoint-every`). */
-export const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
 export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {

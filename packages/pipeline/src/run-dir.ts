@@ -8,10 +8,10 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock, checkOutsideLockedRuns, isLockFile, otherJobUnder } from './run-lock';
-import { checkResumeOverrides, flagOf, lengthChanges, lengthNotes, type LengthChange } from './resume-options';
+import { checkResumeOverrides, lengthChanges, lengthNotes, type LengthChange } from './resume-options';
 
 /** File names inside a run directory. */
 export const RUN_FILES = Object.freeze({ run: 'run.json', metrics: 'metrics.jsonl', checkpoint: 'checkpoint', state: 'state.json' });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/core';
 import { MASKGIT_DIR } from '@speedrl/pipeline';
 import { aggregate, type EvalCell } from '@speedrl/eval';
-import { UsageError } from '../errors';
+import { UsageError, flagOf } from '../errors';
 import { RUN_FILES } from '@speedrl/pipeline';
 
 /** What the last metrics record of an accelerate run says. */
@@ -58,7 +58,7 @@ export function checkVariantRun(v: string, dir: string, expected: Record<string,
   for (const [key, want] of Object.entries(expected)) {
     const had = options[key];
     if (FREE_OPTIONS.has(key) || had === undefined || String(had) === String(want) || (continued && (key === 'iterations' || key === 'timeBudget'))) continue;
-    const flag = key === 'timeBudget' ? '--budget' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const flag = key === 'timeBudget' ? '--budget' : flagOf(key);
     throw new UsageError(
       `${flag}: the run of variant "${v}" has ${JSON.stringify(had)} (${path}), the ablation gives it ${JSON.stringify(want)}${key === 'iterations' || key === 'timeBudget' ? '' : ' (--config plus its variant flags)'}: ` +
         `its rows would not compare runs that differ only in the ablated knob. Give the same value, or remove "${dir}" to recompute it (or use another --out)`,

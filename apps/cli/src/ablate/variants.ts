@@ -2,7 +2,7 @@
  * The ablation variants of `speedrl ablate`: each is a set of `accelerate` option overrides applied as flags on
  * top of the user's `--config`, so one config file drives every variant and only the ablated knob differs.
  */
-import { UsageError } from '../errors';
+import { UsageError, flagOf } from '../errors';
 
 /** Accelerate options (camelCase) a variant overrides. */
 export type Overrides = Readonly<Record<string, string | number | readonly number[]>>;
@@ -50,7 +50,7 @@ export function overridesOf(name: string, fixedSteps: number): Overrides {
 /** Overrides as accelerate flags: `{ klBeta: 0 }` → `['--kl-beta', '0']`, arrays comma-joined. */
 export function overrideFlags(overrides: Overrides): string[] {
   return Object.entries(overrides).flatMap(([key, value]) => [
-    `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    flagOf(key),
     Array.isArray(value) ? value.join(',') : String(value),
   ]);
 }

@@ -13,7 +13,7 @@ import { checkOutsideInputs, writeFileAtomic, writeJsonAtomic } from '@speedrl/c
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { savedOptions } from '../compare/saved-options';
 import { parseOptions, readConfigFile } from '../config-file';
-import { InterruptedError, UsageError } from '../errors';
+import { InterruptedError, UsageError, flagOf } from '../errors';
 import { accelerateOptionsSchema } from './accelerate';
 import { installInterruptHandler } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
@@ -93,7 +93,7 @@ Examples:
       for (const key of ['base', 'rewardClassifier', 'data', 'config', 'fixedSteps'] as const) {
         const now = key === 'config' ? flags.config : o[key];
         if (typed(key) && savedAll[key] !== undefined && String(savedAll[key]) !== String(now)) {
-          throw new UsageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${join(o.out, SAVED_FILE)} was started with ${JSON.stringify(savedAll[key])}, now ${JSON.stringify(now)}; a resumed ablation keeps it, use another --out to change it`);
+          throw new UsageError(`${flagOf(key)}: ${join(o.out, SAVED_FILE)} was started with ${JSON.stringify(savedAll[key])}, now ${JSON.stringify(now)}; a resumed ablation keeps it, use another --out to change it`);
         }
       }
     }

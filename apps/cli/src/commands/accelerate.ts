@@ -11,6 +11,7 @@ import { DEFAULT_ADAPTIVE_ROLLOUT, DEFAULT_SPEED_RL_CONFIG } from '@speedrl/rl-t
 import { accelerate, openAccelerateRun, runModeOf, savedRunOptions, speedRlConfigOf, defaultedNote } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
 import { seedFlag } from '../flags';
+import { flagOf } from '../errors';
 
 const D = DEFAULT_SPEED_RL_CONFIG;
 const A = DEFAULT_ADAPTIVE_ROLLOUT;
@@ -43,8 +44,6 @@ const DEFAULTS: Options = {
   data: DEFAULT_FASHION_MNIST_DIR, timeBudget: 0, reward: [],
 };
 
-const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 /** Registers `accelerate` on the program. */
 export function accelerateCommand(io: TextIo): Command {
   const cmd = new Command('accelerate').description('Speed-RL: fine-tune a base model so it samples well in fewer steps');
@@ -62,7 +61,7 @@ export function accelerateCommand(io: TextIo): Command {
     wMmd: 'weight of the mmd (MMD witness) reward', data: 'IDX dataset directory; its TRAIN split is the mmd reward\'s reference',
     timeBudget: 'minutes of RL (summed over resumes) after which the run saves and stops (0 = no limit)',
   };
-  for (const [key, text] of Object.entries(help)) cmd.option(`--${kebab(key)} <v>`, text, String(DEFAULTS[key as keyof Options]));
+  for (const [key, text] of Object.entries(help)) cmd.option(`${flagOf(key)} <v>`, text, String(DEFAULTS[key as keyof Options]));
   cmd
     .option(
       '--reward <spec>',

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  UsageError, checkOutsideInputs, createProgress, ensureWritableDir, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
+  UsageError, checkOutsideInputs, createProgress, ensureWritableDir, flagOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
 } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
@@ -92,7 +92,7 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
     const was = prev.options?.[key];
     const samePath = PATH_OPTIONS.has(key) && typeof was === 'string' && was !== '' && o[key] !== '' && resolve(was) === resolve(String(o[key])); // ./x and x
     if (was !== undefined && was !== o[key] && !samePath) {
-      throw new UsageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${path} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
+      throw new UsageError(`${flagOf(key)}: ${path} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
     }
   }
   for (const m of models) {

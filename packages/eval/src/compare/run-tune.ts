@@ -6,7 +6,7 @@
  */
 import { basename, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UsageError, checkOutsideInputs, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, classifierFiles, dataFiles, drawSampleSet, type Engine, inputKeys, loadGenerator } from '@speedrl/pipeline';
@@ -49,8 +49,7 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs:
   };
   for (const key of TRIAL_DEFINING) {
     if (was[key] !== o[key]) {
-      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      throw new UsageError(`${flag}: ${o.out} was searched with ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; its trials would be scored against another reference. Use the same value or another --out`);
+      throw new UsageError(`${flagOf(key)}: ${o.out} was searched with ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; its trials would be scored against another reference. Use the same value or another --out`);
     }
   }
   const changed = changedInputs(prev.inputs, inputs);
