@@ -105,12 +105,15 @@ export function checkInputsOutside(out: string, inputs: InputPaths): void {
   }
 }
 
+/** Whether the entry `name` of a run directory is one of `products` (a name, or a pattern of names). */
+const isProduct = (products: readonly (string | RegExp)[], name: string): boolean => products.some((p) => (typeof p === 'string' ? p === name : p.test(name)));
+
 /** Which files a `--force` over `dir` removes besides records and checkpoints: the products of the old run's command (its run.json) and of `command`. */
 async function forcedProducts(dir: string, command: string): Promise<readonly (string | RegExp)[]> {
   const products = await productsOf(dir, command);
   // a folder --force would remove may hold another job's run or results (an --out given inside the old run's model/)
   for (const name of existsSync(dir) ? readdirSync(dir) : []) {
-    if (!products.some((p) => (typeof p === 'string' ? p === name : p.test(name))) && name !== RUN_FILES.checkpoint && name !== `${RUN_FILES.checkpoint}.old`) continue;
+    if (!isProduct(products, name) && name !== RUN_FILES.checkpoint && name !== `${RUN_FILES.checkpoint}.old`) continue;
     const other = otherJobUnder(join(dir, name));
     if (other !== undefined) {
       throw new UsageError(`--force: "${join(dir, name)}", which --force removes with the old run, holds another job's ${basename(other).startsWith('.') ? `lock "${other}" (it is running)` : `"${other}"`}; move that out of --out first, or choose another --out (nothing was removed)`);
@@ -140,7 +143,7 @@ async function productsOf(dir: string, command: string): Promise<readonly (strin
  */
 function checkProductsNotLinked(dir: string, command: string): void {
   for (const name of readdirSync(dir)) {
-    if (!(RUN_PRODUCTS[command] ?? []).some((p) => (typeof p === 'string' ? p === name : p.test(name))) || !lstatSync(join(dir, name)).isSymbolicLink()) continue;
+    if (!isProduct(RUN_PRODUCTS[command] ?? [], name) || !lstatSync(join(dir, name)).isSymbolicLink()) continue;
     throw new UsageError(`--out: "${join(dir, name)}" is a symbolic link (to "${realPathOf(join(dir, name))}"); the run writes its ${name} there and would replace the files it points to. Put a folder of its own in its place, or remove it (nothing was written)`);
   }
 }
@@ -260,7 +263,7 @@ export async function openRunDir(
         await rm(metricsPath, { force: true });
         for (const d of [checkpointPath, `${checkpointPath}.old`]) await rm(d, { recursive: true, force: true });
         for (const name of readdirSync(dir)) {
-          if (products.some((p) => (typeof p === 'string' ? p === name : p.test(name)))) await rm(join(dir, name), { recursive: true, force: true });
+          if (isProduct(products, name)) await rm(join(dir, name), { recursive: true, force: true });
         }
       }
       await writeJsonAtomic(join(dir, RUN_FILES.run), { command, options: runOptions, identities, updatedAt: new Date().toISOString(), node: process.versions.node });
