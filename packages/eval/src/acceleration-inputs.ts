@@ -14,6 +14,11 @@ export interface AccelerationBase {
   readonly rows: readonly AccelerationRow[];
 }
 
+/** A base eval.json as read: its validated rows, and the file's JSON as written (options, input keys, cells, rows) to check how it was judged. */
+export interface BaseEval extends AccelerationBase {
+  readonly json: Readonly<Record<string, unknown>>;
+}
+
 /** Where a base eval.json is read for: the flag that names it, T_ref, and the eval.json the run itself writes. */
 export interface BaseEvalOptions {
   readonly flag?: string;
@@ -26,7 +31,7 @@ export interface BaseEvalOptions {
  * Reads a base eval.json: valid JSON, the eval.json schema, with a row at T_ref (12), not the run's own file. Every
  * problem is a UsageError naming the flag (`--base-eval`) and the file.
  */
-export function readBaseEval(file: string, options: BaseEvalOptions = {}): AccelerationBase {
+export function readBaseEval(file: string, options: BaseEvalOptions = {}): BaseEval {
   const { flag = '--base-eval', referenceSteps = DEFAULT_ACCELERATION_CONFIG.referenceSteps, ownFile } = options;
   if (ownFile !== undefined && realPathOf(file) === realPathOf(ownFile)) throw new UsageError(`${flag}: "${file}" is the eval.json this run writes (--out); pass the base model's eval.json`);
   let text: string;
@@ -51,7 +56,7 @@ export function readBaseEval(file: string, options: BaseEvalOptions = {}): Accel
   if (!rows.some((r) => r.steps === referenceSteps)) {
     throw new UsageError(`${flag}: "${file}" has no T = ${referenceSteps} row (its T: ${rows.map((r) => r.steps).join(', ') || 'none'}); evaluate the base with T = ${referenceSteps} among --steps`);
   }
-  return { name: file, rows };
+  return { name: file, rows, json: value as Record<string, unknown> }; // an object: the schema accepted it
 }
 
 /** eval.json's acceleration: vs `base` when one is given, and vs itself; undefined with neither a base nor a T_ref row. */

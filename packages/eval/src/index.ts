@@ -37,7 +37,7 @@ export type { TunedFile } from './compare/tuned-space';
 export { accelerationFactors, DEFAULT_ACCELERATION_CONFIG, formatFactor } from './acceleration';
 export type { AccelerationInput, AccelerationRow, MeanStdLike } from './acceleration';
 export { compareAcceleration, evalAcceleration, readBaseEval } from './acceleration-inputs';
-export type { AccelerationBase, BaseEvalOptions, CompareAccelerationRow } from './acceleration-inputs';
+export type { AccelerationBase, BaseEval, BaseEvalOptions, CompareAccelerationRow } from './acceleration-inputs';
 export { accelerationMarkdown, compareAccelerationMarkdown } from './acceleration-markdown';
 export {
   accelerationConfigSchema, accelerationSchema, compareAccelerationSchema, factorClaimSchema, qualityCheckSchema, recallCheckSchema,

@@ -17,7 +17,7 @@ import { checkStoredCells } from './stored-cells';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
-import { evalAcceleration, readBaseEval, type AccelerationBase } from './acceleration-inputs';
+import { evalAcceleration, readBaseEval, type BaseEval } from './acceleration-inputs';
 import { accelerationMarkdown } from './acceleration-markdown';
 import type { Acceleration } from './acceleration-schema';
 
@@ -122,8 +122,9 @@ const JUDGE_OPTIONS = ['n', 'refLimit'] as const;
  * A --base-eval file must be judged as this run is (same --n, --ref-limit, classifier and data files, where the file
  * records them), and its rows must be its cells' (not edited by hand): else its acceleration factor is meaningless.
  */
-async function checkBaseJudge(file: string, o: EvalOptions, inputs: Readonly<Record<string, string>>): Promise<void> {
-  const base = JSON.parse(await readFile(file, 'utf8')) as { options?: Record<string, unknown>; inputs?: Record<string, string>; cells?: EvalCell[]; rows?: unknown };
+function checkBaseJudge(read: BaseEval, o: EvalOptions, inputs: Readonly<Record<string, string>>): void {
+  const file = read.name;
+  const base = read.json as { options?: Record<string, unknown>; inputs?: Record<string, string>; cells?: EvalCell[]; rows?: unknown }; // the file as read once, before any work
   for (const key of JUDGE_OPTIONS) {
     const was = base.options?.[key];
     if (was === undefined || String(was) === String(o[key])) continue;
@@ -132,11 +133,7 @@ async function checkBaseJudge(file: string, o: EvalOptions, inputs: Readonly<Rec
   const changed = changedInputs(base.inputs, inputs).filter((flag) => flag !== '--model');
   if (changed.length > 0) throw new UsageError(`--base-eval: "${file}" was judged with other files of ${changed.join(', ')} than this run; its FCDs are not comparable (evaluate both the same way)`);
   if (base.cells === undefined) return;
-  try {
-    checkStoredCells(file, base.cells);
-  } catch (error) {
-    throw new UsageError(`--base-eval: ${(error as Error).message.replace(/^--resume: /, '').replace(/: pass --force.*$/, '')}`);
-  }
+  checkStoredCells(file, base.cells, '--base-eval', '');
   if (JSON.stringify(aggregate(base.cells)) !== JSON.stringify(base.rows)) throw new UsageError(`--base-eval: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that eval with --resume to rebuild them`);
 }
 
@@ -155,7 +152,7 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
   return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io, base), '--out', undefined, created); // one writer of eval.json at a time
 }
 
-async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo, base: AccelerationBase | undefined): Promise<EvalResult> {
+async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo, base: BaseEval | undefined): Promise<EvalResult> {
   checkDataDir(o.data);
   const steps = o.steps.split(',').map(Number);
   const repeated = steps.find((t, i) => steps.indexOf(t) !== i);
@@ -163,7 +160,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
   checkSeedRange(o.seed, o.seeds);
   const jsonPath = join(o.out, 'eval.json');
   const inputs = await inputsOf(o);
-  if (o.baseEval !== undefined) await checkBaseJudge(o.baseEval, o, inputs); // before any work
+  if (base !== undefined) checkBaseJudge(base, o, inputs); // before any work
   const previous = await previousEval(o, jsonPath, resume, force, inputs); // before any work
   const backend = await initBackend();
   const gen = await loadGenerator(o.model, o.engine);

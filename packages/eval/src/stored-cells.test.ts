@@ -11,6 +11,8 @@ describe('checkStoredCells', () => {
     expect(() => checkStoredCells('e/eval.json', [older])).not.toThrow();
     expect(() => checkStoredCells('e/eval.json', [cell, { ...cell, fcd: null }])).toThrow('--resume: e/eval.json: cell 1 field "fcd" must be a finite number ≥ 0, got null; the file was edited or damaged');
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, fcd: -3 }])).toThrow('cell 0 field "fcd" must be a finite number ≥ 0, got -3');
+    // a file this run only reads (--base-eval): named by its flag, with no --force remedy
+    expect(() => checkStoredCells('b/eval.json', [{ ...cell, fcd: -3 }], '--base-eval', '')).toThrow(/^--base-eval: b\/eval\.json: cell 0 field "fcd" must be a finite number ≥ 0, got -3; the file was edited or damaged$/);
     expect(() => checkStoredCells('c/compare.json', [{ ...cell, precision: 7 }])).toThrow('c/compare.json: cell 0 field "precision" must be a finite number ≥ 0 and ≤ 1, got 7');
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, steps: 1.5 }])).toThrow('field "steps" must be an integer ≥ 1, got 1.5');
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, kid: '3' }])).toThrow('field "kid" must be a finite number, got "3"');

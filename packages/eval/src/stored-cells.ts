@@ -17,10 +17,14 @@ const FIELDS: readonly { key: string; min?: number; max?: number; nullable?: boo
   { key: 'accuracy', min: 0, max: 1, nullable: true, optional: true }, { key: 'meanSteps', min: 0, optional: true }, { key: 'msPerImage', min: 0, optional: true },
 ];
 
-/** Refuses (exit 2, naming the file, the cell and the field) a stored cell whose values no measurement gives. */
-export function checkStoredCells(path: string, cells: unknown): void {
+/**
+ * Refuses (exit 2, naming `flag`, the file, the cell and the field) a stored cell whose values no measurement gives;
+ * `remedy` says what to do (none for a file this run only reads).
+ */
+export function checkStoredCells(path: string, cells: unknown, flag = '--resume', remedy = 'pass --force to recompute it (without --resume), or restore it'): void {
   if (cells === undefined) return;
-  if (!Array.isArray(cells)) throw new UsageError(`--resume: ${path}: field "cells" must be a list; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
+  const refuse = (what: string): UsageError => new UsageError(`${flag}: ${path}: ${what}; the file was edited or damaged${remedy === '' ? '' : `: ${remedy}`}`);
+  if (!Array.isArray(cells)) throw refuse('field "cells" must be a list');
   cells.forEach((cell: Record<string, unknown> | null, i) => {
     for (const f of FIELDS) {
       const v = cell?.[f.key];
@@ -28,16 +32,16 @@ export function checkStoredCells(path: string, cells: unknown): void {
       const ok = typeof v === 'number' && Number.isFinite(v) && (f.integer !== true || Number.isInteger(v)) && v >= (f.min ?? -Infinity) && v <= (f.max ?? Infinity);
       if (ok) continue;
       const range = `${f.integer === true ? 'an integer' : 'a finite number'}${f.min !== undefined ? ` ≥ ${Math.max(f.min, 0)}` : ''}${f.max !== undefined ? ` and ≤ ${f.max}` : ''}`;
-      throw new UsageError(`--resume: ${path}: cell ${i} field "${f.key}" must be ${range}, got ${JSON.stringify(v) ?? String(v)}; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
+      throw refuse(`cell ${i} field "${f.key}" must be ${range}, got ${JSON.stringify(v) ?? String(v)}`);
     }
     const steps = cell?.stepsDistribution === undefined ? undefined : stepsDistributionSchema.safeParse(cell.stepsDistribution);
     if (steps !== undefined && !steps.success) {
       const issue = steps.error.issues[0];
-      throw new UsageError(`--resume: ${path}: cell ${i} field "${['stepsDistribution', ...(issue?.path ?? [])].join('.')}": ${issue?.message ?? 'invalid'}; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
+      throw refuse(`cell ${i} field "${['stepsDistribution', ...(issue?.path ?? [])].join('.')}": ${issue?.message ?? 'invalid'}`);
     }
     // the statistics are what its histograms give (a resume merges the histograms only: an edit would split the two)
     if (steps !== undefined && JSON.stringify(mergeStepDistributions([cell?.stepsDistribution as StepCounts])) !== JSON.stringify(cell?.stepsDistribution)) {
-      throw new UsageError(`--resume: ${path}: cell ${i} field "stepsDistribution" does not match its histograms; the file was edited or damaged: pass --force to recompute it (without --resume), or restore it`);
+      throw refuse(`cell ${i} field "stepsDistribution" does not match its histograms`);
     }
   });
 }
