@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRecordedSha256, contentKey, sha256File, sha256Hex } from './file-hash';
+import { encodeSafetensors, readRecordedSafetensors } from './safetensors';
 
 describe('contentKey', () => {
   it('hashes a file as sha256sum does', async () => {
@@ -41,5 +42,19 @@ describe('checkRecordedSha256', () => {
     await expect(checkRecordedSha256(file, recorded, 'state.json', '--resume')).rejects.toThrow(/^--resume: checkpoint .*; restore the file or start over with --force$/);
     await expect(checkRecordedSha256(file, 'abc', 'state.json', '--resume')).rejects.toThrow('--resume: state.json: the recorded SHA-256 of');
     await expect(checkRecordedSha256(join(dir, 'gone'), recorded, 'config.json')).rejects.toThrow(`checkpoint "${join(dir, 'gone')}" cannot be read (ENOENT)`);
+  });
+});
+
+describe('readRecordedSafetensors', () => {
+  it('decodes the bytes it checked, reads a checkpoint without a hash as it is, and refuses an edited one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hash-'));
+    const file = join(dir, 'model.safetensors');
+    const bytes = encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1.5, -2]) } });
+    await writeFile(file, bytes);
+    const recorded = sha256Hex(bytes);
+    expect((await readRecordedSafetensors(file, recorded, 'config.json')).tensors.w?.data).toEqual(new Float32Array([1.5, -2]));
+    expect((await readRecordedSafetensors(file, undefined, 'config.json')).tensors.w?.data).toEqual(new Float32Array([1.5, -2]));
+    await writeFile(file, encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1.5, 2]) } }));
+    await expect(readRecordedSafetensors(file, recorded, 'state.json', '--resume')).rejects.toThrow(/^--resume: checkpoint .* recorded in state\.json: the weights changed after they were saved/);
   });
 });

@@ -37,19 +37,29 @@ export function sha256Hex(bytes: Uint8Array): string {
  * trained on. A checkpoint written before the hash was recorded has none (undefined) and is not checked.
  */
 export async function checkRecordedSha256(file: string, recorded: unknown, recordedIn: string, flag?: string): Promise<void> {
-  if (recorded === undefined) return; // an older checkpoint: no hash recorded
+  await readRecordedFile(file, recorded, recordedIn, flag);
+}
+
+/**
+ * The bytes of `file` once {@link checkRecordedSha256}'s check passed on them (the same errors); undefined when no
+ * hash is recorded (the file is then not read). One read: the bytes checked are the bytes a caller then loads.
+ */
+export async function readRecordedFile(file: string, recorded: unknown, recordedIn: string, flag?: string): Promise<Uint8Array | undefined> {
+  if (recorded === undefined) return undefined; // an older checkpoint: no hash recorded
   const prefix = flag === undefined ? '' : `${flag}: `;
   if (typeof recorded !== 'string' || !/^[0-9a-f]{64}$/.test(recorded)) {
     throw new UsageError(`${prefix}${recordedIn}: the recorded SHA-256 of "${file}" must be 64 hex digits, got ${JSON.stringify(recorded)}`);
   }
-  let now: string;
+  let bytes: Uint8Array;
   try {
-    now = await sha256File(file);
+    bytes = await readFile(file);
   } catch (error) {
     throw new UsageError(`${prefix}checkpoint "${file}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+  const now = sha256Hex(bytes);
   if (now !== recorded) {
     const remedy = flag === '--resume' ? 'restore the file or start over with --force' : 'restore the file or write it again';
     throw new UsageError(`${prefix}checkpoint "${file}" has SHA-256 ${now.slice(0, 12)}…, not the ${recorded.slice(0, 12)}… recorded in ${recordedIn}: the weights changed after they were saved (edited, or damaged); ${remedy}`);
   }
+  return bytes;
 }

@@ -6,7 +6,7 @@
 export { Rng } from './rng';
 export type { RngState } from './rng';
 export {
-  encodeSafetensors, decodeSafetensors, readSafetensors, readSafetensorsHeader, writeSafetensors, requireTensor,
+  encodeSafetensors, decodeSafetensors, readRecordedSafetensors, readSafetensors, readSafetensorsHeader, writeSafetensors, requireTensor,
 } from './safetensors';
 export type { SafeTensorMap, SafetensorsContents } from './safetensors';
 export { SafetensorsError } from './safetensors-header';

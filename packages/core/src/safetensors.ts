@@ -5,6 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write';
+import { readRecordedFile } from './file-hash';
 import {
   dtypeByteSize,
   dtypeRank,
@@ -135,6 +136,16 @@ export async function readSafetensors(path: string): Promise<SafetensorsContents
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * {@link readSafetensors} of a checkpoint's tensor file whose SHA-256 is `recorded` in `recordedIn`: refused as
+ * {@link checkRecordedSha256} refuses it, and decoded from the very bytes that were hashed (one read, nothing can change
+ * between the check and the load); read as is when no hash is recorded (older checkpoints).
+ */
+export async function readRecordedSafetensors(path: string, recorded: unknown, recordedIn: string, flag?: string): Promise<SafetensorsContents> {
+  const bytes = await readRecordedFile(path, recorded, recordedIn, flag);
+  return bytes === undefined ? readSafetensors(path) : decodeSafetensors(bytes, path);
 }
 
 /** Reads and validates only the header of a safetensors file (offsets are checked against the file's size). */

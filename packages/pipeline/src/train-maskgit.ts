@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  InterruptedError, Rng, UsageError, checkRecordedSha256, contentKey, createProgress, encodeSafetensors, readJsonl, readSafetensors, writeCheckpointDir,
+  InterruptedError, Rng, UsageError, contentKey, createProgress, encodeSafetensors, readJsonl, readRecordedSafetensors, readSafetensors, writeCheckpointDir,
   sha256Hex, writeSafetensors, type TextIo,
 } from '@speedrl/core';
 import { findIdxFile, idxFileNames, initBackend, loadIdxDataset, writeLineChart } from '@speedrl/tensor-utils';
@@ -235,8 +235,7 @@ export async function trainMaskgit(
   if (run.resumeFrom !== undefined) {
     const statePath = join(run.resumeFrom, RUN_FILES.state);
     const state = JSON.parse(await readFile(statePath, 'utf8')) as { step: number; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown };
-    await checkRecordedSha256(join(run.resumeFrom, 'trainer.safetensors'), state.trainerSha256, statePath, '--resume');
-    const { tensors } = await readSafetensors(join(run.resumeFrom, 'trainer.safetensors'));
+    const { tensors } = await readRecordedSafetensors(join(run.resumeFrom, 'trainer.safetensors'), state.trainerSha256, statePath, '--resume');
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
       const t = tensors[`${prefix}${s.name}`];
       if (t === undefined || !(t.data instanceof Float32Array)) throw new Error(`${run.resumeFrom}/trainer.safetensors: tensor "${prefix}${s.name}" is missing`);

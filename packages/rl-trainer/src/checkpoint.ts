@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Rng, checkRecordedSha256, encodeSafetensors, findCheckpointDir, readSafetensors, sha256Hex, writeCheckpointDir, type RngState, type SafeTensor,
+  Rng, UsageError, encodeSafetensors, findCheckpointDir, readRecordedSafetensors, sha256Hex, writeCheckpointDir, type RngState, type SafeTensor,
 } from '@speedrl/core';
 import { resolveSpeedRlConfig, type SpeedRlConfig } from './config';
 import type { PolicyState, TrainablePolicy } from './policy';
@@ -115,11 +115,11 @@ export async function readSpeedRlCheckpoint(dir: string): Promise<SpeedRlCheckpo
   const manifest = t.tensors;
   if (!isRecord(manifest)) throw fail(trainerFile, 'tensors', 'must be an object of tensor name → shape');
   if (t.extra !== undefined && !isRecord(t.extra)) throw fail(trainerFile, 'extra', 'must be an object');
-  await checkRecordedSha256(policyFile, t.policySha256, trainerFile, '--resume'); // weights edited or damaged after saving are refused
   let contents;
   try {
-    contents = await readSafetensors(policyFile);
+    contents = await readRecordedSafetensors(policyFile, t.policySha256, trainerFile, '--resume'); // weights edited or damaged after saving are refused
   } catch (error) {
+    if (error instanceof UsageError) throw error; // the SHA-256 refusal, as it is
     throw new Error(`checkpoint ${policyFile}: ${(error as Error).message}`);
   }
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};

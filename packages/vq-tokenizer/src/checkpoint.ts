@@ -10,10 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CHECKPOINT_COMPLETE_MARKER,
-  checkRecordedSha256,
   encodeSafetensors,
   findCheckpointDir,
-  readSafetensors,
+  readRecordedSafetensors,
   requireTensor,
   SafetensorsError,
   sha256Hex,
@@ -143,8 +142,7 @@ export async function loadVq(dir: string): Promise<LoadedVq> {
   const header = await readConfigFile(join(dir, VQ_CONFIG_FILE));
   const weightsPath = join(dir, VQ_WEIGHTS_FILE);
   if (!existsSync(weightsPath)) throw new Error(`VQ checkpoint: ${weightsPath} is missing`);
-  await checkRecordedSha256(weightsPath, header.weightsSha256, join(dir, VQ_CONFIG_FILE));
-  const contents = await readSafetensors(weightsPath);
+  const contents = await readRecordedSafetensors(weightsPath, header.weightsSha256, join(dir, VQ_CONFIG_FILE)); // edited or damaged weights are refused
   const cfg = header.config;
   const shapes = vqParamShapes(cfg);
   const [k, d] = [cfg.codebookSize, cfg.codeDim];

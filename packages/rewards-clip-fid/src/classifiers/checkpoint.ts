@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, checkRecordedSha256, encodeSafetensors, findCheckpointDir, readSafetensors, requireTensor, SafetensorsError, sha256Hex, writeCheckpointDir,
+  CHECKPOINT_COMPLETE_MARKER, encodeSafetensors, findCheckpointDir, readRecordedSafetensors, requireTensor, SafetensorsError, sha256Hex, writeCheckpointDir,
   type SafeTensorMap,
 } from '@speedrl/core';
 import type { TfAdamState } from '@speedrl/tensor-utils';
@@ -134,8 +134,7 @@ export async function loadClassifier(dir: string): Promise<LoadedClassifier> {
   const header = await readConfigFile(join(dir, CLASSIFIER_CONFIG_FILE));
   const weightsPath = join(dir, CLASSIFIER_WEIGHTS_FILE);
   if (!existsSync(weightsPath)) throw new Error(`classifier checkpoint: ${weightsPath} is missing`);
-  await checkRecordedSha256(weightsPath, header.weightsSha256, join(dir, CLASSIFIER_CONFIG_FILE));
-  const contents = await readSafetensors(weightsPath);
+  const contents = await readRecordedSafetensors(weightsPath, header.weightsSha256, join(dir, CLASSIFIER_CONFIG_FILE)); // edited or damaged weights are refused
   const shapes = classifierParamShapes(header.config);
   const expected = new Map(shapes);
   const optimizerNames = [...shapes.keys()].flatMap((n) => [`optimizer.m.${n}`, `optimizer.v.${n}`]);
