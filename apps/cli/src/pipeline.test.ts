@@ -379,6 +379,43 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(badHoldout.err).toMatch(/--holdout: 200 leaves no training images of the 200 loaded/);
   });
 
+  it('--cooldown ends an rsqrt run linearly at 0; added on --resume before it begins it trains as an uninterrupted run, once begun it is fixed', async () => {
+    const common = ['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vqRun, 'tokenizer'), '--data', FIXTURE, '--batch', '8', '--warmup', '2',
+      '--lr-schedule', 'rsqrt', '--ema', 'none', '--checkpoint-every', '3', '--log-every', '1'];
+    const whole = join(root, 'mg-cool');
+    const r = await cli([...common, '--steps', '8', '--cooldown', '5', '--out', whole]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('rsqrt LR cooling down to 0 over steps 3→8');
+    const lrs = readJsonl<{ step: number; lr: number }>(join(whole, 'metrics.jsonl')).records.map((m) => m.lr);
+    const peak = 3e-4 /* the --lr default */;
+    const rsqrt3 = peak * Math.sqrt(2 / 4); // the rate of step 3 (0-based), where the cool-down begins
+    [peak / 2, peak, peak * Math.sqrt(2 / 3), rsqrt3, (rsqrt3 * 4) / 5, (rsqrt3 * 3) / 5, (rsqrt3 * 2) / 5, rsqrt3 / 5].forEach((lr, i) => expect(lrs[i]).toBeCloseTo(lr, 9));
+
+    const parts = join(root, 'mg-cool-parts');
+    expect((await cli([...common, '--steps', '3', '--out', parts])).code).toBe(0);
+    const resumed = await cli(['train-maskgit', '--out', parts, '--resume', '--steps', '8', '--cooldown', '5']);
+    expect(resumed.err).not.toMatch(/speedrl:/);
+    expect(resumed.code).toBe(0);
+    expect(readFileSync(join(parts, 'maskgit', 'model.safetensors')).equals(readFileSync(join(whole, 'maskgit', 'model.safetensors')))).toBe(true);
+
+    // begun at step 3, the run's checkpoint at step 6 holds it: moving its end or dropping it is refused before anything is written
+    const begun = join(root, 'mg-cool-begun');
+    expect((await cli([...common, '--steps', '8', '--cooldown', '5', '--out', begun])).code).toBe(0);
+    const before = readFileSync(join(begun, 'metrics.jsonl'));
+    for (const change of [['--steps', '10'], ['--cooldown', '0'], ['--cooldown', '2']]) {
+      const moved = await cli(['train-maskgit', '--out', begun, '--resume', ...change]);
+      expect(moved.code).toBe(2);
+      expect(moved.err).toMatch(/--cooldown: the run is at step 8 with a cool-down over steps 3→8; .* would change the learning rate of steps it already trained \(keep it with --steps 8 --cooldown 5\)/);
+      expect(readFileSync(join(begun, 'metrics.jsonl')).equals(before)).toBe(true);
+    }
+    const cosine = await cli([...common.filter((a) => a !== 'rsqrt' && a !== '--lr-schedule'), '--steps', '8', '--cooldown', '5', '--out', join(root, 'mg-cool-bad')]);
+    expect(cosine.code).toBe(2);
+    expect(cosine.err).toMatch(/--cooldown: a cool-down ends an rsqrt schedule; pass --lr-schedule rsqrt/);
+    const tooLong = await cli([...common, '--steps', '8', '--cooldown', '7', '--out', join(root, 'mg-cool-bad2')]);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.err).toMatch(/--cooldown: 7 steps do not fit between the warm-up \(--warmup 2\) and --steps 8/);
+  });
+
   it('Ctrl-C during training saves a checkpoint and exits 130 without writing a final model; --resume finishes it', async () => {
     const out = join(root, 'mg-ctrl-c');
     const args = ['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vqRun, 'tokenizer'), '--data', FIXTURE, '--steps', '200', '--batch', '8', '--warmup', '2', '--checkpoint-every', '50', '--log-every', '1', '--out', out];

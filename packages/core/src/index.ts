@@ -21,7 +21,7 @@ export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, removeStaleStagingDirs, 
 export { checkRecordedSha256, contentKey, sha256File, sha256Hex } from './file-hash';
 export { faultPoint } from './fault-point';
 export { learningRateAt } from './lr-schedule';
-export type { LrDecay, LrSchedule, LrScheduleBase } from './lr-schedule';
+export type { LrCooldown, LrDecay, LrSchedule, LrScheduleBase } from './lr-schedule';
 export { UsageError, InterruptedError, flagOf } from './errors';
 export { processIo } from './text-io';
 export type { TextIo } from './text-io';

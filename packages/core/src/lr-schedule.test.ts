@@ -36,4 +36,16 @@ describe('learningRateAt', () => {
     expect(learningRateAt(100_000, s)).toBeCloseTo(0.1, 12);
     for (let step = 100; step < 20_000; step += 37) expect(learningRateAt(step + 1, s)).toBeLessThanOrEqual(learningRateAt(step, s));
   });
+
+  it('rsqrt with a cool-down: the rsqrt value up to `from`, then linear to 0 at `to`, continuous at the joint', () => {
+    const plain: LrSchedule = { peak: 1, warmupSteps: 100, decay: 'rsqrt', minRatio: 0.1 };
+    const s: LrSchedule = { ...plain, cooldown: { from: 2499, to: 3499 } };
+    for (let step = 0; step <= 2499; step += 7) expect(learningRateAt(step, s)).toBe(learningRateAt(step, plain));
+    expect(learningRateAt(2499, s)).toBeCloseTo(0.2, 12);
+    expect(learningRateAt(2999, s)).toBeCloseTo(0.1, 12);
+    expect(learningRateAt(3498, s)).toBeCloseTo(0.2 / 1000, 12);
+    expect(learningRateAt(3499, s)).toBe(0);
+    expect(learningRateAt(5000, s)).toBe(0);
+    for (let step = 2499; step < 3499; step += 13) expect(learningRateAt(step + 1, s)).toBeLessThan(learningRateAt(step, s));
+  });
 });

@@ -132,6 +132,19 @@ describe('AdamW', () => {
     expect(() => opt.update(params, tensors([1, 1, 1, 1], [1, 1]), NaN)).toThrow(/lr must be finite and ≥ 0, got NaN/);
   });
 
+  test('rsqrt with a cool-down: the update follows the rsqrt tail, then falls linearly to 0 at totalSteps; a bad one is refused', () => {
+    const o = { lr: 1, warmupSteps: 1, totalSteps: 6, minLrRatio: 0, lrSchedule: 'rsqrt' as const, cooldownSteps: 3, weightDecay: 0, clipNorm: Infinity };
+    const opt = createAdamW(SPECS, o);
+    const params = tensors([0, 0, 0, 0], [0, 0]);
+    const lrs = Array.from({ length: 7 }, () => opt.update(params, tensors([1, 1, 1, 1], [1, 1])).lr);
+    // steps 0..2: warm-up then √(1/(s+1)); from step 3 (√(1/4) = 0.5) linear to 0 at step 6
+    [1, Math.SQRT1_2, Math.sqrt(1 / 3), 0.5, 1 / 3, 1 / 6, 0].forEach((lr, i) => expect(lrs[i]).toBeCloseTo(lr, 12));
+    expect(() => createAdamW(SPECS, { ...o, lrSchedule: 'cosine' })).toThrow('createAdamW: option "cooldownSteps" needs lrSchedule "rsqrt"');
+    expect(() => createAdamW(SPECS, { ...o, cooldownSteps: 6 })).toThrow('createAdamW: option "cooldownSteps" (6) must fit between the warm-up (1 steps) and totalSteps (6)');
+    expect(() => createAdamW(SPECS, { ...o, totalSteps: undefined })).toThrow('must fit between the warm-up');
+    expect(() => createAdamW(SPECS, { ...o, cooldownSteps: 1.5 })).toThrow('createAdamW: option "cooldownSteps" must be an integer ≥ 0, got 1.5');
+  });
+
   test('global norm and clear errors', () => {
     expect(globalGradNorm(SPECS, tensors([3, 0, 0, 0], [0, 4]))).toBe(5);
     const opt = createAdamW(SPECS);

@@ -10,7 +10,7 @@ import { shapeSize, type MaskGitParams, type ParamSpec } from './params';
 import { createSimdAdamW, type AdamWStep } from './adamw-simd';
 
 /** The optimisation hyper-parameters AdamW uses (a subset of the trainer's). */
-export type AdamWOptions = Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'lrSchedule' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'clipNorm'>;
+export type AdamWOptions = Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'lrSchedule' | 'cooldownSteps' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'clipNorm'>;
 
 /** What one AdamW update reports. */
 export interface AdamWUpdate {
@@ -122,7 +122,7 @@ export function createAdamW(specs: readonly ParamSpec[], options: Partial<AdamWO
   const m = copyState('m');
   const v = copyState('v');
   let t = initialState?.step ?? 0;
-  const schedule = trainerLrSchedule(o);
+  const schedule = trainerLrSchedule(o, source);
 
   const update = (params: MaskGitParams, grads: MaskGitParams, lrOverride?: number): AdamWUpdate => {
     const source2 = 'adamw.update';

@@ -27,6 +27,11 @@ export interface TrainerOptions {
    * extended by `--resume --steps` keeps its learning rate continuous.
    */
   lrSchedule: 'cosine' | 'rsqrt';
+  /**
+   * `rsqrt` only: the last n steps before totalSteps decay linearly from the rsqrt value to 0 (a cool-down, Hägele et
+   * al. 2024: most of a cosine's final gain at a fraction of the run); 0 = none.
+   */
+  cooldownSteps: number;
   /** Adam β1 (MaskGIT: 0.9). */
   beta1: number;
   /** Adam β2 (MaskGIT: 0.96). */
@@ -48,6 +53,7 @@ export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = Object.freeze({
   totalSteps: undefined,
   minLrRatio: 0.1,
   lrSchedule: 'cosine',
+  cooldownSteps: 0,
   beta1: 0.9,
   beta2: 0.96,
   eps: 1e-8,
@@ -90,11 +96,26 @@ export interface Trainer {
 /**
  * The learning-rate schedule of trainer options (for `learningRateAt` of @speedrl/core): linear warm-up, then (cosine)
  * constant when totalSteps is undefined or cosine-decayed to lr·minLrRatio at totalSteps, or (rsqrt)
- * lr·√(warmup / (step + 1)) floored at lr·minLrRatio.
+ * lr·√(warmup / (step + 1)) floored at lr·minLrRatio, cooling down linearly to 0 over the last cooldownSteps steps.
+ * A cool-down that is not an rsqrt tail inside the run after its warm-up is a RangeError naming `source`.
  */
-export function trainerLrSchedule(o: Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'lrSchedule'>): LrSchedule {
+export function trainerLrSchedule(
+  o: Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'minLrRatio' | 'lrSchedule'> & { readonly cooldownSteps?: number },
+  source = 'trainerLrSchedule',
+): LrSchedule {
   const base = { peak: o.lr, warmupSteps: o.warmupSteps };
-  if (o.lrSchedule === 'rsqrt') return { ...base, decay: 'rsqrt', minRatio: o.minLrRatio };
+  const cooldownSteps = o.cooldownSteps ?? 0;
+  if (!Number.isInteger(cooldownSteps) || cooldownSteps < 0) throw new RangeError(`${source}: option "cooldownSteps" must be an integer ≥ 0, got ${cooldownSteps}`);
+  if (cooldownSteps > 0) {
+    if (o.lrSchedule !== 'rsqrt') throw new RangeError(`${source}: option "cooldownSteps" needs lrSchedule "rsqrt" (a cosine decays over the whole run already), got ${JSON.stringify(o.lrSchedule)}`);
+    if (o.totalSteps === undefined || cooldownSteps > o.totalSteps - o.warmupSteps) {
+      throw new RangeError(`${source}: option "cooldownSteps" (${cooldownSteps}) must fit between the warm-up (${o.warmupSteps} steps) and totalSteps (${o.totalSteps})`);
+    }
+  }
+  if (o.lrSchedule === 'rsqrt') {
+    const rsqrt = { ...base, decay: 'rsqrt' as const, minRatio: o.minLrRatio };
+    return cooldownSteps === 0 || o.totalSteps === undefined ? rsqrt : { ...rsqrt, cooldown: { from: o.totalSteps - cooldownSteps, to: o.totalSteps } };
+  }
   if (o.totalSteps === undefined) return { ...base, decay: 'constant' };
   return { ...base, decay: 'cosine', totalSteps: o.totalSteps, minRatio: o.minLrRatio };
 }
@@ -148,7 +169,7 @@ export function createTrainer(config: MaskGitConfig, params: MaskGitParams, opti
     return out;
   };
   const adam: TfAdamState = { m: toVars(initialState?.m ?? zerosLike()), v: toVars(initialState?.v ?? zerosLike()), step: initialState?.step ?? 0 };
-  const schedule = trainerLrSchedule(o);
+  const schedule = trainerLrSchedule(o, 'createTrainer');
   const varList = specs.map((s) => vars.get(s.name) as tf.Variable);
   const decays = new Set(specs.filter((s) => s.decay).map((s) => s.name));
   const adamOptions = {

@@ -31,7 +31,7 @@ export { accelerate, openAccelerateRun, speedRlConfigOf } from './accelerate';
 export type { AccelerateOptions, AccelerateSummary } from './accelerate';
 export type { AccelerateRun } from './accelerate';
 export type { RewardChange, RewardKeyEntry } from './reward-resume';
-export { emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
+export { checkCooldownResume, cooldownOf, emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
 export type {
   ProbeRecord, QualityProbe, QualityProbeOptions, QualityProbeResult, TrainMaskgitOptions, TrainMaskgitSummary,
 } from './train-maskgit';

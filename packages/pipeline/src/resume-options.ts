@@ -11,6 +11,7 @@ import { UsageError, flagOf } from '@speedrl/core';
  */
 export const RESUME_MUTABLE_OPTIONS: ReadonlySet<string> = new Set([
   'out', 'steps', 'epochs', 'iterations', 'timeBudget', 'checkpointEvery', 'logEvery', 'gridEvery', 'evalLimit',
+  'cooldown', // train-maskgit checks it against its checkpoint: only a cool-down that has not begun may change
 ]);
 
 /** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */

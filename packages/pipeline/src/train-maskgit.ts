@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  InterruptedError, Rng, UsageError, contentKey, createProgress, encodeSafetensors, readJsonl, readRecordedSafetensors, readSafetensors, writeCheckpointDir,
+  InterruptedError, Rng, UsageError, contentKey, type LrCooldown, createProgress, encodeSafetensors, readJsonl, readRecordedSafetensors, readSafetensors, writeCheckpointDir,
   sha256Hex, writeSafetensors, type TextIo,
 } from '@speedrl/core';
 import { findIdxFile, idxFileNames, initBackend, loadIdxDataset, writeLineChart } from '@speedrl/tensor-utils';
@@ -42,6 +42,8 @@ export interface TrainMaskgitOptions {
   readonly logEvery: number;
   readonly lrSchedule: 'cosine' | 'rsqrt';
   readonly minLrRatio: number;
+  /** rsqrt only: the last n steps of --steps cool the learning rate down linearly to 0 (0 = none). */
+  readonly cooldown: number;
   /** EMA decays, comma-separated, or "none". */
   readonly ema: string;
   readonly emaEvery: number;
@@ -174,6 +176,33 @@ export function emaDecays(o: Pick<TrainMaskgitOptions, 'ema'>): number[] {
   return decays;
 }
 
+/**
+ * The cool-down of `--cooldown` as the steps it spans (null for none); one that is not an rsqrt tail after the warm-up
+ * is a usage error naming the flag (docs/architecture.md, "Learning-rate schedules").
+ */
+export function cooldownOf(o: Pick<TrainMaskgitOptions, 'cooldown' | 'steps' | 'warmup' | 'lrSchedule'>): LrCooldown | null {
+  if (o.cooldown === 0) return null;
+  if (o.lrSchedule !== 'rsqrt') throw new UsageError(`--cooldown: a cool-down ends an rsqrt schedule; pass --lr-schedule rsqrt (a cosine already decays over the whole run), or --cooldown 0`);
+  if (o.cooldown > o.steps - o.warmup) throw new UsageError(`--cooldown: ${o.cooldown} steps do not fit between the warm-up (--warmup ${o.warmup}) and --steps ${o.steps}`);
+  return { from: o.steps - o.cooldown, to: o.steps };
+}
+
+/**
+ * Refuses a resume whose cool-down (`now`, from --steps and --cooldown) would change the learning rate of a step the run
+ * already trained (`was`: the checkpoint's): a cool-down may be added, moved or dropped only while it has not begun.
+ */
+export function checkCooldownResume(was: LrCooldown | null, now: LrCooldown | null, step: number): void {
+  if (was?.from === now?.from && was?.to === now?.to) return;
+  const begun = Math.min(was?.from ?? Infinity, now?.from ?? Infinity);
+  if (begun >= step) return;
+  const what = (c: LrCooldown | null) => (c === null ? 'no cool-down' : `a cool-down over steps ${c.from}→${c.to}`);
+  const keep = was === null ? '' : ` (keep it with --steps ${was.to} --cooldown ${was.to - was.from})`;
+  throw new UsageError(
+    `--cooldown: the run is at step ${step} with ${what(was)}; ${what(now)} would change the learning rate of steps it already trained${keep}. ` +
+      'A cool-down can be added, moved or dropped only before it begins',
+  );
+}
+
 /** Bundle directory of the EMA copy with `decay` inside a run directory. */
 export function emaBundleDir(runDir: string, decay: number): string {
   return join(runDir, `ema-${decay}`);
@@ -219,6 +248,7 @@ export async function trainMaskgit(
   const config = maskGitPreset(o.preset, { numCodes: vq.config.codebookSize }); // K comes from the tokenizer
   disposeVqModel(vq);
   const decays = emaDecays(o);
+  const cooldown = cooldownOf(o);
   const { tokens: allTokens, classes: allClasses, count: allCount, key: tokensKey } = await tokenizeDataset(o, run.dir, io);
   const L = config.seqLen;
   if (allTokens.length !== allCount * L) throw new UsageError(`--tokenizer: it makes ${allTokens.length / allCount} tokens per image, the ${o.preset} transformer expects ${L}`);
@@ -234,7 +264,9 @@ export async function trainMaskgit(
   let emaSince = 0; // the step the weight EMAs started averaging at
   if (run.resumeFrom !== undefined) {
     const statePath = join(run.resumeFrom, RUN_FILES.state);
-    const state = JSON.parse(await readFile(statePath, 'utf8')) as { step: number; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown };
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as {
+      step: number; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown; lrCooldown?: LrCooldown | null;
+    };
     const { tensors } = await readRecordedSafetensors(join(run.resumeFrom, 'trainer.safetensors'), state.trainerSha256, statePath, '--resume');
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
       const t = tensors[`${prefix}${s.name}`];
@@ -246,6 +278,7 @@ export async function trainMaskgit(
     }
     startStep = state.step;
     if (startStep > o.steps) throw new UsageError(`--steps: the run in ${run.dir} is already at step ${startStep}; give at least that many`);
+    checkCooldownResume(state.lrCooldown ?? null, cooldown, startStep);
     params = pick('param.');
     optimizerState = { step: startStep, m: pick('adam_m.'), v: pick('adam_v.') };
     if (decays.length > 0 && typeof state.emaSteps === 'number') {
@@ -260,7 +293,7 @@ export async function trainMaskgit(
     io.stderr(`resuming from step ${startStep} (${resumeNote(run.resumeFrom)})\n`);
   }
   const trainerOptions = {
-    lr: o.lr, warmupSteps: o.warmup, totalSteps: o.steps, minLrRatio: o.minLrRatio, lrSchedule: o.lrSchedule,
+    lr: o.lr, warmupSteps: o.warmup, totalSteps: o.steps, minLrRatio: o.minLrRatio, lrSchedule: o.lrSchedule, cooldownSteps: o.cooldown,
     ...(optimizerState ? { initialState: optimizerState } : {}),
   };
   const trainer: AsyncTrainer = o.engine === 'ort' ? await createOrtTrainer(config, params, trainerOptions) : createTrainer(config, params, trainerOptions);
@@ -270,7 +303,7 @@ export async function trainMaskgit(
     tokenizer: o.tokenizer, evalClassifier: o.classifier, rewardClassifier: o.rewardClassifier, data: o.data,
     heldOutFrom: o.holdout > 0 ? count : undefined, n: o.evalN, steps: o.evalSteps, seed: 0,
   }) : undefined;
-  io.stderr(`train-maskgit: ${o.preset} transformer on ${o.engine}, ${count} images${o.holdout > 0 ? ` (${o.holdout} held out)` : ''}, batch ${o.batch}, steps ${startStep}→${o.steps}, ${o.lrSchedule} LR, EMA ${o.ema}, backend ${backend.backend}\n`);
+  io.stderr(`train-maskgit: ${o.preset} transformer on ${o.engine}, ${count} images${o.holdout > 0 ? ` (${o.holdout} held out)` : ''}, batch ${o.batch}, steps ${startStep}→${o.steps}, ${o.lrSchedule} LR${cooldown === null ? '' : ` cooling down to 0 over steps ${cooldown.from}→${cooldown.to}`}, EMA ${o.ema}, backend ${backend.backend}\n`);
   await run.start(); // everything above validated: only now is the run directory written
   const interrupt = installInterruptHandler(io);
   const progress = createProgress({ label: 'train-maskgit', total: o.steps, io });
@@ -279,7 +312,7 @@ export async function trainMaskgit(
     const sums = ema?.state().sums;
     const emaTensors = sums === undefined ? {} : Object.assign({}, ...decays.map((d) => paramTensors(sums.get(d) as MaskGitParams, `ema_${d}.`)));
     const bytes = encodeSafetensors({ ...paramTensors(trainer.params(), 'param.'), ...paramTensors(opt.m, 'adam_m.'), ...paramTensors(opt.v, 'adam_v.'), ...emaTensors });
-    const state = { step, seed: o.seed, tokensKey, trainerSha256: sha256Hex(bytes), ...(ema ? { emaSteps: ema.steps, emaSince } : {}) };
+    const state = { step, seed: o.seed, tokensKey, trainerSha256: sha256Hex(bytes), lrCooldown: cooldown, ...(ema ? { emaSteps: ema.steps, emaSince } : {}) };
     await writeCheckpointDir(join(run.dir, RUN_FILES.checkpoint), { 'trainer.safetensors': bytes, [RUN_FILES.state]: JSON.stringify(state) });
   };
   const probeAll = async (step: number): Promise<void> => {

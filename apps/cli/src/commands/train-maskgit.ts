@@ -29,6 +29,7 @@ const schema = z.object({
   logEvery: int(1),
   lrSchedule: z.enum(['cosine', 'rsqrt']),
   minLrRatio: z.coerce.number().min(0).max(1),
+  cooldown: int(0),
   ema: z.string().regex(/^(none|0?\.\d+(,0?\.\d+)*)$/, 'a comma-separated list of decays in (0, 1), e.g. 0.999,0.9999, or none'),
   emaEvery: int(1),
   holdout: int(0),
@@ -42,7 +43,7 @@ type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
   preset: 'fmnist', engine: 'ort', tokenizer: 'models/fashion-mnist/tokenizer', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/maskgit',
   steps: 20000, batch: 64, lr: 3e-4, warmup: 200, seed: 0, limit: 0, checkpointEvery: 500, logEvery: 10,
-  lrSchedule: 'cosine', minLrRatio: 0.1, ema: '0.999,0.9999', emaEvery: 4, holdout: 0, evalEvery: 0, evalN: 2000, evalSteps: 12,
+  lrSchedule: 'cosine', minLrRatio: 0.1, cooldown: 0, ema: '0.999,0.9999', emaEvery: 4, holdout: 0, evalEvery: 0, evalN: 2000, evalSteps: 12,
   classifier: 'models/fashion-mnist/classifiers/eval', rewardClassifier: 'models/fashion-mnist/classifiers/reward',
 };
 
@@ -63,6 +64,7 @@ export function trainMaskgitCommand(io: TextIo): Command {
     .option('--limit <n>', 'use only the first n training images (0 = all)', String(DEFAULTS.limit))
     .option('--lr-schedule <s>', 'after warm-up: cosine (to lr × min-lr-ratio at --steps) or rsqrt (long tail, floor lr × min-lr-ratio)', DEFAULTS.lrSchedule)
     .option('--min-lr-ratio <x>', 'final (cosine) or floor (rsqrt) learning rate as a fraction of --lr', String(DEFAULTS.minLrRatio))
+    .option('--cooldown <n>', 'rsqrt only: the last n steps of --steps cool the learning rate down linearly to 0 (0 = none; may be added on --resume before it begins)', String(DEFAULTS.cooldown))
     .option('--ema <decays>', 'weight-EMA decays kept side by side, each written as the bundle ema-<decay>/ (none = off)', DEFAULTS.ema)
     .option('--ema-every <k>', 'fold the weights into the EMAs every k steps (decay applied k times)', String(DEFAULTS.emaEvery))
     .option('--holdout <n>', 'keep the last n training images out of training (the EMA-decay choice is made on them)', String(DEFAULTS.holdout))
@@ -85,6 +87,7 @@ Examples:
   $ speedrl train-maskgit --out runs/maskgit --resume
   $ speedrl train-maskgit --preset fmnist --lr-schedule rsqrt --ema 0.999,0.9995,0.9999 --holdout 10000 \\
       --eval-every 5000 --steps 40000 --out runs/maskgit-long          # then --resume --steps 60000 extends it
+  $ speedrl train-maskgit --out runs/maskgit-long --resume --steps 30000 --cooldown 4000   # ends it with a cool-down
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
