@@ -36,11 +36,14 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** A full disk or quota names the file it could not write (Node's ENOSPC message names none); other errors pass unchanged. */
-function namedFsError(error: unknown, path: string): unknown {
+/**
+ * A full disk or quota names the file it could not write (Node's ENOSPC message names none) and says what was
+ * kept (`kept`, default: the atomic writer's guarantee); other errors pass unchanged.
+ */
+export function namedWriteError(error: unknown, path: string, kept = 'the file was not written and its earlier version, if any, is kept'): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
-  const named = new Error(`${path}: ${code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'} (${code}); the file was not written and its earlier version, if any, is kept`) as NodeJS.ErrnoException;
+  const named = new Error(`${path}: ${code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'} (${code}); ${kept}`) as NodeJS.ErrnoException;
   named.code = code;
   return named;
 }
@@ -62,7 +65,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(tempPath).catch(() => undefined);
-    throw namedFsError(error, path);
+    throw namedWriteError(error, path);
   }
   await syncDirectory(dirname(path));
 }

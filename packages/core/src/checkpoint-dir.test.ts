@@ -31,6 +31,18 @@ describe('checkpoint directories', () => {
     await expect(writeCheckpointDir(dir, { '../escape': 'x' })).rejects.toThrow(/bad file name "..\/escape"/);
   });
 
+  it('a full disk while staging names the checkpoint directory and keeps the previous checkpoint', async () => {
+    const root = tmp();
+    const dir = join(root, 'ckpt');
+    await writeCheckpointDir(dir, { 'state.json': 'old' });
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    await expect(writeCheckpointDir(dir, { 'state.json': 'new' }, async () => {
+      throw full;
+    })).rejects.toMatchObject({ code: 'ENOSPC', message: `${dir}: no space left on the device (ENOSPC); the checkpoint was not written and the previous one, if any, is kept` });
+    expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe('old');
+    expect(readdirSync(root)).toEqual(['ckpt']);
+  });
+
   it('falls back to <dir>.old after a crash between the renames, and ignores incomplete directories', async () => {
     const root = tmp();
     const dir = join(root, 'ckpt');

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { namedWriteError } from './atomic-write';
 import { faultPoint } from './fault-point';
 
 /** Name of the marker file written last into every complete checkpoint directory. */
@@ -59,7 +60,7 @@ export async function writeCheckpointDir(
     await rm(old, { recursive: true, force: true });
   } catch (error) {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw error;
+    throw namedWriteError(error, dir, 'the checkpoint was not written and the previous one, if any, is kept');
   }
 }
 

@@ -27,14 +27,14 @@ describe('contentKey', () => {
 });
 
 describe('checkRecordedSha256', () => {
-  it('passes the file saved with the hash, and a checkpoint that records none; refuses an edited file or a bad record, naming them', async () => {
+  it('passes the file saved with the hash; refuses an edited file, a bad record or none, naming them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hash-'));
     const file = join(dir, 'model.safetensors');
     await writeFile(file, 'weights');
     const recorded = sha256Hex(await readFile(file));
     expect(recorded).toBe(await sha256File(file));
     await expect(checkRecordedSha256(file, recorded, 'config.json')).resolves.toBeUndefined();
-    await expect(checkRecordedSha256(file, undefined, 'config.json')).resolves.toBeUndefined();
+    await expect(checkRecordedSha256(file, undefined, 'config.json')).rejects.toThrow(`config.json records no SHA-256 of "${file}"`);
     await writeFile(file, 'weightz');
     await expect(checkRecordedSha256(file, recorded, 'config.json')).rejects.toThrow(
       new RegExp(`^checkpoint "${file}" has SHA-256 \\w{12}…, not the ${recorded.slice(0, 12)}… recorded in config\\.json: the weights changed after they were saved \\(edited, or damaged\\); restore the file or write it again$`),
@@ -46,14 +46,17 @@ describe('checkRecordedSha256', () => {
 });
 
 describe('readRecordedSafetensors', () => {
-  it('decodes the bytes it checked, reads a checkpoint without a hash as it is, and refuses an edited one', async () => {
+  it('decodes the bytes it checked; refuses an edited checkpoint and one without a hash', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hash-'));
     const file = join(dir, 'model.safetensors');
     const bytes = encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1.5, -2]) } });
     await writeFile(file, bytes);
     const recorded = sha256Hex(bytes);
     expect((await readRecordedSafetensors(file, recorded, 'config.json')).tensors.w?.data).toEqual(new Float32Array([1.5, -2]));
-    expect((await readRecordedSafetensors(file, undefined, 'config.json')).tensors.w?.data).toEqual(new Float32Array([1.5, -2]));
+    await expect(readRecordedSafetensors(file, undefined, 'config.json')).rejects.toThrow(
+      `config.json records no SHA-256 of "${file}" (written by a version before hashes were recorded, or the field was removed): the weights cannot be checked; write it again with this version`,
+    );
+    await expect(readRecordedSafetensors(file, undefined, 'state.json', '--resume')).rejects.toThrow(/^--resume: state\.json records no SHA-256 .*; start over with --force$/);
     await writeFile(file, encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1.5, 2]) } }));
     await expect(readRecordedSafetensors(file, recorded, 'state.json', '--resume')).rejects.toThrow(/^--resume: checkpoint .* recorded in state\.json: the weights changed after they were saved/);
   });

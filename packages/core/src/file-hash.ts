@@ -33,20 +33,25 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 /**
  * Refuses `file` (a UsageError naming it, prefixed with `flag` when given) when `recorded`, the hex SHA-256 read from
- * `recordedIn`, is given and the file's differs: weights edited or damaged after they were saved are never loaded or
- * trained on. A checkpoint written before the hash was recorded has none (undefined) and is not checked.
+ * `recordedIn`, differs from the file's: weights edited or damaged after they were saved are never loaded or trained
+ * on. A missing hash (undefined: a checkpoint of a version before hashes were recorded, or a removed field) is refused
+ * too, since nothing could then be checked.
  */
 export async function checkRecordedSha256(file: string, recorded: unknown, recordedIn: string, flag?: string): Promise<void> {
   await readRecordedFile(file, recorded, recordedIn, flag);
 }
 
 /**
- * The bytes of `file` once {@link checkRecordedSha256}'s check passed on them (the same errors); undefined when no
- * hash is recorded (the file is then not read). One read: the bytes checked are the bytes a caller then loads.
+ * The bytes of `file` once {@link checkRecordedSha256}'s check passed on them (the same errors). One read: the bytes
+ * checked are the bytes a caller then loads.
  */
-export async function readRecordedFile(file: string, recorded: unknown, recordedIn: string, flag?: string): Promise<Uint8Array | undefined> {
-  if (recorded === undefined) return undefined; // an older checkpoint: no hash recorded
+export async function readRecordedFile(file: string, recorded: unknown, recordedIn: string, flag?: string): Promise<Uint8Array> {
   const prefix = flag === undefined ? '' : `${flag}: `;
+  const remedy = flag === '--resume' ? 'restore the file or start over with --force' : 'restore the file or write it again';
+  if (recorded === undefined) {
+    const again = flag === '--resume' ? 'start over with --force' : 'write it again with this version';
+    throw new UsageError(`${prefix}${recordedIn} records no SHA-256 of "${file}" (written by a version before hashes were recorded, or the field was removed): the weights cannot be checked; ${again}`);
+  }
   if (typeof recorded !== 'string' || !/^[0-9a-f]{64}$/.test(recorded)) {
     throw new UsageError(`${prefix}${recordedIn}: the recorded SHA-256 of "${file}" must be 64 hex digits, got ${JSON.stringify(recorded)}`);
   }
@@ -58,7 +63,6 @@ export async function readRecordedFile(file: string, recorded: unknown, recorded
   }
   const now = sha256Hex(bytes);
   if (now !== recorded) {
-    const remedy = flag === '--resume' ? 'restore the file or start over with --force' : 'restore the file or write it again';
     throw new UsageError(`${prefix}checkpoint "${file}" has SHA-256 ${now.slice(0, 12)}…, not the ${recorded.slice(0, 12)}… recorded in ${recordedIn}: the weights changed after they were saved (edited, or damaged); ${remedy}`);
   }
   return bytes;

@@ -13,7 +13,7 @@ export { SafetensorsError } from './safetensors-header';
 export type { SafetensorsHeader, SafetensorsTensorInfo } from './safetensors-header';
 export { float32ToF16, f16ToFloat32, float32ToBf16, bf16ToFloat32 } from './safetensors-dtypes';
 export type { SafeTensor, SafetensorsDtype, SafetensorsArrayTypes } from './safetensors-dtypes';
-export { writeFileAtomic, writeJsonAtomic } from './atomic-write';
+export { namedWriteError, writeFileAtomic, writeJsonAtomic } from './atomic-write';
 export type { AtomicWriteOptions } from './atomic-write';
 export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
 export type { JsonlContents } from './metrics-log';

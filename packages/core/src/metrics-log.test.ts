@@ -15,6 +15,13 @@ describe('metrics.jsonl', () => {
     expect(readJsonl(path).records).toEqual([{ step: 1, loss: 2.5 }, { step: 2, loss: null }]);
   });
 
+  it('a full disk names the file and says the lines already written are kept (Linux /dev/full answers ENOSPC)', () => {
+    expect(() => appendJsonl('/dev/full', { step: 1 })).toThrow(expect.objectContaining({
+      code: 'ENOSPC',
+      message: '/dev/full: no space left on the device (ENOSPC); this line was not appended (lines already written are kept; --resume continues from the last checkpoint)',
+    }));
+  });
+
   it('tolerates a line cut off by a crash at the end, but not a bad line in the middle', () => {
     const path = join(tmp(), 'metrics.jsonl');
     writeFileSync(path, '{"step":1}\n{"step":2}\n{"step":3,"lo');

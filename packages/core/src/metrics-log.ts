@@ -4,7 +4,7 @@
  */
 import { appendFileSync, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
+import { namedWriteError, writeFileAtomic } from './atomic-write';
 import { FAULT_INJECTION, faultPoint } from './fault-point';
 
 /** One line of a metrics log: must carry the training `step` it belongs to. */
@@ -20,18 +20,22 @@ export interface JsonlContents<T> {
   readonly truncatedTail: boolean;
 }
 
-/** Appends one record as a line (non-finite numbers become null, as JSON requires). */
+/** Appends one record as a line (non-finite numbers become null, as JSON requires); a full disk names the file. */
 export function appendJsonl(path: string, record: object): void {
   const line = `${JSON.stringify(record)}\n`;
-  if (FAULT_INJECTION) {
-    // two writes, so a kill between them leaves the torn last line a real crash can leave
-    const half = Math.floor(line.length / 2);
-    appendFileSync(path, line.slice(0, half));
-    faultPoint(`append ${basename(path)}: torn line`);
-    appendFileSync(path, line.slice(half));
-    return;
+  try {
+    if (FAULT_INJECTION) {
+      // two writes, so a kill between them leaves the torn last line a real crash can leave
+      const half = Math.floor(line.length / 2);
+      appendFileSync(path, line.slice(0, half));
+      faultPoint(`append ${basename(path)}: torn line`);
+      appendFileSync(path, line.slice(half));
+      return;
+    }
+    appendFileSync(path, line);
+  } catch (error) {
+    throw namedWriteError(error, path, 'this line was not appended (lines already written are kept; --resume continues from the last checkpoint)');
   }
-  appendFileSync(path, line);
 }
 
 /**

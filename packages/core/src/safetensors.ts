@@ -141,11 +141,10 @@ export async function readSafetensors(path: string): Promise<SafetensorsContents
 /**
  * {@link readSafetensors} of a checkpoint's tensor file whose SHA-256 is `recorded` in `recordedIn`: refused as
  * {@link checkRecordedSha256} refuses it, and decoded from the very bytes that were hashed (one read, nothing can change
- * between the check and the load); read as is when no hash is recorded (older checkpoints).
+ * between the check and the load); a missing hash is refused.
  */
 export async function readRecordedSafetensors(path: string, recorded: unknown, recordedIn: string, flag?: string): Promise<SafetensorsContents> {
-  const bytes = await readRecordedFile(path, recorded, recordedIn, flag);
-  return bytes === undefined ? readSafetensors(path) : decodeSafetensors(bytes, path);
+  return decodeSafetensors(await readRecordedFile(path, recorded, recordedIn, flag), path);
 }
 
 /** Reads and validates only the header of a safetensors file (offsets are checked against the file's size). */

@@ -125,7 +125,7 @@ describe('model identity', () => {
     await expect(loadModel(dir)).rejects.toThrow(/do not belong together .*the config was edited after saving, or the two files come from different saves/);
   });
 
-  test('weights from another save beside the config are refused; a config without identity (older saves) loads', async () => {
+  test('weights from another save beside the config are refused, and so is a config without identity (older saves, or removed)', async () => {
     await saveModel(dir, initParams(config, Rng.fromSeed(1)), config);
     const configText = await readFile(join(dir, CONFIG_FILE), 'utf8');
     await saveModel(dir, initParams(config, Rng.fromSeed(2)), config);
@@ -133,7 +133,9 @@ describe('model identity', () => {
     await expect(loadModel(dir)).rejects.toThrow(/do not belong together/);
     const { identity: _drop, ...legacy } = JSON.parse(configText);
     await writeFile(join(dir, CONFIG_FILE), JSON.stringify(legacy));
-    await expect(loadModel(dir)).resolves.toMatchObject({ config });
+    await expect(loadModel(dir)).rejects.toThrow(
+      `loadModel: ${join(dir, CONFIG_FILE)} records no "identity" (written by a version before identities were recorded, or the field was removed): the weights cannot be checked; save the model again with this version`,
+    );
   });
 
   test('the identity depends on every weight and on the config', () => {

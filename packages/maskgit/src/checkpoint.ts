@@ -46,7 +46,7 @@ export interface LoadedModel {
   params: MaskGitParams;
   config: MaskGitConfig;
   metadata: ModelMetadata;
-  /** {@link modelIdentity} of what was loaded (checked against config.json's `identity` when it has one). */
+  /** {@link modelIdentity} of what was loaded (checked against config.json's `identity`). */
   identity: string;
 }
 
@@ -79,7 +79,7 @@ export async function readModelConfig(dir: string): Promise<MaskGitConfig> {
 
 /**
  * Reads a model directory written by {@link saveModel}; errors name the directory, the file and the tensor at fault.
- * A config.json with an `identity` must match the weights and itself (older directories without one load unchecked).
+ * config.json's `identity` must match the weights and the config itself; a config without one is refused (nothing could be checked).
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
@@ -87,6 +87,9 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const configPath = join(dir, CONFIG_FILE);
   const weightsPath = join(dir, WEIGHTS_FILE);
   const { config, metadata, identity: saved } = parseConfigFile(await readRequired(configPath), configPath);
+  if (saved === undefined) {
+    throw new Error(`loadModel: ${configPath} records no "identity" (written by a version before identities were recorded, or the field was removed): the weights cannot be checked; save the model again with this version`);
+  }
   const weightsExist = await stat(weightsPath).then((s) => s.isFile(), () => false);
   if (!weightsExist) throw new Error(`loadModel: missing weights file "${weightsPath}"`);
   const { tensors } = await readSafetensors(weightsPath);
@@ -107,7 +110,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   if (extra.length > 0) throw new Error(`${weightsPath}: unexpected tensor "${extra[0]}" (not a parameter of the config in ${configPath})`);
   checkParams(params, config, weightsPath);
   const identity = modelIdentity(params, config);
-  if (saved !== undefined && saved !== identity) {
+  if (saved !== identity) {
     throw new Error(
       `loadModel: ${configPath} and ${weightsPath} do not belong together (identity ${saved.slice(0, 12)}… recorded, ${identity.slice(0, 12)}… found): ` +
         'the config was edited after saving, or the two files come from different saves',

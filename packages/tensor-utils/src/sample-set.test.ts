@@ -99,6 +99,15 @@ describe('writeSampleSet', () => {
     expect(readdirSync(out)).toEqual(['0-t-shirt-top']); // the earlier set is untouched
   });
 
+  it('png-dir: a full disk names --out and keeps the earlier set', async () => {
+    const out = join(tmp, 'samples');
+    await writeSampleSet(makeSet([0]), 'png-dir', out);
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    await expect(writeSampleSet(makeSet([1]), 'png-dir', out, { force: true, beforeRename: () => { throw full; } }))
+      .rejects.toMatchObject({ code: 'ENOSPC', message: `${out}: no space left on the device (ENOSPC); the sample set was not written; an earlier one, if any, is kept` });
+    expect(readdirSync(out)).toEqual(['0-t-shirt-top']);
+  });
+
   it('npz and png: one file each, written atomically, with the summary', async () => {
     const npz = await writeSampleSet(makeSet([1, 1, 0]), 'npz', join(tmp, 's.npz'));
     expect([npz.count, npz.perClass.map((c) => c.count)]).toEqual([3, [2, 1]]);

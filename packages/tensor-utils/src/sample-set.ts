@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { faultPoint, UsageError } from '@speedrl/core';
+import { faultPoint, namedWriteError, UsageError } from '@speedrl/core';
 import { writeNpz } from './npz';
 import { greyImageToPng, writeImageGrid } from './png';
 import { checkSampleOut, pngDirTarget, stagingDirOf } from './sample-out';
@@ -139,7 +139,7 @@ async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, optio
     }
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
-    throw error;
+    throw namedWriteError(error, out, 'the sample set was not written; an earlier one, if any, is kept');
   }
 }
 

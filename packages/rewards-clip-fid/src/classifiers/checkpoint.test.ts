@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSafetensors, readSafetensors, Rng } from '@speedrl/core';
+import { encodeSafetensors, readSafetensors, Rng, sha256Hex } from '@speedrl/core';
 import { initBackend, loadIdxDataset, type IdxDataset } from '@speedrl/tensor-utils';
 import { CLASSIFIER_CONFIG_FILE, CLASSIFIER_WEIGHTS_FILE, loadClassifier, saveClassifier } from './checkpoint';
 import { classifierPreset } from './config';
@@ -109,7 +109,10 @@ describe('saveClassifier / loadClassifier', () => {
     await expect(loadClassifier(ckpt)).rejects.toThrow(/^checkpoint ".*extra\/model\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*config\.json: the weights changed after they were saved/);
     const path = join(ckpt, CLASSIFIER_CONFIG_FILE);
     const json = JSON.parse(await readFile(path, 'utf8')) as { role: string; weightsSha256?: string };
-    delete json.weightsSha256; // as older versions wrote it: no hash, loaded unchecked
+    delete json.weightsSha256; // as versions before hashes wrote it, or the field removed: nothing can be checked
+    await writeFile(path, JSON.stringify(json));
+    await expect(loadClassifier(ckpt)).rejects.toThrow(/config\.json records no SHA-256 of ".*extra\/model\.safetensors" \(written by a version before hashes were recorded, or the field was removed\)/);
+    json.weightsSha256 = sha256Hex(await readFile(weightsPath)); // the hash of the edited file: its tensors are then checked
     await writeFile(path, JSON.stringify(json));
     await expect(loadClassifier(ckpt)).rejects.toThrow(/stage9\.conv\.weight.*not expected by the config/);
 
