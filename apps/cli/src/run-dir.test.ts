@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireRunLock, lockMark, processAlive, releaseLocksSince, LOCK_FILE } from '@speedrl/pipeline';
 import { writeTinyBundle, writeTinyClassifier } from './compare/test-models';
-import { runCaptured as cli } from './test-cli';
+import { runCaptured as cli, spawnCli } from './test-cli';
 
 const FIXTURE = join(__dirname, '../../../packages/tensor-utils/test-fixtures/fashion-mnist');
 
@@ -84,6 +84,32 @@ describe('run directories', () => {
     const steps = readFileSync(join(old, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps).not.toContain(99); // the old records were replaced, not appended to
   });
+
+  it('a --force killed while it removes the old run leaves a run.json that --resume refuses and a second --force finishes', async () => {
+    const args = (out: string) => ['train-vq', '--preset', 'tiny', '--data', FIXTURE, '--steps', '4', '--batch', '16', '--eval-limit', '20', '--checkpoint-every', '2', '--out', out];
+    const old = join(root, 'force-killed');
+    expect((await cli([...args(old), '--steps', '2'])).code).toBe(0); // the old run: 2 steps, its tokenizer/ product
+    const probe = join(root, 'force-probe');
+    cpSync(old, probe, { recursive: true });
+    const log = join(root, 'force-points.log');
+    expect((await spawnCli([...args(probe), '--force'], { SPEEDRL_FAULT_LOG: log })).code).toBe(0);
+    const points = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t')[1]);
+    const at = points.indexOf('--force: removing the old run') + 1;
+    expect(at).toBeGreaterThan(0);
+    const killed = await spawnCli([...args(old), '--force'], { SPEEDRL_KILL_AT: String(at) });
+    expect(killed.signal).toBe('SIGKILL');
+    const run = JSON.parse(readFileSync(join(old, 'run.json'), 'utf8')) as { command: string; options: { steps: number }; replacing?: { command: string } };
+    expect(run).toMatchObject({ command: 'train-vq', options: { steps: 4 }, replacing: { command: 'train-vq' } });
+    expect(existsSync(join(old, 'tokenizer'))).toBe(true); // killed before the old run's files went
+    const resumed = await cli([...args(old), '--resume']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.err).toContain(`--resume: "${old}" holds a --force over an earlier run that stopped while it removed that run's files`);
+    expect(JSON.parse(readFileSync(join(old, 'run.json'), 'utf8'))).toEqual(run); // refused before anything was written
+    expect((await cli([...args(old), '--force'])).code).toBe(0);
+    const steps = readFileSync(join(old, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    expect(Math.max(...steps)).toBe(4);
+    expect(JSON.parse(readFileSync(join(old, 'run.json'), 'utf8'))).not.toHaveProperty('replacing');
+  }, 300_000);
 
   it('a resume whose training images changed at the same path (or resolve elsewhere from another directory) is refused', async () => {
     const data = join(root, 'data-copy');
@@ -417,7 +443,7 @@ describe('run directories', () => {
     expect(existsSync(join(root, 'eval-huge'))).toBe(false);
   });
 
-  it('train-maskgit records the SHA-256 of its checkpoint weights: an edited file is refused on --resume, a checkpoint without it resumes', async () => {
+  it('train-maskgit records the SHA-256 of its checkpoint weights: an edited file, or a checkpoint without the hash, is refused on --resume', async () => {
     const vq = join(root, 'mg-vq');
     expect((await trainVq(vq)).code).toBe(0);
     const out = join(root, 'mg-hash');
@@ -448,8 +474,12 @@ describe('run directories', () => {
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/--resume: checkpoint ".*trainer\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*state\.json/);
     writeFileSync(weights, good);
-    const { trainerSha256: _hash, ...older } = state; // as a run of older code wrote it
+    const { trainerSha256: _hash, ...older } = state; // as a run of older code wrote it, or the field removed
     writeFileSync(stateFile, JSON.stringify(older));
+    const unhashed = await mg('--resume', '--steps', '3');
+    expect(unhashed.code).toBe(2);
+    expect(unhashed.err).toMatch(/--resume: .*state\.json records no SHA-256 of ".*trainer\.safetensors" .*; start over with --force/);
+    writeFileSync(stateFile, JSON.stringify(state));
     const resumed = await mg('--resume', '--steps', '3');
     expect(resumed.err).not.toMatch(/speedrl:/);
     expect(resumed.code).toBe(0);

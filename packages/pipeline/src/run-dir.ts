@@ -8,7 +8,7 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, faultPoint, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock, checkOutsideLockedRuns, isLockFile, otherJobUnder } from './run-lock';
 import { checkResumeOverrides, lengthChanges, lengthNotes, type LengthChange } from './resume-options';
@@ -74,11 +74,14 @@ export function checkNewOutDir(dir: string, hint: string): void {
 }
 
 /** Parses `path` (run.json) or says which file is broken and how to recover (`flag`: the flag that needs it). */
-async function readRunFile(path: string, flag = '--resume'): Promise<{ command?: string; options?: Record<string, unknown> }> {
+/** run.json as read: `replacing` is set while a `--force` removes the old run (the old run's command). */
+interface RunFile { command?: string; options?: Record<string, unknown>; replacing?: { command?: string } }
+
+async function readRunFile(path: string, flag = '--resume'): Promise<RunFile> {
   try {
     const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
-    return value as { command?: string; options?: Record<string, unknown> };
+    return value as RunFile;
   } catch (error) {
     throw new UsageError(`${flag}: "${path}" is unreadable (${(error as Error).message.split('\n')[0]}); it records how the run was started, restore it or start a new run with another --out`);
   }
@@ -134,7 +137,8 @@ async function productsOf(dir: string, command: string): Promise<readonly (strin
     );
   }
   const old = await readRunFile(runFile, '--force');
-  return [...own, ...(RUN_PRODUCTS[String(old.command)] ?? [])];
+  // a --force cut short while it removed an older run: that run's products may still be there too
+  return [...own, ...(RUN_PRODUCTS[String(old.command)] ?? []), ...(RUN_PRODUCTS[String(old.replacing?.command)] ?? [])];
 }
 
 /**
@@ -215,6 +219,9 @@ export async function openRunDir(
     }
     if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
     const saved = await readRunFile(runFile);
+    if (saved.replacing !== undefined) {
+      throw new UsageError(`--resume: "${dir}" holds a --force over an earlier run that stopped while it removed that run's files (${RUN_FILES.run} says so), so there is nothing whole to resume; run the command again with --force (nothing was written)`);
+    }
     if (saved.command !== command) throw new UsageError(`--resume: "${dir}" is a ${saved.command ?? 'unknown'} run, not ${command}`);
     const identities = await identitiesOf({ ...(saved.options ?? {}), ...overrides });
     for (const [flag, was] of Object.entries((saved as { identities?: Record<string, string> }).identities ?? {})) {
@@ -246,6 +253,7 @@ export async function openRunDir(
     checkNewOutDir(dir, 'choose another --out, or pass --force to write a new run into it');
   }
   const products = mode === 'force' ? await forcedProducts(dir, command) : [];
+  const replacing = mode === 'force' && existsSync(join(dir, RUN_FILES.run)) ? (await readRunFile(join(dir, RUN_FILES.run), '--force')) : undefined;
   const identities = await identitiesOf(runOptions);
   let started = false;
   return {
@@ -257,16 +265,23 @@ export async function openRunDir(
     async start() {
       if (started) return;
       if (resumeStep !== undefined) await trimJsonlToStep(metricsPath, resumeStep);
+      const runJson = { command, options: runOptions, identities, updatedAt: new Date().toISOString(), node: process.versions.node };
       if (mode === 'force') {
         // a new run over an old one: its records, checkpoints and products (those of the old run's command and of
-        // this one) go, so nothing is appended to, resumed from or left beside the new run; other files are kept
+        // this one) go, so nothing is appended to, resumed from or left beside the new run; other files are kept.
+        // run.json says so first: a kill while the files go leaves a run that --resume refuses and --force finishes
+        if (replacing !== undefined) {
+          const was = replacing.replacing?.command ?? replacing.command;
+          await writeJsonAtomic(join(dir, RUN_FILES.run), { ...runJson, replacing: { command: was } });
+          faultPoint('--force: removing the old run');
+        }
         await rm(metricsPath, { force: true });
         for (const d of [checkpointPath, `${checkpointPath}.old`]) await rm(d, { recursive: true, force: true });
         for (const name of readdirSync(dir)) {
           if (isProduct(products, name)) await rm(join(dir, name), { recursive: true, force: true });
         }
       }
-      await writeJsonAtomic(join(dir, RUN_FILES.run), { command, options: runOptions, identities, updatedAt: new Date().toISOString(), node: process.versions.node });
+      await writeJsonAtomic(join(dir, RUN_FILES.run), runJson);
       started = true;
     },
     log: (record) => {

@@ -86,7 +86,7 @@ describe('Speed-RL checkpoints', () => {
     expect(straightMetrics[3]!.klMean).toBeGreaterThan(0);
   });
 
-  it('records the SHA-256 of policy.safetensors: edited weights are a usage error naming the file; a checkpoint without the hash still loads', async () => {
+  it('records the SHA-256 of policy.safetensors: edited weights, or a checkpoint without the hash, are usage errors naming the file', async () => {
     const ckpt = join(dir, 'rl-hash');
     const policy = newPolicy();
     await writeSpeedRlCheckpoint(ckpt, { iteration: 2, rng: Rng.fromSeed(1).state(), config: resolveSpeedRlConfig(CONFIG), policy: await policy.saveState() });
@@ -101,9 +101,9 @@ describe('Speed-RL checkpoints', () => {
     const refused = readSpeedRlCheckpoint(ckpt);
     await expect(refused).rejects.toThrow(UsageError);
     await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/checkpoint ".*policy\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*trainer\.json: the weights changed after they were saved/);
-    const { policySha256: _hash, ...older } = json; // as written before the hash was recorded
+    const { policySha256: _hash, ...older } = json; // as written before the hash was recorded, or the field removed
     await writeFile(trainerFile, JSON.stringify(older));
-    expect((await readSpeedRlCheckpoint(ckpt)).iteration).toBe(2);
+    await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/--resume: .*trainer\.json records no SHA-256 of ".*policy\.safetensors" .*; start over with --force$/);
     await writeFile(policyFile, good);
     await writeFile(trainerFile, JSON.stringify({ ...json, policySha256: 'abc' }));
     await expect(readSpeedRlCheckpoint(ckpt)).rejects.toThrow(/trainer\.json: the recorded SHA-256 of ".*policy\.safetensors" must be 64 hex digits, got "abc"/);
