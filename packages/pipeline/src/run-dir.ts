@@ -73,10 +73,10 @@ export function checkNewOutDir(dir: string, hint: string): void {
   }
 }
 
-/** Parses `path` (run.json) or says which file is broken and how to recover (`flag`: the flag that needs it). */
 /** run.json as read: `replacing` is set while a `--force` removes the old run (the old run's command). */
 interface RunFile { command?: string; options?: Record<string, unknown>; replacing?: { command?: string } }
 
+/** Parses `path` (run.json) or says which file is broken and how to recover (`flag`: the flag that needs it). */
 async function readRunFile(path: string, flag = '--resume'): Promise<RunFile> {
   try {
     const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
@@ -253,7 +253,7 @@ export async function openRunDir(
     checkNewOutDir(dir, 'choose another --out, or pass --force to write a new run into it');
   }
   const products = mode === 'force' ? await forcedProducts(dir, command) : [];
-  const replacing = mode === 'force' && existsSync(join(dir, RUN_FILES.run)) ? (await readRunFile(join(dir, RUN_FILES.run), '--force')) : undefined;
+  const oldRun = mode === 'force' && existsSync(join(dir, RUN_FILES.run)) ? await readRunFile(join(dir, RUN_FILES.run), '--force') : undefined;
   const identities = await identitiesOf(runOptions);
   let started = false;
   return {
@@ -270,8 +270,8 @@ export async function openRunDir(
         // a new run over an old one: its records, checkpoints and products (those of the old run's command and of
         // this one) go, so nothing is appended to, resumed from or left beside the new run; other files are kept.
         // run.json says so first: a kill while the files go leaves a run that --resume refuses and --force finishes
-        if (replacing !== undefined) {
-          const was = replacing.replacing?.command ?? replacing.command;
+        if (oldRun !== undefined) {
+          const was = oldRun.replacing?.command ?? oldRun.command;
           await writeJsonAtomic(join(dir, RUN_FILES.run), { ...runJson, replacing: { command: was } });
           faultPoint('--force: removing the old run');
         }
