@@ -52,6 +52,12 @@ describe('loadReportInputs', () => {
     expect(inputs).toMatchObject({ run: undefined, metrics: undefined, evals: [], compare: undefined, ablations: undefined, runGrids: [] });
   });
 
+  it('refuses a run directory whose --force stopped while it removed the earlier run (run.json marked replacing)', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ command: 'accelerate', options: {}, replacing: { command: 'accelerate' } }));
+    expect(() => loadReportInputs({ runDir: dir })).toThrow(new UsageError(`RUN_DIR: "${join(dir, 'run.json')}" says a --force over an earlier run stopped while it removed that run's files, so "${dir}" may hold files of two runs; finish it with the command's --force first`));
+  });
+
   it('errors on a missing RUN_DIR and on missing flag paths, naming them', () => {
     const dir = tmp();
     expect(() => loadReportInputs({ runDir: join(dir, 'nope') })).toThrow(`RUN_DIR: "${join(dir, 'nope')}" does not exist`);

@@ -121,9 +121,13 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
   const compareFile = sources.compareDir !== undefined ? fileOf('--compare', sources.compareDir, REPORT_FILES.compare) : join(runDir, REPORT_FILES.compareDir, REPORT_FILES.compare);
   const ablationsFile = sources.ablationsFile !== undefined ? fileOf('--ablations', sources.ablationsFile, REPORT_FILES.ablations) : join(runDir, REPORT_FILES.ablations);
   const gridsDir = join(runDir, REPORT_FILES.grids);
+  const run = existsSync(runFile) ? { file: runFile, data: readJsonFile(runFile, runJsonSchema) } : undefined;
+  if (run?.data.replacing !== undefined) {
+    throw new UsageError(`RUN_DIR: "${runFile}" says a --force over an earlier run stopped while it removed that run's files, so "${runDir}" may hold files of two runs; finish it with the command's --force first`);
+  }
   return {
     runDir,
-    run: existsSync(runFile) ? { file: runFile, data: readJsonFile(runFile, runJsonSchema) } : undefined,
+    run,
     metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8')) : undefined,
     evals: loadEvals(runDir, sources.evalDirs ?? []),
     compare: existsSync(compareFile) ? { dir: resolve(compareFile, '..'), file: compareFile, data: readJsonFile(compareFile, compareResultSchema) } : undefined,
