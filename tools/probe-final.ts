@@ -27,13 +27,13 @@ const probe = await createQualityProbe({
   tokenizer: values.tokenizer, evalClassifier: String(o.classifier), rewardClassifier: String(o.rewardClassifier), data: String(o.data),
   heldOutFrom: Number(o.holdout) > 0 ? trainCount - Number(o.holdout) : undefined, n: Number(o.evalN), steps: Number(o.evalSteps), seed: 0,
 });
-const bundles = [['raw', runDir], ...readdirSync(runDir).filter((d) => d.startsWith('ema-')).sort().map((d) => [d, join(runDir, d)])];
+const bundles: [string, string][] = [['raw', runDir], ...readdirSync(runDir).filter((d) => d.startsWith('ema-')).sort().map((d): [string, string] => [d, join(runDir, d)])];
 const probes = records.filter((r) => r.event === 'eval');
 for (const [weights, dir] of bundles) {
-  if (!existsSync(join(dir as string, 'maskgit'))) continue;
-  const model = await loadModel(join(dir as string, 'maskgit'));
+  if (!existsSync(join(dir, 'maskgit'))) continue;
+  const model = await loadModel(join(dir, 'maskgit'));
   const r = await probe.measure(model.params, model.config);
-  const record = { step, event: 'eval', weights: weights as string, steps: Number(o.evalSteps), n: Number(o.evalN), ...r };
+  const record = { step, event: 'eval', weights, steps: Number(o.evalSteps), n: Number(o.evalN), ...r };
   probes.push(record);
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }

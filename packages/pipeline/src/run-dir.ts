@@ -111,9 +111,12 @@ export function checkInputsOutside(out: string, inputs: InputPaths): void {
 /** Whether the entry `name` of a run directory is one of `products` (a name, or a pattern of names). */
 const isProduct = (products: readonly (string | RegExp)[], name: string): boolean => products.some((p) => (typeof p === 'string' ? p === name : p.test(name)));
 
-/** Which files a `--force` over `dir` removes besides records and checkpoints: the products of the old run's command (its run.json) and of `command`. */
-async function forcedProducts(dir: string, command: string): Promise<readonly (string | RegExp)[]> {
-  const products = await productsOf(dir, command);
+/** What a `--force` over `dir` replaces: the old run's run.json (undefined when there is none) and the files it removes besides records and checkpoints, the products of the old run's command and of `command`. */
+interface ForcedRun { readonly old: RunFile | undefined; readonly products: readonly (string | RegExp)[] }
+
+/** The {@link ForcedRun} of `dir`, refusing products that hold another job's run. */
+async function forcedRun(dir: string, command: string): Promise<ForcedRun> {
+  const { old, products } = await productsOf(dir, command);
   // a folder --force would remove may hold another job's run or results (an --out given inside the old run's model/)
   for (const name of existsSync(dir) ? readdirSync(dir) : []) {
     if (!isProduct(products, name) && name !== RUN_FILES.checkpoint && name !== `${RUN_FILES.checkpoint}.old`) continue;
@@ -122,15 +125,15 @@ async function forcedProducts(dir: string, command: string): Promise<readonly (s
       throw new UsageError(`--force: "${join(dir, name)}", which --force removes with the old run, holds another job's ${basename(other).startsWith('.') ? `lock "${other}" (it is running)` : `"${other}"`}; move that out of --out first, or choose another --out (nothing was removed)`);
     }
   }
-  return products;
+  return { old, products };
 }
 
-async function productsOf(dir: string, command: string): Promise<readonly (string | RegExp)[]> {
+async function productsOf(dir: string, command: string): Promise<ForcedRun> {
   const runFile = join(dir, RUN_FILES.run);
   const own = RUN_PRODUCTS[command] ?? [];
   if (!existsSync(runFile)) {
     const other = existsSync(dir) ? readdirSync(dir).filter((name) => !ignoredInNewRun(name)) : [];
-    if (other.length === 0) return own;
+    if (other.length === 0) return { old: undefined, products: own };
     // not a run (a model bundle, a user's folder): nothing says which of its files an old run wrote
     throw new UsageError(
       `--out: "${dir}" holds no ${RUN_FILES.run}, so it is no run --force can replace (it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}: a model bundle or other files); choose another --out (nothing was removed)`,
@@ -138,7 +141,7 @@ async function productsOf(dir: string, command: string): Promise<readonly (strin
   }
   const old = await readRunFile(runFile, '--force');
   // a --force cut short while it removed an older run: that run's products may still be there too
-  return [...own, ...(RUN_PRODUCTS[String(old.command)] ?? []), ...(RUN_PRODUCTS[String(old.replacing?.command)] ?? [])];
+  return { old, products: [...own, ...(RUN_PRODUCTS[String(old.command)] ?? []), ...(RUN_PRODUCTS[String(old.replacing?.command)] ?? [])] };
 }
 
 /**
@@ -252,8 +255,7 @@ export async function openRunDir(
     }
     checkNewOutDir(dir, 'choose another --out, or pass --force to write a new run into it');
   }
-  const products = mode === 'force' ? await forcedProducts(dir, command) : [];
-  const oldRun = mode === 'force' && existsSync(join(dir, RUN_FILES.run)) ? await readRunFile(join(dir, RUN_FILES.run), '--force') : undefined;
+  const { old: oldRun, products } = mode === 'force' ? await forcedRun(dir, command) : { old: undefined, products: [] };
   const identities = await identitiesOf(runOptions);
   let started = false;
   return {
