@@ -7,6 +7,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireRunLock, lockMark, processAlive, releaseLocksSince, LOCK_FILE } from '@speedrl/pipeline';
+import { readJsonl } from '@speedrl/core';
 import { writeTinyBundle, writeTinyClassifier } from './compare/test-models';
 import { runCaptured as cli, spawnCli } from './test-cli';
 
@@ -400,7 +401,12 @@ describe('run directories', () => {
     const out = join(root, 'probe-run');
     const mg = (...extra: string[]) => cli(['train-maskgit', '--preset', 'tiny', '--tokenizer', join(vq, 'tokenizer'), '--data', FIXTURE, '--batch', '8', '--warmup', '1', '--ema', 'none',
       '--checkpoint-every', '2', '--eval-every', '2', '--eval-n', '30', '--eval-steps', '2', '--classifier', judge, '--reward-classifier', join(root, 'probe-reward'), '--out', out, ...extra]);
-    expect((await mg('--steps', '2')).code).toBe(0);
+    expect((await mg('--steps', '3')).code).toBe(0);
+    // probes every --eval-every steps and at the last step (the weights that ship); a resume at the last step probes nothing again
+    const probeSteps = () => readJsonl<{ step: number; event?: string }>(join(out, 'metrics.jsonl')).records.filter((m) => m.event === 'eval').map((m) => m.step);
+    expect(probeSteps()).toEqual([2, 3]);
+    expect((await cli(['train-maskgit', '--out', out, '--resume', '--steps', '3'])).code).toBe(0);
+    expect(probeSteps()).toEqual([2, 3]);
     rmSync(judge, { recursive: true });
     await writeTinyClassifier(judge, 'eval', 7); // retrained at the same path
     const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8');

@@ -49,7 +49,7 @@ export interface TrainMaskgitOptions {
   readonly emaEvery: number;
   /** The last n training images are held out (the EMA decay is chosen on them). */
   readonly holdout: number;
-  /** Steps between quality probes (0 = off). */
+  /** Steps between quality probes (0 = off); the last step is probed too. */
   readonly evalEvery: number;
   readonly evalN: number;
   readonly evalSteps: number;
@@ -348,8 +348,9 @@ export async function trainMaskgit(
         run.log({ step, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, samplesPerSecond: o.batch / ((performance.now() - t0) / 1000) });
       }
       progress.update(step, { loss: r.loss });
-      // probe before the checkpoint: a run killed mid-probe resumes from an earlier step, trims the partial probe and redoes it
-      if (o.evalEvery > 0 && step % o.evalEvery === 0) await probeAll(step);
+      // probe before the checkpoint: a run killed mid-probe resumes from an earlier step, trims the partial probe and redoes it;
+      // the last step is probed too (the weights that ship), once: a resume at the last step runs no step and probes nothing
+      if (o.evalEvery > 0 && (step % o.evalEvery === 0 || step === o.steps)) await probeAll(step);
       if (step % o.checkpointEvery === 0) await saveCheckpoint(step);
     }
     await saveCheckpoint(step);

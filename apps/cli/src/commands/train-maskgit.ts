@@ -68,7 +68,7 @@ export function trainMaskgitCommand(io: TextIo): Command {
     .option('--ema <decays>', 'weight-EMA decays kept side by side, each written as the bundle ema-<decay>/ (none = off)', DEFAULTS.ema)
     .option('--ema-every <k>', 'fold the weights into the EMAs every k steps (decay applied k times)', String(DEFAULTS.emaEvery))
     .option('--holdout <n>', 'keep the last n training images out of training (the EMA-decay choice is made on them)', String(DEFAULTS.holdout))
-    .option('--eval-every <n>', 'steps between quality probes of every EMA and the raw weights (0 = off)', String(DEFAULTS.evalEvery))
+    .option('--eval-every <n>', 'steps between quality probes of every EMA and the raw weights, and the last step (0 = off)', String(DEFAULTS.evalEvery))
     .option('--eval-n <n>', 'samples per quality probe', String(DEFAULTS.evalN))
     .option('--eval-steps <T>', 'sampling steps of the quality probe', String(DEFAULTS.evalSteps))
     .option('--classifier <dir>', 'evaluation classifier of the probe\'s FCD (reported, never used to choose)', DEFAULTS.classifier)
