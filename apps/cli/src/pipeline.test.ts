@@ -569,6 +569,11 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(lost.err).toMatch(/--resume: .*metrics\.jsonl has no record of iteration 1 \(the checkpoint's\), so the RL time already spent is unknown/);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe('');
     writeFileSync(join(out, 'metrics.jsonl'), metrics);
+    // the budget is already spent: no iteration runs past it, nothing is written (was: one more iteration, then "reached")
+    const spent = await cli(['accelerate', '--out', out, '--resume', '--time-budget', '0.000001']);
+    expect(spent.code).toBe(2);
+    expect(spent.err).toMatch(/--time-budget: this run has already spent [\d.e-]+ min of RL, the whole budget of 0.000001 min; pass a larger --time-budget/);
+    expect(readFileSync(join(out, 'metrics.jsonl')).equals(metrics)).toBe(true);
     const more = await cli(['accelerate', '--out', out, '--resume', '--time-budget', '0', '--json']);
     expect(JSON.parse(more.out)).toMatchObject({ iterations: 4, aborted: false, stoppedBy: 'end' });
     const elapsed = readJsonl<{ elapsedMs: number }>(join(out, 'metrics.jsonl')).records.map((m) => m.elapsedMs);

@@ -206,6 +206,9 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
       }
       priorMs = record.elapsedMs;
     }
+    if (o.timeBudget > 0 && priorMs >= o.timeBudget * 60_000) {
+      throw new UsageError(`--time-budget: this run has already spent ${(priorMs / 60_000).toPrecision(3)} min of RL, the whole budget of ${o.timeBudget} min; pass a larger --time-budget (or 0 for none) to continue`);
+    }
     await run.start(); // everything above validated: only now is the run directory written
     const interrupt = installInterruptHandler(io);
     const abort = new AbortController();
