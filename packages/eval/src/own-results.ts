@@ -2,7 +2,7 @@
  * `--force` replaces only the command's own earlier results: an existing eval.json, compare.json or tuned file is
  * recognised by its shape (or format field) before anything is written; anything else is a UsageError naming --out.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
 
@@ -51,4 +51,16 @@ export function checkNoForeignProducts(dir: string, resultFile: string, products
   throw new UsageError(
     `${outFlag}: "${dir}" holds ${found.join(', ')} but no ${resultFile}, so they are not an earlier result of this command and would be overwritten; choose another ${outFlag} (nothing was written)`,
   );
+}
+
+/**
+ * `--force`, once the run is validated and before it computes anything: removes the files the replaced result wrote
+ * beside it (`products`: its summary and figures, plain files only), so until the new run's first save the directory
+ * shows no figure of the run it replaces, and never one beside the new result file.
+ */
+export function removeEarlierProducts(dir: string, products: readonly string[]): void {
+  for (const name of products) {
+    const path = join(dir, name);
+    if (existsSync(path) && statSync(path).isFile()) rmSync(path);
+  }
 }

@@ -12,7 +12,7 @@ import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import type { SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
-import { checkNoForeignProducts, checkOwnResults } from './own-results';
+import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
 import { checkStoredCells } from './stored-cells';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from './reference';
@@ -75,6 +75,9 @@ async function bundleFloors(o: EvalOptions, io: TextIo, compute: () => Promise<F
   io.stderr(cached.source === 'cache' ? `floors: loaded from ${join(o.model, FLOORS_FILE)} (its key matches)\n` : `floors: recomputed because ${cached.reason}\n`);
   return cached.floors;
 }
+
+/** What eval writes beside eval.json. */
+const EVAL_PRODUCTS = ['eval.md', 'fcd-vs-steps.png'] as const;
 
 /** Options that define a cell's numbers: a resumed eval.json must have been computed with the same values. */
 const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets', 'batch'] as const;
@@ -146,7 +149,7 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
   checkOutsideInputs(o.out, { '--model': o.model, '--classifier': o.classifier, '--data': o.data });
   const base = o.baseEval === undefined ? undefined : readBaseEval(o.baseEval, { ownFile: join(o.out, 'eval.json') }); // before any work
   if (force && existsSync(join(o.out, 'eval.json'))) checkOwnResults(join(o.out, 'eval.json'), 'eval'); // before any work
-  checkNoForeignProducts(o.out, 'eval.json', ['eval.md', 'fcd-vs-steps.png']);
+  checkNoForeignProducts(o.out, 'eval.json', EVAL_PRODUCTS);
   const created = !existsSync(o.out); // removed again if a check below refuses the run before anything is written
   await ensureWritableDir(o.out, '--out');
   return withRunLock(o.out, 'eval', () => evalLocked(o, resume, force, io, base), '--out', undefined, created); // one writer of eval.json at a time
@@ -184,8 +187,19 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       const result = { model: o.model, engine: o.engine, backend: backend.backend, options, inputs, floors: floorValues, cells, rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
       await writeJsonAtomic(jsonPath, result);
       await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}${acceleration === undefined ? '' : `\n${accelerationMarkdown(acceleration)}`}`);
+      // the figure follows every save: a stopped run's directory never shows another run's curve beside its eval.json
+      await writeLineChart(join(o.out, 'fcd-vs-steps.png'), {
+        title: `FCD vs sampling steps (${o.n} samples, ${options.seeds} seed(s))`, xLabel: 'steps T', yLabel: 'FCD (eval classifier)',
+        xTicks: rows.map((r) => r.steps), xScale: rows.length > 0 && (rows[rows.length - 1]?.steps ?? 1) / (rows[0]?.steps ?? 1) >= 8 ? 'log2' : 'linear',
+        series: [{ name: o.model, x: rows.map((r) => r.steps), y: rows.map((r) => r.fcd.mean), yErr: rows.map((r) => r.fcd.std) }],
+        hlines: [
+          { name: 'reconstruction floor', y: floorValues.reconstruction ?? NaN, dashed: true },
+          { name: 'held-out train floor', y: floorValues.trainHeldOut ?? NaN, dashed: true },
+        ],
+      });
       return result;
     };
+    if (force && previous.cells === undefined) removeEarlierProducts(o.out, EVAL_PRODUCTS); // the replaced eval's table and figure
     const todo = steps.flatMap((t) => Array.from({ length: o.seeds }, (_, k) => ({ t, seed: o.seed + k })))
       .filter(({ t, seed }) => !cells.some((c) => c.steps === t && c.seed === seed));
     const progress = createProgress({ label: 'eval', total: todo.length * o.n, io });
@@ -202,18 +216,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       await save();
     }
     progress.finish();
-    const result = await save();
-    const rows = result.rows;
-    await writeLineChart(join(o.out, 'fcd-vs-steps.png'), {
-      title: `FCD vs sampling steps (${o.n} samples, ${result.options.seeds} seed(s))`, xLabel: 'steps T', yLabel: 'FCD (eval classifier)',
-      xTicks: rows.map((r) => r.steps), xScale: rows.length > 0 && (rows[rows.length - 1]?.steps ?? 1) / (rows[0]?.steps ?? 1) >= 8 ? 'log2' : 'linear',
-      series: [{ name: o.model, x: rows.map((r) => r.steps), y: rows.map((r) => r.fcd.mean), yErr: rows.map((r) => r.fcd.std) }],
-      hlines: [
-        { name: 'reconstruction floor', y: floorValues.reconstruction ?? NaN, dashed: true },
-        { name: 'held-out train floor', y: floorValues.trainHeldOut ?? NaN, dashed: true },
-      ],
-    });
-    return result;
+    return await save();
   } finally {
     gen.dispose();
   }

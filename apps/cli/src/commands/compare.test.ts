@@ -10,7 +10,7 @@ import { runTuneSchedule, type TuneOptions } from '@speedrl/eval';
 import type { CompareJson } from '@speedrl/eval';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import type { TunedFile } from '@speedrl/eval';
-import { runCaptured as cli, captureIo as capture } from '../test-cli';
+import { runCaptured as cli, captureIo as capture, spawnCli } from '../test-cli';
 
 describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-compare-'));
@@ -124,6 +124,26 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const both = await cli([...args, '--resume', '--force']);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/--resume, --force: choose one/);
+  });
+
+  it('--force removes the replaced comparison\'s table, fronts and grids before its first save: a kill there leaves none beside the new compare.json', async () => {
+    const replace = (dir: string) => ['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2', '--seeds', '1', ...common, '--out', dir, '--force'];
+    const log = join(root, 'cmp-force-faults.log');
+    cpSync(out, join(root, 'cmp-force-ref'), { recursive: true });
+    expect((await spawnCli(replace(join(root, 'cmp-force-ref')), { SPEEDRL_FAULT_LOG: log })).code).toBe(0);
+    const points = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t')[1] as string);
+    const firstCell = points.findIndex((p, i) => p === 'write compare.json: after rename' && points.slice(0, i).includes(p)) + 1; // the save after the floors'
+    expect(firstCell).toBeGreaterThan(0);
+    const killed = join(root, 'cmp-force-killed');
+    cpSync(out, killed, { recursive: true });
+    expect(existsSync(join(killed, 'grids', 'rl-halton-T4.png'))).toBe(true);
+    expect((await spawnCli(replace(killed), { SPEEDRL_KILL_AT: String(firstCell) })).signal).toBe('SIGKILL');
+    const json = JSON.parse(readFileSync(join(killed, 'compare.json'), 'utf8')) as CompareJson;
+    expect(json.cells.map((c) => `${c.model}-${c.method}-T${c.steps}`)).toEqual(['base-cosine-T2']);
+    for (const f of ['compare.md', 'pareto-nfe.png', 'pareto-wallclock.png']) {
+      expect(existsSync(join(killed, f)) && readFileSync(join(killed, f)).equals(readFileSync(join(out, f)))).toBe(false);
+    }
+    expect(existsSync(join(killed, 'grids', 'rl-halton-T4.png'))).toBe(false); // drawn by the replaced comparison only
   });
 
   it('prints and records acceleration factors of the cosine rows vs the first model, and says a 1-seed row makes no claim', async () => {

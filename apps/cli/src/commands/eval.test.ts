@@ -1,11 +1,11 @@
 /** `speedrl eval --base-eval` on an untrained tiny bundle: the base file is validated before any sampling, and the acceleration factors are printed, saved in eval.json and written to eval.md. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@speedrl/tensor-utils';
 import { accelerationSchema } from '@speedrl/eval';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
-import { runCaptured as cli } from '../test-cli';
+import { runCaptured as cli, spawnCli } from '../test-cli';
 
 describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-eval-base-'));
@@ -74,4 +74,27 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     }
     expect(existsSync(join(root, 'judged', 'eval.json'))).toBe(false);
   });
+
+  it('--force killed at any write never leaves the replaced eval\'s table or figure beside the new eval.json (was: the old figure stayed until the end)', async () => {
+    const old = join(root, 'force-old');
+    expect((await cli(args('force-old', '--steps', '1,2', '--seeds', '1'))).code).toBe(0);
+    const bytes = (dir: string, f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f)) : undefined);
+    const replace = (out: string) => args(out, '--steps', '1,2', '--seeds', '1', '--temperature', '0.5', '--force');
+    const log = join(root, 'force-faults.log');
+    cpSync(old, join(root, 'force-ref'), { recursive: true });
+    expect((await spawnCli(replace('force-ref'), { SPEEDRL_FAULT_LOG: log })).code).toBe(0);
+    const points = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t')[1] as string);
+    expect(points.filter((p) => /fcd-vs-steps\.png/.test(p)).length).toBeGreaterThanOrEqual(4); // drawn at every save
+    for (let k = 1; k <= points.length; k++) {
+      const out = join(root, `force-kill-${k}`);
+      cpSync(old, out, { recursive: true });
+      expect((await spawnCli(replace(`force-kill-${k}`), { SPEEDRL_KILL_AT: String(k) })).signal).toBe('SIGKILL');
+      const temperature = (JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { options: { temperature: number } }).options.temperature;
+      for (const f of ['eval.md', 'fcd-vs-steps.png']) {
+        const now = bytes(out, f);
+        // the old eval.json may stay (killed before the first save), alone or with its own files; the new one never shows the old files
+        if (temperature === 0.5 && now !== undefined) expect({ k, point: points[k - 1], f, old: now.equals(bytes(old, f) as Buffer) }).toEqual({ k, point: points[k - 1], f, old: false });
+      }
+    }
+  }, 300_000);
 });

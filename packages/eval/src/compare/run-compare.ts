@@ -17,7 +17,7 @@ import {
   withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
-import { checkNoForeignProducts, checkOwnResults } from '../own-results';
+import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from '../own-results';
 import { checkStoredCells } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
@@ -131,6 +131,9 @@ function describedOptions(o: CompareOptions, adaptiveCap: number, models: readon
 
 const gridName = (k: Omit<CellKey, 'seed'>): string => `grids/${k.model}-${k.method}-${k.threshold === undefined ? `T${k.steps}` : `p${k.threshold}`}.png`;
 
+/** What compare writes beside compare.json, besides grids/. */
+const COMPARE_FIGURES = ['compare.md', 'pareto-nfe.png', 'pareto-wallclock.png'] as const;
+
 /**
  * Runs the comparison and returns compare.json's content. Without `resume` an existing compare.json is refused unless
  * `force`, which replaces only an earlier compare.json; an --out inside an input is refused.
@@ -145,7 +148,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
     if (!force) throw new UsageError(`--out: "${o.out}" already holds compare.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
     checkOwnResults(jsonPath, 'compare'); // before any work
   }
-  checkNoForeignProducts(o.out, 'compare.json', ['compare.md', 'pareto-nfe.png', 'pareto-wallclock.png', 'grids']);
+  checkNoForeignProducts(o.out, 'compare.json', [...COMPARE_FIGURES, 'grids']);
   const created = !existsSync(o.out); // removed again if a check below refuses the run before anything is written
   await ensureWritableDir(o.out, '--out');
   return withRunLock(o.out, 'compare', () => compareLocked(o, resume, io, load), '--out', undefined, created); // one writer of compare.json at a time
@@ -208,8 +211,20 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     };
     await writeJsonAtomic(jsonPath, json);
     await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch)}${acceleration === undefined ? '' : `\n${compareAccelerationMarkdown(acceleration)}`}`);
+    // the figures follow every save (with a row to draw): a stopped run's directory never shows another run's fronts beside its compare.json
+    if (rows.length > 0) {
+      const subtitle = `${o.n} samples, ${seeds.length} seed(s), ${o.engine}`;
+      const names = allModels.map((m) => m.name);
+      await writePareto(join(o.out, 'pareto-nfe.png'), rows, 'nfe', names, methodOrder, floors, subtitle);
+      await writePareto(join(o.out, 'pareto-wallclock.png'), rows, 'wallclock', names, methodOrder, floors, subtitle, o.batch);
+    }
     return json;
   };
+  if (!resume && existsSync(jsonPath)) { // --force (runCompare checked it): the replaced comparison's table, fronts and grids go
+    const earlier = (JSON.parse(await readFile(jsonPath, 'utf8')) as { grids?: { file?: unknown }[] }).grids ?? [];
+    const earlierGrids = earlier.map((g) => g.file).filter((f): f is string => typeof f === 'string' && /^grids\/[^/]+\.png$/.test(f));
+    removeEarlierProducts(o.out, [...COMPARE_FIGURES, ...earlierGrids]);
+  }
   if (todo.length > 0 || missingGrids.length > 0 || floors === undefined) {
     await initBackend();
     const needMetrics = todo.length > 0 || floors === undefined;
@@ -258,12 +273,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     if (at >= 0) grids[at] = entry;
     else grids.push(entry);
   }
-  const json = await save();
-  const subtitle = `${o.n} samples, ${seeds.length} seed(s), ${o.engine}`;
-  const names = allModels.map((m) => m.name);
-  await writePareto(join(o.out, 'pareto-nfe.png'), json.rows, 'nfe', names, methodOrder, floors, subtitle);
-  await writePareto(join(o.out, 'pareto-wallclock.png'), json.rows, 'wallclock', names, methodOrder, floors, subtitle, o.batch);
-  return json;
+  return save();
 }
 
 function tunedEntry(tuned: TunedFile | undefined, steps: number): TunedEntry | undefined {
