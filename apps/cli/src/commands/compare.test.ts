@@ -254,7 +254,10 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(readFileSync(notes, 'utf8')).toBe(JSON.stringify({ format: 'speedrl-maskgit' }));
     const otherRef = await cli(['tune-schedule', '--out', tunedPath, '--resume', '--ref-count', '150']);
     expect(otherRef.code).toBe(2);
-    expect(otherRef.err).toMatch(/--ref-count: .* was searched with 100, now 150/);
+    expect(otherRef.err).toMatch(/--ref-count: .* was searched with 100, now 150; its trials would be scored against another reference/);
+    const otherBudget = await cli(['tune-schedule', '--out', tunedPath, '--resume', '--budget', '7']);
+    expect(otherBudget.code).toBe(2);
+    expect(otherBudget.err).toMatch(/--budget: .* was searched with \d+, now 7; a resume replays the same search/); // was: "scored against another reference"
     const more = await cli(['tune-schedule', '--out', tunedPath, '--resume', '--steps', '3']);
     expect(more.code).toBe(0);
     const merged = JSON.parse(readFileSync(tunedPath, 'utf8')) as TunedFile;

@@ -112,15 +112,16 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
     await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
   }
   const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
-  // a model changed by this call's RL makes the accelerated model's earlier cells stale (eval would refuse to mix them)
-  if (!rlDone) await rm(join(o.out, 'eval-accelerated', 'eval.json'), { force: true });
+  // a model changed by this call's RL makes the accelerated model's earlier cells stale (eval would refuse to mix them),
+  // and their table and figure with them
+  if (!rlDone) for (const f of ['eval.json', 'eval.md', 'fcd-vs-steps.png']) await rm(join(o.out, 'eval-accelerated', f), { force: true });
   await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
   await shareFloors(join(o.out, 'eval-base'), join(o.out, 'eval-accelerated')); // same tokenizer and data: computed once
   await step('eval of the accelerated model', evalArgs(modelDir, join(o.out, 'eval-accelerated')));
   const steps = o.steps.split(',').map(Number);
   const grids: ReportBlock[] = [];
   for (const [label, model] of [['base', o.base], ['accelerated', modelDir]] as const) {
-    for (const t of [Math.min(...steps), Math.max(...steps)]) {
+    for (const t of new Set([Math.min(...steps), Math.max(...steps)])) { // one grid when --steps has one T
       const png = join(o.out, `grid-${label}-T${t}.png`);
       await step(`grid ${label} T=${t}`, ['sample', '--model', model, '--steps', String(t), '--n', '8', '--seed', String(o.seed), '--out', png, '--force']); // --force: a rerun replaces its own grid
       grids.push({ kind: 'image', path: png, caption: `${label}, T = ${t} (same seeds)` });

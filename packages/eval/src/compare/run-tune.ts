@@ -35,6 +35,9 @@ export interface TuneOptions {
 /** Options whose change makes stored trials meaningless. */
 const TRIAL_DEFINING = ['model', 'n', 'seed', 'cfg', 'budget', 'engine', 'classifier', 'refCount', 'data'] as const;
 
+/** Of those, the ones that define what a candidate is scored against. */
+const REFERENCE_DEFINING: ReadonlySet<string> = new Set(['classifier', 'refCount', 'data']);
+
 const SEARCH_METHOD = 'seeded random search (half the budget, the sampler defaults first) then coordinate descent from the best';
 
 function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs: Record<string, string>): TunedFile | undefined {
@@ -49,7 +52,8 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs:
   };
   for (const key of TRIAL_DEFINING) {
     if (was[key] !== o[key]) {
-      throw new UsageError(`${flagOf(key)}: ${o.out} was searched with ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; its trials would be scored against another reference. Use the same value or another --out`);
+      const why = REFERENCE_DEFINING.has(key) ? 'its trials would be scored against another reference' : 'a resume replays the same search, and its trials were made with the other value';
+      throw new UsageError(`${flagOf(key)}: ${o.out} was searched with ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; ${why}. Use the same value or another --out`);
     }
   }
   const changed = changedInputs(prev.inputs, inputs);
