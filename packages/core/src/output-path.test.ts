@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutsideInputs } from './output-path';
+import { checkOutsideInputs, ensureWritableDir, ensureWritableFile } from './output-path';
 
 describe('checkOutsideInputs', () => {
   let dir: string;
@@ -23,5 +24,39 @@ describe('checkOutsideInputs', () => {
     symlinkSync(join(dir, 'model'), join(dir, 'link'));
     expect(() => checkOutsideInputs(join(dir, 'link', 'new.json'), { '--model': join(dir, 'model') })).toThrow(/inside --model/);
     expect(() => checkOutsideInputs(join(dir, 'model', 'x.png'), { '--model': join(dir, 'link') })).toThrow(/inside --model/);
+  });
+});
+
+describe('ensureWritableDir / ensureWritableFile: an unwritable --out is a usage error naming the flag and the reason', () => {
+  it('a directory without write permission: "permission denied (EACCES)" (as root, checked in a child running as nobody, since root may write anywhere)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'output-eacces-'));
+    try {
+      chmodSync(dir, 0o755);
+      mkdirSync(join(dir, 'locked'), { mode: 0o555 });
+      const target = join(dir, 'locked', 'out');
+      const expected = `UsageError --out: cannot write to "${target}": permission denied (EACCES)`;
+      const check = `import(${JSON.stringify(join(__dirname, 'output-path.ts'))}).then((m) => m.ensureWritableDir(${JSON.stringify(target)}, '--out'))`
+        + ".then(() => console.log('written'), (e) => console.log(e.constructor.name, e.message))";
+      if (process.getuid?.() === 0) {
+        const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', check], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: __dirname });
+        expect(child.stdout.trim()).toBe(expected);
+      } else {
+        await expect(ensureWritableDir(target, '--out')).rejects.toThrow(expected.replace('UsageError ', ''));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a file where a directory must be, and a directory where a file must be', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'output-kinds-'));
+    try {
+      mkdirSync(join(dir, 'adir'));
+      await expect(ensureWritableFile(join(dir, 'adir'), '--out')).rejects.toThrow(`--out: "${join(dir, 'adir')}" is a directory; give a file name`);
+      writeFileSync(join(dir, 'afile'), 'x');
+      await expect(ensureWritableDir(join(dir, 'afile', 'run'), '--out')).rejects.toThrow(`--out: cannot write to "${join(dir, 'afile', 'run')}": a part of the path is a file, not a directory (ENOTDIR)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

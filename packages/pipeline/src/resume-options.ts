@@ -3,6 +3,7 @@
  * and logs. A defining option changed is refused; a changed length is allowed and said aloud when it moves the
  * learning-rate schedule.
  */
+import { resolve } from 'node:path';
 import { UsageError, flagOf } from '@speedrl/core';
 
 /**
@@ -14,12 +15,21 @@ export const RESUME_MUTABLE_OPTIONS: ReadonlySet<string> = new Set([
   'cooldown', // train-maskgit checks it against its checkpoint: only a cool-down that has not begun may change
 ]);
 
+/**
+ * Options that name a file or directory: another spelling of the same path (`runs/x/`, `./runs/x`) is the same value.
+ * Their contents are guarded apart from their names (each run records content keys of its inputs).
+ */
+const PATH_OPTIONS: ReadonlySet<string> = new Set([
+  'base', 'tokenizer', 'data', 'classifier', 'rewardClassifier', 'evalClassifier', 'perceptualClassifier', 'tuned',
+]);
+
 /** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
 export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(overrides)) {
     if (RESUME_MUTABLE_OPTIONS.has(key) || value === undefined) continue; // a key the run never saved ran on its default: a typed value is a change
     const was = saved[key];
-    if (JSON.stringify(String(was)) === JSON.stringify(String(value))) continue;
+    if (String(was) === String(value)) continue;
+    if (PATH_OPTIONS.has(key) && typeof was === 'string' && typeof value === 'string' && resolve(was) === resolve(value)) continue;
     throw new UsageError(
       `${flagOf(key)}: a resumed run keeps the value it was started with (${JSON.stringify(was)}), got ${JSON.stringify(value)}; ` +
         'start a new run with another --out to change it',
