@@ -110,6 +110,10 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const badClass = await cli(['sample', '--model', mgRun, '--class', '10', '--out', join(root, 'x.png')]);
     expect(badClass.code).toBe(2);
     expect(badClass.err).toMatch(/--class: must be < 10/);
+    for (const c of ['1,2', 'shirt']) { // was: "--class: Invalid input"
+      const r = await cli(['sample', '--model', mgRun, '--class', c, '--out', join(root, 'x.png')]);
+      expect([c, r.code, r.err]).toEqual([c, 2, expect.stringContaining('--class: expected one class id (an integer ≥ 0, e.g. 7) or "all"')]);
+    }
     const zeroSteps = await cli(['sample', '--model', mgRun, '--steps', '0', '--out', join(root, 'x.png')]);
     expect(zeroSteps.code).toBe(2);
     expect(zeroSteps.err).toMatch(/--steps: Number must be greater than or equal to 1/);

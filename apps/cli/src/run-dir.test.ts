@@ -156,6 +156,12 @@ describe('run directories', () => {
     expect((JSON.parse(readFileSync(runFile, 'utf8')) as { options: Record<string, unknown> }).options.perceptual).toBe(0);
     const again = await cli(['train-vq', '--out', out, '--resume', '--steps', '8']);
     expect(again.err).not.toContain('has no value for');
+    // the note's advice holds: for an option the file does not record, the value given is taken (was: refused as a change)
+    delete saved.options.perceptual;
+    writeFileSync(runFile, JSON.stringify({ ...JSON.parse(readFileSync(runFile, 'utf8')), options: { ...saved.options, steps: 8 } }));
+    const given = await cli(['train-vq', '--out', out, '--resume', '--steps', '10', '--perceptual', '0']);
+    expect(given.code).toBe(0);
+    expect(given.err).not.toContain('has no value for');
   });
 
   it('a damaged run.json or checkpoint state is a usage error naming the file', async () => {
@@ -414,6 +420,31 @@ describe('run directories', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--classifier: its files changed since this run started/);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
+  });
+
+  it('--resume refuses a checkpoint copied from another run: another seed, or a step its metrics never reached (was: resumed, labelled with this run\'s options)', async () => {
+    const [a, b, c] = ['copy-a', 'copy-b', 'copy-c'].map((d) => join(root, d));
+    expect((await trainVq(a, '--seed', '0', '--steps', '4', '--log-every', '1')).code).toBe(0);
+    expect((await trainVq(b, '--seed', '5', '--steps', '2', '--log-every', '1')).code).toBe(0);
+    expect((await trainVq(c, '--seed', '5', '--steps', '4', '--log-every', '1')).code).toBe(0);
+    const swap = (from: string, to: string) => {
+      rmSync(join(to, 'checkpoint'), { recursive: true });
+      cpSync(join(from, 'checkpoint'), join(to, 'checkpoint'), { recursive: true });
+    };
+    swap(a, b); // step 4 into a run whose metrics end at step 2
+    const metrics = readFileSync(join(b, 'metrics.jsonl'));
+    const ahead = await trainVq(b, '--seed', '5', '--steps', '6', '--resume');
+    expect(ahead.code).toBe(2);
+    expect(ahead.err).toMatch(/--resume: the checkpoint in ".*copy-b\/checkpoint" is at step 4, but .*metrics\.jsonl records nothing after step 2 \(this run logs every 1 steps\)/);
+    expect(readFileSync(join(b, 'metrics.jsonl')).equals(metrics)).toBe(true);
+    swap(a, c); // the same step, another seed
+    const seeded = await trainVq(c, '--seed', '5', '--steps', '6', '--resume');
+    expect(seeded.code).toBe(2);
+    expect(seeded.err).toMatch(/--resume: the checkpoint in ".*copy-c\/checkpoint" was written by a run with --seed 0, and this run's is 5/);
+    rmSync(join(a, 'metrics.jsonl'));
+    const lost = await trainVq(a, '--seed', '0', '--steps', '6', '--resume'); // its own checkpoint, its metrics deleted
+    expect(lost.code).toBe(2);
+    expect(lost.err).toMatch(/metrics\.jsonl records no step/);
   });
 
   it('a resume that changes the run\'s length says that its cosine learning rate now follows the new length (it jumps)', async () => {

@@ -14,7 +14,7 @@ import {
   createVqModel, decode, encode, evaluate, loadVq, resolveVqConfig, saveVq, train, vqPreset,
   type VqConfig, type VqEvaluation, type VqFeatureFn, type VqModel, type VqPresetName,
 } from '@speedrl/vq-tokenizer';
-import { RUN_FILES, TOKENIZER_DIR, checkDataDir, installInterruptHandler, type RunDir } from '@speedrl/pipeline';
+import { RUN_FILES, TOKENIZER_DIR, checkCheckpointSeed, checkDataDir, installInterruptHandler, type RunDir } from '@speedrl/pipeline';
 import { loadRewardClassifier, rewardFeatures } from './reference';
 
 /** Options of a tokenizer training run (the flags of `speedrl train-vq`, camelCase). */
@@ -114,7 +114,9 @@ export async function trainVq(o: TrainVqOptions, run: RunDir, io: TextIo): Promi
   const data = { count: trainCount, images: all.images.subarray(0, trainCount * 784) };
   const rng = Rng.fromSeed(o.seed);
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
-  const model = run.resumeFrom !== undefined ? (await loadVq(run.resumeFrom)).model : createVqModel(vqConfigOf(o), rng.fork(0));
+  const resumed = run.resumeFrom === undefined ? undefined : await loadVq(run.resumeFrom);
+  if (resumed !== undefined) checkCheckpointSeed(resumed.metadata.seed, o.seed, run.resumeFrom as string);
+  const model = resumed?.model ?? createVqModel(vqConfigOf(o), rng.fork(0));
   const totalSteps = o.steps > 0 ? o.steps : o.epochs * Math.floor(data.count / o.batch);
   if (model.step > totalSteps) throw new UsageError(`--steps/--epochs: the run in ${run.dir} is already at step ${model.step}, past the ${totalSteps} asked for`);
   if (o.batch > data.count) throw new UsageError(`--batch: ${o.batch} is more than the ${data.count} training images`);

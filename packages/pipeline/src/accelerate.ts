@@ -167,6 +167,11 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
     let startIteration = 0;
     if (run.resumeFrom !== undefined) {
       const restored = await restoreSpeedRlCheckpoint(run.resumeFrom, policy);
+      // the random stream's key is the seed's: another key is another run's checkpoint
+      const key = restored.rng.state().key;
+      if (JSON.stringify(key) !== JSON.stringify(rng.state().key)) {
+        throw new UsageError(`--resume: the checkpoint in "${run.resumeFrom}" draws from another seed's random stream than this run's --seed ${o.seed}: it is not this run's checkpoint (copied from another run?). Restore the run's own, or start a new run with another --out (nothing was written)`);
+      }
       rng = restored.rng;
       startIteration = restored.iteration;
       if (startIteration > config.iterations) throw new UsageError(`--iterations: the run in ${run.dir} is already at iteration ${startIteration}; give at least that many`);

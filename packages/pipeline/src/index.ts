@@ -21,7 +21,7 @@ export { createQualityReward } from './quality-reward';
 export type { QualityReward, QualityWeights, RealImagesSource } from './quality-reward';
 export { drawSampleSet } from './sample-set';
 export type { SampleSet } from './sample-set';
-export { RUN_FILES, checkNewOutDir, defaultedNote, openRunDir, readConfigStep, runModeOf, savedRunOptions } from './run-dir';
+export { RUN_FILES, checkCheckpointSeed, checkNewOutDir, defaultedNote, openRunDir, readConfigStep, runModeOf, savedRunOptions } from './run-dir';
 export type { InputPaths, RunDir, RunMode } from './run-dir';
 export type { LengthChange } from './resume-options';
 export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';

@@ -14,6 +14,10 @@ describe('checkResumeOverrides', () => {
     expect(() => checkResumeOverrides(saved, { seed: '0 ' })).toThrow(/--seed/);
   });
 
+  it('takes the value given for an option run.json does not record (was: refused, "started with (undefined)")', () => {
+    expect(() => checkResumeOverrides(saved, { batch: 16 })).not.toThrow();
+  });
+
   it('lets a resume change how long it runs and where it saves, and ignores options not given', () => {
     expect(() => checkResumeOverrides(saved, { iterations: 200, out: 'elsewhere', checkpointEvery: 5, seed: undefined })).not.toThrow();
   });

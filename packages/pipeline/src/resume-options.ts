@@ -26,8 +26,9 @@ const PATH_OPTIONS: ReadonlySet<string> = new Set([
 /** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
 export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(overrides)) {
-    if (RESUME_MUTABLE_OPTIONS.has(key) || value === undefined) continue; // a key the run never saved ran on its default: a typed value is a change
+    if (RESUME_MUTABLE_OPTIONS.has(key) || value === undefined) continue;
     const was = saved[key];
+    if (was === undefined) continue; // run.json does not record it (an older file, or edited): the value given says what the run used
     if (String(was) === String(value)) continue;
     if (PATH_OPTIONS.has(key) && typeof was === 'string' && typeof value === 'string' && resolve(was) === resolve(value)) continue;
     throw new UsageError(

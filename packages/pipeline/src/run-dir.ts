@@ -8,7 +8,7 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, checkOutsideInputs, faultPoint, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, readJsonl, checkOutsideInputs, faultPoint, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock, checkOutsideLockedRuns, isLockFile, otherJobUnder } from './run-lock';
 import { checkResumeOverrides, lengthChanges, lengthNotes, type LengthChange } from './resume-options';
@@ -246,6 +246,8 @@ export async function openRunDir(
     } catch (error) {
       throw new UsageError(`--resume: the checkpoint in "${found}" is damaged (${(error as Error).message.split('\n')[0]}); start a new run with another --out`);
     }
+    const logEvery = saved.options?.logEvery; // the last stretch's (run.json is rewritten at each start)
+    if (found !== undefined && typeof logEvery === 'number') checkMetricsReachCheckpoint(metricsPath, resumeStep, logEvery, found);
   } else if (mode === 'fresh') {
     if (found !== undefined) {
       throw new UsageError(`--out: "${dir}" already holds a checkpoint; pass --resume to continue it or choose another --out`);
@@ -291,6 +293,28 @@ export async function openRunDir(
       appendJsonl(metricsPath, { ...record, time: new Date().toISOString() });
     },
   };
+}
+
+/**
+ * A run logs a step before it checkpoints it, so its metrics.jsonl holds a record less than one logging interval before
+ * its checkpoint's step. A checkpoint further ahead is not this run's (copied from another run) or the metrics were
+ * lost: resuming would label another run's weights with this run's options, or leave a gap in its records.
+ */
+function checkMetricsReachCheckpoint(metricsPath: string, step: number, logEvery: number, checkpoint: string): void {
+  if (step === 0) return;
+  const steps = existsSync(metricsPath) ? readJsonl<{ step?: unknown }>(metricsPath).records.map((r) => r.step).filter((v): v is number => typeof v === 'number' && v <= step) : [];
+  const last = steps.length === 0 ? undefined : Math.max(...steps);
+  if (last !== undefined && last > step - logEvery) return;
+  throw new UsageError(
+    `--resume: the checkpoint in "${checkpoint}" is at step ${step}, but ${metricsPath} ${last === undefined ? 'records no step' : `records nothing after step ${last}`} ` +
+      `(this run logs every ${logEvery} steps): the checkpoint is not this run's (copied from another run?) or its metrics were lost. Restore them, or start a new run with another --out (nothing was written)`,
+  );
+}
+
+/** Refuses a checkpoint written by a run with another seed (copied from another run): its weights are not this run's. */
+export function checkCheckpointSeed(recorded: unknown, seed: number, checkpoint: string): void {
+  if (recorded === undefined || recorded === seed) return;
+  throw new UsageError(`--resume: the checkpoint in "${checkpoint}" was written by a run with --seed ${JSON.stringify(recorded)}, and this run's is ${seed}: it is not this run's checkpoint (copied from another run?). Restore the run's own, or start a new run with another --out (nothing was written)`);
 }
 
 /** What a run stopped by an error says about its checkpoint in `checkpointDir`: kept, or none written yet. */

@@ -13,7 +13,7 @@ import {
 } from '@speedrl/rewards-clip-fid';
 import { checkDataDir } from './checks';
 import { installInterruptHandler } from './interrupt';
-import { RUN_FILES, checkpointNote, type RunDir } from './run-dir';
+import { RUN_FILES, checkCheckpointSeed, checkpointNote, type RunDir } from './run-dir';
 
 /** Where a trained classifier and its statistics go inside the run directory. */
 export const CLASSIFIER_DIR = 'classifier';
@@ -69,7 +69,9 @@ export async function trainClassifierRun(o: TrainClassifierRunOptions, run: RunD
   const data = await loadIdxDataset({ dir: o.data, split: 'train', ...(o.limit > 0 ? { limit: o.limit } : {}) });
   if (data.count === 0) throw new UsageError(`--data: the train split of "${o.data}" holds no images`);
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
-  const model = run.resumeFrom !== undefined ? (await loadClassifier(run.resumeFrom)).model : createClassifier(o.role, config, rng.fork(0));
+  const resumed = run.resumeFrom === undefined ? undefined : await loadClassifier(run.resumeFrom);
+  if (resumed !== undefined) checkCheckpointSeed(resumed.metadata.seed, seed, run.resumeFrom as string);
+  const model = resumed?.model ?? createClassifier(o.role, config, rng.fork(0));
   const epochs = o.epochs > 0 ? o.epochs : config.epochs;
   const totalSteps = o.steps > 0 ? o.steps : epochs * Math.floor(data.count / config.batchSize);
   if (model.step > totalSteps) throw new UsageError(`--steps/--epochs: the run in ${run.dir} is already at step ${model.step}, past the ${totalSteps} asked for`);

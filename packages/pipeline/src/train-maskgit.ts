@@ -21,7 +21,7 @@ import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { tokenizerKey, writeBundle } from './bundle';
 import { checkDataDir } from './checks';
 import { installInterruptHandler } from './interrupt';
-import { RUN_FILES, checkpointNote, resumeNote, type RunDir } from './run-dir';
+import { RUN_FILES, checkCheckpointSeed, checkpointNote, resumeNote, type RunDir } from './run-dir';
 
 /** Options of a pretraining run (the flags of `speedrl train-maskgit`, camelCase). */
 export interface TrainMaskgitOptions {
@@ -265,8 +265,9 @@ export async function trainMaskgit(
   if (run.resumeFrom !== undefined) {
     const statePath = join(run.resumeFrom, RUN_FILES.state);
     const state = JSON.parse(await readFile(statePath, 'utf8')) as {
-      step: number; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown; lrCooldown?: LrCooldown | null;
+      step: number; seed?: unknown; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown; lrCooldown?: LrCooldown | null;
     };
+    checkCheckpointSeed(state.seed, o.seed, run.resumeFrom);
     const { tensors } = await readRecordedSafetensors(join(run.resumeFrom, 'trainer.safetensors'), state.trainerSha256, statePath, '--resume');
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
       const t = tensors[`${prefix}${s.name}`];

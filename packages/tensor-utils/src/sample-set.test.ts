@@ -99,6 +99,17 @@ describe('writeSampleSet', () => {
     expect(readdirSync(out)).toEqual(['0-t-shirt-top']); // the earlier set is untouched
   });
 
+  it('png-dir: a staging folder left by a killed writer (a dead pid) goes on the next write; a live writer\'s stays (was: left for good)', async () => {
+    const out = join(tmp, 'samples');
+    const dead = join(tmp, '.samples.999999999.abc.staging'); // no process has this pid
+    const live = join(tmp, `.samples.${process.ppid}.def.staging`);
+    for (const d of [dead, live]) mkdirSync(join(d, '0-t-shirt-top'), { recursive: true });
+    await writeSampleSet(makeSet([0]), 'png-dir', out);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(readdirSync(out)).toEqual(['0-t-shirt-top']);
+  });
+
   it('png-dir: a full disk names --out and keeps the earlier set', async () => {
     const out = join(tmp, 'samples');
     await writeSampleSet(makeSet([0]), 'png-dir', out);

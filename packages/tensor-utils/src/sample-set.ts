@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { faultPoint, namedWriteError, UsageError } from '@speedrl/core';
+import { faultPoint, namedWriteError, removeStaleStagingDirs, UsageError } from '@speedrl/core';
 import { writeNpz } from './npz';
 import { greyImageToPng, writeImageGrid } from './png';
 import { checkSampleOut, pngDirTarget, stagingDirOf } from './sample-out';
@@ -115,6 +115,7 @@ export interface WriteSampleSetOptions {
 async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, options: WriteSampleSetOptions): Promise<void> {
   await checkSampleOut('png-dir', out, options.force ?? false);
   const target = pngDirTarget(out); // a symbolic link: the set goes into its target
+  await removeStaleStagingDirs(target); // staging folders of killed writers (dead pids) of this set
   const staging = stagingDirOf(target);
   const size = set.height * set.width;
   const next = new Map<number, number>();

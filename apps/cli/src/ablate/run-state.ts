@@ -57,8 +57,15 @@ export function checkVariantRun(v: string, dir: string, expected: Record<string,
   const options = (JSON.parse(readFileSync(path, 'utf8')) as { options?: Record<string, unknown> }).options ?? {};
   for (const [key, want] of Object.entries(expected)) {
     const had = options[key];
-    if (FREE_OPTIONS.has(key) || had === undefined || String(had) === String(want) || (continued && (key === 'iterations' || key === 'timeBudget'))) continue;
+    if (FREE_OPTIONS.has(key) || String(had) === String(want) || (continued && (key === 'iterations' || key === 'timeBudget'))) continue;
     const flag = key === 'timeBudget' ? '--budget' : flagOf(key);
+    if (had === undefined) {
+      // a run.json without the option (edited, or from an older version): which value that run trained with is unknown
+      throw new UsageError(
+        `${flag}: the run of variant "${v}" records no ${key} (${path}), the ablation gives it ${JSON.stringify(want)}: which value it trained with is unknown, ` +
+          `so its row could compare unequal runs. Remove "${dir}" to recompute it (or use another --out)`,
+      );
+    }
     throw new UsageError(
       `${flag}: the run of variant "${v}" has ${JSON.stringify(had)} (${path}), the ablation gives it ${JSON.stringify(want)}${key === 'iterations' || key === 'timeBudget' ? '' : ' (--config plus its variant flags)'}: ` +
         `its rows would not compare runs that differ only in the ablated knob. Give the same value, or remove "${dir}" to recompute it (or use another --out)`,

@@ -186,6 +186,12 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     writeFileSync(runFile, original);
     expect(replaced.code).toBe(2);
     expect(replaced.err).toMatch(/--lr: the run of variant "no-kl" has 0\.001 .*, the ablation gives it 0\.05 \(--config plus its variant flags\)/);
+    const { klBeta: _kl, ...withoutKl } = run.options; // the ablated knob missing from run.json: which KL it trained with is unknown (was: accepted)
+    writeFileSync(runFile, JSON.stringify({ ...run, options: withoutKl }));
+    const unknown = await cli(same);
+    writeFileSync(runFile, original);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--kl-beta: the run of variant "no-kl" records no klBeta \(.*no-kl\/run\.json\), the ablation gives it 0: which value it trained with is unknown/);
     expect(['no-speed', 'no-kl'].map(metricsLines)).toEqual(lines);
     expect((await cli(same)).code).toBe(0);
   });

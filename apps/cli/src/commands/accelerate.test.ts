@@ -4,7 +4,7 @@
  * module. Real `import()` of .mjs files needs a child process (jest's module system cannot load ES modules).
  * `--rollout adaptive` and its flags map to the rl-trainer config, bad values are usage errors, --resume keeps them.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
@@ -176,6 +176,19 @@ describe('speedrl accelerate --reward', () => {
     const resumed = await cli(['accelerate', '--out', out, '--resume']);
     expect(resumed.code).toBe(2);
     expect(resumed.err).toMatch(/--resume: the checkpoint in .*diverged\/checkpoint gives non-finite logits \(.*\): the run had diverged when it was saved; start a new run with a smaller --lr/);
+  });
+
+  it('--resume refuses a checkpoint copied from a run with another seed, before writing anything (was: resumed, labelled with this run\'s seed)', async () => {
+    const [seed0, seed7] = [join(root, 'copy-seed0'), join(root, 'copy-seed7')];
+    expect((await cli([...common(seed0), '--iterations', '2', '--seed', '0'])).code).toBe(0);
+    expect((await cli([...common(seed7), '--iterations', '2', '--seed', '7'])).code).toBe(0);
+    rmSync(join(seed7, 'checkpoint'), { recursive: true });
+    cpSync(join(seed0, 'checkpoint'), join(seed7, 'checkpoint'), { recursive: true }); // same iteration: its metrics record it
+    const metrics = readFileSync(join(seed7, 'metrics.jsonl'));
+    const r = await cli(['accelerate', '--out', seed7, '--resume', '--iterations', '3']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: the checkpoint in ".*copy-seed7\/checkpoint" draws from another seed's random stream than this run's --seed 7/);
+    expect(readFileSync(join(seed7, 'metrics.jsonl')).equals(metrics)).toBe(true);
   });
 });
 

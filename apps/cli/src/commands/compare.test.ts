@@ -126,6 +126,14 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(both.err).toMatch(/--resume, --force: choose one/);
   });
 
+  it('--resume keeps the first model first: it is the base of every acceleration factor (was: a new order was accepted and ignored)', async () => {
+    const before = readFileSync(join(out, 'compare.json'));
+    const swapped = await cli(['compare', '--models', `rl=${rl},base=${base}`, '--methods', 'cosine,halton', '--steps', '2,4', '--seeds', '1', ...common, '--out', out, '--resume']);
+    expect(swapped.code).toBe(2);
+    expect(swapped.err).toMatch(/--models: .*compare\.json compares every model against "base", its first model \(the base of the acceleration factors\); list base=.* first/);
+    expect(readFileSync(join(out, 'compare.json')).equals(before)).toBe(true);
+  });
+
   it('--force removes the replaced comparison\'s table, fronts and grids before its first save: a kill there leaves none beside the new compare.json', async () => {
     const replace = (dir: string) => ['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2', '--seeds', '1', ...common, '--out', dir, '--force'];
     const log = join(root, 'cmp-force-faults.log');

@@ -20,7 +20,7 @@ const int = (min: number) => z.coerce.number().int().min(min);
 export const sampleOptionsSchema = z.object({
   model: z.string().min(1),
   steps: int(1),
-  class: z.union([z.literal('all'), int(0)]),
+  class: z.union([z.literal('all'), int(0)], { errorMap: () => ({ message: 'expected one class id (an integer ≥ 0, e.g. 7) or "all"' }) }),
   n: int(1).max(1_000_000, 'must be ≤ 1,000,000 images per class'),
   seed: seedFlag,
   format: z.enum(SAMPLE_FORMATS),

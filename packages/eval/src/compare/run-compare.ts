@@ -189,6 +189,11 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const grids: GridEntry[] = [...(prev.grids ?? [])];
   // every model of the file, in first-seen order (this call's entries replace their earlier ones)
   const earlier = prev.models ?? [];
+  const first = models[0];
+  if (earlier[0] !== undefined && first !== undefined && first.name !== earlier[0].name) {
+    // the first model is every acceleration factor's base: another first model would judge the file's rows against another base
+    throw new UsageError(`--models: ${jsonPath} compares every model against "${earlier[0].name}", its first model (the base of the acceleration factors); list ${earlier[0].name}=${earlier[0].dir} first, or use another --out (nothing was written)`);
+  }
   // a model given by another spelling of its recorded path keeps the recorded one
   const spelled = (m: ModelSpec): string => earlier.find((p) => p.name === m.name && resolve(p.dir) === resolve(m.dir))?.dir ?? m.dir;
   const current = models.map((m) => ({ name: m.name, dir: spelled(m), identity: identities.get(m.name) as string }));
