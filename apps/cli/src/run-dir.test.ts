@@ -252,6 +252,13 @@ describe('run directories', () => {
     expect(forced.code).toBe(0);
     expect(existsSync(join(other, 'classifier'))).toBe(false); // the old run's product, not left beside the new run
     expect(existsSync(join(other, 'tokenizer'))).toBe(true);
+    // a train-maskgit run's token cache and the floors an eval cached in its bundle go with it (was: left beside the new run)
+    const mg = join(root, 'maskgit-run');
+    mkdirSync(join(mg, 'maskgit'), { recursive: true });
+    writeFileSync(join(mg, 'run.json'), JSON.stringify({ command: 'train-maskgit', options: {} }));
+    for (const f of ['train-tokens.safetensors', 'floors.json', 'notes.txt']) writeFileSync(join(mg, f), 'old');
+    expect((await trainVq(mg, '--force')).code).toBe(0);
+    expect(['maskgit', 'train-tokens.safetensors', 'floors.json', 'notes.txt'].map((f) => existsSync(join(mg, f)))).toEqual([false, false, false, true]);
   });
 
   it('--resume refuses a checkpoint without its COMPLETE marker instead of starting over from step 0', async () => {

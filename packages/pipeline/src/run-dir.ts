@@ -55,7 +55,8 @@ export function runModeOf(flags: Record<string, unknown>): RunMode {
 const RUN_PRODUCTS: Readonly<Record<string, readonly (string | RegExp)[]>> = {
   'train-vq': ['tokenizer'],
   'train-classifier': ['classifier'],
-  'train-maskgit': ['maskgit', 'tokenizer', 'tokenizer.staging', 'quality-vs-training.png', /^ema-/],
+  // the token cache, and the floors eval caches in a bundle: both belong to the bundle's tokenizer
+  'train-maskgit': ['maskgit', 'tokenizer', 'tokenizer.staging', 'quality-vs-training.png', /^ema-/, 'train-tokens.safetensors', 'floors.json'],
   accelerate: ['model', 'grids'],
 };
 
