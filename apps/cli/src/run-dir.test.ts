@@ -68,7 +68,8 @@ describe('run directories', () => {
     writeFileSync(join(bundle, 'README.md'), 'notes');
     const refused = await trainVq(bundle);
     expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/--out: ".*bundle" is not empty \(it holds README\.md, tokenizer\); choose another --out, or pass --force/);
+    // no run.json: --force is not offered, since it would be refused (was: "pass --force", then "holds no run.json")
+    expect(refused.err).toMatch(/--out: ".*bundle" is not empty \(it holds README\.md, tokenizer\); choose another --out \(it holds no run\.json: --force replaces only an earlier run\)/);
     expect(readFileSync(join(bundle, 'tokenizer', 'model.safetensors'), 'utf8')).toBe('precious');
     const both = await trainVq(bundle, '--resume', '--force');
     expect(both.code).toBe(2);
@@ -78,6 +79,10 @@ describe('run directories', () => {
     appendFileSync(join(old, 'metrics.jsonl'), '{"step":99,"loss":1}\n');
     writeFileSync(join(old, 'tokenizer', 'stale-product.txt'), 'from the old run');
     writeFileSync(join(old, 'notes.md'), 'the user\'s own file');
+    rmSync(join(old, 'checkpoint'), { recursive: true });
+    rmSync(join(old, 'metrics.jsonl'));
+    expect((await trainVq(old)).err).toMatch(/is not empty \(it holds .*\); choose another --out, or pass --force to start a new run over the one there/);
+    appendFileSync(join(old, 'metrics.jsonl'), '{"step":99,"loss":1}\n');
     const forced = await trainVq(old, '--force');
     expect(forced.code).toBe(0);
     expect(existsSync(join(old, 'tokenizer', 'stale-product.txt'))).toBe(false); // the old run's products go

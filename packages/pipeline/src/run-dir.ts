@@ -256,7 +256,8 @@ export async function openRunDir(
     if (existsSync(metricsPath) && statSync(metricsPath).size > 0) {
       throw new UsageError(`--out: "${dir}" already holds a run's ${RUN_FILES.metrics}; pass --resume to continue it, or choose another --out (nothing was overwritten)`);
     }
-    checkNewOutDir(dir, 'choose another --out, or pass --force to write a new run into it');
+    // --force replaces only a run (a directory with run.json): the hint offers it only there
+    checkNewOutDir(dir, existsSync(join(dir, RUN_FILES.run)) ? 'choose another --out, or pass --force to start a new run over the one there' : 'choose another --out (it holds no run.json: --force replaces only an earlier run)');
   }
   const { old: oldRun, products } = mode === 'force' ? await forcedRun(dir, command) : { old: undefined, products: [] };
   const identities = await identitiesOf(runOptions);
