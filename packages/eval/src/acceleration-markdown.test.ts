@@ -22,4 +22,11 @@ describe('acceleration markdown', () => {
     const md = compareAccelerationMarkdown({ method: 'cosine', base: 'base', models: [{ model: 'rl', acceleration: a }] });
     expect(md).toMatch(/^## Acceleration \(method cosine; base = base, the first model\)\n\n### rl\n/);
   });
+
+  it('says "not judged" for a claim no row could test (too few seeds), not "no"', () => {
+    const a = accelerationFactors({ rows: [row(4, 20, 0, 1), row(12, 28.5, 0, 1)], base: { name: 'base', rows: [row(12, 35.8, 0, 1)] } });
+    const md = accelerationMarkdown(a);
+    expect(md).toMatch(/\| vs the base: base FCD\(12\) − FCD\(T\) > 2σ \| — \| — \| — \| — \| not judged \|/);
+    expect(md).toMatch(/\| vs itself: FCD\(T\) − FCD\(12\) ≤ 2σ \| — \| — \| — \| — \| not judged \|/);
+  });
 });

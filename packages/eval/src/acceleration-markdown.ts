@@ -9,7 +9,9 @@ const yesNo = (holds: boolean | null): string => (holds === null ? 'not judged' 
 function claimRow(name: string, claim: FactorClaim): string {
   const t = claim.test === null ? '—' : `${claim.test.steps}${claim.steps === null ? ' (closest)' : ''}`;
   const threshold = claim.test === null ? '—' : claim.test.threshold.toFixed(3);
-  return `| ${name} | ${t} | ${claim.factor === null ? '—' : formatFactor(claim.factor)} | ${f3(claim.test?.margin ?? null)} | ${threshold} | ${claim.steps === null ? 'no' : 'yes'} |`;
+  // no row could be judged (too few seeds): the claim was not tested, which is not a "no"
+  const holds = claim.steps !== null ? 'yes' : claim.test === null ? 'not judged' : 'no';
+  return `| ${name} | ${t} | ${claim.factor === null ? '—' : formatFactor(claim.factor)} | ${f3(claim.test?.margin ?? null)} | ${threshold} | ${holds} |`;
 }
 
 /** The markdown section of one model's acceleration: a table of the claims, each claim's line, the skipped rows. */
