@@ -435,7 +435,7 @@ describe('run directories', () => {
   });
 
   it('--resume refuses a checkpoint copied from another run: another seed, or a step its metrics never reached (was: resumed, labelled with this run\'s options)', async () => {
-    const [a, b, c] = ['copy-a', 'copy-b', 'copy-c'].map((d) => join(root, d));
+    const [a, b, c] = [join(root, 'copy-a'), join(root, 'copy-b'), join(root, 'copy-c')] as const;
     expect((await trainVq(a, '--seed', '0', '--steps', '4', '--log-every', '1')).code).toBe(0);
     expect((await trainVq(b, '--seed', '5', '--steps', '2', '--log-every', '1')).code).toBe(0);
     expect((await trainVq(c, '--seed', '5', '--steps', '4', '--log-every', '1')).code).toBe(0);

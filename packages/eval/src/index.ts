@@ -15,6 +15,7 @@ export type { DatasetLoader, Floors, TestReference, TrainReference } from './ref
 export { measureCell } from './cell';
 export type { CellSampling, Judge } from './cell';
 export { aggregate, markdownTable } from './table';
+export { checkEvalResultRows, judgedDifferently } from './stored-cells';
 export type { CellMetrics, EvalCell, EvalRow } from './table';
 export { runEval } from './run-eval';
 export type { EvalOptions, EvalResult } from './run-eval';

@@ -13,7 +13,7 @@ import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRang
 import type { SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
-import { checkStoredCells } from './stored-cells';
+import { checkEvalResultRows, checkStoredCells } from './stored-cells';
 import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
@@ -135,9 +135,7 @@ function checkBaseJudge(read: BaseEval, o: EvalOptions, inputs: Readonly<Record<
   }
   const changed = changedInputs(base.inputs, inputs).filter((flag) => flag !== '--model');
   if (changed.length > 0) throw new UsageError(`--base-eval: "${file}" was judged with other files of ${changed.join(', ')} than this run; its FCDs are not comparable (evaluate both the same way)`);
-  if (base.cells === undefined) return;
-  checkStoredCells(file, base.cells, '--base-eval', '');
-  if (JSON.stringify(aggregate(base.cells)) !== JSON.stringify(base.rows)) throw new UsageError(`--base-eval: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that eval with --resume to rebuild them`);
+  checkEvalResultRows(file, base, '--base-eval');
 }
 
 /**

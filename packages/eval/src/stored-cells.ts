@@ -6,6 +6,7 @@
 import { UsageError } from '@speedrl/core';
 import { mergeStepDistributions, type StepCounts } from '@speedrl/sampler';
 import { stepsDistributionSchema } from './results';
+import { aggregate, type EvalCell } from './table';
 
 /**
  * What each stored field must be: finite, within its range; `nullable` where a cell may have no value (no accuracy),
@@ -44,4 +45,38 @@ export function checkStoredCells(path: string, cells: unknown, flag = '--resume'
       throw refuse(`cell ${i} field "stepsDistribution" does not match its histograms`);
     }
   });
+}
+
+/**
+ * An eval.json read by another command (`--base-eval`, `report`): its cells must be measurements, and its rows the
+ * aggregate of its cells (a row edited by hand would be read as measured). A file without cells (older versions) is
+ * taken as it stands. UsageError naming `flag` and the file.
+ */
+export function checkEvalResultRows(path: string, json: { cells?: unknown; rows?: unknown }, flag: string): void {
+  if (json.cells === undefined) return;
+  checkStoredCells(path, json.cells, flag, '');
+  if (JSON.stringify(aggregate(json.cells as EvalCell[])) !== JSON.stringify(json.rows)) {
+    throw new UsageError(`${flag}: "${path}" has rows that are not the aggregate of its cells (edited?); rerun that eval with --resume to rebuild them`);
+  }
+}
+
+/** The fields of an eval.json that say how it was judged. */
+interface JudgedFile { readonly options?: Record<string, unknown>; readonly inputs?: Record<string, string> }
+
+/** What an eval's FCDs are judged against, as its eval.json records it (absent fields: unknown). */
+function judgeOf(json: JudgedFile): Record<string, unknown> {
+  return { '--n': json.options?.n, '--ref-limit': json.options?.refLimit, '--classifier': json.inputs?.['--classifier'], '--data': json.inputs?.['--data'] };
+}
+
+/**
+ * The flag of the first judge setting two eval.json files record differently (samples per cell, reference size,
+ * classifier or dataset files), or undefined when they are judged alike where both record it: FCDs judged otherwise
+ * are not comparable in one table.
+ */
+export function judgedDifferently(a: object, b: object): { flag: string; a: unknown; b: unknown } | undefined {
+  const [ja, jb] = [judgeOf(a as JudgedFile), judgeOf(b as JudgedFile)];
+  for (const flag of Object.keys(ja)) {
+    if (ja[flag] !== undefined && jb[flag] !== undefined && String(ja[flag]) !== String(jb[flag])) return { flag, a: ja[flag], b: jb[flag] };
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
+import { aggregate, type EvalCell } from '@speedrl/eval';
 import { evalName, loadReportInputs, parseMetricsText } from './load';
 import { compareResultSchema, readJsonFile } from './schemas';
 import { syntheticRecord, writeSyntheticRun } from './synthetic-run';
@@ -94,6 +95,26 @@ describe('loadReportInputs', () => {
     expect(inputs.evals.map((e) => e.name)).toEqual(['accelerated', 'base', 'base (2)']);
     expect(evalName('/a/eval-xyz/eval.json')).toBe('xyz');
     expect(evalName('/a/mine/eval.json')).toBe('mine');
+  });
+
+  it('refuses evals judged differently in one report, and rows that are not their cells\' (was: one table, the first floors)', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const file = (name: string) => join(run.dir, name, 'eval.json');
+    const edit = (name: string, change: (ev: Record<string, unknown>) => Record<string, unknown>) =>
+      writeFileSync(file(name), JSON.stringify(change(JSON.parse(readFileSync(file(name), 'utf8')) as Record<string, unknown>)));
+    edit('eval-base', (ev) => ({ ...ev, options: { n: 1500, refLimit: 0 } }));
+    edit('eval-accelerated', (ev) => ({ ...ev, options: { n: 40, refLimit: 0 } }));
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
+      `--eval: "${file('eval-accelerated')}" and "${file('eval-base')}" were judged differently (--n 40 vs 1500); their FCDs are not comparable in one table`,
+    );
+    edit('eval-accelerated', (ev) => ({ ...ev, options: { n: 1500, refLimit: 0 } }));
+    expect(loadReportInputs({ runDir: run.dir }).evals).toHaveLength(2);
+    const cells: EvalCell[] = [0, 1].map((seed) => ({ steps: 4, seed, fcd: 5 + seed, kid: 0.1, precision: 0.8, recall: 0.6, accuracy: 0.9, nfePerImage: 4, meanSteps: 4, msPerImage: 10 }));
+    const rows = aggregate(cells);
+    edit('eval-base', (ev) => ({ ...ev, cells, rows }));
+    expect(loadReportInputs({ runDir: run.dir }).evals).toHaveLength(2);
+    edit('eval-base', (ev) => ({ ...ev, rows: rows.map((r) => ({ ...r, fcd: { mean: 99.9, std: 0 } })) }));
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${file('eval-base')}" has rows that are not the aggregate of its cells (edited?)`);
   });
 });
 

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from '@speedrl/core';
+import { checkEvalResultRows, judgedDifferently } from '@speedrl/eval';
 import {
   ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
@@ -103,12 +104,23 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
   const given = evalDirs.map((d) => fileOf('--eval', d, REPORT_FILES.eval));
   const unique = [...new Map([...found, ...given].map((f) => [resolve(f), f])).values()];
   const names = new Map<string, number>();
-  return unique.map((file) => {
+  const evals = unique.map((file) => {
     const base = evalName(file);
     const seen = names.get(base) ?? 0;
     names.set(base, seen + 1);
-    return { name: seen === 0 ? base : `${base} (${seen + 1})`, file, data: readJsonFile(file, evalResultSchema) };
+    const data = readJsonFile(file, evalResultSchema);
+    checkEvalResultRows(file, data, '--eval'); // rows edited by hand would be drawn as measured
+    return { name: seen === 0 ? base : `${base} (${seen + 1})`, file, data };
   });
+  // one table and one chart compare FCDs: every eval in it must be judged the same way (as --base-eval requires)
+  const [first, ...rest] = evals;
+  for (const other of rest) {
+    const d = first === undefined ? undefined : judgedDifferently(first.data, other.data);
+    if (first !== undefined && d !== undefined) {
+      throw new UsageError(`--eval: "${first.file}" and "${other.file}" were judged differently (${d.flag} ${JSON.stringify(d.a)} vs ${JSON.stringify(d.b)}); their FCDs are not comparable in one table. Report them separately`);
+    }
+  }
+  return evals;
 }
 
 /** Loads every input of a report (see {@link ReportSources}). */
