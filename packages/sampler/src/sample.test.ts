@@ -81,6 +81,19 @@ describe('sample (driver, CFG, NFE, batching)', () => {
     ).rejects.toThrow(/"guidance.nullClassId" must not be a real class \(< numClasses=10\), got 3/);
   });
 
+  it('refuses a logitsFn that returns one reused array: the unconditional pass would overwrite the conditional one (was: silently unconditional)', async () => {
+    let shared: Float32Array | undefined;
+    const reusing: LogitsFn = async (tokens, classes) => {
+      const fresh = await classPeaked(tokens, classes);
+      shared ??= new Float32Array(fresh.length);
+      shared.set(fresh);
+      return shared;
+    };
+    const guided = { ...base, classes: [1], steps: 2, config: { guidance: { weight: 2, nullClassId: NULL_CLASS, warmup: 'none' as const } } };
+    await expect(sample(reusing, { ...guided, rng: Rng.fromSeed(0) })).rejects.toThrow(/logitsFn returned the same array for the conditional and the unconditional pass/);
+    await expect(sample(reusing, { ...guided, rng: Rng.fromSeed(0), config: {} })).resolves.toBeDefined(); // one pass per step: reuse is fine
+  });
+
   it('does not let batch composition change a sample (per-sample streams rng.fork(sampleId))', async () => {
     const fn = fixedDistributionLogitsFn([0.05, 0.1, 0.15, 0.2, 0.25, 0.25]);
     const opts = { seqLen: 16, vocabSize: 6, maskId: 6, steps: 5, rng: Rng.fromSeed(11) };

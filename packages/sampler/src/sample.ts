@@ -146,6 +146,10 @@ export async function sample(logitsFn: LogitsFn, options: SampleOptions): Promis
     if (nullClasses !== null && guided !== null) {
       const unconditional = await callLogits(logitsFn, state, nullClasses.slice(), 'unconditional pass, null class', 'all');
       nfe += 1;
+      if (unconditional.logits.buffer === logits.buffer && unconditional.logits.byteOffset === logits.byteOffset) {
+        // the second call overwrote the first pass's logits: guidance would silently become unconditional sampling
+        throw new RangeError(`${FILE}: logitsFn returned the same array for the conditional and the unconditional pass; guided sampling holds both at once, so return a new Float32Array on each call`);
+      }
       const weight = resolveStepParams(config, t, state.totalSteps).cfgWeight ?? 1;
       const combined = guidedLogits(logits, unconditional.logits, weight, guided);
       logits = combined.logits;

@@ -7,7 +7,8 @@ import type { Rng } from '@speedrl/core';
 
 /**
  * The model as the sampler sees it: logits `[B, L, K]` for tokens `[B, L]` (masked positions hold the mask id)
- * and class ids `[B]`. Must treat its inputs as read-only and handle every row independently of the others.
+ * and class ids `[B]`. Must treat its inputs as read-only, handle every row independently of the others, and return
+ * a new array on each call (guided sampling holds the conditional and the unconditional logits at once).
  */
 export type LogitsFn = (tokens: Int32Array, classes: Int32Array) => Promise<Float32Array>;
 
