@@ -157,7 +157,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
   it('prints and records acceleration factors of the cosine rows vs the first model, and says a 1-seed row makes no claim', async () => {
     const r = await cli(['compare', '--models', `base=${base},rl=${rl}`, '--methods', 'cosine', '--steps', '12', '--seeds', '1', ...common, '--out', join(root, 'accel')]);
     expect(r.err).not.toMatch(/speedrl:/);
-    expect(r.out).toMatch(/^## Acceleration \(method cosine; base = base, the first model\)\n\n### base\n[^]*### rl\n[^]*\| vs the base: .* \| no \|/);
+    expect(r.out).toMatch(/^## Acceleration \(method cosine; base = base, the first model\)\n\n### base\n[^]*### rl\n[^]*\| vs the base: .* \| not judged \|/);
     expect(r.out).toContain("- vs the base: no factor — the base's T = 12 needs ≥ 3 seeds (has 1)");
     const json = JSON.parse(readFileSync(join(root, 'accel', 'compare.json'), 'utf8')) as CompareJson;
     expect(json.acceleration?.models.map((m) => [m.model, m.acceleration.base, m.acceleration.vsItself.reason])).toEqual([
