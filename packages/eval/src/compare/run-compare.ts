@@ -226,8 +226,8 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     return json;
   };
   if (!resume && existsSync(jsonPath)) { // --force (runCompare checked it): the replaced comparison's table, fronts and grids go
-    const earlier = (JSON.parse(await readFile(jsonPath, 'utf8')) as { grids?: { file?: unknown }[] }).grids ?? [];
-    const earlierGrids = earlier.map((g) => g.file).filter((f): f is string => typeof f === 'string' && /^grids\/[^/]+\.png$/.test(f));
+    const replaced = (JSON.parse(await readFile(jsonPath, 'utf8')) as { grids?: { file?: unknown }[] }).grids ?? [];
+    const earlierGrids = replaced.map((g) => g.file).filter((f): f is string => typeof f === 'string' && /^grids\/[^/]+\.png$/.test(f));
     removeEarlierProducts(o.out, [...COMPARE_FIGURES, ...earlierGrids]);
   }
   if (todo.length > 0 || missingGrids.length > 0 || floors === undefined) {
