@@ -29,3 +29,4 @@ export { createProgress } from './progress';
 export type { Progress, ProgressOptions } from './progress';
 export { ensureWritableDir, ensureWritableFile } from './output-path';
 export { checkOutsideInputs, isWithin, realPathOf } from './output-path';
+export { checkConfigFields, mergeConfig } from './config-merge';

@@ -29,6 +29,7 @@ describe('readBaseEval', () => {
       [file('cmp.json', JSON.stringify({ models: [], rows: [] })), /^--base-eval: ".*cmp\.json" is a compare\.json; pass the base's eval\.json/],
       [file('no12.json', JSON.stringify({ rows: [evalRow(4, 30, 1), evalRow(8, 25, 1)] })), /^--base-eval: ".*no12\.json" has no T = 12 row \(its T: 4, 8\); evaluate the base with T = 12 among --steps$/],
       [file('norows.json', JSON.stringify({ model: 'm' })), /has no T = 12 row \(its T: none\)/],
+      [file('twice.json', JSON.stringify({ rows: [evalRow(4, 30, 1), evalRow(12, 20, 1), evalRow(4, 10, 1)] })), /^--base-eval: ".*twice\.json" has two rows at T = 4 \(edited or merged by hand\?\); one row per T$/],
     ];
     for (const [path, message] of cases) expect(() => readBaseEval(path)).toThrow(message);
     expect(() => readBaseEval(join(dir, 'nope.json'), { flag: '--base' })).toThrow(/^--base: /);

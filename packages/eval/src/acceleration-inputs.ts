@@ -53,6 +53,8 @@ export function readBaseEval(file: string, options: BaseEvalOptions = {}): BaseE
     throw new UsageError(`${flag}: "${file}" is not an eval.json of speedrl eval (field "${issue?.path.join('.') ?? '?'}": ${issue?.message ?? 'invalid'})`);
   }
   const rows = parsed.data.rows ?? [];
+  const twice = rows.find((r, i) => rows.findIndex((s) => s.steps === r.steps) !== i);
+  if (twice !== undefined) throw new UsageError(`${flag}: "${file}" has two rows at T = ${twice.steps} (edited or merged by hand?); one row per T`);
   if (!rows.some((r) => r.steps === referenceSteps)) {
     throw new UsageError(`${flag}: "${file}" has no T = ${referenceSteps} row (its T: ${rows.map((r) => r.steps).join(', ') || 'none'}); evaluate the base with T = ${referenceSteps} among --steps`);
   }

@@ -10,7 +10,7 @@ export const accelerationConfigSchema = z.object({
   /** T_ref: the base model's default step budget, the quality an accelerated sampler must reach. */
   referenceSteps: z.number().int().min(1),
   /** Fewest seeds a row needs before its std counts as a noise estimate. */
-  minSeeds: z.number().int().min(1),
+  minSeeds: z.number().int().min(2),
   /** "Beyond noise" means more than this many seed stds (the larger of the two rows'). */
   sigmas: z.number().min(0),
   /** Largest relative recall drop at the accelerated T against the base's recall at T_ref (0.1 = 10%). */

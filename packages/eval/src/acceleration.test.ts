@@ -119,4 +119,23 @@ describe('accelerationFactors', () => {
     expect(a.config.referenceSteps).toBe(8);
     expect(a.statement).toBe(a.vsItself.statement);
   });
+
+  it('refuses rows it cannot judge as they stand, naming the row, instead of judging one of them', () => {
+    const twice = [row(3, 29, 0.5), row(3, 50, 0.5), row(12, 28.5, 0.3)];
+    expect(() => accelerationFactors({ rows: twice, base })).toThrow("accelerationFactors: the model's row 1: T = 3 appears twice; one row per T");
+    expect(() => accelerationFactors({ rows: accelerated, base: { name: 'b', rows: [row(12, 35, 1), row(12, 20, 1)] } })).toThrow(/the base's row 1: T = 12 appears twice/);
+    expect(() => accelerationFactors({ rows: [row(0, 29, 0.5), row(12, 28.5, 0.3)] })).toThrow(/the model's row 0 has steps 0; expected an integer T ≥ 1/);
+    expect(() => accelerationFactors({ rows: [row(2.5, 29, 0.5), row(12, 28.5, 0.3)] })).toThrow(/row 0 has steps 2.5/);
+    expect(() => accelerationFactors({ rows: [row(3, 29, -0.5), row(12, 28.5, 0.3)], base })).toThrow(/row 0 \(T = 3\): fcd.std is -0.5; a std is ≥ 0/);
+    expect(() => accelerationFactors({ rows: [row(3, 29, 0.5, 2.5), row(12, 28.5, 0.3)] })).toThrow(/row 0 \(T = 3\) has seeds 2.5/);
+    expect(() => accelerationFactors({ rows: [{ steps: 3, seeds: 3 } as never, row(12, 28.5, 0.3)] })).toThrow(/fcd must be \{ mean, std \}, got undefined/);
+  });
+
+  it('refuses a malformed judgement: unknown or out-of-range config fields', () => {
+    expect(() => accelerationFactors({ rows: accelerated }, { sigma: 1 } as never)).toThrow(/accelerationFactors: unknown field "sigma"; expected only referenceSteps, minSeeds, sigmas, maxRecallDrop/);
+    expect(() => accelerationFactors({ rows: accelerated }, { referenceSteps: 0 })).toThrow(/config.referenceSteps must be an integer ≥ 1, got 0/);
+    expect(() => accelerationFactors({ rows: accelerated }, { minSeeds: 1 })).toThrow(/config.minSeeds must be an integer ≥ 2/);
+    expect(() => accelerationFactors({ rows: accelerated }, { sigmas: -2 })).toThrow(/config.sigmas must be a finite number ≥ 0, got -2/);
+    expect(() => accelerationFactors({ rows: accelerated }, { maxRecallDrop: 10 })).toThrow(/config.maxRecallDrop must be in \[0, 1\], got 10/);
+  });
 });

@@ -8,6 +8,7 @@
  * - recall: recall at the vs-base T at most 10% below the base's at T_ref.
  * A row needs ≥ 3 seeds to be used; rows with fewer, or with FCD not a number, are skipped with the reason.
  */
+import { mergeConfig } from '@speedrl/core';
 import type { Acceleration, AccelerationConfig, FactorClaim, QualityCheck, RecallCheck, SkippedRow, StepTest } from './acceleration-schema';
 
 /** The protocol's judgement of a claim. */
@@ -178,12 +179,49 @@ function recallCheck(rows: readonly AccelerationRow[], baseRows: readonly Accele
   };
 }
 
+const WHERE = 'accelerationFactors';
+
+/** Throws a RangeError naming the field when the judgement itself is malformed (it would judge every claim wrongly). */
+function checkAccelerationConfig(c: AccelerationConfig): void {
+  if (!Number.isInteger(c.referenceSteps) || c.referenceSteps < 1) throw new RangeError(`${WHERE}: config.referenceSteps must be an integer ≥ 1, got ${c.referenceSteps}`);
+  if (!Number.isInteger(c.minSeeds) || c.minSeeds < 2) throw new RangeError(`${WHERE}: config.minSeeds must be an integer ≥ 2 (a std needs two seeds), got ${c.minSeeds}`);
+  if (!(c.sigmas >= 0) || !Number.isFinite(c.sigmas)) throw new RangeError(`${WHERE}: config.sigmas must be a finite number ≥ 0, got ${c.sigmas}`);
+  if (!(c.maxRecallDrop >= 0 && c.maxRecallDrop <= 1)) throw new RangeError(`${WHERE}: config.maxRecallDrop must be in [0, 1], got ${c.maxRecallDrop}`);
+}
+
+/**
+ * Throws a RangeError naming the row when rows cannot be judged as they stand: T not a positive integer, one T twice
+ * (which of the two would be judged?), a negative std, a seed count that is not an integer. NaN or null stats are not
+ * errors: such a row is skipped with the reason, as before.
+ */
+function checkRows(rows: readonly AccelerationRow[], whose: string): void {
+  if (!Array.isArray(rows)) throw new RangeError(`${WHERE}: ${whose} rows must be an array, got ${JSON.stringify(rows)}`);
+  const seen = new Set<number>();
+  rows.forEach((row, i) => {
+    const at = `${WHERE}: ${whose} row ${i}`;
+    if (!Number.isInteger(row?.steps) || row.steps < 1) throw new RangeError(`${at} has steps ${JSON.stringify(row?.steps)}; expected an integer T ≥ 1`);
+    if (seen.has(row.steps)) throw new RangeError(`${at}: T = ${row.steps} appears twice; one row per T`);
+    seen.add(row.steps);
+    if (row.seeds !== undefined && (!Number.isInteger(row.seeds) || row.seeds < 1)) throw new RangeError(`${at} (T = ${row.steps}) has seeds ${row.seeds}; expected an integer ≥ 1`);
+    for (const [name, ms] of [['fcd', row.fcd], ['recall', row.recall]] as const) {
+      if (ms === undefined && name === 'recall') continue;
+      if (ms === null || typeof ms !== 'object') throw new RangeError(`${at} (T = ${row.steps}): ${name} must be { mean, std }, got ${JSON.stringify(ms)}`);
+      if (typeof ms.std === 'number' && ms.std < 0) {
+        throw new RangeError(`${at} (T = ${row.steps}): ${name}.std is ${ms.std}; a std is ≥ 0`);
+      }
+    }
+  });
+}
+
 /**
  * Acceleration of a model from its eval rows: vs itself always, and vs the base, no quality traded and the recall
  * check when `input.base` is given. Pure; `config` overrides `DEFAULT_ACCELERATION_CONFIG` field by field.
  */
 export function accelerationFactors(input: AccelerationInput, config: Partial<AccelerationConfig> = {}): Acceleration {
-  const c: AccelerationConfig = { ...DEFAULT_ACCELERATION_CONFIG, ...config };
+  const c = mergeConfig(DEFAULT_ACCELERATION_CONFIG, config, WHERE);
+  checkAccelerationConfig(c);
+  checkRows(input.rows, "the model's");
+  if (input.base !== undefined) checkRows(input.base.rows, "the base's");
   const vsItself = factorClaim(input.rows, atSteps(input.rows, c.referenceSteps), VS_ITSELF, c);
   const base = input.base;
   const vsBase = base === undefined ? null : factorClaim(input.rows, atSteps(base.rows, c.referenceSteps), VS_BASE, c);

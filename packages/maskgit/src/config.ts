@@ -2,6 +2,7 @@
  * MaskGIT transformer configuration (Chang et al. 2022, "MaskGIT: Masked Generative Image Transformer"):
  * a bidirectional pre-LN transformer over [class token, L image tokens] predicting the K codes of each image token.
  */
+import { checkConfigFields } from '@speedrl/core';
 
 /** Hyper-parameters of the class-conditional MaskGIT transformer. */
 export interface MaskGitConfig {
@@ -70,9 +71,7 @@ export function validateMaskGitConfig(value: unknown, source = 'maskgit config')
     throw new TypeError(`${source}: expected an object with fields ${Object.keys(DEFAULT_MASKGIT_CONFIG).join(', ')}`);
   }
   const v = value as Record<string, unknown>;
-  for (const key of Object.keys(v)) {
-    if (!(key in DEFAULT_MASKGIT_CONFIG)) throw new TypeError(`${source}: unknown field "${key}"`);
-  }
+  checkConfigFields(v, DEFAULT_MASKGIT_CONFIG, source);
   const out: Record<string, number> = {};
   for (const key of Object.keys(DEFAULT_MASKGIT_CONFIG) as (keyof MaskGitConfig)[]) {
     const x = v[key];

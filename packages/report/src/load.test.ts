@@ -34,6 +34,19 @@ describe('parseMetricsText', () => {
     expect(() => parseMetricsText('m.jsonl', text)).toThrow(UsageError);
     expect(() => parseMetricsText('m.jsonl', text)).toThrow('m.jsonl: line 2 is not valid JSON');
   });
+
+  it('refuses repeated or out-of-order steps (two runs in one file) instead of counting and drawing them', () => {
+    const repeated = line(syntheticRecord(0)) + line(syntheticRecord(1)) + line(syntheticRecord(1));
+    expect(() => parseMetricsText('m.jsonl', repeated)).toThrow(
+      'm.jsonl: line 3 has step 2 after step 2 on line 2 (records repeated or out of order: two runs written to one file?)',
+    );
+    const backwards = line(syntheticRecord(0)) + line(syntheticRecord(4)) + line(syntheticRecord(2));
+    expect(() => parseMetricsText('m.jsonl', backwards)).toThrow(UsageError);
+    expect(() => parseMetricsText('m.jsonl', backwards)).toThrow(/line 3 has step 3 after step 5 on line 2/);
+    // A probe record (event) may share its iteration's step; the next iteration must still come after it.
+    const withEvent = line(syntheticRecord(0)) + line({ step: 1, event: 'eval', fcd: 20 }) + line(syntheticRecord(1));
+    expect(parseMetricsText('m.jsonl', withEvent).records.map((r) => r.step)).toEqual([1, 1, 2]);
+  });
 });
 
 describe('loadReportInputs', () => {

@@ -58,12 +58,15 @@ export interface ReportInputs {
 
 /**
  * Parses metrics.jsonl text: one JSON object per line with a numeric `step`. A cut-off last line is tolerated
- * (reported as `truncatedTail`); any other bad line is a UsageError naming the file, the line and the field.
+ * (reported as `truncatedTail`); any other bad line is a UsageError naming the file, the line and the field. Steps
+ * must increase from record to record (records with an `event` field, such as probes, may share the step before them):
+ * a repeated or earlier step means two runs were appended to one file, and its curves and counts would be wrong.
  */
 export function parseMetricsText(file: string, text: string): MetricsInput {
   const lines = text.split('\n');
   const records: MetricsRecord[] = [];
   let truncatedTail = false;
+  let last: { step: number; line: number } | undefined;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let value: unknown;
@@ -76,7 +79,15 @@ export function parseMetricsText(file: string, text: string): MetricsInput {
       }
       throw new UsageError(`${file}: line ${i + 1} is not valid JSON: ${line.slice(0, 60)}`);
     }
-    records.push(validateJson(file, metricsRecordSchema, value, `: line ${i + 1}`));
+    const record = validateJson(file, metricsRecordSchema, value, `: line ${i + 1}`);
+    const isEvent = (value as { event?: unknown }).event !== undefined;
+    if (last !== undefined && (record.step < last.step || (record.step === last.step && !isEvent))) {
+      throw new UsageError(
+        `${file}: line ${i + 1} has step ${record.step} after step ${last.step} on line ${last.line} (records repeated or out of order: two runs written to one file?)`,
+      );
+    }
+    last = { step: record.step, line: i + 1 };
+    records.push(record);
   });
   return { file, records, truncatedTail };
 }

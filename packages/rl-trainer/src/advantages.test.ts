@@ -39,4 +39,18 @@ describe('groupAdvantages', () => {
     expect(() => groupAdvantages(new Float32Array(5), 2)).toThrow(/5 rewards do not split into groups of 2/);
     expect(() => groupAdvantages(new Float32Array(4), 1)).toThrow(/groupSize must be an integer ≥ 2/);
   });
+
+  it('refuses a config that would silently corrupt the advantages, naming the field', () => {
+    const r = new Float32Array([0, 1, 2, 3]);
+    expect(() => groupAdvantages(r, 4, { eps: -1 })).toThrow(/eps must be a finite number ≥ 0, got -1/);
+    expect(() => groupAdvantages(r, 4, { eps: NaN })).toThrow(/eps must be a finite number ≥ 0, got NaN/);
+    expect(() => groupAdvantages(r, 4, { advClipMax: -1 })).toThrow(/advClipMax must be > 0/);
+    expect(() => groupAdvantages(r, 4, { advClipMax: 0 })).toThrow(/advClipMax must be > 0/);
+    expect(() => groupAdvantages(r, 4, { advClipMax: NaN })).toThrow(/advClipMax must be > 0/);
+    expect(() => groupAdvantages(r, 4, { minGroupStd: -1 })).toThrow(/minGroupStd must be a finite number ≥ 0/);
+    expect(() => groupAdvantages(r, 4, { epsilon: 0.1 } as never)).toThrow(/groupAdvantages: unknown field "epsilon"; expected only eps, advClipMax, minGroupStd/);
+    // No clipping at all is a legitimate choice; a field given as undefined keeps its default.
+    expect(groupAdvantages(r, 4, { advClipMax: Infinity }).advantages[3]).toBeCloseTo(1.5 / Math.sqrt(1.25), 3);
+    expect(Array.from(groupAdvantages(r, 4, { eps: undefined }).advantages)).toEqual(Array.from(groupAdvantages(r, 4).advantages));
+  });
 });

@@ -1,3 +1,5 @@
+import { mergeConfig } from '@speedrl/core';
+
 /**
  * Group-normalised advantages of GRPO (Shao et al. 2024, DeepSeekMath §4.1), as Speed-RL uses them
  * (docs/architecture.md, "Speed-RL objective").
@@ -41,7 +43,10 @@ export function groupAdvantages(
   groupSize: number,
   config: Partial<AdvantageConfig> = {},
 ): GroupAdvantages {
-  const { eps, advClipMax, minGroupStd } = { ...DEFAULT_ADVANTAGE_CONFIG, ...config };
+  const { eps, advClipMax, minGroupStd } = mergeConfig(DEFAULT_ADVANTAGE_CONFIG, config, 'groupAdvantages');
+  if (!(eps >= 0) || !Number.isFinite(eps)) throw new RangeError(`groupAdvantages: eps must be a finite number ≥ 0, got ${eps}`);
+  if (!(advClipMax > 0)) throw new RangeError(`groupAdvantages: advClipMax must be > 0 (Infinity for no clipping), got ${advClipMax}`);
+  if (!(minGroupStd >= 0) || !Number.isFinite(minGroupStd)) throw new RangeError(`groupAdvantages: minGroupStd must be a finite number ≥ 0, got ${minGroupStd}`);
   if (!Number.isInteger(groupSize) || groupSize < 2) throw new RangeError(`groupAdvantages: groupSize must be an integer ≥ 2, got ${groupSize}`);
   if (rewards.length % groupSize !== 0) {
     throw new RangeError(`groupAdvantages: ${rewards.length} rewards do not split into groups of ${groupSize}`);

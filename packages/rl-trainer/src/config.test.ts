@@ -31,6 +31,9 @@ describe('Speed-RL config', () => {
     expect(() => resolveSpeedRlConfig({ qualityFloor: { kind: 'base-quantile', quantile: 0.2, value: 0 } as never })).toThrow(
       'field "qualityFloor.kind" must be "none" or "absolute", got "base-quantile"',
     );
+    expect(() => resolveSpeedRlConfig({ advantage: { advClipMax: 0 } as never })).toThrow(/field "advantage.advClipMax" must be > 0/);
+    expect(() => resolveSpeedRlConfig({ speedWieght: 2 } as never)).toThrow(/unknown field "speedWieght"/);
+    expect(() => resolveSpeedRlConfig({ advantage: { clip: 2 } as never })).toThrow(/field "advantage": unknown field "clip"/);
   });
 
   it('learning rate warms up linearly, then stays at the peak', () => {

@@ -2,7 +2,7 @@
  * Settings of the Speed-RL loop (docs/architecture.md, "Speed-RL objective"): frozen defaults, merging of partial
  * configs and validation naming the field.
  */
-import type { LrSchedule } from '@speedrl/core';
+import { mergeConfig, type LrSchedule } from '@speedrl/core';
 import { resolveSamplerConfig, type SamplerConfig } from '@speedrl/sampler';
 import { DEFAULT_ADVANTAGE_CONFIG, type AdvantageConfig } from './advantages';
 import type { QualityFloor } from './filter';
@@ -109,11 +109,8 @@ function finite(value: number, min: number, field: string): void {
 
 /** A full config from a partial one (missing fields from {@link DEFAULT_SPEED_RL_CONFIG}), validated. */
 export function resolveSpeedRlConfig(partial: Partial<SpeedRlConfig> = {}): SpeedRlConfig {
-  const config: SpeedRlConfig = {
-    ...DEFAULT_SPEED_RL_CONFIG,
-    ...partial,
-    advantage: { ...DEFAULT_ADVANTAGE_CONFIG, ...(partial.advantage ?? {}) },
-  };
+  const merged = mergeConfig(DEFAULT_SPEED_RL_CONFIG, partial, FILE);
+  const config: SpeedRlConfig = { ...merged, advantage: mergeConfig(DEFAULT_ADVANTAGE_CONFIG, partial.advantage, `${FILE}: field "advantage"`) };
   validateSpeedRlConfig(config);
   return config;
 }
@@ -147,6 +144,7 @@ export function validateSpeedRlConfig(config: SpeedRlConfig): void {
   }
   finite(config.advantage.eps, 0, 'advantage.eps');
   finite(config.advantage.advClipMax, 0, 'advantage.advClipMax');
+  if (config.advantage.advClipMax === 0) throw new RangeError(`${FILE}: field "advantage.advClipMax" must be > 0 (0 would zero every advantage)`);
   finite(config.advantage.minGroupStd, 0, 'advantage.minGroupStd');
   if (config.loss !== 'grpo' && config.loss !== 'ppo' && config.loss !== 'reinforce') {
     throw new RangeError(`${FILE}: field "loss" must be "grpo", "ppo" or "reinforce", got ${JSON.stringify(config.loss)}`);

@@ -16,4 +16,14 @@ describe('low-quality filter', () => {
     expect(() => quantile([NaN], 0.5)).toThrow(/no values/);
     expect(() => filteredReward(Float32Array.from([1]), Float32Array.from([NaN]), 1, { kind: 'none' })).toThrow(/speed reward 0 is NaN/);
   });
+
+  it('refuses a malformed floor instead of filtering every sample (or none)', () => {
+    const q = Float32Array.from([0, 1]);
+    const s = Float32Array.from([1, 1]);
+    expect(() => filteredReward(q, s, 1, { kind: 'quantile', q: 0.2 } as never)).toThrow(/floor.kind must be "none" or "absolute", got "quantile"/);
+    expect(() => filteredReward(q, s, 1, { kind: 'absolute' } as never)).toThrow(/floor.value must be a finite number, got undefined/);
+    expect(() => filteredReward(q, s, 1, { kind: 'absolute', value: NaN })).toThrow(/floor.value must be a finite number/);
+    expect(() => filteredReward(q, s, 1, { kind: 'absolute', value: '0.5' } as never)).toThrow(/got "0.5"/);
+    expect(filteredReward(q, s, 1, { kind: 'none' }).filtered).toBe(0);
+  });
 });

@@ -13,8 +13,12 @@ export type QualityFloor = { readonly kind: 'none' } | { readonly kind: 'absolut
 export function filteredReward(quality: Float32Array, speed: Float32Array, lambda: number, floor: QualityFloor): { reward: Float32Array; filtered: number } {
   if (quality.length !== speed.length) throw new RangeError(`filteredReward: ${quality.length} quality vs ${speed.length} speed rewards`);
   if (!Number.isFinite(lambda) || lambda < 0) throw new RangeError(`filteredReward: lambda must be finite and ≥ 0, got ${lambda}`);
+  const kind: unknown = (floor as { kind?: unknown } | null)?.kind;
+  if (kind !== 'none' && kind !== 'absolute') throw new RangeError(`filteredReward: floor.kind must be "none" or "absolute", got ${JSON.stringify(kind)}`);
   const threshold = floor.kind === 'none' ? -Infinity : floor.value;
-  if (Number.isNaN(threshold)) throw new RangeError('filteredReward: the quality floor is NaN');
+  if (kind === 'absolute' && (typeof threshold !== 'number' || !Number.isFinite(threshold))) {
+    throw new RangeError(`filteredReward: floor.value must be a finite number, got ${JSON.stringify(threshold) ?? String(threshold)}`);
+  }
   const reward = new Float32Array(quality.length);
   let filtered = 0;
   for (let i = 0; i < quality.length; i++) {

@@ -1,6 +1,7 @@
 /** Sampler configuration: frozen defaults, merging of partial configs and validation with the bad field named. */
+import { checkConfigFields, mergeConfig } from '@speedrl/core';
 import { getSchedule } from './schedules';
-import type { GuidanceConfig, SamplerConfig } from './types';
+import type { GuidanceConfig, SamplerConfig, StepArrays } from './types';
 
 const FILE = '@speedrl/sampler config.ts';
 
@@ -27,10 +28,17 @@ export const DEFAULT_GUIDANCE: GuidanceConfig = Object.freeze({
   warmup: 'none', // constant weight
 } as const);
 
+/** The fields a `stepArrays` block may have (each optional): a misspelt one is refused rather than ignored. */
+const STEP_ARRAY_FIELDS: Readonly<Record<keyof StepArrays, undefined>> = Object.freeze({
+  maskRatios: undefined, temperatures: undefined, gumbelScales: undefined, cfgWeights: undefined,
+});
+
 /** A full config from a partial one: missing fields from {@link DEFAULT_SAMPLER_CONFIG}, guidance from {@link DEFAULT_GUIDANCE}; validated. */
 export function resolveSamplerConfig(partial: Partial<SamplerConfig> = {}): SamplerConfig {
-  const guidance = partial.guidance === undefined || partial.guidance === null ? null : { ...DEFAULT_GUIDANCE, ...partial.guidance };
-  const config: SamplerConfig = { ...DEFAULT_SAMPLER_CONFIG, ...partial, guidance, stepArrays: partial.stepArrays ?? null };
+  const merged = mergeConfig(DEFAULT_SAMPLER_CONFIG, partial, FILE);
+  const guidance = partial.guidance === undefined || partial.guidance === null ? null : mergeConfig(DEFAULT_GUIDANCE, partial.guidance, `${FILE}: field "guidance"`);
+  if (partial.stepArrays !== undefined && partial.stepArrays !== null) checkConfigFields(partial.stepArrays, STEP_ARRAY_FIELDS, `${FILE}: field "stepArrays"`);
+  const config: SamplerConfig = { ...merged, guidance, stepArrays: partial.stepArrays ?? null };
   validateSamplerConfig(config);
   return config;
 }

@@ -58,4 +58,14 @@ describe('per-step schedule arrays (AutoNAT-style) and config', () => {
     expect(() => resolveSamplerConfig({ schedule: 'nope' })).toThrow(/unknown schedule "nope"/);
     expect(() => resolveSamplerConfig({ guidance: { weight: Number.NaN, nullClassId: 10, warmup: 'none' } })).toThrow(/"guidance.weight" must be finite/);
   });
+
+  it('refuses a misspelt field from plain JavaScript instead of sampling with the default', () => {
+    expect(() => resolveSamplerConfig({ temprature: 0.5 } as never)).toThrow(/config.ts: unknown field "temprature"; expected only method, schedule, temperature/);
+    expect(() => resolveSamplerConfig({ guidance: { wieght: 3 } } as never)).toThrow(/field "guidance": unknown field "wieght"/);
+    expect(() => resolveSamplerConfig({ stepArrays: { temperature: [1, 0.5] } } as never)).toThrow(
+      /field "stepArrays": unknown field "temperature"; expected only maskRatios, temperatures, gumbelScales, cfgWeights/,
+    );
+    // A field given as undefined (an unset option passed through) keeps its default.
+    expect(resolveSamplerConfig({ temperature: undefined, gumbelScale: 2 }).temperature).toBe(1);
+  });
 });

@@ -7,7 +7,7 @@
  * outcomes (BCE's minimum is not zero for x ∉ {0,1}), and β = 0.25 was tuned in the paper against a
  * squared-error reconstruction term.
  */
-import type { LrSchedule } from '@speedrl/core';
+import { checkConfigFields, type LrSchedule } from '@speedrl/core';
 
 /** Spatial reduction of the encoder: 4 gives a 7×7 token grid (49 tokens), 2 gives 14×14 (196 tokens). */
 export type VqDownsample = 4 | 2;
@@ -126,11 +126,7 @@ export function validateVqConfig(config: unknown, source = 'vq config'): Readonl
     throw new TypeError(`${source}: expected an object of VqConfig fields, got ${JSON.stringify(config)}`);
   }
   const record = config as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!Object.prototype.hasOwnProperty.call(FIELD_RULES, key)) {
-      throw new TypeError(`${source}: unknown field "${key}"; expected only ${Object.keys(FIELD_RULES).join(', ')}`);
-    }
-  }
+  checkConfigFields(record, FIELD_RULES, source);
   for (const [field, [check, expected]] of Object.entries(FIELD_RULES)) {
     const value = record[field];
     if (typeof value !== 'number' || !check(value)) {

@@ -4,6 +4,7 @@
  * feature size) with separate seeds, so a generator that fools the reward network is not automatically rewarded by the
  * metric.
  */
+import { checkConfigFields } from '@speedrl/core';
 import type { ClassifierRole } from './types';
 
 /** 2×2 down-sampling between stages. */
@@ -169,9 +170,7 @@ export function validateClassifierConfig(config: unknown, source = 'classifier c
     throw new TypeError(`${source}: expected an object of ClassifierConfig fields, got ${JSON.stringify(config)}`);
   }
   const record = config as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!KNOWN_FIELDS.includes(key)) throw new TypeError(`${source}: unknown field "${key}"; expected only ${KNOWN_FIELDS.join(', ')}`);
-  }
+  checkConfigFields(record, KNOWN_FIELDS, source);
   for (const [field, [check, expected]] of Object.entries(NUMBER_RULES)) {
     const value = record[field];
     if (typeof value !== 'number' || !check(value)) throw new TypeError(`${source}: field "${field}" must be ${expected}, got ${JSON.stringify(value)}`);

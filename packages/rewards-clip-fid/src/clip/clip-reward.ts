@@ -3,6 +3,7 @@
  * with w = 100 as in torchmetrics) = 100 × max(cos(image embedding, text embedding), 0), the text being the
  * conditioning class's prompt. Works on any {@link ClipEncoder}; `clip-onnx.ts` provides one over ONNX files.
  */
+import { mergeConfig } from '@speedrl/core';
 import { checkRewardInput, type RewardFn } from '../rewards/types';
 import { toClipPixels, type ClipImageSpec } from './preprocess';
 
@@ -60,7 +61,7 @@ export function classPrompts(classNames: readonly string[], template = DEFAULT_C
  */
 export function createClipReward(encoder: ClipEncoder, classNames: readonly string[], config: Partial<ClipRewardConfig> = {}): RewardFn {
   const where = 'clip reward';
-  const cfg = { ...DEFAULT_CLIP_REWARD_CONFIG, ...config };
+  const cfg = mergeConfig(DEFAULT_CLIP_REWARD_CONFIG, config, 'clip-reward.ts createClipReward');
   if (classNames.length === 0) throw new Error(`${where}: classNames is empty; expected one name per class`);
   if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1) throw new RangeError(`${where}: batchSize must be a positive integer, got ${cfg.batchSize}`);
   const prompts = classPrompts(classNames, cfg.promptTemplate);

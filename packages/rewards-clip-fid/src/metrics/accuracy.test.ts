@@ -27,5 +27,7 @@ describe('classAccuracy', () => {
     expect(() => classAccuracy(new Float32Array(6), Int32Array.of(0, 3), 2, 3)).toThrow(/classes\[1\] = 3; expected a class id in \[0, 3\)/);
     expect(() => classAccuracy(Float32Array.of(0, 0, 0, 0, NaN, 0), Int32Array.of(0, 1), 2, 3)).toThrow(/logits row 1, column 1 is NaN/);
     expect(() => classAccuracy(new Float32Array(0), new Int32Array(0), 0, 3)).toThrow(/count must be a positive integer/);
+    // From plain JavaScript the classes may arrive in a float array: a fractional id is not a class.
+    expect(() => classAccuracy(new Float32Array(6), Float32Array.of(0, 1.5) as unknown as Int32Array, 2, 3)).toThrow(/classes\[1\] = 1.5; expected a class id/);
   });
 });

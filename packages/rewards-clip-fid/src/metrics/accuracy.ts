@@ -45,7 +45,7 @@ export function classAccuracy(logits: Float32Array, classes: Int32Array, count: 
   let correct = 0;
   for (let i = 0; i < count; i++) {
     const c = classes[i] as number;
-    if (c < 0 || c >= numClasses) metricError(where, `classes[${i}] = ${c}; expected a class id in [0, ${numClasses})`);
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) metricError(where, `classes[${i}] = ${c}; expected a class id in [0, ${numClasses})`);
     for (let j = 0; j < numClasses; j++) {
       const v = logits[i * numClasses + j] as number;
       if (v - v !== 0) metricError(where, `logits row ${i}, column ${j} is ${v}; expected finite logits`);

@@ -94,5 +94,7 @@ describe('kid', () => {
     expect(() => kid(x, { features: new Float32Array(0), count: 0, dim: 3 }, Rng.fromSeed(1))).toThrow(/real is empty/);
     expect(() => kid(x, y, Rng.fromSeed(1), { numSubsets: 0 })).toThrow(/config.numSubsets must be an integer ≥ 1, got 0/);
     expect(() => kid(x, y, Rng.fromSeed(1), { blockSize: 6 })).toThrow(/blockSize must be a positive multiple of 4/);
+    // A misspelt field from plain JavaScript is refused, not ignored in favour of the default.
+    expect(() => kid(x, y, Rng.fromSeed(1), { subsets: 3 } as never)).toThrow(/kid: unknown field "subsets"; expected only subsetSize, numSubsets, blockSize/);
   });
 });

@@ -4,7 +4,7 @@
  * subsets (as in torch-fidelity / the authors' code: each subset draws `subsetSize` rows of each set without
  * replacement). Unbiased, so it can be slightly negative when the two distributions are the same.
  */
-import { Rng } from '@speedrl/core';
+import { mergeConfig, Rng } from '@speedrl/core';
 import { checkFeaturePair, metricError, type FeatureSet } from './features';
 import { dotBlock, packRows, type PackedRows } from './pairwise';
 
@@ -104,7 +104,7 @@ function mmd2Packed(x: PackedRows, y: PackedRows, blockSize: number): number {
  */
 export function kid(generated: FeatureSet, real: FeatureSet, rng: Rng, config: Partial<KidConfig> = {}): KidResult {
   const where = `${WHERE} kid`;
-  const cfg = { ...DEFAULT_KID_CONFIG, ...config };
+  const cfg = mergeConfig(DEFAULT_KID_CONFIG, config, 'kid.ts kid');
   checkConfig(cfg, where);
   const dim = checkFeaturePair(generated, 'generated', real, 'real', where);
   if (!(rng instanceof Rng)) metricError(where, 'rng must be a seeded Rng from @speedrl/core');

@@ -5,6 +5,7 @@
  * Precision = fraction of generated samples inside the real manifold; recall = fraction of real samples inside the
  * generated manifold. Exact O(n²·d) computation in cache-sized blocks (see `pairwise.ts`).
  */
+import { mergeConfig } from '@speedrl/core';
 import { checkFeatureSet, metricError, type FeatureSet } from './features';
 import { dotBlock, packRows, type PackedRows } from './pairwise';
 
@@ -107,7 +108,7 @@ export interface Manifold {
 /** The manifold of `set` (Kynkäänniemi et al. 2019): packed rows plus squared k-NN radii, for {@link precisionRecall}. */
 export function prepareManifold(set: FeatureSet, config: Partial<PrecisionRecallConfig> = {}, name = 'set'): Manifold {
   const where = `${WHERE} prepareManifold`;
-  const cfg = { ...DEFAULT_PRECISION_RECALL_CONFIG, ...config };
+  const cfg = mergeConfig(DEFAULT_PRECISION_RECALL_CONFIG, config, where);
   checkConfig(cfg, where);
   const dim = checkFeatureSet(set, name, where);
   if (set.count <= cfg.k) metricError(where, `${name} has ${set.count} rows; k-NN radii with k = ${cfg.k} need at least k + 1 = ${cfg.k + 1}`);
@@ -139,7 +140,7 @@ export function precisionRecall(
   config: Partial<PrecisionRecallConfig> = {},
 ): PrecisionRecallResult {
   const where = `${WHERE} precisionRecall`;
-  const cfg = { ...DEFAULT_PRECISION_RECALL_CONFIG, ...config };
+  const cfg = mergeConfig(DEFAULT_PRECISION_RECALL_CONFIG, config, where);
   checkConfig(cfg, where);
   const gm = asManifold(generated, cfg, 'generated');
   const rm = asManifold(real, cfg, 'real');

@@ -4,7 +4,7 @@
  * Reference statistics of the real test set (Gaussian, k-NN manifold) are prepared once and reused for every model and
  * step budget.
  */
-import type { Rng } from '@speedrl/core';
+import { mergeConfig, type Rng } from '@speedrl/core';
 import type { GaussianStats } from '@speedrl/tensor-utils';
 import { predictChecked, type FeatureModel } from '../rewards/types';
 import { classAccuracy, type AccuracyResult } from './accuracy';
@@ -92,7 +92,7 @@ export function computeSetMetrics(
   classes?: Int32Array,
   config: Partial<SetMetricsConfig> = {},
 ): SetMetrics {
-  const cfg = { ...DEFAULT_SET_METRICS_CONFIG, ...config };
+  const cfg = mergeConfig(DEFAULT_SET_METRICS_CONFIG, config, 'set-metrics.ts computeSetMetrics');
   const pr = precisionRecall(generated.set, reference.manifold, cfg.precisionRecall);
   return {
     fcd: fcd(generated.set, reference.gaussian),

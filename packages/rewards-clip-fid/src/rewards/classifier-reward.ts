@@ -2,6 +2,7 @@
  * The `classifier` reward (docs/architecture.md, "Speed-RL objective"): log p(c | x) of the conditioning class under
  * the reward classifier.
  */
+import { mergeConfig } from '@speedrl/core';
 import {
   FEATURE_MODEL_IMAGE_SIZE, checkRewardInput, predictChecked, requireRewardModel, type FeatureModel, type RewardFn, type RewardInput,
 } from './types';
@@ -38,7 +39,7 @@ export function requireClassifierImages(input: RewardInput, where: string): void
 export function createClassifierReward(model: FeatureModel, config: Partial<ClassifierRewardConfig> = {}): RewardFn {
   const where = 'classifier reward';
   requireRewardModel(model, where);
-  const { batchSize } = { ...DEFAULT_CLASSIFIER_REWARD_CONFIG, ...config };
+  const { batchSize } = mergeConfig(DEFAULT_CLASSIFIER_REWARD_CONFIG, config, 'classifier-reward.ts createClassifierReward');
   return async (input) => {
     const batch = checkRewardInput(input, where, model.numClasses);
     requireClassifierImages(input, where);

@@ -19,6 +19,7 @@
  *   every weighted component is NaN for that sample.
  * - ±Infinity is not "no score": it is an error naming the component and the row.
  */
+import { mergeConfig } from '@speedrl/core';
 import type { RewardFn, RewardInput } from './types';
 
 /** One named, weighted reward. */
@@ -169,7 +170,7 @@ function checkSetup(components: readonly RewardComponent[], cfg: CombineConfig):
  * ```
  */
 export function combineRewards(components: readonly RewardComponent[], config: Partial<CombineConfig> = {}): CombinedReward {
-  const cfg: CombineConfig = { ...DEFAULT_COMBINE_CONFIG, ...config };
+  const cfg: CombineConfig = mergeConfig(DEFAULT_COMBINE_CONFIG, config, 'combine.ts combineRewards');
   checkSetup(components, cfg);
   const names = components.map((c) => c.name);
   let stats: Record<string, RunningStat> = {};

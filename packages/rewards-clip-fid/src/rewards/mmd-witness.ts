@@ -6,6 +6,7 @@
  * from each other: unlike `classifier` or `realism`, which are maximised by the single most typical image, it does
  * not reward mode collapse. σ_c² = `bandwidthScale` × the median squared distance between real features of class c.
  */
+import { mergeConfig } from '@speedrl/core';
 import { checkRewardInput, predictChecked, requireRewardModel, type FeatureModel, type RewardFn } from './types';
 import { requireClassifierImages } from './classifier-reward';
 import { checkFeatureSet } from '../metrics/features';
@@ -62,7 +63,7 @@ export function medianSquaredDistance(features: Float32Array, count: number, dim
 export async function realClassFeatures(
   model: FeatureModel, images: Float32Array, labels: ArrayLike<number>, config: Partial<MmdWitnessConfig> = {},
 ): Promise<RealClassFeatures> {
-  const cfg = { ...DEFAULT_MMD_WITNESS_CONFIG, ...config };
+  const cfg = mergeConfig(DEFAULT_MMD_WITNESS_CONFIG, config, `${WHERE} realClassFeatures`);
   requireRewardModel(model, WHERE);
   const n = labels.length;
   if (images.length !== n * 28 * 28) throw new RangeError(`${WHERE}: real images hold ${images.length} values; expected ${n} × 28 × 28`);
@@ -121,7 +122,7 @@ export function createMmdWitnessReward(model: FeatureModel, real: RealClassFeatu
   }
   const bad = real.bandwidths.findIndex((b) => !(b > 0) || !Number.isFinite(b));
   if (bad >= 0) throw new RangeError(`${WHERE}: class ${bad} has bandwidth σ² = ${real.bandwidths[bad]}; expected a finite value > 0 (identical real features?)`);
-  const batchSize = config.batchSize ?? DEFAULT_MMD_WITNESS_CONFIG.batchSize;
+  const batchSize = mergeConfig(DEFAULT_MMD_WITNESS_CONFIG, config, WHERE).batchSize;
   return async (input) => {
     const batch = checkRewardInput(input, WHERE, model.numClasses);
     requireClassifierImages(input, WHERE);

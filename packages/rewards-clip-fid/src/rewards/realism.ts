@@ -4,6 +4,7 @@
  * −sqrt((f − μ_c)ᵀ (Σ_c + εI)⁻¹ (f − μ_c)). The regularised covariance is Cholesky-factorised once per class; each
  * score is one triangular solve.
  */
+import { mergeConfig } from '@speedrl/core';
 import { gaussianFromFeatures, type GaussianStats } from '@speedrl/tensor-utils';
 import { requireClassifierImages } from './classifier-reward';
 import { checkRewardInput, predictChecked, requireRewardModel, type FeatureModel, type RewardFn } from './types';
@@ -63,7 +64,7 @@ export function cholesky(a: ArrayLike<number>, n: number, what: string): Float64
 /** Validates the per-class Gaussians and factorises Σ_c + ε_c I once (ε_c = absolute + relative · tr Σ_c / d). */
 export function prepareMahalanobis(classes: readonly ClassGaussian[], config: Partial<RealismConfig> = {}): MahalanobisModel {
   const where = `${WHERE} prepareMahalanobis`;
-  const cfg = { ...DEFAULT_REALISM_CONFIG, ...config };
+  const cfg = mergeConfig(DEFAULT_REALISM_CONFIG, config, 'realism.ts prepareMahalanobis');
   if (!(cfg.absoluteEpsilon >= 0) || !(cfg.relativeEpsilon >= 0)) {
     throw new RangeError(`${where}: absoluteEpsilon and relativeEpsilon must be ≥ 0, got ${cfg.absoluteEpsilon} and ${cfg.relativeEpsilon}`);
   }

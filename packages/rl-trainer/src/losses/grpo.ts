@@ -2,6 +2,7 @@
  * GRPO's token loss (Shao et al. 2024) with PPO-clip (Schulman et al. 2017) and decoupled clip ranges
  * (DAPO, Yu et al. 2025: clipLow 0.2, clipHigh 0.28), applied per committed token of a masked-model step.
  */
+import { mergeConfig } from '@speedrl/core';
 import { checkPolicyInput, type PolicyLossInput, type PolicyLossOutput } from './types';
 
 /** Clip ranges of the PPO ratio. */
@@ -20,8 +21,8 @@ export const DEFAULT_CLIP_CONFIG: Readonly<ClipConfig> = Object.freeze({ clipLow
  * ∂L/∂logπ_i = −w_i A_i r_i where the unclipped term is the minimum, else 0.
  */
 export function grpoLoss(input: PolicyLossInput, config: Partial<ClipConfig> = {}): PolicyLossOutput {
-  const { clipLow, clipHigh } = { ...DEFAULT_CLIP_CONFIG, ...config };
-  if (!(clipLow >= 0 && clipLow < 1) || !(clipHigh >= 0)) throw new RangeError(`grpoLoss: need 0 ≤ clipLow < 1 and clipHigh ≥ 0, got ${clipLow}, ${clipHigh}`);
+  const { clipLow, clipHigh } = mergeConfig(DEFAULT_CLIP_CONFIG, config, 'grpoLoss');
+  if (!(clipLow >= 0 && clipLow < 1) || !(clipHigh >= 0 && clipHigh < Infinity)) throw new RangeError(`grpoLoss: need 0 ≤ clipLow < 1 and clipHigh ≥ 0, got ${clipLow}, ${clipHigh}`);
   return clippedLoss(input, 1 - clipLow, 1 + clipHigh, 'grpoLoss');
 }
 

@@ -61,5 +61,15 @@ describe('policy losses', () => {
     expect(() => grpoLoss({ ...input, advantages: f32([1]) })).toThrow(/field "advantages" has length 1, expected 4/);
     expect(() => grpoLoss({ ...input, logProbs: f32([0, NaN, 0, 0]) })).toThrow(/field "logProbs"\[1\] is NaN/);
     expect(() => grpoLoss(input, { clipLow: 1 })).toThrow(/clipLow/);
+    expect(() => grpoLoss(input, { clipHigh: Infinity })).toThrow(/clipHigh/);
+    expect(() => grpoLoss(input, { clipHi: 0.3 } as never)).toThrow(/grpoLoss: unknown field "clipHi"/);
+  });
+
+  it.each([
+    ['grpo', (x: PolicyLossInput) => grpoLoss(x)],
+    ['ppo', (x: PolicyLossInput) => ppoLoss(x)],
+    ['reinforce', reinforceLoss],
+  ] as const)('%s refuses a negative token weight (it would reverse that token\'s update)', (_name, fn) => {
+    expect(() => fn({ ...input, weights: f32([0.5, -0.5, 0.5, 0.5]) })).toThrow(/field "weights"\[1\] is -0.5; token weights must be ≥ 0/);
   });
 });

@@ -30,7 +30,7 @@ export interface PolicyLossOutput {
   readonly meanRatio: number;
 }
 
-/** Checks the inputs have one length and finite values, naming the field and index otherwise. */
+/** Checks the inputs have one length and finite values, and the weights are ≥ 0 (a negative weight would reverse that token's update), naming the field and index otherwise. */
 export function checkPolicyInput(input: PolicyLossInput, what: string): number {
   const n = input.logProbs.length;
   const fields: [string, Float32Array | undefined][] = [
@@ -41,6 +41,7 @@ export function checkPolicyInput(input: PolicyLossInput, what: string): number {
     if (arr.length !== n) throw new RangeError(`${what}: field "${name}" has length ${arr.length}, expected ${n} (one per token)`);
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(arr[i] as number)) throw new RangeError(`${what}: field "${name}"[${i}] is ${arr[i]}; expected a finite number`);
+      if (name === 'weights' && (arr[i] as number) < 0) throw new RangeError(`${what}: field "weights"[${i}] is ${arr[i]}; token weights must be ≥ 0`);
     }
   }
   return n;
