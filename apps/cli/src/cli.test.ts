@@ -1,4 +1,4 @@
-import { runCli } from './cli';
+import { buildProgram, repeatedOption, runCli } from './cli';
 import { exitCodeOf, UsageError } from './errors';
 import { captureIo as capture } from './test-cli';
 
@@ -18,6 +18,19 @@ describe('speedrl', () => {
     expect(await runCli(['info', '--nope'], io2)).toBe(2);
     expect(io2.err.join('')).toMatch(/unknown option '--nope'/);
     expect(io2.out.join('')).toBe('');
+  });
+
+  it('refuses an option given twice (commander would keep the last value silently), before any work', async () => {
+    const io = capture();
+    expect(await runCli(['info', '--backend', 'cpu', '--backend=wasm'], io)).toBe(2);
+    expect(io.err.join('')).toBe('speedrl: --backend is given twice; give each option once (the last value would otherwise win silently)\n');
+    expect(io.out.join('')).toBe('');
+    const program = buildProgram(capture());
+    expect(repeatedOption(program, ['eval', '--model', 'm', '--steps', '2', '--n', '10', '--steps', '4'])).toBe('--steps');
+    // a variadic option may repeat; tokens after `--` are not options
+    expect(repeatedOption(program, ['report', 'runs/x', '--eval', 'a', '--eval', 'b'])).toBeUndefined();
+    expect(repeatedOption(program, ['sample', '--seed', '1', '--', '--seed'])).toBeUndefined();
+    expect(repeatedOption(program, ['sample', '--seed', '1', '--steps', '2'])).toBeUndefined();
   });
 
   it('info --json reports the backend chosen and why', async () => {

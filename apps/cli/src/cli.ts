@@ -34,9 +34,34 @@ export function buildProgram(io: TextIo = processIo): Command {
   return program;
 }
 
+/**
+ * The first long option `argv` gives twice (`--steps 2 … --steps 4`), or undefined: commander would keep the last value
+ * silently, so a run could use a value the user did not mean. Variadic options (`report --eval a b`) may repeat; the
+ * scan stops at `--`.
+ */
+export function repeatedOption(program: Command, argv: readonly string[]): string | undefined {
+  const command = program.commands.find((c) => c.name() === argv[0]);
+  const variadic = new Set((command?.options ?? []).filter((o) => o.variadic).map((o) => o.long));
+  const seen = new Set<string>();
+  for (const token of argv.slice(1)) {
+    if (token === '--') break;
+    if (!token.startsWith('--')) continue;
+    const name = token.split('=')[0] as string;
+    if (variadic.has(name)) continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: TextIo = processIo): Promise<number> {
   const program = buildProgram(io);
+  const repeated = repeatedOption(program, argv);
+  if (repeated !== undefined) {
+    io.stderr(`speedrl: ${repeated} is given twice; give each option once (the last value would otherwise win silently)\n`);
+    return 2;
+  }
   const mark = lockMark(); // run-directory locks this command takes are released when it ends
   try {
     await program.parseAsync([...argv], { from: 'user' });
