@@ -89,6 +89,8 @@ describe('loadReportInputs', () => {
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`${evalFile}: field "rows.1.fcd.mean": Expected number, received string`);
     writeFileSync(evalFile, '{"rows": [');
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`${evalFile}: not valid JSON`);
+    writeFileSync(evalFile, JSON.stringify({ loss: 0.3, step: 10 })); // some other JSON named eval.json: not "no rows yet"
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${evalFile}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
     const other = await writeSyntheticRun(tmp(), 3);
     const compareFile = join(other.dir, 'compare', 'compare.json');
     const cmp = JSON.parse(readFileSync(compareFile, 'utf8'));

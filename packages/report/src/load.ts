@@ -120,6 +120,9 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
     const seen = names.get(base) ?? 0;
     names.set(base, seen + 1);
     const data = readJsonFile(file, evalResultSchema);
+    if (data.model === undefined && data.rows === undefined && (data as { cells?: unknown }).cells === undefined) {
+      throw new UsageError(`--eval: "${file}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
+    }
     checkEvalResultRows(file, data, '--eval'); // rows edited by hand would be drawn as measured
     return { name: seen === 0 ? base : `${base} (${seen + 1})`, file, data };
   });
