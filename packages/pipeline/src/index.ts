@@ -25,7 +25,7 @@ export { RUN_FILES, checkCheckpointSeed, checkNewOutDir, defaultedNote, openRunD
 export type { InputPaths, RunDir, RunMode } from './run-dir';
 export type { LengthChange } from './resume-options';
 export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';
-export { installInterruptHandler } from './interrupt';
+export { installInterruptHandler, installStopHint } from './interrupt';
 export type { InterruptHandler, StopSignal } from './interrupt';
 export { accelerate, openAccelerateRun, speedRlConfigOf } from './accelerate';
 export type { AccelerateOptions, AccelerateSummary } from './accelerate';

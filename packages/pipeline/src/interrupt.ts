@@ -2,6 +2,7 @@
  * Ctrl-C for long jobs: the first SIGINT/SIGTERM asks the job to stop after the current step and save a
  * checkpoint; a second one aborts at once (exit 130), as users expect from Node tools.
  */
+import { existsSync } from 'node:fs';
 import type { TextIo } from '@speedrl/core';
 
 /** Polled by a training loop between steps. */
@@ -38,5 +39,27 @@ export function installInterruptHandler(io: TextIo, exit: (code: number) => void
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },
+  };
+}
+
+/**
+ * Ctrl-C for jobs whose results are saved as they finish (eval, compare and tune-schedule cells are written atomically
+ * one by one): SIGINT/SIGTERM ends the process at once (exit 130) with a line saying what is kept and how to continue —
+ * `--resume` when `savedFile` exists, else that nothing was saved. Not installed when the process already handles
+ * SIGINT (demo and ablate run these jobs in-process and stop them their own way); returns the remover.
+ */
+export function installStopHint(io: TextIo, what: string, savedFile: string, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+  if (process.listenerCount('SIGINT') > 0) return () => undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    io.stderr(existsSync(savedFile)
+      ? `\nspeedrl: ${signal}: ${what} stopped; what finished is saved in ${savedFile}: continue with the same command and --resume\n`
+      : `\nspeedrl: ${signal}: ${what} stopped before anything was saved\n`);
+    exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   };
 }

@@ -12,6 +12,7 @@ import { gatherOptions, parseOptions } from '../config-file';
 import { savedOptions } from '../compare/saved-options';
 import type { TextIo } from '@speedrl/core';
 import { compareAccelerationMarkdown, runCompare, type CompareOptions } from '@speedrl/eval';
+import { installStopHint } from '@speedrl/pipeline';
 import { scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -89,7 +90,8 @@ Examples:
     const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
     const saved = resume ? savedOptions(join(first.out, 'compare.json'), DEFAULTS) : {};
     const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as CompareOptions;
-    const result = await runCompare(o, resume, io, undefined, flags.force === true);
+    const removeHint = installStopHint(io, 'compare', join(o.out, 'compare.json'));
+    const result = await runCompare(o, resume, io, undefined, flags.force === true).finally(removeHint);
     const md = `${result.rows.length} rows; wrote ${join(o.out, 'compare.json')}, compare.md, pareto-nfe.png, pareto-wallclock.png and ${result.grids?.length ?? 0} grid(s)\n`;
     io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.acceleration === undefined ? '' : `${compareAccelerationMarkdown(result.acceleration)}\n`}${md}`);
   });

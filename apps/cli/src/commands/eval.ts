@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { accelerationMarkdown, runEval } from '@speedrl/eval';
+import { installStopHint } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { scheduleFlag, seedFlag } from '../flags';
@@ -77,7 +78,8 @@ Examples:
     const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as Options, schema.partial());
     if (merged.model === '') throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
     const options = parseOptions(schema, merged);
-    const result = await runEval(options, flags.resume === true, flags.force === true, io);
+    const removeHint = installStopHint(io, 'eval', join(options.out, 'eval.json'));
+    const result = await runEval(options, flags.resume === true, flags.force === true, io).finally(removeHint);
     const factors = result.acceleration === undefined ? '' : `\n${accelerationMarkdown(result.acceleration)}`;
     io.stdout(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${result.table}${factors}\nwrote ${join(options.out, 'eval.json')}, eval.md, fcd-vs-steps.png\n`);
   });

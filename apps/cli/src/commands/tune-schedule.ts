@@ -9,6 +9,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import type { TextIo } from '@speedrl/core';
 import { runTuneSchedule, type TuneOptions } from '@speedrl/eval';
+import { installStopHint } from '@speedrl/pipeline';
 import { savedOptions } from '../compare/saved-options';
 import { seedFlag } from '../flags';
 import { UsageError } from '../errors';
@@ -66,7 +67,8 @@ Examples:
     const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
     const saved = resume ? savedOptions(first.out, DEFAULTS) : {};
     const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as TuneOptions;
-    const file = await runTuneSchedule(o, resume, io, undefined, flags.force === true);
+    const removeHint = installStopHint(io, 'tune-schedule', o.out);
+    const file = await runTuneSchedule(o, resume, io, undefined, flags.force === true).finally(removeHint);
     const summary = Object.values(file.schedules).map((s) => `T=${s.steps}: FCD ${s.score.toFixed(3)} (defaults ${s.defaultScore.toFixed(3)}), NFE ${s.nfePerImage}`);
     io.stdout(flags.json === true ? `${JSON.stringify(file, null, 2)}\n` : `${summary.join('\n')}\nwrote ${o.out} (search split: held-out train images; budget ${file.searchBudget})\n`);
   });
