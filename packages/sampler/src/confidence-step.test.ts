@@ -171,7 +171,9 @@ describe('confidenceStep / sample (MaskGIT parallel decoding)', () => {
     );
     const nan: LogitsFn = async () => new Float32Array(125).fill(Number.NaN);
     await expect(sample(nan, { ...base, classes: [0], steps: 2, rng })).rejects.toThrow(/has NaN at \[sample 0, position 0, token 0\]/);
-    await expect(sample(fn, { ...base, classes: [0], steps: 2, rng, maskId: 2 })).rejects.toThrow(/"maskId" must be an integer outside the token ids 0..4/);
+    await expect(sample(fn, { ...base, classes: [0], steps: 2, rng, maskId: 2 })).rejects.toThrow(/"maskId" must be an int32 outside the token ids 0..4/);
+    // 2^31 does not fit the int32 token array: named as maskId, not as an initialTokens id the caller never gave
+    await expect(sample(fn, { ...base, classes: [0], steps: 2, rng, maskId: 2 ** 31 })).rejects.toThrow(/"maskId" must be an int32 outside the token ids 0..4 \(usually K=5\), got 2147483648/);
     const state = initState({ classes: [0], seqLen: 25, vocabSize: K, maskId: K, steps: 2 });
     expect(() => confidenceStep(new Float32Array(3), state, rng, resolveSamplerConfig())).toThrow(/logits passed to the step has 3 values, expected B·L·K = 1·25·5 = 125/);
   });

@@ -33,8 +33,8 @@ export function initState(options: InitStateOptions): SampleState {
   positiveInteger(steps, 'steps (T)');
   positiveInteger(seqLen, 'seqLen');
   positiveInteger(vocabSize, 'vocabSize');
-  if (!Number.isInteger(maskId) || (maskId >= 0 && maskId < vocabSize)) {
-    throw new RangeError(`${FILE}: field "maskId" must be an integer outside the token ids 0..${vocabSize - 1} (usually K=${vocabSize}), got ${maskId}`);
+  if (!Number.isInteger(maskId) || (maskId >= 0 && maskId < vocabSize) || maskId < -(2 ** 31) || maskId >= 2 ** 31) {
+    throw new RangeError(`${FILE}: field "maskId" must be an int32 outside the token ids 0..${vocabSize - 1} (usually K=${vocabSize}), got ${maskId}`);
   }
   const classes = Int32Array.from(options.classes);
   const batch = classes.length;

@@ -71,6 +71,8 @@ describe('loadIdxDataset on the real fixture', () => {
     expect(Array.from(ds.images)).toEqual(Array.from(all.images.subarray(0, 5 * 784)));
     expect(Array.from(ds.labels)).toEqual([9, 2, 1, 1, 6]);
     expect(() => loadIdxDataset({ dir: FIXTURES, split: 'test', limit: -1 })).toThrow(/limit is -1/);
+    // a directory given where the options belong (plain JavaScript) is named as such, not as a bad split
+    expect(() => loadIdxDataset(FIXTURES as never)).toThrow(/loadIdxDataset: expected an options object \{ split: 'train' \| 'test', dir\?.*\}, got ".*fashion-mnist"/);
   });
 
   it('prefers the plain file over the .gz and falls back to .gz', () => {

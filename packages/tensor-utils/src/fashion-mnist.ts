@@ -77,6 +77,9 @@ function checkDir(dir: string): void {
  * labels 1-D u8, counts must agree and every label must be a valid class index.
  */
 export function loadIdxDataset(options: IdxDatasetOptions): IdxDataset {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`loadIdxDataset: expected an options object { split: 'train' | 'test', dir?, limit?, classNames?, imageSize? }, got ${JSON.stringify(options)}`);
+  }
   const dir = options.dir ?? DEFAULT_FASHION_MNIST_DIR;
   const classNames = options.classNames ?? FASHION_MNIST_CLASSES;
   if (options.split !== 'train' && options.split !== 'test') {

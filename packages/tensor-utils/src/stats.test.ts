@@ -1,4 +1,6 @@
+import { frechetDistance } from './frechet';
 import {
+  checkGaussian,
   createMoments,
   finalizeMoments,
   gaussianFromFeatures,
@@ -210,5 +212,15 @@ describe('Gaussian serialisation', () => {
     expect(() => gaussianFromJson({ count: 2, mean: [0, null], cov: [1, 0, 0, 1] })).toThrow(/field mean\[1\] is null; expected a number/);
     expect(() => gaussianFromJson({ dim: 3, count: 2, mean: [0, 1], cov: [1, 0, 0, 1] })).toThrow(/field dim \(3\) != mean.length \(2\)/);
     expect(() => gaussianToJson({ mean: Float64Array.of(0), cov: Float64Array.of(NaN), count: 1 })).toThrow(/gaussian\.cov\[0, 0\] is NaN/);
+  });
+
+  it('rejects a covariance that is not symmetric (it was symmetrised silently: FD 0 for a corrupted matrix)', () => {
+    const skew = { mean: Float64Array.of(0, 0), cov: Float64Array.of(1, 0.5, -0.5, 1), count: 10 };
+    const unit = { mean: Float64Array.of(0, 0), cov: Float64Array.of(1, 0, 0, 1), count: 10 };
+    expect(() => frechetDistance(skew, unit)).toThrow(/frechetDistance: g1\.cov is not symmetric: cov\[0, 1\] = 0\.5 but cov\[1, 0\] = -0\.5/);
+    expect(() => checkGaussian(skew)).toThrow(/gaussian\.cov is not symmetric/);
+    // float rounding of a symmetric matrix is not an asymmetry
+    expect(checkGaussian({ ...unit, cov: Float64Array.of(1, 0.3, 0.3 + 1e-12, 1) })).toBe(2);
+    expect(checkGaussian(g)).toBe(3);
   });
 });

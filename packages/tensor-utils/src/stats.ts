@@ -183,6 +183,15 @@ export function checkGaussian(g: GaussianStats, name = 'gaussian', fn = 'checkGa
       fail(fn, `${name}.cov[${Math.floor(k / dim)}, ${k % dim}] is ${g.cov[k]}; expected a finite number`);
     }
   }
+  // a covariance is symmetric; one that is not (a transposed or corrupted matrix) would be silently symmetrised later
+  for (let i = 0; i < dim; i++) {
+    for (let j = i + 1; j < dim; j++) {
+      const a = g.cov[i * dim + j] as number;
+      const b = g.cov[j * dim + i] as number;
+      const scale = Math.sqrt(Math.abs((g.cov[i * dim + i] as number) * (g.cov[j * dim + j] as number)));
+      if (Math.abs(a - b) > 1e-5 * scale + 1e-12) fail(fn, `${name}.cov is not symmetric: cov[${i}, ${j}] = ${a} but cov[${j}, ${i}] = ${b}`);
+    }
+  }
   return dim;
 }
 

@@ -172,7 +172,6 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   }
   const base: BaseSampling = { ...o, adaptiveCap };
   const jsonPath = join(o.out, 'compare.json');
-  await ensureWritableDir(join(o.out, 'grids'), '--out');
   const inputs = await inputKeys({ '--classifier': () => classifierFiles(o.classifier), ...(load === undefined ? { '--data': () => dataFiles(o.data, ['test']) } : {}) });
   const identities = new Map<string, string>();
   for (const m of models) {
@@ -236,6 +235,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     const classifier = needMetrics ? await loadEvalClassifier(o.classifier, o.n, '--classifier', 'metrics need', o.engine) : undefined;
     const test = classifier === undefined ? undefined : await loadTestReference(classifier, o.data, o.refLimit, load);
     if (test !== undefined) io.stderr(`compare: reference = evaluation features of ${test.count} test images (computed once for every model)\n`);
+    await ensureWritableDir(join(o.out, 'grids'), '--out'); // after the checks of the classifier and the reference: a refused run leaves no grids/
     const progress = createProgress({ label: 'compare', total: todo.length * o.n, io });
     let sampled = 0;
     for (const model of models) {
