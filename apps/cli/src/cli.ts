@@ -35,9 +35,9 @@ export function buildProgram(io: TextIo = processIo): Command {
 }
 
 /**
- * The first long option `argv` gives twice (`--steps 2 … --steps 4`), or undefined: commander would keep the last value
- * silently, so a run could use a value the user did not mean. Variadic options (`report --eval a b`) may repeat; the
- * scan stops at `--`.
+ * The first long option `argv` gives twice (`--steps 2 … --steps 4`), or undefined. The last value wins (the usual
+ * override idiom of scripts, `"$@"` after defaults), but never silently: `runCli` says which. Variadic options
+ * (`report --eval a b`) may repeat; the scan stops at `--`.
  */
 export function repeatedOption(program: Command, argv: readonly string[]): string | undefined {
   const command = program.commands.find((c) => c.name() === argv[0]);
@@ -58,10 +58,7 @@ export function repeatedOption(program: Command, argv: readonly string[]): strin
 export async function runCli(argv: readonly string[], io: TextIo = processIo): Promise<number> {
   const program = buildProgram(io);
   const repeated = repeatedOption(program, argv);
-  if (repeated !== undefined) {
-    io.stderr(`speedrl: ${repeated} is given twice; give each option once (the last value would otherwise win silently)\n`);
-    return 2;
-  }
+  if (repeated !== undefined) io.stderr(`speedrl: note: ${repeated} is given more than once; the last value is used\n`);
   const mark = lockMark(); // run-directory locks this command takes are released when it ends
   try {
     await program.parseAsync([...argv], { from: 'user' });

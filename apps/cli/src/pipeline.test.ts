@@ -466,6 +466,11 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(cmp.code).toBe(2);
     expect(cmp.err).toMatch(/--steps: each T \(and --adaptive-cap\) must be ≤ 49/);
     expect(cmp.err).not.toMatch(/reference = /); // refused before the reference features were computed
+    // refused by the reference check (after the run directory was opened): nothing is left behind, not even grids/
+    const refLimit = await cli(['compare', '--models', `base=${mgRun}`, '--methods', 'cosine', '--steps', '2', '--n', '300', '--ref-limit', '10', '--classifier', join(root, 'cls-eval', 'classifier'), '--data', FIXTURE, '--out', join(root, 'cmp-ref')]);
+    expect(refLimit.code).toBe(2);
+    expect(refLimit.err).toMatch(/--ref-limit: /);
+    expect(existsSync(join(root, 'cmp-ref'))).toBe(false);
     const noData = await cli(['eval', '--model', mgRun, '--classifier', join(root, 'cls-eval', 'classifier'), '--data', join(root, 'no-data'), '--steps', '2', '--n', '300', '--out', join(root, 'eval-no-data')]);
     expect(noData.code).toBe(2);
     expect(noData.err).toMatch(/--data: dataset directory/);

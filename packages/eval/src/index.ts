@@ -17,7 +17,7 @@ export type { CellSampling, Judge } from './cell';
 export { aggregate, markdownTable } from './table';
 export { checkEvalResultRows, judgedDifferently } from './stored-cells';
 export type { CellMetrics, EvalCell, EvalRow } from './table';
-export { runEval } from './run-eval';
+export { EVAL_PRODUCTS, runEval } from './run-eval';
 export type { EvalOptions, EvalResult } from './run-eval';
 export { createQualityProbe } from './quality-probe';
 export { trainVq } from './train-vq';

@@ -77,7 +77,8 @@ async function bundleFloors(o: EvalOptions, io: TextIo, compute: () => Promise<F
 }
 
 /** What eval writes beside eval.json. */
-const EVAL_PRODUCTS = ['eval.md', 'fcd-vs-steps.png'] as const;
+/** What eval writes beside eval.json in its --out. */
+export const EVAL_PRODUCTS = ['eval.md', 'fcd-vs-steps.png'] as const;
 
 /** Options that define a cell's numbers: a resumed eval.json must have been computed with the same values. */
 const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets', 'batch'] as const;

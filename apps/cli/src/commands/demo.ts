@@ -16,7 +16,7 @@ import { InterruptedError, UsageError } from '../errors';
 import { acquireRunLock, checkNewOutDir, installInterruptHandler } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { renderReport, type ReportBlock } from '@speedrl/report';
-import type { EvalRow } from '@speedrl/eval';
+import { EVAL_PRODUCTS, type EvalRow } from '@speedrl/eval';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';
 
@@ -114,7 +114,7 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
   // a model changed by this call's RL makes the accelerated model's earlier cells stale (eval would refuse to mix them),
   // and their table and figure with them
-  if (!rlDone) for (const f of ['eval.json', 'eval.md', 'fcd-vs-steps.png']) await rm(join(o.out, 'eval-accelerated', f), { force: true });
+  if (!rlDone) for (const f of ['eval.json', ...EVAL_PRODUCTS]) await rm(join(o.out, 'eval-accelerated', f), { force: true });
   await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
   await shareFloors(join(o.out, 'eval-base'), join(o.out, 'eval-accelerated')); // same tokenizer and data: computed once
   await step('eval of the accelerated model', evalArgs(modelDir, join(o.out, 'eval-accelerated')));
