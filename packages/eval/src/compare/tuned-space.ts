@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { annealedGumbelScale, type StepArrays } from '@speedrl/sampler';
+import { annealedGumbelScale, validateStepArrays, type StepArrays } from '@speedrl/sampler';
 import { UsageError } from '@speedrl/core';
 
 /** One searched coordinate: a name and the map from u ∈ [0, 1] to its value. */
@@ -42,8 +42,8 @@ export function paramsAt(space: readonly Coordinate[], u: readonly number[]): Re
 
 const lerp = (a: number, b: number, t: number, T: number): number => (T <= 1 ? b : a + ((b - a) * t) / (T - 1));
 
-/** The sampler's {@link StepArrays} with plain (JSON) arrays. */
-export type PlainStepArrays = { -readonly [K in keyof StepArrays]: number[] };
+/** The sampler's {@link StepArrays} with plain (JSON) arrays, as a tuned schedule holds them (guidance weights only when searched). */
+export type PlainStepArrays = { -readonly [K in Exclude<keyof StepArrays, 'cfgWeights'>]-?: number[] } & { cfgWeights?: number[] };
 
 /** Per-step arrays (the sampler's `stepArrays`) of named values at T steps. */
 export function stepArraysOf(p: Readonly<Record<string, number>>, T: number): PlainStepArrays {
@@ -58,9 +58,10 @@ export function stepArraysOf(p: Readonly<Record<string, number>>, T: number): Pl
 }
 
 const finiteArray = z.array(z.number().finite());
+// strict: a misspelt array (maskRatio) would be dropped and the "tuned" method would run the plain schedule
 const stepArraysSchema = z.object({
-  maskRatios: finiteArray.optional(), temperatures: finiteArray.optional(), gumbelScales: finiteArray.optional(), cfgWeights: finiteArray.optional(),
-});
+  maskRatios: finiteArray, temperatures: finiteArray, gumbelScales: finiteArray, cfgWeights: finiteArray.optional(),
+}).strict();
 
 /** A Fréchet distance as measured: finite and never negative (an edited or damaged score would pick the schedule). */
 const fdSchema = z.number().finite().min(-1e-6, 'a Fréchet distance is never negative');
@@ -118,7 +119,24 @@ export function readTunedFile(path: string, flag = '--tuned'): TunedFile {
     throw new UsageError(`${flag}: ${path}: field "${issue?.path.join('.') ?? '?'}": ${issue?.message ?? 'invalid'} (expected a speedrl tune-schedule file)`);
   }
   for (const [key, s] of Object.entries(parsed.data.schedules)) {
-    if (String(s.steps) !== key) throw new UsageError(`${flag}: ${path}: field "schedules.${key}.steps" is ${s.steps}, expected ${key}`);
+    const at = `${flag}: ${path}: field "schedules.${key}`;
+    if (String(s.steps) !== key) throw new UsageError(`${at}.steps" is ${s.steps}, expected ${key}`);
+    try {
+      validateStepArrays(s.stepArrays, s.steps); // lengths, ratios ending at 0, ranges: checked here, before compare does any work
+    } catch (error) {
+      throw new UsageError(`${at}.stepArrays" is not a schedule of T = ${s.steps} steps (${(error as Error).message.replace(/^.*?: field "stepArrays\./, 'field "')})`);
+    }
+    // the arrays are the search's candidate `params` at T: arrays edited by hand are not what the file says was tuned
+    const expected = stepArraysOf(s.params, s.steps);
+    for (const name of Object.keys(expected) as (keyof PlainStepArrays)[]) {
+      const want = expected[name] ?? [];
+      const got = s.stepArrays[name] ?? [];
+      const t = want.findIndex((v, i) => !(Math.abs(v - (got[i] as number)) <= 1e-9 * Math.max(1, Math.abs(v))));
+      if (t >= 0 || got.length !== want.length) {
+        throw new UsageError(`${at}.stepArrays.${name}" does not follow from its params at step ${Math.max(t, 0)} (${got[Math.max(t, 0)]} vs ${want[Math.max(t, 0)]}): edited by hand? Rerun tune-schedule`);
+      }
+    }
+    if (s.stepArrays.cfgWeights !== undefined && expected.cfgWeights === undefined) throw new UsageError(`${at}.stepArrays.cfgWeights" has no cfgStart/cfgEnd params it could come from: edited by hand? Rerun tune-schedule`);
   }
   return parsed.data;
 }
