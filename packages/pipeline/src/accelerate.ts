@@ -186,6 +186,12 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
     }
     const tooLong = config.rollout.kind === 'fixed' ? config.stepChoices.filter((t) => t > model.config.seqLen) : [];
     if (tooLong.length > 0) throw new UsageError(`--step-choices: each T must be ≤ ${model.config.seqLen} (the tokens per image of ${o.base}), got ${tooLong.join(',')}`);
+    if (config.rollout.kind === 'adaptive') {
+      // no rollout can take more steps than tokens, nor commit more than all of them per step: the speed reward's T_max would mean another scale
+      if (config.rollout.maxSteps > model.config.seqLen) throw new UsageError(`--max-steps: must be ≤ ${model.config.seqLen} (the tokens per image of ${o.base}), got ${config.rollout.maxSteps}`);
+      const m = config.rollout.minPerStep;
+      if (typeof m === 'number' && m > model.config.seqLen) throw new UsageError(`--min-per-step: must be ≤ ${model.config.seqLen} (the tokens per image of ${o.base}) or "schedule", got ${m}`);
+    }
     const classes = config.classesPerIteration === 0 ? model.config.numClasses : config.classesPerIteration;
     const rollouts = classes * config.groupSize;
     const r = config.rollout;

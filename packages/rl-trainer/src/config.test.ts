@@ -34,6 +34,13 @@ describe('Speed-RL config', () => {
     expect(() => resolveSpeedRlConfig({ advantage: { advClipMax: 0 } as never })).toThrow(/field "advantage.advClipMax" must be > 0/);
     expect(() => resolveSpeedRlConfig({ speedWieght: 2 } as never)).toThrow(/unknown field "speedWieght"/);
     expect(() => resolveSpeedRlConfig({ advantage: { clip: 2 } as never })).toThrow(/field "advantage": unknown field "clip"/);
+    // nested objects are strict per kind: a misspelt field, or one of the other kind, is not silently dropped
+    expect(() => resolveSpeedRlConfig({ rollout: { kind: 'adaptive', thresholds: [0.5], maxSteps: 12, minPerstep: 'schedule' } as never })).toThrow(
+      /field "rollout" \(kind "adaptive"\): unknown field "minPerstep"; expected only kind, thresholds, maxSteps, minPerStep/,
+    );
+    expect(() => resolveSpeedRlConfig({ rollout: { kind: 'fixed', thresholds: [0.5], maxSteps: 4 } as never })).toThrow(/field "rollout" \(kind "fixed"\): unknown field "thresholds"/);
+    expect(() => resolveSpeedRlConfig({ qualityFloor: { kind: 'absolute', value: -1, valeu: 2 } as never })).toThrow(/field "qualityFloor" \(kind "absolute"\): unknown field "valeu"/);
+    expect(() => resolveSpeedRlConfig({ qualityFloor: { kind: 'none', value: -1 } as never })).toThrow(/field "qualityFloor" \(kind "none"\): unknown field "value"/);
   });
 
   it('learning rate warms up linearly, then stays at the peak', () => {

@@ -2,7 +2,7 @@
  * Settings of the Speed-RL loop (docs/architecture.md, "Speed-RL objective"): frozen defaults, merging of partial
  * configs and validation naming the field.
  */
-import { mergeConfig, type LrSchedule } from '@speedrl/core';
+import { checkConfigFields, mergeConfig, type LrSchedule } from '@speedrl/core';
 import { resolveSamplerConfig, type SamplerConfig } from '@speedrl/sampler';
 import { DEFAULT_ADVANTAGE_CONFIG, type AdvantageConfig } from './advantages';
 import type { QualityFloor } from './filter';
@@ -139,6 +139,7 @@ export function validateSpeedRlConfig(config: SpeedRlConfig): void {
   if (kind !== 'none' && kind !== 'absolute') {
     throw new RangeError(`${FILE}: field "qualityFloor.kind" must be "none" or "absolute", got ${JSON.stringify(kind)}`);
   }
+  checkConfigFields(floor, kind === 'none' ? ['kind'] : ['kind', 'value'], `${FILE}: field "qualityFloor" (kind "${kind}")`);
   if (floor.kind === 'absolute' && !Number.isFinite(floor.value)) {
     throw new RangeError(`${FILE}: field "qualityFloor.value" must be finite, got ${floor.value}`);
   }
@@ -165,6 +166,8 @@ export function validateSpeedRlConfig(config: SpeedRlConfig): void {
 
 function validateRollout(rollout: RolloutConfig, sampler: Partial<SamplerConfig>): void {
   const kind: unknown = (rollout as { kind?: unknown } | null)?.kind;
+  // each kind has its own fields: a misspelt one (minPerstep) or one of the other kind would be ignored
+  if (kind === 'fixed' || kind === 'adaptive') checkConfigFields(rollout, kind === 'fixed' ? ['kind'] : ['kind', 'thresholds', 'maxSteps', 'minPerStep'], `${FILE}: field "rollout" (kind "${kind}")`);
   if (kind === 'fixed') return;
   if (kind !== 'adaptive') throw new RangeError(`${FILE}: field "rollout.kind" must be "fixed" or "adaptive", got ${JSON.stringify(kind)}`);
   const r = rollout as Extract<RolloutConfig, { kind: 'adaptive' }>;

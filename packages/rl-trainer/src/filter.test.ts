@@ -25,5 +25,6 @@ describe('low-quality filter', () => {
     expect(() => filteredReward(q, s, 1, { kind: 'absolute', value: NaN })).toThrow(/floor.value must be a finite number/);
     expect(() => filteredReward(q, s, 1, { kind: 'absolute', value: '0.5' } as never)).toThrow(/got "0.5"/);
     expect(filteredReward(q, s, 1, { kind: 'none' }).filtered).toBe(0);
+    expect(() => filteredReward(q, s, 1, { kind: 'none', value: 5 } as never)).toThrow(/floor \(kind "none"\): unknown field "value"/);
   });
 });

@@ -2,6 +2,7 @@
  * The low-quality filter of Speed-RL (docs/architecture.md, "Speed-RL objective"): a sample whose quality reward is
  * under a floor gets no speed credit, so the policy is never paid for being fast and bad.
  */
+import { checkConfigFields } from '@speedrl/core';
 
 /**
  * The quality floor: none, or an absolute value of R_quality (for a floor at a quantile of the base model's quality
@@ -15,6 +16,7 @@ export function filteredReward(quality: Float32Array, speed: Float32Array, lambd
   if (!Number.isFinite(lambda) || lambda < 0) throw new RangeError(`filteredReward: lambda must be finite and ≥ 0, got ${lambda}`);
   const kind: unknown = (floor as { kind?: unknown } | null)?.kind;
   if (kind !== 'none' && kind !== 'absolute') throw new RangeError(`filteredReward: floor.kind must be "none" or "absolute", got ${JSON.stringify(kind)}`);
+  checkConfigFields(floor, kind === 'none' ? ['kind'] : ['kind', 'value'], `filteredReward: floor (kind "${kind}")`);
   const threshold = floor.kind === 'none' ? -Infinity : floor.value;
   if (kind === 'absolute' && (typeof threshold !== 'number' || !Number.isFinite(threshold))) {
     throw new RangeError(`filteredReward: floor.value must be a finite number, got ${JSON.stringify(threshold) ?? String(threshold)}`);

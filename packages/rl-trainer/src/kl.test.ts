@@ -33,5 +33,8 @@ describe('exact KL', () => {
     expect(kl.mean).toBeCloseTo(kl.perRow[1] as number, 7);
     expect(() => exactKl(ref, z.subarray(0, 2), 2, 2)).toThrow(/reference has 4 logits, policy 2/);
     expect(() => logSoftmaxRows(Float32Array.from([NaN, NaN]), 1, 2)).toThrow(/row 0 has no finite logit/);
+    // a negative or NaN row weight would make the KL negative (or NaN): refused, naming the row
+    expect(() => exactKl(ref, z, 2, 2, Float32Array.from([-1, -1]))).toThrow(/exactKl: weights\[0\] is -1; row weights must be finite and ≥ 0/);
+    expect(() => exactKl(ref, z, 2, 2, Float32Array.from([0.5, NaN]))).toThrow(/weights\[1\] is NaN/);
   });
 });

@@ -69,6 +69,10 @@ export function klAt(ref: Float32Array, oRef: number, pol: Float32Array, oPol: n
 export function exactKl(refLogits: Float32Array, logits: Float32Array, rows: number, vocab: number, weights?: Float32Array): ExactKl {
   if (refLogits.length !== logits.length) throw new RangeError(`exactKl: reference has ${refLogits.length} logits, policy ${logits.length}`);
   if (weights !== undefined && weights.length !== rows) throw new RangeError(`exactKl: ${weights.length} weights for ${rows} rows`);
+  if (weights !== undefined) {
+    const bad = weights.findIndex((w) => !(w >= 0) || !Number.isFinite(w));
+    if (bad >= 0) throw new RangeError(`exactKl: weights[${bad}] is ${weights[bad]}; row weights must be finite and ≥ 0 (a negative one would make the KL negative)`);
+  }
   if (logits.length !== rows * vocab) throw new RangeError(`logSoftmaxRows: expected ${rows}×${vocab} = ${rows * vocab} logits, got ${logits.length}`);
   const perRow = new Float32Array(rows);
   const refProbs = new Float32Array(rows * vocab);

@@ -26,4 +26,13 @@ describe('createSpeedReward', () => {
     expect(() => createSpeedReward('nfe', 4, 0)).toThrow(/passesPerStep must be finite and > 0, got 0/);
     expect(() => createSpeedReward('cubic' as never, 4)).toThrow(/kind must be one of linear, neg-log, nfe; got "cubic"/);
   });
+
+  it('refuses a step count outside 1…maxSteps (it scored on another scale, or as Infinity/NaN)', () => {
+    expect(() => createSpeedReward('linear', 4)(8, 8)).toThrow(/speed reward \(linear\): steps must be an integer in \[1, 4\], got 8/);
+    expect(() => createSpeedReward('neg-log', 4)(0, 0)).toThrow(/got 0/);
+    expect(() => createSpeedReward('linear', 4)(NaN, 1)).toThrow(/got NaN/);
+    expect(() => createSpeedReward('linear', 4)('2' as never, 1)).toThrow(/got "2"/);
+    expect(() => createSpeedReward('nfe', 4, 2)(2, NaN)).toThrow(/speed reward \(nfe\): nfe must be a finite number ≥ 1/);
+    expect(createSpeedReward('linear', 4)(4, 4)).toBe(0);
+  });
 });

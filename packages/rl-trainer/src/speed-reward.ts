@@ -4,6 +4,9 @@
  */
 import type { SpeedRewardFn } from './types';
 
+/** A value as an error shows it: numbers as they print (NaN), anything else as JSON ("3" for a string). */
+const show = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.stringify(v));
+
 /** Which function of the step count to reward. */
 export type SpeedRewardKind = 'linear' | 'neg-log' | 'nfe';
 
@@ -17,16 +20,24 @@ export type SpeedRewardKind = 'linear' | 'neg-log' | 'nfe';
 export function createSpeedReward(kind: SpeedRewardKind, maxSteps: number, passesPerStep = 1): SpeedRewardFn {
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new RangeError(`createSpeedReward: maxSteps must be an integer ≥ 1, got ${maxSteps}`);
   if (!(passesPerStep > 0 && Number.isFinite(passesPerStep))) throw new RangeError(`createSpeedReward: passesPerStep must be finite and > 0, got ${passesPerStep}`);
-  switch (kind) {
-    case 'linear':
-      return (steps) => 1 - steps / maxSteps;
-    case 'neg-log':
-      return (steps) => -Math.log(steps);
-    case 'nfe': {
-      const maxNfe = maxSteps * passesPerStep;
-      return (_steps, nfe) => 1 - nfe / maxNfe;
+  const reward = ((): SpeedRewardFn => {
+    switch (kind) {
+      case 'linear':
+        return (steps) => 1 - steps / maxSteps;
+      case 'neg-log':
+        return (steps) => -Math.log(steps);
+      case 'nfe': {
+        const maxNfe = maxSteps * passesPerStep;
+        return (_steps, nfe) => 1 - nfe / maxNfe;
+      }
+      default:
+        throw new RangeError(`createSpeedReward: kind must be one of linear, neg-log, nfe; got ${JSON.stringify(kind)}`);
     }
-    default:
-      throw new RangeError(`createSpeedReward: kind must be one of linear, neg-log, nfe; got ${JSON.stringify(kind)}`);
-  }
+  })();
+  // a step count outside 1…maxSteps (or NaN) would score on another scale, or as Infinity/NaN, without a word
+  return (steps, nfe) => {
+    if (!Number.isInteger(steps) || steps < 1 || steps > maxSteps) throw new RangeError(`speed reward (${kind}): steps must be an integer in [1, ${maxSteps}], got ${show(steps)}`);
+    if (kind === 'nfe' && !(nfe >= 1 && Number.isFinite(nfe))) throw new RangeError(`speed reward (nfe): nfe must be a finite number ≥ 1, got ${show(nfe)}`);
+    return reward(steps, nfe);
+  };
 }

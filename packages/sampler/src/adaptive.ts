@@ -7,6 +7,7 @@
  */
 import type { Rng } from '@speedrl/core';
 import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, pickCommits, type DrawScratch } from './position-draws';
+import { locateDrawError } from './policy';
 import { nextMaskedCount } from './schedules';
 import { stepMaskRatio, type StepParams } from './step-arrays';
 import { applyCommits, beginStep, rowCheck, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
@@ -26,22 +27,26 @@ export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng,
   const threshold = Math.log(config.adaptiveThreshold);
   const check = rowCheck(context);
   const commits: SampleCommit[] = [];
-  for (let b = 0; b < state.batch; b++) {
-    const n = collectMasked(state.mask, b, state.seqLen, scratch);
-    drawUniforms(sampleStream(rng, state, b), n, params.temperature, scratch);
-    const last = state.step === state.totalSteps - 1;
-    drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, !last, check);
-    let chosen = last ? Int32Array.from({ length: n }, (_, i) => i) : choose(logits, state, b, n, params, threshold, scratch);
-    if (chosen === null) {
-      exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
-      chosen = choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0);
+  try {
+    for (let b = 0; b < state.batch; b++) {
+      const n = collectMasked(state.mask, b, state.seqLen, scratch);
+      drawUniforms(sampleStream(rng, state, b), n, params.temperature, scratch);
+      const last = state.step === state.totalSteps - 1;
+      drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, !last, check);
+      let chosen = last ? Int32Array.from({ length: n }, (_, i) => i) : choose(logits, state, b, n, params, threshold, scratch);
+      if (chosen === null) {
+        exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
+        chosen = choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0);
+      }
+      const floor = last ? 0 : minimumCommits(config, state, b, n);
+      if (floor > chosen.length) {
+        exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
+        chosen = topUp(choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0), floor, n, scratch);
+      }
+      commits.push(pickCommits(scratch, chosen));
     }
-    const floor = last ? 0 : minimumCommits(config, state, b, n);
-    if (floor > chosen.length) {
-      exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
-      chosen = topUp(choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0), floor, n, scratch);
-    }
-    commits.push(pickCommits(scratch, chosen));
+  } catch (error) {
+    throw locateDrawError(error, state.seqLen, state.step);
   }
   return applyCommits(state, commits, { ...params, gumbelScale: 0 }, config);
 }

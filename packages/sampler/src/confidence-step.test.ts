@@ -158,7 +158,7 @@ describe('confidenceStep / sample (MaskGIT parallel decoding)', () => {
     const rng = Rng.fromSeed(0);
     await expect(sample(fn, { ...base, classes: [0], steps: 0, rng })).rejects.toThrow(/field "steps \(T\)" must be an integer ≥ 1, got 0/);
     await expect(sample(fn, { ...base, classes: [0, 12], steps: 2, rng, numClasses: 10 })).rejects.toThrow(/"classes\[1\]" must be an integer in \[0, 10\), got 12/);
-    await expect(sample(fn, { ...base, classes: [-1], steps: 2, rng })).rejects.toThrow(/"classes\[0\]" must be an integer ≥ 0, got -1/);
+    await expect(sample(fn, { ...base, classes: [-1], steps: 2, rng })).rejects.toThrow(/"classes\[0\]" must be an integer in \[0, 2\^31\), got -1/);
     const input = new Int32Array(25).fill(K);
     input[3] = 7;
     await expect(sample(fn, { ...base, classes: [0], steps: 2, rng, initialTokens: input })).rejects.toThrow(
@@ -176,5 +176,28 @@ describe('confidenceStep / sample (MaskGIT parallel decoding)', () => {
     await expect(sample(fn, { ...base, classes: [0], steps: 2, rng, maskId: 2 ** 31 })).rejects.toThrow(/"maskId" must be an int32 outside the token ids 0..4 \(usually K=5\), got 2147483648/);
     const state = initState({ classes: [0], seqLen: 25, vocabSize: K, maskId: K, steps: 2 });
     expect(() => confidenceStep(new Float32Array(3), state, rng, resolveSamplerConfig())).toThrow(/logits passed to the step has 3 values, expected B·L·K = 1·25·5 = 125/);
+  });
+
+  it('refuses fractional, wrapping or string token ids and non-array classes/sampleIds, quoting strings (was: truncated by Int32Array.from)', async () => {
+    const fn = fixedDistributionLogitsFn(PROBS);
+    const rng = Rng.fromSeed(0);
+    const opts = { seqLen: 4, vocabSize: K, maskId: K, steps: 2 };
+    expect(() => initState({ ...opts, classes: [0], initialTokens: [K, 0.7, K, K] as never })).toThrow(
+      /field "initialTokens" has id 0.7 at \[sample 0, position 1\], expected 0..K−1 = 0..4 or the mask id 5 \(an integer\)/,
+    );
+    const tokens = new Float64Array(8).fill(K);
+    tokens[6] = 2 ** 32 + 3; // Int32Array.from would make it token 3
+    await expect(sample(fn, { ...base, ...opts, classes: [0, 1], rng, initialTokens: tokens as never })).rejects.toThrow(
+      /field "initialTokens" has id 4294967299 at \[sample 1, position 2\]/,
+    );
+    expect(() => initState({ ...opts, classes: [0], initialTokens: [K, '3', K, K] as never })).toThrow(/has id "3" at \[sample 0, position 1\]/);
+    expect(() => initState({ ...opts, classes: [0], initialTokens: Int32Array.from([K, 4, 0, K]) })).not.toThrow();
+    expect(() => initState({ ...opts, classes: '01' as never })).toThrow(/field "classes" must be an Int32Array or an array of class ids \[B\], got "01"/);
+    expect(() => initState({ ...opts, classes: ['1'] as never })).toThrow(/field "classes\[0\]" must be an integer in \[0, 2\^31\), got "1"/);
+    expect(() => initState({ ...opts, classes: [2 ** 32] })).toThrow(/field "classes\[0\]" must be an integer in \[0, 2\^31\), got 4294967296/);
+    expect(() => initState({ ...opts, classes: [0, 1], sampleIds: '01' as never })).toThrow(/field "sampleIds" must be an Int32Array or an array of sample ids \[B\], got "01"/);
+    expect(() => initState({ ...opts, classes: [0], sampleIds: ['0'] as never })).toThrow(/field "sampleIds\[0\]" must be an integer in \[0, 2\^31\), got "0"/);
+    await expect(sample(fn, { ...base, classes: [0], steps: '3' as never, rng })).rejects.toThrow(/field "steps \(T\)" must be an integer ≥ 1, got "3"/);
+    expect(() => initState({ ...opts, classes: [0], maskId: '5' as never })).toThrow(/field "maskId" must be an int32 outside the token ids 0..4 \(usually K=5\), got "5"/);
   });
 });

@@ -3,6 +3,7 @@
  * position, score it by confidence = log p(token) + τ_t·Gumbel, keep the schedule's number of least confident masked.
  */
 import type { Rng } from '@speedrl/core';
+import { locateDrawError } from './policy';
 import { nextMaskedCount } from './schedules';
 import {
   NOT_DRAWN, canApproximate, checkRow, collectMasked, drawOne, drawPositions, drawUniforms, exactDraw, exactDrawAll, pickCommits, type DrawScratch,
@@ -26,7 +27,11 @@ export function confidenceStep(logits: Float32Array, state: SampleState, rng: Rn
   const scratch = stepScratch(state, context);
   const commits: SampleCommit[] = [];
   const check = rowCheck(context);
-  for (let b = 0; b < state.batch; b++) commits.push(commitSample(logits, state, rng, config, params, b, scratch, check));
+  try {
+    for (let b = 0; b < state.batch; b++) commits.push(commitSample(logits, state, rng, config, params, b, scratch, check));
+  } catch (error) {
+    throw locateDrawError(error, state.seqLen, state.step);
+  }
   return applyCommits(state, commits, params, config);
 }
 

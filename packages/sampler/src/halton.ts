@@ -3,7 +3,7 @@
  * revealed in the order of the 2-D Halton sequence (bases 2 and 3) over the token grid; the schedule says how many.
  */
 import type { Rng } from '@speedrl/core';
-import { drawToken } from './policy';
+import { drawToken, locateDrawError } from './policy';
 import { nextMaskedCount } from './schedules';
 import { maskedPositions } from './state';
 import { stepMaskRatio } from './step-arrays';
@@ -89,19 +89,23 @@ export function haltonStep(logits: Float32Array, state: SampleState, rng: Rng, c
   const params = beginStep(logits, state, config, context);
   const { seqLen, vocabSize, step: t, totalSteps } = state;
   const commits: SampleCommit[] = [];
-  for (let b = 0; b < state.batch; b++) {
-    const masked = maskedPositions(state, b);
-    const total = state.initialMasked[b] as number;
-    const keep = masked.length === 0 ? 0 : nextMaskedCount(stepMaskRatio(config, t, totalSteps, total), total, masked.length, t, totalSteps);
-    const order = sampleHaltonOrder(config, state, rng, b);
-    const positions: number[] = [];
-    for (let i = 0; i < order.length && positions.length < masked.length - keep; i++) {
-      const p = order[i] as number;
-      if (state.mask[b * seqLen + p] === 1) positions.push(p);
+  try {
+    for (let b = 0; b < state.batch; b++) {
+      const masked = maskedPositions(state, b);
+      const total = state.initialMasked[b] as number;
+      const keep = masked.length === 0 ? 0 : nextMaskedCount(stepMaskRatio(config, t, totalSteps, total), total, masked.length, t, totalSteps);
+      const order = sampleHaltonOrder(config, state, rng, b);
+      const positions: number[] = [];
+      for (let i = 0; i < order.length && positions.length < masked.length - keep; i++) {
+        const p = order[i] as number;
+        if (state.mask[b * seqLen + p] === 1) positions.push(p);
+      }
+      const stream = sampleStream(rng, state, b);
+      const draws = positions.map((p) => drawToken(logits, (b * seqLen + p) * vocabSize, vocabSize, params.temperature, params.topK, stream));
+      commits.push({ positions, tokens: draws.map((d) => d.token), logProbs: draws.map((d) => d.logProb) });
     }
-    const stream = sampleStream(rng, state, b);
-    const draws = positions.map((p) => drawToken(logits, (b * seqLen + p) * vocabSize, vocabSize, params.temperature, params.topK, stream));
-    commits.push({ positions, tokens: draws.map((d) => d.token), logProbs: draws.map((d) => d.logProb) });
+  } catch (error) {
+    throw locateDrawError(error, state.seqLen, state.step);
   }
   return applyCommits(state, commits, { ...params, gumbelScale: 0 }, config);
 }

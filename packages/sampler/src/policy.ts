@@ -12,6 +12,30 @@ const FILE = '@speedrl/sampler policy.ts';
 
 export { validateLogits } from './logits-check';
 
+/**
+ * A position none of whose logits exceeds −Infinity: no token can be drawn. `row` = offset / K = b·L + p locates it;
+ * the steps, which know L and t, rethrow it naming [sample b, position p] and the step ({@link locateDrawError}).
+ */
+export class NoDrawableTokenError extends RangeError {
+  /** The row b·L + p of the logits `[B·L, K]`. */
+  readonly row: number;
+
+  constructor(offset: number, vocabSize: number) {
+    const row = Math.floor(offset / vocabSize);
+    super(`${FILE}: every logit of this position is -Infinity; no token can be drawn (logits row ${row}, offset ${offset})`);
+    this.name = 'RangeError';
+    this.row = row;
+  }
+}
+
+/** `error` as a step of L positions at step t reports it: a {@link NoDrawableTokenError} with its sample, position and step named. */
+export function locateDrawError(error: unknown, seqLen: number, step: number): unknown {
+  if (!(error instanceof NoDrawableTokenError)) return error;
+  const b = Math.floor(error.row / seqLen);
+  const p = error.row % seqLen;
+  return new RangeError(`${FILE}: every logit of [sample ${b}, position ${p}] is -Infinity at step ${step}; no token can be drawn`, { cause: error });
+}
+
 /** One drawn token with its log-probabilities. */
 export interface TokenDraw {
   /** Drawn id in 0..K−1. */
@@ -104,7 +128,7 @@ export function policyLogProbs(logits: ArrayLike<number>, offset: number, vocabS
   }
   let rawMax = -Infinity;
   for (let k = 0; k < vocabSize; k++) rawMax = fmax(rawMax, logits[offset + k] as number);
-  if (rawMax === -Infinity) throw new RangeError(`${FILE}: every logit of this position is -Infinity; no token can be drawn`);
+  if (rawMax === -Infinity) throw new NoDrawableTokenError(offset, vocabSize);
   if (!(temperature > 0) || !Number.isFinite(max)) {
     out.fill(-Infinity);
     out[argmax(logits, offset, vocabSize)] = 0; // temperature 0 (or overflow of logits/temperature): greedy
@@ -149,7 +173,7 @@ function drawFromFullSoftmax(logits: ArrayLike<number>, offset: number, vocabSiz
     if (v > max) max = v;
     rawMax = fmax(rawMax, x);
   }
-  if (rawMax === -Infinity) throw new RangeError(`${FILE}: every logit of this position is -Infinity; no token can be drawn`);
+  if (rawMax === -Infinity) throw new NoDrawableTokenError(offset, vocabSize);
   if (!Number.isFinite(max)) return undefined;
   let sum = 0;
   if (unit) {

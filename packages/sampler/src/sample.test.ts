@@ -1,7 +1,10 @@
 import { Rng } from '@speedrl/core';
 import { fakeLogitsFn, fixedDistributionLogitsFn } from './testing/fake-logits';
+import { resolveSamplerConfig } from './config';
+import { confidenceStep } from './confidence-step';
 import { combineGuidance, policyLogProbs } from './policy';
 import { sample } from './sample';
+import { initState } from './state';
 import { commitSteps, committedCountsPerStep, trajectoryLogProbs } from './trajectory';
 import type { LogitsFn } from './types';
 
@@ -79,6 +82,40 @@ describe('sample (driver, CFG, NFE, batching)', () => {
     await expect(
       sample(classPeaked, { ...base, classes: [1], steps: 2, rng: Rng.fromSeed(0), config: { guidance: { weight: 2, nullClassId: 3, warmup: 'none' } } }),
     ).rejects.toThrow(/"guidance.nullClassId" must not be a real class \(< numClasses=10\), got 3/);
+  });
+
+  it('refuses a null class id ≥ 2^31, which would wrap in the Int32Array of class ids to a real class (2^32 + 3 → 3)', async () => {
+    const { fn, calls } = counting(classPeaked);
+    const guidance = (nullClassId: number) => ({ guidance: { weight: 2, nullClassId, warmup: 'none' as const } });
+    await expect(sample(fn, { ...base, classes: [1], steps: 2, rng: Rng.fromSeed(0), config: guidance(2 ** 32 + 3) })).rejects.toThrow(
+      /field "guidance.nullClassId" must be an integer in \[0, 2\^31\) \(an int32 class id\), got 4294967299/,
+    );
+    expect(calls).toHaveLength(0);
+    expect(() => resolveSamplerConfig(guidance(2 ** 31))).toThrow(RangeError);
+    expect(() => resolveSamplerConfig(guidance('10' as never))).toThrow(/"guidance.nullClassId" must be an integer in \[0, 2\^31\) \(an int32 class id\), got "10"/);
+    expect(resolveSamplerConfig(guidance(2 ** 31 - 1)).guidance?.nullClassId).toBe(2 ** 31 - 1);
+  });
+
+  it('names the sample, position and step of a position whose logits are all -Infinity (was: "this position")', async () => {
+    const B = 2;
+    const L = 16;
+    const allNegInf: LogitsFn = async () => {
+      const out = new Float32Array(B * L * K).map((_, i) => 0.1 * (i % 7));
+      out.fill(-Infinity, (1 * L + 3) * K, (1 * L + 4) * K); // sample 1, position 3
+      return out;
+    };
+    for (const method of ['confidence', 'halton', 'adaptive'] as const) {
+      for (const temperature of [1, 0.5, 0]) {
+        await expect(
+          sample(allNegInf, { ...base, classes: [0, 1], steps: 1, rng: Rng.fromSeed(0), config: { method, temperature } }),
+        ).rejects.toThrow(/every logit of \[sample 1, position 3\] is -Infinity at step 0; no token can be drawn/);
+      }
+    }
+    const state = { ...initState({ classes: [0, 1], seqLen: L, vocabSize: K, maskId: K, steps: 3 }), step: 2 };
+    const logits = await allNegInf(state.tokens, state.classes);
+    expect(() => confidenceStep(logits, state, Rng.fromSeed(0), resolveSamplerConfig())).toThrow(
+      /every logit of \[sample 1, position 3\] is -Infinity at step 2/,
+    );
   });
 
   it('refuses a logitsFn that returns one reused array: the unconditional pass would overwrite the conditional one (was: silently unconditional)', async () => {

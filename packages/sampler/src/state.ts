@@ -1,4 +1,5 @@
 /** Building and checking a {@link SampleState}: all-masked (or partially given) tokens `[B, L]` plus the bookkeeping. */
+import { show } from './show';
 import type { SampleState } from './types';
 
 const FILE = '@speedrl/sampler state.ts';
@@ -24,7 +25,14 @@ export interface InitStateOptions {
 }
 
 function positiveInteger(value: number, field: string): void {
+  if (typeof value !== 'number') throw new TypeError(`${FILE}: field "${field}" must be an integer ≥ 1, got ${show(value)}`);
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${FILE}: field "${field}" must be an integer ≥ 1, got ${value}`);
+}
+
+/** Throws a TypeError unless `value` is an array or a typed array (a string or a number would otherwise be read as one). */
+function checkArrayLike(value: unknown, field: string, what: string): asserts value is ArrayLike<unknown> {
+  if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) return;
+  throw new TypeError(`${FILE}: field "${field}" must be ${what}, got ${show(value)}`);
 }
 
 /** A validated start state: step 0, masked where `initialTokens` holds `maskId` (everywhere by default). */
@@ -33,45 +41,63 @@ export function initState(options: InitStateOptions): SampleState {
   positiveInteger(steps, 'steps (T)');
   positiveInteger(seqLen, 'seqLen');
   positiveInteger(vocabSize, 'vocabSize');
-  if (!Number.isInteger(maskId) || (maskId >= 0 && maskId < vocabSize) || maskId < -(2 ** 31) || maskId >= 2 ** 31) {
-    throw new RangeError(`${FILE}: field "maskId" must be an int32 outside the token ids 0..${vocabSize - 1} (usually K=${vocabSize}), got ${maskId}`);
+  if (typeof maskId !== 'number' || !Number.isInteger(maskId) || (maskId >= 0 && maskId < vocabSize) || maskId < -(2 ** 31) || maskId >= 2 ** 31) {
+    const Err = typeof maskId === 'number' ? RangeError : TypeError;
+    throw new Err(`${FILE}: field "maskId" must be an int32 outside the token ids 0..${vocabSize - 1} (usually K=${vocabSize}), got ${show(maskId)}`);
   }
-  const classes = Int32Array.from(options.classes);
-  const batch = classes.length;
+  checkArrayLike(options.classes, 'classes', 'an Int32Array or an array of class ids [B]');
+  const rawClasses: ArrayLike<unknown> = options.classes;
+  const batch = rawClasses.length;
   if (batch < 1) throw new RangeError(`${FILE}: field "classes" must hold at least one class id, got none`);
   const numClasses = options.numClasses;
   if (numClasses !== undefined) positiveInteger(numClasses, 'numClasses');
-  classes.forEach((c, b) => {
-    if (c !== options.classes[b] || c < 0 || (numClasses !== undefined && c >= numClasses)) {
-      const range = numClasses === undefined ? 'an integer ≥ 0' : `an integer in [0, ${numClasses})`;
-      throw new RangeError(`${FILE}: field "classes[${b}]" must be ${range}, got ${options.classes[b]}`);
-    }
-  });
-  const sampleIds = options.sampleIds === undefined ? Int32Array.from({ length: batch }, (_, b) => b) : Int32Array.from(options.sampleIds);
-  if (sampleIds.length !== batch) throw new RangeError(`${FILE}: field "sampleIds" must have B=${batch} entries, got ${sampleIds.length}`);
-  const rawIds = options.sampleIds ?? sampleIds;
-  for (let b = 0; b < rawIds.length; b++) {
-    const id = rawIds[b] as number;
-    if (!Number.isInteger(id) || id < 0 || id >= 2 ** 31) {
-      throw new RangeError(`${FILE}: field "sampleIds[${b}]" must be an integer in [0, 2^31), got ${id}`);
+  for (let b = 0; b < batch; b++) {
+    const c = rawClasses[b];
+    // index loop: a hole of a sparse array is checked too (as undefined); 2^31 and above would wrap in the Int32Array
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= 2 ** 31 || (numClasses !== undefined && c >= numClasses)) {
+      const range = numClasses === undefined ? 'an integer in [0, 2^31)' : `an integer in [0, ${numClasses})`;
+      throw new (typeof c === 'number' ? RangeError : TypeError)(`${FILE}: field "classes[${b}]" must be ${range}, got ${show(c)}`);
     }
   }
-  const tokens = options.initialTokens === undefined ? new Int32Array(batch * seqLen).fill(maskId) : Int32Array.from(options.initialTokens);
-  if (tokens.length !== batch * seqLen) {
-    throw new RangeError(`${FILE}: field "initialTokens" must have B·L = ${batch}·${seqLen} = ${batch * seqLen} entries, got ${tokens.length}`);
+  const classes = Int32Array.from(rawClasses as ArrayLike<number>);
+  if (options.sampleIds !== undefined) checkArrayLike(options.sampleIds, 'sampleIds', 'an Int32Array or an array of sample ids [B]');
+  const rawIds: ArrayLike<unknown> = options.sampleIds ?? Int32Array.from({ length: batch }, (_, b) => b);
+  if (rawIds.length !== batch) throw new RangeError(`${FILE}: field "sampleIds" must have B=${batch} entries, got ${rawIds.length}`);
+  for (let b = 0; b < rawIds.length; b++) {
+    const id = rawIds[b];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= 2 ** 31) {
+      throw new (typeof id === 'number' ? RangeError : TypeError)(`${FILE}: field "sampleIds[${b}]" must be an integer in [0, 2^31), got ${show(id)}`);
+    }
+  }
+  const sampleIds = Int32Array.from(rawIds as ArrayLike<number>);
+  const n = batch * seqLen;
+  let tokens: Int32Array;
+  if (options.initialTokens === undefined) {
+    tokens = new Int32Array(n).fill(maskId);
+  } else {
+    checkArrayLike(options.initialTokens, 'initialTokens', 'an Int32Array of token ids [B, L]');
+    const raw: ArrayLike<unknown> = options.initialTokens;
+    if (raw.length !== n) {
+      throw new RangeError(`${FILE}: field "initialTokens" must have B·L = ${batch}·${seqLen} = ${n} entries, got ${raw.length}`);
+    }
+    for (let i = 0; i < n; i++) {
+      const id = raw[i];
+      // checked before the Int32Array copy, which would truncate 0.7 to 0 and wrap 2^32 + 3 to 3
+      if (id !== maskId && (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize)) {
+        throw new (typeof id === 'number' ? RangeError : TypeError)(
+          `${FILE}: field "initialTokens" has id ${show(id)} at [sample ${Math.floor(i / seqLen)}, position ${i % seqLen}], expected 0..K−1 = 0..${vocabSize - 1} or the mask id ${maskId} (an integer)`,
+        );
+      }
+    }
+    tokens = Int32Array.from(raw as ArrayLike<number>);
   }
   const mask = new Uint8Array(batch * seqLen);
   const initialMasked = new Int32Array(batch);
   for (let i = 0; i < tokens.length; i++) {
-    const id = tokens[i] as number;
-    if (id === maskId) {
+    if (tokens[i] === maskId) {
       mask[i] = 1;
       const b = Math.floor(i / seqLen);
       initialMasked[b] = (initialMasked[b] as number) + 1;
-    } else if (id < 0 || id >= vocabSize) {
-      throw new RangeError(
-        `${FILE}: field "initialTokens" has id ${id} at [sample ${Math.floor(i / seqLen)}, position ${i % seqLen}], expected 0..K−1 = 0..${vocabSize - 1} or the mask id ${maskId}`,
-      );
     }
   }
   return { batch, seqLen, vocabSize, maskId, tokens, mask, classes, sampleIds, initialMasked, step: 0, totalSteps: steps };

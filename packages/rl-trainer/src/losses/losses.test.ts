@@ -63,6 +63,7 @@ describe('policy losses', () => {
     expect(() => grpoLoss(input, { clipLow: 1 })).toThrow(/clipLow/);
     expect(() => grpoLoss(input, { clipHigh: Infinity })).toThrow(/clipHigh/);
     expect(() => grpoLoss(input, { clipHi: 0.3 } as never)).toThrow(/grpoLoss: unknown field "clipHi"/);
+    expect(() => reinforceLoss({ ...input, weight: f32([1, 0, 0, 0]) } as never)).toThrow(/reinforceLoss: input: unknown field "weight"; expected only logProbs, oldLogProbs, advantages, weights/);
   });
 
   it.each([

@@ -5,6 +5,7 @@
  * (docs/architecture.md, "Engines and parity"). A loss function returns the loss value and `coef[i] = ∂L/∂logπ_i`; the
  * engine turns coefficients into parameter gradients.
  */
+import { checkConfigFields } from '@speedrl/core';
 
 /** Per committed token: current and behaviour (rollout-time) log-probs and the sample's advantage, all `[N]`. */
 export interface PolicyLossInput {
@@ -30,8 +31,11 @@ export interface PolicyLossOutput {
   readonly meanRatio: number;
 }
 
+const POLICY_INPUT_FIELDS: readonly (keyof PolicyLossInput)[] = ['logProbs', 'oldLogProbs', 'advantages', 'weights'];
+
 /** Checks the inputs have one length and finite values, and the weights are ≥ 0 (a negative weight would reverse that token's update), naming the field and index otherwise. */
 export function checkPolicyInput(input: PolicyLossInput, what: string): number {
+  checkConfigFields(input, POLICY_INPUT_FIELDS, `${what}: input`); // a misspelt "weight" would silently weigh every token alike
   const n = input.logProbs.length;
   const fields: [string, Float32Array | undefined][] = [
     ['logProbs', input.logProbs], ['oldLogProbs', input.oldLogProbs], ['advantages', input.advantages], ['weights', input.weights],
