@@ -103,8 +103,9 @@ function readEvalFile(dir: string): EvalFile | undefined {
 }
 
 /**
- * 'complete' (every cell there), 'partial' (resumable cells there) or 'stale' (absent, made with other options, or
- * its cells judged another model: a variant's run continued since, whose model/ is no longer the one evaluated).
+ * 'complete' (every cell there), 'partial' (resumable cells there) or 'stale' (absent, made with other options, holding
+ * cells of other T or seeds, or its cells judged another model: a variant's run continued since, whose model/ is no
+ * longer the one evaluated).
  */
 export function evalState(dir: string, want: EvalWanted): 'complete' | 'partial' | 'stale' {
   const file = readEvalFile(dir);
@@ -113,6 +114,9 @@ export function evalState(dir: string, want: EvalWanted): 'complete' | 'partial'
   const cells = file.cells ?? [];
   const judged = file.inputs?.['--model'];
   if (cells.length > 0 && (judged === undefined || want.modelKey === undefined || judged !== want.modelKey)) return 'stale';
+  // cells of a T or seed this ablation does not ask for (a resume with another --seed, --seeds or --eval-steps): resuming
+  // would keep them in the rows, and the table would compare rows averaged over different seeds
+  if (cells.some((c) => !want.steps.includes(c.steps) || !want.seeds.includes(c.seed))) return 'stale';
   const all = want.steps.every((t) => want.seeds.every((s) => cells.some((c) => c.steps === t && c.seed === s)));
   // rows that are not their cells' (edited by hand): resumed, which checks the cells and aggregates the rows again
   return all && JSON.stringify(aggregate(cells)) === JSON.stringify(file.rows) ? 'complete' : 'partial';
