@@ -48,4 +48,30 @@ describe('learningRateAt', () => {
     expect(learningRateAt(5000, s)).toBe(0);
     for (let step = 2499; step < 3499; step += 13) expect(learningRateAt(step + 1, s)).toBeLessThan(learningRateAt(step, s));
   });
+
+  it('refuses malformed schedules from plain JavaScript, naming the field (was: undefined, NaN, a negative rate or a silently ignored field)', () => {
+    const rsqrt = { peak: 1, warmupSteps: 100, decay: 'rsqrt', minRatio: 0.1 } as const;
+    const at = (step: number, schedule: unknown) => () => learningRateAt(step, schedule as LrSchedule);
+    expect(at(5, { peak: 1, warmupSteps: 0, decay: 'linear' })).toThrow(/learningRateAt: schedule field "decay" must be "constant", "cosine" or "rsqrt", got "linear"/);
+    expect(at(5, { peak: 1, warmupSteps: 0 })).toThrow(TypeError);
+    expect(at(5, { peak: 1, warmupSteps: 0, decay: 'cosine', minRatio: 0.1 })).toThrow(/cosine schedule field "totalSteps" must be an integer ≥ 0, got undefined/);
+    expect(at(500, { peak: 1, warmupSteps: 100, decay: 'rsqrt' })).toThrow(/rsqrt schedule field "minRatio" must be a number in \[0, 1\], got undefined/);
+    expect(at(5, { peak: 1, warmupsteps: 10, warmupSteps: 0, decay: 'constant' })).toThrow(
+      /learningRateAt: constant schedule: unknown field "warmupsteps"; expected only peak, warmupSteps, decay/,
+    );
+    expect(at(5, { ...rsqrt, totalSteps: 1000 })).toThrow(/rsqrt schedule: unknown field "totalSteps"/);
+    expect(at(5, { ...rsqrt, peak: '1' })).toThrow(/rsqrt schedule field "peak" must be a finite number ≥ 0, got "1"/);
+    expect(at(5, { ...rsqrt, warmupSteps: 2.5 })).toThrow(/field "warmupSteps" must be an integer ≥ 0, got 2.5/);
+    expect(at(-5, rsqrt)).toThrow(/learningRateAt: step must be an integer ≥ 0 \(0-based\), got -5/);
+    expect(at(1.5, rsqrt)).toThrow(RangeError);
+    expect(at(Number.NaN, rsqrt)).toThrow(/step must be an integer ≥ 0/);
+    expect(at(3000, { ...rsqrt, cooldown: { from: 3499, to: 2499 } })).toThrow(/field "cooldown.to" must be an integer > cooldown.from \(3499\), got 2499/);
+    expect(at(3000, { ...rsqrt, cooldown: { from: 50, to: 3499 } })).toThrow(/field "cooldown.from" must be an integer ≥ warmupSteps \(100\)/);
+    expect(at(3000, { ...rsqrt, cooldown: { from: 2499, too: 3499 } })).toThrow(/field "cooldown": unknown field "too"; expected only from, to/);
+    expect(at(3000, { ...rsqrt, cooldown: { from: 2499 } })).toThrow(/field "cooldown.to" must be an integer > cooldown.from \(2499\), got undefined/);
+    expect(at(3000, null)).toThrow(/learningRateAt: the schedule must be an object/);
+    // valid edge cases still give their values
+    expect(learningRateAt(3000, { ...rsqrt, cooldown: undefined })).toBe(learningRateAt(3000, rsqrt));
+    expect(learningRateAt(3000, { ...rsqrt, warmupSteps: 0, cooldown: { from: 0, to: 1 } })).toBe(0);
+  });
 });

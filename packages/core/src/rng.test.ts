@@ -32,6 +32,18 @@ describe('Rng', () => {
     expect(() => Rng.fromState({ algorithm: 'xoshiro128**', key: [-1, 0], s: [1, 0, 0, 0] })).toThrow(/"key"/);
   });
 
+  it('refuses direct construction from plain JavaScript, pointing to Rng.fromSeed (was: one fixed stream whatever the argument)', () => {
+    const Direct = Rng as unknown as new (...args: unknown[]) => Rng;
+    expect(() => new Direct(1)).toThrow(TypeError);
+    expect(() => new Direct(1)).toThrow(/Rng: the constructor is internal; use Rng\.fromSeed\(seed\) .*got new Rng\(1\)/);
+    expect(() => new Direct('7')).toThrow(/got new Rng\("7"\)/);
+    expect(() => new Direct([1, 2], [3, 4, 5, 6])).toThrow(/use Rng\.fromSeed\(seed\)/);
+    expect(() => new Direct()).toThrow(/got new Rng\(undefined\)/);
+    // the factories still construct: seeded, forked, cloned and restored streams agree
+    const rng = Rng.fromSeed(9);
+    expect(Rng.fromState(rng.state()).fork(2).clone().nextUint32()).toBe(Rng.fromSeed(9).fork(2).nextUint32());
+  });
+
   it('round-trips its state through JSON and resumes exactly', () => {
     const rng = Rng.fromSeed(7);
     for (let i = 0; i < 10; i++) rng.uniform();

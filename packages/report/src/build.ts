@@ -86,7 +86,7 @@ function evalSection(inputs: ReportInputs): Section | string {
     .filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fixed(v, 3)}`).join(', ');
   return {
     blocks: [
-      { kind: 'paragraph', text: `From ${inputs.evals.map((e) => e.file).join(', ')}.${floorText === '' ? '' : ` Floors (FCD vs the test set): ${floorText}.`}` },
+      { kind: 'paragraph', text: `From ${inputs.evals.map((e) => `${e.file}${typeof e.data.model === 'string' ? ` (${e.name} = model ${e.data.model})` : ''}`).join(', ')}.${floorText === '' ? '' : ` Floors (FCD vs the test set): ${floorText}.`}` },
       { kind: 'charts', charts: [chart] },
       { kind: 'table', header: ['model', 'T', 'NFE', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'ms/image', 'seeds'], rows },
       ...steps,

@@ -25,6 +25,28 @@ export interface WriteRunReportOptions {
   readonly title?: string;
   /** Replace an existing `out`, which must be a report written earlier (it holds our generator meta tag); without it an existing `out` is refused. */
   readonly force?: boolean;
+  /**
+   * The content key of a model directory as `speedrl eval` records it in eval.json (`inputs["--model"]`; the CLI passes
+   * `bundleIdentity` of @speedrl/pipeline). With it, an eval whose model's files changed since it was computed (a run
+   * resumed after its eval) is refused instead of being shown as the current model's.
+   */
+  readonly modelIdentity?: (modelDir: string) => Promise<string>;
+}
+
+/** Refuses an eval.json whose recorded model no longer has the files it judged (checked where that directory still exists). */
+async function checkEvalsJudgeCurrentModels(evals: ReturnType<typeof loadReportInputs>['evals'], identity: (dir: string) => Promise<string>): Promise<void> {
+  for (const e of evals) {
+    const model = e.data.model;
+    const judged = (e.data as { inputs?: Record<string, unknown> }).inputs?.['--model'];
+    if (typeof model !== 'string' || typeof judged !== 'string' || !existsSync(model)) continue;
+    const now = await identity(model).catch(() => undefined);
+    if (now !== undefined && now !== judged) {
+      throw new UsageError(
+        `--eval: "${e.file}" judged ${model} as it was when that eval ran; its files changed since (content key ${judged.slice(0, 12)}… then, ${now.slice(0, 12)}… now). ` +
+          'Rerun that eval with --force (it judges the current files) before reporting it',
+      );
+    }
+  }
 }
 
 /** Whether the head of the HTML file at `path` carries our generator tag (read from its first 4 KiB). */
@@ -46,6 +68,7 @@ export async function writeRunReport(runDir: string, options: WriteRunReportOpti
     ...(options.compareDir !== undefined ? { compareDir: options.compareDir } : {}),
     ...(options.ablationsFile !== undefined ? { ablationsFile: options.ablationsFile } : {}),
   });
+  if (options.modelIdentity !== undefined) await checkEvalsJudgeCurrentModels(inputs.evals, options.modelIdentity);
   const built = options.title === undefined ? buildReport(inputs) : buildReport(inputs, options.title);
   const out = options.out ?? join(runDir, 'report.html');
   await ensureWritableFile(out, '--out');

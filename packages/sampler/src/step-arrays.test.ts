@@ -61,7 +61,7 @@ describe('per-step schedule arrays (AutoNAT-style) and config', () => {
 
   it('refuses step arrays with holes or non-number entries (was: skipped by forEach, "0.5" compared as a number)', () => {
     // eslint-disable-next-line no-sparse-arrays
-    expect(() => validateStepArrays({ temperatures: [1, , 1] }, 3)).toThrow(/field "stepArrays.temperatures\[1\]" must be a number \(finite and ≥ 0\), got undefined/);
+    expect(() => validateStepArrays({ temperatures: [1, , 1] as never }, 3)).toThrow(/field "stepArrays.temperatures\[1\]" must be a number \(finite and ≥ 0\), got undefined/);
     expect(() => validateStepArrays({ maskRatios: ['0.5', 0.2, 0] as never }, 3)).toThrow(/field "stepArrays.maskRatios\[0\]" must be a number \(in \[0, 1\]\), got "0.5"/);
     expect(() => validateStepArrays({ cfgWeights: [1, null, 1] as never }, 3)).toThrow(TypeError);
     expect(() => validateStepArrays({ gumbelScales: 'abc' as never }, 3)).toThrow(/field "stepArrays.gumbelScales" must be an array of T=3 numbers, got "abc"/);
@@ -73,11 +73,11 @@ describe('per-step schedule arrays (AutoNAT-style) and config', () => {
     expect(() => resolveSamplerConfig({ haltonRandomOffset: 1 as never })).toThrow(TypeError);
     expect(resolveSamplerConfig({ haltonRandomOffset: true }).haltonRandomOffset).toBe(true);
     expect(() => resolveSamplerConfig({ schedule: ['pow-2'] as never })).toThrow(/field "schedule" must be a schedule name \(a string such as "cosine" or "pow-2"\), got \["pow-2"\]/);
-    expect(() => resolveSamplerConfig({ adaptiveThreshold: '0.5' as never })).toThrow(/field "adaptiveThreshold" must be a number in \(0, 1\], got "0.5"/);
+    expect(() => resolveSamplerConfig({ adaptiveThreshold: '0.5' as never })).toThrow(/field "adaptiveThreshold" must be in \(0, 1\], got "0.5"/);
     expect(() => resolveSamplerConfig({ temperature: '3' as never })).toThrow(/field "temperature" must be a finite number ≥ 0, got "3"/);
     expect(() => resolveSamplerConfig({ topK: '3' as never })).toThrow(/field "topK" must be an integer ≥ 0, got "3"/);
-    expect(() => resolveSamplerConfig({ guidance: { weight: '2' as never } })).toThrow(/field "guidance.weight" must be a finite number, got "2"/);
-    expect(() => resolveSamplerConfig({ guidance: { warmup: 1 as never } })).toThrow(/field "guidance.warmup" must be "none" or "linear", got 1/);
+    expect(() => resolveSamplerConfig({ guidance: { weight: '2' } as never })).toThrow(/field "guidance.weight" must be a finite number, got "2"/);
+    expect(() => resolveSamplerConfig({ guidance: { warmup: 1 } as never })).toThrow(/field "guidance.warmup" must be "none" or "linear", got 1/);
   });
 
   it('refuses a misspelt field from plain JavaScript instead of sampling with the default', () => {

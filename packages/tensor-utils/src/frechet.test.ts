@@ -195,3 +195,28 @@ describe('frechetDistance input checks', () => {
     expect(() => frechetDistanceFromFeatures(new Float32Array(2), 1, new Float32Array(4), 2, 2)).toThrow(/ddof \(1\) must be < count \(1\)/);
   });
 });
+
+describe('FrechetOptions checks', () => {
+  it('refuses tolerances that switch the PSD check off, negative ones and misspelt keys (was: FD 0 for cov = diag(1, −1))', () => {
+    const indefinite = g([0, 0], [1, 0, 0, -1]);
+    const a = g([0, 0], [1, 0, 0, 1]);
+    expect(() => frechetDistance(indefinite, indefinite)).toThrow(/not positive semi-definite/); // the default checks it
+    expect(() => frechetDistance(indefinite, indefinite, { negativeTolerance: Number.NaN })).toThrow(
+      /frechet\.ts frechetDistance: option "negativeTolerance" must be a finite number in \[0, 1\), got NaN/,
+    );
+    expect(() => frechetDistance(indefinite, indefinite, { negativeTolerance: 1e9 })).toThrow(RangeError);
+    expect(() => frechetDistance(a, a, { resultTolerance: -1 })).toThrow(/option "resultTolerance" must be a finite number in \[0, 1\), got -1/);
+    expect(() => frechetDistance(a, a, { resultTolerance: Infinity })).toThrow(/got Infinity/);
+    expect(() => frechetDistance(a, a, { negativeTolerence: 0.1 } as never)).toThrow(
+      /frechet\.ts frechetDistance: options: unknown field "negativeTolerence"; expected only negativeTolerance, resultTolerance/,
+    );
+    expect(() => symmetricSqrt([1, 0, 0, -1], 2, { negativeTolerance: '0.1' as never })).toThrow(/symmetricSqrt: option "negativeTolerance" must be a finite number in \[0, 1\), got "0.1"/);
+    expect(() => traceSqrtProduct([1, 0, 0, -1], [1, 0, 0, 1], 2, { negativeTolerance: 2 })).toThrow(/traceSqrtProduct: option "negativeTolerance"/);
+    expect(() => frechetDistanceFromFeatures(new Float32Array(6), 3, new Float32Array(6), 3, 2, { resultTolerance: 1 })).toThrow(
+      /frechetDistanceFromFeatures: option "resultTolerance" must be a finite number in \[0, 1\), got 1/,
+    );
+    // a key given as undefined keeps the default; tolerances in [0, 1) are used as before
+    expect(frechetDistance(a, g([1, 0], [1, 0, 0, 1]), { negativeTolerance: undefined, resultTolerance: 0 })).toBeCloseTo(1, 12);
+    expect(() => frechetDistance(g([0, 0], [1, 0, 0, -1e-3]), a, { negativeTolerance: 0.01 })).not.toThrow();
+  });
+});

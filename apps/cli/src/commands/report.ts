@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
+import { bundleIdentity } from '@speedrl/pipeline';
 import { writeRunReport } from '@speedrl/report';
 import { parseFlag } from '../flags';
 import { UsageError } from '../errors';
@@ -46,6 +47,7 @@ Examples:
     const result = await writeRunReport(runDir, {
       ...(out !== undefined ? { out } : {}), ...(evalDirs !== undefined ? { evalDirs } : {}), ...(compareDir !== undefined ? { compareDir } : {}),
       ...(ablationsFile !== undefined ? { ablationsFile } : {}), ...(title !== undefined ? { title } : {}), force: flags.force === true,
+      modelIdentity: bundleIdentity, // an eval of an earlier state of its model is refused, not shown as the current one
     });
     if (flags.json === true) {
       io.stdout(`${JSON.stringify(result, null, 2)}\n`);
