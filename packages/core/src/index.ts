@@ -30,3 +30,4 @@ export type { Progress, ProgressOptions } from './progress';
 export { ensureWritableDir, ensureWritableFile } from './output-path';
 export { checkOutsideInputs, isWithin, realPathOf } from './output-path';
 export { checkConfigFields, mergeConfig } from './config-merge';
+export { showValue } from './show-value';

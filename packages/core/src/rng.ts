@@ -3,6 +3,7 @@
  * splitmix32. Only 32-bit integer arithmetic (`Math.imul`, `>>>`) decides the stream, so the same
  * seed gives the same numbers on every platform; the state is four uint32 words and serialises to JSON.
  */
+import { showValue } from './show-value';
 
 /** Serialisable state of an {@link Rng}: restore it with {@link Rng.fromState} to resume a run exactly. */
 export interface RngState {
@@ -50,12 +51,24 @@ function stateFromKey(key: readonly [number, number]): [number, number, number, 
   return s;
 }
 
+/**
+ * Passed by this module's factories to the constructor, which is private to TypeScript only: `new Rng(1)` from plain
+ * JavaScript would otherwise build a stream from a missing key and state (one fixed stream whatever the argument).
+ */
+const INTERNAL: unique symbol = Symbol('Rng internal');
+
+
 /** A seeded random stream. Every stochastic function in Speed-RL takes one as an argument. */
 export class Rng {
   private readonly key: [number, number];
   private readonly s: [number, number, number, number];
 
-  private constructor(key: [number, number], s: [number, number, number, number]) {
+  private constructor(token: typeof INTERNAL, key: [number, number], s: [number, number, number, number]) {
+    if (token !== INTERNAL) {
+      throw new TypeError(
+        `Rng: the constructor is internal; use Rng.fromSeed(seed) for a seeded stream (or Rng.fromState(state) to resume one), got new Rng(${showValue(token)})`,
+      );
+    }
     this.key = key;
     this.s = s;
   }
@@ -64,7 +77,7 @@ export class Rng {
   static fromSeed(seed: number): Rng {
     checkSeed(seed, 'seed');
     const key = keyOf(seed);
-    return new Rng(key, stateFromKey(key));
+    return new Rng(INTERNAL, key, stateFromKey(key));
   }
 
   /** Restores a stream saved with {@link Rng.state}; rejects malformed states with the bad field named. */
@@ -81,7 +94,7 @@ export class Rng {
     const key = words(state.key, 2, 'key') as [number, number];
     const s = words(state.s, 4, 's') as [number, number, number, number];
     if ((s[0] | s[1] | s[2] | s[3]) === 0) throw new TypeError('rng state: field "s" must not be all zeros');
-    return new Rng([key[0], key[1]], [s[0], s[1], s[2], s[3]]);
+    return new Rng(INTERNAL, [key[0], key[1]], [s[0], s[1], s[2], s[3]]);
   }
 
   /** A JSON-serialisable snapshot of this stream. */
@@ -92,7 +105,7 @@ export class Rng {
 
   /** An independent copy that continues from the same point. */
   clone(): Rng {
-    return new Rng([this.key[0], this.key[1]], [this.s[0], this.s[1], this.s[2], this.s[3]]);
+    return new Rng(INTERNAL, [this.key[0], this.key[1]], [this.s[0], this.s[1], this.s[2], this.s[3]]);
   }
 
   /**
@@ -106,7 +119,7 @@ export class Rng {
     const k0 = splitmix32(this.key[0] ^ splitmix32(lo ^ 0x27d4eb2f));
     const k1 = splitmix32((this.key[1] ^ k0 ^ splitmix32(hi + 0x165667b1)) >>> 0);
     const key: [number, number] = [k0, k1];
-    return new Rng(key, stateFromKey(key));
+    return new Rng(INTERNAL, key, stateFromKey(key));
   }
 
   /** The next raw 32-bit output (xoshiro128**). */

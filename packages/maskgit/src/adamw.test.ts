@@ -145,6 +145,12 @@ describe('AdamW', () => {
     expect(() => createAdamW(SPECS, { ...o, cooldownSteps: 1.5 })).toThrow('createAdamW: option "cooldownSteps" must be an integer ≥ 0, got 1.5');
   });
 
+  test('a misspelt option is refused (it trained at the default), an undefined one keeps the default', () => {
+    expect(() => createAdamW(SPECS, { learningrate: 5 } as never)).toThrow(/createAdamW: unknown field "learningrate"; expected only lr, warmupSteps/);
+    const byDefault = createAdamW(SPECS).update(tensors([0, 0, 0, 0], [0, 0]), tensors([1, 1, 1, 1], [1, 1])).lr;
+    expect(createAdamW(SPECS, { lr: undefined }).update(tensors([0, 0, 0, 0], [0, 0]), tensors([1, 1, 1, 1], [1, 1])).lr).toBe(byDefault);
+  });
+
   test('global norm and clear errors', () => {
     expect(globalGradNorm(SPECS, tensors([3, 0, 0, 0], [0, 4]))).toBe(5);
     const opt = createAdamW(SPECS);

@@ -3,7 +3,7 @@
  * onnxruntime training engine: the same update, decay mask (every 2-D tensor: linear weights and embeddings, from
  * `ParamSpec.decay`), global-norm clipping and learning-rate schedule (`trainerLrSchedule`) as the tfjs trainer.
  */
-import { learningRateAt } from '@speedrl/core';
+import { learningRateAt, mergeConfig } from '@speedrl/core';
 import type { OptimizerState, TrainerOptions } from './train';
 import { DEFAULT_TRAINER_OPTIONS, trainerLrSchedule } from './train';
 import { shapeSize, type MaskGitParams, type ParamSpec } from './params';
@@ -105,7 +105,7 @@ function adamwTensor(p: Float32Array, g: Float32Array, m: Float32Array, v: Float
  */
 export function createAdamW(specs: readonly ParamSpec[], options: Partial<AdamWOptions> = {}, initialState?: OptimizerState): AdamW {
   const source = 'createAdamW';
-  const o: AdamWOptions = { ...DEFAULT_TRAINER_OPTIONS, ...options };
+  const o: AdamWOptions = mergeConfig<AdamWOptions>(DEFAULT_TRAINER_OPTIONS, options, source);
   validateAdamWOptions(o, source);
   if (initialState !== undefined && !(Number.isInteger(initialState.step) && initialState.step >= 0)) {
     throw new RangeError(`${source}: initialState.step must be an integer ≥ 0, got ${initialState.step}`);

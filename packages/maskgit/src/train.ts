@@ -4,7 +4,7 @@
  * bias-corrected moments), global-norm gradient clipping, linear LR warm-up and an optional cosine or rsqrt decay.
  */
 import * as tf from '@tensorflow/tfjs';
-import { learningRateAt, type LrSchedule, type Rng } from '@speedrl/core';
+import { learningRateAt, mergeConfig, type LrSchedule, type Rng } from '@speedrl/core';
 import { tfAdamWUpdate, type TfAdamState } from '@speedrl/tensor-utils';
 import { validateMaskGitConfig, type MaskGitConfig } from './config';
 import { maskBatch } from './masking';
@@ -140,6 +140,9 @@ function checkOptions(o: TrainerOptions): void {
   if (!(o.weightDecay >= 0)) throw new RangeError(`createTrainer: option "weightDecay" must be ≥ 0, got ${o.weightDecay}`);
   if (!(o.clipNorm > 0)) throw new RangeError(`createTrainer: option "clipNorm" must be > 0, got ${o.clipNorm}`);
   if (o.lrSchedule !== 'cosine' && o.lrSchedule !== 'rsqrt') throw new RangeError(`createTrainer: option "lrSchedule" must be "cosine" or "rsqrt", got ${JSON.stringify(o.lrSchedule)}`);
+  if (o.totalSteps !== undefined && !(Number.isInteger(o.totalSteps) && o.totalSteps >= 1)) {
+    throw new RangeError(`createTrainer: option "totalSteps" must be a positive integer or undefined, got ${o.totalSteps}`);
+  }
 }
 
 /** Options of {@link createTrainer}: hyper-parameters plus an optional state to resume from. */
@@ -150,7 +153,7 @@ export function createTrainer(config: MaskGitConfig, params: MaskGitParams, opti
   const cfg = validateMaskGitConfig(config, 'createTrainer: config');
   checkParams(params, cfg, 'createTrainer');
   const { initialState, ...hyper } = options;
-  const o: TrainerOptions = { ...DEFAULT_TRAINER_OPTIONS, ...hyper };
+  const o: TrainerOptions = mergeConfig(DEFAULT_TRAINER_OPTIONS, hyper, 'createTrainer'); // a misspelt option is refused, an undefined one keeps its default
   checkOptions(o);
   const specs = paramSpecs(cfg);
   const vars = paramsToTf(params, true) as Map<string, tf.Variable>;

@@ -2,10 +2,8 @@
  * The speed reward of Speed-RL (arXiv 2512.01094 §3; docs/architecture.md, "Speed-RL objective"): a function of the
  * sampling steps and transformer forward passes a sample used. The one implementation in the repository.
  */
+import { showValue } from '@speedrl/core';
 import type { SpeedRewardFn } from './types';
-
-/** A value as an error shows it: numbers as they print (NaN), anything else as JSON ("3" for a string). */
-const show = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.stringify(v));
 
 /** Which function of the step count to reward. */
 export type SpeedRewardKind = 'linear' | 'neg-log' | 'nfe';
@@ -36,8 +34,8 @@ export function createSpeedReward(kind: SpeedRewardKind, maxSteps: number, passe
   })();
   // a step count outside 1…maxSteps (or NaN) would score on another scale, or as Infinity/NaN, without a word
   return (steps, nfe) => {
-    if (!Number.isInteger(steps) || steps < 1 || steps > maxSteps) throw new RangeError(`speed reward (${kind}): steps must be an integer in [1, ${maxSteps}], got ${show(steps)}`);
-    if (kind === 'nfe' && !(nfe >= 1 && Number.isFinite(nfe))) throw new RangeError(`speed reward (nfe): nfe must be a finite number ≥ 1, got ${show(nfe)}`);
+    if (!Number.isInteger(steps) || steps < 1 || steps > maxSteps) throw new RangeError(`speed reward (${kind}): steps must be an integer in [1, ${maxSteps}], got ${showValue(steps)}`);
+    if (kind === 'nfe' && !(nfe >= 1 && Number.isFinite(nfe))) throw new RangeError(`speed reward (nfe): nfe must be a finite number ≥ 1, got ${showValue(nfe)}`);
     return reward(steps, nfe);
   };
 }

@@ -1,7 +1,6 @@
 /** Sampler configuration: frozen defaults, merging of partial configs and validation with the bad field named. */
-import { checkConfigFields, mergeConfig } from '@speedrl/core';
+import { checkConfigFields, mergeConfig, showValue } from '@speedrl/core';
 import { getSchedule } from './schedules';
-import { show } from './show';
 import type { GuidanceConfig, SamplerConfig, StepArrays } from './types';
 
 const FILE = '@speedrl/sampler config.ts';
@@ -45,22 +44,22 @@ export function resolveSamplerConfig(partial: Partial<SamplerConfig> = {}): Samp
 }
 
 function nonNegativeFinite(value: number, field: string): void {
-  if (typeof value !== 'number') throw new TypeError(`${FILE}: field "${field}" must be a finite number ≥ 0, got ${show(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${FILE}: field "${field}" must be a finite number ≥ 0, got ${showValue(value)}`);
   if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`${FILE}: field "${field}" must be a finite number ≥ 0, got ${value}`);
 }
 
 function nonNegativeInteger(value: number, field: string): void {
-  if (typeof value !== 'number') throw new TypeError(`${FILE}: field "${field}" must be an integer ≥ 0, got ${show(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${FILE}: field "${field}" must be an integer ≥ 0, got ${showValue(value)}`);
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${FILE}: field "${field}" must be an integer ≥ 0, got ${value}`);
 }
 
 /** Throws a RangeError (TypeError for a value of the wrong type) naming the field when a config value is out of range (step arrays are checked against T later). */
 export function validateSamplerConfig(config: SamplerConfig): void {
   if (config.method !== 'confidence' && config.method !== 'halton' && config.method !== 'adaptive') {
-    throw new RangeError(`${FILE}: field "method" must be "confidence", "halton" or "adaptive", got ${show(config.method)}`);
+    throw new RangeError(`${FILE}: field "method" must be "confidence", "halton" or "adaptive", got ${showValue(config.method)}`);
   }
   if (typeof config.schedule !== 'string') {
-    throw new TypeError(`${FILE}: field "schedule" must be a schedule name (a string such as "cosine" or "pow-2"), got ${show(config.schedule)}`);
+    throw new TypeError(`${FILE}: field "schedule" must be a schedule name (a string such as "cosine" or "pow-2"), got ${showValue(config.schedule)}`);
   }
   getSchedule(config.schedule);
   nonNegativeFinite(config.temperature, 'temperature');
@@ -68,31 +67,31 @@ export function validateSamplerConfig(config: SamplerConfig): void {
   nonNegativeFinite(config.gumbelScale, 'gumbelScale');
   if (typeof config.adaptiveThreshold !== 'number' || !(config.adaptiveThreshold > 0 && config.adaptiveThreshold <= 1)) {
     const Err = typeof config.adaptiveThreshold === 'number' ? RangeError : TypeError;
-    throw new Err(`${FILE}: field "adaptiveThreshold" must be a number in (0, 1], got ${show(config.adaptiveThreshold)}`);
+    throw new Err(`${FILE}: field "adaptiveThreshold" must be in (0, 1], got ${showValue(config.adaptiveThreshold)}`);
   }
   if (config.adaptiveMinPerStep !== 'schedule') nonNegativeInteger(config.adaptiveMinPerStep, 'adaptiveMinPerStep (an integer ≥ 0 or "schedule")');
   nonNegativeInteger(config.gridHeight, 'gridHeight');
   nonNegativeInteger(config.gridWidth, 'gridWidth');
   if (typeof config.haltonRandomOffset !== 'boolean') {
-    throw new TypeError(`${FILE}: field "haltonRandomOffset" must be a boolean (true or false), got ${show(config.haltonRandomOffset)}`);
+    throw new TypeError(`${FILE}: field "haltonRandomOffset" must be a boolean (true or false), got ${showValue(config.haltonRandomOffset)}`);
   }
   const g = config.guidance;
   if (g !== null) {
-    if (typeof g !== 'object') throw new TypeError(`${FILE}: field "guidance" must be an object { weight, nullClassId, warmup } or null, got ${show(g)}`);
-    if (typeof g.weight !== 'number') throw new TypeError(`${FILE}: field "guidance.weight" must be a finite number, got ${show(g.weight)}`);
+    if (typeof g !== 'object') throw new TypeError(`${FILE}: field "guidance" must be an object { weight, nullClassId, warmup } or null, got ${showValue(g)}`);
+    if (typeof g.weight !== 'number') throw new TypeError(`${FILE}: field "guidance.weight" must be a finite number, got ${showValue(g.weight)}`);
     if (!Number.isFinite(g.weight)) throw new RangeError(`${FILE}: field "guidance.weight" must be finite, got ${g.weight}`);
     // The null class fills an Int32Array of class ids: 2^31 and above would wrap to another (possibly real) class.
     if (typeof g.nullClassId !== 'number' || !Number.isInteger(g.nullClassId) || g.nullClassId < 0 || g.nullClassId >= 2 ** 31) {
       const Err = typeof g.nullClassId === 'number' ? RangeError : TypeError;
-      throw new Err(`${FILE}: field "guidance.nullClassId" must be an integer in [0, 2^31) (an int32 class id), got ${show(g.nullClassId)}`);
+      throw new Err(`${FILE}: field "guidance.nullClassId" must be an integer in [0, 2^31) (an int32 class id), got ${showValue(g.nullClassId)}`);
     }
     if (g.warmup !== 'none' && g.warmup !== 'linear') {
-      throw new RangeError(`${FILE}: field "guidance.warmup" must be "none" or "linear", got ${show(g.warmup)}`);
+      throw new RangeError(`${FILE}: field "guidance.warmup" must be "none" or "linear", got ${showValue(g.warmup)}`);
     }
   }
   const arrays = config.stepArrays;
   if (arrays !== null && (typeof arrays !== 'object' || Array.isArray(arrays))) {
-    throw new TypeError(`${FILE}: field "stepArrays" must be an object of per-step arrays or null, got ${show(arrays)}`);
+    throw new TypeError(`${FILE}: field "stepArrays" must be an object of per-step arrays or null, got ${showValue(arrays)}`);
   }
   if (arrays?.cfgWeights !== undefined && g === null) {
     throw new RangeError(`${FILE}: field "stepArrays.cfgWeights" needs "guidance" (for the null class id)`);

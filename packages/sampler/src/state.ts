@@ -1,5 +1,5 @@
 /** Building and checking a {@link SampleState}: all-masked (or partially given) tokens `[B, L]` plus the bookkeeping. */
-import { show } from './show';
+import { showValue } from '@speedrl/core';
 import type { SampleState } from './types';
 
 const FILE = '@speedrl/sampler state.ts';
@@ -25,14 +25,14 @@ export interface InitStateOptions {
 }
 
 function positiveInteger(value: number, field: string): void {
-  if (typeof value !== 'number') throw new TypeError(`${FILE}: field "${field}" must be an integer ≥ 1, got ${show(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${FILE}: field "${field}" must be an integer ≥ 1, got ${showValue(value)}`);
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${FILE}: field "${field}" must be an integer ≥ 1, got ${value}`);
 }
 
 /** Throws a TypeError unless `value` is an array or a typed array (a string or a number would otherwise be read as one). */
 function checkArrayLike(value: unknown, field: string, what: string): asserts value is ArrayLike<unknown> {
   if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) return;
-  throw new TypeError(`${FILE}: field "${field}" must be ${what}, got ${show(value)}`);
+  throw new TypeError(`${FILE}: field "${field}" must be ${what}, got ${showValue(value)}`);
 }
 
 /** A validated start state: step 0, masked where `initialTokens` holds `maskId` (everywhere by default). */
@@ -43,7 +43,7 @@ export function initState(options: InitStateOptions): SampleState {
   positiveInteger(vocabSize, 'vocabSize');
   if (typeof maskId !== 'number' || !Number.isInteger(maskId) || (maskId >= 0 && maskId < vocabSize) || maskId < -(2 ** 31) || maskId >= 2 ** 31) {
     const Err = typeof maskId === 'number' ? RangeError : TypeError;
-    throw new Err(`${FILE}: field "maskId" must be an int32 outside the token ids 0..${vocabSize - 1} (usually K=${vocabSize}), got ${show(maskId)}`);
+    throw new Err(`${FILE}: field "maskId" must be an int32 outside the token ids 0..${vocabSize - 1} (usually K=${vocabSize}), got ${showValue(maskId)}`);
   }
   checkArrayLike(options.classes, 'classes', 'an Int32Array or an array of class ids [B]');
   const rawClasses: ArrayLike<unknown> = options.classes;
@@ -56,7 +56,7 @@ export function initState(options: InitStateOptions): SampleState {
     // index loop: a hole of a sparse array is checked too (as undefined); 2^31 and above would wrap in the Int32Array
     if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= 2 ** 31 || (numClasses !== undefined && c >= numClasses)) {
       const range = numClasses === undefined ? 'an integer in [0, 2^31)' : `an integer in [0, ${numClasses})`;
-      throw new (typeof c === 'number' ? RangeError : TypeError)(`${FILE}: field "classes[${b}]" must be ${range}, got ${show(c)}`);
+      throw new (typeof c === 'number' ? RangeError : TypeError)(`${FILE}: field "classes[${b}]" must be ${range}, got ${showValue(c)}`);
     }
   }
   const classes = Int32Array.from(rawClasses as ArrayLike<number>);
@@ -66,7 +66,7 @@ export function initState(options: InitStateOptions): SampleState {
   for (let b = 0; b < rawIds.length; b++) {
     const id = rawIds[b];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= 2 ** 31) {
-      throw new (typeof id === 'number' ? RangeError : TypeError)(`${FILE}: field "sampleIds[${b}]" must be an integer in [0, 2^31), got ${show(id)}`);
+      throw new (typeof id === 'number' ? RangeError : TypeError)(`${FILE}: field "sampleIds[${b}]" must be an integer in [0, 2^31), got ${showValue(id)}`);
     }
   }
   const sampleIds = Int32Array.from(rawIds as ArrayLike<number>);
@@ -85,7 +85,7 @@ export function initState(options: InitStateOptions): SampleState {
       // checked before the Int32Array copy, which would truncate 0.7 to 0 and wrap 2^32 + 3 to 3
       if (id !== maskId && (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize)) {
         throw new (typeof id === 'number' ? RangeError : TypeError)(
-          `${FILE}: field "initialTokens" has id ${show(id)} at [sample ${Math.floor(i / seqLen)}, position ${i % seqLen}], expected 0..K−1 = 0..${vocabSize - 1} or the mask id ${maskId} (an integer)`,
+          `${FILE}: field "initialTokens" has id ${showValue(id)} at [sample ${Math.floor(i / seqLen)}, position ${i % seqLen}], expected 0..K−1 = 0..${vocabSize - 1} or the mask id ${maskId} (an integer)`,
         );
       }
     }
@@ -107,8 +107,8 @@ export function initState(options: InitStateOptions): SampleState {
 export function validateState(state: SampleState): void {
   const { batch, seqLen } = state;
   const n = batch * seqLen;
-  const bad = (field: string, expected: string, got: number): never => {
-    throw new RangeError(`${FILE}: state field "${field}" must have ${expected}, got ${got}`);
+  const bad = (field: string, expected: string, got: unknown): never => {
+    throw new RangeError(`${FILE}: state field "${field}" must have ${expected}, got ${showValue(got)}`);
   };
   if (state.tokens.length !== n) bad('tokens', `B·L = ${n} entries`, state.tokens.length);
   if (state.mask.length !== n) bad('mask', `B·L = ${n} entries`, state.mask.length);

@@ -2,8 +2,8 @@
  * Per-step parameters: the scalar rules of MaskGIT (schedule, linear Gumbel annealing, CFG warm-up) or explicit
  * AutoNAT-style arrays (Ni et al. 2024, "AutoNAT: Revisiting Non-Autoregressive Transformers…") that override them.
  */
+import { showValue } from '@speedrl/core';
 import { getSchedule } from './schedules';
-import { show } from './show';
 import type { GuidanceConfig, SamplerConfig, StepArrays } from './types';
 
 const FILE = '@speedrl/sampler step-arrays.ts';
@@ -34,7 +34,7 @@ export function guidanceWeightAt(guidance: GuidanceConfig, t: number, totalSteps
 function checkArray(values: readonly number[] | undefined, name: string, totalSteps: number, check: (v: number) => boolean, what: string): void {
   if (values === undefined) return;
   if (!Array.isArray(values) && !(ArrayBuffer.isView(values) && !(values instanceof DataView))) {
-    throw new TypeError(`${FILE}: field "stepArrays.${name}" must be an array of T=${totalSteps} numbers, got ${show(values)}`);
+    throw new TypeError(`${FILE}: field "stepArrays.${name}" must be an array of T=${totalSteps} numbers, got ${showValue(values)}`);
   }
   if (values.length !== totalSteps) {
     throw new RangeError(`${FILE}: field "stepArrays.${name}" must have length T=${totalSteps}, got ${values.length}`);
@@ -42,7 +42,7 @@ function checkArray(values: readonly number[] | undefined, name: string, totalSt
   // An index loop, not forEach: forEach skips the holes of a sparse array ([1, , 1]), which would then pass unchecked.
   for (let t = 0; t < values.length; t++) {
     const v: unknown = values[t];
-    if (typeof v !== 'number') throw new TypeError(`${FILE}: field "stepArrays.${name}[${t}]" must be a number (${what}), got ${show(v)}`);
+    if (typeof v !== 'number') throw new TypeError(`${FILE}: field "stepArrays.${name}[${t}]" must be a number (${what}), got ${showValue(v)}`);
     if (!check(v)) throw new RangeError(`${FILE}: field "stepArrays.${name}[${t}]" must be ${what}, got ${v}`);
   }
 }
@@ -68,8 +68,8 @@ export function validateStepArrays(arrays: StepArrays, totalSteps: number): void
 }
 
 function checkStep(t: number, totalSteps: number): void {
-  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new RangeError(`${FILE}: steps T must be an integer ≥ 1, got ${show(totalSteps)}`);
-  if (!Number.isInteger(t) || t < 0 || t >= totalSteps) throw new RangeError(`${FILE}: step t must be an integer in [0, ${totalSteps}), got ${show(t)}`);
+  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new RangeError(`${FILE}: steps T must be an integer ≥ 1, got ${showValue(totalSteps)}`);
+  if (!Number.isInteger(t) || t < 0 || t >= totalSteps) throw new RangeError(`${FILE}: step t must be an integer in [0, ${totalSteps}), got ${showValue(t)}`);
 }
 
 /** The temperature, top-k, τ_t and w_t of step t of T: per-step arrays where given, else the scalar rules. */

@@ -4,6 +4,7 @@
  * Tr((Σ1 Σ2)^{1/2}) is computed in float64 through the symmetric PSD matrix Σ1^{1/2} Σ2 Σ1^{1/2} (same eigenvalues as
  * Σ1 Σ2), so it stays accurate for singular / near-singular covariances where scipy-style sqrtm(Σ1 Σ2) struggles.
  */
+import { mergeConfig } from '@speedrl/core';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { checkGaussian, gaussianFromFeatures, type FeatureArray, type GaussianStats } from './stats';
 
@@ -25,6 +26,24 @@ const FILE = 'frechet.ts';
 
 function fail(fn: string, message: string): never {
   throw new Error(`${FILE} ${fn}: ${message}`);
+}
+
+/**
+ * The options over {@link DEFAULT_FRECHET_OPTIONS} (a misspelt key throws; one given as undefined keeps the default),
+ * each tolerance a finite number in [0, 1): a tolerance t ≥ 1 (or NaN) would switch its check off, since no eigenvalue
+ * is below −1·max|λ| and no result is below −1·(||Δμ||² + TrΣ1 + TrΣ2).
+ */
+function resolveOptions(fn: string, options: FrechetOptions | undefined): Required<FrechetOptions> {
+  const o = mergeConfig(DEFAULT_FRECHET_OPTIONS, options, `${FILE} ${fn}: options`);
+  for (const key of ['negativeTolerance', 'resultTolerance'] as const) {
+    const v: unknown = o[key];
+    if (typeof v !== 'number') {
+      const shown = typeof v === 'bigint' ? `${v}n` : (JSON.stringify(v) ?? String(v));
+      throw new TypeError(`${FILE} ${fn}: option "${key}" must be a finite number in [0, 1), got ${shown}`);
+    }
+    if (!(v >= 0 && v < 1)) throw new RangeError(`${FILE} ${fn}: option "${key}" must be a finite number in [0, 1), got ${v}`);
+  }
+  return o;
 }
 
 /** Validate a flat row-major square matrix; returns its side length. */
@@ -91,8 +110,8 @@ function sqrtFromEigen(values: number[], vectors: Matrix): Matrix {
 /** Symmetric PSD square root of a flat row-major `[dim, dim]` matrix via float64 EVD (input symmetrised, tiny negative λ → 0). */
 export function symmetricSqrt(matrix: ArrayLike<number>, dim?: number, options: FrechetOptions = {}): Float64Array {
   const fn = 'symmetricSqrt';
+  const negTol = resolveOptions(fn, options).negativeTolerance;
   const n = squareDim(fn, 'matrix', matrix, dim);
-  const negTol = options.negativeTolerance ?? DEFAULT_FRECHET_OPTIONS.negativeTolerance;
   const { values, vectors } = psdEigen(fn, 'matrix', symmetrised(matrix, n), negTol);
   return Float64Array.from(sqrtFromEigen(values, vectors).to1DArray());
 }
@@ -100,9 +119,9 @@ export function symmetricSqrt(matrix: ArrayLike<number>, dim?: number, options: 
 /** Tr((Σ1 Σ2)^{1/2}) = Σ √max(λᵢ, 0), λᵢ the eigenvalues of Σ1^{1/2} Σ2 Σ1^{1/2}; both inputs `[dim, dim]`. */
 export function traceSqrtProduct(cov1: ArrayLike<number>, cov2: ArrayLike<number>, dim?: number, options: FrechetOptions = {}): number {
   const fn = 'traceSqrtProduct';
+  const negTol = resolveOptions(fn, options).negativeTolerance;
   const n = squareDim(fn, 'cov1', cov1, dim);
   squareDim(fn, 'cov2', cov2, n);
-  const negTol = options.negativeTolerance ?? DEFAULT_FRECHET_OPTIONS.negativeTolerance;
   const e1 = psdEigen(fn, 'cov1', symmetrised(cov1, n), negTol);
   const s1 = sqrtFromEigen(e1.values, e1.vectors);
   const product = s1.mmul(symmetrised(cov2, n)).mmul(s1);
@@ -119,6 +138,7 @@ export function frechetDistance(
   options: FrechetOptions = {},
 ): number {
   const fn = 'frechetDistance';
+  const resolved = resolveOptions(fn, options);
   const dim = checkGaussian({ ...g1, count: 0 }, 'g1', fn);
   const dim2 = checkGaussian({ ...g2, count: 0 }, 'g2', fn);
   if (dim !== dim2) fail(fn, `dimension mismatch: g1 has dim ${dim}, g2 has dim ${dim2}`);
@@ -133,9 +153,9 @@ export function frechetDistance(
     tr1 += g1.cov[i * dim + i] as number;
     tr2 += g2.cov[i * dim + i] as number;
   }
-  const d2 = meanTerm + tr1 + tr2 - 2 * traceSqrtProduct(g1.cov, g2.cov, dim, options);
+  const d2 = meanTerm + tr1 + tr2 - 2 * traceSqrtProduct(g1.cov, g2.cov, dim, resolved);
   if (d2 >= 0) return d2;
-  const resTol = options.resultTolerance ?? DEFAULT_FRECHET_OPTIONS.resultTolerance;
+  const resTol = resolved.resultTolerance;
   const scale = meanTerm + Math.abs(tr1) + Math.abs(tr2);
   if (d2 < -resTol * scale) fail(fn, `result ${d2} is negative beyond round-off (scale ${scale}); inputs are not valid covariances`);
   return 0;
@@ -150,5 +170,6 @@ export function frechetDistanceFromFeatures(
   dim: number,
   options: FrechetOptions = {},
 ): number {
-  return frechetDistance(gaussianFromFeatures(a, nA, dim), gaussianFromFeatures(b, nB, dim), options);
+  const resolved = resolveOptions('frechetDistanceFromFeatures', options); // before the feature statistics are computed
+  return frechetDistance(gaussianFromFeatures(a, nA, dim), gaussianFromFeatures(b, nB, dim), resolved);
 }

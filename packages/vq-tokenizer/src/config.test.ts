@@ -82,5 +82,8 @@ describe('VqConfig', () => {
     expect(() => validateVqConfig({ ...DEFAULT_VQ_CONFIG, beta: undefined })).toThrow('field "beta" must be a finite number ≥ 0, got undefined');
     expect(() => resolveVqConfig({ imageSize: 30 })).toThrow('field "imageSize" (30) must be divisible by "downsample" (4)');
     expect(() => validateVqConfig(null)).toThrow('vq config: expected an object of VqConfig fields, got null');
+    // an override given as undefined (an unset option passed through) keeps the base value; a misspelt one is refused
+    expect(resolveVqConfig({ codebookSize: undefined, channels: 64 })).toEqual({ ...DEFAULT_VQ_CONFIG, channels: 64 });
+    expect(() => resolveVqConfig({ codebookSiz: 5 } as never)).toThrow('resolveVqConfig: unknown field "codebookSiz"');
   });
 });

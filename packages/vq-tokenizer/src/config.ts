@@ -7,7 +7,7 @@
  * outcomes (BCE's minimum is not zero for x ∉ {0,1}), and β = 0.25 was tuned in the paper against a
  * squared-error reconstruction term.
  */
-import { checkConfigFields, type LrSchedule } from '@speedrl/core';
+import { checkConfigFields, mergeConfig, type LrSchedule } from '@speedrl/core';
 
 /** Spatial reduction of the encoder: 4 gives a 7×7 token grid (49 tokens), 2 gives 14×14 (196 tokens). */
 export type VqDownsample = 4 | 2;
@@ -142,7 +142,7 @@ export function validateVqConfig(config: unknown, source = 'vq config'): Readonl
 
 /** `base` (default {@link DEFAULT_VQ_CONFIG}) with `overrides` applied, validated. */
 export function resolveVqConfig(overrides: Partial<VqConfig> = {}, base: Readonly<VqConfig> = DEFAULT_VQ_CONFIG): Readonly<VqConfig> {
-  return validateVqConfig({ ...base, ...overrides });
+  return validateVqConfig(mergeConfig<VqConfig>(base, overrides, 'resolveVqConfig')); // an override given as undefined keeps the base value
 }
 
 /** Side of the token grid: imageSize / downsample (7 for the default). */

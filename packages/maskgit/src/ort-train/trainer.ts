@@ -4,7 +4,7 @@
  * with forward and backward run by onnxruntime (`engine.ts`) and the update by {@link createAdamW} on Float32Arrays.
  * Async, as onnxruntime is.
  */
-import type { Rng } from '@speedrl/core';
+import { mergeConfig, type Rng } from '@speedrl/core';
 import { createAdamW, validateAdamWOptions, type AdamW } from '../adamw';
 import { validateMaskGitConfig, type MaskGitConfig } from '../config';
 import { maskBatch } from '../masking';
@@ -43,7 +43,7 @@ export async function createOrtTrainer(config: MaskGitConfig, params: MaskGitPar
   }
   checkParams(params, cfg, source);
   const { initialState, intraOpNumThreads, graphOptimizationLevel, allowSpinning, rowChunks, ...hyper } = options;
-  const o: TrainerOptions = { ...DEFAULT_TRAINER_OPTIONS, ...hyper };
+  const o: TrainerOptions = mergeConfig(DEFAULT_TRAINER_OPTIONS, hyper, source);
   validateAdamWOptions(o, source);
   if (!(o.classDropout >= 0 && o.classDropout <= 1)) throw new RangeError(`${source}: option "classDropout" must be in [0, 1], got ${o.classDropout}`);
   const specs = paramSpecs(cfg);

@@ -50,6 +50,7 @@ describe('classifier configs', () => {
     expect(() => resolveClassifierConfig('reward', { imageSize: 30 })).toThrow('field "imageSize" (30) must be divisible by 2^stages = 4');
     expect(() => validateClassifierConfig({ ...DEFAULT_REWARD_CLASSIFIER_CONFIG, pooling: 'min' }, 'x.json')).toThrow('x.json: field "pooling" must be "avg" or "max", got "min"');
     expect(() => validateClassifierConfig({ ...DEFAULT_REWARD_CLASSIFIER_CONFIG, width: 3 })).toThrow('unknown field "width"');
+    expect(resolveClassifierConfig('reward', { learningRate: undefined })).toEqual(resolveClassifierConfig('reward'));
     expect(() => classifierPreset('reward', 'huge')).toThrow('unknown preset "huge"; expected one of tiny, fmnist');
     expect(() => defaultClassifierConfig('judge' as never)).toThrow('role must be "reward" or "eval", got "judge"');
   });

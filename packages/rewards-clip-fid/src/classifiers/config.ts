@@ -4,7 +4,7 @@
  * feature size) with separate seeds, so a generator that fools the reward network is not automatically rewarded by the
  * metric.
  */
-import { checkConfigFields } from '@speedrl/core';
+import { checkConfigFields, mergeConfig } from '@speedrl/core';
 import type { ClassifierRole } from './types';
 
 /** 2×2 down-sampling between stages. */
@@ -195,7 +195,7 @@ export function validateClassifierConfig(config: unknown, source = 'classifier c
 
 /** `base` (default: the role's default) with `overrides` applied, validated. */
 export function resolveClassifierConfig(role: ClassifierRole, overrides: Partial<ClassifierConfig> = {}, base?: Readonly<ClassifierConfig>): Readonly<ClassifierConfig> {
-  return validateClassifierConfig({ ...(base ?? defaultClassifierConfig(role)), ...overrides });
+  return validateClassifierConfig(mergeConfig<ClassifierConfig>(base ?? defaultClassifierConfig(role), overrides, 'resolveClassifierConfig')); // undefined keeps the base value
 }
 
 /**

@@ -1,5 +1,5 @@
-/** How the sampler's validation messages print a value: numbers as they are, anything else as JSON ("3" keeps its quotes). */
-export function show(value: unknown): string {
+/** How validation messages print a value the caller gave: numbers as they are (NaN), anything else as JSON ("3" keeps its quotes). */
+export function showValue(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return `a function${value.name === '' ? '' : ` ${value.name}`}`;
