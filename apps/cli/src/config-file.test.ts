@@ -27,6 +27,11 @@ describe('config files are strict', () => {
     expect(() => readConfigFile(path, schema)).toThrow(`${path}: unknown key "klBta"; did you mean "klBeta"? (valid keys: klBeta, lr, groupSize)`);
     writeFileSync(path, 'lr: 0.001\nklBeta: 0\n');
     expect(readConfigFile(path, schema)).toEqual({ lr: 0.001, klBeta: 0 });
+    // a flag-only key says so (was: 'did you mean "lr"?'); an unrelated name gets no far-fetched suggestion
+    writeFileSync(path, 'resume: true\n');
+    expect(() => readConfigFile(path, schema)).toThrow(`${path}: "resume" is a command-line flag only (--resume), not a config key`);
+    writeFileSync(path, 'temperature: 2\n');
+    expect(() => readConfigFile(path, schema)).toThrow(`${path}: unknown key "temperature" (valid keys: klBeta, lr, groupSize)`);
   });
 
   it('types are strict before coercion: no true → 1, null or "" → 0, Infinity; numbers and lists become strings where a string is expected', () => {

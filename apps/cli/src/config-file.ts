@@ -41,8 +41,12 @@ function checkKnownKeys(path: string, value: unknown, schema: z.ZodTypeAny): voi
   const known = Object.keys(schema.shape as Record<string, unknown>);
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
+    const flagOnly = ['resume', 'force', 'json', 'print-config', 'printConfig', 'config', 'help'].includes(key);
+    if (flagOnly) throw new UsageError(`${path}: "${key}" is a command-line flag only (--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}), not a config key: it says what this invocation does, not what the run is`);
     const near = nearestKey(key, known);
-    throw new UsageError(`${path}: unknown key "${key}"${near === undefined ? '' : `; did you mean "${near}"?`} (valid keys: ${known.join(', ')})`);
+    // suggest only a near miss (a typo or another case), not the least far of unrelated names
+    const close = near !== undefined && editDistance(key.replace(/[-_]/g, '').toLowerCase(), near.replace(/[-_]/g, '').toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
+    throw new UsageError(`${path}: unknown key "${key}"${close ? `; did you mean "${near}"?` : ''} (valid keys: ${known.join(', ')})`);
   }
 }
 

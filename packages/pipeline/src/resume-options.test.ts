@@ -6,6 +6,9 @@ describe('checkResumeOverrides', () => {
   it('accepts the same values, a number given as text, and another spelling of the same path', () => {
     expect(() => checkResumeOverrides(saved, { base: 'models/fashion-mnist/', data: '/usr/share/datasets/../datasets/fashion-mnist', seed: '0', klBeta: 0.04 })).not.toThrow();
     expect(() => checkResumeOverrides(saved, { base: './models/fashion-mnist' })).not.toThrow(); // was: refused, "got "./models/fashion-mnist""
+    // the same number written another way (was: refused, "started with ("-1"), got "-1.0"")
+    expect(() => checkResumeOverrides({ floor: '-1', stepChoices: '2,3', lr: 0.00002 }, { floor: '-1.0', stepChoices: '2,3.0', lr: '2e-5' })).not.toThrow();
+    expect(() => checkResumeOverrides({ stepChoices: '2,3' }, { stepChoices: '3,2' })).toThrow(/--step-choices/); // another order draws other T
   });
 
   it('refuses another path or another value of a defining option, naming the flag and both values', () => {

@@ -23,13 +23,30 @@ const PATH_OPTIONS: ReadonlySet<string> = new Set([
   'base', 'tokenizer', 'data', 'classifier', 'rewardClassifier', 'evalClassifier', 'perceptualClassifier', 'tuned',
 ]);
 
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/** A number, or a comma-separated list of decimal numbers, as numbers ("-1.0" → [-1], "2,3.0" → [2, 3]); undefined otherwise. */
+function numbersOf(value: unknown): number[] | undefined {
+  if (typeof value === 'number') return [value];
+  if (typeof value !== 'string') return undefined;
+  const parts = value.split(',');
+  return parts.every((p) => DECIMAL.test(p)) ? parts.map(Number) : undefined;
+}
+
+/** Whether two values of an option are the same value: equal text, or the same numbers in the same order however written. */
+function sameValue(was: unknown, value: unknown): boolean {
+  if (String(was) === String(value)) return true;
+  const [a, b] = [numbersOf(was), numbersOf(value)];
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
 export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(overrides)) {
     if (RESUME_MUTABLE_OPTIONS.has(key) || value === undefined) continue;
     const was = saved[key];
     if (was === undefined) continue; // run.json does not record it (an older file, or edited): the value given says what the run used
-    if (String(was) === String(value)) continue;
+    if (sameValue(was, value)) continue; // --floor -1.0 is the -1 the run was started with
     if (PATH_OPTIONS.has(key) && typeof was === 'string' && typeof value === 'string' && resolve(was) === resolve(value)) continue;
     throw new UsageError(
       `${flagOf(key)}: a resumed run keeps the value it was started with (${JSON.stringify(was)}), got ${JSON.stringify(value)}; ` +
