@@ -23,12 +23,13 @@ describe('speedrl', () => {
   it('says when an option is given twice and the last value wins (it was silent)', async () => {
     const io = capture();
     expect(await runCli(['info', '--backend', 'webgpu', '--backend=cpu', '--json'], io)).toBe(0);
-    expect(io.err.join('')).toBe('speedrl: note: --backend is given more than once; the last value is used\n');
+    expect(io.err.join('')).toBe('info: note: --backend is given more than once; the last value is used\n');
     expect(JSON.parse(io.out.join('')).tried[0].name).toBe('cpu'); // the last value, not the first (which is invalid)
     const program = buildProgram(capture());
     expect(repeatedOption(program, ['eval', '--model', 'm', '--steps', '2', '--n', '10', '--steps', '4'])).toBe('--steps');
     // a variadic option may repeat; tokens after `--` are not options
     expect(repeatedOption(program, ['report', 'runs/x', '--eval', 'a', '--eval', 'b'])).toBeUndefined();
+    expect(repeatedOption(program, ['accelerate', '--reward', 'a.mjs', '--reward', 'b.mjs'])).toBeUndefined(); // repeatable: collected
     expect(repeatedOption(program, ['sample', '--seed', '1', '--', '--seed'])).toBeUndefined();
     expect(repeatedOption(program, ['sample', '--seed', '1', '--steps', '2'])).toBeUndefined();
   });

@@ -37,11 +37,12 @@ export function buildProgram(io: TextIo = processIo): Command {
 /**
  * The first long option `argv` gives twice (`--steps 2 … --steps 4`), or undefined. The last value wins (the usual
  * override idiom of scripts, `"$@"` after defaults), but never silently: `runCli` says which. Variadic options
- * (`report --eval a b`) may repeat; the scan stops at `--`.
+ * (`report --eval a b`) and repeatable ones (`accelerate --reward a --reward b`, an array default) may repeat; the scan
+ * stops at `--`.
  */
 export function repeatedOption(program: Command, argv: readonly string[]): string | undefined {
   const command = program.commands.find((c) => c.name() === argv[0]);
-  const variadic = new Set((command?.options ?? []).filter((o) => o.variadic).map((o) => o.long));
+  const variadic = new Set((command?.options ?? []).filter((o) => o.variadic || Array.isArray(o.defaultValue)).map((o) => o.long));
   const seen = new Set<string>();
   for (const token of argv.slice(1)) {
     if (token === '--') break;
@@ -58,7 +59,7 @@ export function repeatedOption(program: Command, argv: readonly string[]): strin
 export async function runCli(argv: readonly string[], io: TextIo = processIo): Promise<number> {
   const program = buildProgram(io);
   const repeated = repeatedOption(program, argv);
-  if (repeated !== undefined) io.stderr(`speedrl: note: ${repeated} is given more than once; the last value is used\n`);
+  if (repeated !== undefined) io.stderr(`${argv[0] ?? 'speedrl'}: note: ${repeated} is given more than once; the last value is used\n`);
   const mark = lockMark(); // run-directory locks this command takes are released when it ends
   try {
     await program.parseAsync([...argv], { from: 'user' });
