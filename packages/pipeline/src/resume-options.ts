@@ -40,17 +40,20 @@ function sameValue(was: unknown, value: unknown): boolean {
   return a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Refuses an override on --resume that changes an option the run was started with (other than the mutable ones). */
-export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>): void {
+/**
+ * Refuses an override on --resume that changes an option the run was started with (other than the `mutable` ones, by
+ * default {@link RESUME_MUTABLE_OPTIONS}; `what` names the job in the message).
+ */
+export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>, mutable: ReadonlySet<string> = RESUME_MUTABLE_OPTIONS, what = 'run'): void {
   for (const [key, value] of Object.entries(overrides)) {
-    if (RESUME_MUTABLE_OPTIONS.has(key) || value === undefined) continue;
+    if (mutable.has(key) || value === undefined) continue;
     const was = saved[key];
     if (was === undefined) continue; // run.json does not record it (an older file, or edited): the value given says what the run used
     if (sameValue(was, value)) continue; // --floor -1.0 is the -1 the run was started with
     if (PATH_OPTIONS.has(key) && typeof was === 'string' && typeof value === 'string' && resolve(was) === resolve(value)) continue;
     throw new UsageError(
-      `${flagOf(key)}: a resumed run keeps the value it was started with (${JSON.stringify(was)}), got ${JSON.stringify(value)}; ` +
-        'start a new run with another --out to change it',
+      `${flagOf(key)}: a resumed ${what} keeps the value it was started with (${JSON.stringify(was)}), got ${JSON.stringify(value)}; ` +
+        `start a new ${what} with another --out to change it`,
     );
   }
 }

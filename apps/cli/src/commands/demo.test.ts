@@ -28,4 +28,23 @@ describe('speedrl demo: where it writes', () => {
     expect(inside.err).toMatch(/--out: ".*base\/demo" is inside --base/);
     expect(existsSync(join(root, 'base', 'demo'))).toBe(false);
   });
+
+  it('a resumed demo keeps the options it was started with (was: a finished RL or eval reused under a new --base, fewer --iterations or other --seeds)', async () => {
+    const out = join(root, 'resumed');
+    mkdirSync(out);
+    const options = { base: join(root, 'base'), rewardClassifier: join(root, 'reward'), evalClassifier: join(root, 'eval'), data: join(root, 'data'), out, iterations: 4, steps: '2,4', n: 50, seeds: 2, seed: 0 };
+    writeFileSync(join(out, 'demo.json'), JSON.stringify({ command: 'demo', options }));
+    const refused: [string[], RegExp][] = [
+      [['--base', join(root, 'other')], /^speedrl: --base: a resumed demo keeps the value it was started with \(".*base"\), got ".*other"; start a new demo with another --out/],
+      [['--seeds', '3'], /--seeds: a resumed demo keeps the value it was started with \(2\), got "3"/],
+      [['--steps', '2,3'], /--steps: a resumed demo keeps/],
+      [['--iterations', '2'], /--iterations: a resumed demo may train longer, not shorter \(it was started with 4, got 2\)/],
+    ];
+    for (const [flags, message] of refused) {
+      const r = await cli(['demo', '--out', out, '--resume', ...flags]);
+      expect({ flags, code: r.code }).toEqual({ flags, code: 2 });
+      expect(r.err).toMatch(message);
+    }
+    expect(JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')).options).toEqual(options); // nothing rewritten
+  });
 });

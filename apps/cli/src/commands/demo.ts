@@ -13,7 +13,8 @@ import { DEFAULT_FASHION_MNIST_DIR, writeLineChart } from '@speedrl/tensor-utils
 import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { acquireRunLock, checkNewOutDir, installInterruptHandler } from '@speedrl/pipeline';
+import { acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler } from '@speedrl/pipeline';
+import { savedOptions } from '../compare/saved-options';
 import type { TextIo } from '@speedrl/core';
 import { renderReport, type ReportBlock } from '@speedrl/report';
 import { EVAL_PRODUCTS, type EvalRow } from '@speedrl/eval';
@@ -33,6 +34,11 @@ const DEFAULTS: Options = {
 };
 
 type Runner = (argv: readonly string[], io: TextIo) => Promise<number>;
+
+/** The demo's options, saved in --out: `--resume` starts from them. */
+const DEMO_FILE = 'demo.json';
+/** What a resumed demo may change: where it is, and more RL iterations (the RL resumes; the accelerated eval is redone). */
+const DEMO_MUTABLE: ReadonlySet<string> = new Set(['out', 'iterations']);
 
 /** Registers `demo`; `run` executes a subcommand (the program's own runner, injected to avoid an import cycle). */
 export function demoCommand(io: TextIo, run: Runner): Command {
@@ -57,8 +63,19 @@ Examples:
   $ speedrl demo --resume                          # after Ctrl-C
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const o = parseOptions(schema, gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged);
     const resume = flags.resume === true;
+    // on --resume the demo's saved options are the defaults, and an option that defines it cannot change: a finished RL
+    // or eval would be reused under new values (another base, fewer iterations) or mixed with new cells (other seeds)
+    const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
+    const saved = resume ? savedOptions(join(first.out, DEMO_FILE), DEFAULTS) : {};
+    const { merged, typed } = gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial());
+    const o = parseOptions(schema, merged);
+    if (resume) {
+      checkResumeOverrides(saved, typed, DEMO_MUTABLE, 'demo');
+      if (saved.iterations !== undefined && o.iterations < Number(saved.iterations)) {
+        throw new UsageError(`--iterations: a resumed demo may train longer, not shorter (it was started with ${saved.iterations}, got ${o.iterations}); start a new demo with another --out`);
+      }
+    }
     // Ctrl-C reaches the running step (it saves) and this pipeline, which then stops instead of going on
     const interrupt = installInterruptHandler(io);
     const step = async (name: string, argv: string[]): Promise<void> => {
@@ -102,6 +119,7 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
   acquireRunLock(o.out, 'demo', '--out', undefined, created);
+  await writeJsonAtomic(join(o.out, DEMO_FILE), { command: 'demo', options: o, updatedAt: new Date().toISOString() });
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');
   // RL is done only when its checkpoint reached every iteration and the model was written after it
