@@ -121,10 +121,13 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
 
 /** What the FCD of a cell is measured against: a base eval.json judged otherwise gives no comparable number. */
 const JUDGE_OPTIONS = ['n', 'refLimit'] as const;
+/** How samples are drawn: a factor "12 / T" compares step counts of one sampler (another temperature, schedule, method or guidance — 2 passes per step — is another sampler). */
+const SAMPLER_OPTIONS = ['sampler', 'schedule', 'temperature', 'gumbel', 'cfg'] as const;
 
 /**
  * A --base-eval file must be judged as this run is (same --n, --ref-limit, classifier and data files, where the file
- * records them), and its rows must be its cells' (not edited by hand): else its acceleration factor is meaningless.
+ * records them), sampled with the same sampler (method, schedule, temperature, choice noise, guidance), and its rows
+ * must be its cells' (not edited by hand): else its acceleration factor is meaningless.
  */
 function checkBaseJudge(read: BaseEval, o: EvalOptions, inputs: Readonly<Record<string, string>>): void {
   const file = read.name;
@@ -133,6 +136,11 @@ function checkBaseJudge(read: BaseEval, o: EvalOptions, inputs: Readonly<Record<
     const was = base.options?.[key];
     if (was === undefined || String(was) === String(o[key])) continue;
     throw new UsageError(`--base-eval: "${file}" was measured with ${flagOf(key)} ${JSON.stringify(was)}, this run with ${JSON.stringify(o[key])}; its FCDs are not comparable (evaluate both the same way)`);
+  }
+  for (const key of SAMPLER_OPTIONS) {
+    const was = base.options?.[key];
+    if (was === undefined || String(was) === String(o[key])) continue;
+    throw new UsageError(`--base-eval: "${file}" sampled with ${flagOf(key)} ${JSON.stringify(was)}, this run with ${JSON.stringify(o[key])}; a factor of steps compares one sampler (evaluate the base with the same sampler, or use speedrl compare for different samplers)`);
   }
   const changed = changedInputs(base.inputs, inputs).filter((flag) => flag !== '--model');
   if (changed.length > 0) throw new UsageError(`--base-eval: "${file}" was judged with other files of ${changed.join(', ')} than this run; its FCDs are not comparable (evaluate both the same way)`);

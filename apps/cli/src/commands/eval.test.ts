@@ -67,6 +67,9 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
       [['--n', '31'], file('base-n.json', real), /--base-eval: ".*base-n\.json" was measured with --n 30, this run with 31/],
       [[], file('base-cls.json', { ...real, inputs: { ...real.inputs, '--classifier': 'another' } }), /--base-eval: ".*base-cls\.json" was judged with other files of --classifier/],
       [[], file('base-rows.json', edited), /--base-eval: ".*base-rows\.json" has rows that are not the aggregate of its cells/],
+      // another sampler: "12 / T" would compare step counts of two samplers (was: "6×, holds: yes" against a base at temperature 0.3)
+      [['--temperature', '0.5'], file('base-temp.json', real), /--base-eval: ".*base-temp\.json" sampled with --temperature 1, this run with 0\.5; a factor of steps compares one sampler/],
+      [['--cfg', '2'], file('base-cfg.json', real), /--base-eval: ".*base-cfg\.json" sampled with --cfg 0, this run with 2/],
     ];
     for (const [extra, path, message] of cases) {
       const r = await cli(args('judged', '--steps', '2', '--base-eval', path, ...extra));
