@@ -33,20 +33,32 @@ export interface WriteRunReportOptions {
   readonly modelIdentity?: (modelDir: string) => Promise<string>;
 }
 
-/** Refuses an eval.json whose recorded model no longer has the files it judged (checked where that directory still exists). */
-async function checkEvalsJudgeCurrentModels(evals: ReturnType<typeof loadReportInputs>['evals'], identity: (dir: string) => Promise<string>): Promise<void> {
-  for (const e of evals) {
-    const model = e.data.model;
-    const judged = (e.data as { inputs?: Record<string, unknown> }).inputs?.['--model'];
-    if (typeof model !== 'string' || typeof judged !== 'string' || !existsSync(model)) continue;
-    const now = await identity(model).catch(() => undefined);
-    if (now !== undefined && now !== judged) {
+/**
+ * Refuses an eval.json or compare.json whose recorded model no longer has the files it judged, and returns the files
+ * whose model directory cannot be found from here (a path relative to another directory, or a run moved): those are
+ * reported as not checked rather than silently trusted.
+ */
+async function checkResultsJudgeCurrentModels(inputs: ReturnType<typeof loadReportInputs>, identity: (dir: string) => Promise<string>): Promise<string[]> {
+  const judgedModels = [
+    ...inputs.evals.map((e) => ({ flag: '--eval', file: e.file, dir: e.data.model, key: (e.data as { inputs?: Record<string, unknown> }).inputs?.['--model'] })),
+    ...(inputs.compare?.data.models ?? []).map((m) => ({ flag: '--compare', file: inputs.compare?.file as string, dir: m.dir, key: m.identity })),
+  ];
+  const unchecked: string[] = [];
+  for (const { flag, file, dir, key } of judgedModels) {
+    if (typeof dir !== 'string' || typeof key !== 'string') continue;
+    if (!existsSync(dir)) {
+      unchecked.push(`${file} (model ${dir} not found from here)`);
+      continue;
+    }
+    const now = await identity(dir).catch(() => undefined);
+    if (now !== undefined && now !== key) {
       throw new UsageError(
-        `--eval: "${e.file}" judged ${model} as it was when that eval ran; its files changed since (content key ${judged.slice(0, 12)}… then, ${now.slice(0, 12)}… now). ` +
-          'Rerun that eval with --force (it judges the current files) before reporting it',
+        `${flag}: "${file}" judged ${dir} as it was when it ran; its files changed since (content key ${key.slice(0, 12)}… then, ${now.slice(0, 12)}… now). ` +
+          'Rerun it with --force (it judges the current files) before reporting it',
       );
     }
   }
+  return unchecked;
 }
 
 /** Whether the head of the HTML file at `path` carries our generator tag (read from its first 4 KiB). */
@@ -68,8 +80,13 @@ export async function writeRunReport(runDir: string, options: WriteRunReportOpti
     ...(options.compareDir !== undefined ? { compareDir: options.compareDir } : {}),
     ...(options.ablationsFile !== undefined ? { ablationsFile: options.ablationsFile } : {}),
   });
-  if (options.modelIdentity !== undefined) await checkEvalsJudgeCurrentModels(inputs.evals, options.modelIdentity);
+  const unchecked = options.modelIdentity === undefined ? [] : await checkResultsJudgeCurrentModels(inputs, options.modelIdentity);
   const built = options.title === undefined ? buildReport(inputs) : buildReport(inputs, options.title);
+  if (unchecked.length > 0) {
+    // said on the page: these results could not be matched to their model's current files
+    built.blocks.unshift({ kind: 'note', text: `Not checked against their model's current files: ${unchecked.join('; ')}. Run the report from the directory the evaluations ran in to check them.` });
+    built.sections.push({ id: 'model-check', title: 'model check', included: false, note: `not checked: ${unchecked.join('; ')}` });
+  }
   const out = options.out ?? join(runDir, 'report.html');
   await ensureWritableFile(out, '--out');
   if (existsSync(out)) {
