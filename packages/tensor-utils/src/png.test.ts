@@ -158,6 +158,7 @@ describe('errors', () => {
     expect(() => imageGridToPng({ ...ok, columns: 0 })).toThrow(/columns is 0/);
     expect(() => imageGridToPng({ ...ok, padding: -1 })).toThrow(/padding is -1; expected an integer >= 0/);
     expect(() => imageGridToPng({ ...ok, scale: 1.5 })).toThrow(/scale is 1.5/);
+    expect(() => imageGridToPng({ ...ok, colums: 4 } as never)).toThrow(/imageGridToPng: unknown field "colums"; expected only images, n, height, width, channels, columns/);
     expect(() => imageGridToPng({ ...ok, background: 2 })).toThrow(/background is 2/);
     expect(() => imageGridToPng({ ...ok, columns: 2, rowLabels: ['a', 'b'] })).toThrow(
       /rowLabels has 2 entries but the grid has only 1 rows/,

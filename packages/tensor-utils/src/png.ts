@@ -3,7 +3,7 @@
  * images in [0, 1] out on a padded grid, with optional row labels drawn in a built-in 5×7 bitmap font.
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '@speedrl/core';
+import { checkConfigFields, writeFileAtomic } from '@speedrl/core';
 import { PNG } from 'pngjs';
 
 /** Options of `imageGridToPng`; `images` is `[n, height, width]` or `[n, height, width, channels]` in [0, 1]. */
@@ -31,6 +31,9 @@ export interface ImageGridOptions {
   /** Grey level in [0, 1] of padding and margin. */
   background?: number;
 }
+
+/** The fields of {@link ImageGridOptions}: any other key (a misspelt one) is refused. */
+const GRID_OPTION_FIELDS: readonly (keyof ImageGridOptions)[] = ['images', 'n', 'height', 'width', 'channels', 'columns', 'padding', 'scale', 'rowLabels', 'labelScale', 'background'];
 
 /** Defaults of `imageGridToPng`, one reason each. */
 export const DEFAULT_IMAGE_GRID = Object.freeze({
@@ -106,6 +109,7 @@ function toByte(v: number): number {
 
 /** Renders `n` images as one PNG grid (row-major cells, left label margin when `rowLabels` is given). */
 export function imageGridToPng(options: ImageGridOptions): Buffer {
+  checkConfigFields(options, GRID_OPTION_FIELDS, 'imageGridToPng'); // a misspelt "colums" would lay the grid out otherwise
   const { images, n, height, width } = options;
   const channels = options.channels ?? DEFAULT_IMAGE_GRID.channels;
   const padding = options.padding ?? DEFAULT_IMAGE_GRID.padding;

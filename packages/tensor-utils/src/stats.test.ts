@@ -164,6 +164,7 @@ describe('streaming moments', () => {
     expect(() => finalizeMoments(one)).toThrow(/ddof \(1\) must be < count \(1\)/);
     expect(Array.from(finalizeMoments(one, { ddof: 0 }).cov)).toEqual([0, 0, 0, 0]);
     expect(() => finalizeMoments(one, { ddof: -1 })).toThrow(/ddof must be a non-negative integer, got -1/);
+    expect(() => finalizeMoments(one, { ddf: 0 } as never)).toThrow(/finalizeMoments: unknown field "ddf"; expected only ddof/);
     expect(() => mergeMoments(m, createMoments(3))).toThrow(/mergeMoments: dimension mismatch: a.dim = 2, b.dim = 3/);
   });
 });

@@ -6,6 +6,7 @@
  * return a fresh `Moments`; this makes chunked / parallel accumulation (map → merge) trivially correct. The cost is
  * one `dim × dim` copy per call, negligible next to the `n × dim²` scatter work of a batch.
  */
+import { checkConfigFields } from '@speedrl/core';
 
 /** Row-major feature matrix accepted by the accumulator, shape `[n, dim]`. */
 export type FeatureArray = Float32Array | Float64Array;
@@ -132,6 +133,7 @@ export function mergeMoments(a: Moments, b: Moments): Moments {
 
 /** Mean `[dim]` and covariance `[dim, dim]` = M2 / (count − ddof) of the accumulated features. */
 export function finalizeMoments(m: Moments, options: FinalizeOptions = {}): GaussianStats {
+  checkConfigFields(options, ['ddof'], 'finalizeMoments'); // a misspelt "ddf" would silently keep ddof 1
   const ddof = options.ddof ?? 1;
   if (!Number.isInteger(ddof) || ddof < 0) fail('finalizeMoments', `ddof must be a non-negative integer, got ${ddof}`);
   if (m.count === 0) fail('finalizeMoments', 'no samples accumulated (count = 0)');
