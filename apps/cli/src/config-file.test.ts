@@ -47,6 +47,8 @@ describe('config files are strict', () => {
       ['temperature', '1e400', '--temperature: expected a finite number, got "1e400"'],
       ['steps', [3], '--steps: expected a finite number, got [3]'],
       ['floor', true, '--floor: expected a string, got true'],
+      ['cls', '', '--cls: expected a number or a word, got ""'], // was: coerced to class 0
+      ['cls', ' ', '--cls: expected a number or a word, got " "'],
     ] as const) {
       expect(() => checkScalarTypes({ [key]: value }, opts, name)).toThrow(message);
     }

@@ -85,6 +85,8 @@ export function checkScalarTypes(value: Record<string, unknown>, schema: z.ZodTy
     const kinds = fieldKinds(shape[key]);
     if (v === undefined || kinds.size === 0) continue;
     const got = typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v); // YAML .inf is Infinity, not JSON's null
+    // zod coerces "" (and spaces) to 0: in a field that takes a number or a word (--class 7|all) it would be class 0
+    if (kinds.has('number') && typeof v === 'string' && v.trim() === '') throw new UsageError(`${name(key)}: expected ${kinds.has('string') ? 'a number or a word' : 'a finite number'}, got ${got}`);
     if (kinds.has('number') && !kinds.has('string')) {
       if (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && NUMERIC.test(v.trim()) && Number.isFinite(Number(v))) continue; // 1e400 overflows to Infinity
       throw new UsageError(`${name(key)}: expected a finite number, got ${got}`);

@@ -450,6 +450,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
       [['--step-choices', '2,50'], /--step-choices: each T must be ≤ 49 \(the tokens per image of .*\), got 50/],
       [['--rollout', 'adaptive', '--max-steps', '100'], /--max-steps: must be ≤ 49 \(the tokens per image of .*\), got 100/],
       [['--rollout', 'adaptive', '--min-per-step', '50'], /--min-per-step: must be ≤ 49 .* or "schedule", got 50/],
+      [['--rollout', 'adaptive', '--max-steps', '12', '--min-per-step', '5'], /--max-steps: with --min-per-step 5 every rollout ends within ⌈49\/5⌉ = 10 steps/],
       [['--clip-low', '2'], /--clip-low: must be < 1/],
       [['--step-fraction', '0'], /--step-fraction: must be > 0/],
       [['--lr', '0'], /--lr: must be > 0/],

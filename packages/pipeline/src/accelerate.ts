@@ -191,6 +191,10 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
       if (config.rollout.maxSteps > model.config.seqLen) throw new UsageError(`--max-steps: must be ≤ ${model.config.seqLen} (the tokens per image of ${o.base}), got ${config.rollout.maxSteps}`);
       const m = config.rollout.minPerStep;
       if (typeof m === 'number' && m > model.config.seqLen) throw new UsageError(`--min-per-step: must be ≤ ${model.config.seqLen} (the tokens per image of ${o.base}) or "schedule", got ${m}`);
+      const reachable = typeof m === 'number' && m > 0 ? Math.ceil(model.config.seqLen / m) : model.config.seqLen;
+      if (config.rollout.maxSteps > reachable) {
+        throw new UsageError(`--max-steps: with --min-per-step ${m} every rollout ends within ⌈${model.config.seqLen}/${m}⌉ = ${reachable} steps, so --max-steps ${config.rollout.maxSteps} (the speed reward's T_max) is never reached; give --max-steps ≤ ${reachable}`);
+      }
     }
     const classes = config.classesPerIteration === 0 ? model.config.numClasses : config.classesPerIteration;
     const rollouts = classes * config.groupSize;
