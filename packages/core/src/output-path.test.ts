@@ -53,6 +53,8 @@ describe('ensureWritableDir / ensureWritableFile: an unwritable --out is a usage
     try {
       mkdirSync(join(dir, 'adir'));
       await expect(ensureWritableFile(join(dir, 'adir'), '--out')).rejects.toThrow(`--out: "${join(dir, 'adir')}" is a directory; give a file name`);
+      // a trailing separator names a directory even before it exists (tune-schedule failed with ENOTDIR after its search)
+      await expect(ensureWritableFile(`${join(dir, 't.json')}/`, '--out')).rejects.toThrow(`--out: "${join(dir, 't.json')}/" ends with a path separator, so it names a directory; give a file name`);
       writeFileSync(join(dir, 'afile'), 'x');
       await expect(ensureWritableDir(join(dir, 'afile', 'run'), '--out')).rejects.toThrow(`--out: cannot write to "${join(dir, 'afile', 'run')}": a part of the path is a file, not a directory (ENOTDIR)`);
     } finally {

@@ -36,6 +36,8 @@ export async function ensureWritableDir(dir: string, flag: string): Promise<void
 
 /** Checks that `file` can be written (its directory created and writable; an existing file writable and not a directory). */
 export async function ensureWritableFile(file: string, flag: string): Promise<void> {
+  // "t.json/" names a directory: the final rename would fail with ENOTDIR after all the work
+  if (/[\\/]$/.test(file)) throw new UsageError(`${flag}: "${file}" ends with a path separator, so it names a directory; give a file name`);
   await ensureWritableDir(dirname(file), flag);
   if (!existsSync(file)) return;
   try {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classifierFiles, inputKeys } from './checks';
+import { checkSeedRange, classifierFiles, inputKeys } from './checks';
 
 describe('inputKeys', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-checks-'));
@@ -16,5 +16,15 @@ describe('inputKeys', () => {
       `--classifier: its files cannot be read (ENOENT: ${join(root, 'config.json')}); "${root}" is a run folder: give the model folder inside it (classifier/, tokenizer/ or model/)`,
     );
     expect(await inputKeys({ '--classifier': () => classifierFiles(root) }, true)).toEqual({});
+  });
+});
+
+describe('checkSeedRange', () => {
+  it('refuses seeds past Number.MAX_SAFE_INTEGER, even where seed + seeds − 1 rounds back to it', () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    expect(() => checkSeedRange(max, 2)).toThrow(`--seed, --seeds: the last seed ${max} + 2 − 1 exceeds ${max}`); // was: accepted, then a raw error after the first cell
+    expect(() => checkSeedRange(max - 1, 3)).toThrow(/exceeds/);
+    expect(() => checkSeedRange(max - 1, 2)).not.toThrow();
+    expect(() => checkSeedRange(0, 3)).not.toThrow();
   });
 });

@@ -23,7 +23,8 @@ export function checkDataDir(dir: string, splits: readonly IdxSplit[] = ['train'
 
 /** `--seed` and `--seeds`: the last seed used, seed + seeds − 1, must still be a safe integer. */
 export function checkSeedRange(seed: number, seeds: number): void {
-  if (seed + seeds - 1 > Number.MAX_SAFE_INTEGER) throw new UsageError(`--seed, --seeds: the last seed ${seed} + ${seeds} − 1 exceeds ${Number.MAX_SAFE_INTEGER}`);
+  // not seed + seeds − 1 > MAX: that sum rounds back to MAX_SAFE_INTEGER for seed = MAX, seeds = 2
+  if (seeds - 1 > Number.MAX_SAFE_INTEGER - seed) throw new UsageError(`--seed, --seeds: the last seed ${seed} + ${seeds} − 1 exceeds ${Number.MAX_SAFE_INTEGER}`);
 }
 
 /**
