@@ -42,7 +42,7 @@ function sameValue(was: unknown, value: unknown): boolean {
 
 /**
  * Refuses an override on --resume that changes an option the run was started with (other than the `mutable` ones, by
- * default {@link RESUME_MUTABLE_OPTIONS}; `what` names the job in the message).
+ * default the `RESUME_MUTABLE_OPTIONS` of this module; `what` names the job in the message).
  */
 export function checkResumeOverrides(saved: Record<string, unknown>, overrides: Record<string, unknown>, mutable: ReadonlySet<string> = RESUME_MUTABLE_OPTIONS, what = 'run'): void {
   for (const [key, value] of Object.entries(overrides)) {
