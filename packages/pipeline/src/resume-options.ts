@@ -3,6 +3,7 @@
  * and logs. A defining option changed is refused; a changed length is allowed and said aloud when it moves the
  * learning-rate schedule.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, flagOf } from '@speedrl/core';
 
@@ -79,4 +80,18 @@ export function lengthChanges(saved: Record<string, unknown>, overrides: Record<
 export function lengthNotes(changes: readonly LengthChange[], options: Record<string, unknown>): string[] {
   if (options.lrSchedule === 'rsqrt') return [];
   return changes.map((c) => `${flagOf(c.key)}: this run was started with ${JSON.stringify(c.was)}, now ${JSON.stringify(c.now)}; its learning rate decays (cosine) over the run's planned length, so from the step it resumes at it follows a schedule over the new length: the rate jumps, and the result differs from an uninterrupted run of ${JSON.stringify(c.now)}\n`);
+}
+
+/** On `--resume`, a job's saved options become the defaults (flags and `--config` still win): the options saved under `options` in a JSON file, restricted to the keys of `defaults`; {} when the file is absent. */
+export function savedOptions<T extends object>(path: string, defaults: T): Partial<T> {
+  if (!existsSync(path)) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--resume: ${path} is not valid JSON (${(error as Error).message}); remove it or choose another --out`);
+  }
+  const options = (value as { options?: unknown } | null)?.options;
+  if (typeof options !== 'object' || options === null) return {};
+  return Object.fromEntries(Object.entries(options).filter(([k]) => k in defaults)) as Partial<T>;
 }

@@ -9,10 +9,9 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
-import { savedOptions } from '../compare/saved-options';
 import type { TextIo } from '@speedrl/core';
 import { compareAccelerationMarkdown, runCompare, type CompareOptions } from '@speedrl/eval';
-import { installStopHint } from '@speedrl/pipeline';
+import { installStopHint, savedOptions } from '@speedrl/pipeline';
 import { scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);

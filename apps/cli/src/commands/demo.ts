@@ -13,8 +13,7 @@ import { DEFAULT_FASHION_MNIST_DIR, writeLineChart } from '@speedrl/tensor-utils
 import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler } from '@speedrl/pipeline';
-import { savedOptions } from '../compare/saved-options';
+import { acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { renderReport, type ReportBlock } from '@speedrl/report';
 import { EVAL_PRODUCTS, type EvalRow } from '@speedrl/eval';

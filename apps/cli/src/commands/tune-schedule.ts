@@ -9,8 +9,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import type { TextIo } from '@speedrl/core';
 import { runTuneSchedule, type TuneOptions } from '@speedrl/eval';
-import { installStopHint } from '@speedrl/pipeline';
-import { savedOptions } from '../compare/saved-options';
+import { installStopHint, savedOptions } from '@speedrl/pipeline';
 import { seedFlag } from '../flags';
 import { UsageError } from '../errors';
 
