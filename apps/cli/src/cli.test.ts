@@ -60,4 +60,16 @@ describe('speedrl', () => {
     const names = JSON.parse(io.out.join('')).map((r: { name: string }) => r.name);
     expect(names).toEqual(expect.arrayContaining(['classifier', 'realism', 'clip', 'speed']));
   });
+
+  it('a nested command (rewards list) exits 2 on a usage error and 0 on --help, writing to io (was: exit 1 from commander)', async () => {
+    for (const [argv, message] of [[['rewards', 'list', '--jsn'], /unknown option '--jsn'/], [['rewards', 'list', 'extra'], /too many arguments for 'list'/]] as const) {
+      const io = capture();
+      expect(await runCli([...argv], io)).toBe(2);
+      expect(io.err.join('')).toMatch(message);
+    }
+    const help = capture();
+    expect(await runCli(['rewards', 'list', '--help'], help)).toBe(0);
+    expect(help.out.join('')).toMatch(/Usage: speedrl rewards list/);
+    expect(help.err.join('')).toBe('');
+  });
 });

@@ -29,8 +29,15 @@ export function buildProgram(io: TextIo = processIo): Command {
     .exitOverride()
     .addHelpText('after', '\nExamples:\n  $ speedrl train-vq --preset fmnist --out runs/vq\n  $ speedrl train-maskgit --preset fmnist --tokenizer runs/vq/tokenizer --out runs/maskgit\n  $ speedrl sample --model runs/maskgit --steps 12 --out grid.png\n  $ speedrl info\n');
   for (const cmd of [trainVqCommand(io), trainMaskgitCommand(io), trainClassifierCommand(io), sampleCommand(io), accelerateCommand(io), evalCommand(io), compareCommand(io), tuneScheduleCommand(io), rewardsCommand(io), demoCommand(io, runCli), ablateCommand(io, runCli), reportCommand(io), infoCommand(io)]) {
-    program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+    program.addCommand(cmd);
   }
+  // every command, nested ones (`rewards list`) included, throws a CommanderError (usage → exit 2, help → 0) into runCli
+  // and writes to io (was: `rewards list --jsn` exited 1 from commander itself)
+  const wire = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    c.commands.forEach(wire);
+  };
+  program.commands.forEach(wire);
   return program;
 }
 

@@ -49,11 +49,15 @@ describe('config files are strict', () => {
       ['floor', true, '--floor: expected a string, got true'],
       ['cls', '', '--cls: expected a number or a word, got ""'], // was: coerced to class 0
       ['cls', ' ', '--cls: expected a number or a word, got " "'],
+      ['cls', '0x7', '--cls: expected a number or a word, got "0x7"'], // was: read as 7 (every number flag refuses hex)
+      ['cls', '0b11', '--cls: expected a number or a word, got "0b11"'],
+      ['cls', '0o7', '--cls: expected a number or a word, got "0o7"'],
     ] as const) {
       expect(() => checkScalarTypes({ [key]: value }, opts, name)).toThrow(message);
     }
     expect(checkScalarTypes({ steps: '12', seed: 3, temperature: ' 0.5', floor: -1, list: 4, cls: 'all' }, opts, name)).toEqual({ steps: '12', seed: 3, temperature: ' 0.5', floor: '-1', list: '4', cls: 'all' });
     expect(checkScalarTypes({ floor: [2, 3] }, opts, name)).toEqual({ floor: '2,3' });
+    expect(checkScalarTypes({ cls: ' 7' }, opts, name)).toEqual({ cls: ' 7' });
     expect(() => parseOptions(opts, { seed: true })).toThrow('--seed: expected a finite number, got true');
     const file = join(root, 'typed.yaml');
     writeFileSync(file, 'klBeta: .inf\n');

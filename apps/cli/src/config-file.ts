@@ -40,8 +40,9 @@ function checkKnownKeys(path: string, value: unknown, schema: z.ZodTypeAny): voi
   if (!(schema instanceof ZodObject) || value === null || typeof value !== 'object' || Array.isArray(value)) return;
   const known = Object.keys(schema.shape as Record<string, unknown>);
   for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue;
+    // checked first: a command whose option schema holds --force or --json (sample) must not take them from a file either
     const flagOnly = ['resume', 'force', 'json', 'print-config', 'printConfig', 'config', 'help'].includes(key);
+    if (!flagOnly && known.includes(key)) continue;
     if (flagOnly) throw new UsageError(`${path}: "${key}" is a command-line flag only (--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}), not a config key: it says what this invocation does, not what the run is`);
     const near = nearestKey(key, known);
     // suggest only a near miss (a typo or another case), not the least far of unrelated names
@@ -91,6 +92,9 @@ export function checkScalarTypes(value: Record<string, unknown>, schema: z.ZodTy
       if (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && NUMERIC.test(v.trim()) && Number.isFinite(Number(v))) continue; // 1e400 overflows to Infinity
       throw new UsageError(`${name(key)}: expected a finite number, got ${got}`);
     }
+    // a number|word field (--class 7|all): a string Number() reads must be in the NUMERIC form (zod's coercion would
+    // take 0x7, 0b11 and 0o7, which every number flag refuses); other strings are the schema's to judge
+    if (kinds.has('number') && typeof v === 'string' && Number.isFinite(Number(v)) && !NUMERIC.test(v.trim())) throw new UsageError(`${name(key)}: expected a number or a word, got ${got}`);
     if (kinds.has('string')) {
       if (typeof v === 'string' || (kinds.has('array') && Array.isArray(v)) || (kinds.has('boolean') && typeof v === 'boolean')) continue;
       if (typeof v === 'number' && Number.isFinite(v)) out[key] = String(v);

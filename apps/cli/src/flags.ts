@@ -17,6 +17,14 @@ export const backendFlag = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
 /** `--seed`: a non-negative safe integer (what the seeded `Rng` accepts), checked before any work starts. */
 export const seedFlag = z.coerce.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER, `must be ≤ ${Number.MAX_SAFE_INTEGER}`);
 
+/**
+ * `--cfg`: the guidance weight w of u + w·(c − u) (docs/architecture.md, "Classifier-free guidance"): 0 = off (plain
+ * conditional, as w = 1) or w ≥ 1; 0 < w < 1 would sample toward unconditional images under class labels.
+ */
+export const cfgFlag = z.coerce.number().finite('must be a finite number').refine((w) => w === 0 || w >= 1, {
+  message: 'must be 0 (off: plain conditional sampling, the same as 1) or a weight ≥ 1 in u + w·(c − u); 0 < w < 1 moves toward unconditional images under class labels',
+});
+
 /** `--schedule`-like flags: a mask schedule name the sampler knows (cosine, arccos, linear, exp, log, uniform, pow-K). */
 export const scheduleFlag = z.string().min(1).superRefine((name, ctx) => {
   try {

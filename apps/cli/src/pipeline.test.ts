@@ -11,6 +11,7 @@ import { exportOnnx, initParams, maskGitPreset } from '@speedrl/maskgit';
 import { Rng, readJsonl } from '@speedrl/core';
 import { readPng } from '@speedrl/tensor-utils';
 import { acquireRunLock, bundleIdentity } from '@speedrl/pipeline';
+import type { CompareJson } from '@speedrl/eval';
 import { runCli } from './cli';
 import { runCaptured as cli } from './test-cli';
 
@@ -596,7 +597,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
   it('demo: Ctrl-C during Speed-RL saves and stops the whole pipeline (exit 130); --resume finishes the RL first', async () => {
     const out = join(root, 'demo-ctrl-c');
     const args = ['demo', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--eval-classifier', join(root, 'cls-eval', 'classifier'),
-      '--data', FIXTURE, '--iterations', '2', '--steps', '1', '--n', '30', '--out', out];
+      '--data', FIXTURE, '--iterations', '2', '--steps', '1', '--n', '30', '--seeds', '1', '--out', out];
     const err: string[] = [];
     let sent = false;
     const io = {
@@ -613,7 +614,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(sent).toBe(true);
     expect(code).toBe(130);
     expect(err.join('')).toMatch(/demo: stopped by SIGINT during "Speed-RL" \(its progress is saved\); run again with --resume/);
-    expect(existsSync(join(out, 'eval-base'))).toBe(false); // the half-trained model was not evaluated
+    expect(existsSync(join(out, 'compare'))).toBe(false); // the half-trained model was not evaluated
     const state = JSON.parse(readFileSync(join(out, 'accelerate', 'checkpoint', 'trainer.json'), 'utf8'));
     expect(state.iteration).toBeLessThan(2);
     const resumed = await cli([...args, '--resume']);
@@ -621,27 +622,30 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     expect(resumed.err).toMatch(new RegExp(`== demo: Speed-RL ==[\\s\\S]*resuming at iteration ${state.iteration}`));
     expect(JSON.parse(readFileSync(join(out, 'accelerate', 'checkpoint', 'trainer.json'), 'utf8')).iteration).toBe(2);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
-    expect(resumed.err.match(/== demo: grid base T=1 ==/g)).toHaveLength(1); // one T: one grid per model (was: the same grid drawn twice)
 
-    // a resume that extends the RL recomputes the accelerated model's eval (its cells were of the earlier model)
+    // a resume that extends the RL recomputes the comparison (its cells of the accelerated model were of the earlier model)
     const longer = await cli([...args.map((a) => (a === '2' ? '3' : a)), '--resume']);
     expect(longer.code).toBe(0);
     expect(longer.err).toMatch(/== demo: Speed-RL ==[\s\S]*resuming at iteration 2/);
-    const evalJson = JSON.parse(readFileSync(join(out, 'eval-accelerated', 'eval.json'), 'utf8')) as { inputs: Record<string, string> };
-    expect(evalJson.inputs['--model']).toBe(await bundleIdentity(join(out, 'accelerate', 'model')));
+    const compareJson = JSON.parse(readFileSync(join(out, 'compare', 'compare.json'), 'utf8')) as CompareJson;
+    expect(compareJson.models.find((m) => m.name === 'speedrl')?.identity).toBe(await bundleIdentity(join(out, 'accelerate', 'model')));
   });
 
-  it('demo: short Speed-RL, eval of base and accelerated, one offline HTML report; --resume reuses it all', async () => {
+  it('demo: short Speed-RL, compare of base and accelerated over 3 seeds, the run\'s full report; --resume reuses it all', async () => {
     const out = join(root, 'demo');
     const args = ['demo', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--eval-classifier', join(root, 'cls-eval', 'classifier'),
-      '--data', FIXTURE, '--iterations', '1', '--steps', '1,2', '--n', '30', '--out', out];
+      '--data', FIXTURE, '--iterations', '1', '--steps', '2,12', '--n', '30', '--seeds', '3', '--out', out];
     const r = await cli(args);
     expect(r.err).not.toMatch(/speedrl:/);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/demo done: open .*report\.html/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html).toContain('<td>Speed-RL</td><td>2</td>');
-    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(5); // plot + 4 grids
+    // the run's full report: its config, training curves, the comparison over 3 seeds with the acceleration claims, grids
+    expect(html).toContain('<meta name="generator" content="speedrl report">');
+    for (const id of ['config', 'training', 'pareto', 'grids']) expect(html).toContain(`<h2 id="${id}">`);
+    expect(html).toMatch(/<tr><td>speedrl<\/td><td>cosine<\/td><td>2<\/td><td>2\.0<\/td>.*<td>3<\/td><\/tr>/);
+    expect(html).toContain('Acceleration of speedrl (method cosine, vs base).');
+    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(8); // training grids (iterations 0 and 1 at T = 2 and 6) + compare grids (2 models × 2 T)
     expect(html).not.toMatch(/(src|href)="https?:/);
     const again = await cli([...args, '--resume']);
     expect(again.code).toBe(0);

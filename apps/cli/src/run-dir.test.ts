@@ -148,6 +148,24 @@ describe('run directories', () => {
     expect(JSON.parse(resumed.out)).toMatchObject({ role: 'reward', seed: 1701, step: 6 });
   });
 
+  it('--epochs on a run that counts --steps is refused before any write (was: ignored; a resume exited 0 untrained and recorded it)', async () => {
+    const out = join(root, 'cls-epochs');
+    const args = ['train-classifier', '--role', 'eval', '--preset', 'tiny', '--data', FIXTURE, '--steps', '2', '--checkpoint-every', '2', '--out', out];
+    const both = await cli([...args, '--epochs', '7']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--epochs: this run counts --steps \(2\), which wins over --epochs, so it would be ignored/);
+    expect(existsSync(out)).toBe(false);
+    expect((await cli(args)).code).toBe(0);
+    const runJson = readFileSync(join(out, 'run.json'), 'utf8');
+    const resumed = await cli(['train-classifier', '--out', out, '--resume', '--epochs', '3']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.err).toMatch(/--epochs: this run counts --steps \(2\), which wins over --epochs, so it would be ignored; give --steps to set the run's length$/m);
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(runJson); // nothing rewritten
+    const vq = await trainVq(join(root, 'vq-epochs'), '--epochs', '7'); // the helper gives --steps
+    expect(vq.code).toBe(2);
+    expect(vq.err).toMatch(/--epochs: this run counts --steps/);
+  });
+
   it('a resume whose run.json lacks an option says which default it takes, and records it', async () => {
     const out = join(root, 'defaulted');
     expect((await trainVq(out, '--perceptual', '0')).code).toBe(0);

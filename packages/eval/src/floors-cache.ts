@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentKey, sha256Hex, writeJsonAtomic } from '@speedrl/core';
+import { contentKey, sha256Hex, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { findIdxFile, idxFileNames } from '@speedrl/tensor-utils';
 import { TOKENIZER_DIR } from '@speedrl/pipeline';
 import type { Floors } from './reference';
@@ -81,4 +81,14 @@ export async function loadOrComputeFloors(inputs: FloorsInputs, compute: () => P
     warn(`floors: could not write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); they will be recomputed next time\n`);
   }
   return { floors, source: 'computed', reason };
+}
+
+/** The floors of a bundle for `eval` and `compare`: {@link loadOrComputeFloors}, saying on stderr where they came from. */
+export async function bundleFloors(inputs: FloorsInputs, io: Pick<TextIo, 'stderr'>, compute: () => Promise<Floors>): Promise<Floors> {
+  const cached = await loadOrComputeFloors(inputs, async () => {
+    io.stderr(`floors: tokenizer reconstructions of the test set (with ${inputs.modelDir}'s tokenizer), and held-out train images, each vs the test set\n`);
+    return compute();
+  }, io.stderr);
+  io.stderr(cached.source === 'cache' ? `floors: loaded from ${join(inputs.modelDir, FLOORS_FILE)} (its key matches)\n` : `floors: recomputed because ${cached.reason}\n`);
+  return cached.floors;
 }

@@ -39,7 +39,8 @@ export { accelerationFactors, DEFAULT_ACCELERATION_CONFIG, formatFactor } from '
 export type { AccelerationInput, AccelerationRow, MeanStdLike } from './acceleration';
 export { compareAcceleration, evalAcceleration, readBaseEval } from './acceleration-inputs';
 export type { AccelerationBase, BaseEval, BaseEvalOptions, CompareAccelerationRow } from './acceleration-inputs';
-export { accelerationMarkdown, compareAccelerationMarkdown } from './acceleration-markdown';
+export { accelerationMarkdown, accelerationTable, compareAccelerationMarkdown } from './acceleration-markdown';
+export type { AccelerationTable } from './acceleration-markdown';
 export {
   accelerationConfigSchema, accelerationSchema, compareAccelerationSchema, factorClaimSchema, qualityCheckSchema, recallCheckSchema,
   skippedRowSchema, stepTestSchema,

@@ -89,10 +89,13 @@ export async function computeFloorMetrics(
   decodeTokens: (tokens: Int32Array) => Promise<Float32Array> = async (tokens) => decode(vq, tokens),
 ): Promise<FloorMetrics> {
   const rng = Rng.fromSeed(seed);
-  const recon = await decodeTokens(encode(vq, test.images));
-  const reconstruction = computeSetMetrics(await extractEvalOutputs(classifier, recon, test.count), test.reference, rng.fork(0), undefined, { kid: { numSubsets: kidSubsets } });
   const train = await load({ dir: data, split: 'train' });
   const held = Math.min(test.count, train.count);
+  if (held <= classifier.featureDim) { // the test reference is checked larger already: the train split is too small
+    throw new UsageError(`--data: the train split of "${data}" holds ${train.count} images; the held-out-train floor needs more than the evaluation classifier's ${classifier.featureDim} feature dimensions (at least ${classifier.featureDim + 1})`);
+  }
+  const recon = await decodeTokens(encode(vq, test.images));
+  const reconstruction = computeSetMetrics(await extractEvalOutputs(classifier, recon, test.count), test.reference, rng.fork(0), undefined, { kid: { numSubsets: kidSubsets } });
   const heldImages = imagesToFloat32(train.images.subarray((train.count - held) * 784));
   const trainHeldOut = computeSetMetrics(await extractEvalOutputs(classifier, heldImages, held), test.reference, rng.fork(1), undefined, { kid: { numSubsets: kidSubsets } });
   return { reconstruction, trainHeldOut, heldOutTrainImages: held };

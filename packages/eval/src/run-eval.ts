@@ -10,12 +10,12 @@ import { join, resolve } from 'node:path';
 import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
-import type { SamplerMethod } from '@speedrl/sampler';
+import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
 import { checkEvalResultRows, checkStoredCells } from './stored-cells';
-import { FLOORS_FILE, loadOrComputeFloors } from './floors-cache';
-import { computeFloors, loadEvalClassifier, loadTestReference, type Floors } from './reference';
+import { bundleFloors } from './floors-cache';
+import { computeFloors, loadEvalClassifier, loadTestReference } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
 import { evalAcceleration, readBaseEval, type BaseEval } from './acceleration-inputs';
 import { accelerationMarkdown } from './acceleration-markdown';
@@ -63,17 +63,6 @@ export interface EvalResult {
   readonly table: string;
   /** Acceleration factors vs `baseEval` and vs itself (absent with neither a base nor a T = 12 row). */
   readonly acceleration?: Acceleration;
-}
-
-/** The bundle's floors from its floors.json when the key matches, else computed (and the file rewritten). */
-async function bundleFloors(o: EvalOptions, io: TextIo, compute: () => Promise<Floors>): Promise<Floors> {
-  const inputs = { modelDir: o.model, classifierDir: o.classifier, dataDir: o.data, refLimit: o.refLimit };
-  const cached = await loadOrComputeFloors(inputs, async () => {
-    io.stderr('floors: tokenizer reconstructions of the test set, and held-out train images, each vs the test set\n');
-    return compute();
-  }, io.stderr);
-  io.stderr(cached.source === 'cache' ? `floors: loaded from ${join(o.model, FLOORS_FILE)} (its key matches)\n` : `floors: recomputed because ${cached.reason}\n`);
-  return cached.floors;
 }
 
 /** What eval writes beside eval.json. */
@@ -148,6 +137,29 @@ function checkBaseJudge(read: BaseEval, o: EvalOptions, inputs: Readonly<Record<
 }
 
 /**
+ * The base eval must be of another model than this one (judged against itself every claim is vacuous) and, when this
+ * model records the base it was accelerated from (`metadata.base` of an accelerate bundle, a path found from here),
+ * of that base: a factor against an unrelated model is no acceleration.
+ */
+async function checkBaseIsTheBase(read: BaseEval, o: EvalOptions, inputs: Readonly<Record<string, string>>): Promise<void> {
+  const baseModel = (read.json as { inputs?: Record<string, string> }).inputs?.['--model'];
+  if (baseModel === undefined) return; // an older file without content keys: nothing to compare
+  if (baseModel === inputs['--model']) {
+    throw new UsageError(`--base-eval: "${read.name}" evaluated this very model (${o.model}: the same files); pass the eval.json of the base it was accelerated from`);
+  }
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(await readFile(join(o.model, 'maskgit', 'config.json'), 'utf8')) as { metadata?: { base?: unknown } }).metadata?.base;
+  } catch {
+    return; // loadGenerator names an unreadable config
+  }
+  if (typeof recorded !== 'string' || !existsSync(join(recorded, 'maskgit'))) return; // no record, or a path relative to another cwd
+  if ((await bundleIdentity(recorded)) !== baseModel) {
+    throw new UsageError(`--base-eval: "${read.name}" evaluated another model than ${recorded}, the base ${o.model} was accelerated from (its files differ); evaluate that base, or pass its eval.json`);
+  }
+}
+
+/**
  * Evaluates `o.model` at every T and seed into `o.out` (eval.json, eval.md, fcd-vs-steps.png). `resume` keeps the
  * cells of an eval.json computed with the same cell-defining options and files; `force` replaces one.
  */
@@ -170,7 +182,10 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
   checkSeedRange(o.seed, o.seeds);
   const jsonPath = join(o.out, 'eval.json');
   const inputs = await inputsOf(o);
-  if (base !== undefined) checkBaseJudge(base, o, inputs); // before any work
+  if (base !== undefined) { // before any work
+    checkBaseJudge(base, o, inputs);
+    await checkBaseIsTheBase(base, o, inputs);
+  }
   const previous = await previousEval(o, jsonPath, resume, force, inputs); // before any work
   const backend = await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
@@ -181,7 +196,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
     const test = await loadTestReference(classifier, o.data, o.refLimit);
     const judge = { classifier, reference: test.reference, kidSubsets: o.kidSubsets };
     io.stderr(`eval: ${o.model} on ${o.engine} (tfjs backend ${backend.backend}), reference ${test.count} test images, T ∈ {${o.steps}}, n=${o.n}, ${o.seeds} seed(s)\n`);
-    const floorValues: Record<string, number> = previous.floors ?? { ...(await bundleFloors(o, io, () => computeFloors(gen, classifier, test, o.data, o.seed, o.kidSubsets))) };
+    const floorValues: Record<string, number> = previous.floors ?? { ...(await bundleFloors({ modelDir: o.model, classifierDir: o.classifier, dataDir: o.data, refLimit: o.refLimit }, io, () => computeFloors(gen, classifier, test, o.data, o.seed, o.kidSubsets))) };
     const cells: EvalCell[] = [...(previous.cells ?? [])];
     const save = async (): Promise<EvalResult> => {
       const rows = aggregate(cells);
@@ -215,7 +230,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       const { metrics } = await measureCell(gen, judge, {
         n: o.n, steps: t, seed, batch: o.batch, config: {
           method: o.sampler, schedule: o.schedule, temperature: o.temperature, gumbelScale: o.gumbel,
-          guidance: o.cfg === 0 ? null : { weight: o.cfg, nullClassId: gen.config.numClasses, warmup: 'none' },
+          guidance: guidanceForWeight(o.cfg, gen.config.numClasses),
         },
       }, (k) => progress.update(done + k, { T: t, seed }));
       done += o.n;

@@ -17,6 +17,9 @@ describe('checkStoredCells', () => {
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, steps: 1.5 }])).toThrow('field "steps" must be an integer ≥ 1, got 1.5');
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, kid: '3' }])).toThrow('field "kid" must be a finite number, got "3"');
     expect(() => checkStoredCells('e/eval.json', [null])).toThrow('cell 0 field "steps"');
+    // NFE per image is the image's own steps × 1 or 2 passes: an adaptive cell counted per batch (earlier versions) is not mixed in
+    expect(() => checkStoredCells('e/eval.json', [{ ...cell, nfePerImage: 4 }, { ...cell, nfePerImage: 7.096, meanSteps: 7.096 }])).not.toThrow();
+    expect(() => checkStoredCells('c/compare.json', [{ ...cell, nfePerImage: 10.128, meanSteps: 7.096 }])).toThrow('cell 0 field "nfePerImage" 10.128 is not its mean steps 7.096 × 1 or 2 passes (counted per batch by an earlier version)');
     expect(() => checkStoredCells('e/eval.json', { steps: 2 })).toThrow('field "cells" must be a list');
     const steps = JSON.parse(JSON.stringify(stepDistribution([1, 2, 2], [0, 1, 1], 2))) as Record<string, unknown>;
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, stepsDistribution: steps }])).not.toThrow();

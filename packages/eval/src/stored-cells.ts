@@ -35,6 +35,13 @@ export function checkStoredCells(path: string, cells: unknown, flag = '--resume'
       const range = `${f.integer === true ? 'an integer' : 'a finite number'}${f.min !== undefined ? ` ≥ ${Math.max(f.min, 0)}` : ''}${f.max !== undefined ? ` and ≤ ${f.max}` : ''}`;
       throw refuse(`cell ${i} field "${f.key}" must be ${range}, got ${JSON.stringify(v) ?? String(v)}`);
     }
+    // NFE per image is each image's steps × passes per step (1, or 2 with CFG); earlier versions charged each adaptive
+    // image its batch's slowest, so such a cell would mix two definitions in one row
+    const meanSteps = cell?.meanSteps as number | undefined;
+    const nfe = cell?.nfePerImage as number;
+    if (meanSteps !== undefined && ![1, 2].some((passes) => Math.abs(nfe - passes * meanSteps) <= 1e-9 * Math.max(1, nfe))) {
+      throw refuse(`cell ${i} field "nfePerImage" ${nfe} is not its mean steps ${meanSteps} × 1 or 2 passes (counted per batch by an earlier version)`);
+    }
     const steps = cell?.stepsDistribution === undefined ? undefined : stepsDistributionSchema.safeParse(cell.stepsDistribution);
     if (steps !== undefined && !steps.success) {
       const issue = steps.error.issues[0];

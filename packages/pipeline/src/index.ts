@@ -23,7 +23,7 @@ export { drawSampleSet } from './sample-set';
 export type { SampleSet } from './sample-set';
 export { RUN_FILES, checkCheckpointSeed, checkNewOutDir, defaultedNote, openRunDir, readConfigStep, runModeOf, savedRunOptions } from './run-dir';
 export type { InputPaths, RunDir, RunMode } from './run-dir';
-export { checkResumeOverrides, savedOptions } from './resume-options';
+export { checkEpochsUsed, checkResumeOverrides, savedOptions } from './resume-options';
 export type { LengthChange } from './resume-options';
 export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';
 export { installInterruptHandler, installStopHint } from './interrupt';

@@ -95,3 +95,17 @@ export function savedOptions<T extends object>(path: string, defaults: T): Parti
   if (typeof options !== 'object' || options === null) return {};
   return Object.fromEntries(Object.entries(options).filter(([k]) => k in defaults)) as Partial<T>;
 }
+
+/**
+ * Refuses a typed `--epochs` on a run that counts `--steps` (train-vq, train-classifier: steps > 0 wins over epochs):
+ * it would be ignored, and on `--resume` recorded in run.json as if the run had trained to it. `runJson` is the run's
+ * run.json (read on resume); `steps` the value this call would use for a new run.
+ */
+export function checkEpochsUsed(runJson: string, resume: boolean, typed: { readonly steps?: unknown; readonly epochs?: unknown }, steps: number): void {
+  if (typed.epochs === undefined) return;
+  const counted = typed.steps !== undefined ? Number(typed.steps) : resume ? Number(savedOptions(runJson, { steps: 0 }).steps ?? 0) : steps;
+  if (counted > 0) {
+    throw new UsageError(`--epochs: this run counts --steps (${counted}), which wins over --epochs, so it would be ignored; give --steps to set the run's length${resume ? '' : ', or leave --steps at 0 to count epochs'}`);
+  }
+}
+

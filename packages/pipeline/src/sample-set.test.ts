@@ -34,6 +34,14 @@ describe('drawSampleSet step counts', () => {
     expect((await drawSampleSet(gen, n, 8, 5, 30, ADAPTIVE)).stepsDistribution).toEqual(d); // whatever the batch size
   });
 
+  it('counts NFE per image from each image\'s own steps, whatever the batch (was: each image charged its batch\'s slowest)', async () => {
+    const sets = await Promise.all([1, 7, 30].map((batch) => drawSampleSet(gen, 30, 8, 5, batch, ADAPTIVE)));
+    for (const set of sets) expect(set.nfePerImage).toBeCloseTo(set.meanSteps, 12);
+    expect(sets[2]?.meanSteps).toBeLessThan(8); // images finish before the cap, so a batch-max count would differ
+    const guided = await drawSampleSet(gen, 30, 8, 5, 30, { ...ADAPTIVE, guidance: { weight: 2, nullClassId: config.numClasses, warmup: 'none' } });
+    expect(guided.nfePerImage).toBeCloseTo(2 * guided.meanSteps, 12); // two passes per step with CFG
+  });
+
   it('is a point mass at T for a scheduled sampler', async () => {
     const d = (await drawSampleSet(gen, 10, 3, 0, 4, {})).stepsDistribution;
     expect(d.histogram).toEqual([0, 0, 10]);

@@ -17,7 +17,7 @@ export interface SampleSet {
   /** Final tokens `[n, L]`. */
   readonly tokens: Int32Array;
   readonly count: number;
-  /** Transformer forward passes per image (CFG counts double). */
+  /** Transformer passes per image: the mean of each image's steps × passes per step (2 with CFG), whatever the batch. */
   readonly nfePerImage: number;
   /** Mean steps each image used (< T only for the adaptive sampler). */
   readonly meanSteps: number;
@@ -56,7 +56,10 @@ export async function drawSampleSet(
     });
     seconds += (performance.now() - t0) / 1000;
     tokens.set(result.tokens, start * L);
-    nfe += result.nfe * (end - start);
+    // each image's own passes (its steps × passes per step, 2 with CFG), not its batch's: a batch runs until its slowest
+    // image ends (ms/image measures that), so NFE per image does not depend on the batch size
+    const passesPerStep = result.trajectory.records.length === 0 ? 0 : result.nfe / result.trajectory.records.length;
+    for (const used of result.trajectory.stepsUsed) nfe += used * passesPerStep;
     stepsUsed.set(result.trajectory.stepsUsed, start);
     onBatch?.(end);
   }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { accelerationTable, type Acceleration } from '@speedrl/eval';
 import type { ReportBlock, ReportImage } from './html';
 import type { ReportInputs } from './load';
 import type { MeanStdJson } from './schemas';
@@ -41,6 +42,16 @@ export function evenlySpaced<T>(items: readonly T[], max: number): T[] {
 }
 
 interface Section { blocks: ReportBlock[]; note?: string }
+
+/** A model's acceleration claims (docs/architecture.md, "Acceleration factors"): the table eval.md shows, then its lines. */
+function accelerationBlocks(model: string, a: Acceleration): ReportBlock[] {
+  const t = accelerationTable(a);
+  return [
+    { kind: 'paragraph', text: `Acceleration of ${model}. ${t.intro}` },
+    { kind: 'table', header: t.header, rows: t.rows },
+    ...[...t.statements, ...t.skipped].map((text): ReportBlock => ({ kind: 'paragraph', text })),
+  ];
+}
 
 function configSection(inputs: ReportInputs): Section | string {
   if (inputs.run === undefined) return `no ${join(inputs.runDir, 'run.json')}`;
@@ -89,6 +100,7 @@ function evalSection(inputs: ReportInputs): Section | string {
       { kind: 'paragraph', text: `From ${inputs.evals.map((e) => `${e.file}${typeof e.data.model === 'string' ? ` (${e.name} = model ${e.data.model})` : ''}`).join(', ')}.${floorText === '' ? '' : ` Floors (FCD vs the test set): ${floorText}.`}` },
       { kind: 'charts', charts: [chart] },
       { kind: 'table', header: ['model', 'T', 'NFE', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'ms/image', 'seeds'], rows },
+      ...inputs.evals.flatMap((e) => (e.data.acceleration === undefined ? [] : accelerationBlocks(e.name, e.data.acceleration))),
       ...steps,
     ],
   };
@@ -114,6 +126,7 @@ function paretoSection(inputs: ReportInputs): Section | string {
     pm(r.recall, 3), pm(r.accuracy, 3), String(r.seeds),
   ]);
   const f = c.data.floors;
+  const acc = c.data.acceleration;
   const steps = stepsBlocks(c.data.rows.map((r) => ({ label: `${variantName(r)} p ≥ ${r.threshold} (T ≤ ${r.maxSteps})`, steps: r.stepsDistribution })), 'model / method');
   return {
     blocks: [
@@ -121,6 +134,7 @@ function paretoSection(inputs: ReportInputs): Section | string {
       ...(c.data.searchBudget !== undefined ? [{ kind: 'paragraph', text: `Search budget of the tuned schedules: ${c.data.searchBudget}.` } as const] : []),
       { kind: 'charts', charts: paretoCharts(c.data) },
       { kind: 'table', header: ['model', 'method', 'T', 'NFE', 'ms/image', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'seeds'], rows },
+      ...(acc === undefined ? [] : acc.models.flatMap((m) => accelerationBlocks(`${m.model} (method ${acc.method}, vs ${acc.base})`, m.acceleration))),
       ...steps,
     ],
   };

@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { accelerationFactors, type AccelerationRow } from '@speedrl/eval';
+import { escapeHtml } from './html';
 import { writeSyntheticRun } from './synthetic-run';
 import { writeRunReport } from './write';
 
@@ -38,5 +40,23 @@ describe('writeRunReport with modelIdentity', () => {
       `--compare: "${compareFile}" judged ${model} as it was when it ran; its files changed since`,
     );
     await expect(writeRunReport(run.dir, { out: join(root, 'cmp-ok.html'), modelIdentity: async () => 'a'.repeat(64) })).resolves.toBeDefined();
+  });
+
+  it('shows the acceleration claims of an eval.json and of a compare.json: the table, each claim\'s line and the rows left out', async () => {
+    const run = await writeSyntheticRun(join(root, 'run-acc'), 3);
+    const row = (steps: number, mean: number, std: number, seeds = 3): AccelerationRow => ({ steps, seeds, fcd: { mean, std }, recall: { mean: 0.5, std: 0 } });
+    const a = accelerationFactors({ rows: [row(2, 20, 0, 1), row(3, 29, 0.5), row(12, 28.5, 0.3)], base: { name: 'runs/base/eval.json', rows: [row(12, 35.8, 2.9)] } });
+    const evalFile = join(run.dir, 'eval-accelerated', 'eval.json');
+    writeFileSync(evalFile, JSON.stringify({ ...JSON.parse(readFileSync(evalFile, 'utf8')), acceleration: a }));
+    const compareFile = join(run.dir, 'compare', 'compare.json');
+    writeFileSync(compareFile, JSON.stringify({ ...JSON.parse(readFileSync(compareFile, 'utf8')), acceleration: { method: 'cosine', base: 'base', models: [{ model: 'speedrl', acceleration: a }] } }));
+    const html = readFileSync((await writeRunReport(run.dir, { out: join(root, 'acc.html') })).out, 'utf8');
+    expect(html).toContain('Acceleration of accelerated. FCD mean ± sample std over seeds');
+    expect(html).toContain('Acceleration of speedrl (method cosine, vs base).');
+    for (const cells of [['vs the base: base FCD(12) − FCD(T) &gt; 2σ', '3', '4×', '+6.800', '5.800', 'yes'], ['vs itself: FCD(T) − FCD(12) ≤ 2σ', '3', '4×', '+0.500', '1.000', 'yes']]) {
+      expect(html.split(`<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`).length - 1).toBe(2); // once under the evals, once under compare
+    }
+    expect(html).toContain(escapeHtml(a.vsBase?.statement ?? 'no statement'));
+    expect(html).toContain('vs the base, rows left out: T = 2 needs ≥ 3 seeds (has 1)');
   });
 });

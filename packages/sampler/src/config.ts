@@ -28,6 +28,20 @@ export const DEFAULT_GUIDANCE: GuidanceConfig = Object.freeze({
   warmup: 'none', // constant weight
 } as const);
 
+/**
+ * The guidance of a user-facing CFG weight w of u + w·(c − u) (docs/architecture.md, "Classifier-free guidance"):
+ * 0 ("off") and 1 are plain conditional sampling, one pass per step (null); w > 1 guides with two passes per step.
+ * 0 < w < 1 (toward unconditional samples, still labelled by class) and w < 0 are refused, so the weight has one
+ * continuous meaning: "off" is never a hair away from unconditional sampling.
+ */
+export function guidanceForWeight(weight: number, nullClassId: number): GuidanceConfig | null {
+  if (weight === 0 || weight === 1) return null;
+  if (!Number.isFinite(weight) || weight < 1) {
+    throw new RangeError(`${FILE}: guidance weight must be 0 (off, plain conditional sampling, as w = 1) or a finite w ≥ 1 in u + w·(c − u), got ${showValue(weight)} (0 < w < 1 moves toward unconditional samples under class labels)`);
+  }
+  return { weight, nullClassId, warmup: 'none' };
+}
+
 /** The fields a `stepArrays` block may have (each optional): a misspelt one is refused rather than ignored. */
 const STEP_ARRAY_FIELDS: Readonly<Record<keyof StepArrays, undefined>> = Object.freeze({
   maskRatios: undefined, temperatures: undefined, gumbelScales: undefined, cfgWeights: undefined,

@@ -7,7 +7,7 @@ export type {
   GuidanceConfig, LogitsFn, SampleState, SamplerConfig, SamplerMethod, StepArrays, StepFn, StepRecord, StepResult,
   Trajectory,
 } from './types';
-export { DEFAULT_GUIDANCE, DEFAULT_SAMPLER_CONFIG, resolveSamplerConfig, validateSamplerConfig } from './config';
+export { DEFAULT_GUIDANCE, DEFAULT_SAMPLER_CONFIG, guidanceForWeight, resolveSamplerConfig, validateSamplerConfig } from './config';
 export {
   MASK_SCHEDULES, getSchedule, maskedCountsForSteps, maskedCountsFromRatios, nextMaskedCount,
 } from './schedules';

@@ -1,6 +1,6 @@
 import { Rng } from '@speedrl/core';
 import { fakeLogitsFn, fixedDistributionLogitsFn } from './testing/fake-logits';
-import { resolveSamplerConfig } from './config';
+import { guidanceForWeight, resolveSamplerConfig } from './config';
 import { confidenceStep } from './confidence-step';
 import { combineGuidance, policyLogProbs } from './policy';
 import { sample } from './sample';
@@ -166,5 +166,16 @@ describe('policyLogProbs', () => {
     expect(logp[1]).toBeCloseTo(Math.log(0.5), 12);
     expect(Array.from(policyLogProbs([1, 2, 0], 0, 3, 0, 0))).toEqual([-Infinity, 0, -Infinity]);
     expect(() => policyLogProbs([-Infinity, -Infinity], 0, 2, 1, 0)).toThrow(/every logit of this position is -Infinity/);
+  });
+});
+
+describe('guidanceForWeight', () => {
+  it('maps 0 (off) and 1 to plain conditional sampling, w > 1 to two-pass guidance, and refuses the rest', () => {
+    expect(guidanceForWeight(0, 10)).toBeNull();
+    expect(guidanceForWeight(1, 10)).toBeNull();
+    expect(guidanceForWeight(2.5, 7)).toEqual({ weight: 2.5, nullClassId: 7, warmup: 'none' });
+    for (const w of [1e-6, 0.5, 0.999, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => guidanceForWeight(w, 10)).toThrow(/guidance weight must be 0 \(off, plain conditional sampling, as w = 1\) or a finite w ≥ 1/);
+    }
   });
 });

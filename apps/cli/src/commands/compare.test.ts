@@ -52,6 +52,16 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const md = readFileSync(join(out, 'compare.md'), 'utf8');
     expect(md).toMatch(/\| rl \| halton \| 4 \| 4\.0 \|/);
     expect(md).toContain('held-out train images:');
+    expect(r.err).toMatch(/floors: recomputed because no .*base\/floors\.json/);
+    expect(existsSync(join(base, 'floors.json'))).toBe(true);
+  });
+
+  it('a new compare loads the floors from the first model\'s floors.json when its key matches (was: recomputed by every compare)', async () => {
+    const first = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as CompareJson;
+    const r = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2', '--seeds', '1', ...common, '--out', join(root, 'cmp-floors'), '--json']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/floors: loaded from .*base\/floors\.json \(its key matches\)/);
+    expect((JSON.parse(r.out) as CompareJson).floors).toEqual(first.floors);
   });
 
   it('--resume recomputes nothing, even given only --out', async () => {

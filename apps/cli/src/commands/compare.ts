@@ -12,7 +12,7 @@ import { gatherOptions, parseOptions } from '../config-file';
 import type { TextIo } from '@speedrl/core';
 import { compareAccelerationMarkdown, runCompare, type CompareOptions } from '@speedrl/eval';
 import { installStopHint, savedOptions } from '@speedrl/pipeline';
-import { scheduleFlag, seedFlag } from '../flags';
+import { cfgFlag, scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const list = (what: string) => z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, `a comma-separated list of ${what}`);
@@ -32,7 +32,7 @@ const schema = z.object({
   engine: z.enum(['ort', 'tfjs']),
   temperature: z.coerce.number().min(0),
   gumbel: z.coerce.number().min(0),
-  cfg: z.coerce.number(),
+  cfg: cfgFlag,
   haltonSchedule: scheduleFlag,
   batch: int(1),
   refLimit: int(0),
@@ -65,7 +65,7 @@ export function compareCommand(io: TextIo): Command {
     .option('--engine <e>', 'transformer engine: ort or tfjs', DEFAULTS.engine)
     .option('--temperature <t>', 'token temperature (all methods but tuned)', String(DEFAULTS.temperature))
     .option('--gumbel <tau>', 'initial re-masking noise (all methods but tuned)', String(DEFAULTS.gumbel))
-    .option('--cfg <w>', 'guidance weight, 0 = off (all methods but tuned, whose file says)', String(DEFAULTS.cfg))
+    .option('--cfg <w>', 'guidance weight w ≥ 1, 0 = off (all methods but tuned, whose file says)', String(DEFAULTS.cfg))
     .option('--halton-schedule <s>', 'mask schedule of the Halton sampler', DEFAULTS.haltonSchedule)
     .option('--batch <B>', 'images per forward pass (timings are per image at this batch)', String(DEFAULTS.batch))
     .option('--ref-limit <n>', 'use only the first n test images as reference (0 = all)', String(DEFAULTS.refLimit))

@@ -1,22 +1,21 @@
 /**
- * `speedrl demo`: the main job on the shipped models — a shortened Speed-RL run, then eval of the base and the
- * accelerated model at a few step budgets, then one offline HTML report (table, FCD-vs-steps plot, grids).
+ * `speedrl demo`: the main job on the shipped models — a shortened Speed-RL run, then `compare` of the base and the
+ * accelerated model at a few step budgets over several seeds (table, acceleration claims with their margins, grids), then
+ * the run's full `speedrl report` (config, training curves, the comparison, grids) as one offline HTML file.
  * It composes the other subcommands, so each phase is resumable on its own (`--resume` reuses finished parts).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { checkOutsideInputs, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
-import { DEFAULT_FASHION_MNIST_DIR, writeLineChart } from '@speedrl/tensor-utils';
+import { checkOutsideInputs, writeJsonAtomic } from '@speedrl/core';
+import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
 import { acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
-import { renderReport, type ReportBlock } from '@speedrl/report';
-import { EVAL_PRODUCTS, type EvalRow } from '@speedrl/eval';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';
 
@@ -29,29 +28,29 @@ const schema = z.object({
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
   base: 'models/fashion-mnist', rewardClassifier: 'models/fashion-mnist/classifiers/reward', evalClassifier: 'models/fashion-mnist/classifiers/eval',
-  data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/demo', iterations: 25, steps: '2,4,12', n: 500, seeds: 1, seed: 0,
+  data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/demo', iterations: 25, steps: '2,4,12', n: 300, seeds: 3, seed: 0,
 };
 
 type Runner = (argv: readonly string[], io: TextIo) => Promise<number>;
 
 /** The demo's options, saved in --out: `--resume` starts from them. */
 const DEMO_FILE = 'demo.json';
-/** What a resumed demo may change: where it is, and more RL iterations (the RL resumes; the accelerated eval is redone). */
+/** What a resumed demo may change: where it is, and more RL iterations (the RL resumes; the comparison is redone). */
 const DEMO_MUTABLE: ReadonlySet<string> = new Set(['out', 'iterations']);
 
 /** Registers `demo`; `run` executes a subcommand (the program's own runner, injected to avoid an import cycle). */
 export function demoCommand(io: TextIo, run: Runner): Command {
   const cmd = new Command('demo')
-    .description('the main job: short Speed-RL on the shipped models, eval of base vs accelerated, offline HTML report')
+    .description('the main job: short Speed-RL on the shipped models, compare base vs accelerated, the run\'s offline HTML report')
     .option('--base <dir>', 'base model directory', DEFAULTS.base)
     .option('--reward-classifier <dir>', 'reward classifier (training signal)', DEFAULTS.rewardClassifier)
     .option('--eval-classifier <dir>', 'evaluation classifier (judge only)', DEFAULTS.evalClassifier)
     .option('--data <dir>', 'IDX dataset directory (test set = eval reference; train split = mmd reward reference)', DEFAULTS.data)
-    .option('--out <dir>', 'demo directory (accelerate/, eval-*/, report.html)', DEFAULTS.out)
+    .option('--out <dir>', 'demo directory (accelerate/, compare/, report.html)', DEFAULTS.out)
     .option('--iterations <n>', 'Speed-RL iterations (the short run)', String(DEFAULTS.iterations))
     .option('--steps <list>', 'step budgets to evaluate', DEFAULTS.steps)
     .option('--n <N>', 'samples per (model, T, seed)', String(DEFAULTS.n))
-    .option('--seeds <k>', 'evaluation seeds', String(DEFAULTS.seeds))
+    .option('--seeds <k>', 'evaluation seeds (the report shows mean ± std over them)', String(DEFAULTS.seeds))
     .option('--seed <S>', 'seed of the RL run and the first eval seed', String(DEFAULTS.seed))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'reuse the finished parts in --out and continue the rest')
@@ -112,7 +111,7 @@ async function modelIterations(modelDir: string): Promise<number> {
 }
 
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
-  // a new demo writes into an empty folder (it replaces evals, grids and report.html there) outside its inputs, one at a time
+  // a new demo writes into an empty folder (it replaces compare/ and report.html there) outside its inputs, one at a time
   if (!resume) checkNewOutDir(o.out, 'pass --resume to continue the demo there, or choose another --out');
   checkOutsideInputs(o.out, { '--base': o.base, '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
   const created = !existsSync(o.out);
@@ -128,64 +127,17 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
     const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
     await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
   }
-  const evalArgs = (model: string, out: string) => ['eval', '--model', model, '--classifier', o.evalClassifier, '--data', o.data, '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds), '--seed', String(o.seed), '--out', out, '--resume'];
-  // a model changed by this call's RL makes the accelerated model's earlier cells stale (eval would refuse to mix them),
-  // and their table and figure with them
-  if (!rlDone) for (const f of ['eval.json', ...EVAL_PRODUCTS]) await rm(join(o.out, 'eval-accelerated', f), { force: true });
-  await step('eval of the base model', evalArgs(o.base, join(o.out, 'eval-base')));
-  await shareFloors(join(o.out, 'eval-base'), join(o.out, 'eval-accelerated')); // same tokenizer and data: computed once
-  await step('eval of the accelerated model', evalArgs(modelDir, join(o.out, 'eval-accelerated')));
-  const steps = o.steps.split(',').map(Number);
-  const grids: ReportBlock[] = [];
-  for (const [label, model] of [['base', o.base], ['accelerated', modelDir]] as const) {
-    for (const t of new Set([Math.min(...steps), Math.max(...steps)])) { // one grid when --steps has one T
-      const png = join(o.out, `grid-${label}-T${t}.png`);
-      await step(`grid ${label} T=${t}`, ['sample', '--model', model, '--steps', String(t), '--n', '8', '--seed', String(o.seed), '--out', png, '--force']); // --force: a rerun replaces its own grid
-      grids.push({ kind: 'image', path: png, caption: `${label}, T = ${t} (same seeds)` });
-    }
-  }
-  const report = await writeDemoReport(o, grids);
-  io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
-}
-
-/** Seeds `to/eval.json` with the floors of `from/eval.json` (eval --resume then skips recomputing them). */
-async function shareFloors(from: string, to: string): Promise<void> {
-  if (existsSync(join(to, 'eval.json'))) return;
-  const { floors } = JSON.parse(await readFile(join(from, 'eval.json'), 'utf8')) as { floors?: Record<string, number> };
-  if (floors === undefined) return;
-  await mkdir(to, { recursive: true });
-  await writeJsonAtomic(join(to, 'eval.json'), { floors, cells: [] });
-}
-
-async function writeDemoReport(o: Options, grids: ReportBlock[]): Promise<string> {
-  const read = async (dir: string) => JSON.parse(await readFile(join(dir, 'eval.json'), 'utf8')) as { rows: EvalRow[]; floors: Record<string, number>; table: string };
-  const base = await read(join(o.out, 'eval-base'));
-  const accel = await read(join(o.out, 'eval-accelerated'));
-  const plot = join(o.out, 'fcd-vs-steps.png');
-  await writeLineChart(plot, {
-    title: 'FCD vs sampling steps', xLabel: 'steps T', yLabel: 'FCD (eval classifier)', xTicks: base.rows.map((r) => r.steps),
-    series: [
-      { name: 'base', x: base.rows.map((r) => r.steps), y: base.rows.map((r) => r.fcd.mean), yErr: base.rows.map((r) => r.fcd.std) },
-      { name: 'Speed-RL', x: accel.rows.map((r) => r.steps), y: accel.rows.map((r) => r.fcd.mean), yErr: accel.rows.map((r) => r.fcd.std) },
-    ],
-    hlines: [
-      { name: 'reconstruction floor', y: base.floors.reconstruction ?? NaN, dashed: true },
-      { name: 'held-out train floor', y: base.floors.trainHeldOut ?? NaN, dashed: true },
-    ],
-  });
-  const row = (model: string, r: EvalRow): string[] => [model, String(r.steps), r.nfePerImage.toFixed(1), `${r.fcd.mean.toFixed(2)} ± ${r.fcd.std.toFixed(2)}`,
-    r.precision.mean.toFixed(3), r.recall.mean.toFixed(3), r.accuracy.mean.toFixed(3), r.msPerImage.mean.toFixed(2)];
-  const html = renderReport('Speed-RL demo: base vs accelerated', [
-    { kind: 'paragraph', text: `Base ${o.base}; Speed-RL for ${o.iterations} iterations; ${o.n} samples per (model, T), ${o.seeds} seed(s), judged by the evaluation classifier (never a reward).` },
-    { kind: 'heading', text: 'Quality vs steps' },
-    { kind: 'table', header: ['model', 'T', 'NFE', 'FCD', 'precision', 'recall', 'class acc.', 'ms/image'], rows: [...base.rows.map((r) => row('base', r)), ...accel.rows.map((r) => row('Speed-RL', r))] },
-    { kind: 'image', path: plot, caption: 'FCD vs steps, with the reconstruction and held-out-train floors' },
-    { kind: 'heading', text: 'Samples' },
-    ...grids,
-    { kind: 'heading', text: 'Training curves' },
-    { kind: 'paragraph', text: `metrics.jsonl of the run: ${join(o.out, 'accelerate', 'metrics.jsonl')}` },
+  // one comparison of the base and the accelerated model with the eval protocol (table, acceleration claims with their
+  // margins, Pareto plots, grids); a model changed by this call's RL makes its earlier cells stale (compare refuses to
+  // mix them), and the comparison's figures with them
+  const compareDir = join(o.out, 'compare');
+  if (!rlDone) await rm(compareDir, { recursive: true, force: true });
+  await step('compare base vs accelerated', [
+    'compare', '--models', `base=${o.base},speedrl=${modelDir}`, '--methods', 'cosine', '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds),
+    '--seed', String(o.seed), '--classifier', o.evalClassifier, '--data', o.data, '--out', compareDir, ...(existsSync(join(compareDir, 'compare.json')) ? ['--resume'] : []),
   ]);
-  const path = join(o.out, 'report.html');
-  await writeFileAtomic(path, html);
-  return path;
+  // the full run report: config, training curves, the comparison and its grids (--force replaces only an earlier report)
+  const report = join(o.out, 'report.html');
+  await step('report', ['report', rlDir, '--compare', compareDir, '--out', report, '--force', '--title', `Speed-RL demo: ${o.base} vs ${o.iterations} iterations of Speed-RL`]);
+  io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
 }

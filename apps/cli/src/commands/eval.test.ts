@@ -70,12 +70,32 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
       // another sampler: "12 / T" would compare step counts of two samplers (was: "6×, holds: yes" against a base at temperature 0.3)
       [['--temperature', '0.5'], file('base-temp.json', real), /--base-eval: ".*base-temp\.json" sampled with --temperature 1, this run with 0\.5; a factor of steps compares one sampler/],
       [['--cfg', '2'], file('base-cfg.json', real), /--base-eval: ".*base-cfg\.json" sampled with --cfg 0, this run with 2/],
+      // the model's own eval as its base: every claim vacuous (was: "no quality traded: difference +0.000 … yes")
+      [[], file('base-self.json', real), /--base-eval: ".*base-self\.json" evaluated this very model \(.*model: the same files\); pass the eval\.json of the base it was accelerated from/],
     ];
     for (const [extra, path, message] of cases) {
       const r = await cli(args('judged', '--steps', '2', '--base-eval', path, ...extra));
       expect([path, r.code, r.err]).toEqual([path, 2, expect.stringMatching(message)]);
     }
     expect(existsSync(join(root, 'judged', 'eval.json'))).toBe(false);
+  });
+
+  it('refuses the eval of another model than the base an accelerated bundle records (metadata.base), before any sampling', async () => {
+    const [base, other, accelerated] = ['acc-base', 'acc-other', 'acc-model'].map((d) => join(root, d)) as [string, string, string];
+    await writeTinyBundle(base, 5);
+    await writeTinyBundle(other, 6, base);
+    await writeTinyBundle(accelerated, 7, base);
+    const configPath = join(accelerated, 'maskgit', 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as { metadata?: Record<string, unknown> };
+    writeFileSync(configPath, JSON.stringify({ ...config, metadata: { ...config.metadata, command: 'accelerate', base } }));
+    const evalOf = (m: string, out: string, ...extra: string[]) => cli(['eval', '--model', m, '--data', FIXTURE_DIR, '--classifier', classifier, '--n', '30', '--kid-subsets', '3', '--steps', '2,12', '--seeds', '3', '--out', join(root, out), ...extra]);
+    expect((await evalOf(other, 'acc-other-eval')).code).toBe(0);
+    const wrong = await evalOf(accelerated, 'acc-wrong', '--base-eval', join(root, 'acc-other-eval', 'eval.json'));
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/--base-eval: ".*acc-other-eval\/eval\.json" evaluated another model than .*acc-base, the base .*acc-model was accelerated from/);
+    expect(existsSync(join(root, 'acc-wrong', 'eval.json'))).toBe(false);
+    expect((await evalOf(base, 'acc-base-eval')).code).toBe(0);
+    expect((await evalOf(accelerated, 'acc-right', '--base-eval', join(root, 'acc-base-eval', 'eval.json'))).code).toBe(0);
   });
 
   it('--force killed at any write never leaves the replaced eval\'s table or figure beside the new eval.json (was: the old figure stayed until the end)', async () => {

@@ -11,7 +11,7 @@ import { accelerationMarkdown, runEval } from '@speedrl/eval';
 import { installStopHint } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
-import { scheduleFlag, seedFlag } from '../flags';
+import { cfgFlag, scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const stepsList = z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 1,2,4,8');
@@ -29,7 +29,7 @@ const schema = z.object({
   schedule: scheduleFlag,
   temperature: z.coerce.number().min(0),
   gumbel: z.coerce.number().min(0),
-  cfg: z.coerce.number(),
+  cfg: cfgFlag,
   batch: int(1),
   refLimit: int(0),
   kidSubsets: int(1).max(10_000, 'must be ≤ 10,000 subsets'),
@@ -59,7 +59,7 @@ export function evalCommand(io: TextIo): Command {
     .option('--schedule <s>', 'mask schedule', DEFAULTS.schedule)
     .option('--temperature <t>', 'token temperature', String(DEFAULTS.temperature))
     .option('--gumbel <tau>', 'initial re-masking noise', String(DEFAULTS.gumbel))
-    .option('--cfg <w>', 'guidance weight (0 = off)', String(DEFAULTS.cfg))
+    .option('--cfg <w>', 'guidance weight w ≥ 1 (0 = off)', String(DEFAULTS.cfg))
     .option('--batch <B>', 'images per forward pass (timings are per image at this batch)', String(DEFAULTS.batch))
     .option('--ref-limit <n>', 'use only the first n test images as reference (0 = all)', String(DEFAULTS.refLimit))
     .option('--kid-subsets <k>', 'KID subsets', String(DEFAULTS.kidSubsets))

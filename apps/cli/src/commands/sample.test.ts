@@ -125,6 +125,37 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     expect(existsSync(join(root, 'x.png')) || existsSync(join(root, 'y.png'))).toBe(false);
   });
 
+  it('--cfg has one meaning: 0 (off) and 1 sample the same conditional images in one pass; 0 < w < 1 is refused (was: ≈ unconditional images under class labels)', async () => {
+    const npzOf = async (cfg: string) => {
+      const out = join(root, `cfg-${cfg}.npz`);
+      const r = await cli([...base, '--n', '2', '--format', 'npz', '--cfg', cfg, '--out', out]);
+      expect(r.code).toBe(0);
+      return { bytes: readFileSync(out), passes: Number(/(\d+) forward passes/.exec(r.out)?.[1]) };
+    };
+    const off = await npzOf('0');
+    const one = await npzOf('1');
+    expect(one.bytes.equals(off.bytes)).toBe(true);
+    expect(one.passes).toBe(off.passes); // w = 1 is conditional sampling: no second (unconditional) pass
+    expect((await npzOf('2')).passes).toBe(2 * off.passes);
+    for (const w of ['0.000001', '0.5', '-1']) {
+      const r = await cli([...base, '--cfg', w, '--out', join(root, 'cfg-refused.png')]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/--cfg: must be 0 \(off: plain conditional sampling, the same as 1\) or a weight ≥ 1 in u \+ w·\(c − u\)/);
+    }
+    expect(existsSync(join(root, 'cfg-refused.png'))).toBe(false);
+  });
+
+  it('a config file cannot say force or json (flags of one invocation): an existing --out is not replaced through it', async () => {
+    const out = join(root, 'kept.png');
+    writeFileSync(out, 'mine');
+    const config = join(root, 'force.yaml');
+    writeFileSync(config, 'force: true\nn: 1\n');
+    const r = await cli([...base, '--config', config, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${config}: "force" is a command-line flag only (--force), not a config key`);
+    expect(readFileSync(out, 'utf8')).toBe('mine');
+  });
+
   it('an existing npz or png --out is refused without --force, and with it unless it holds an earlier sample set', async () => {
     const stats = join(root, 'fid_stats.npz');
     writeFileSync(stats, 'important');

@@ -5,14 +5,14 @@ import { Rng } from '@speedrl/core';
 import {
   FASHION_MNIST_CLASSES, SAMPLE_FORMATS, checkSampleOut, checkSampleSize, initBackend, sampleOutPath, writeSampleSet,
 } from '@speedrl/tensor-utils';
-import { describeStepDistribution, sample, stepDistribution, type SamplerMethod } from '@speedrl/sampler';
+import { describeStepDistribution, guidanceForWeight, sample, stepDistribution, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions, parseOptions } from '../config-file';
 import { loadGenerator } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { UsageError } from '../errors';
-import { scheduleFlag, seedFlag } from '../flags';
+import { cfgFlag, scheduleFlag, seedFlag } from '../flags';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -31,7 +31,7 @@ export const sampleOptionsSchema = z.object({
   schedule: scheduleFlag,
   temperature: z.coerce.number().min(0),
   gumbel: z.coerce.number().min(0),
-  cfg: z.coerce.number(),
+  cfg: cfgFlag,
   batch: int(1),
   threads: int(1),
   json: z.boolean().optional(),
@@ -61,7 +61,7 @@ export function sampleCommand(io: TextIo): Command {
     .option('--schedule <s>', 'mask schedule: cosine, arccos, linear, exp, log, pow-K', DEFAULTS.schedule)
     .option('--temperature <t>', 'softmax temperature of token draws', String(DEFAULTS.temperature))
     .option('--gumbel <tau>', 'initial Gumbel noise scale of re-masking (annealed to 0)', String(DEFAULTS.gumbel))
-    .option('--cfg <w>', 'classifier-free guidance weight (0 = off: one pass per step)', String(DEFAULTS.cfg))
+    .option('--cfg <w>', 'classifier-free guidance weight w ≥ 1 of u + w·(c − u) (0 = off: plain conditional, one pass per step)', String(DEFAULTS.cfg))
     .option('--batch <B>', 'images per forward pass', String(DEFAULTS.batch))
     .option('--threads <n>', 'onnxruntime intra-op threads', String(DEFAULTS.threads))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
@@ -125,7 +125,7 @@ export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<vo
           schedule: o.schedule,
           temperature: o.temperature,
           gumbelScale: o.gumbel,
-          guidance: o.cfg === 0 ? null : { weight: o.cfg, nullClassId: nullClassId(config), warmup: 'none' },
+          guidance: guidanceForWeight(o.cfg, nullClassId(config)),
         },
       });
       tokens.set(result.tokens, start * L);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { CLASSIFIER_SEEDS } from '@speedrl/rewards-clip-fid';
-import { CLASSIFIER_DIR, openRunDir, readConfigStep, runModeOf, trainClassifierRun, trainingInputs, defaultedNote } from '@speedrl/pipeline';
+import { CLASSIFIER_DIR, checkEpochsUsed, openRunDir, readConfigStep, runModeOf, trainClassifierRun, trainingInputs, defaultedNote } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
 import { inputPaths, seedFlag } from '../flags';
 import { UsageError } from '../errors';
@@ -66,6 +66,7 @@ Examples:
     if (mode !== 'resume' && typed.role === undefined) throw new UsageError('--role: required for a new run (reward or eval); a --resume takes it from run.json');
     if (merged.out === '') merged.out = `runs/classifier-${merged.role}`;
     const parsed = parseOptions(schema, merged);
+    checkEpochsUsed(join(parsed.out, 'run.json'), mode === 'resume', typed, parsed.steps);
     // a new run saves the seed it uses, so a resume can check it; a resume takes the run's own (its role's default when absent)
     const fresh = mode === 'resume' ? parsed : { ...parsed, seed: parsed.seed ?? CLASSIFIER_SEEDS[parsed.role] };
     const run = await openRunDir(fresh.out, 'train-classifier', fresh, mode, parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(false), inputPaths({ '--data': 'data' }));

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
-import { TOKENIZER_DIR, openRunDir, readConfigStep, runModeOf, trainingInputs, defaultedNote } from '@speedrl/pipeline';
+import { TOKENIZER_DIR, checkEpochsUsed, openRunDir, readConfigStep, runModeOf, trainingInputs, defaultedNote } from '@speedrl/pipeline';
 import { trainVq } from '@speedrl/eval';
 import { gatherOptions, parseOptions } from '../config-file';
 import { inputPaths, seedFlag } from '../flags';
@@ -80,6 +80,7 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial());
     const fresh = parseOptions(schema, merged);
+    checkEpochsUsed(join(fresh.out, 'run.json'), runModeOf(flags) === 'resume', typed, fresh.steps);
     const inputs = inputPaths({ '--data': 'data', '--perceptual-classifier': 'perceptualClassifier' });
     const run = await openRunDir(fresh.out, 'train-vq', fresh, runModeOf(flags), parseOptions(schema.partial(), typed), readConfigStep, trainingInputs(true), inputs);
     io.stderr(defaultedNote(run) ?? ''); // a resumed run whose run.json lacks an option says which default it takes

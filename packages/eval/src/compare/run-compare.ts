@@ -17,6 +17,7 @@ import {
   withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
+import { bundleFloors } from '../floors-cache';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from '../own-results';
 import { checkStoredCells } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
@@ -246,9 +247,9 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
       try {
         const maxT = gen.config.seqLen;
         if (steps.some((t) => t > maxT) || adaptiveCap > maxT) throw new UsageError(`--steps: each T (and --adaptive-cap) must be ≤ ${maxT}, the token count of ${model.dir}; got ${o.steps}`);
-        if (floors === undefined) {
-          io.stderr(`compare: floors (tokenizer reconstructions of the test set, held-out train images) with ${model.dir}'s tokenizer, once\n`);
-          floors = await computeFloors(gen, classifier as FeatureModel, test as TestReference, o.data, o.seed, o.kidSubsets, load);
+        if (floors === undefined) { // once, with the first model's tokenizer (its floors.json when the key matches)
+          const inputs = { modelDir: model.dir, classifierDir: o.classifier, dataDir: o.data, refLimit: o.refLimit };
+          floors = await bundleFloors(inputs, io, () => computeFloors(gen, classifier as FeatureModel, test as TestReference, o.data, o.seed, o.kidSubsets, load));
           await save();
         }
         const configOf = (k: Omit<CellKey, 'seed' | 'model'>) => samplerConfigFor(k, base, gen.config.numClasses, tunedEntry(tuned, k.steps));

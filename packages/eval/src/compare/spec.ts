@@ -2,7 +2,7 @@
  * What `speedrl compare` runs: the models (`name=dir`), the methods (mask schedules, Halton, adaptive, tuned) and the
  * cells (model × method × T-or-threshold × seed), each with the exact sampler config it samples with.
  */
-import { getSchedule, type SamplerConfig, type StepArrays } from '@speedrl/sampler';
+import { getSchedule, guidanceForWeight, type SamplerConfig, type StepArrays } from '@speedrl/sampler';
 import { UsageError } from '@speedrl/core';
 
 /** A model to compare; a name ending in `+tuned` runs only the tuned method (e.g. Speed-RL + the tuned schedule). */
@@ -93,7 +93,7 @@ export function rowId(c: Omit<CellKey, 'seed'>): string {
 
 /** The sampler config of a cell; `numClasses` is the null class for guidance. */
 export function samplerConfigFor(key: Omit<CellKey, 'seed' | 'model'>, base: BaseSampling, numClasses: number, tuned?: TunedEntry): Partial<SamplerConfig> {
-  const guidance = base.cfg === 0 ? null : { weight: base.cfg, nullClassId: numClasses, warmup: 'none' as const };
+  const guidance = guidanceForWeight(base.cfg, numClasses);
   const common = { temperature: base.temperature, gumbelScale: base.gumbel, guidance };
   switch (key.method) {
     case 'halton':
