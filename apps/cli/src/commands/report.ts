@@ -32,7 +32,7 @@ names the file and the field), 1 for other failures.
 
 Examples:
   $ speedrl report runs/speedrl-1
-  $ speedrl report runs/demo/accelerate --eval runs/demo/eval-base runs/demo/eval-accelerated --out runs/demo/full-report.html
+  $ speedrl report runs/speedrl-1 --eval runs/eval-base runs/eval-rl --out runs/speedrl-1/with-evals.html
   $ speedrl report runs/speedrl-1 --compare runs/compare --ablations runs/ablations/ablations.json --json
 `);
   return cmd.action(async (runDirArg: unknown, flags: Record<string, unknown>) => {
