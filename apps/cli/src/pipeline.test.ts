@@ -642,6 +642,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     // the run's full report: its config, training curves, the comparison over 3 seeds with the acceleration claims, grids
     expect(html).toContain('<meta name="generator" content="speedrl report">');
+    expect(html).toContain(`Speed-RL demo: ${mgRun} vs 1 iteration of Speed-RL`); // the compared model's count, from its metadata
     for (const id of ['config', 'training', 'pareto', 'grids']) expect(html).toContain(`<h2 id="${id}">`);
     expect(html).toMatch(/<tr><td>speedrl<\/td><td>cosine<\/td><td>2<\/td><td>2\.0<\/td>.*<td>3<\/td><\/tr>/);
     expect(html).toContain('Acceleration of speedrl (method cosine, vs base).');

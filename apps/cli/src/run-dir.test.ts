@@ -452,7 +452,7 @@ describe('run directories', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
   });
 
-  it('--resume refuses a checkpoint copied from another run: another seed, or a step its metrics never reached (was: resumed, labelled with this run\'s options)', async () => {
+  it('--resume refuses a checkpoint copied from another run: another seed, another defining option (--lr), or a step its metrics never reached (was: resumed, labelled with this run\'s options)', async () => {
     const [a, b, c] = [join(root, 'copy-a'), join(root, 'copy-b'), join(root, 'copy-c')] as const;
     expect((await trainVq(a, '--seed', '0', '--steps', '4', '--log-every', '1')).code).toBe(0);
     expect((await trainVq(b, '--seed', '5', '--steps', '2', '--log-every', '1')).code).toBe(0);
@@ -471,6 +471,12 @@ describe('run directories', () => {
     const seeded = await trainVq(c, '--seed', '5', '--steps', '6', '--resume');
     expect(seeded.code).toBe(2);
     expect(seeded.err).toMatch(/--resume: the checkpoint in ".*copy-c\/checkpoint" was written by a run with --seed 0, and this run's is 5/);
+    const d = join(root, 'copy-d'); // the same seed and step, another learning rate
+    expect((await trainVq(d, '--seed', '0', '--steps', '4', '--log-every', '1', '--lr', '0.002')).code).toBe(0);
+    swap(a, d);
+    const other = await trainVq(d, '--steps', '6', '--resume');
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/--resume: the checkpoint in ".*copy-d\/checkpoint" was written by a run with --lr 0, and this run's is 0.002/);
     rmSync(join(a, 'metrics.jsonl'));
     const lost = await trainVq(a, '--seed', '0', '--steps', '6', '--resume'); // its own checkpoint, its metrics deleted
     expect(lost.code).toBe(2);

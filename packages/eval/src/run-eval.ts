@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { InterruptedError, UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
-import { withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
@@ -236,6 +236,8 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       done += o.n;
       cells.push({ steps: t, seed, ...metrics });
       await save();
+      const signal = interruptRequested(); // in a demo or ablation: stop after the saved cell, not after every one
+      if (signal !== undefined) throw new InterruptedError(`eval: stopped by ${signal}; ${cells.length} cell(s) saved in ${jsonPath}, continue with --resume`);
     }
     progress.finish();
     return await save();

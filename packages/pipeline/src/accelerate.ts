@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InterruptedError, Rng, UsageError, contentKey, createProgress, isWithin, readJsonl, realPathOf, type TextIo } from '@speedrl/core';
+import { InterruptedError, Rng, UsageError, contentKey, flagOf, createProgress, isWithin, readJsonl, realPathOf, type TextIo } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import {
   DEFAULT_ADAPTIVE_ROLLOUT, TRAINER_STATE_FILE, resolveSpeedRlConfig, restoreSpeedRlCheckpoint, runSpeedRl, writeSpeedRlCheckpoint, type SpeedRlConfig,
@@ -18,6 +18,7 @@ import { loadRlModel } from './rl-model';
 import { createQualityReward } from './quality-reward';
 import { RewardCallError, loadRewardModules, parseRewardSpec } from './reward-module';
 import { checkRewardResume, rewardKeyOf, rewardSpecsOf, withRewardRecord, type RewardChange } from './reward-resume';
+import { checkCheckpointOptions, definingOptions } from './resume-options';
 import { RUN_FILES, checkpointNote, openRunDir, resumeNote, type RunDir, type RunMode } from './run-dir';
 
 /** Options of a Speed-RL run (the flags of `speedrl accelerate`, camelCase). */
@@ -86,6 +87,22 @@ const CONFIG_FLAGS: Readonly<Record<string, string>> = {
   'rollout.kind': '--rollout', 'rollout.thresholds': '--thresholds', 'rollout.maxSteps': '--max-steps', 'rollout.minPerStep': '--min-per-step',
 };
 
+/** The options only one rollout kind reads (docs/architecture.md, "Adaptive rollouts"). */
+const ROLLOUT_ONLY: Readonly<Record<'fixed' | 'adaptive', readonly string[]>> = { fixed: ['stepChoices'], adaptive: ['thresholds', 'maxSteps', 'minPerStep'] };
+
+/**
+ * Refuses an option the run's rollout kind never reads (`--max-steps` with fixed T, `--step-choices` with adaptive
+ * rollouts): it would be ignored yet recorded in run.json as a setting. `flags` are the keys typed on the command line,
+ * `file` those of the --config file; a file's key is tolerated when `--rollout` on the command line overrides the file's.
+ */
+export function checkRolloutOptions(rollout: 'fixed' | 'adaptive', flags: ReadonlySet<string>, file: ReadonlySet<string>): void {
+  const other = rollout === 'fixed' ? 'adaptive' : 'fixed';
+  const unread = ROLLOUT_ONLY[other].find((key) => flags.has(key) || (file.has(key) && !flags.has('rollout')));
+  if (unread === undefined) return;
+  const where = flags.has(unread) ? flagOf(unread) : `${flagOf(unread)} (from --config)`;
+  throw new UsageError(`${where}: only --rollout ${other} reads it, and this run's rollout is ${rollout}; remove it${rollout === 'fixed' ? ', or pass --rollout adaptive' : ''}`);
+}
+
 /** The rl-trainer config these options describe; a value it refuses is a usage error naming the flag. */
 export function speedRlConfigOf(o: AccelerateOptions): SpeedRlConfig {
   const userWeight = (o.reward ?? []).reduce((sum, spec) => sum + parseRewardSpec(spec).weight, 0);
@@ -127,7 +144,7 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
       ['--reward-classifier', async () => (await contentKey(classifierFiles(String(opts.rewardClassifier)), null)).key],
       ['--data', async () => (await contentKey(dataFiles(String(opts.data), ['train']), null)).key],
     ];
-    // user reward modules (their own file only, not what they import); none given, no key (run.json as before)
+    // user reward modules and the local files they import; none given, no key (run.json as before)
     const specs = rewardSpecsOf(opts);
     if (specs.length > 0 && change === undefined) inputs.push(['--reward', () => rewardKeyOf(specs)]); // a change accepted: recorded by withRewardRecord
     for (const [flag, key] of inputs) {
@@ -172,6 +189,7 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
       if (JSON.stringify(key) !== JSON.stringify(rng.state().key)) {
         throw new UsageError(`--resume: the checkpoint in "${run.resumeFrom}" draws from another seed's random stream than this run's --seed ${o.seed}: it is not this run's checkpoint (copied from another run?). Restore the run's own, or start a new run with another --out (nothing was written)`);
       }
+      checkCheckpointOptions(restored.extra?.options, { ...o }, run.resumeFrom); // same seed, other lr or loss: another run's
       rng = restored.rng;
       startIteration = restored.iteration;
       if (startIteration > config.iterations) throw new UsageError(`--iterations: the run in ${run.dir} is already at iteration ${startIteration}; give at least that many`);
@@ -246,7 +264,7 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
           if (interrupt.stop.requested || budgetReached) abort.abort();
         },
         onCheckpoint: async ({ iteration }) => {
-          await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState() });
+          await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState(), extra: { options: definingOptions({ ...o }) } });
           checkpointed = iteration;
         },
         onGrid: async (iteration, sampleGrid) => {

@@ -21,6 +21,7 @@ export interface InterruptHandler {
 /** Installs the handler; `exit` is injectable for tests. */
 export function installInterruptHandler(io: TextIo, exit: (code: number) => void = (code) => process.exit(code)): InterruptHandler {
   const state: { requested: boolean; signal: string | undefined } = { requested: false, signal: undefined };
+  active.add(state);
   const onSignal = (signal: NodeJS.Signals): void => {
     if (state.requested) {
       io.stderr(`\nspeedrl: ${signal} again, aborting without saving\n`);
@@ -36,10 +37,23 @@ export function installInterruptHandler(io: TextIo, exit: (code: number) => void
   return {
     stop: state,
     dispose() {
+      active.delete(state);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },
   };
+}
+
+/** The stop states of the handlers installed now (a demo's or an ablation's, whose in-process jobs check them). */
+const active = new Set<{ readonly requested: boolean; readonly signal: string | undefined }>();
+
+/**
+ * The signal an installed `installInterruptHandler` received, or undefined: jobs run in-process by a pipeline that
+ * handles Ctrl-C (eval and compare inside demo and ablate) stop after the cell they are saving instead of finishing all.
+ */
+export function interruptRequested(): string | undefined {
+  for (const state of active) if (state.requested) return state.signal ?? 'a signal';
+  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkResumeOverrides } from './resume-options';
+import { checkCheckpointOptions, checkResumeOverrides, definingOptions } from './resume-options';
 
 describe('checkResumeOverrides', () => {
   const saved = { base: 'models/fashion-mnist', data: '/usr/share/datasets/fashion-mnist', seed: 0, klBeta: 0.04, iterations: 100 };
@@ -23,5 +23,24 @@ describe('checkResumeOverrides', () => {
 
   it('lets a resume change how long it runs and where it saves, and ignores options not given', () => {
     expect(() => checkResumeOverrides(saved, { iterations: 200, out: 'elsewhere', checkpointEvery: 5, seed: undefined })).not.toThrow();
+  });
+});
+
+describe('checkCheckpointOptions', () => {
+  const run = { out: 'runs/a', seed: 0, lr: 0.00003, loss: 'grpo', stepChoices: '2,3,4', iterations: 70, base: 'models/x', reward: ['a.mjs'] };
+  it('records the defining options only: not where the run is, how long it runs, its input paths or reward modules', () => {
+    expect(definingOptions(run)).toEqual({ seed: 0, lr: 0.00003, loss: 'grpo', stepChoices: '2,3,4' });
+  });
+  it('accepts its own record, one written with another length, a value written otherwise, and a checkpoint with no record', () => {
+    const own = definingOptions(run);
+    expect(() => checkCheckpointOptions(own, { ...run, iterations: 1000, out: './runs/a/' }, 'ckpt')).not.toThrow();
+    expect(() => checkCheckpointOptions({ ...own, lr: 3e-5, stepChoices: '2,3.0,4' }, run, 'ckpt')).not.toThrow();
+    expect(() => checkCheckpointOptions(undefined, run, 'ckpt')).not.toThrow();
+    expect(() => checkCheckpointOptions({ ...own, addedLater: 1 }, run, 'ckpt')).not.toThrow();
+  });
+  it('refuses a checkpoint of a run with the same seed and another defining option, naming the flag and both values', () => {
+    expect(() => checkCheckpointOptions({ ...definingOptions(run), lr: 0.0001 }, run, 'runs/a/checkpoint'))
+      .toThrow(/--resume: the checkpoint in "runs\/a\/checkpoint" was written by a run with --lr 0.0001, and this run's is 0.00003: it is not this run's checkpoint/);
+    expect(() => checkCheckpointOptions({ ...definingOptions(run), loss: 'cispo' }, run, 'c')).toThrow(/--loss "cispo", and this run's is "grpo"/);
   });
 });

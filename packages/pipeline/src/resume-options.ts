@@ -59,6 +59,31 @@ export function checkResumeOverrides(saved: Record<string, unknown>, overrides: 
   }
 }
 
+/**
+ * The options that define a run, as its checkpoints record them: all but the `mutable` ones and the input paths and
+ * `--reward` modules (their contents are keyed apart, and another spelling of a path is the same input).
+ */
+export function definingOptions(options: Record<string, unknown>, mutable: ReadonlySet<string> = RESUME_MUTABLE_OPTIONS): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([key, value]) => !mutable.has(key) && !PATH_OPTIONS.has(key) && key !== 'reward' && value !== undefined));
+}
+
+/**
+ * Refuses a checkpoint whose recorded defining options (`definingOptions`, written with it) differ from the run's: a
+ * checkpoint copied from another run with the same seed would otherwise continue under this run's name. A checkpoint
+ * without the record (written before it existed) passes; an option one side lacks is not compared.
+ */
+export function checkCheckpointOptions(recorded: unknown, options: Record<string, unknown>, checkpoint: string): void {
+  if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) return;
+  const mine = definingOptions(options);
+  for (const [key, was] of Object.entries(recorded as Record<string, unknown>)) {
+    if (!(key in mine) || was === undefined || sameValue(was, mine[key])) continue;
+    throw new UsageError(
+      `--resume: the checkpoint in "${checkpoint}" was written by a run with ${flagOf(key)} ${JSON.stringify(was)}, and this run's is ${JSON.stringify(mine[key])}: ` +
+        'it is not this run\'s checkpoint (copied from another run?). Restore the run\'s own, or start a new run with another --out (nothing was written)',
+    );
+  }
+}
+
 /** A length option a resume gave another value than the run's own. */
 export interface LengthChange {
   readonly key: string;

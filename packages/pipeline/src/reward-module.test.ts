@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +29,20 @@ describe('parseRewardSpec', () => {
     expect(rewardComponentName(parseRewardSpec('x/ink.coverage.mjs'))).toBe('user:ink-coverage');
     expect(rewardComponentName(parseRewardSpec('x/ink.mjs:sharp'))).toBe('user:ink:sharp');
     expect(rewardModuleFiles(['r.mjs:a=2', 'r.mjs:b', '/x/s.mjs'], '/tmp/w')).toEqual({ 'r.mjs': '/tmp/w/r.mjs', '/x/s.mjs': '/x/s.mjs' });
+  });
+  it('keys the local files a module imports, transitively, so an edited helper changes the run\'s reward key (was: the named file only)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'speedrl-reward-imports-'));
+    mkdirSync(join(dir, 'lib'));
+    writeFileSync(join(dir, 'r.mjs'), "import { sign } from './lib/sign.mjs';\nimport os from 'node:os';\nexport default (x) => sign(x);\n");
+    writeFileSync(join(dir, 'lib', 'sign.mjs'), "export { w } from './weights.json';\nconst c = require('./extra');\nexport const sign = () => 1;\n");
+    writeFileSync(join(dir, 'lib', 'weights.json'), '{}');
+    writeFileSync(join(dir, 'lib', 'extra.cjs'), 'module.exports = 1;');
+    expect(rewardModuleFiles(['r.mjs=0.5'], dir)).toEqual({
+      'r.mjs': join(dir, 'r.mjs'),
+      'r.mjs imports lib/sign.mjs': join(dir, 'lib', 'sign.mjs'),
+      'r.mjs imports lib/weights.json': join(dir, 'lib', 'weights.json'),
+      'r.mjs imports lib/extra.cjs': join(dir, 'lib', 'extra.cjs'),
+    });
   });
 });
 

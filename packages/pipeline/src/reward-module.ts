@@ -5,8 +5,8 @@
  * ones. Every problem is a UsageError naming the `--reward` spec: at load time (file, import, export, weight) and at
  * call time (type, length, NaN or ±Infinity; the iteration stops rather than continue without the score).
  */
-import { existsSync, statSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '@speedrl/core';
 import type { RewardComponent, RewardInput } from '@speedrl/rewards-clip-fid';
@@ -133,10 +133,30 @@ export async function loadRewardModules(specs: readonly string[], cwd = process.
   return out;
 }
 
+/** Relative specifiers a module's text imports statically or dynamically (`import … from './x.mjs'`, `import('./x.mjs')`, `require('./x')`, `export … from`). */
+const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
+
+/** The local files `file` imports, transitively (CommonJS `require` without an extension tries `.js`, `.cjs`, `.json`), `file` included. */
+function localImportGraph(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file) || !existsSync(file) || !statSync(file).isFile()) return seen;
+  seen.add(file);
+  for (const match of readFileSync(file, 'utf8').matchAll(LOCAL_IMPORT)) {
+    const target = resolve(dirname(file), match[1] as string);
+    const found = [target, `${target}.js`, `${target}.cjs`, `${target}.json`].find((f) => existsSync(f) && statSync(f).isFile());
+    if (found !== undefined) localImportGraph(found, seen);
+  }
+  return seen;
+}
+
 /**
- * The module files of `specs` by path as given, resolved against `cwd`, for `contentKey` (docs/architecture.md, "Runs
- * and results never mix inputs"): only files, so a changed export or weight is left to the options check, which names it.
+ * The module files of `specs` by path as given, resolved against `cwd`, and the local files they import (named by the
+ * module and their path from it), for `contentKey` (docs/architecture.md, "Runs and results never mix inputs"): an edit of a helper the module
+ * imports changes the key as an edit of the module does. Packages (bare specifiers) are not followed.
  */
 export function rewardModuleFiles(specs: readonly string[], cwd = process.cwd()): Record<string, string> {
-  return Object.fromEntries(specs.map((spec) => parseRewardSpec(spec).path).map((path) => [path, resolve(cwd, path)]));
+  const files: Record<string, string> = Object.fromEntries(specs.map((spec) => parseRewardSpec(spec).path).map((path) => [path, resolve(cwd, path)]));
+  for (const [given, root] of Object.entries({ ...files })) {
+    for (const file of localImportGraph(root)) if (file !== root) files[`${given} imports ${relative(dirname(root), file)}`] = file;
+  }
+  return files;
 }

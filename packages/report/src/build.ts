@@ -8,7 +8,7 @@ import { accelerationTable, type Acceleration } from '@speedrl/eval';
 import type { ReportBlock, ReportImage } from './html';
 import type { ReportInputs } from './load';
 import type { MeanStdJson } from './schemas';
-import { evalChart, paretoCharts, trainingCharts, variantName } from './series';
+import { compareFloorsOf, evalChart, evalFloors, paretoCharts, trainingCharts, variantName, type FloorLine } from './series';
 import { rowStepsCharts, trainingStepsCharts, type StepsRow } from './steps-charts';
 
 /** What one section became: included, or omitted with the reason. */
@@ -92,18 +92,29 @@ function evalSection(inputs: ReportInputs): Section | string {
     pm(r.msPerImage, 2), String(r.seeds ?? ''),
   ]));
   const steps = stepsBlocks(inputs.evals.flatMap((e) => (e.data.rows ?? []).map((r) => ({ label: `${e.name}, T ≤ ${r.steps}`, steps: r.stepsDistribution }))), 'eval, step cap');
-  const floors = inputs.evals.find((e) => e.data.floors !== undefined)?.data.floors ?? {};
-  const floorText = ([['reconstruction', floors.reconstruction], ['held-out train', floors.trainHeldOut]] as const)
-    .filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fixed(v, 3)}`).join(', ');
+  const unchecked = inputs.evals.flatMap((e) => (e.uncheckedAcceleration === undefined ? [] : [
+    `acceleration claims of ${e.name} (${e.file}) not shown: ${e.uncheckedAcceleration}; run the report from the directory that eval ran in to check them`,
+  ]));
   return {
+    ...(unchecked.length > 0 ? { note: unchecked.join('; ') } : {}),
     blocks: [
-      { kind: 'paragraph', text: `From ${inputs.evals.map((e) => `${e.file}${typeof e.data.model === 'string' ? ` (${e.name} = model ${e.data.model})` : ''}`).join(', ')}.${floorText === '' ? '' : ` Floors (FCD vs the test set): ${floorText}.`}` },
+      { kind: 'paragraph', text: `From ${inputs.evals.map((e) => `${e.file}${typeof e.data.model === 'string' ? ` (${e.name} = model ${e.data.model})` : ''}`).join(', ')}.${floorsText(evalFloors(inputs.evals))}` },
       { kind: 'charts', charts: [chart] },
       { kind: 'table', header: ['model', 'T', 'NFE', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'ms/image', 'seeds'], rows },
       ...inputs.evals.flatMap((e) => (e.data.acceleration === undefined ? [] : accelerationBlocks(e.name, e.data.acceleration))),
+      ...unchecked.map((text): ReportBlock => ({ kind: 'note', text: `Unchecked ${text}.` })),
       ...steps,
     ],
   };
+}
+
+/** " Floors (FCD vs the test set): reconstruction 1.200, held-out train 0.400." — each eval's value, named, where they differ. */
+function floorsText(lines: readonly FloorLine[]): string {
+  if (lines.length === 0) return '';
+  const kinds = [...new Set(lines.map((f) => f.kind))];
+  const text = kinds.map((kind) => `${kind} ${lines.filter((f) => f.kind === kind).map((f) => `${fixed(f.y, 3)}${f.of === undefined ? '' : ` (${f.of})`}`).join(', ')}`).join('; ');
+  const differ = lines.some((f) => f.of !== undefined);
+  return ` Floors (FCD vs the test set): ${text}.${differ ? ' The evals record different floors (another tokenizer, or other inputs): each is drawn in its eval\'s colour, none stands for all.' : ''}`;
 }
 
 /** The steps used by the adaptive rows (none for fixed T): a caption, their statistics per class, a histogram chart each. */
@@ -130,7 +141,7 @@ function paretoSection(inputs: ReportInputs): Section | string {
   const steps = stepsBlocks(c.data.rows.map((r) => ({ label: `${variantName(r)} p ≥ ${r.threshold} (T ≤ ${r.maxSteps})`, steps: r.stepsDistribution })), 'model / method');
   return {
     blocks: [
-      { kind: 'paragraph', text: `From ${c.file}: ${c.data.models.map((m) => `${m.name} (${m.dir})`).join(', ')}.${f === undefined ? '' : ` Floors: reconstruction ${fixed(f.reconstruction, 3)}, held-out train ${fixed(f.trainHeldOut, 3)}.`}` },
+      { kind: 'paragraph', text: `From ${c.file}: ${c.data.models.map((m) => `${m.name} (${m.dir})`).join(', ')}.${f === undefined ? '' : ` Floors${compareFloorsOf(c.data)}: reconstruction ${fixed(f.reconstruction, 3)}, held-out train ${fixed(f.trainHeldOut, 3)}.`}` },
       ...(c.data.searchBudget !== undefined ? [{ kind: 'paragraph', text: `Search budget of the tuned schedules: ${c.data.searchBudget}.` } as const] : []),
       { kind: 'charts', charts: paretoCharts(c.data) },
       { kind: 'table', header: ['model', 'method', 'T', 'NFE', 'ms/image', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'seeds'], rows },

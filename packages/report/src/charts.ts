@@ -31,7 +31,8 @@ export interface ChartSpec {
   readonly yLabel: string;
   readonly xLog?: boolean;
   readonly series: readonly ChartSeries[];
-  readonly hlines?: readonly { readonly name: string; readonly y: number | null }[];
+  /** Horizontal reference lines, grey unless `color` (CSS) is given. */
+  readonly hlines?: readonly { readonly name: string; readonly y: number | null; readonly color?: string }[];
   /** One line under the chart. */
   readonly caption?: string;
 }
@@ -71,7 +72,8 @@ export function chartConfig(spec: ChartSpec): Record<string, unknown> {
   for (const h of spec.hlines ?? []) {
     const y = finite(h.y);
     if (range === undefined || y === null) continue;
-    datasets.push({ label: h.name, data: [{ x: range[0], y }, { x: range[1], y }], borderColor: '#888', backgroundColor: '#888', borderWidth: 1, borderDash: [4, 4], pointRadius: 0, showLine: true });
+    const color = h.color ?? '#888';
+    datasets.push({ label: h.name, data: [{ x: range[0], y }, { x: range[1], y }], borderColor: color, backgroundColor: color, borderWidth: 1, borderDash: [4, 4], pointRadius: 0, showLine: true });
   }
   const axis = (text: string, log: boolean) => ({ type: log ? 'logarithmic' : 'linear', title: { display: true, text } });
   return {

@@ -15,5 +15,5 @@ export type { ReportBlock, ReportImage } from './html';
 export type { ChartSeries, ChartSpec } from './charts';
 export { ablationRowSchema, ablationsSchema } from './schemas';
 export type { AblationRow, Ablations } from './schemas';
-export { syntheticRecord, writeSyntheticRun } from './synthetic-run';
+export { syntheticRecord, writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
 export type { SyntheticRun } from './synthetic-run';

@@ -5,7 +5,7 @@ import { UsageError } from '@speedrl/core';
 import { aggregate, type EvalCell } from '@speedrl/eval';
 import { evalName, loadReportInputs, parseMetricsText } from './load';
 import { compareResultSchema, readJsonFile } from './schemas';
-import { syntheticRecord, writeSyntheticRun } from './synthetic-run';
+import { syntheticRecord, writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'speedrl-report-load-'));
 const line = (r: unknown) => `${JSON.stringify(r)}\n`;
@@ -130,6 +130,81 @@ describe('loadReportInputs', () => {
     expect(loadReportInputs({ runDir: run.dir }).evals).toHaveLength(2);
     edit('eval-base', (ev) => ({ ...ev, rows: rows.map((r) => ({ ...r, fcd: { mean: 99.9, std: 0 } })) }));
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${file('eval-base')}" has rows that are not the aggregate of its cells (edited?)`);
+  });
+});
+
+describe('loadReportInputs: acceleration claims and compare rows are what the measurements give', () => {
+  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')); // the file as written, edited below
+  const write = (file: string, json: unknown) => writeFileSync(file, JSON.stringify(json));
+
+  it('refuses an eval.json whose claims its rows and its base\'s no longer give: the base re-measured (eval --force), a hand-edited "yes"', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const { baseEval, accelerated } = writeSyntheticClaims(run.dir);
+    const inputs = loadReportInputs({ runDir: run.dir });
+    expect(inputs.evals.find((e) => e.name === 'accelerated')?.data.acceleration?.vsBase?.factor).toBe(3);
+    const good = { base: read(baseEval), accelerated: read(accelerated) };
+    // the base re-measured since: its rows (and cells) now give other claims than the ones the accelerated eval.json shows
+    const cells = (good.base.cells as { fcd: number }[]).map((c) => ({ ...c, fcd: c.fcd + 2 }));
+    write(baseEval, { ...good.base, cells, rows: aggregate(cells as EvalCell[]) });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(UsageError);
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
+      `--eval: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: vsBase, noQualityTraded, recall, statement; the base re-measured since, or the claims edited by hand?). Rerun that eval with --resume --base-eval ${baseEval} to judge them again`,
+    );
+    write(baseEval, good.base);
+    // a claim edited by hand: "no quality traded: yes" where the rows say otherwise
+    const acc = good.accelerated.acceleration;
+    write(accelerated, { ...good.accelerated, acceleration: { ...acc, noQualityTraded: { ...acc.noQualityTraded, holds: !acc.noQualityTraded.holds } } });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: noQualityTraded;`);
+    // and an eval's claim vs itself only (no base) is checked against its own rows
+    write(accelerated, good.accelerated);
+    write(baseEval, { ...good.base, acceleration: { ...good.base.acceleration, vsItself: { ...good.base.acceleration.vsItself, factor: 6, steps: 2 } } });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${baseEval}" has acceleration claims that its rows do not give (differing: vsItself; edited by hand?). Rerun that eval with --resume to judge them again`);
+    // a base that is no longer an eval.json with a T = 12 row cannot back the claims
+    write(baseEval, { ...good.base, cells: undefined, rows: good.base.rows.filter((r: { steps: number }) => r.steps !== 12), acceleration: undefined });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${accelerated}" has acceleration claims vs the base "${baseEval}", which cannot be used: --eval: "${baseEval}" has no T = 12 row`);
+  });
+
+  it('does not show claims whose base is not found from here, and says why', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const { accelerated } = writeSyntheticClaims(run.dir);
+    const json = read(accelerated);
+    write(accelerated, { ...json, acceleration: { ...json.acceleration, base: 'relative/eval-base/eval.json' } });
+    const e = loadReportInputs({ runDir: run.dir }).evals.find((x) => x.name === 'accelerated');
+    expect(e?.data.acceleration).toBeUndefined();
+    expect(e?.uncheckedAcceleration).toBe('its base relative/eval-base/eval.json is not found from here');
+  });
+
+  it('refuses compare.json rows that are not the aggregate of its cells (hand-edited rows were drawn as measured), in any order', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const { compare } = writeSyntheticClaims(run.dir);
+    const good = read(compare);
+    expect(loadReportInputs({ runDir: run.dir }).compare?.data.rows).toHaveLength(8);
+    write(compare, { ...good, rows: [...good.rows].reverse() }); // order is not content
+    expect(loadReportInputs({ runDir: run.dir }).compare?.data.rows).toHaveLength(8);
+    const rows = good.rows.map((r: { model: string; steps: number; fcd: object }) => (r.model === 'base' && r.steps === 8 ? { ...r, fcd: { mean: 0.5, std: 0.01 } } : r));
+    write(compare, { ...good, rows });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
+      new UsageError(`--compare: "${compare}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`),
+    );
+    write(compare, { ...good, cells: [{ ...good.cells[0], fcd: -3 }, ...good.cells.slice(1)] });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--compare: ${compare}: cell 0 field "fcd" must be a finite number ≥ 0, got -3; the file was edited or damaged`);
+  });
+
+  it('refuses compare.json acceleration claims its rows and models do not give (a "ghost" model), and rows of a model it does not list', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const { compare } = writeSyntheticClaims(run.dir);
+    const good = read(compare);
+    const speedrl = good.acceleration.models.find((m: { model: string }) => m.model === 'speedrl');
+    write(compare, { ...good, acceleration: { ...good.acceleration, models: [...good.acceleration.models, { ...speedrl, model: 'ghost' }] } });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
+      new UsageError(`--compare: "${compare}" has acceleration claims that its rows and models do not give (differing: claims of ghost; edited by hand?). Rerun that compare with --resume to judge them again`),
+    );
+    const edited = { ...speedrl, acceleration: { ...speedrl.acceleration, vsBase: { ...speedrl.acceleration.vsBase, factor: 6, steps: 2 } } };
+    write(compare, { ...good, acceleration: { ...good.acceleration, models: good.acceleration.models.map((m: { model: string }) => (m.model === 'speedrl' ? edited : m)) } });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow('(differing: claims of speedrl; edited by hand?)');
+    const ghostRow = { ...good.rows[0], model: 'ghost' };
+    write(compare, { ...good, cells: undefined, acceleration: undefined, rows: [...good.rows, ghostRow] });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--compare: "${compare}" has rows of model "ghost", which is not among its models (base, speedrl); edited or merged by hand?`);
   });
 });
 

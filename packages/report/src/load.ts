@@ -2,12 +2,14 @@
  * Finds and validates what a report is built from: RUN_DIR/{run.json, metrics.jsonl, grids/*.png,
  * eval-*\/eval.json, compare/compare.json, ablations.json}, plus the directories given by flags. An input that
  * is absent is `undefined` (its section is omitted); one that is present but malformed is a UsageError naming
- * the file and the field.
+ * the file and the field, as is an eval.json or compare.json whose rows or acceleration claims are not what its cells
+ * and rows give (verify.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from '@speedrl/core';
 import { checkEvalResultRows, judgedDifferently } from '@speedrl/eval';
+import { checkCompareResult, checkEvalAcceleration } from './verify';
 import {
   ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
@@ -41,7 +43,10 @@ export interface MetricsInput {
 export interface EvalInput {
   readonly name: string;
   readonly file: string;
+  /** The file as read; its `acceleration` is the one its rows give (checked), or dropped when `uncheckedAcceleration` says why. */
   readonly data: EvalResultJson;
+  /** Why the file's acceleration claims are not shown (their base is not found from here), absent when shown or none. */
+  readonly uncheckedAcceleration?: string;
 }
 
 /** Everything found; `undefined` / empty = absent. */
@@ -50,6 +55,7 @@ export interface ReportInputs {
   readonly run: { readonly file: string; readonly data: RunJson } | undefined;
   readonly metrics: MetricsInput | undefined;
   readonly evals: readonly EvalInput[];
+  /** compare.json, checked: rows of its models, its cells' aggregate, its acceleration what its rows give. */
   readonly compare: { readonly dir: string; readonly file: string; readonly data: CompareResult } | undefined;
   readonly ablations: { readonly file: string; readonly data: Ablations } | undefined;
   /** RUN_DIR/grids/*.png, sorted by name. */
@@ -124,7 +130,9 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
       throw new UsageError(`--eval: "${file}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
     }
     checkEvalResultRows(file, data, '--eval'); // rows edited by hand would be drawn as measured
-    return { name: seen === 0 ? base : `${base} (${seen + 1})`, file, data };
+    const unchecked = checkEvalAcceleration(file, data, '--eval'); // a claim judged against an earlier base, or edited, is refused
+    const name = seen === 0 ? base : `${base} (${seen + 1})`;
+    return unchecked === undefined ? { name, file, data } : { name, file, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked };
   });
   // one table and one chart compare FCDs: every eval in it must be judged the same way (as --base-eval requires)
   const [first, ...rest] = evals;
@@ -135,6 +143,13 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
     }
   }
   return evals;
+}
+
+/** compare.json read (its cells kept for the check) and checked like eval.json: hand-edited rows or claims are refused. */
+function loadCompare(file: string): NonNullable<ReportInputs['compare']> {
+  const data = readJsonFile(file, compareResultSchema.passthrough());
+  checkCompareResult(file, data, '--compare');
+  return { dir: resolve(file, '..'), file, data };
 }
 
 /** Loads every input of a report (see {@link ReportSources}). */
@@ -156,7 +171,7 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
     run,
     metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8')) : undefined,
     evals: loadEvals(runDir, sources.evalDirs ?? []),
-    compare: existsSync(compareFile) ? { dir: resolve(compareFile, '..'), file: compareFile, data: readJsonFile(compareFile, compareResultSchema) } : undefined,
+    compare: existsSync(compareFile) ? loadCompare(compareFile) : undefined,
     ablations: existsSync(ablationsFile) ? { file: ablationsFile, data: readJsonFile(ablationsFile, ablationsSchema) } : undefined,
     runGrids: isDir(gridsDir) ? readdirSync(gridsDir).filter((f) => f.toLowerCase().endsWith('.png')).sort().map((f) => join(gridsDir, f)) : [],
   };

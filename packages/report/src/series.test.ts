@@ -1,7 +1,7 @@
-import { chartConfig, scriptJson, xRange } from './charts';
+import { chartConfig, PALETTE, scriptJson, xRange } from './charts';
 import type { EvalInput } from './load';
 import type { MetricsRecord } from './schemas';
-import { column, componentNames, evalChart, paretoCharts, paretoFront, trainingCharts, valueAt, wantsLog } from './series';
+import { column, componentNames, evalChart, evalFloors, floorLabel, paretoCharts, paretoFront, trainingCharts, valueAt, wantsLog } from './series';
 import { syntheticRecord } from './synthetic-run';
 
 const records = Array.from({ length: 10 }, (_, i) => syntheticRecord(i)) as MetricsRecord[];
@@ -57,6 +57,26 @@ describe('eval and Pareto charts', () => {
     expect(wantsLog([2, 4, 12])).toBe(false);
   });
 
+  it('draws each eval\'s floors, named and in its colour, when they differ (models with other tokenizers): never the first eval\'s for all', () => {
+    const floors = (reconstruction: number) => ({ reconstruction, trainHeldOut: 0.2 });
+    const order = (evals: EvalInput[]) => evalChart(evals)?.hlines;
+    // the same floors: one line each, in grey
+    expect(order([evalInput('a', [1, 2, 3], floors(0.5)), evalInput('b', [1, 2, 3], floors(0.5))])).toEqual([
+      { name: 'reconstruction floor', y: 0.5 }, { name: 'held-out train floor', y: 0.2 },
+    ]);
+    // other reconstruction floors: one line per eval, whatever the --eval order
+    const differ = [evalInput('a', [1, 2, 3], floors(0.5)), evalInput('b', [1, 2, 3], floors(1.5))];
+    for (const evals of [differ, [...differ].reverse()]) {
+      const lines = order(evals);
+      expect(lines?.filter((h) => h.name.startsWith('reconstruction')).map((h) => [h.name, h.y]).sort()).toEqual([['reconstruction floor (a)', 0.5], ['reconstruction floor (b)', 1.5]]);
+      expect(lines?.find((h) => h.name === 'reconstruction floor (a)')?.color).toBe(PALETTE[evals.findIndex((e) => e.name === 'a')]);
+      expect(lines?.filter((h) => h.name.startsWith('held-out'))).toEqual([{ name: 'held-out train floor', y: 0.2 }]);
+    }
+    // an eval without floors (an older file) is not given another's: the floor is labelled with its eval
+    expect(evalFloors([evalInput('a', [1, 2, 3], floors(0.5)), evalInput('old', [1, 2, 3])]).map(floorLabel)).toEqual(['reconstruction floor (a)', 'held-out train floor (a)']);
+    expect(evalFloors([evalInput('a', [1, 2, 3])])).toEqual([]);
+  });
+
   it('finds the non-dominated points', () => {
     const pts = [{ x: 1, y: 10 }, { x: 2, y: 5 }, { x: 2, y: 7 }, { x: 4, y: 6 }, { x: 8, y: 1 }, { x: 3, y: null }];
     expect(paretoFront(pts)).toEqual([0, 1, 4]);
@@ -82,10 +102,11 @@ describe('Chart.js configuration', () => {
     const cfg = chartConfig({
       title: 't', xLabel: 'x', yLabel: 'y', xLog: true,
       series: [{ name: 's', x: [1, 2, 3], y: [1, null, 3], yErr: [0.1, null, NaN], band: { lo: [0, 0, 0], hi: [2, 2, 2] } }],
-      hlines: [{ name: 'floor', y: 0.5 }, { name: 'none', y: null }],
+      hlines: [{ name: 'floor', y: 0.5 }, { name: 'none', y: null }, { name: 'floor of s', y: 0.7, color: '#1f77b4' }],
     }) as { data: { datasets: Record<string, unknown>[] }; options: { scales: { x: { type: string } } } };
     const ds = cfg.data.datasets;
-    expect(ds.map((d) => d.label)).toEqual(['s − std', 's + std', 's', 'floor']);
+    expect(ds.map((d) => d.label)).toEqual(['s − std', 's + std', 's', 'floor', 'floor of s']);
+    expect(ds.slice(3).map((d) => d.borderColor)).toEqual(['#888', '#1f77b4']); // one eval's floor in its series' colour
     expect(ds[1]?.fill).toBe('-1');
     expect(ds[2]?.data).toEqual([{ x: 1, y: 1 }, { x: 2, y: null }, { x: 3, y: 3 }]);
     expect(ds[2]?.errors).toEqual([0.1, null, null]);

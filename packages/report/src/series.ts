@@ -2,7 +2,7 @@
  * Chart data from parsed inputs (pure): training curves from metrics.jsonl, FCD vs steps from eval.json files,
  * and the Pareto plots (FCD vs NFE and vs ms/image) from compare.json.
  */
-import type { ChartSeries, ChartSpec } from './charts';
+import { PALETTE, type ChartSeries, type ChartSpec } from './charts';
 import type { EvalInput } from './load';
 import type { CompareResult, CompareRow, MetricsRecord } from './schemas';
 
@@ -73,17 +73,46 @@ export function wantsLog(xs: readonly number[]): boolean {
   return pos.length > 1 && Math.max(...pos) / Math.min(...pos) >= 8;
 }
 
-/** FCD vs steps T, one series per eval.json, with the floors of the first eval that has them. */
+/** A floor (FCD vs the test set) of the FCD chart; `of` and `color` name the eval it belongs to when the evals' floors differ. */
+export interface FloorLine {
+  readonly kind: 'reconstruction' | 'held-out train';
+  readonly y: number;
+  readonly of?: string;
+  readonly color?: string;
+}
+
+const FLOOR_KINDS = [['reconstruction', 'reconstruction'], ['trainHeldOut', 'held-out train']] as const;
+
+/**
+ * The floors of the drawn evals (those with rows), per kind: one line when every drawn eval records the same value,
+ * else one per eval that records it, named and coloured as its series (a model with another tokenizer has another
+ * reconstruction floor: never the first eval's for all).
+ */
+export function evalFloors(evals: readonly EvalInput[]): FloorLine[] {
+  const drawn = evals.filter((e) => (e.data.rows ?? []).length > 0);
+  return FLOOR_KINDS.flatMap(([key, kind]): FloorLine[] => {
+    const values = drawn.map((e, k) => ({ of: e.name, color: PALETTE[k % PALETTE.length], y: num(e.data.floors?.[key]) }));
+    const known = values.flatMap((v) => (v.y === null ? [] : [{ ...v, y: v.y }]));
+    const [first] = known;
+    if (first === undefined) return [];
+    if (known.length === values.length && known.every((v) => v.y === first.y)) return [{ kind, y: first.y }];
+    return known.map((v) => ({ kind, y: v.y, of: v.of, ...(v.color !== undefined ? { color: v.color } : {}) }));
+  });
+}
+
+/** A floor line's label: "reconstruction floor", or "reconstruction floor (base)" when it is one eval's. */
+export const floorLabel = (f: FloorLine): string => `${f.kind} floor${f.of === undefined ? '' : ` (${f.of})`}`;
+
+/** FCD vs steps T, one series per eval.json, with the floors (per eval when they differ, see {@link evalFloors}). */
 export function evalChart(evals: readonly EvalInput[]): ChartSpec | undefined {
   const series: ChartSeries[] = evals.filter((e) => (e.data.rows ?? []).length > 0).map((e) => {
     const rows = [...(e.data.rows ?? [])].sort((a, b) => a.steps - b.steps);
     return { name: e.name, x: rows.map((r) => r.steps), y: rows.map((r) => num(r.fcd.mean)), yErr: rows.map((r) => num(r.fcd.std)) };
   });
   if (series.length === 0) return undefined;
-  const floors = evals.find((e) => e.data.floors !== undefined)?.data.floors ?? {};
   return {
     title: 'FCD vs sampling steps', xLabel: 'steps T', yLabel: 'FCD (eval classifier) ↓', xLog: wantsLog(series.flatMap((s) => s.x)), series,
-    hlines: [{ name: 'reconstruction floor', y: num(floors.reconstruction) }, { name: 'held-out train floor', y: num(floors.trainHeldOut) }],
+    hlines: evalFloors(evals).map((f) => ({ name: floorLabel(f), y: f.y, ...(f.color !== undefined ? { color: f.color } : {}) })),
     caption: 'Mean over seeds; whiskers ± std.',
   };
 }
@@ -107,6 +136,9 @@ export function paretoFront(points: readonly { x: number; y: number | null }[]):
 /** `model / method` of a compare row. */
 export const variantName = (r: Pick<CompareRow, 'model' | 'method'>): string => `${r.model} / ${r.method}`;
 
+/** Whose tokenizer compare.json's one reconstruction floor is (`compare` computes it with its first model's): " (base's tokenizer)". */
+export const compareFloorsOf = (compare: Pick<CompareResult, 'models'>): string => (compare.models[0] === undefined ? '' : ` (${compare.models[0].name}'s tokenizer)`);
+
 /** The two Pareto plots of a compare result: FCD vs NFE per image, and FCD vs wall-clock ms per image. */
 export function paretoCharts(compare: CompareResult): ChartSpec[] {
   const axes: { key: string; xLabel: string; get: (r: CompareRow) => number | null }[] = [
@@ -114,6 +146,7 @@ export function paretoCharts(compare: CompareResult): ChartSpec[] {
     { key: 'wall-clock', xLabel: 'ms per image ↓', get: (r) => num(r.msPerImage.mean) },
   ];
   const variants = [...new Set(compare.rows.map(variantName))];
+  const tokenizer = compareFloorsOf(compare);
   return axes.map(({ key, xLabel, get }) => {
     const rows = compare.rows.filter((r) => get(r) !== null);
     const series: ChartSeries[] = variants.map((v) => {
@@ -126,7 +159,7 @@ export function paretoCharts(compare: CompareResult): ChartSpec[] {
     }
     return {
       title: `Pareto: FCD vs ${key}`, xLabel, yLabel: 'FCD (eval classifier) ↓', xLog: wantsLog(rows.map((r) => get(r) ?? 0)), series,
-      hlines: [{ name: 'reconstruction floor', y: num(compare.floors?.reconstruction) }, { name: 'held-out train floor', y: num(compare.floors?.trainHeldOut) }],
+      hlines: [{ name: `reconstruction floor${tokenizer}`, y: num(compare.floors?.reconstruction) }, { name: 'held-out train floor', y: num(compare.floors?.trainHeldOut) }],
       caption: 'Each point one (model, method, T), mean over seeds with ± std whiskers; lower-left is better.',
     };
   });

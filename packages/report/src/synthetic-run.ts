@@ -4,8 +4,9 @@
  * training. With `adaptive`, the run's rollouts and a third eval and two compare rows are adaptive: they carry the
  * steps each image used.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { aggregate, aggregateCells, compareAcceleration, evalAcceleration, type CompareCell, type EvalCell } from '@speedrl/eval';
 import { stepDistribution, type StepDistribution } from '@speedrl/sampler';
 import { readPng, writeImageGrid } from '@speedrl/tensor-utils';
 import type { Ablations, CompareResult, CompareRow, EvalResultJson } from './schemas';
@@ -136,4 +137,37 @@ export async function writeSyntheticRun(dir: string, iterations = 30, options: {
   };
   writeFileSync(join(dir, 'ablations.json'), JSON.stringify(ablations));
   return { dir, iterations, pngs };
+}
+
+/** One measured cell at T and seed: FCD `fcd(T)` plus a little seed noise, the other metrics constant. */
+const claimCell = (steps: number, seed: number, fcd: (t: number) => number) => ({
+  steps, seed, fcd: fcd(steps) + 0.05 * seed, kid: 0.01, precision: 0.7, recall: 0.5, accuracy: 0.8, nfePerImage: steps, meanSteps: steps, msPerImage: 0.5 * steps,
+});
+
+const BASE_FCD = (t: number): number => 20 / t + 1;
+const FAST_FCD = (t: number): number => 6 / t + 0.5;
+
+/**
+ * Rewrites a synthetic run's eval-base, eval-accelerated and compare/compare.json as `eval --base-eval` and `compare`
+ * write them: cells over 3 seeds, their rows, and the acceleration claims computed from those rows (eval-accelerated
+ * vs eval-base's file, 3× at T = 4; compare's speedrl vs base). Returns the three files.
+ */
+export function writeSyntheticClaims(dir: string): { readonly baseEval: string; readonly accelerated: string; readonly compare: string } {
+  const seeds = [0, 1, 2];
+  const evalCells = (fcd: (t: number) => number): EvalCell[] => [2, 4, 12].flatMap((t) => seeds.map((seed) => claimCell(t, seed, fcd)));
+  const baseEval = join(dir, 'eval-base', 'eval.json');
+  const accelerated = join(dir, 'eval-accelerated', 'eval.json');
+  const baseRows = aggregate(evalCells(BASE_FCD));
+  const fastRows = aggregate(evalCells(FAST_FCD));
+  const write = (file: string, json: object) => writeFileSync(file, JSON.stringify(json));
+  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  write(baseEval, { ...read(baseEval), cells: evalCells(BASE_FCD), rows: baseRows, acceleration: evalAcceleration(baseRows) });
+  write(accelerated, { ...read(accelerated), options: { baseEval }, cells: evalCells(FAST_FCD), rows: fastRows, acceleration: evalAcceleration(fastRows, { name: baseEval, rows: baseRows }) });
+  const compare = join(dir, 'compare', 'compare.json');
+  const cells: CompareCell[] = (['base', 'speedrl'] as const).flatMap((model) => [2, 4, 8, 12].flatMap((t) => seeds.map((seed) => ({
+    model, method: 'cosine', ...claimCell(t, seed, model === 'base' ? BASE_FCD : FAST_FCD),
+  }))));
+  const rows = aggregateCells(cells);
+  write(compare, { ...read(compare), cells, rows, acceleration: compareAcceleration(rows, ['base', 'speedrl']) });
+  return { baseEval, accelerated, compare };
 }

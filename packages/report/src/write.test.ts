@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accelerationFactors, type AccelerationRow } from '@speedrl/eval';
+import { compareAcceleration, evalAcceleration, type Acceleration } from '@speedrl/eval';
 import { escapeHtml } from './html';
-import { writeSyntheticRun } from './synthetic-run';
+import { writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
 import { writeRunReport } from './write';
 
 describe('writeRunReport with modelIdentity', () => {
@@ -44,12 +44,20 @@ describe('writeRunReport with modelIdentity', () => {
 
   it('shows the acceleration claims of an eval.json and of a compare.json: the table, each claim\'s line and the rows left out', async () => {
     const run = await writeSyntheticRun(join(root, 'run-acc'), 3);
-    const row = (steps: number, mean: number, std: number, seeds = 3): AccelerationRow => ({ steps, seeds, fcd: { mean, std }, recall: { mean: 0.5, std: 0 } });
-    const a = accelerationFactors({ rows: [row(2, 20, 0, 1), row(3, 29, 0.5), row(12, 28.5, 0.3)], base: { name: 'runs/base/eval.json', rows: [row(12, 35.8, 2.9)] } });
+    const row = (steps: number, mean: number, std: number, seeds = 3) => ({ steps, seeds, fcd: { mean, std }, recall: { mean: 0.5, std: 0 }, nfePerImage: steps });
+    const rows = [row(2, 20, 0, 1), row(3, 29, 0.5), row(12, 28.5, 0.3)];
+    const baseFile = join(run.dir, 'eval-base', 'eval.json');
+    const baseRows = [row(12, 35.8, 2.9)];
+    // claims as eval and compare compute them from these rows (the report recomputes them and refuses others)
+    writeFileSync(baseFile, JSON.stringify({ ...JSON.parse(readFileSync(baseFile, 'utf8')), rows: baseRows }));
+    const a = evalAcceleration(rows, { name: baseFile, rows: baseRows }) as Acceleration;
     const evalFile = join(run.dir, 'eval-accelerated', 'eval.json');
-    writeFileSync(evalFile, JSON.stringify({ ...JSON.parse(readFileSync(evalFile, 'utf8')), acceleration: a }));
+    writeFileSync(evalFile, JSON.stringify({ ...JSON.parse(readFileSync(evalFile, 'utf8')), rows, acceleration: a }));
     const compareFile = join(run.dir, 'compare', 'compare.json');
-    writeFileSync(compareFile, JSON.stringify({ ...JSON.parse(readFileSync(compareFile, 'utf8')), acceleration: { method: 'cosine', base: 'base', models: [{ model: 'speedrl', acceleration: a }] } }));
+    const cmp = JSON.parse(readFileSync(compareFile, 'utf8'));
+    const compareRow = (model: string, r: ReturnType<typeof row>) => ({ ...cmp.rows[0], ...r, model, method: 'cosine' });
+    cmp.rows = [...cmp.rows.filter((r: { method: string }) => r.method !== 'cosine'), ...baseRows.map((r) => compareRow('base', r)), ...rows.map((r) => compareRow('speedrl', r))];
+    writeFileSync(compareFile, JSON.stringify({ ...cmp, acceleration: compareAcceleration(cmp.rows, ['base', 'speedrl']) }));
     const html = readFileSync((await writeRunReport(run.dir, { out: join(root, 'acc.html') })).out, 'utf8');
     expect(html).toContain('Acceleration of accelerated. FCD mean ± sample std over seeds');
     expect(html).toContain('Acceleration of speedrl (method cosine, vs base).');
@@ -58,5 +66,30 @@ describe('writeRunReport with modelIdentity', () => {
     }
     expect(html).toContain(escapeHtml(a.vsBase?.statement ?? 'no statement'));
     expect(html).toContain('vs the base, rows left out: T = 2 needs ≥ 3 seeds (has 1)');
+  });
+
+  it('shows no claims whose base eval.json is not found from here, and says so on the page (was: shown unchecked)', async () => {
+    const run = await writeSyntheticRun(join(root, 'run-unchecked'), 3);
+    const { accelerated } = writeSyntheticClaims(run.dir);
+    const json = JSON.parse(readFileSync(accelerated, 'utf8'));
+    writeFileSync(accelerated, JSON.stringify({ ...json, acceleration: { ...json.acceleration, base: 'runs/elsewhere/eval.json' } }));
+    const result = await writeRunReport(run.dir, { out: join(root, 'unchecked.html') });
+    const html = readFileSync(result.out, 'utf8');
+    expect(html).not.toContain('Acceleration of accelerated.');
+    expect(html).toContain('Acceleration of base.'); // its claims vs itself were checked against its rows
+    const why = `acceleration claims of accelerated (${accelerated}) not shown: its base runs/elsewhere/eval.json is not found from here; run the report from the directory that eval ran in to check them`;
+    expect(html).toContain(escapeHtml(`Unchecked ${why}.`));
+    expect(result.sections.find((s) => s.id === 'eval')?.note).toBe(why);
+  });
+
+  it('names each eval\'s floors when the evals record different ones (another tokenizer), and whose tokenizer compare.json\'s floors are', async () => {
+    const run = await writeSyntheticRun(join(root, 'run-floors'), 3);
+    const evalFile = join(run.dir, 'eval-base', 'eval.json');
+    writeFileSync(evalFile, JSON.stringify({ ...JSON.parse(readFileSync(evalFile, 'utf8')), floors: { reconstruction: 2.5, trainHeldOut: 0.4 } }));
+    const html = readFileSync((await writeRunReport(run.dir, { out: join(root, 'floors.html') })).out, 'utf8');
+    expect(html).toContain('Floors (FCD vs the test set): reconstruction 1.200 (accelerated), 2.500 (base); held-out train 0.400. The evals record different floors');
+    expect(html).toContain('"label":"reconstruction floor (accelerated)"');
+    expect(html).toContain('"label":"reconstruction floor (base)"');
+    expect(html).toContain("Floors (base&#39;s tokenizer): reconstruction 1.200, held-out train 0.400.");
   });
 });

@@ -12,6 +12,7 @@ export {
 } from './fashion-mnist';
 export type { IdxDataset, IdxDatasetOptions, IdxSplit } from './fashion-mnist';
 export { imageGridToPng, writeImageGrid, readPng, DEFAULT_IMAGE_GRID } from './png';
+export { SAMPLE_PNG_TEXT, pngTextOf, withPngText } from './png-text';
 export type { ImageGridOptions, DecodedPng } from './png';
 export {
   createMoments, updateMoments, mergeMoments, finalizeMoments, gaussianFromFeatures, mean, checkGaussian,

@@ -3,12 +3,13 @@
  * directory is replaced only with `--force`, and then only when it holds an earlier sample set of the same format; a
  * png-dir's staging folder is created once up front, so an unwritable location fails before the work, not after it.
  */
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkOutsideInputs, ensureWritableDir, ensureWritableFile, UsageError } from '@speedrl/core';
 import { readZipNames } from './npz';
+import { SAMPLE_PNG_TEXT, pngTextOf } from './png-text';
 
 const CLASS_DIR = /^\d+-[a-z0-9-]+$/;
 const IMAGE_FILE = /^\d{5,}\.png$/;
@@ -32,7 +33,11 @@ function head(path: string, n: number): Buffer {
 
 /** Why the existing file `path` is not an earlier sample set of `format` (`is not a PNG`, `holds x.npy`), or undefined when it is one. */
 export function sampleFileProblem(format: 'png' | 'npz', path: string): string | undefined {
-  if (format === 'png') return head(path, 8).equals(PNG_SIGNATURE) ? undefined : 'is not a PNG (it lacks the PNG signature)';
+  if (format === 'png') {
+    if (!head(path, 8).equals(PNG_SIGNATURE)) return 'is not a PNG (it lacks the PNG signature)';
+    // a PNG sample writes says so (png-text.ts); another PNG (a run's grid, a figure) is someone's file
+    return pngTextOf(readFileSync(path))[SAMPLE_PNG_TEXT.keyword] === SAMPLE_PNG_TEXT.text ? undefined : `is a PNG that speedrl sample did not write (it has no "${SAMPLE_PNG_TEXT.keyword}: ${SAMPLE_PNG_TEXT.text}" text)`;
+  }
   let names: string[];
   try {
     names = readZipNames(path);
@@ -80,7 +85,7 @@ async function checkSampleFile(format: 'png' | 'npz', out: string, force: boolea
   if (!force) throw new UsageError(`--out: "${out}" already exists; pass --force to replace it (nothing was overwritten)`);
   const problem = sampleFileProblem(format, out);
   if (problem === undefined) return;
-  const replaces = format === 'npz' ? 'an earlier sample set (an .npz holding exactly images.npy and labels.npy)' : 'a PNG file';
+  const replaces = format === 'npz' ? 'an earlier sample set (an .npz holding exactly images.npy and labels.npy)' : 'a PNG grid speedrl sample wrote';
   throw new UsageError(`--out: "${out}" ${problem}; --force replaces only ${replaces} (nothing was overwritten)`);
 }
 

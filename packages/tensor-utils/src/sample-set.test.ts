@@ -2,7 +2,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
-import { readPng } from './png';
+import { readPng, writeImageGrid } from './png';
+import { pngTextOf } from './png-text';
 import { encodeZip } from './npz';
 import {
   checkSampleOut, checkSampleSize, classDirName, countPerClass, imagesToUint8, sampleOutPath, writeSampleSet, type SampleSet,
@@ -148,11 +149,18 @@ describe('writeSampleSet', () => {
     const png = join(tmp, 'shipped.png');
     writeFileSync(png, 'not a png');
     await expect(checkSampleOut('png', png)).rejects.toThrow(/shipped\.png" already exists; pass --force/);
-    await expect(checkSampleOut('png', png, true)).rejects.toThrow(/shipped\.png" is not a PNG \(it lacks the PNG signature\); --force replaces only a PNG file/);
+    await expect(checkSampleOut('png', png, true)).rejects.toThrow(/shipped\.png" is not a PNG \(it lacks the PNG signature\); --force replaces only a PNG grid speedrl sample wrote/);
+    const grid = join(tmp, 'iter-00020-T2.png'); // a run's training grid: a PNG, but not sample's (was: replaced with --force)
+    await writeImageGrid(grid, { images: new Float32Array(4), n: 1, height: 2, width: 2 });
+    const gridBytes = readFileSync(grid);
+    await expect(writeSampleSet(makeSet([0]), 'png', grid, { force: true })).rejects.toThrow(/iter-00020-T2\.png" is a PNG that speedrl sample did not write \(it has no "Software: speedrl sample" text\); --force replaces only a PNG grid speedrl sample wrote/);
+    expect(readFileSync(grid).equals(gridBytes)).toBe(true);
     await writeSampleSet(makeSet([0]), 'png', join(tmp, 'g.png'));
     const before = readFileSync(join(tmp, 'g.png'));
     await writeSampleSet(makeSet([1, 1]), 'png', join(tmp, 'g.png'), { force: true });
     expect(readFileSync(join(tmp, 'g.png')).equals(before)).toBe(false); // the new grid
+    expect(pngTextOf(readFileSync(join(tmp, 'g.png')))).toEqual({ Software: 'speedrl sample' });
+    expect(readPng(join(tmp, 'g.png')).width).toBeGreaterThan(0); // still a PNG any decoder reads
     // a PNG inside an input (the --model directory) is never replaced, even with --force
     mkdirSync(join(tmp, 'bundle'), { recursive: true });
     await writeSampleSet(makeSet([0]), 'png', join(tmp, 'bundle', 'samples-T12.png'));

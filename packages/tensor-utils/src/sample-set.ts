@@ -7,9 +7,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { faultPoint, namedWriteError, removeStaleStagingDirs, UsageError } from '@speedrl/core';
+import { faultPoint, namedWriteError, removeStaleStagingDirs, UsageError, writeFileAtomic } from '@speedrl/core';
 import { writeNpz } from './npz';
-import { greyImageToPng, writeImageGrid } from './png';
+import { greyImageToPng, imageGridToPng } from './png';
+import { SAMPLE_PNG_TEXT, withPngText } from './png-text';
 import { checkSampleOut, pngDirTarget, stagingDirOf } from './sample-out';
 
 export { checkSampleOut, checkSampleSize } from './sample-out';
@@ -156,10 +157,11 @@ export async function writeSampleSet(set: SampleSet, format: SampleFormat, out: 
   if (format === 'png') {
     const columns = Math.max(1, ...perClass.map((c) => c.count));
     const rows = set.labels.every((c, i) => c === perClass[Math.floor(i / columns)]?.class); // one class per row
-    await writeImageGrid(out, {
+    const grid = imageGridToPng({
       images: set.images, n, height: set.height, width: set.width, scale: 2,
       ...(rows ? { columns, rowLabels: perClass.map((c) => c.name) } : {}),
     });
+    await writeFileAtomic(out, withPngText(grid, SAMPLE_PNG_TEXT.keyword, SAMPLE_PNG_TEXT.text)); // marked: --force replaces only such a PNG
   } else if (format === 'npz') {
     await writeNpz(out, {
       images: { data: imagesToUint8(set.images), shape: [n, set.height, set.width] },

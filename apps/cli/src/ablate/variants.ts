@@ -11,8 +11,8 @@ export type Overrides = Readonly<Record<string, string | number | readonly numbe
 export const ABLATION_VARIANTS: Readonly<Record<string, (fixedSteps: number) => Overrides>> = Object.freeze({
   /** The config as given. */
   full: () => ({}),
-  /** No speed reward and one fixed T: plain RL fine-tuning at that T. */
-  'no-speed': (fixedSteps: number) => ({ speedWeight: 0, stepChoices: [fixedSteps] }),
+  /** No speed reward and one fixed T: plain RL fine-tuning at that T (fixed-T rollouts also when the config's are adaptive). */
+  'no-speed': (fixedSteps: number) => ({ speedWeight: 0, rollout: 'fixed', stepChoices: [fixedSteps] }),
   /** No KL to the base model. */
   'no-kl': () => ({ klBeta: 0 }),
   /** Speed credit also for low-quality samples. */
@@ -25,7 +25,7 @@ export const ABLATION_VARIANTS: Readonly<Record<string, (fixedSteps: number) => 
 export const DEFAULT_VARIANTS = Object.freeze(Object.keys(ABLATION_VARIANTS));
 
 /** The accelerate options an ablation row reports (the knobs the variants turn). */
-export const ABLATED_KEYS = Object.freeze(['speedWeight', 'stepChoices', 'klBeta', 'floor', 'loss'] as const);
+export const ABLATED_KEYS = Object.freeze(['speedWeight', 'rollout', 'stepChoices', 'klBeta', 'floor', 'loss'] as const);
 
 /** Parses `--variants a,b`; an unknown or repeated name is a UsageError naming it. */
 export function parseVariants(list: string): string[] {

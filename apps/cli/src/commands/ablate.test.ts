@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
-import { bundleIdentity } from '@speedrl/pipeline';
+import { bundleIdentity, lockMark, releaseLocksSince } from '@speedrl/pipeline';
 import { initBackend } from '@speedrl/tensor-utils';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import { ablationsSchema, type Ablations } from '@speedrl/report';
@@ -59,9 +59,9 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     const noSpeed = readJson(join(out, 'no-speed', 'run.json')).options as Record<string, unknown>;
     expect(noKl).toMatchObject({ klBeta: 0, groupSize: 3, speedWeight: expect.any(Number), timeBudget: 0.000001, iterations: 100_000 });
     expect(noKl.speedWeight).toBeGreaterThan(0);
-    expect(noSpeed).toMatchObject({ speedWeight: 0, stepChoices: '2', groupSize: 3 });
+    expect(noSpeed).toMatchObject({ speedWeight: 0, rollout: 'fixed', stepChoices: '2', groupSize: 3 });
     expect(noSpeed.klBeta).toBeGreaterThan(0);
-    expect(ablations.rows[2]?.config).toMatchObject({ speedWeight: 0, stepChoices: [2] });
+    expect(ablations.rows[2]?.config).toMatchObject({ speedWeight: 0, rollout: 'fixed', stepChoices: [2] });
     expect(ablations.rows[4]?.config).toMatchObject({ klBeta: 0, stepChoices: [1, 2] });
     expect(ablations.rows[2]?.stepsMean).toBe(2); // fixed-T RL: every rollout at T = 2
     expect(ablations.rows[4]?.notes).toMatch(/^stopped by time-budget after 1 iteration \(0\.0 min of RL\)$/);
@@ -73,7 +73,7 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
       expect(evalCells(v)).toHaveLength(2);
     }
     const md = readFileSync(join(out, 'ablations.md'), 'utf8');
-    expect(md).toMatch(/^\| no-kl \| speedWeight=\S+ stepChoices=\[1,2\] klBeta=0 .*\| 2 \|/m);
+    expect(md).toMatch(/^\| no-kl \| speedWeight=\S+ rollout=fixed stepChoices=\[1,2\] klBeta=0 .*\| 2 \|/m);
   });
 
   it('--resume recomputes nothing, given only --out (the options saved in OUT/ablate.json)', async () => {
@@ -221,6 +221,7 @@ describe('speedrl ablate on Ctrl-C', () => {
     };
     const io = capture();
     const listeners = process.listenerCount('SIGINT');
+    const mark = lockMark(); // the CLI's wrapper releases a command's lock; called directly, the test does
     try {
       const run = ablateCommand(io, fake).exitOverride().parseAsync(['--variants', 'full,no-kl', '--out', dir], { from: 'user' });
       await expect(run).rejects.toThrow(InterruptedError); // exit 130
@@ -228,7 +229,14 @@ describe('speedrl ablate on Ctrl-C', () => {
       expect(calls).toEqual(expected);
       expect(existsSync(join(dir, 'ablations.json'))).toBe(false);
       expect(process.listenerCount('SIGINT')).toBe(listeners);
+      // an earlier pass's table: a --resume stopped again must not leave it beside runs it no longer describes (was: shown as current)
+      releaseLocksSince(mark);
+      for (const f of ['ablations.json', 'ablations.md']) writeFileSync(join(dir, f), 'the table of an earlier pass');
+      const again = ablateCommand(capture(), fake).exitOverride().parseAsync(['--variants', 'full,no-kl', '--out', dir, '--resume'], { from: 'user' });
+      await expect(again).rejects.toThrow(InterruptedError);
+      expect(['ablations.json', 'ablations.md'].filter((f) => existsSync(join(dir, f)))).toEqual([]);
     } finally {
+      releaseLocksSince(mark);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -67,7 +67,7 @@ export function ablateCommand(io: TextIo, run: Runner): Command {
     .addHelpText('after', `
 Variants (accelerate flags added on top of --config, so only the ablated knob differs):
   full        the config as given
-  no-speed    --speed-weight 0 --step-choices <fixed-steps>   (fixed-T RL)
+  no-speed    --speed-weight 0 --rollout fixed --step-choices <fixed-steps>   (fixed-T RL)
   no-kl       --kl-beta 0
   no-filter   --floor none
   reinforce   --loss reinforce
@@ -127,6 +127,8 @@ Examples:
     const created = !existsSync(o.out);
     await ensureWritableDir(o.out, '--out');
     acquireRunLock(o.out, 'ablate', '--out', undefined, created); // one ablation at a time; its children run in this process
+    // the table of an earlier pass no longer describes this ablation until it finishes (it is rebuilt from the kept evals)
+    for (const f of ['ablations.json', 'ablations.md']) await rm(join(o.out, f), { force: true });
     await writeJsonAtomic(join(o.out, SAVED_FILE), { command: 'ablate', options: { ...o, ...(config !== undefined ? { config } : {}), capGiven }, inputs, updatedAt: new Date().toISOString() });
     const interrupt = installInterruptHandler(io);
     try {

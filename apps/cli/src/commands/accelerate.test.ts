@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import { runCaptured as cli, spawnCli } from '../test-cli';
+import { overrideFlags, overridesOf } from '../ablate/variants';
 
 const EXAMPLE = join(__dirname, '../../../../examples/rewards/ink-coverage.mjs');
 
@@ -190,6 +191,19 @@ describe('speedrl accelerate --reward', () => {
     expect(r.err).toMatch(/--resume: the checkpoint in ".*copy-seed7\/checkpoint" draws from another seed's random stream than this run's --seed 7/);
     expect(readFileSync(join(seed7, 'metrics.jsonl')).equals(metrics)).toBe(true);
   });
+
+  it('--resume refuses a checkpoint copied from a run with the same seed and another --lr (was: resumed, only the seed compared)', async () => {
+    const [mine, other] = [join(root, 'copy-lr-mine'), join(root, 'copy-lr-other')];
+    expect((await cli([...common(mine), '--iterations', '2', '--seed', '3'])).code).toBe(0);
+    expect((await cli([...common(other), '--iterations', '2', '--seed', '3', '--lr', '0.0003'])).code).toBe(0);
+    rmSync(join(mine, 'checkpoint'), { recursive: true });
+    cpSync(join(other, 'checkpoint'), join(mine, 'checkpoint'), { recursive: true });
+    const metrics = readFileSync(join(mine, 'metrics.jsonl'));
+    const r = await cli(['accelerate', '--out', mine, '--resume', '--iterations', '3']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: the checkpoint in ".*copy-lr-mine\/checkpoint" was written by a run with --lr 0.0003, and this run's is 0.00002: it is not this run's checkpoint/);
+    expect(readFileSync(join(mine, 'metrics.jsonl')).equals(metrics)).toBe(true);
+  });
 });
 
 describe('speedrl accelerate --rollout adaptive', () => {
@@ -225,6 +239,27 @@ describe('speedrl accelerate --rollout adaptive', () => {
     const r = await cli(['accelerate', '--out', join(root, 'p'), ...args, '--print-config']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+
+  it.each([
+    [['--max-steps', '8'], /^speedrl: --max-steps: only --rollout adaptive reads it, and this run's rollout is fixed; remove it, or pass --rollout adaptive/],
+    [['--rollout', 'adaptive', '--step-choices', '2,4'], /^speedrl: --step-choices: only --rollout fixed reads it, and this run's rollout is adaptive; remove it/],
+  ])('refuses an option the rollout kind never reads, %j (was: ignored and recorded in run.json as a setting)', async (args, message) => {
+    const r = await cli(['accelerate', '--out', join(root, 'p'), ...args, '--print-config']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('a config file of one rollout kind: its other-kind keys are refused, unless --rollout on the command line overrides its kind (ablate\'s no-speed variant)', async () => {
+    const file = join(root, 'adaptive.yaml');
+    writeFileSync(file, 'rollout: adaptive\nthresholds: "0.5,0.9"\nmaxSteps: 8\n');
+    const noSpeed = await config(['--config', file, ...overrideFlags(overridesOf('no-speed', 4))]); // was: trained adaptive, labelled stepChoices [4]
+    expect(noSpeed.speedRl.rollout).toEqual({ kind: 'fixed' });
+    expect(noSpeed.options).toMatchObject({ rollout: 'fixed', stepChoices: '4', speedWeight: 0 });
+    writeFileSync(file, 'rollout: adaptive\nstepChoices: "2,4"\n');
+    const r = await cli(['accelerate', '--out', join(root, 'p'), '--config', file, '--print-config']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--step-choices \(from --config\): only --rollout fixed reads it, and this run's rollout is adaptive/);
   });
 
   it('--resume keeps the rollout flags the run was started with', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { initBackend, loadIdxDataset, readPng, type IdxDatasetOptions } from '@speedrl/tensor-utils';
 import { runTuneSchedule, type TuneOptions } from '@speedrl/eval';
 import type { CompareJson } from '@speedrl/eval';
+import { installInterruptHandler } from '@speedrl/pipeline';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import type { TunedFile } from '@speedrl/eval';
 import { runCaptured as cli, captureIo as capture, spawnCli } from '../test-cli';
@@ -54,6 +55,23 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(md).toContain('held-out train images:');
     expect(r.err).toMatch(/floors: recomputed because no .*base\/floors\.json/);
     expect(existsSync(join(base, 'floors.json'))).toBe(true);
+  });
+
+  it('inside a pipeline that handles Ctrl-C (the demo), stops after the cell it saved (was: finished every cell)', async () => {
+    const stopped = join(root, 'stopped');
+    const handler = installInterruptHandler(capture(), () => undefined); // the demo's
+    process.emit('SIGINT', 'SIGINT'); // Ctrl-C before the first cell ends
+    try {
+      const r = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2,4', '--seeds', '1', ...common, '--out', stopped]);
+      expect(r.code).toBe(130);
+      expect(r.err).toMatch(/compare: stopped by SIGINT; 1 cell\(s\) saved in .*stopped\/compare\.json, continue with --resume/);
+    } finally {
+      handler.dispose();
+    }
+    expect((JSON.parse(readFileSync(join(stopped, 'compare.json'), 'utf8')) as CompareJson).cells).toHaveLength(1);
+    const resumed = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2,4', '--seeds', '1', ...common, '--out', stopped, '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toMatch(/1 already in .*compare\.json \(skipped\), 1 to compute/);
   });
 
   it('a new compare loads the floors from the first model\'s floors.json when its key matches (was: recomputed by every compare)', async () => {
@@ -270,6 +288,11 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/--out: ".*notes\.json" is not a tune-schedule file \(it holds a file of format "speedrl-maskgit"\)/);
     expect(readFileSync(notes, 'utf8')).toBe(JSON.stringify({ format: 'speedrl-maskgit' }));
+    const evalFile = join(root, 'eval.json'); // another command's results (was: "--cfg" named, a flag never typed)
+    writeFileSync(evalFile, JSON.stringify({ command: 'eval', options: { cfg: 'auto', n: 30 } }));
+    const resumeOther = await cli(['tune-schedule', '--out', evalFile, '--resume']);
+    expect(resumeOther.code).toBe(2);
+    expect(resumeOther.err).toMatch(/^speedrl: --resume: ".*eval\.json" is not a speedrl tune-schedule file \(it has no "format" field\); make it with speedrl tune-schedule/m);
     const otherRef = await cli(['tune-schedule', '--out', tunedPath, '--resume', '--ref-count', '150']);
     expect(otherRef.code).toBe(2);
     expect(otherRef.err).toMatch(/--ref-count: .* was searched with 100, now 150; its trials would be scored against another reference/);

@@ -138,6 +138,8 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   ]);
   // the full run report: config, training curves, the comparison and its grids (--force replaces only an earlier report)
   const report = join(o.out, 'report.html');
-  await step('report', ['report', rlDir, '--compare', compareDir, '--out', report, '--force', '--title', `Speed-RL demo: ${o.base} vs ${o.iterations} iterations of Speed-RL`]);
+  const trained = await modelIterations(modelDir); // the compared model's own count, not the option (a run continued by hand)
+  const title = `Speed-RL demo: ${o.base} vs ${trained >= 0 ? `${trained} iteration${trained === 1 ? '' : 's'} of Speed-RL` : 'its Speed-RL model'}`;
+  await step('report', ['report', rlDir, '--compare', compareDir, '--out', report, '--force', '--title', title]);
   io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
 }

@@ -27,8 +27,10 @@ export function reportCommand(io: TextIo): Command {
     .addHelpText('after', `
 Sections whose inputs are absent are omitted with a one-line note. An existing --out is refused unless --force,
 which replaces only an earlier report. The file is self-contained (Chart.js and the
-PNG grids are inlined): it opens offline. Exit 2 for a missing RUN_DIR or a malformed input file (the message
-names the file and the field), 1 for other failures.
+PNG grids are inlined): it opens offline. Acceleration claims are recomputed from the rows (and the base eval.json
+they name) and compare.json's rows from its cells; evals that record different floors get one floor line each.
+Exit 2 for a missing RUN_DIR, a malformed input file (the message names the file and the field) or one whose rows
+or claims its measurements do not give (edited, or its base re-measured since), 1 for other failures.
 
 Examples:
   $ speedrl report runs/speedrl-1

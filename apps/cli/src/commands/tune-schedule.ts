@@ -3,12 +3,13 @@
  * choice noise and CFG weights at each step budget T, scored with the REWARD classifier on held-out TRAIN images with
  * seeds disjoint from the evaluation, so `speedrl compare --tuned FILE` can judge the tuned schedule on the test set like every other method.
  */
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import type { TextIo } from '@speedrl/core';
-import { runTuneSchedule, type TuneOptions } from '@speedrl/eval';
+import { readTunedFile, runTuneSchedule, type TuneOptions } from '@speedrl/eval';
 import { installStopHint, savedOptions } from '@speedrl/pipeline';
 import { seedFlag } from '../flags';
 import { UsageError } from '../errors';
@@ -64,6 +65,7 @@ Examples:
     const resume = flags.resume === true;
     if (resume && flags.force === true) throw new UsageError('--resume, --force: choose one (continue the search, or replace the file)');
     const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
+    if (resume && existsSync(first.out)) readTunedFile(first.out, '--resume'); // another command's file: said before its options are read
     const saved = resume ? savedOptions(first.out, DEFAULTS) : {};
     const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as TuneOptions;
     const removeHint = installStopHint(io, 'tune-schedule', o.out);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli';
-import { evenlySpaced, externalReferences, pm, syntheticRecord, writeSyntheticRun } from '@speedrl/report';
+import { evenlySpaced, externalReferences, pm, syntheticRecord, writeSyntheticClaims, writeSyntheticRun } from '@speedrl/report';
 import { captureIo as capture } from '../test-cli';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'speedrl-report-cmd-'));
@@ -81,6 +81,24 @@ describe('speedrl report', () => {
     const io3 = capture();
     expect(await runCli(['report'], io3)).toBe(2);
     expect(io3.err.join('')).toMatch(/missing required argument 'RUN_DIR'/);
+  });
+
+  it('exits 2 naming the file for acceleration claims or compare rows that its measurements do not give, writing nothing', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const { baseEval, accelerated, compare } = writeSyntheticClaims(run.dir);
+    expect(await runCli(['report', run.dir, '--out', join(run.dir, 'ok.html')], capture())).toBe(0);
+    const base = JSON.parse(readFileSync(baseEval, 'utf8'));
+    writeFileSync(baseEval, JSON.stringify({ ...base, cells: undefined, rows: base.rows.map((r: { fcd: { mean: number } }) => ({ ...r, fcd: { ...r.fcd, mean: r.fcd.mean + 2 } })), acceleration: undefined }));
+    const io = capture();
+    expect(await runCli(['report', run.dir], io)).toBe(2);
+    expect(io.err.join('')).toContain(`--eval: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give`);
+    writeFileSync(baseEval, JSON.stringify(base));
+    const cmp = JSON.parse(readFileSync(compare, 'utf8'));
+    writeFileSync(compare, JSON.stringify({ ...cmp, rows: cmp.rows.map((r: { seeds: number }) => ({ ...r, seeds: 5 })) }));
+    const io2 = capture();
+    expect(await runCli(['report', run.dir], io2)).toBe(2);
+    expect(io2.err.join('')).toContain(`--compare: "${compare}" has rows that are not the aggregate of its cells (edited?)`);
+    expect(existsSync(join(run.dir, 'report.html'))).toBe(false);
   });
 
   it('has help with examples', async () => {

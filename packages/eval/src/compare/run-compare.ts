@@ -7,14 +7,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  UsageError, checkOutsideInputs, createProgress, ensureWritableDir, flagOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
+  InterruptedError, UsageError, checkOutsideInputs, createProgress, ensureWritableDir, flagOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
 } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
 import { readModelConfig } from '@speedrl/maskgit';
 import { describeStepDistribution } from '@speedrl/sampler';
 import {
-  withRunLock, bundleIdentity, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
+  withRunLock, bundleIdentity, changedInputs, interruptRequested, checkDataDir, checkSeedRange, classifierFiles, dataFiles, drawSampleSet, type Engine, type Generator, inputKeys, loadGenerator, MASKGIT_DIR, TOKENIZER_DIR,
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
 import { bundleFloors } from '../floors-cache';
@@ -262,6 +262,8 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
           const steps = m.stepsDistribution === undefined ? m.meanSteps.toFixed(2) : describeStepDistribution(m.stepsDistribution);
           io.stderr(`compare: ${cellId(cell)}: FCD ${m.fcd.toFixed(3)}, NFE ${m.nfePerImage.toFixed(2)}, steps ${steps}\n`);
           await save();
+          const signal = interruptRequested(); // in a demo or ablation: stop after the saved cell, not after every one
+          if (signal !== undefined) throw new InterruptedError(`compare: stopped by ${signal}; ${cells.length} cell(s) saved in ${jsonPath}, continue with --resume`);
         }
         for (const k of myGrids) {
           await drawGrid(gen, join(o.out, gridName(k)), o, configOf(k), k.steps);

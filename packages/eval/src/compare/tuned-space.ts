@@ -113,6 +113,11 @@ export function readTunedFile(path: string, flag = '--tuned'): TunedFile {
   } catch (error) {
     throw new UsageError(`${flag}: cannot read "${path}" as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); make it with speedrl tune-schedule`);
   }
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format !== 'speedrl-tuned-schedule') {
+    const what = format === undefined ? 'it has no "format" field' : `its format is ${JSON.stringify(format)}`;
+    throw new UsageError(`${flag}: "${path}" is not a speedrl tune-schedule file (${what}); make it with speedrl tune-schedule`);
+  }
   const parsed = tunedFileSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

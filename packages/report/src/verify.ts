@@ -1,0 +1,102 @@
+/**
+ * What the report shows of a result file must be what its measurements give: compare.json's rows are its cells'
+ * aggregate and name only its models, and every acceleration claim (eval.json's, compare.json's) is recomputed from the
+ * rows with the function `eval` and `compare` wrote it with. A claim that differs was judged against other rows (a base
+ * re-measured since) or edited by hand: refused, like rows that are not their cells'.
+ */
+import { existsSync } from 'node:fs';
+import { UsageError } from '@speedrl/core';
+import {
+  aggregateCells, checkEvalResultRows, checkStoredCells, compareAcceleration, evalAcceleration, readBaseEval,
+  type AccelerationBase, type CompareCell,
+} from '@speedrl/eval';
+import type { CompareResult, EvalResultJson } from './schemas';
+
+/** JSON with every object's keys sorted: equal values give equal text whatever order their keys were written in. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : v));
+}
+
+/** The top-level fields of two objects whose values differ (canonically), in `a`'s key order then `b`'s. */
+function differingFields(a: object, b: object): string[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return keys.filter((k) => canonicalJson((a as Record<string, unknown>)[k]) !== canonicalJson((b as Record<string, unknown>)[k]));
+}
+
+/** Runs a recomputation; a RangeError (rows that cannot be judged: one T twice) becomes a UsageError naming the file. */
+function recompute<T>(flag: string, file: string, what: () => T): T {
+  try {
+    return what();
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(`${flag}: "${file}" has rows its acceleration cannot be recomputed from (${error.message}); edited by hand?`);
+    throw error;
+  }
+}
+
+/** The base rows an eval.json's claims were judged against, read again from the file it names (checked as `eval --base-eval` checks it). */
+function baseOf(flag: string, file: string, base: string): AccelerationBase {
+  try {
+    const read = readBaseEval(base, { flag });
+    checkEvalResultRows(base, read.json, flag);
+    return { name: read.name, rows: read.rows };
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${flag}: "${file}" has acceleration claims vs the base "${base}", which cannot be used: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Checks eval.json's acceleration claims against a recomputation from its rows and the base eval.json it names (read
+ * again): refuses (UsageError naming the file and the differing claims) when they differ. Returns why the claims cannot
+ * be checked (the base file is not found from here: a path relative to another directory, or moved), else undefined.
+ */
+export function checkEvalAcceleration(file: string, data: EvalResultJson, flag = '--eval'): string | undefined {
+  const stored = data.acceleration;
+  if (stored === undefined) return undefined;
+  if (stored.base !== null && !existsSync(stored.base)) return `its base ${stored.base} is not found from here`;
+  const base = stored.base === null ? undefined : baseOf(flag, file, stored.base);
+  const again = recompute(flag, file, () => evalAcceleration(data.rows ?? [], base));
+  if (again !== undefined && canonicalJson(again) === canonicalJson(stored)) return undefined;
+  const fields = again === undefined ? ['(all: its rows give no claim)'] : differingFields(stored, again);
+  throw new UsageError(
+    `${flag}: "${file}" has acceleration claims that its rows${base === undefined ? '' : ` and those of its base "${stored.base}"`} do not give ` +
+      `(differing: ${fields.join(', ')}; ${base === undefined ? 'edited by hand?' : 'the base re-measured since, or the claims edited by hand?'}). ` +
+      `Rerun that eval with --resume${base === undefined ? '' : ` --base-eval ${stored.base}`} to judge them again`,
+  );
+}
+
+/** Rows as one text, each row canonical and in sorted order: the same rows in any order give the same text. */
+const rowSet = (rows: readonly unknown[]): string => rows.map(canonicalJson).sort().join('\n');
+
+/**
+ * Checks a compare.json as the report reads it: every row is of a model it lists, its rows are the aggregate of its
+ * cells (files with cells), and its acceleration claims are what `compareAcceleration` gives from its rows and models.
+ * Each problem is a UsageError naming `flag`, the file and what differs.
+ */
+export function checkCompareResult(file: string, data: CompareResult & { readonly cells?: unknown }, flag = '--compare'): void {
+  const names = data.models.map((m) => m.name);
+  const ghost = data.rows.find((r) => !names.includes(r.model));
+  if (ghost !== undefined) {
+    throw new UsageError(`${flag}: "${file}" has rows of model "${ghost.model}", which is not among its models (${names.join(', ') || 'none'}); edited or merged by hand?`);
+  }
+  if (data.cells !== undefined) {
+    checkStoredCells(file, data.cells, flag, '');
+    if (rowSet(aggregateCells(data.cells as CompareCell[])) !== rowSet(data.rows)) {
+      throw new UsageError(`${flag}: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`);
+    }
+  }
+  const stored = data.acceleration;
+  if (stored === undefined) return;
+  const again = recompute(flag, file, () => compareAcceleration(data.rows, names));
+  if (again !== undefined && canonicalJson(again) === canonicalJson(stored)) return;
+  const claimed = (c: typeof again) => new Map((c?.models ?? []).map((m) => [m.model, canonicalJson(m.acceleration)]));
+  const [was, now] = [claimed(stored), claimed(again)];
+  const models = [...new Set([...was.keys(), ...now.keys()])].filter((m) => was.get(m) !== now.get(m));
+  const differing = models.length > 0 ? `claims of ${models.join(', ')}` : differingFields(stored, again ?? {}).join(', ');
+  throw new UsageError(
+    `${flag}: "${file}" has acceleration claims that its rows and models do not give (differing: ${differing}; edited by hand?). ` +
+      'Rerun that compare with --resume to judge them again',
+  );
+}
