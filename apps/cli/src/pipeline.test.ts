@@ -597,7 +597,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
   it('demo: Ctrl-C during Speed-RL saves and stops the whole pipeline (exit 130); --resume finishes the RL first', async () => {
     const out = join(root, 'demo-ctrl-c');
     const args = ['demo', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--eval-classifier', join(root, 'cls-eval', 'classifier'),
-      '--data', FIXTURE, '--iterations', '2', '--steps', '1', '--n', '30', '--seeds', '1', '--out', out];
+      '--data', FIXTURE, '--iterations', '2', '--steps', '1', '--n', '30', '--seeds', '1', '--accelerated', 'none', '--out', out];
     const err: string[] = [];
     let sent = false;
     const io = {
@@ -634,7 +634,7 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
   it('demo: short Speed-RL, compare of base and accelerated over 3 seeds, the run\'s full report; --resume reuses it all', async () => {
     const out = join(root, 'demo');
     const args = ['demo', '--base', mgRun, '--reward-classifier', join(root, 'cls-reward', 'classifier'), '--eval-classifier', join(root, 'cls-eval', 'classifier'),
-      '--data', FIXTURE, '--iterations', '1', '--steps', '2,12', '--n', '30', '--seeds', '3', '--out', out];
+      '--data', FIXTURE, '--iterations', '1', '--steps', '2,12', '--n', '30', '--seeds', '3', '--accelerated', join(root, 'rl', 'model'), '--out', out];
     const r = await cli(args);
     expect(r.err).not.toMatch(/speedrl:/);
     expect(r.code).toBe(0);
@@ -642,11 +642,12 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     // the run's full report: its config, training curves, the comparison over 3 seeds with the acceleration claims, grids
     expect(html).toContain('<meta name="generator" content="speedrl report">');
-    expect(html).toContain(`Speed-RL demo: ${mgRun} vs 1 iteration of Speed-RL`); // the compared model's count, from its metadata
+    expect(html).toContain(`Speed-RL demo: ${mgRun} vs 1 iteration of Speed-RL and ${join(root, 'rl', 'model')}`); // the compared model's count, from its metadata
     for (const id of ['config', 'training', 'pareto', 'grids']) expect(html).toContain(`<h2 id="${id}">`);
     expect(html).toMatch(/<tr><td>speedrl<\/td><td>cosine<\/td><td>2<\/td><td>2\.0<\/td>.*<td>3<\/td><\/tr>/);
     expect(html).toContain('Acceleration of speedrl (method cosine, vs base).');
-    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(8); // training grids (iterations 0 and 1 at T = 2 and 6) + compare grids (2 models × 2 T)
+    expect(html).toContain('Acceleration of shipped (method cosine, vs base).'); // the finished model of --accelerated, beside the short run's
+    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(10); // training grids (iterations 0 and 1 at T = 2 and 6) + compare grids (3 models × 2 T)
     expect(html).not.toMatch(/(src|href)="https?:/);
     const again = await cli([...args, '--resume']);
     expect(again.code).toBe(0);

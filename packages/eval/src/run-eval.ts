@@ -196,7 +196,8 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
     const test = await loadTestReference(classifier, o.data, o.refLimit);
     const judge = { classifier, reference: test.reference, kidSubsets: o.kidSubsets };
     io.stderr(`eval: ${o.model} on ${o.engine} (tfjs backend ${backend.backend}), reference ${test.count} test images, T ∈ {${o.steps}}, n=${o.n}, ${o.seeds} seed(s)\n`);
-    const floorValues: Record<string, number> = previous.floors ?? { ...(await bundleFloors({ modelDir: o.model, classifierDir: o.classifier, dataDir: o.data, refLimit: o.refLimit }, io, () => computeFloors(gen, classifier, test, o.data, o.seed, o.kidSubsets))) };
+    // never eval.json's own floors, even on --resume: floors.json (keyed by the inputs, its numbers hashed) is checked, they are not
+    const floorValues: Record<string, number> = { ...(await bundleFloors({ modelDir: o.model, classifierDir: o.classifier, dataDir: o.data, refLimit: o.refLimit }, io, () => computeFloors(gen, classifier, test, o.data, o.seed, o.kidSubsets))) };
     const cells: EvalCell[] = [...(previous.cells ?? [])];
     const save = async (): Promise<EvalResult> => {
       const rows = aggregate(cells);

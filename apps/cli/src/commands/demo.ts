@@ -21,13 +21,13 @@ import { ensureWritableDir } from '@speedrl/core';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
-  base: z.string().min(1), rewardClassifier: z.string().min(1), evalClassifier: z.string().min(1), data: z.string().min(1),
+  base: z.string().min(1), accelerated: z.string().min(1), rewardClassifier: z.string().min(1), evalClassifier: z.string().min(1), data: z.string().min(1),
   out: z.string().min(1), iterations: int(0), steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts'),
   n: int(2).max(1_000_000, 'must be ≤ 1,000,000 samples per cell'), seeds: int(1), seed: seedFlag,
 });
 type Options = z.infer<typeof schema>;
 const DEFAULTS: Options = {
-  base: 'models/fashion-mnist', rewardClassifier: 'models/fashion-mnist/classifiers/reward', evalClassifier: 'models/fashion-mnist/classifiers/eval',
+  base: 'models/fashion-mnist', accelerated: 'none', rewardClassifier: 'models/fashion-mnist/classifiers/reward', evalClassifier: 'models/fashion-mnist/classifiers/eval',
   data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/demo', iterations: 25, steps: '2,4,12', n: 300, seeds: 3, seed: 0,
 };
 
@@ -43,6 +43,7 @@ export function demoCommand(io: TextIo, run: Runner): Command {
   const cmd = new Command('demo')
     .description('the main job: short Speed-RL on the shipped models, compare base vs accelerated, the run\'s offline HTML report')
     .option('--base <dir>', 'base model directory', DEFAULTS.base)
+    .option('--accelerated <dir>', 'a finished Speed-RL model compared beside the base and this short run (as "shipped"), or "none"', DEFAULTS.accelerated)
     .option('--reward-classifier <dir>', 'reward classifier (training signal)', DEFAULTS.rewardClassifier)
     .option('--eval-classifier <dir>', 'evaluation classifier (judge only)', DEFAULTS.evalClassifier)
     .option('--data <dir>', 'IDX dataset directory (test set = eval reference; train split = mmd reward reference)', DEFAULTS.data)
@@ -111,9 +112,10 @@ async function modelIterations(modelDir: string): Promise<number> {
 }
 
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
+  const shipped = o.accelerated === 'none' ? undefined : o.accelerated; // a long Speed-RL run's model: what acceleration looks like
   // a new demo writes into an empty folder (it replaces compare/ and report.html there) outside its inputs, one at a time
   if (!resume) checkNewOutDir(o.out, 'pass --resume to continue the demo there, or choose another --out');
-  checkOutsideInputs(o.out, { '--base': o.base, '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
+  checkOutsideInputs(o.out, { '--base': o.base, ...(shipped === undefined ? {} : { '--accelerated': shipped }), '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
   const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
   acquireRunLock(o.out, 'demo', '--out', undefined, created);
@@ -133,13 +135,13 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   const compareDir = join(o.out, 'compare');
   if (!rlDone) await rm(compareDir, { recursive: true, force: true });
   await step('compare base vs accelerated', [
-    'compare', '--models', `base=${o.base},speedrl=${modelDir}`, '--methods', 'cosine', '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds),
+    'compare', '--models', `base=${o.base},speedrl=${modelDir}${shipped === undefined ? '' : `,shipped=${shipped}`}`, '--methods', 'cosine', '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds),
     '--seed', String(o.seed), '--classifier', o.evalClassifier, '--data', o.data, '--out', compareDir, ...(existsSync(join(compareDir, 'compare.json')) ? ['--resume'] : []),
   ]);
   // the full run report: config, training curves, the comparison and its grids (--force replaces only an earlier report)
   const report = join(o.out, 'report.html');
   const trained = await modelIterations(modelDir); // the compared model's own count, not the option (a run continued by hand)
-  const title = `Speed-RL demo: ${o.base} vs ${trained >= 0 ? `${trained} iteration${trained === 1 ? '' : 's'} of Speed-RL` : 'its Speed-RL model'}`;
+  const title = `Speed-RL demo: ${o.base} vs ${trained >= 0 ? `${trained} iteration${trained === 1 ? '' : 's'} of Speed-RL` : 'its Speed-RL model'}${shipped === undefined ? '' : ` and ${shipped}`}`;
   await step('report', ['report', rlDir, '--compare', compareDir, '--out', report, '--force', '--title', title]);
   io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
 }

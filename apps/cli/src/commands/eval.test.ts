@@ -57,6 +57,14 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(own.out).toContain('| vs itself: FCD(T) − FCD(12) ≤ 2σ |');
     expect(own.out).not.toContain('vs the base');
     expect(JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')).acceleration).toMatchObject({ base: null, vsBase: null });
+    // floors edited in eval.json are not carried on by a resume (was: reused and shown unchecked): floors.json's are
+    const evalPath = join(root, 'rl', 'eval.json');
+    const json = JSON.parse(readFileSync(evalPath, 'utf8')) as { floors: Record<string, number> };
+    const cached = (JSON.parse(readFileSync(join(model, 'floors.json'), 'utf8')) as { floors: Record<string, number> }).floors;
+    expect(json.floors).toEqual(cached);
+    writeFileSync(evalPath, JSON.stringify({ ...json, floors: { ...json.floors, reconstruction: 0.001 } }));
+    expect((await cli(args('rl', '--steps', '2,12', '--seeds', '3', '--resume'))).code).toBe(0);
+    expect(JSON.parse(readFileSync(evalPath, 'utf8')).floors).toEqual(cached);
   });
 
   it('refuses a base eval.json judged otherwise (--n, --ref-limit, classifier files) or with edited rows, before any sampling', async () => {

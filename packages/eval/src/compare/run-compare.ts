@@ -185,7 +185,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const tunedKey = tuned === undefined ? undefined : await sha256File(o.tuned);
   const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models, identities, tunedKey, inputs) : {};
   const cells: CompareCell[] = [...(prev.cells ?? [])];
-  let floors: Floors | undefined = prev.floors as Floors | undefined;
+  let floors: Floors | undefined; // never compare.json's own, even on --resume: floors.json (keyed, its numbers hashed) is checked, they are not
   const grids: GridEntry[] = [...(prev.grids ?? [])];
   // every model of the file, in first-seen order (this call's entries replace their earlier ones)
   const earlier = prev.models ?? [];
