@@ -35,6 +35,8 @@ export type { TuneOptions } from './compare/run-tune';
 export { aggregateCells } from './compare/table';
 export type { CompareCell, CompareJson, CompareRow } from './compare/table';
 export { readTunedFile, tunedFileSchema } from './compare/tuned-space';
+export { describeStopMatches, stopRuleMatches } from './compare/tune-stop';
+export type { StopMatch, StopTrial } from './compare/tune-stop';
 export type { TunedFile } from './compare/tuned-space';
 export { accelerationFactors, DEFAULT_ACCELERATION_CONFIG, formatFactor } from './acceleration';
 export type { AccelerationInput, AccelerationRow, MeanStdLike } from './acceleration';

@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadIdxDataset, readPng, type IdxDatasetOptions } from '@speedrl/tensor-utils';
-import { runTuneSchedule, type TuneOptions } from '@speedrl/eval';
+import { runTuneSchedule, stopRuleMatches, type TuneOptions } from '@speedrl/eval';
 import type { CompareJson } from '@speedrl/eval';
 import { installInterruptHandler } from '@speedrl/pipeline';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
@@ -246,6 +246,31 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
   const tuneOptions: TuneOptions = {
     model: base, classifier: join(root, 'cls-reward'), data: FIXTURE_DIR, out: tunedPath, steps: '2', budget: 4, n: 30, seed: 1000, refCount: 100, engine: 'ort', batch: 64, cfg: 'search',
   };
+
+  it('tune-schedule --stop-thresholds scores the adaptive stop rule on the search split, picks per T, resumes without recomputing', async () => {
+    const stopPath = join(root, 'stop.json');
+    const stopArgs = ['tune-schedule', '--model', base, '--classifier', join(root, 'cls-reward'), '--data', FIXTURE_DIR, '--steps', '2,4', '--budget', '1', '--n', '30',
+      '--ref-count', '100', '--cfg', 'off', '--stop-thresholds', '0.01,1', '--stop-cap', '4', '--out', stopPath];
+    const r = await cli(stopArgs);
+    expect(r.code).toBe(0);
+    const file = JSON.parse(readFileSync(stopPath, 'utf8')) as TunedFile;
+    const trials = file.stopRule?.trials ?? [];
+    expect(trials.map((t) => t.threshold)).toEqual([0.01, 1]);
+    expect(trials[1]?.nfePerImage).toBe(4); // p* = 1 commits one token a step: every image runs to the cap
+    expect(trials[0]?.nfePerImage).toBeLessThan(4); // p* = 0.01 commits nearly every token at once
+    expect(file.stopRule?.matches.map((m) => m.steps)).toEqual([2, 4]);
+    expect(file.stopRule?.matches).toEqual(stopRuleMatches(trials, file)); // the rule is the search split's choice, recomputable
+    expect(r.out).toMatch(/^stop rule: (p\* = [\d.]+|no threshold) \(cap 4\)/m);
+    expect(file.searchBudget).toMatch(/; stop rule: 2 thresholds × 30 samples \(adaptive, cap 4\)$/);
+    const again = await cli([...stopArgs.filter((a) => a !== '--out' && a !== stopPath), '--out', stopPath, '--resume', '--stop-thresholds', '0.01,1,0.5']);
+    expect(again.code).toBe(0);
+    const more = JSON.parse(readFileSync(stopPath, 'utf8')) as TunedFile;
+    expect(more.stopRule?.trials.map((t) => t.threshold)).toEqual([0.01, 0.5, 1]);
+    expect(more.stopRule?.trials.filter((t) => t.threshold !== 0.5)).toEqual(trials); // kept, not recomputed
+    const otherCap = await cli([...stopArgs.map((a) => (a === '4' ? '3' : a)), '--resume']);
+    expect(otherCap.code).toBe(2);
+    expect(otherCap.err).toMatch(/--stop-cap: .*stop\.json scored its stop rule with cap 4, now 3/);
+  });
 
   it('tune-schedule reads only the train split, is deterministic for a seed, and resumes without recomputing', async () => {
     const splits: string[] = [];

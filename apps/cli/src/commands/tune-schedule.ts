@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import type { TextIo } from '@speedrl/core';
-import { readTunedFile, runTuneSchedule, type TuneOptions } from '@speedrl/eval';
+import { describeStopMatches, readTunedFile, runTuneSchedule, type TuneOptions } from '@speedrl/eval';
 import { installStopHint, savedOptions } from '@speedrl/pipeline';
 import { seedFlag } from '../flags';
 import { UsageError } from '../errors';
@@ -28,10 +28,12 @@ const schema = z.object({
   engine: z.enum(['ort', 'tfjs']),
   batch: int(1),
   cfg: z.enum(['search', 'off']),
+  stopThresholds: z.string().regex(/^(\d*\.?\d+(,\d*\.?\d+)*)?$/, 'a comma-separated list of probabilities, e.g. 0.5,0.7,0.9'),
+  stopCap: int(1),
 });
 const DEFAULTS: TuneOptions = {
   model: '', classifier: 'models/fashion-mnist/classifiers/reward', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/tuned-schedule.json',
-  steps: '2,3,4', budget: 40, n: 500, seed: 1000, refCount: 10000, engine: 'ort', batch: 64, cfg: 'search',
+  steps: '2,3,4', budget: 40, n: 500, seed: 1000, refCount: 10000, engine: 'ort', batch: 64, cfg: 'search', stopThresholds: '', stopCap: 12,
 };
 
 /** Registers `tune-schedule` on the program. */
@@ -50,6 +52,8 @@ export function tuneScheduleCommand(io: TextIo): Command {
     .option('--engine <e>', 'transformer engine: ort or tfjs', DEFAULTS.engine)
     .option('--batch <B>', 'images per forward pass', String(DEFAULTS.batch))
     .option('--cfg <mode>', 'search: also search per-step guidance weights (2 passes per step); off: one pass per step', DEFAULTS.cfg)
+    .option('--stop-thresholds <list>', 'also score the adaptive stop rule at these p* (cap --stop-cap) and pick, per T, the one of least mean NFE scoring no worse than T\'s defaults', DEFAULTS.stopThresholds)
+    .option('--stop-cap <T>', 'the stop rule\'s step cap', String(DEFAULTS.stopCap))
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
     .option('--resume', 'replay the search from --out, evaluating only candidates it does not hold; other step counts in it are kept')
     .option('--force', 'replace an existing --out file')
@@ -58,6 +62,7 @@ export function tuneScheduleCommand(io: TextIo): Command {
 Examples:
   $ speedrl tune-schedule --model models/fashion-mnist --steps 2,3,4 --budget 40 --n 500 --out runs/tuned.json
   $ speedrl tune-schedule --model models/fashion-mnist --steps 2,4 --cfg off --out runs/tuned-nocfg.json
+  $ speedrl tune-schedule --model runs/speedrl/model --steps 3,4,12 --budget 1 --cfg off --stop-thresholds 0.5,0.7,0.8,0.9 --stop-cap 12 --out runs/stop.json
   $ speedrl tune-schedule --out runs/tuned.json --resume      # after Ctrl-C
   $ speedrl compare --models base=models/fashion-mnist --methods cosine,tuned --tuned runs/tuned.json --steps 2,3,4
 `);
@@ -71,6 +76,7 @@ Examples:
     const removeHint = installStopHint(io, 'tune-schedule', o.out);
     const file = await runTuneSchedule(o, resume, io, undefined, flags.force === true).finally(removeHint);
     const summary = Object.values(file.schedules).map((s) => `T=${s.steps}: FCD ${s.score.toFixed(3)} (defaults ${s.defaultScore.toFixed(3)}), NFE ${s.nfePerImage}`);
+    if (file.stopRule !== undefined) summary.push(...describeStopMatches(file.stopRule.matches, file.stopRule.cap));
     io.stdout(flags.json === true ? `${JSON.stringify(file, null, 2)}\n` : `${summary.join('\n')}\nwrote ${o.out} (search split: held-out train images; budget ${file.searchBudget})\n`);
   });
 }

@@ -15,6 +15,7 @@ import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
 import { checkOwnResults } from '../own-results';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
+import { describeStopMatches, stopRuleMatches } from './tune-stop';
 
 /** Options of a search (validated at the CLI edge). */
 export interface TuneOptions {
@@ -30,6 +31,10 @@ export interface TuneOptions {
   readonly engine: Engine;
   readonly batch: number;
   readonly cfg: 'search' | 'off';
+  /** Adaptive stop-rule thresholds p* to score beside the schedules, comma-separated ('' = none; tune-stop.ts). */
+  readonly stopThresholds?: string;
+  /** The stop rule's step cap T_max. */
+  readonly stopCap?: number;
 }
 
 /** Options whose change makes stored trials meaningless. */
@@ -56,6 +61,10 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs:
       throw new UsageError(`${flagOf(key)}: ${o.out} was searched with ${JSON.stringify(was[key])}, now ${JSON.stringify(o[key])}; ${why}. Use the same value or another --out`);
     }
   }
+  const cap = prev.stopRule?.cap;
+  if (cap !== undefined && (o.stopThresholds ?? '') !== '' && cap !== o.stopCap) {
+    throw new UsageError(`--stop-cap: ${o.out} scored its stop rule with cap ${cap}, now ${o.stopCap}; a resume replays the same search, and its trials were made with the other value. Use the same value or another --out`);
+  }
   const changed = changedInputs(prev.inputs, inputs);
   if (changed.length > 0) throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${o.out} was searched; its trials would be reused for other inputs. Use --force to search again, or another --out`);
   return prev;
@@ -72,6 +81,8 @@ export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextI
 
 async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader, force: boolean): Promise<TunedFile> {
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
+  const stopThresholds = (o.stopThresholds ?? '') === '' ? [] : parseNumberList('--stop-thresholds', o.stopThresholds ?? '', (v) => v > 0 && v <= 1, 'probabilities in (0, 1]');
+  const stopCap = o.stopCap ?? 12;
   if (load === loadIdxDataset) checkDataDir(o.data, ['train']); // an injected loader brings its own data
   const inputs = await inputKeys({
     '--model': () => bundleIdentity(o.model), '--classifier': () => classifierFiles(o.classifier),
@@ -83,10 +94,11 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
   try {
     const maxT = gen.config.seqLen;
     if (steps.some((t) => t > maxT)) throw new UsageError(`--steps: each T must be ≤ ${maxT}, the token count of ${o.model}; got ${o.steps}`);
+    if (stopThresholds.length > 0 && !(Number.isInteger(stopCap) && stopCap >= 1 && stopCap <= maxT)) throw new UsageError(`--stop-cap: must be an integer in [1, ${maxT}] (the token count of ${o.model}); got ${stopCap}`);
     const classifier = await loadRewardClassifier(o.classifier, o.n, '--classifier', 'tune-schedule needs');
     const ref = await loadTrainReference(classifier, o.data, o.refCount, load);
     const space = searchSpace(o.cfg === 'search');
-    const total = steps.length * o.budget;
+    const total = steps.length * o.budget + stopThresholds.length;
     io.stderr(`tune-schedule: ${o.model}, T ∈ {${steps.join(',')}}, ${o.budget} candidates per T × ${o.n} samples (seed ${o.seed}); score = FD of reward-classifier features vs the last ${ref.count} TRAIN images (never the test set, never the evaluation classifier)\n`);
     const file: TunedFile = {
       format: 'speedrl-tuned-schedule', formatVersion: 1, model: o.model, engine: o.engine,
@@ -99,6 +111,7 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
       // a resumed file keeps the schedules and trials of step counts this call does not search again
       schedules: Object.fromEntries(Object.entries(prev?.schedules ?? {}).filter(([t]) => !steps.includes(Number(t)))),
       trials: (prev?.trials ?? []).filter((t) => !steps.includes(t.steps)),
+      ...(prev?.stopRule === undefined ? {} : { stopRule: prev.stopRule }),
       options: { ...o },
       inputs,
     };
@@ -139,6 +152,24 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
       io.stderr(`tune-schedule: T=${T}: best FCD ${best.score.toFixed(3)} (sampler defaults ${(trials[0]?.score ?? NaN).toFixed(3)}) with ${Object.entries(params).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}\n`);
       await writeJsonAtomic(o.out, file);
     }
+    const stopTrials = (file.stopRule?.trials ?? []).filter((t) => !stopThresholds.includes(t.threshold));
+    for (const threshold of stopThresholds) {
+      const hit = file.stopRule?.trials.find((t) => t.threshold === threshold);
+      const set = hit === undefined ? await drawSampleSet(gen, o.n, stopCap, o.seed, o.batch, { method: 'adaptive', adaptiveThreshold: threshold, temperature: 1, gumbelScale: 0, guidance: null }) : undefined;
+      const value = set === undefined ? NaN : fcd(await rewardFeatures(classifier, set.images, set.count), ref.gaussian);
+      const trial = hit ?? { threshold, fcd: Number.isFinite(value) ? value : 1e30, nfePerImage: set?.nfePerImage ?? 0, meanSteps: set?.meanSteps ?? 0 };
+      stopTrials.push(trial);
+      stopTrials.sort((a, b) => a.threshold - b.threshold);
+      evaluated++;
+      progress.update(evaluated, { 'p*': threshold, fcd: trial.fcd, nfe: trial.nfePerImage });
+      file.stopRule = { cap: stopCap, trials: [...stopTrials], matches: stopRuleMatches(stopTrials, file) };
+      await writeJsonAtomic(o.out, file);
+    }
+    if (file.stopRule !== undefined) file.searchBudget += `; stop rule: ${file.stopRule.trials.length} thresholds × ${o.n} samples (adaptive, cap ${file.stopRule.cap})`;
+    // the matches follow the file's schedules (a resume may have searched more T)
+    if (file.stopRule !== undefined) file.stopRule = { ...file.stopRule, matches: stopRuleMatches(file.stopRule.trials, file) };
+    if (stopThresholds.length > 0 && file.stopRule !== undefined) io.stderr(`${describeStopMatches(file.stopRule.matches, file.stopRule.cap).join('\n')}\n`);
+    await writeJsonAtomic(o.out, file);
     progress.finish({ candidates: evaluated, reused });
     return file;
   } finally {

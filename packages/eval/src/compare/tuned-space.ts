@@ -81,6 +81,15 @@ export const tunedScheduleSchema = z.object({
 /** A candidate tried (kept so `--resume` recomputes nothing): its point u ∈ [0, 1]^d of the search space and its score. */
 export const trialSchema = z.object({ steps: z.number().int().min(1), u: z.array(z.number().min(0).max(1)), fcd: fdSchema, nfePerImage: z.number().finite().min(0) });
 
+/** One threshold of the adaptive stop rule tried (`--stop-thresholds`): its score and the passes it spent per image. */
+export const stopTrialSchema = z.object({ threshold: z.number().gt(0).max(1), fcd: fdSchema, nfePerImage: z.number().finite().min(0), meanSteps: z.number().finite().min(0) });
+/** For one fixed T: the stop threshold of least mean NFE whose score is at most the sampler defaults' at T (null: none is). */
+export const stopMatchSchema = z.object({
+  steps: z.number().int().min(1), fixedScore: fdSchema, fixedNfe: z.number().finite().min(0), threshold: z.number().nullable(), fcd: z.number().nullable(), nfePerImage: z.number().nullable(),
+});
+/** The adaptive stop rule tuned beside the schedules (docs/architecture.md, "Adaptive stop rule"). */
+export const stopRuleSchema = z.object({ cap: z.number().int().min(1), trials: z.array(stopTrialSchema), matches: z.array(stopMatchSchema) });
+
 /** The file tune-schedule writes (also while it runs: `schedules` holds the finished T only). */
 export const tunedFileSchema = z.object({
   format: z.literal('speedrl-tuned-schedule'),
@@ -95,6 +104,8 @@ export const tunedFileSchema = z.object({
   searchBudget: z.string(),
   schedules: z.record(tunedScheduleSchema),
   trials: z.array(trialSchema),
+  /** The adaptive stop rule, when `--stop-thresholds` was given. */
+  stopRule: stopRuleSchema.optional(),
   /** The command's options (a `--resume` starts from them). */
   options: z.record(z.unknown()).optional(),
   /** Content keys of the model, classifier and training images the trials were scored with, by flag. */
