@@ -14,7 +14,7 @@ import {
   createVqModel, decode, encode, evaluate, loadVq, resolveVqConfig, saveVq, train, vqPreset,
   type VqConfig, type VqEvaluation, type VqFeatureFn, type VqModel, type VqPresetName,
 } from '@speedrl/vq-tokenizer';
-import { RUN_FILES, TOKENIZER_DIR, checkCheckpointOptions, checkCheckpointSeed, checkDataDir, definingOptions, installInterruptHandler, type RunDir } from '@speedrl/pipeline';
+import { RUN_FILES, TOKENIZER_DIR, checkCheckpointRun, checkCheckpointSeed, checkDataDir, checkpointRunRecord, installInterruptHandler, type RunDir } from '@speedrl/pipeline';
 import { loadRewardClassifier, rewardFeatures } from './reference';
 
 /** Options of a tokenizer training run (the flags of `speedrl train-vq`, camelCase). */
@@ -116,7 +116,7 @@ export async function trainVq(o: TrainVqOptions, run: RunDir, io: TextIo): Promi
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
   const resumed = run.resumeFrom === undefined ? undefined : await loadVq(run.resumeFrom);
   if (resumed !== undefined) checkCheckpointSeed(resumed.metadata.seed, o.seed, run.resumeFrom as string);
-  if (resumed !== undefined) checkCheckpointOptions(resumed.metadata.options, { ...o }, run.resumeFrom as string);
+  if (resumed !== undefined) checkCheckpointRun(resumed.metadata.run, run, run.resumeFrom as string);
   const model = resumed?.model ?? createVqModel(vqConfigOf(o), rng.fork(0));
   const totalSteps = o.steps > 0 ? o.steps : o.epochs * Math.floor(data.count / o.batch);
   if (model.step > totalSteps) throw new UsageError(`--steps/--epochs: the run in ${run.dir} is already at step ${model.step}, past the ${totalSteps} asked for`);
@@ -129,7 +129,7 @@ export async function trainVq(o: TrainVqOptions, run: RunDir, io: TextIo): Promi
   const abort = new AbortController();
   const progress = createProgress({ label: 'train-vq', total: totalSteps, io });
   // one atomic directory: the step is in its config.json (no second file a kill could leave out of step)
-  const checkpoint = async (): Promise<void> => saveVq(checkpointDir, model, { command: 'train-vq', seed: o.seed, options: definingOptions({ ...o }) });
+  const checkpoint = async (): Promise<void> => saveVq(checkpointDir, model, { command: 'train-vq', seed: o.seed, run: checkpointRunRecord(run) });
   try {
     const result = await train({
       model, images: data.images, steps: totalSteps, batchSize: o.batch, rng: rng.fork(1), signal: abort.signal, ...(perceptual ? { perceptual } : {}),

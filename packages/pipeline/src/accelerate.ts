@@ -18,7 +18,7 @@ import { loadRlModel } from './rl-model';
 import { createQualityReward } from './quality-reward';
 import { RewardCallError, loadRewardModules, parseRewardSpec } from './reward-module';
 import { checkRewardResume, rewardKeyOf, rewardSpecsOf, withRewardRecord, type RewardChange } from './reward-resume';
-import { checkCheckpointOptions, definingOptions } from './resume-options';
+import { checkCheckpointRun, checkpointRunRecord } from './resume-options';
 import { RUN_FILES, checkpointNote, openRunDir, resumeNote, type RunDir, type RunMode } from './run-dir';
 
 /** Options of a Speed-RL run (the flags of `speedrl accelerate`, camelCase). */
@@ -93,14 +93,31 @@ const ROLLOUT_ONLY: Readonly<Record<'fixed' | 'adaptive', readonly string[]>> = 
 /**
  * Refuses an option the run's rollout kind never reads (`--max-steps` with fixed T, `--step-choices` with adaptive
  * rollouts): it would be ignored yet recorded in run.json as a setting. `flags` are the keys typed on the command line,
- * `file` those of the --config file; a file's key is tolerated when `--rollout` on the command line overrides the file's.
+ * `file` those of the --config file; a file's key is tolerated only when `--rollout` on the command line overrides the
+ * file's own `rollout` (ablate's no-speed variant of an adaptive config), whose settings it then leaves unread.
  */
 export function checkRolloutOptions(rollout: 'fixed' | 'adaptive', flags: ReadonlySet<string>, file: ReadonlySet<string>): void {
   const other = rollout === 'fixed' ? 'adaptive' : 'fixed';
-  const unread = ROLLOUT_ONLY[other].find((key) => flags.has(key) || (file.has(key) && !flags.has('rollout')));
+  const overridden = flags.has('rollout') && file.has('rollout');
+  const unread = ROLLOUT_ONLY[other].find((key) => flags.has(key) || (file.has(key) && !overridden));
   if (unread === undefined) return;
   const where = flags.has(unread) ? flagOf(unread) : `${flagOf(unread)} (from --config)`;
   throw new UsageError(`${where}: only --rollout ${other} reads it, and this run's rollout is ${rollout}; remove it${rollout === 'fixed' ? ', or pass --rollout adaptive' : ''}`);
+}
+
+/** rl-trainer config fields a resumed run may change: its length and how often it saves and draws. */
+const CONFIG_MUTABLE: ReadonlySet<string> = new Set(['iterations', 'checkpointEvery', 'gridEvery']);
+
+/**
+ * Refuses a checkpoint whose rl-trainer config (every checkpoint holds it) differs from this run's in a field that
+ * defines the run: a copy from a run with other settings, also one written before checkpoints recorded their run.
+ */
+export function checkRestoredConfig(restored: SpeedRlConfig, config: SpeedRlConfig, checkpoint: string): void {
+  const fields = Object.keys(config).filter((k) => !CONFIG_MUTABLE.has(k)
+    && JSON.stringify((restored as unknown as Record<string, unknown>)[k]) !== JSON.stringify((config as unknown as Record<string, unknown>)[k]));
+  if (fields.length === 0) return;
+  const names = fields.map((k) => CONFIG_FLAGS[k] ?? flagOf(k)).join(', ');
+  throw new UsageError(`--resume: the checkpoint in "${checkpoint}" was written with other settings (${names}) than this run's: it is not this run's checkpoint (copied from another run?). Restore the run's own, or start a new run with another --out (nothing was written)`);
 }
 
 /** The rl-trainer config these options describe; a value it refuses is a usage error naming the flag. */
@@ -189,7 +206,8 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
       if (JSON.stringify(key) !== JSON.stringify(rng.state().key)) {
         throw new UsageError(`--resume: the checkpoint in "${run.resumeFrom}" draws from another seed's random stream than this run's --seed ${o.seed}: it is not this run's checkpoint (copied from another run?). Restore the run's own, or start a new run with another --out (nothing was written)`);
       }
-      checkCheckpointOptions(restored.extra?.options, { ...o }, run.resumeFrom); // same seed, other lr or loss: another run's
+      checkCheckpointRun(restored.extra?.run, run, run.resumeFrom); // same seed, other lr, loss or base: another run's
+      checkRestoredConfig(restored.config, config, run.resumeFrom); // also for checkpoints written before the record
       rng = restored.rng;
       startIteration = restored.iteration;
       if (startIteration > config.iterations) throw new UsageError(`--iterations: the run in ${run.dir} is already at iteration ${startIteration}; give at least that many`);
@@ -264,7 +282,7 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
           if (interrupt.stop.requested || budgetReached) abort.abort();
         },
         onCheckpoint: async ({ iteration }) => {
-          await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState(), extra: { options: definingOptions({ ...o }) } });
+          await writeSpeedRlCheckpoint(checkpointDir, { iteration, rng: rng.state(), config, policy: await policy.saveState(), normalizer: quality.normaliserState(), extra: { run: checkpointRunRecord(run) } });
           checkpointed = iteration;
         },
         onGrid: async (iteration, sampleGrid) => {

@@ -1,4 +1,4 @@
-import { checkCheckpointOptions, checkResumeOverrides, definingOptions } from './resume-options';
+import { checkCheckpointOptions, checkCheckpointRun, checkResumeOverrides, checkpointRunRecord, definingOptions } from './resume-options';
 
 describe('checkResumeOverrides', () => {
   const saved = { base: 'models/fashion-mnist', data: '/usr/share/datasets/fashion-mnist', seed: 0, klBeta: 0.04, iterations: 100 };
@@ -28,8 +28,9 @@ describe('checkResumeOverrides', () => {
 
 describe('checkCheckpointOptions', () => {
   const run = { out: 'runs/a', seed: 0, lr: 0.00003, loss: 'grpo', stepChoices: '2,3,4', iterations: 70, base: 'models/x', reward: ['a.mjs'] };
-  it('records the defining options only: not where the run is, how long it runs, its input paths or reward modules', () => {
-    expect(definingOptions(run)).toEqual({ seed: 0, lr: 0.00003, loss: 'grpo', stepChoices: '2,3,4' });
+  it('records the defining options only: not where the run is, how long it runs or its input paths; a reward spec by file, export and weight', () => {
+    expect(definingOptions(run)).toEqual({ seed: 0, lr: 0.00003, loss: 'grpo', stepChoices: '2,3,4', reward: ['a.mjs:default=1'] });
+    expect(definingOptions({ reward: ['./x/r.mjs:sharp=0.5'] })).toEqual({ reward: ['r.mjs:sharp=0.5'] });
   });
   it('accepts its own record, one written with another length, a value written otherwise, and a checkpoint with no record', () => {
     const own = definingOptions(run);
@@ -42,5 +43,20 @@ describe('checkCheckpointOptions', () => {
     expect(() => checkCheckpointOptions({ ...definingOptions(run), lr: 0.0001 }, run, 'runs/a/checkpoint'))
       .toThrow(/--resume: the checkpoint in "runs\/a\/checkpoint" was written by a run with --lr 0.0001, and this run's is 0.00003: it is not this run's checkpoint/);
     expect(() => checkCheckpointOptions({ ...definingOptions(run), loss: 'cispo' }, run, 'c')).toThrow(/--loss "cispo", and this run's is "grpo"/);
+  });
+});
+
+describe('checkCheckpointRun', () => {
+  const run = { options: { seed: 0, lr: 0.00003, reward: ['r.mjs=0.5'] }, identities: { '--base': 'a'.repeat(64), '--data': 'b'.repeat(64), '--reward': 'c'.repeat(64) } };
+  it('accepts its own record, one with a --reward key accepted since (--allow-changed-reward), and none', () => {
+    expect(() => checkCheckpointRun(checkpointRunRecord(run), run, 'ckpt')).not.toThrow();
+    expect(() => checkCheckpointRun(checkpointRunRecord({ ...run, identities: { ...run.identities, '--reward': 'd'.repeat(64) } }), run, 'ckpt')).not.toThrow();
+    expect(() => checkCheckpointRun(undefined, run, 'ckpt')).not.toThrow();
+  });
+  it('refuses a same-seed checkpoint of a run with another base or another reward weight (was: accepted, only options without --reward compared)', () => {
+    const otherBase = checkpointRunRecord({ ...run, identities: { ...run.identities, '--base': 'e'.repeat(64) } });
+    expect(() => checkCheckpointRun(otherBase, run, 'runs/a/checkpoint')).toThrow(/the checkpoint in "runs\/a\/checkpoint" was written by a run whose --base files differ from this run's \(content key eeeeeeeeeeee…, this run's aaaaaaaaaaaa…\)/);
+    const otherWeight = checkpointRunRecord({ ...run, options: { ...run.options, reward: ['r.mjs=2'] } });
+    expect(() => checkCheckpointRun(otherWeight, run, 'c')).toThrow(/--reward \["r\.mjs:default=2"\], and this run's is \["r\.mjs:default=0\.5"\]/);
   });
 });

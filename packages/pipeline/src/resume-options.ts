@@ -4,8 +4,9 @@
  * learning-rate schedule.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { UsageError, flagOf } from '@speedrl/core';
+import { parseRewardSpec } from './reward-module';
 
 /**
  * Options a resumed run may change: where it is, how long it runs, how often it saves and logs. Everything else
@@ -64,7 +65,48 @@ export function checkResumeOverrides(saved: Record<string, unknown>, overrides: 
  * `--reward` modules (their contents are keyed apart, and another spelling of a path is the same input).
  */
 export function definingOptions(options: Record<string, unknown>, mutable: ReadonlySet<string> = RESUME_MUTABLE_OPTIONS): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(options).filter(([key, value]) => !mutable.has(key) && !PATH_OPTIONS.has(key) && key !== 'reward' && value !== undefined));
+  const kept = Object.entries(options).filter(([key, value]) => !mutable.has(key) && !PATH_OPTIONS.has(key) && value !== undefined);
+  // --reward specs: their module files are keyed apart, their export and weight define the run (file:export=weight)
+  return Object.fromEntries(kept.map(([key, value]) => [key, key === 'reward' && Array.isArray(value) ? value.map((spec) => rewardSpecText(String(spec))) : value]));
+}
+
+/** A `--reward` spec as a checkpoint records it: the module's file name, its export and weight (`r.mjs:default=0.5`). */
+function rewardSpecText(spec: string): string {
+  const s = parseRewardSpec(spec);
+  return `${basename(s.path)}:${s.exportName}=${s.weight}`;
+}
+
+/** What a checkpoint records of its run (`checkCheckpointRun` compares it on --resume). */
+export interface CheckpointRunRecord {
+  /** The defining options (`definingOptions`). */
+  readonly options: Record<string, unknown>;
+  /** The content keys of the run's inputs by flag (run.json's `identities`). */
+  readonly inputs: Record<string, string>;
+}
+
+/** The record a checkpoint of `run` carries: its defining options and its inputs' content keys. */
+export function checkpointRunRecord(run: { readonly options: Record<string, unknown>; readonly identities: Record<string, string> }): CheckpointRunRecord {
+  return { options: definingOptions(run.options), inputs: { ...run.identities } };
+}
+
+/**
+ * Refuses a checkpoint whose record (`checkpointRunRecord`) is not `run`'s: other defining options
+ * (`checkCheckpointOptions`), or inputs whose content differs, by flag (a copy from a run of another base, data or
+ * classifier with the same seed and options). `--reward` files are left to run.json's key, whose accepted edits
+ * (`--allow-changed-reward`) a checkpoint from before them would otherwise refuse. A checkpoint without the record passes.
+ */
+export function checkCheckpointRun(recorded: unknown, run: { readonly options: Record<string, unknown>; readonly identities: Record<string, string> }, checkpoint: string): void {
+  if (typeof recorded !== 'object' || recorded === null) return;
+  const r = recorded as Partial<CheckpointRunRecord>;
+  checkCheckpointOptions(r.options, run.options, checkpoint);
+  for (const [flag, was] of Object.entries(r.inputs ?? {})) {
+    const now = run.identities[flag];
+    if (flag === '--reward' || now === undefined || now === was) continue;
+    throw new UsageError(
+      `--resume: the checkpoint in "${checkpoint}" was written by a run whose ${flag} files differ from this run's (content key ${String(was).slice(0, 12)}…, this run's ${now.slice(0, 12)}…): ` +
+        'it is not this run\'s checkpoint (copied from another run?). Restore the run\'s own, or start a new run with another --out (nothing was written)',
+    );
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { UsageError } from '@speedrl/core';
 import { combineRewards, type RewardInput } from '@speedrl/rewards-clip-fid';
@@ -43,6 +44,17 @@ describe('parseRewardSpec', () => {
       'r.mjs imports lib/weights.json': join(dir, 'lib', 'weights.json'),
       'r.mjs imports lib/extra.cjs': join(dir, 'lib', 'extra.cjs'),
     });
+    // absolute paths, file: URLs, template literals, createRequire and folders with index.js (was: not followed)
+    mkdirSync(join(dir, 'pkg'));
+    writeFileSync(join(dir, 'pkg', 'index.js'), 'module.exports = 2;');
+    writeFileSync(join(dir, 'abs.mjs'), '');
+    writeFileSync(join(dir, 'url.mjs'), '');
+    writeFileSync(join(dir, 'tpl.mjs'), '');
+    writeFileSync(join(dir, 's.mjs'), [
+      `import a from '${join(dir, 'abs.mjs')}';`, `import u from '${pathToFileURL(join(dir, 'url.mjs')).href}';`,
+      'const { k } = await import(`./tpl.mjs`);', "const p = createRequire(import.meta.url)('./pkg');", 'const skip = await import(`./${name}.mjs`);',
+    ].join('\n'));
+    expect(Object.keys(rewardModuleFiles(['s.mjs'], dir)).sort()).toEqual(['s.mjs', 's.mjs imports abs.mjs', 's.mjs imports pkg/index.js', 's.mjs imports tpl.mjs', 's.mjs imports url.mjs']);
   });
 });
 

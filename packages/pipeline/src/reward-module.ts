@@ -6,8 +6,8 @@
  * call time (type, length, NaN or ±Infinity; the iteration stops rather than continue without the score).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '@speedrl/core';
 import type { RewardComponent, RewardInput } from '@speedrl/rewards-clip-fid';
 
@@ -133,16 +133,25 @@ export async function loadRewardModules(specs: readonly string[], cwd = process.
   return out;
 }
 
-/** Relative specifiers a module's text imports statically or dynamically (`import … from './x.mjs'`, `import('./x.mjs')`, `require('./x')`, `export … from`). */
-const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
+/**
+ * Local specifiers a module's text imports statically or dynamically (`import … from './x.mjs'`, `import('./x.mjs')`,
+ * `require('./x')`, `export … from`, `createRequire(…)('./x')`): relative, absolute or `file:` URLs, in quotes or in a
+ * template literal without substitutions. A path computed at run time, or a file read with `fs`, is not seen.
+ */
+const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\)\s*\(\s*)(['"`])((?:\.{1,2}\/|\/|file:\/\/)[^'"`$]+)\1/g;
 
-/** The local files `file` imports, transitively (CommonJS `require` without an extension tries `.js`, `.cjs`, `.json`), `file` included. */
+/** The file a local specifier names from `dir`: as written, or (CommonJS-style) with `.js`, `.cjs`, `.json`, or a folder's `index.js`. */
+function resolveLocal(dir: string, specifier: string): string | undefined {
+  const target = specifier.startsWith('file://') ? fileURLToPath(specifier) : resolve(dir, specifier);
+  return [target, `${target}.js`, `${target}.cjs`, `${target}.json`, join(target, 'index.js'), join(target, 'index.mjs')].find((f) => existsSync(f) && statSync(f).isFile());
+}
+
+/** The local files `file` imports, transitively, `file` included. */
 function localImportGraph(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file) || !existsSync(file) || !statSync(file).isFile()) return seen;
   seen.add(file);
   for (const match of readFileSync(file, 'utf8').matchAll(LOCAL_IMPORT)) {
-    const target = resolve(dirname(file), match[1] as string);
-    const found = [target, `${target}.js`, `${target}.cjs`, `${target}.json`].find((f) => existsSync(f) && statSync(f).isFile());
+    const found = resolveLocal(dirname(file), match[2] as string);
     if (found !== undefined) localImportGraph(found, seen);
   }
   return seen;

@@ -23,6 +23,8 @@ export interface RunDir {
   readonly resumeFrom: string | undefined;
   /** Options the run was started with (from run.json on resume). */
   readonly options: Record<string, unknown>;
+  /** Content keys of the run's inputs by flag, as run.json records them (a checkpoint records them too: `checkpointRunRecord`). */
+  readonly identities: Record<string, string>;
   /**
    * On resume, the options run.json does not hold (added to the command since the run started, or removed from the
    * file), which therefore take the command's defaults: the caller tells the user (see {@link defaultedNote}).
@@ -266,6 +268,7 @@ export async function openRunDir(
     dir,
     resumeFrom: resume ? found : undefined,
     options: runOptions,
+    identities,
     defaulted,
     lengthChanged,
     async start() {

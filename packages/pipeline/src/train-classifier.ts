@@ -13,7 +13,7 @@ import {
 } from '@speedrl/rewards-clip-fid';
 import { checkDataDir } from './checks';
 import { installInterruptHandler } from './interrupt';
-import { checkCheckpointOptions, definingOptions } from './resume-options';
+import { checkCheckpointRun, checkpointRunRecord } from './resume-options';
 import { RUN_FILES, checkCheckpointSeed, checkpointNote, type RunDir } from './run-dir';
 
 /** Where a trained classifier and its statistics go inside the run directory. */
@@ -72,7 +72,7 @@ export async function trainClassifierRun(o: TrainClassifierRunOptions, run: RunD
   const checkpointDir = join(run.dir, RUN_FILES.checkpoint);
   const resumed = run.resumeFrom === undefined ? undefined : await loadClassifier(run.resumeFrom);
   if (resumed !== undefined) checkCheckpointSeed(resumed.metadata.seed, seed, run.resumeFrom as string);
-  if (resumed !== undefined) checkCheckpointOptions(resumed.metadata.options, { ...o }, run.resumeFrom as string);
+  if (resumed !== undefined) checkCheckpointRun(resumed.metadata.run, run, run.resumeFrom as string);
   const model = resumed?.model ?? createClassifier(o.role, config, rng.fork(0));
   const epochs = o.epochs > 0 ? o.epochs : config.epochs;
   const totalSteps = o.steps > 0 ? o.steps : epochs * Math.floor(data.count / config.batchSize);
@@ -90,7 +90,7 @@ export async function trainClassifierRun(o: TrainClassifierRunOptions, run: RunD
   const abort = new AbortController();
   const progress = createProgress({ label: `train-classifier(${o.role})`, total: totalSteps, io });
   // one atomic directory: the step is in its config.json (no second file a kill could leave out of step)
-  const checkpoint = async (): Promise<void> => saveClassifier(checkpointDir, model, { command: 'train-classifier', seed, options: definingOptions({ ...o }) });
+  const checkpoint = async (): Promise<void> => saveClassifier(checkpointDir, model, { command: 'train-classifier', seed, run: checkpointRunRecord(run) });
   try {
     const result = await trainClassifier({
       model, images: data.images, labels: data.labels, steps: totalSteps, rng: rng.fork(1), signal: abort.signal,

@@ -21,7 +21,7 @@ import { disposeVqModel, encode, loadVq } from '@speedrl/vq-tokenizer';
 import { tokenizerKey, writeBundle } from './bundle';
 import { checkDataDir } from './checks';
 import { installInterruptHandler } from './interrupt';
-import { checkCheckpointOptions, definingOptions } from './resume-options';
+import { checkCheckpointRun, checkpointRunRecord } from './resume-options';
 import { RUN_FILES, checkCheckpointSeed, checkpointNote, resumeNote, type RunDir } from './run-dir';
 
 /** Options of a pretraining run (the flags of `speedrl train-maskgit`, camelCase). */
@@ -266,10 +266,10 @@ export async function trainMaskgit(
   if (run.resumeFrom !== undefined) {
     const statePath = join(run.resumeFrom, RUN_FILES.state);
     const state = JSON.parse(await readFile(statePath, 'utf8')) as {
-      step: number; seed?: unknown; options?: unknown; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown; lrCooldown?: LrCooldown | null;
+      step: number; seed?: unknown; run?: unknown; emaSteps?: number; emaSince?: number; emaUpdates?: number; tokensKey?: string; trainerSha256?: unknown; lrCooldown?: LrCooldown | null;
     };
     checkCheckpointSeed(state.seed, o.seed, run.resumeFrom);
-    checkCheckpointOptions(state.options, { ...o }, run.resumeFrom); // same seed, other lr or size: another run's
+    checkCheckpointRun(state.run, run, run.resumeFrom); // same seed, other lr, size or data: another run's
     const { tensors } = await readRecordedSafetensors(join(run.resumeFrom, 'trainer.safetensors'), state.trainerSha256, statePath, '--resume');
     const pick = (prefix: string): MaskGitParams => new Map(paramSpecs(config).map((s) => {
       const t = tensors[`${prefix}${s.name}`];
@@ -315,7 +315,7 @@ export async function trainMaskgit(
     const sums = ema?.state().sums;
     const emaTensors = sums === undefined ? {} : Object.assign({}, ...decays.map((d) => paramTensors(sums.get(d) as MaskGitParams, `ema_${d}.`)));
     const bytes = encodeSafetensors({ ...paramTensors(trainer.params(), 'param.'), ...paramTensors(opt.m, 'adam_m.'), ...paramTensors(opt.v, 'adam_v.'), ...emaTensors });
-    const state = { step, seed: o.seed, options: definingOptions({ ...o }), tokensKey, trainerSha256: sha256Hex(bytes), lrCooldown: cooldown, ...(ema ? { emaSteps: ema.steps, emaSince } : {}) };
+    const state = { step, seed: o.seed, run: checkpointRunRecord(run), tokensKey, trainerSha256: sha256Hex(bytes), lrCooldown: cooldown, ...(ema ? { emaSteps: ema.steps, emaSince } : {}) };
     await writeCheckpointDir(join(run.dir, RUN_FILES.checkpoint), { 'trainer.safetensors': bytes, [RUN_FILES.state]: JSON.stringify(state) });
   };
   const probeAll = async (step: number): Promise<void> => {

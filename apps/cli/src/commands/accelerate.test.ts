@@ -203,6 +203,25 @@ describe('speedrl accelerate --reward', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--resume: the checkpoint in ".*copy-lr-mine\/checkpoint" was written by a run with --lr 0.0003, and this run's is 0.00002: it is not this run's checkpoint/);
     expect(readFileSync(join(mine, 'metrics.jsonl')).equals(metrics)).toBe(true);
+    // the record removed by hand (or a checkpoint written before it existed): the checkpoint's own rl-trainer config still tells
+    const trainer = join(mine, 'checkpoint', 'trainer.json');
+    const { extra: _extra, ...bare } = JSON.parse(readFileSync(trainer, 'utf8')) as Record<string, unknown>;
+    writeFileSync(trainer, JSON.stringify(bare));
+    const unrecorded = await cli(['accelerate', '--out', mine, '--resume', '--iterations', '3']);
+    expect(unrecorded.code).toBe(2);
+    expect(unrecorded.err).toMatch(/--resume: the checkpoint in ".*copy-lr-mine\/checkpoint" was written with other settings \(--lr\) than this run's/);
+  });
+
+  it('--resume refuses a checkpoint copied from a run with the same seed and options but another --base (was: resumed, inputs compared in run.json only)', async () => {
+    const [mine, other, otherBase] = [join(root, 'copy-base-mine'), join(root, 'copy-base-other'), join(root, 'base-other')];
+    await writeTinyBundle(otherBase, 8);
+    expect((await cli([...common(mine), '--iterations', '2', '--seed', '4'])).code).toBe(0);
+    expect((await cli([...common(other).map((a) => (a === base ? otherBase : a)), '--iterations', '2', '--seed', '4'])).code).toBe(0);
+    rmSync(join(mine, 'checkpoint'), { recursive: true });
+    cpSync(join(other, 'checkpoint'), join(mine, 'checkpoint'), { recursive: true });
+    const r = await cli(['accelerate', '--out', mine, '--resume', '--iterations', '3']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: the checkpoint in ".*copy-base-mine\/checkpoint" was written by a run whose --base files differ from this run's/);
   });
 });
 
@@ -256,6 +275,10 @@ describe('speedrl accelerate --rollout adaptive', () => {
     const noSpeed = await config(['--config', file, ...overrideFlags(overridesOf('no-speed', 4))]); // was: trained adaptive, labelled stepChoices [4]
     expect(noSpeed.speedRl.rollout).toEqual({ kind: 'fixed' });
     expect(noSpeed.options).toMatchObject({ rollout: 'fixed', stepChoices: '4', speedWeight: 0 });
+    writeFileSync(join(root, 'no-kind.yaml'), 'maxSteps: 8\n'); // no rollout in the file: --rollout fixed overrides nothing (was: maxSteps recorded)
+    const noKind = await cli(['accelerate', '--out', join(root, 'p'), '--config', join(root, 'no-kind.yaml'), '--rollout', 'fixed', '--print-config']);
+    expect(noKind.code).toBe(2);
+    expect(noKind.err).toMatch(/--max-steps \(from --config\): only --rollout adaptive reads it/);
     writeFileSync(file, 'rollout: adaptive\nstepChoices: "2,4"\n');
     const r = await cli(['accelerate', '--out', join(root, 'p'), '--config', file, '--print-config']);
     expect(r.code).toBe(2);

@@ -9,7 +9,7 @@ import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { DEFAULT_ADAPTIVE_ROLLOUT, DEFAULT_SPEED_RL_CONFIG } from '@speedrl/rl-trainer';
 import { accelerate, checkRolloutOptions, openAccelerateRun, runModeOf, savedRunOptions, speedRlConfigOf, defaultedNote } from '@speedrl/pipeline';
-import { gatherOptions, parseOptions } from '../config-file';
+import { gatherOptions, parseOptions, readConfigFile } from '../config-file';
 import { seedFlag } from '../flags';
 import { flagOf } from '../errors';
 
@@ -92,7 +92,8 @@ Examples:
     const fresh = parseOptions(accelerateOptionsSchema, merged);
     const overrides = parseOptions(accelerateOptionsSchema.partial(), typed);
     const onCli = new Set(Object.keys(flags).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
-    if (flags.resume !== true) checkRolloutOptions(fresh.rollout ?? 'fixed', onCli, new Set(Object.keys(typed))); // a resume's rollout is its run.json's
+    const inFile = new Set(typeof flags.config === 'string' ? Object.keys(readConfigFile(flags.config, accelerateOptionsSchema.partial())) : []);
+    if (flags.resume !== true) checkRolloutOptions(fresh.rollout ?? 'fixed', onCli, inFile); // a resume's rollout is its run.json's
     if (flags.printConfig === true) {
       // a resumed run prints its own options (run.json) with this call's overrides, as --resume would run them
       const shown = flags.resume === true ? parseOptions(accelerateOptionsSchema, { ...(await savedRunOptions(fresh.out)), ...overrides }) : fresh;

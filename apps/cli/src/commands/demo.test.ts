@@ -23,6 +23,10 @@ describe('speedrl demo: where it writes', () => {
     expect(r.err).toMatch(/--out: ".*results" is not empty \(it holds eval-accelerated, report\.html\); pass --resume to continue the demo there, or choose another --out/);
     expect(readFileSync(join(out, 'eval-accelerated', 'eval.json'), 'utf8')).toBe('{"mine":true}');
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('<p>mine</p>');
+    const resumed = await cli(['demo', ...inputs, '--out', out, '--resume']); // no demo.json: no demo to continue (was: its compare/ removed)
+    expect(resumed.code).toBe(2);
+    expect(resumed.err).toMatch(/--out: ".*results" is not empty \(it holds eval-accelerated, report\.html\); it holds no demo\.json, so no demo to continue/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('<p>mine</p>');
     const inside = await cli(['demo', ...inputs, '--out', join(root, 'base', 'demo')]);
     expect(inside.code).toBe(2);
     expect(inside.err).toMatch(/--out: ".*base\/demo" is inside --base/);

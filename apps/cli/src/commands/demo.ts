@@ -114,7 +114,8 @@ async function modelIterations(modelDir: string): Promise<number> {
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
   const shipped = o.accelerated === 'none' ? undefined : o.accelerated; // a long Speed-RL run's model: what acceleration looks like
   // a new demo writes into an empty folder (it replaces compare/ and report.html there) outside its inputs, one at a time
-  if (!resume) checkNewOutDir(o.out, 'pass --resume to continue the demo there, or choose another --out');
+  // --resume continues a demo: a folder without demo.json holds none, and its compare/ would be replaced as the demo's
+  if (!resume || !existsSync(join(o.out, DEMO_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${DEMO_FILE}, so no demo to continue; choose another --out` : 'pass --resume to continue the demo there, or choose another --out');
   checkOutsideInputs(o.out, { '--base': o.base, ...(shipped === undefined ? {} : { '--accelerated': shipped }), '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
   const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
