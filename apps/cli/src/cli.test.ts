@@ -61,6 +61,17 @@ describe('speedrl', () => {
     expect(names).toEqual(expect.arrayContaining(['classifier', 'realism', 'clip', 'speed']));
   });
 
+  it('rewards list says which rewards accelerate takes and by which flag, clip from code only (was: clip listed as one accelerate trains against)', async () => {
+    const json = capture();
+    expect(await runCli(['rewards', 'list', '--json'], json)).toBe(0);
+    const flags = Object.fromEntries(JSON.parse(json.out.join('')).map((r: { name: string; accelerateFlag: string | null }) => [r.name, r.accelerateFlag]));
+    expect(flags).toEqual({ classifier: '--w-classifier', realism: '--w-realism', mmd: '--w-mmd', clip: null, speed: '--speed-weight' });
+    const text = capture();
+    expect(await runCli(['rewards', 'list'], text)).toBe(0);
+    expect(text.out.join('')).toMatch(/^clip .*\n +→ not a speedrl accelerate option: from code only \(its factory in @speedrl\/rewards-clip-fid\), or a --reward module wrapping it$/m);
+    expect(text.out.join('')).toMatch(/^mmd .*\n +→ speedrl accelerate --w-mmd WEIGHT$/m);
+  });
+
   it('a nested command (rewards list) exits 2 on a usage error and 0 on --help, writing to io (was: exit 1 from commander)', async () => {
     for (const [argv, message] of [[['rewards', 'list', '--jsn'], /unknown option '--jsn'/], [['rewards', 'list', 'extra'], /too many arguments for 'list'/]] as const) {
       const io = capture();

@@ -15,7 +15,7 @@ export type { DatasetLoader, Floors, TestReference, TrainReference } from './ref
 export { measureCell } from './cell';
 export type { CellSampling, Judge } from './cell';
 export { aggregate, markdownTable } from './table';
-export { checkEvalResultRows, checkStoredCells, judgedDifferently } from './stored-cells';
+export { canonicalJson, checkEvalResultRows, checkStoredCells, judgedDifferently, requireCells } from './stored-cells';
 export type { CellMetrics, EvalCell, EvalRow } from './table';
 export { EVAL_PRODUCTS, runEval } from './run-eval';
 export type { EvalOptions, EvalResult } from './run-eval';
@@ -32,7 +32,7 @@ export { runCompare } from './compare/run-compare';
 export type { CompareOptions } from './compare/run-compare';
 export { runTuneSchedule } from './compare/run-tune';
 export type { TuneOptions } from './compare/run-tune';
-export { aggregateCells } from './compare/table';
+export { aggregateCells, tunedSourceNote } from './compare/table';
 export type { CompareCell, CompareJson, CompareRow } from './compare/table';
 export { readTunedFile, tunedFileSchema } from './compare/tuned-space';
 export { describeStopMatches, stopRuleMatches } from './compare/tune-stop';

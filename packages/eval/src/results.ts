@@ -122,6 +122,8 @@ export const compareResultSchema = z.object({
   grids: z.array(gridEntrySchema).optional(),
   /** How much search the "tuned" method was given, in words. */
   searchBudget: z.string().optional(),
+  /** The model directory the tuned schedules were searched on (absent in files written before it was recorded). */
+  tunedModel: z.string().optional(),
   /** Acceleration factors of the cosine rows vs the first model (absent in files written before they were computed). */
   acceleration: compareAccelerationSchema.optional(),
 });

@@ -1,5 +1,6 @@
 import { stepDistribution } from '@speedrl/sampler';
-import { checkStoredCells } from './stored-cells';
+import { aggregate } from './table';
+import { checkEvalResultRows, checkStoredCells } from './stored-cells';
 
 const cell = { steps: 2, seed: 0, fcd: 18.5, kid: -0.01, precision: 0.5, recall: 0, accuracy: null, nfePerImage: 2, meanSteps: 2, msPerImage: 1.5 };
 
@@ -27,5 +28,26 @@ describe('checkStoredCells', () => {
     for (const edit of [{ histogram: [3, 0] }, { count: 4 }, { mean: 1 }, { byClass: { 0: { count: 1, mean: 1, histogram: [1] } } }]) {
       expect(() => checkStoredCells('e/eval.json', [{ ...cell, stepsDistribution: { ...steps, ...edit } }])).toThrow('cell 0 field "stepsDistribution" does not match its histograms');
     }
+  });
+});
+
+describe('checkEvalResultRows', () => {
+  const measured = { ...cell, accuracy: 0.8 };
+  const cells = [measured, { ...measured, seed: 1, fcd: 19.5 }];
+
+  it('refuses an eval.json with rows but no cells, naming the flag and the file (was: taken as an older version, its rows unchecked)', () => {
+    expect(() => checkEvalResultRows('b/eval.json', { cells, rows: aggregate(cells) }, '--base-eval')).not.toThrow();
+    expect(() => checkEvalResultRows('b/eval.json', { rows: [{ ...aggregate(cells)[0], fcd: { mean: 1, std: 0 } }] }, '--base-eval')).toThrow(
+      '--base-eval: "b/eval.json" has rows but no cells: edited, or written by a version before cells were stored; rerun it',
+    );
+  });
+
+  it('takes rows whose keys come in another order as their cells\' (was: an adaptive row read back through zod was refused as edited)', () => {
+    const steps = stepDistribution([1, 2, 2], [0, 1, 1], 2);
+    const adaptive = [{ ...measured, nfePerImage: steps.mean, meanSteps: steps.mean, stepsDistribution: steps }];
+    const [row] = aggregate(adaptive);
+    const reordered = { ...row, stepsDistribution: Object.fromEntries(Object.entries(row?.stepsDistribution ?? {}).reverse()) };
+    expect(() => checkEvalResultRows('e/eval.json', { cells: adaptive, rows: [reordered] }, '--eval')).not.toThrow();
+    expect(() => checkEvalResultRows('e/eval.json', { cells: adaptive, rows: [{ ...reordered, fcd: { mean: 1, std: 0 } }] }, '--eval')).toThrow('has rows that are not the aggregate of its cells');
   });
 });

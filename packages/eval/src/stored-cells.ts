@@ -8,6 +8,13 @@ import { mergeStepDistributions, type StepCounts } from '@speedrl/sampler';
 import { stepsDistributionSchema } from './results';
 import { aggregate, type EvalCell } from './table';
 
+/** JSON with every object's keys sorted: equal values give equal text whatever order their keys were written (or parsed) in. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : v));
+}
+
 /**
  * What each stored field must be: finite, within its range; `nullable` where a cell may have no value (no accuracy),
  * `optional` where files of older versions lack the field.
@@ -48,21 +55,31 @@ export function checkStoredCells(path: string, cells: unknown, flag = '--resume'
       throw refuse(`cell ${i} field "${['stepsDistribution', ...(issue?.path ?? [])].join('.')}": ${issue?.message ?? 'invalid'}`);
     }
     // the statistics are what its histograms give (a resume merges the histograms only: an edit would split the two)
-    if (steps !== undefined && JSON.stringify(mergeStepDistributions([cell?.stepsDistribution as StepCounts])) !== JSON.stringify(cell?.stepsDistribution)) {
+    if (steps !== undefined && canonicalJson(mergeStepDistributions([cell?.stepsDistribution as StepCounts])) !== canonicalJson(cell?.stepsDistribution)) {
       throw refuse(`cell ${i} field "stepsDistribution" does not match its histograms`);
     }
   });
 }
 
 /**
- * An eval.json read by another command (`--base-eval`, `report`): its cells must be measurements, and its rows the
- * aggregate of its cells (a row edited by hand would be read as measured). A file without cells (older versions) is
- * taken as it stands. UsageError naming `flag` and the file.
+ * A result file read by another command must hold the cells its rows come from: every eval.json and compare.json
+ * this project has written stores them, so one without is refused (UsageError naming `flag` and the file).
+ */
+export function requireCells(path: string, json: { cells?: unknown; rows?: unknown }, flag: string): void {
+  if (json.cells === undefined) {
+    throw new UsageError(`${flag}: "${path}" has ${json.rows === undefined ? 'no rows and' : 'rows but'} no cells: edited, or written by a version before cells were stored; rerun it`);
+  }
+}
+
+/**
+ * An eval.json read by another command (`--base-eval`, `report`): it must hold cells ({@link requireCells}), its
+ * cells must be measurements, and its rows the aggregate of its cells (a row edited by hand would be read as
+ * measured). UsageError naming `flag` and the file.
  */
 export function checkEvalResultRows(path: string, json: { cells?: unknown; rows?: unknown }, flag: string): void {
-  if (json.cells === undefined) return;
+  requireCells(path, json, flag);
   checkStoredCells(path, json.cells, flag, '');
-  if (JSON.stringify(aggregate(json.cells as EvalCell[])) !== JSON.stringify(json.rows)) {
+  if (canonicalJson(aggregate(json.cells as EvalCell[])) !== canonicalJson(json.rows)) { // key order is not content (zod parses in schema order)
     throw new UsageError(`${flag}: "${path}" has rows that are not the aggregate of its cells (edited?); rerun that eval with --resume to rebuild them`);
   }
 }

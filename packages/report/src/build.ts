@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { accelerationTable, type Acceleration } from '@speedrl/eval';
+import { accelerationTable, tunedSourceNote, type Acceleration } from '@speedrl/eval';
 import type { ReportBlock, ReportImage } from './html';
 import type { ReportInputs } from './load';
 import type { MeanStdJson } from './schemas';
@@ -143,6 +143,7 @@ function paretoSection(inputs: ReportInputs): Section | string {
     blocks: [
       { kind: 'paragraph', text: `From ${c.file}: ${c.data.models.map((m) => `${m.name} (${m.dir})`).join(', ')}.${f === undefined ? '' : ` Floors${compareFloorsOf(c.data)}: reconstruction ${fixed(f.reconstruction, 3)}, held-out train ${fixed(f.trainHeldOut, 3)}.`}` },
       ...(c.data.searchBudget !== undefined ? [{ kind: 'paragraph', text: `Search budget of the tuned schedules: ${c.data.searchBudget}.` } as const] : []),
+      ...(c.data.tunedModel !== undefined ? [{ kind: 'paragraph', text: tunedSourceNote(c.data.tunedModel) } as const] : []),
       { kind: 'charts', charts: paretoCharts(c.data) },
       { kind: 'table', header: ['model', 'method', 'T', 'NFE', 'ms/image', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'seeds'], rows },
       ...(acc === undefined ? [] : acc.models.flatMap((m) => accelerationBlocks(`${m.model} (method ${acc.method}, vs ${acc.base})`, m.acceleration))),

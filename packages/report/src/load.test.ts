@@ -90,7 +90,7 @@ describe('loadReportInputs', () => {
     writeFileSync(evalFile, '{"rows": [');
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`${evalFile}: not valid JSON`);
     writeFileSync(evalFile, JSON.stringify({ loss: 0.3, step: 10 })); // some other JSON named eval.json: not "no rows yet"
-    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${evalFile}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${evalFile}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
     const other = await writeSyntheticRun(tmp(), 3);
     const compareFile = join(other.dir, 'compare', 'compare.json');
     const cmp = JSON.parse(readFileSync(compareFile, 'utf8'));
@@ -120,7 +120,7 @@ describe('loadReportInputs', () => {
     edit('eval-base', (ev) => ({ ...ev, options: { n: 1500, refLimit: 0 } }));
     edit('eval-accelerated', (ev) => ({ ...ev, options: { n: 40, refLimit: 0 } }));
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
-      `--eval: "${file('eval-accelerated')}" and "${file('eval-base')}" were judged differently (--n 40 vs 1500); their FCDs are not comparable in one table`,
+      `RUN_DIR: "${file('eval-accelerated')}" and "${file('eval-base')}" were judged differently (--n 40 vs 1500); their FCDs are not comparable in one table`,
     );
     edit('eval-accelerated', (ev) => ({ ...ev, options: { n: 1500, refLimit: 0 } }));
     expect(loadReportInputs({ runDir: run.dir }).evals).toHaveLength(2);
@@ -129,7 +129,7 @@ describe('loadReportInputs', () => {
     edit('eval-base', (ev) => ({ ...ev, cells, rows }));
     expect(loadReportInputs({ runDir: run.dir }).evals).toHaveLength(2);
     edit('eval-base', (ev) => ({ ...ev, rows: rows.map((r) => ({ ...r, fcd: { mean: 99.9, std: 0 } })) }));
-    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${file('eval-base')}" has rows that are not the aggregate of its cells (edited?)`);
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${file('eval-base')}" has rows that are not the aggregate of its cells (edited?)`);
   });
 });
 
@@ -148,20 +148,21 @@ describe('loadReportInputs: acceleration claims and compare rows are what the me
     write(baseEval, { ...good.base, cells, rows: aggregate(cells as EvalCell[]) });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(UsageError);
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
-      `--eval: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: vsBase, noQualityTraded, recall, statement; the base re-measured since, or the claims edited by hand?). Rerun that eval with --resume --base-eval ${baseEval} to judge them again`,
+      `RUN_DIR: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: vsBase, noQualityTraded, recall, statement; the base re-measured since, or the claims edited by hand?). Rerun that eval with --resume --base-eval ${baseEval} to judge them again`,
     );
     write(baseEval, good.base);
     // a claim edited by hand: "no quality traded: yes" where the rows say otherwise
     const acc = good.accelerated.acceleration;
     write(accelerated, { ...good.accelerated, acceleration: { ...acc, noQualityTraded: { ...acc.noQualityTraded, holds: !acc.noQualityTraded.holds } } });
-    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: noQualityTraded;`);
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: noQualityTraded;`);
     // and an eval's claim vs itself only (no base) is checked against its own rows
     write(accelerated, good.accelerated);
     write(baseEval, { ...good.base, acceleration: { ...good.base.acceleration, vsItself: { ...good.base.acceleration.vsItself, factor: 6, steps: 2 } } });
-    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${baseEval}" has acceleration claims that its rows do not give (differing: vsItself; edited by hand?). Rerun that eval with --resume to judge them again`);
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${baseEval}" has acceleration claims that its rows do not give (differing: vsItself; edited by hand?). Rerun that eval with --resume to judge them again`);
     // a base that is no longer an eval.json with a T = 12 row cannot back the claims
-    write(baseEval, { ...good.base, cells: undefined, rows: good.base.rows.filter((r: { steps: number }) => r.steps !== 12), acceleration: undefined });
-    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--eval: "${accelerated}" has acceleration claims vs the base "${baseEval}", which cannot be used: --eval: "${baseEval}" has no T = 12 row`);
+    const noT12 = (good.base.cells as EvalCell[]).filter((c) => c.steps !== 12);
+    write(baseEval, { ...good.base, cells: noT12, rows: aggregate(noT12), acceleration: undefined });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${accelerated}" has acceleration claims vs the base "${baseEval}", which cannot be used: RUN_DIR: "${baseEval}" has no T = 12 row`);
   });
 
   it('does not show claims whose base is not found from here, and says why', async () => {
@@ -184,10 +185,10 @@ describe('loadReportInputs: acceleration claims and compare rows are what the me
     const rows = good.rows.map((r: { model: string; steps: number; fcd: object }) => (r.model === 'base' && r.steps === 8 ? { ...r, fcd: { mean: 0.5, std: 0.01 } } : r));
     write(compare, { ...good, rows });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
-      new UsageError(`--compare: "${compare}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`),
+      new UsageError(`RUN_DIR: "${compare}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`),
     );
     write(compare, { ...good, cells: [{ ...good.cells[0], fcd: -3 }, ...good.cells.slice(1)] });
-    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--compare: ${compare}: cell 0 field "fcd" must be a finite number ≥ 0, got -3; the file was edited or damaged`);
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: ${compare}: cell 0 field "fcd" must be a finite number ≥ 0, got -3; the file was edited or damaged`);
   });
 
   it('refuses compare.json acceleration claims its rows and models do not give (a "ghost" model), and rows of a model it does not list', async () => {
@@ -197,14 +198,48 @@ describe('loadReportInputs: acceleration claims and compare rows are what the me
     const speedrl = good.acceleration.models.find((m: { model: string }) => m.model === 'speedrl');
     write(compare, { ...good, acceleration: { ...good.acceleration, models: [...good.acceleration.models, { ...speedrl, model: 'ghost' }] } });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
-      new UsageError(`--compare: "${compare}" has acceleration claims that its rows and models do not give (differing: claims of ghost; edited by hand?). Rerun that compare with --resume to judge them again`),
+      new UsageError(`RUN_DIR: "${compare}" has acceleration claims that its rows and models do not give (differing: claims of ghost; edited by hand?). Rerun that compare with --resume to judge them again`),
     );
     const edited = { ...speedrl, acceleration: { ...speedrl.acceleration, vsBase: { ...speedrl.acceleration.vsBase, factor: 6, steps: 2 } } };
     write(compare, { ...good, acceleration: { ...good.acceleration, models: good.acceleration.models.map((m: { model: string }) => (m.model === 'speedrl' ? edited : m)) } });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow('(differing: claims of speedrl; edited by hand?)');
     const ghostRow = { ...good.rows[0], model: 'ghost' };
     write(compare, { ...good, cells: undefined, acceleration: undefined, rows: [...good.rows, ghostRow] });
-    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`--compare: "${compare}" has rows of model "ghost", which is not among its models (base, speedrl); edited or merged by hand?`);
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${compare}" has rows of model "ghost", which is not among its models (base, speedrl); edited or merged by hand?`);
+  });
+});
+
+describe('loadReportInputs: result files hold the cells their rows come from', () => {
+  it('refuses an eval.json or compare.json whose cells were removed, naming the file (was: accepted as an older version, its rows unchecked)', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const evalFile = join(run.dir, 'eval-base', 'eval.json');
+    const ev = JSON.parse(readFileSync(evalFile, 'utf8'));
+    writeFileSync(evalFile, JSON.stringify({ ...ev, cells: undefined, rows: ev.rows.map((r: { fcd: object }) => ({ ...r, fcd: { mean: 0.1, std: 0 } })) }));
+    const noCells = 'no cells: edited, or written by a version before cells were stored; rerun it';
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(new UsageError(`RUN_DIR: "${evalFile}" has rows but ${noCells}`));
+    expect(() => loadReportInputs({ runDir: tmp(), evalDirs: [join(run.dir, 'eval-base')] })).toThrow(new UsageError(`--eval: "${evalFile}" has rows but ${noCells}`));
+    writeFileSync(evalFile, JSON.stringify(ev));
+    const compareFile = join(run.dir, 'compare', 'compare.json');
+    const { cells: _cells, ...cmp } = JSON.parse(readFileSync(compareFile, 'utf8'));
+    writeFileSync(compareFile, JSON.stringify(cmp));
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(new UsageError(`RUN_DIR: "${compareFile}" has rows but ${noCells}`));
+    expect(() => loadReportInputs({ runDir: tmp(), compareDir: join(run.dir, 'compare') })).toThrow(new UsageError(`--compare: "${compareFile}" has rows but ${noCells}`));
+  });
+
+  it('names RUN_DIR, not --eval or --compare, for a file it found in RUN_DIR itself (was: "--eval:", a flag never typed)', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const evalFile = join(run.dir, 'eval-base', 'eval.json');
+    const ev = JSON.parse(readFileSync(evalFile, 'utf8'));
+    writeFileSync(evalFile, JSON.stringify({ ...ev, rows: ev.rows.map((r: { seeds: number }) => ({ ...r, seeds: 9 })) }));
+    const edited = 'has rows that are not the aggregate of its cells (edited?)';
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${evalFile}" ${edited}`);
+    expect(() => loadReportInputs({ runDir: run.dir, evalDirs: [join(run.dir, 'eval-base')] })).toThrow(`--eval: "${evalFile}" ${edited}`); // typed as well
+    writeFileSync(evalFile, JSON.stringify(ev));
+    const compareFile = join(run.dir, 'compare', 'compare.json');
+    const cmp = JSON.parse(readFileSync(compareFile, 'utf8'));
+    writeFileSync(compareFile, JSON.stringify({ ...cmp, rows: cmp.rows.map((r: { seeds: number }) => ({ ...r, seeds: 9 })) }));
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${compareFile}" has rows that are not the aggregate of its cells`);
+    expect(() => loadReportInputs({ runDir: run.dir, compareDir: join(run.dir, 'compare') })).toThrow(`--compare: "${compareFile}" has rows that are not the aggregate of its cells`);
   });
 });
 

@@ -43,6 +43,8 @@ export interface MetricsInput {
 export interface EvalInput {
   readonly name: string;
   readonly file: string;
+  /** What an error about the file names: `--eval`, or `RUN_DIR` for a file the report found there itself. */
+  readonly flag: string;
   /** The file as read; its `acceleration` is the one its rows give (checked), or dropped when `uncheckedAcceleration` says why. */
   readonly data: EvalResultJson;
   /** Why the file's acceleration claims are not shown (their base is not found from here), absent when shown or none. */
@@ -56,7 +58,7 @@ export interface ReportInputs {
   readonly metrics: MetricsInput | undefined;
   readonly evals: readonly EvalInput[];
   /** compare.json, checked: rows of its models, its cells' aggregate, its acceleration what its rows give. */
-  readonly compare: { readonly dir: string; readonly file: string; readonly data: CompareResult } | undefined;
+  readonly compare: { readonly dir: string; readonly file: string; readonly flag: string; readonly data: CompareResult } | undefined;
   readonly ablations: { readonly file: string; readonly data: Ablations } | undefined;
   /** RUN_DIR/grids/*.png, sorted by name. */
   readonly runGrids: readonly string[];
@@ -115,41 +117,45 @@ export function evalName(file: string): string {
   return dir.replace(/^eval-/, '') || dir;
 }
 
+/** What an error about a file the report found in RUN_DIR itself names (one given by a flag names the flag). */
+const FOUND_IN_RUN_DIR = 'RUN_DIR';
+
 function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
   const found = readdirSync(runDir).filter((d) => d.startsWith('eval-') && existsSync(join(runDir, d, REPORT_FILES.eval))).sort()
-    .map((d) => join(runDir, d, REPORT_FILES.eval));
-  const given = evalDirs.map((d) => fileOf('--eval', d, REPORT_FILES.eval));
-  const unique = [...new Map([...found, ...given].map((f) => [resolve(f), f])).values()];
+    .map((d) => ({ file: join(runDir, d, REPORT_FILES.eval), flag: FOUND_IN_RUN_DIR }));
+  const given = evalDirs.map((d) => ({ file: fileOf('--eval', d, REPORT_FILES.eval), flag: '--eval' }));
+  const unique = [...new Map([...found, ...given].map((f) => [resolve(f.file), f])).values()]; // a file given by --eval too is named by --eval
   const names = new Map<string, number>();
-  const evals = unique.map((file) => {
+  const evals = unique.map(({ file, flag }) => {
     const base = evalName(file);
     const seen = names.get(base) ?? 0;
     names.set(base, seen + 1);
     const data = readJsonFile(file, evalResultSchema);
     if (data.model === undefined && data.rows === undefined && (data as { cells?: unknown }).cells === undefined) {
-      throw new UsageError(`--eval: "${file}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
+      throw new UsageError(`${flag}: "${file}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
     }
-    checkEvalResultRows(file, data, '--eval'); // rows edited by hand would be drawn as measured
-    const unchecked = checkEvalAcceleration(file, data, '--eval'); // a claim judged against an earlier base, or edited, is refused
+    checkEvalResultRows(file, data, flag); // rows edited by hand would be drawn as measured
+    const unchecked = checkEvalAcceleration(file, data, flag); // a claim judged against an earlier base, or edited, is refused
     const name = seen === 0 ? base : `${base} (${seen + 1})`;
-    return unchecked === undefined ? { name, file, data } : { name, file, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked };
+    return unchecked === undefined ? { name, file, flag, data } : { name, file, flag, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked };
   });
   // one table and one chart compare FCDs: every eval in it must be judged the same way (as --base-eval requires)
   const [first, ...rest] = evals;
   for (const other of rest) {
     const d = first === undefined ? undefined : judgedDifferently(first.data, other.data);
     if (first !== undefined && d !== undefined) {
-      throw new UsageError(`--eval: "${first.file}" and "${other.file}" were judged differently (${d.flag} ${JSON.stringify(d.a)} vs ${JSON.stringify(d.b)}); their FCDs are not comparable in one table. Report them separately`);
+      const flags = [...new Set([first.flag, other.flag])].join(', ');
+      throw new UsageError(`${flags}: "${first.file}" and "${other.file}" were judged differently (${d.flag} ${JSON.stringify(d.a)} vs ${JSON.stringify(d.b)}); their FCDs are not comparable in one table. Report them separately`);
     }
   }
   return evals;
 }
 
-/** compare.json read (its cells kept for the check) and checked like eval.json: hand-edited rows or claims are refused. */
-function loadCompare(file: string): NonNullable<ReportInputs['compare']> {
+/** compare.json read (its cells kept for the check) and checked like eval.json: hand-edited rows or claims are refused, naming `flag`. */
+function loadCompare(file: string, flag: string): NonNullable<ReportInputs['compare']> {
   const data = readJsonFile(file, compareResultSchema.passthrough());
-  checkCompareResult(file, data, '--compare');
-  return { dir: resolve(file, '..'), file, data };
+  checkCompareResult(file, data, flag);
+  return { dir: resolve(file, '..'), file, flag, data };
 }
 
 /** Loads every input of a report (see {@link ReportSources}). */
@@ -171,7 +177,7 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
     run,
     metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8')) : undefined,
     evals: loadEvals(runDir, sources.evalDirs ?? []),
-    compare: existsSync(compareFile) ? loadCompare(compareFile) : undefined,
+    compare: existsSync(compareFile) ? loadCompare(compareFile, sources.compareDir === undefined ? FOUND_IN_RUN_DIR : '--compare') : undefined,
     ablations: existsSync(ablationsFile) ? { file: ablationsFile, data: readJsonFile(ablationsFile, ablationsSchema) } : undefined,
     runGrids: isDir(gridsDir) ? readdirSync(gridsDir).filter((f) => f.toLowerCase().endsWith('.png')).sort().map((f) => join(gridsDir, f)) : [],
   };

@@ -42,7 +42,7 @@ describe('series extraction from metrics.jsonl', () => {
 
 describe('eval and Pareto charts', () => {
   const evalInput = (name: string, fcd: number[], floors?: Record<string, number>): EvalInput => ({
-    name, file: `${name}/eval.json`,
+    name, file: `${name}/eval.json`, flag: '--eval',
     data: { ...(floors !== undefined ? { floors } : {}), rows: fcd.map((f, i) => ({ steps: [16, 1, 4][i] ?? 0, fcd: { mean: f, std: 0.1 }, nfePerImage: 1 })) },
   });
 

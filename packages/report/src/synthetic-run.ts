@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { aggregate, aggregateCells, compareAcceleration, evalAcceleration, type CompareCell, type EvalCell } from '@speedrl/eval';
 import { stepDistribution, type StepDistribution } from '@speedrl/sampler';
 import { readPng, writeImageGrid } from '@speedrl/tensor-utils';
-import type { Ablations, CompareResult, CompareRow, EvalResultJson } from './schemas';
+import type { Ablations, CompareResult, EvalResultJson } from './schemas';
 
 /** What the synthetic run holds, for assertions. */
 export interface SyntheticRun {
@@ -56,38 +56,45 @@ export function syntheticRecord(i: number, adaptive = false): Record<string, unk
   };
 }
 
-function evalJson(model: string, shift: number): EvalResultJson {
-  return {
-    model, engine: 'ort', floors: { reconstruction: 1.2, trainHeldOut: 0.4 },
-    rows: [2, 4, 12].map((t) => ({
-      steps: t, seeds: 2, fcd: ms(20 / t + shift, 0.3), kid: ms(0.01 / t, 0.001), precision: ms(0.7, 0.01), recall: ms(0.5, 0.02),
-      accuracy: ms(0.8, 0.01), nfePerImage: t, msPerImage: ms(0.5 * t, 0.05),
-    })),
-  };
+/** Seeds a synthetic row is measured over. */
+type SeedCount = 1 | 2 | 3;
+
+/** `seeds` values whose mean is `mean` and whose sample std is `std` (0 for one seed): the cells a row of that mean ± std comes from. */
+function seedValues(mean: number, std: number, seeds: SeedCount): number[] {
+  return seeds === 1 ? [mean] : seeds === 2 ? [mean - std / Math.SQRT2, mean + std / Math.SQRT2] : [mean - std, mean, mean + std];
 }
 
-/** An adaptive row of `model` (threshold 0.5, cap 12) with its steps used. */
-function adaptiveCompareRow(model: string, shift: number): CompareRow {
-  const stepsDistribution = syntheticSteps(30, shift);
-  return {
-    model, method: 'adaptive', steps: stepsDistribution.mean, threshold: 0.5, maxSteps: 12, nfePerImage: stepsDistribution.mean, msPerImage: ms(0.4 * stepsDistribution.mean, 0.02),
-    fcd: ms(30 / stepsDistribution.mean + 1, 0.4), kid: ms(0.002, 0.0005), precision: ms(0.7, 0.01), recall: ms(0.5, 0.01), accuracy: ms(0.85, 0.01), seeds: 3, stepsDistribution,
-  };
+/** Mean and sample std over seeds of each metric of a synthetic row. */
+export type Spread = Readonly<Record<'fcd' | 'kid' | 'precision' | 'recall' | 'accuracy' | 'msPerImage', readonly [number, number]>>;
+
+/** Measured cells at T, one per seed, whose row is `spread`; `steps` adds the steps each image used (adaptive; NFE its mean). */
+export function syntheticCells(t: number, seeds: SeedCount, spread: Spread, steps?: StepDistribution): EvalCell[] {
+  const nfe = steps?.mean ?? t;
+  const at = (seed: number) => Object.fromEntries(Object.entries(spread).map(([k, [mean, std]]) => [k, seedValues(mean, std, seeds)[seed]])) as Record<keyof Spread, number>;
+  return Array.from({ length: seeds }, (_, seed) => ({ steps: t, seed, ...at(seed), nfePerImage: nfe, meanSteps: nfe, ...(steps === undefined ? {} : { stepsDistribution: steps }) }));
 }
 
-function compareRows(adaptive: boolean): CompareRow[] {
-  const rows: CompareRow[] = adaptive ? [adaptiveCompareRow('base', 0), adaptiveCompareRow('speedrl', 3)] : [];
-  for (const [model, m] of [['base', 1], ['speedrl', 0.6]] as const) {
+/** eval.json of `model` as `speedrl eval` writes it: cells over 2 seeds (at T = 2, 4, 12; adaptive: cap 12) and the rows they give. */
+function evalJson(model: string, shift: number, steps?: StepDistribution): EvalResultJson {
+  const spread = (t: number): Spread => ({ fcd: [20 / t + shift, 0.3], kid: [0.01 / t, 0.001], precision: [0.7, 0.01], recall: [0.5, 0.02], accuracy: [0.8, 0.01], msPerImage: [0.5 * t, 0.05] });
+  const cells = (steps === undefined ? [2, 4, 12] : [12]).flatMap((t) => syntheticCells(t, 2, spread(t), steps));
+  return { model, engine: 'ort', floors: { reconstruction: 1.2, trainHeldOut: 0.4 }, cells, rows: aggregate(cells) };
+}
+
+/** compare.json's cells over 3 seeds: cosine and halton at T = 2, 4, 8, 12 per model and, with `adaptive`, one adaptive row each (p ≥ 0.5, cap 12). */
+function compareCells(adaptive: boolean): CompareCell[] {
+  const spread = (fcd: number, ms: number): Spread => ({ fcd: [fcd, 0.4], kid: [0.002, 0.0005], precision: [0.7, 0.01], recall: [0.5, 0.01], accuracy: [0.85, 0.01], msPerImage: [ms, 0.02] });
+  const cells: CompareCell[] = [];
+  for (const [model, m, shift] of [['base', 1, 0], ['speedrl', 0.6, 3]] as const) {
+    if (adaptive) {
+      const steps = syntheticSteps(10, shift); // per seed: 3 seeds × 100 images
+      cells.push(...syntheticCells(12, 3, spread(30 / steps.mean + 1, 0.4 * steps.mean), steps).map((c) => ({ ...c, model, method: 'adaptive', threshold: 0.5 })));
+    }
     for (const [method, k] of [['cosine', 1], ['halton', 0.8]] as const) {
-      for (const t of [2, 4, 8, 12]) {
-        rows.push({
-          model, method, steps: t, nfePerImage: t, msPerImage: ms(0.4 * t, 0.02), fcd: ms((30 * m * k) / t + 1, 0.4), kid: ms(0.002, 0.0005),
-          precision: ms(0.7, 0.01), recall: ms(0.5, 0.01), accuracy: ms(0.85, 0.01), seeds: 3,
-        });
-      }
+      for (const t of [2, 4, 8, 12]) cells.push(...syntheticCells(t, 3, spread((30 * m * k) / t + 1, 0.4 * t)).map((c) => ({ ...c, model, method })));
     }
   }
-  return rows;
+  return cells;
 }
 
 /** Writes the synthetic run into `dir` (created) and returns what it holds; `adaptive` adds adaptive sampling (see above). */
@@ -110,9 +117,7 @@ export async function writeSyntheticRun(dir: string, iterations = 30, options: {
   }
   if (adaptive) {
     mkdirSync(join(dir, 'eval-adaptive'), { recursive: true });
-    const stepsDistribution = syntheticSteps(100, 2);
-    const row = { ...evalJson('eval-adaptive', 0).rows?.[2], nfePerImage: stepsDistribution.mean, meanSteps: stepsDistribution.mean, stepsDistribution };
-    writeFileSync(join(dir, 'eval-adaptive', 'eval.json'), JSON.stringify({ ...evalJson('eval-adaptive', 0), rows: [row] }));
+    writeFileSync(join(dir, 'eval-adaptive', 'eval.json'), JSON.stringify(evalJson('eval-adaptive', 0, syntheticSteps(50, 2)))); // 2 seeds × 500 images
   }
   const grids: NonNullable<CompareResult['grids']> = [];
   for (const model of ['base', 'speedrl']) {
@@ -123,9 +128,10 @@ export async function writeSyntheticRun(dir: string, iterations = 30, options: {
       grids.push({ model, method: 'cosine', steps: t, file });
     }
   }
-  const compare: CompareResult = {
+  const cells = compareCells(adaptive);
+  const compare: CompareResult & { readonly cells: readonly CompareCell[] } = {
     models: [{ name: 'base', dir: 'models/fashion-mnist' }, { name: 'speedrl', dir: 'runs/speedrl-1/model' }],
-    rows: compareRows(adaptive), floors: { reconstruction: 1.2, trainHeldOut: 0.4 }, grids, searchBudget: '200 candidate schedules per T',
+    rows: aggregateCells(cells), floors: { reconstruction: 1.2, trainHeldOut: 0.4 }, grids, searchBudget: '200 candidate schedules per T', cells,
   };
   writeFileSync(join(dir, 'compare', 'compare.json'), JSON.stringify(compare));
   const ablations: Ablations = {

@@ -7,17 +7,10 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '@speedrl/core';
 import {
-  aggregateCells, checkEvalResultRows, checkStoredCells, compareAcceleration, evalAcceleration, readBaseEval,
+  aggregateCells, canonicalJson, checkEvalResultRows, checkStoredCells, compareAcceleration, evalAcceleration, readBaseEval, requireCells,
   type AccelerationBase, type CompareCell,
 } from '@speedrl/eval';
 import type { CompareResult, EvalResultJson } from './schemas';
-
-/** JSON with every object's keys sorted: equal values give equal text whatever order their keys were written in. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : v));
-}
 
 /** The top-level fields of two objects whose values differ (canonically), in `a`'s key order then `b`'s. */
 function differingFields(a: object, b: object): string[] {
@@ -71,8 +64,8 @@ export function checkEvalAcceleration(file: string, data: EvalResultJson, flag =
 const rowSet = (rows: readonly unknown[]): string => rows.map(canonicalJson).sort().join('\n');
 
 /**
- * Checks a compare.json as the report reads it: every row is of a model it lists, its rows are the aggregate of its
- * cells (files with cells), and its acceleration claims are what `compareAcceleration` gives from its rows and models.
+ * Checks a compare.json as the report reads it: every row is of a model it lists, it holds cells and its rows are
+ * their aggregate, and its acceleration claims are what `compareAcceleration` gives from its rows and models.
  * Each problem is a UsageError naming `flag`, the file and what differs.
  */
 export function checkCompareResult(file: string, data: CompareResult & { readonly cells?: unknown }, flag = '--compare'): void {
@@ -81,11 +74,10 @@ export function checkCompareResult(file: string, data: CompareResult & { readonl
   if (ghost !== undefined) {
     throw new UsageError(`${flag}: "${file}" has rows of model "${ghost.model}", which is not among its models (${names.join(', ') || 'none'}); edited or merged by hand?`);
   }
-  if (data.cells !== undefined) {
-    checkStoredCells(file, data.cells, flag, '');
-    if (rowSet(aggregateCells(data.cells as CompareCell[])) !== rowSet(data.rows)) {
-      throw new UsageError(`${flag}: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`);
-    }
+  requireCells(file, data, flag);
+  checkStoredCells(file, data.cells, flag, '');
+  if (rowSet(aggregateCells(data.cells as CompareCell[])) !== rowSet(data.rows)) {
+    throw new UsageError(`${flag}: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`);
   }
   const stored = data.acceleration;
   if (stored === undefined) return;

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareAcceleration, evalAcceleration, type Acceleration } from '@speedrl/eval';
+import { aggregate, aggregateCells, compareAcceleration, evalAcceleration, type Acceleration, type CompareCell, type EvalCell } from '@speedrl/eval';
 import { escapeHtml } from './html';
-import { writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
+import { syntheticCells, writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
 import { writeRunReport } from './write';
 
 describe('writeRunReport with modelIdentity', () => {
@@ -17,7 +17,7 @@ describe('writeRunReport with modelIdentity', () => {
     const evalFile = join(run.dir, 'eval-accelerated', 'eval.json');
     writeFileSync(evalFile, JSON.stringify({ ...JSON.parse(readFileSync(evalFile, 'utf8')), model, inputs: { '--model': 'a'.repeat(64) } }));
     await expect(writeRunReport(run.dir, { out: join(root, 'stale.html'), modelIdentity: async () => 'b'.repeat(64) })).rejects.toThrow(
-      `--eval: "${evalFile}" judged ${model} as it was when it ran; its files changed since (content key aaaaaaaaaaaa… then, bbbbbbbbbbbb… now)`,
+      `RUN_DIR: "${evalFile}" judged ${model} as it was when it ran; its files changed since (content key aaaaaaaaaaaa… then, bbbbbbbbbbbb… now)`,
     );
     const ok = await writeRunReport(run.dir, { out: join(root, 'ok.html'), modelIdentity: async () => 'a'.repeat(64) });
     expect(readFileSync(ok.out, 'utf8')).toContain(`(accelerated = model ${model})`);
@@ -37,26 +37,32 @@ describe('writeRunReport with modelIdentity', () => {
     cmp.models = cmp.models.map((m: { name: string }) => ({ ...m, dir: model, identity: 'a'.repeat(64) }));
     writeFileSync(compareFile, JSON.stringify(cmp));
     await expect(writeRunReport(run.dir, { out: join(root, 'cmp.html'), modelIdentity: async () => 'c'.repeat(64) })).rejects.toThrow(
-      `--compare: "${compareFile}" judged ${model} as it was when it ran; its files changed since`,
+      `RUN_DIR: "${compareFile}" judged ${model} as it was when it ran; its files changed since`,
     );
     await expect(writeRunReport(run.dir, { out: join(root, 'cmp-ok.html'), modelIdentity: async () => 'a'.repeat(64) })).resolves.toBeDefined();
   });
 
   it('shows the acceleration claims of an eval.json and of a compare.json: the table, each claim\'s line and the rows left out', async () => {
     const run = await writeSyntheticRun(join(root, 'run-acc'), 3);
-    const row = (steps: number, mean: number, std: number, seeds = 3) => ({ steps, seeds, fcd: { mean, std }, recall: { mean: 0.5, std: 0 }, nfePerImage: steps });
-    const rows = [row(2, 20, 0, 1), row(3, 29, 0.5), row(12, 28.5, 0.3)];
+    // cells over seeds whose rows have these FCDs (mean ± sample std)
+    const measured = (steps: number, mean: number, std: number, seeds: 1 | 3 = 3) => syntheticCells(steps, seeds, {
+      fcd: [mean, std], kid: [0.01, 0], precision: [0.7, 0], recall: [0.5, 0], accuracy: [0.8, 0], msPerImage: [1, 0],
+    });
+    const cells = [...measured(2, 20, 0, 1), ...measured(3, 29, 0.5), ...measured(12, 28.5, 0.3)];
+    const rows = aggregate(cells);
     const baseFile = join(run.dir, 'eval-base', 'eval.json');
-    const baseRows = [row(12, 35.8, 2.9)];
+    const baseCells = measured(12, 35.8, 2.9);
+    const baseRows = aggregate(baseCells);
     // claims as eval and compare compute them from these rows (the report recomputes them and refuses others)
-    writeFileSync(baseFile, JSON.stringify({ ...JSON.parse(readFileSync(baseFile, 'utf8')), rows: baseRows }));
+    writeFileSync(baseFile, JSON.stringify({ ...JSON.parse(readFileSync(baseFile, 'utf8')), cells: baseCells, rows: baseRows }));
     const a = evalAcceleration(rows, { name: baseFile, rows: baseRows }) as Acceleration;
     const evalFile = join(run.dir, 'eval-accelerated', 'eval.json');
-    writeFileSync(evalFile, JSON.stringify({ ...JSON.parse(readFileSync(evalFile, 'utf8')), rows, acceleration: a }));
+    writeFileSync(evalFile, JSON.stringify({ ...JSON.parse(readFileSync(evalFile, 'utf8')), cells, rows, acceleration: a }));
     const compareFile = join(run.dir, 'compare', 'compare.json');
     const cmp = JSON.parse(readFileSync(compareFile, 'utf8'));
-    const compareRow = (model: string, r: ReturnType<typeof row>) => ({ ...cmp.rows[0], ...r, model, method: 'cosine' });
-    cmp.rows = [...cmp.rows.filter((r: { method: string }) => r.method !== 'cosine'), ...baseRows.map((r) => compareRow('base', r)), ...rows.map((r) => compareRow('speedrl', r))];
+    const cosine = (model: string, cs: readonly EvalCell[]): CompareCell[] => cs.map((c) => ({ ...c, model, method: 'cosine' }));
+    cmp.cells = [...cmp.cells.filter((c: { method: string }) => c.method !== 'cosine'), ...cosine('base', baseCells), ...cosine('speedrl', cells)];
+    cmp.rows = aggregateCells(cmp.cells);
     writeFileSync(compareFile, JSON.stringify({ ...cmp, acceleration: compareAcceleration(cmp.rows, ['base', 'speedrl']) }));
     const html = readFileSync((await writeRunReport(run.dir, { out: join(root, 'acc.html') })).out, 'utf8');
     expect(html).toContain('Acceleration of accelerated. FCD mean ± sample std over seeds');

@@ -40,8 +40,8 @@ export interface WriteRunReportOptions {
  */
 async function checkResultsJudgeCurrentModels(inputs: ReturnType<typeof loadReportInputs>, identity: (dir: string) => Promise<string>): Promise<string[]> {
   const judgedModels = [
-    ...inputs.evals.map((e) => ({ flag: '--eval', file: e.file, dir: e.data.model, key: (e.data as { inputs?: Record<string, unknown> }).inputs?.['--model'] })),
-    ...(inputs.compare?.data.models ?? []).map((m) => ({ flag: '--compare', file: inputs.compare?.file as string, dir: m.dir, key: m.identity })),
+    ...inputs.evals.map((e) => ({ flag: e.flag, file: e.file, dir: e.data.model, key: (e.data as { inputs?: Record<string, unknown> }).inputs?.['--model'] })),
+    ...(inputs.compare?.data.models ?? []).map((m) => ({ flag: inputs.compare?.flag as string, file: inputs.compare?.file as string, dir: m.dir, key: m.identity })),
   ];
   const unchecked: string[] = [];
   for (const { flag, file, dir, key } of judgedModels) {

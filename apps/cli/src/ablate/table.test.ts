@@ -31,4 +31,10 @@ describe('ablation table', () => {
     expect(md).toContain('| no-kl | klBeta=0 | 12 | 2.50 ± 0.50 | 0.700 | n/a | 0.900 ± 0.010 | 3.25 | stopped by time-budget after 57 iterations (10.0 min of RL) |');
     expect(md.split('\n').filter((l) => l.startsWith('| ')).length).toBe(5);
   });
+
+  it('labels an adaptive variant with the knobs it reads, not step choices (was: stepChoices=[4,8] on an adaptive row, thresholds missing)', () => {
+    const config = { rollout: 'adaptive', stepChoices: [4, 8], thresholds: [0.5, 0.9], maxSteps: 12, minPerStep: 0 }; // as an earlier ablate recorded it
+    const md = ablationsMarkdown({ budget: budgetText(10, undefined), rows: ablationRows([{ name: 'full', config, evalRows: [row(4, 1)], evalSteps: [4] }]) });
+    expect(md).toContain('| full | rollout=adaptive thresholds=[0.5,0.9] maxSteps=12 minPerStep=0 | 4 |');
+  });
 });

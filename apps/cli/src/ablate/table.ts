@@ -1,6 +1,7 @@
 /** ablations.json rows (apps/cli/src/report/schemas.ts `ablationsSchema`) from eval.json files, and ablations.md. */
 import type { MeanStdJson } from '@speedrl/eval';
 import type { AblationRow, Ablations } from '@speedrl/report';
+import { readKnobs } from './variants';
 
 /** The part of an eval.json row an ablation row takes. */
 export interface EvalRowLike {
@@ -50,8 +51,9 @@ export function runNotes(stoppedBy: string, iterations: number, elapsedMs: numbe
 const pm = (m: MeanStdJson, digits: number): string =>
   (m.mean === null ? 'n/a' : `${m.mean.toFixed(digits)}${m.std !== null && m.std > 0 ? ` ± ${m.std.toFixed(digits)}` : ''}`);
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
+// an ablations.json written before the rows left out unread knobs may hold an adaptive run's step choices: not shown
 const configText = (c: Record<string, unknown>): string =>
-  Object.entries(c).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  Object.entries(readKnobs(c)).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
 
 /** ablations.md: the budget, then one markdown table of every row. */
 export function ablationsMarkdown(a: Ablations): string {

@@ -24,8 +24,20 @@ export const ABLATION_VARIANTS: Readonly<Record<string, (fixedSteps: number) => 
 /** Every variant, in table order. */
 export const DEFAULT_VARIANTS = Object.freeze(Object.keys(ABLATION_VARIANTS));
 
-/** The accelerate options an ablation row reports (the knobs the variants turn). */
-export const ABLATED_KEYS = Object.freeze(['speedWeight', 'rollout', 'stepChoices', 'klBeta', 'floor', 'loss'] as const);
+/** The options each rollout reads: fixed-T rollouts draw T from the step choices, adaptive ones read the thresholds, cap and minimum per step. */
+export const ROLLOUT_KNOBS = Object.freeze({ fixed: ['stepChoices'], adaptive: ['thresholds', 'maxSteps', 'minPerStep'] } as const);
+
+/** The accelerate options an ablation row reports: the knobs the variants turn, and those the run's rollout reads. */
+export const ABLATED_KEYS = Object.freeze(['speedWeight', 'rollout', ...ROLLOUT_KNOBS.fixed, ...ROLLOUT_KNOBS.adaptive, 'klBeta', 'floor', 'loss'] as const);
+
+/** Options given as comma-separated numbers on the command line, reported as lists. */
+const LIST_KEYS: ReadonlySet<string> = new Set(['stepChoices', 'thresholds']);
+
+/** `config` without the rollout options its rollout does not read (an adaptive run's step choices); no `rollout` = fixed, accelerate's default. */
+export function readKnobs(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const unread: readonly string[] = config.rollout === 'adaptive' ? ROLLOUT_KNOBS.fixed : ROLLOUT_KNOBS.adaptive;
+  return Object.fromEntries(Object.entries(config).filter(([key]) => !unread.includes(key)));
+}
 
 /** Parses `--variants a,b`; an unknown or repeated name is a UsageError naming it. */
 export function parseVariants(list: string): string[] {
@@ -55,13 +67,13 @@ export function overrideFlags(overrides: Overrides): string[] {
   ]);
 }
 
-/** The ablated knobs of a run's saved options (run.json), with `stepChoices` as numbers. */
+/** The ablated knobs of a run's saved options (run.json) that its rollout reads ({@link readKnobs}), lists as numbers. */
 export function knobsOf(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of ABLATED_KEYS) {
     const value = options[key];
     if (value === undefined) continue;
-    out[key] = key === 'stepChoices' && typeof value === 'string' ? value.split(',').map(Number) : value;
+    out[key] = LIST_KEYS.has(key) && typeof value === 'string' ? value.split(',').map(Number) : value;
   }
-  return out;
+  return readKnobs(out);
 }

@@ -345,4 +345,25 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(clash.code).toBe(2);
     expect(clash.err).toMatch(/--seed: evaluation seed\(s\) 1000 were used by the schedule search/);
   });
+
+  it('compare --tuned on another model records and says where the schedules were searched (was: a transfer was not named)', async () => {
+    const r = await cli(['compare', '--models', `rl+tuned=${rl}`, '--methods', 'cosine', '--tuned', tunedPath, '--steps', '2', '--seeds', '1', ...common, '--out', join(root, 'transfer'), '--json']);
+    expect(r.err).not.toMatch(/speedrl:/);
+    expect((JSON.parse(r.out) as CompareJson).tunedModel).toBe(base);
+    expect(readFileSync(join(root, 'transfer', 'compare.md'), 'utf8')).toContain(`Tuned schedules were searched on ${base}; on any other model the tuned rows transfer them`);
+  });
+
+  it('compare --tuned refuses a file searched on other weights of the same model directory (was: used silently)', async () => {
+    const drift = join(root, 'drift');
+    const driftTuned = join(root, 'drift-tuned.json');
+    await writeTinyBundle(drift, 11);
+    await runTuneSchedule({ ...tuneOptions, model: drift, out: driftTuned, budget: 1, cfg: 'off' }, false, capture());
+    await writeTinyBundle(drift, 12); // new weights at the same path
+    for (const models of [`d=${drift}/`, `base=${base},d+tuned=${drift}`]) { // another spelling of the path, a +tuned model
+      const r = await cli(['compare', '--models', models, '--methods', 'tuned', '--tuned', driftTuned, '--steps', '2', '--seeds', '1', ...common, '--out', join(root, 'drift-cmp')]);
+      expect([models, r.code]).toEqual([models, 2]);
+      expect(r.err).toMatch(/--tuned: .*drift-tuned\.json was searched on other weights of .*drift \(model "d(\+tuned)?" = .*: its files changed since the search\); rerun speedrl tune-schedule/);
+    }
+    expect(existsSync(join(root, 'drift-cmp', 'compare.json'))).toBe(false);
+  });
 });

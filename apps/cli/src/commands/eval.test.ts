@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@speedrl/tensor-utils';
-import { accelerationSchema } from '@speedrl/eval';
+import { accelerationSchema, aggregate } from '@speedrl/eval';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import { runCaptured as cli, spawnCli } from '../test-cli';
 
@@ -41,7 +41,8 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
   });
 
   it('prints the factors after the table and saves them in eval.json and eval.md; vs itself without --base-eval', async () => {
-    const basePath = file('base.json', { model: 'base', rows: [baseRow(4), baseRow(12)] });
+    const baseCells = [4, 12].flatMap((steps) => [0, 1, 2].map((seed) => ({ steps, seed, fcd: 1e6, kid: 0, precision: 0, recall: 1e-9, accuracy: 0.1, nfePerImage: steps, meanSteps: steps, msPerImage: 1 })));
+    const basePath = file('base.json', { model: 'base', cells: baseCells, rows: aggregate(baseCells) }); // as eval writes it: the cells its rows come from
     const r = await cli(args('rl', '--steps', '2,12', '--seeds', '3', '--base-eval', basePath));
     expect(r.err).not.toMatch(/speedrl:/);
     expect(r.code).toBe(0);
@@ -75,6 +76,8 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
       [['--n', '31'], file('base-n.json', real), /--base-eval: ".*base-n\.json" was measured with --n 30, this run with 31/],
       [[], file('base-cls.json', { ...real, inputs: { ...real.inputs, '--classifier': 'another' } }), /--base-eval: ".*base-cls\.json" was judged with other files of --classifier/],
       [[], file('base-rows.json', edited), /--base-eval: ".*base-rows\.json" has rows that are not the aggregate of its cells/],
+      // its cells removed: its rows can no longer be checked (was: taken as a file of an older version)
+      [[], file('base-no-cells.json', { ...real, cells: undefined }), /--base-eval: ".*base-no-cells\.json" has rows but no cells: edited, or written by a version before cells were stored; rerun it/],
       // another sampler: "12 / T" would compare step counts of two samplers (was: "6×, holds: yes" against a base at temperature 0.3)
       [['--temperature', '0.5'], file('base-temp.json', real), /--base-eval: ".*base-temp\.json" sampled with --temperature 1, this run with 0\.5; a factor of steps compares one sampler/],
       [['--cfg', '2'], file('base-cfg.json', real), /--base-eval: ".*base-cfg\.json" sampled with --cfg 0, this run with 2/],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli';
 import { evenlySpaced, externalReferences, pm, syntheticRecord, writeSyntheticClaims, writeSyntheticRun } from '@speedrl/report';
+import { aggregate, type EvalCell } from '@speedrl/eval';
 import { captureIo as capture } from '../test-cli';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'speedrl-report-cmd-'));
@@ -88,16 +89,17 @@ describe('speedrl report', () => {
     const { baseEval, accelerated, compare } = writeSyntheticClaims(run.dir);
     expect(await runCli(['report', run.dir, '--out', join(run.dir, 'ok.html')], capture())).toBe(0);
     const base = JSON.parse(readFileSync(baseEval, 'utf8'));
-    writeFileSync(baseEval, JSON.stringify({ ...base, cells: undefined, rows: base.rows.map((r: { fcd: { mean: number } }) => ({ ...r, fcd: { ...r.fcd, mean: r.fcd.mean + 2 } })), acceleration: undefined }));
+    const remeasured = (base.cells as EvalCell[]).map((c) => ({ ...c, fcd: c.fcd + 2 })); // the base measured again since
+    writeFileSync(baseEval, JSON.stringify({ ...base, cells: remeasured, rows: aggregate(remeasured), acceleration: undefined }));
     const io = capture();
     expect(await runCli(['report', run.dir], io)).toBe(2);
-    expect(io.err.join('')).toContain(`--eval: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give`);
+    expect(io.err.join('')).toContain(`RUN_DIR: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give`);
     writeFileSync(baseEval, JSON.stringify(base));
     const cmp = JSON.parse(readFileSync(compare, 'utf8'));
     writeFileSync(compare, JSON.stringify({ ...cmp, rows: cmp.rows.map((r: { seeds: number }) => ({ ...r, seeds: 5 })) }));
     const io2 = capture();
     expect(await runCli(['report', run.dir], io2)).toBe(2);
-    expect(io2.err.join('')).toContain(`--compare: "${compare}" has rows that are not the aggregate of its cells (edited?)`);
+    expect(io2.err.join('')).toContain(`RUN_DIR: "${compare}" has rows that are not the aggregate of its cells (edited?)`);
     expect(existsSync(join(run.dir, 'report.html'))).toBe(false);
   });
 

@@ -27,7 +27,7 @@ import { compareAccelerationMarkdown } from '../acceleration-markdown';
 import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import type { CompareModel } from '../results';
-import { readTunedFile, type TunedFile } from './tuned-space';
+import { checkTunedWeights, readTunedFile, type TunedFile } from './tuned-space';
 
 /** Options of a compare run (validated at the CLI edge). */
 export interface CompareOptions extends BaseSampling {
@@ -182,6 +182,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
       throw new UsageError(`--models: the files of model "${m.name}" (${m.dir}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
   }
+  if (tuned !== undefined) checkTunedWeights(tuned, o.tuned, models, methods, identities); // before any work
   const tunedKey = tuned === undefined ? undefined : await sha256File(o.tuned);
   const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models, identities, tunedKey, inputs) : {};
   const cells: CompareCell[] = [...(prev.cells ?? [])];
@@ -211,7 +212,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     const rows = sortRows(aggregateCells(cells), allModels.map((m) => m.name), methodOrder);
     const acceleration = compareAcceleration(rows, allModels.map((m) => m.name));
     const json: CompareJson = {
-      models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedKey }),
+      models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedModel: tuned.model, tunedKey }),
       ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);

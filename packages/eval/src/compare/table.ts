@@ -22,6 +22,8 @@ export interface CompareJson {
   readonly floors?: CompareFloors;
   readonly grids?: readonly GridEntry[];
   readonly searchBudget?: string;
+  /** The model directory the --tuned schedules were searched on (the tuned file's `model`; absent in older files). */
+  readonly tunedModel?: string;
   /** Acceleration factors of every model's cosine rows vs the first model's (absent without cosine rows). */
   readonly acceleration?: CompareAcceleration;
   /** Per-seed cells (what `--resume` keeps). */
@@ -68,8 +70,13 @@ const pm = (m: MeanStd, digits: number, scale = 1): string => (Number.isNaN(m.me
 /** The method column of a row: adaptive rows name their threshold and cap. */
 const methodLabel = (r: CompareRow): string => (r.threshold === undefined ? r.method : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps})`);
 
+/** Where the tuned schedules come from: a model they run on other than this one uses them as a transfer. */
+export function tunedSourceNote(searchedOn: string): string {
+  return `Tuned schedules were searched on ${searchedOn}; on any other model the tuned rows transfer them (not searched for that model).`;
+}
+
 /** The markdown table of every row, plus floors, engine and (when tuned) the search budget. */
-export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'engine' | 'models'>, n: number, batch = 64): string {
+export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'tunedModel' | 'engine' | 'models'>, n: number, batch = 64): string {
   const lines = [
     `| model | method | T | NFE | ms/image (${json.engine}, batch ${batch}) | FCD ↓ | KID ×10³ ↓ | precision ↑ | recall ↑ | class acc. ↑ | seeds |`,
     '|---|---|---:|---:|---|---|---|---|---|---|---:|',
@@ -89,6 +96,7 @@ export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'sea
     'Adaptive rows: T and NFE are the means actually used. NFE counts both passes of classifier-free guidance.',
     `Models: ${json.models.map((m) => `${m.name} = ${m.dir}`).join('; ')}.`,
     ...(json.searchBudget === undefined ? [] : [`Tuned schedule search budget: ${json.searchBudget}.`]),
+    ...(json.tunedModel === undefined ? [] : [tunedSourceNote(json.tunedModel)]),
   ];
   const seedCounts = json.rows.map((r) => r.seeds);
   if (new Set(seedCounts).size > 1) { // a resume may add seeds to some models only

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { annealedGumbelScale, validateStepArrays, type StepArrays } from '@speedrl/sampler';
-import { UsageError } from '@speedrl/core';
+import { UsageError, realPathOf } from '@speedrl/core';
+import { methodsOf, type ModelSpec } from './spec';
 
 /** One searched coordinate: a name and the map from u ∈ [0, 1] to its value. */
 export interface Coordinate {
@@ -155,4 +156,21 @@ export function readTunedFile(path: string, flag = '--tuned'): TunedFile {
     if (s.stepArrays.cfgWeights !== undefined && expected.cfgWeights === undefined) throw new UsageError(`${at}.stepArrays.cfgWeights" has no cfgStart/cfgEnd params it could come from: edited by hand? Rerun tune-schedule`);
   }
   return parsed.data;
+}
+
+/**
+ * Refuses a tuned file searched on other weights of a model that runs the tuned method: its `model` names that model's
+ * directory (real paths) but its `inputs['--model']` is not the model's content key now. A file searched on another
+ * model directory is a transfer (e.g. the base's schedule on an RL model) and is allowed. `identities`: by model name.
+ */
+export function checkTunedWeights(file: TunedFile, path: string, models: readonly ModelSpec[], methods: readonly string[], identities: ReadonlyMap<string, string>): void {
+  const searchedKey = file.inputs?.['--model'];
+  if (searchedKey === undefined) return; // written before tune-schedule recorded its inputs: nothing to compare
+  const searchedOn = realPathOf(file.model);
+  for (const m of models) {
+    if (!methodsOf(m, methods).includes('tuned') || realPathOf(m.dir) !== searchedOn) continue;
+    if (identities.get(m.name) !== searchedKey) {
+      throw new UsageError(`--tuned: ${path} was searched on other weights of ${file.model} (model "${m.name}" = ${m.dir}: its files changed since the search); rerun speedrl tune-schedule on it, or give another --tuned`);
+    }
+  }
 }

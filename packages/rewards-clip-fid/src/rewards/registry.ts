@@ -1,6 +1,6 @@
 /**
- * The list of rewards Speed-RL can train against (docs/architecture.md, "Speed-RL objective"): what
- * `speedrl rewards list` prints. Each reward is built by its own factory (`createClassifierReward`,
+ * The built-in rewards (docs/architecture.md, "Speed-RL objective"): what `speedrl rewards list` prints (the CLI says
+ * which of them `speedrl accelerate` takes, and by which flag; clip is built in code only). Each reward is built by its own factory (`createClassifierReward`,
  * `createRealismReward`, `createMmdWitnessReward`, `createClipReward`; the speed reward is `createSpeedReward` of
  * `@speedrl/rl-trainer`).
  */
