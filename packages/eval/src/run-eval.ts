@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InterruptedError, UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
-import { withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { readModelMetadata } from '@speedrl/maskgit';
+import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
@@ -149,7 +150,7 @@ async function checkBaseIsTheBase(read: BaseEval, o: EvalOptions, inputs: Readon
   }
   let recorded: unknown;
   try {
-    recorded = (JSON.parse(await readFile(join(o.model, 'maskgit', 'config.json'), 'utf8')) as { metadata?: { base?: unknown } }).metadata?.base;
+    recorded = (await readModelMetadata(join(o.model, MASKGIT_DIR))).base;
   } catch {
     return; // loadGenerator names an unreadable config
   }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@speedrl/core';
-import { CONFIG_FILE, loadModel, modelIdentity, saveModel, WEIGHTS_FILE } from './checkpoint';
+import { CONFIG_FILE, loadModel, modelIdentity, readModelMetadata, saveModel, WEIGHTS_FILE } from './checkpoint';
 import { exportOnnx, onnxModelIdentity } from './onnx/export';
 import { DEFAULT_MASKGIT_CONFIG, forwardFlops, maskGitPreset, MASKGIT_PRESETS, validateMaskGitConfig } from './config';
 import { countParams, initParams, paramSpecs } from './params';
@@ -83,6 +83,9 @@ describe('saveModel / loadModel', () => {
     for (const [name, p] of params) expect(loaded.params.get(name)?.data).toEqual(p.data);
     const json = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
     expect(json).toMatchObject({ format: 'speedrl-maskgit', formatVersion: 1, config });
+    expect(await readModelMetadata(dir)).toEqual({ steps: 12, note: 'test' }); // without loading the weights
+    await writeFile(join(dir, CONFIG_FILE), JSON.stringify({ ...json, format: 'other' }));
+    await expect(readModelMetadata(dir)).rejects.toThrow(/config\.json: field "format" must be "speedrl-maskgit"/);
   });
 
   test('a config/tensor shape mismatch names the tensor', async () => {

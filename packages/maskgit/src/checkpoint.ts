@@ -77,6 +77,12 @@ export async function readModelConfig(dir: string): Promise<MaskGitConfig> {
   return parseConfigFile(await readRequired(configPath), configPath).config;
 }
 
+/** The metadata of a model directory's config.json (command, iterations, base, …) without loading its weights; errors name the file. */
+export async function readModelMetadata(dir: string): Promise<ModelMetadata> {
+  const configPath = join(dir, CONFIG_FILE);
+  return parseConfigFile(await readRequired(configPath), configPath).metadata;
+}
+
 /**
  * Reads a model directory written by {@link saveModel}; errors name the directory, the file and the tensor at fault.
  * config.json's `identity` must match the weights and the config itself; a config without one is refused (nothing could be checked).

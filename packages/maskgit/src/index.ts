@@ -9,7 +9,7 @@ export {
 export type { MaskGitConfig, MaskGitPresetName } from './config';
 export { initParams, paramSpecs, countParams, cloneParams } from './params';
 export type { MaskGitParams, ParamTensor, ParamSpec, ParamInit } from './params';
-export { saveModel, loadModel, readModelConfig, modelIdentity } from './checkpoint';
+export { saveModel, loadModel, readModelConfig, readModelMetadata, modelIdentity } from './checkpoint';
 export type { LoadedModel, ModelMetadata } from './checkpoint';
 export { forward } from './model';
 export type { TfParams, ForwardOptions } from './model';

@@ -14,7 +14,8 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
+import { readModelMetadata } from '@speedrl/maskgit';
+import { MASKGIT_DIR, acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';
@@ -104,8 +105,8 @@ async function rlIterationsDone(rlDir: string): Promise<number> {
 /** The iterations the accelerated model on disk was saved after (its config.json metadata; -1 when unknown). */
 async function modelIterations(modelDir: string): Promise<number> {
   try {
-    const config = JSON.parse(await readFile(join(modelDir, 'maskgit', 'config.json'), 'utf8')) as { metadata?: { iterations?: unknown } };
-    return typeof config.metadata?.iterations === 'number' ? config.metadata.iterations : -1;
+    const { iterations } = await readModelMetadata(join(modelDir, MASKGIT_DIR));
+    return typeof iterations === 'number' ? iterations : -1;
   } catch {
     return -1;
   }
