@@ -22,7 +22,7 @@ export const RESUME_MUTABLE_OPTIONS: ReadonlySet<string> = new Set([
  * Their contents are guarded apart from their names (each run records content keys of its inputs).
  */
 const PATH_OPTIONS: ReadonlySet<string> = new Set([
-  'base', 'tokenizer', 'data', 'classifier', 'rewardClassifier', 'evalClassifier', 'perceptualClassifier', 'tuned',
+  'base', 'tokenizer', 'data', 'classifier', 'rewardClassifier', 'evalClassifier', 'perceptualClassifier', 'tuned', 'accelerated',
 ]);
 
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;

@@ -52,7 +52,7 @@ describe('parseRewardSpec', () => {
     writeFileSync(join(dir, 'tpl.mjs'), '');
     writeFileSync(join(dir, 's.mjs'), [
       `import a from '${join(dir, 'abs.mjs')}';`, `import u from '${pathToFileURL(join(dir, 'url.mjs')).href}';`,
-      'const { k } = await import(`./tpl.mjs`);', "const p = createRequire(import.meta.url)('./pkg');", 'const skip = await import(`./${name}.mjs`);',
+      'const { k } = await import(`./tpl.mjs?v=1`);', "const p = createRequire(import.meta.url)('./pkg');", 'const skip = await import(`./${name}.mjs`);',
     ].join('\n'));
     expect(Object.keys(rewardModuleFiles(['s.mjs'], dir)).sort()).toEqual(['s.mjs', 's.mjs imports abs.mjs', 's.mjs imports pkg/index.js', 's.mjs imports tpl.mjs', 's.mjs imports url.mjs']);
   });

@@ -142,7 +142,8 @@ const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\)\s*\(\s
 
 /** The file a local specifier names from `dir`: as written, or (CommonJS-style) with `.js`, `.cjs`, `.json`, or a folder's `index.js`. */
 function resolveLocal(dir: string, specifier: string): string | undefined {
-  const target = specifier.startsWith('file://') ? fileURLToPath(specifier) : resolve(dir, specifier);
+  const path = specifier.replace(/[?#].*$/, ''); // a query or fragment (`./k.mjs?v=1`) names the same file
+  const target = path.startsWith('file://') ? fileURLToPath(path) : resolve(dir, path);
   return [target, `${target}.js`, `${target}.cjs`, `${target}.json`, join(target, 'index.js'), join(target, 'index.mjs')].find((f) => existsSync(f) && statSync(f).isFile());
 }
 

@@ -27,6 +27,10 @@ describe('speedrl demo: where it writes', () => {
     expect(resumed.code).toBe(2);
     expect(resumed.err).toMatch(/--out: ".*results" is not empty \(it holds eval-accelerated, report\.html\); it holds no demo\.json, so no demo to continue/);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('<p>mine</p>');
+    const notModel = await cli(['demo', ...inputs, '--accelerated', join(root, 'results'), '--out', join(root, 'never')]); // checked before the RL (was: after it, as --models)
+    expect(notModel.code).toBe(2);
+    expect(notModel.err).toMatch(/^speedrl: --accelerated: ".*results" is not a model bundle/m);
+    expect(existsSync(join(root, 'never'))).toBe(false);
     const inside = await cli(['demo', ...inputs, '--out', join(root, 'base', 'demo')]);
     expect(inside.code).toBe(2);
     expect(inside.err).toMatch(/--out: ".*base\/demo" is inside --base/);

@@ -14,8 +14,8 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { readModelMetadata } from '@speedrl/maskgit';
-import { MASKGIT_DIR, acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
+import { readModelConfig, readModelMetadata } from '@speedrl/maskgit';
+import { MASKGIT_DIR, TOKENIZER_DIR, acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';
@@ -112,12 +112,26 @@ async function modelIterations(modelDir: string): Promise<number> {
   }
 }
 
+/** Refuses an `--accelerated` that is no model bundle (tokenizer/ and maskgit/) or has fewer tokens than a step count. */
+async function checkAccelerated(dir: string, steps: string): Promise<void> {
+  let seqLen: number;
+  try {
+    seqLen = (await readModelConfig(join(dir, MASKGIT_DIR))).seqLen;
+  } catch (error) {
+    throw new UsageError(`--accelerated: "${dir}" is not a model bundle (${(error as Error).message.split('\n')[0]}); give a directory holding tokenizer/ and maskgit/, or "none"`);
+  }
+  if (!existsSync(join(dir, TOKENIZER_DIR))) throw new UsageError(`--accelerated: "${dir}" has no ${TOKENIZER_DIR}/; give a directory holding tokenizer/ and maskgit/, or "none"`);
+  const tooLong = steps.split(',').map(Number).filter((t) => t > seqLen);
+  if (tooLong.length > 0) throw new UsageError(`--steps: each T must be ≤ ${seqLen}, the token count of --accelerated "${dir}"; got ${tooLong.join(',')}`);
+}
+
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
   const shipped = o.accelerated === 'none' ? undefined : o.accelerated; // a long Speed-RL run's model: what acceleration looks like
   // a new demo writes into an empty folder (it replaces compare/ and report.html there) outside its inputs, one at a time
   // --resume continues a demo: a folder without demo.json holds none, and its compare/ would be replaced as the demo's
   if (!resume || !existsSync(join(o.out, DEMO_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${DEMO_FILE}, so no demo to continue; choose another --out` : 'pass --resume to continue the demo there, or choose another --out');
   checkOutsideInputs(o.out, { '--base': o.base, ...(shipped === undefined ? {} : { '--accelerated': shipped }), '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
+  if (shipped !== undefined) await checkAccelerated(shipped, o.steps); // before the RL, not after it
   const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
   acquireRunLock(o.out, 'demo', '--out', undefined, created);

@@ -88,7 +88,7 @@ export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'sea
   ];
   const floors = json.floors === undefined ? [] : [
     '', 'Floors (FCD vs the test set):',
-    `- tokenizer reconstructions of the test set: ${json.floors.reconstruction.toFixed(3)}`,
+    `- tokenizer reconstructions of the test set (${json.models[0]?.name ?? 'the first model'}'s tokenizer): ${json.floors.reconstruction.toFixed(3)}`,
     `- held-out train images: ${json.floors.trainHeldOut.toFixed(3)}`,
   ];
   const notes = [
