@@ -34,7 +34,7 @@ export { runTuneSchedule } from './compare/run-tune';
 export type { TuneOptions } from './compare/run-tune';
 export { aggregateCells, tunedSourceNote } from './compare/table';
 export type { CompareCell, CompareJson, CompareRow } from './compare/table';
-export { readTunedFile, tunedFileSchema } from './compare/tuned-space';
+export { readTunedFile, stopMatchSchema, stopRuleSchema, stopTrialSchema, tunedFileSchema } from './compare/tuned-space';
 export { describeStopMatches, stopRuleMatches } from './compare/tune-stop';
 export type { StopMatch, StopTrial } from './compare/tune-stop';
 export type { TunedFile } from './compare/tuned-space';
