@@ -87,8 +87,8 @@ const CONFIG_FLAGS: Readonly<Record<string, string>> = {
   'rollout.kind': '--rollout', 'rollout.thresholds': '--thresholds', 'rollout.maxSteps': '--max-steps', 'rollout.minPerStep': '--min-per-step',
 };
 
-/** The options only one rollout kind reads (docs/architecture.md, "Adaptive rollouts"). */
-const ROLLOUT_ONLY: Readonly<Record<'fixed' | 'adaptive', readonly string[]>> = { fixed: ['stepChoices'], adaptive: ['thresholds', 'maxSteps', 'minPerStep'] };
+/** The options only one rollout kind reads (docs/architecture.md, "Adaptive rollouts"): fixed-T rollouts draw T from the step choices, adaptive ones read the thresholds, cap and minimum per step. */
+export const ROLLOUT_OPTIONS: Readonly<Record<'fixed' | 'adaptive', readonly string[]>> = Object.freeze({ fixed: ['stepChoices'], adaptive: ['thresholds', 'maxSteps', 'minPerStep'] });
 
 /**
  * Refuses an option the run's rollout kind never reads (`--max-steps` with fixed T, `--step-choices` with adaptive
@@ -99,7 +99,7 @@ const ROLLOUT_ONLY: Readonly<Record<'fixed' | 'adaptive', readonly string[]>> = 
 export function checkRolloutOptions(rollout: 'fixed' | 'adaptive', flags: ReadonlySet<string>, file: ReadonlySet<string>): void {
   const other = rollout === 'fixed' ? 'adaptive' : 'fixed';
   const overridden = flags.has('rollout') && file.has('rollout');
-  const unread = ROLLOUT_ONLY[other].find((key) => flags.has(key) || (file.has(key) && !overridden));
+  const unread = ROLLOUT_OPTIONS[other].find((key) => flags.has(key) || (file.has(key) && !overridden));
   if (unread === undefined) return;
   const where = flags.has(unread) ? flagOf(unread) : `${flagOf(unread)} (from --config)`;
   throw new UsageError(`${where}: only --rollout ${other} reads it, and this run's rollout is ${rollout}; remove it${rollout === 'fixed' ? ', or pass --rollout adaptive' : ''}`);

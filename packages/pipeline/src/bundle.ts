@@ -9,7 +9,7 @@ import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { UsageError, contentKey, faultPoint } from '@speedrl/core';
 import { join } from 'node:path';
 import {
-  createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, onnxModelIdentity, saveModel, writeOnnxModel, ONNX_FILE,
+  createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, loadModel, onnxModelIdentity, readModelConfig, readModelMetadata, saveModel, writeOnnxModel, ONNX_FILE,
   type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams,
 } from '@speedrl/maskgit';
 import { createOrtVqDecoder, decode, disposeVqModel, loadVq, type OrtVqDecoder, type VqModel } from '@speedrl/vq-tokenizer';
@@ -176,4 +176,30 @@ export async function writeBundle(dir: string, params: MaskGitParams, config: Ma
   await saveModel(join(dir, MASKGIT_DIR), params, config, metadata);
   await writeOnnxModel(join(dir, MASKGIT_DIR), params, config);
   await installBundleTokenizer(tokenizer, dir);
+}
+
+/**
+ * Refuses, before any work, a `flag` directory that is no model bundle (tokenizer/ and a readable maskgit/config.json)
+ * or whose token count is below a step count of `steps`; UsageErrors name `flag` (`--steps` for the count).
+ */
+export async function checkBundleSteps(dir: string, flag: string, steps: readonly number[]): Promise<void> {
+  let seqLen: number;
+  try {
+    seqLen = (await readModelConfig(join(dir, MASKGIT_DIR))).seqLen;
+  } catch (error) {
+    throw new UsageError(`${flag}: "${dir}" is not a model bundle (${(error as Error).message.split('\n')[0]}); give a directory holding tokenizer/ and maskgit/, or "none"`);
+  }
+  if (!existsSync(join(dir, TOKENIZER_DIR))) throw new UsageError(`${flag}: "${dir}" has no ${TOKENIZER_DIR}/; give a directory holding tokenizer/ and maskgit/, or "none"`);
+  const tooLong = steps.filter((t) => t > seqLen);
+  if (tooLong.length > 0) throw new UsageError(`--steps: each T must be ≤ ${seqLen}, the token count of ${flag} "${dir}"; got ${tooLong.join(',')}`);
+}
+
+/** The iterations (Speed-RL) a bundle's transformer was saved after, from its config.json metadata; -1 when unknown or unreadable. */
+export async function bundleIterations(dir: string): Promise<number> {
+  try {
+    const { iterations } = await readModelMetadata(join(dir, MASKGIT_DIR));
+    return typeof iterations === 'number' ? iterations : -1;
+  } catch {
+    return -1;
+  }
 }

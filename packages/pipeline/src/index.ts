@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export {
-  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,
+  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, bundleIterations, checkBundleSteps, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,
 } from './bundle';
 export type { Engine, Generator } from './bundle';
 export { loadRlModel } from './rl-model';
@@ -17,7 +17,7 @@ export {
 export { loadClassifierFor } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';
 export type { MaskgitPolicy } from './maskgit-policy';
-export { createQualityReward } from './quality-reward';
+export { ACCELERATE_REWARD_FLAGS, accelerateRewardUse, createQualityReward } from './quality-reward';
 export type { QualityReward, QualityWeights, RealImagesSource } from './quality-reward';
 export { drawSampleSet } from './sample-set';
 export type { SampleSet } from './sample-set';
@@ -29,7 +29,7 @@ export type { LengthChange } from './resume-options';
 export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';
 export { installInterruptHandler, installStopHint, interruptRequested } from './interrupt';
 export type { InterruptHandler, StopSignal } from './interrupt';
-export { accelerate, checkRolloutOptions, openAccelerateRun, speedRlConfigOf } from './accelerate';
+export { ROLLOUT_OPTIONS, accelerate, checkRolloutOptions, openAccelerateRun, speedRlConfigOf } from './accelerate';
 export type { AccelerateOptions, AccelerateSummary } from './accelerate';
 export type { AccelerateRun } from './accelerate';
 export type { RewardChange, RewardKeyEntry } from './reward-resume';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { imagesToFloat32, loadIdxDataset } from '@speedrl/tensor-utils';
 import {
   FEATURE_STATS_FILE, combineRewards, createClassifierReward, createMmdWitnessReward, createRealismReward, loadFeatureStatistics, realClassFeatures,
-  type CombinedReward, type NormaliserState, type RewardComponent,
+  type CombinedReward, type NormaliserState, type RewardComponent, type RewardName,
 } from '@speedrl/rewards-clip-fid';
 import type { QualityRewardFn, QualityScores } from '@speedrl/rl-trainer';
 import { UsageError } from '@speedrl/core';
@@ -74,4 +74,17 @@ export async function createQualityReward(dir: string, weights: QualityWeights, 
     normaliserState: () => combined.state(),
     restoreNormaliser: (state) => combined.loadState(state),
   };
+}
+
+/** The accelerate flag that weights each built-in reward; null: accelerate cannot use it (build it in code, or wrap it in a --reward module). */
+export const ACCELERATE_REWARD_FLAGS: Readonly<Record<RewardName, string | null>> = Object.freeze({
+  classifier: '--w-classifier', realism: '--w-realism', mmd: '--w-mmd', clip: null, speed: '--speed-weight',
+});
+
+/** How accelerate takes reward `name`, in words. */
+export function accelerateRewardUse(name: RewardName): string {
+  const flag = ACCELERATE_REWARD_FLAGS[name];
+  return flag === null
+    ? 'not a speedrl accelerate option: from code only (its factory in @speedrl/rewards-clip-fid), or a --reward module wrapping it'
+    : `speedrl accelerate ${flag} WEIGHT`;
 }

@@ -2,6 +2,7 @@
  * The ablation variants of `speedrl ablate`: each is a set of `accelerate` option overrides applied as flags on
  * top of the user's `--config`, so one config file drives every variant and only the ablated knob differs.
  */
+import { ROLLOUT_OPTIONS } from '@speedrl/pipeline';
 import { UsageError, flagOf } from '../errors';
 
 /** Accelerate options (camelCase) a variant overrides. */
@@ -24,18 +25,15 @@ export const ABLATION_VARIANTS: Readonly<Record<string, (fixedSteps: number) => 
 /** Every variant, in table order. */
 export const DEFAULT_VARIANTS = Object.freeze(Object.keys(ABLATION_VARIANTS));
 
-/** The options each rollout reads: fixed-T rollouts draw T from the step choices, adaptive ones read the thresholds, cap and minimum per step. */
-export const ROLLOUT_KNOBS = Object.freeze({ fixed: ['stepChoices'], adaptive: ['thresholds', 'maxSteps', 'minPerStep'] } as const);
-
 /** The accelerate options an ablation row reports: the knobs the variants turn, and those the run's rollout reads. */
-export const ABLATED_KEYS = Object.freeze(['speedWeight', 'rollout', ...ROLLOUT_KNOBS.fixed, ...ROLLOUT_KNOBS.adaptive, 'klBeta', 'floor', 'loss'] as const);
+export const ABLATED_KEYS: readonly string[] = Object.freeze(['speedWeight', 'rollout', ...ROLLOUT_OPTIONS.fixed, ...ROLLOUT_OPTIONS.adaptive, 'klBeta', 'floor', 'loss']);
 
 /** Options given as comma-separated numbers on the command line, reported as lists. */
 const LIST_KEYS: ReadonlySet<string> = new Set(['stepChoices', 'thresholds']);
 
 /** `config` without the rollout options its rollout does not read (an adaptive run's step choices); no `rollout` = fixed, accelerate's default. */
 export function readKnobs(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const unread: readonly string[] = config.rollout === 'adaptive' ? ROLLOUT_KNOBS.fixed : ROLLOUT_KNOBS.adaptive;
+  const unread = ROLLOUT_OPTIONS[config.rollout === 'adaptive' ? 'fixed' : 'adaptive'];
   return Object.fromEntries(Object.entries(config).filter(([key]) => !unread.includes(key)));
 }
 

@@ -14,8 +14,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { readModelConfig, readModelMetadata } from '@speedrl/maskgit';
-import { MASKGIT_DIR, TOKENIZER_DIR, acquireRunLock, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
+import { acquireRunLock, bundleIterations, checkBundleSteps, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';
@@ -102,36 +101,13 @@ async function rlIterationsDone(rlDir: string): Promise<number> {
   return typeof state.iteration === 'number' ? state.iteration : 0;
 }
 
-/** The iterations the accelerated model on disk was saved after (its config.json metadata; -1 when unknown). */
-async function modelIterations(modelDir: string): Promise<number> {
-  try {
-    const { iterations } = await readModelMetadata(join(modelDir, MASKGIT_DIR));
-    return typeof iterations === 'number' ? iterations : -1;
-  } catch {
-    return -1;
-  }
-}
-
-/** Refuses an `--accelerated` that is no model bundle (tokenizer/ and maskgit/) or has fewer tokens than a step count. */
-async function checkAccelerated(dir: string, steps: string): Promise<void> {
-  let seqLen: number;
-  try {
-    seqLen = (await readModelConfig(join(dir, MASKGIT_DIR))).seqLen;
-  } catch (error) {
-    throw new UsageError(`--accelerated: "${dir}" is not a model bundle (${(error as Error).message.split('\n')[0]}); give a directory holding tokenizer/ and maskgit/, or "none"`);
-  }
-  if (!existsSync(join(dir, TOKENIZER_DIR))) throw new UsageError(`--accelerated: "${dir}" has no ${TOKENIZER_DIR}/; give a directory holding tokenizer/ and maskgit/, or "none"`);
-  const tooLong = steps.split(',').map(Number).filter((t) => t > seqLen);
-  if (tooLong.length > 0) throw new UsageError(`--steps: each T must be ≤ ${seqLen}, the token count of --accelerated "${dir}"; got ${tooLong.join(',')}`);
-}
-
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
   const shipped = o.accelerated === 'none' ? undefined : o.accelerated; // a long Speed-RL run's model: what acceleration looks like
   // a new demo writes into an empty folder (it replaces compare/ and report.html there) outside its inputs, one at a time
   // --resume continues a demo: a folder without demo.json holds none, and its compare/ would be replaced as the demo's
   if (!resume || !existsSync(join(o.out, DEMO_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${DEMO_FILE}, so no demo to continue; choose another --out` : 'pass --resume to continue the demo there, or choose another --out');
   checkOutsideInputs(o.out, { '--base': o.base, ...(shipped === undefined ? {} : { '--accelerated': shipped }), '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
-  if (shipped !== undefined) await checkAccelerated(shipped, o.steps); // before the RL, not after it
+  if (shipped !== undefined) await checkBundleSteps(shipped, '--accelerated', o.steps.split(',').map(Number)); // before the RL, not after it
   const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
   acquireRunLock(o.out, 'demo', '--out', undefined, created);
@@ -139,8 +115,9 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');
   // RL is done only when its checkpoint reached every iteration and the model was written after it
-  const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && (await rlIterationsDone(rlDir)) >= o.iterations
-    && (await modelIterations(modelDir)) === (await rlIterationsDone(rlDir)); // the model on disk is the checkpoint's, not an earlier run's
+  const done = resume ? await rlIterationsDone(rlDir) : 0;
+  const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && done >= o.iterations
+    && (await bundleIterations(modelDir)) === done; // the model on disk is the checkpoint's, not an earlier run's
   if (!rlDone) {
     const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
     await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
@@ -156,7 +133,7 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   ]);
   // the full run report: config, training curves, the comparison and its grids (--force replaces only an earlier report)
   const report = join(o.out, 'report.html');
-  const trained = await modelIterations(modelDir); // the compared model's own count, not the option (a run continued by hand)
+  const trained = await bundleIterations(modelDir); // the compared model's own count, not the option (a run continued by hand)
   const title = `Speed-RL demo: ${o.base} vs ${trained >= 0 ? `${trained} iteration${trained === 1 ? '' : 's'} of Speed-RL` : 'its Speed-RL model'}${shipped === undefined ? '' : ` and ${shipped}`}`;
   await step('report', ['report', rlDir, '--compare', compareDir, '--out', report, '--force', '--title', title]);
   io.stdout(`demo done: open ${report} (offline, self-contained)\n`);

@@ -1,20 +1,8 @@
 /** `speedrl rewards list`: the reward registry (names, what each scores, what it needs) and how `speedrl accelerate` takes each. */
 import { Command } from 'commander';
-import { listRewards, type RewardName } from '@speedrl/rewards-clip-fid';
+import { listRewards } from '@speedrl/rewards-clip-fid';
+import { ACCELERATE_REWARD_FLAGS, accelerateRewardUse } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
-
-/** The accelerate flag that weights each built-in reward; null: accelerate cannot use it (build it in code, or wrap it in a --reward module). */
-export const ACCELERATE_FLAGS: Readonly<Record<RewardName, string | null>> = Object.freeze({
-  classifier: '--w-classifier', realism: '--w-realism', mmd: '--w-mmd', clip: null, speed: '--speed-weight',
-});
-
-/** How accelerate takes reward `name`, in words. */
-export function accelerateUse(name: RewardName): string {
-  const flag = ACCELERATE_FLAGS[name];
-  return flag === null
-    ? 'not a speedrl accelerate option: from code only (its factory in @speedrl/rewards-clip-fid), or a --reward module wrapping it'
-    : `speedrl accelerate ${flag} WEIGHT`;
-}
 
 /** Registers `rewards` (with its `list` subcommand) on the program. */
 export function rewardsCommand(io: TextIo): Command {
@@ -25,7 +13,7 @@ export function rewardsCommand(io: TextIo): Command {
     .option('--json', 'print JSON (each reward with `accelerateFlag`: its accelerate flag, or null when accelerate cannot use it)')
     .addHelpText('after', '\nExamples:\n  $ speedrl rewards list\n  $ speedrl rewards list --json\n')
     .action((opts: { json?: boolean }) => {
-      const all = listRewards().map((r) => ({ ...r, accelerateFlag: ACCELERATE_FLAGS[r.name] }));
+      const all = listRewards().map((r) => ({ ...r, accelerateFlag: ACCELERATE_REWARD_FLAGS[r.name] }));
       if (opts.json === true) {
         io.stdout(`${JSON.stringify(all, null, 2)}\n`);
         return;
@@ -33,7 +21,7 @@ export function rewardsCommand(io: TextIo): Command {
       const width = Math.max(...all.map((r) => r.name.length));
       for (const r of all) {
         io.stdout(`${r.name.padEnd(width)}  ${r.description}${r.needs.length > 0 ? ` (needs: ${r.needs.join(', ')})` : ''}\n`);
-        io.stdout(`${' '.repeat(width)}  → ${accelerateUse(r.name)}\n`);
+        io.stdout(`${' '.repeat(width)}  → ${accelerateRewardUse(r.name)}\n`);
       }
       io.stdout('\nThe evaluation classifier is never a reward: it is kept for judging (speedrl eval).\n');
       io.stdout('Your own: speedrl accelerate --reward FILE.mjs[:EXPORT][=WEIGHT] (example: examples/rewards/ink-coverage.mjs).\n');
