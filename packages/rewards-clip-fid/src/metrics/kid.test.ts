@@ -86,6 +86,30 @@ describe('kid', () => {
     expect(c.std).toBeGreaterThan(0);
   });
 
+  it('gives each subset the MMD² of its own rows, whether the generated kernel rows are kept whole or summed per subset', () => {
+    const subsetsOf = (x: FeatureSet, y: FeatureSet, seed: number, m: number, count: number): number[] => {
+      const rng = Rng.fromSeed(seed); // the draws kid makes: generated rows, then real rows, per subset
+      const pick = (set: FeatureSet, rows: Int32Array): FeatureSet => ({
+        features: Float32Array.from(Array.from(rows).flatMap((r) => Array.from(set.features.subarray(r * set.dim, (r + 1) * set.dim)))),
+        count: rows.length, dim: set.dim,
+      });
+      return Array.from({ length: count }, () => {
+        const gi = rng.permutation(x.count).subarray(0, m);
+        const ri = rng.permutation(y.count).subarray(0, m);
+        return naiveMmd2(pick(x, gi), pick(y, ri));
+      });
+    };
+    // 40 generated rows, 50 subsets of 20: the whole kernel rows (40 × 140 values) cost less than the subsets' sums
+    const [g, r0] = gaussianPair(11, 40, 6, 0.7);
+    const r = { features: Float32Array.of(...r0.features, ...gaussianPair(12, 100, 6, 0.7)[1].features.subarray(0, 60 * 6)), count: 100, dim: 6 };
+    const whole = kid(g, r, Rng.fromSeed(5), { subsetSize: 20, numSubsets: 50 });
+    subsetsOf(g, r, 5, 20, 50).forEach((v, s) => expect(whole.values[s]).toBeCloseTo(v, 10));
+    // 2 subsets of 10 out of 200 rows: the per-subset sums are cheaper
+    const [x, y] = gaussianPair(13, 200, 6, 0.3);
+    const few = kid(x, y, Rng.fromSeed(6), { subsetSize: 10, numSubsets: 2 });
+    subsetsOf(x, y, 6, 10, 2).forEach((v, s) => expect(few.values[s]).toBeCloseTo(v, 10));
+  });
+
   it('rejects NaN rows, dim mismatches, empty sets and bad configs', () => {
     const [x, y] = gaussianPair(6, 10, 3, 0);
     const bad = { ...x, features: x.features.map((v, i) => (i === 3 * 4 ? NaN : v)) };

@@ -93,6 +93,68 @@ function mmd2Packed(x: PackedRows, y: PackedRows, blockSize: number): number {
   return (kxx + kyy) / (m * (m - 1)) - (2 * kxy) / (m * m);
 }
 
+/** Kernel matrices of at most this many float64 entries (256 MiB) are kept whole; larger sets go subset by subset. */
+const MAX_KERNEL_ENTRIES = 32 * 1024 * 1024;
+
+/** k(x_i, y_j) for every row pair, `[x.count, y.count]` row-major. */
+function kernelMatrix(x: PackedRows, y: PackedRows, blockSize: number, tile: Float64Array): Float64Array {
+  const invD = 1 / x.dim;
+  const out = new Float64Array(x.count * y.count);
+  for (let i0 = 0; i0 < x.padded; i0 += blockSize) {
+    const i1 = Math.min(i0 + blockSize, x.padded);
+    const iEnd = Math.min(i1, x.count);
+    for (let j0 = 0; j0 < y.padded; j0 += blockSize) {
+      const j1 = Math.min(j0 + blockSize, y.padded);
+      const jEnd = Math.min(j1, y.count);
+      const w = j1 - j0;
+      dotBlock(x, i0, i1, y, j0, j1, tile);
+      for (let i = i0; i < iEnd; i++) {
+        const row = (i - i0) * w - j0;
+        const o = i * y.count;
+        for (let j = j0; j < jEnd; j++) {
+          const t = (tile[row + j] as number) * invD + 1;
+          out[o + j] = t * t * t;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The generated set's kernel terms over subsets, from whole kernel matrices: each subset's Σ k(x_a, x_b) and
+ * Σ k(x_a, y_b) are look-ups, so a small generated set costs n² + n·N kernel values once instead of 3m² per subset.
+ */
+interface GeneratedKernels {
+  readonly gg: Float64Array;
+  readonly gr: Float64Array;
+}
+
+/** Whole kernel matrices when they are cheaper than the per-subset sums and fit in memory, else undefined. */
+function generatedKernels(generated: FeatureSet, real: FeatureSet, dim: number, cfg: KidConfig, m: number, tile: Float64Array): GeneratedKernels | undefined {
+  const entries = generated.count * (generated.count + real.count);
+  const perSubsetCost = cfg.numSubsets * 1.5 * m * m; // kxx (half) + kxy kernel values the subsets would compute
+  if (entries > MAX_KERNEL_ENTRIES || entries >= perSubsetCost) return undefined;
+  const g = packRows(generated.features, generated.count, dim);
+  return { gg: kernelMatrix(g, g, cfg.blockSize, tile), gr: kernelMatrix(g, packRows(real.features, real.count, dim), cfg.blockSize, tile) };
+}
+
+/** One subset's unbiased MMD² with the generated terms looked up in `k` (rows `gi` of generated, `ri` of real). */
+function mmd2FromKernels(k: GeneratedKernels, n: number, nReal: number, gi: Int32Array, ri: Int32Array, y: PackedRows, blockSize: number, tile: Float64Array): number {
+  const m = gi.length;
+  let kxx = 0;
+  let kxy = 0;
+  for (let a = 0; a < m; a++) {
+    const ga = gi[a] as number;
+    const rowGG = ga * n;
+    for (let b = a + 1; b < m; b++) kxx += k.gg[rowGG + (gi[b] as number)] as number;
+    const rowGR = ga * nReal;
+    for (let b = 0; b < m; b++) kxy += k.gr[rowGR + (ri[b] as number)] as number;
+  }
+  const kyy = kernelSum(y, y, blockSize, tile, true);
+  return (2 * kxx + kyy) / (m * (m - 1)) - (2 * kxy) / (m * m);
+}
+
 /**
  * KID between `generated` and `real` features `[n, dim]`: mean and std of MMD² over seeded random subsets
  * (Bińkowski et al. 2018, cubic polynomial kernel).
@@ -111,10 +173,15 @@ export function kid(generated: FeatureSet, real: FeatureSet, rng: Rng, config: P
   const m = Math.min(cfg.subsetSize, generated.count, real.count);
   if (m < 2) metricError(where, `each set needs at least 2 rows, got generated ${generated.count}, real ${real.count}`);
   const values = new Float64Array(cfg.numSubsets);
+  const tile = new Float64Array(cfg.blockSize * cfg.blockSize);
+  // a small generated set: its kernel rows once, each subset's x-terms looked up (same sums, other addition order)
+  const kernels = generatedKernels(generated, real, dim, cfg, m, tile);
   for (let s = 0; s < cfg.numSubsets; s++) {
     const gi = rng.permutation(generated.count).subarray(0, m);
     const ri = rng.permutation(real.count).subarray(0, m);
-    values[s] = mmd2Packed(packRows(generated.features, m, dim, gi), packRows(real.features, m, dim, ri), cfg.blockSize);
+    values[s] = kernels === undefined
+      ? mmd2Packed(packRows(generated.features, m, dim, gi), packRows(real.features, m, dim, ri), cfg.blockSize)
+      : mmd2FromKernels(kernels, generated.count, real.count, gi, ri, packRows(real.features, m, dim, ri), cfg.blockSize, tile);
   }
   let mean = 0;
   for (const v of values) mean += v;
