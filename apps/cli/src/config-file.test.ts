@@ -32,6 +32,11 @@ describe('config files are strict', () => {
     expect(() => readConfigFile(path, schema)).toThrow(`${path}: "resume" is a command-line flag only (--resume), not a config key`);
     writeFileSync(path, 'temperature: 2\n');
     expect(() => readConfigFile(path, schema)).toThrow(`${path}: unknown key "temperature" (valid keys: klBeta, lr, groupSize)`);
+    // a schema that holds flag-only options (sample's --force, --json) does not list them as valid keys; a null key says so
+    const withFlags = schema.extend({ force: z.boolean(), json: z.boolean() }).partial();
+    expect(() => readConfigFile(path, withFlags)).toThrow(`${path}: unknown key "temperature" (valid keys: klBeta, lr, groupSize)`);
+    writeFileSync(path, '~: 3\n');
+    expect(() => readConfigFile(path, schema)).toThrow(`${path}: unknown key "" (an empty or null key, such as "~:")`);
   });
 
   it('types are strict before coercion: no true → 1, null or "" → 0, Infinity; numbers and lists become strings where a string is expected', () => {

@@ -38,16 +38,17 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
 /** Unknown keys are an error (a misspelled key would otherwise be ignored silently), naming the nearest valid one. */
 function checkKnownKeys(path: string, value: unknown, schema: z.ZodTypeAny): void {
   if (!(schema instanceof ZodObject) || value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  const known = Object.keys(schema.shape as Record<string, unknown>);
+  const flagsOnly = ['resume', 'force', 'json', 'print-config', 'printConfig', 'config', 'help'];
+  const known = Object.keys(schema.shape as Record<string, unknown>).filter((k) => !flagsOnly.includes(k));
   for (const key of Object.keys(value)) {
     // checked first: a command whose option schema holds --force or --json (sample) must not take them from a file either
-    const flagOnly = ['resume', 'force', 'json', 'print-config', 'printConfig', 'config', 'help'].includes(key);
+    const flagOnly = flagsOnly.includes(key);
     if (!flagOnly && known.includes(key)) continue;
     if (flagOnly) throw new UsageError(`${path}: "${key}" is a command-line flag only (--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}), not a config key: it says what this invocation does, not what the run is`);
     const near = nearestKey(key, known);
     // suggest only a near miss (a typo or another case), not the least far of unrelated names
     const close = near !== undefined && editDistance(key.replace(/[-_]/g, '').toLowerCase(), near.replace(/[-_]/g, '').toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
-    throw new UsageError(`${path}: unknown key "${key}"${close ? `; did you mean "${near}"?` : ''} (valid keys: ${known.join(', ')})`);
+    throw new UsageError(`${path}: unknown key "${key}"${key === '' ? ' (an empty or null key, such as "~:")' : ''}${close ? `; did you mean "${near}"?` : ''} (valid keys: ${known.join(', ')})`);
   }
 }
 

@@ -58,6 +58,13 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(own.out).toContain('| vs itself: FCD(T) − FCD(12) ≤ 2σ |');
     expect(own.out).not.toContain('vs the base');
     expect(JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')).acceleration).toMatchObject({ base: null, vsBase: null });
+    // --resume alone takes the saved options (was: "--model: required", then the default --classifier)
+    const cellsBefore = JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')).cells as unknown[];
+    const bare = await cli(['eval', '--out', join(root, 'rl'), '--resume']);
+    expect(bare.err).not.toMatch(/speedrl:/);
+    expect(bare.code).toBe(0);
+    expect(bare.err).toContain(`eval: ${model} on ort`);
+    expect(JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')).cells).toEqual(cellsBefore); // nothing recomputed
     // floors edited in eval.json are not carried on by a resume (was: reused and shown unchecked): floors.json's are
     const evalPath = join(root, 'rl', 'eval.json');
     const json = JSON.parse(readFileSync(evalPath, 'utf8')) as { floors: Record<string, number> };

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { accelerationMarkdown, runEval } from '@speedrl/eval';
-import { installStopHint } from '@speedrl/pipeline';
+import { installStopHint, savedOptions } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions } from '../config-file';
 import { UsageError } from '../errors';
 import { cfgFlag, scheduleFlag, seedFlag } from '../flags';
@@ -65,7 +65,7 @@ export function evalCommand(io: TextIo): Command {
     .option('--kid-subsets <k>', 'KID subsets', String(DEFAULTS.kidSubsets))
     .option('--base-eval <file>', "the base model's eval.json (with T = 12): acceleration factors vs it, printed and saved")
     .option('--config <file>', 'JSON or YAML file with any of these options (flags win)')
-    .option('--resume', 'keep the cells already in OUT/eval.json and compute only the missing ones (same options required)')
+    .option('--resume', 'keep the cells already in OUT/eval.json and compute only the missing ones (its saved options are the defaults)')
     .option('--force', 'replace an existing OUT/eval.json instead of refusing')
     .option('--json', 'print eval.json on stdout')
     .addHelpText('after', `
@@ -75,7 +75,10 @@ Examples:
   $ speedrl eval --model runs/speedrl-1/model --base-eval runs/eval-base/eval.json --out runs/eval-rl   # factors vs the base
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
-    const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as Options, schema.partial());
+    // on --resume the saved options are the defaults (as compare and tune-schedule take theirs); the run then checks them
+    const first = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as Options, schema.partial()).merged;
+    const saved = flags.resume === true ? savedOptions(join(first.out, 'eval.json'), { ...DEFAULTS, model: '' }) : {};
+    const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '', ...saved } as Options, schema.partial());
     if (merged.model === '') throw new UsageError('--model: required (a directory with tokenizer/ and maskgit/)');
     const options = parseOptions(schema, merged);
     const removeHint = installStopHint(io, 'eval', join(options.out, 'eval.json'));

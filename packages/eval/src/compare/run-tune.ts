@@ -116,7 +116,10 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
       inputs,
     };
     const allSteps = [...new Set([...Object.keys(file.schedules).map(Number), ...steps])].sort((a, b) => a - b);
-    file.options = { ...o, steps: allSteps.join(',') };
+    // the stop rule's cap is recorded when a stop rule was scored, now or before (then the file's, which a resume kept)
+    const recordedCap = stopThresholds.length > 0 ? stopCap : prev?.stopRule?.cap;
+    const { stopCap: _typed, ...rest } = o;
+    file.options = { ...rest, steps: allSteps.join(','), ...(recordedCap === undefined ? {} : { stopCap: recordedCap }) };
     file.searchBudget = `${allSteps.length} T × ${o.budget} candidates × ${o.n} samples = ${allSteps.length * o.budget * o.n} samples (${SEARCH_METHOD}; seed ${o.seed}; reward-classifier FD vs ${ref.count} held-out train images)`;
     const cache = new Map((prev?.trials ?? []).map((t) => [`${t.steps}:${pointKey(t.u)}`, t]));
     const progress = createProgress({ label: 'tune-schedule', total, io });
