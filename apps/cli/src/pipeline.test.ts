@@ -642,12 +642,14 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     // the run's full report: its config, training curves, the comparison over 3 seeds with the acceleration claims, grids
     expect(html).toContain('<meta name="generator" content="speedrl report">');
-    expect(html).toContain(`Speed-RL demo: ${mgRun} vs 1 iteration of Speed-RL and ${join(root, 'rl', 'model')}`); // the compared model's count, from its metadata
+    expect(html).toContain(`Speed-RL demo: ${mgRun} vs ${join(root, 'rl', 'model')} (training curves: 1 iteration of Speed-RL here)`); // the run's count, from its model's metadata
     for (const id of ['config', 'training', 'pareto', 'grids']) expect(html).toContain(`<h2 id="${id}">`);
     expect(html).toMatch(/<tr><td>speedrl<\/td><td>cosine<\/td><td>2<\/td><td>2\.0<\/td>.*<td>3<\/td><\/tr>/);
     expect(html).toContain('Acceleration of speedrl (method cosine, vs base).');
-    expect(html).toContain('Acceleration of shipped (method cosine, vs base).'); // the finished model of --accelerated, beside the short run's
-    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(10); // training grids (iterations 0 and 1 at T = 2 and 6) + compare grids (3 models × 2 T)
+    const compared = JSON.parse(readFileSync(join(out, 'compare', 'compare.json'), 'utf8')) as CompareJson;
+    expect(compared.models.map((m) => m.name)).toEqual(['base', 'speedrl']); // the finished model of --accelerated, not the short run's
+    expect(compared.models.find((m) => m.name === 'speedrl')?.identity).toBe(await bundleIdentity(join(root, 'rl', 'model')));
+    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(8); // training grids (iterations 0 and 1 at T = 2 and 6) + compare grids (2 models × 2 T)
     expect(html).not.toMatch(/(src|href)="https?:/);
     const again = await cli([...args, '--resume']);
     expect(again.code).toBe(0);

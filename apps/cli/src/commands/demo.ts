@@ -43,7 +43,7 @@ export function demoCommand(io: TextIo, run: Runner): Command {
   const cmd = new Command('demo')
     .description('the main job: short Speed-RL on the shipped models, compare base vs accelerated, the run\'s offline HTML report')
     .option('--base <dir>', 'base model directory', DEFAULTS.base)
-    .option('--accelerated <dir>', 'a finished Speed-RL model compared beside the base and this short run (as "shipped"), or "none"', DEFAULTS.accelerated)
+    .option('--accelerated <dir>', 'the finished Speed-RL model compared with the base, or "none" to compare this short run\'s model', DEFAULTS.accelerated)
     .option('--reward-classifier <dir>', 'reward classifier (training signal)', DEFAULTS.rewardClassifier)
     .option('--eval-classifier <dir>', 'evaluation classifier (judge only)', DEFAULTS.evalClassifier)
     .option('--data <dir>', 'IDX dataset directory (test set = eval reference; train split = mmd reward reference)', DEFAULTS.data)
@@ -125,16 +125,19 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   // one comparison of the base and the accelerated model with the eval protocol (table, acceleration claims with their
   // margins, Pareto plots, grids); a model changed by this call's RL makes its earlier cells stale (compare refuses to
   // mix them), and the comparison's figures with them
+  // the accelerated model compared is the finished one of --accelerated when given (a few iterations accelerate nothing
+  // one could see at the demo's sample size; this run shows the training loop), else this run's
   const compareDir = join(o.out, 'compare');
-  if (!rlDone) await rm(compareDir, { recursive: true, force: true });
+  if (!rlDone && shipped === undefined) await rm(compareDir, { recursive: true, force: true });
   await step('compare base vs accelerated', [
-    'compare', '--models', `base=${o.base},speedrl=${modelDir}${shipped === undefined ? '' : `,shipped=${shipped}`}`, '--methods', 'cosine', '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds),
+    'compare', '--models', `base=${o.base},speedrl=${shipped ?? modelDir}`, '--methods', 'cosine', '--steps', o.steps, '--n', String(o.n), '--seeds', String(o.seeds),
     '--seed', String(o.seed), '--classifier', o.evalClassifier, '--data', o.data, '--out', compareDir, ...(existsSync(join(compareDir, 'compare.json')) ? ['--resume'] : []),
   ]);
   // the full run report: config, training curves, the comparison and its grids (--force replaces only an earlier report)
   const report = join(o.out, 'report.html');
   const trained = await bundleIterations(modelDir); // the compared model's own count, not the option (a run continued by hand)
-  const title = `Speed-RL demo: ${o.base} vs ${trained >= 0 ? `${trained} iteration${trained === 1 ? '' : 's'} of Speed-RL` : 'its Speed-RL model'}${shipped === undefined ? '' : ` and ${shipped}`}`;
+  const rlText = trained >= 0 ? `${trained} iteration${trained === 1 ? '' : 's'} of Speed-RL` : 'its Speed-RL model';
+  const title = shipped === undefined ? `Speed-RL demo: ${o.base} vs ${rlText}` : `Speed-RL demo: ${o.base} vs ${shipped} (training curves: ${rlText} here)`;
   await step('report', ['report', rlDir, '--compare', compareDir, '--out', report, '--force', '--title', title]);
   io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
 }
