@@ -23,6 +23,14 @@ describe('acceleration markdown', () => {
     expect(md).toMatch(/^## Acceleration \(method cosine; base = base, the first model\)\n\n### rl\n/);
   });
 
+  it('adds a row per T compared with the base at equal steps, and one line of verdicts', () => {
+    const a = accelerationFactors({ rows: [row(3, 18, 0.7), row(4, 25, 1), row(12, 21, 1)], base: { name: 'base (cosine)', rows: [row(3, 25, 1), row(4, 25.5, 1), row(12, 20.6, 1.2)] } });
+    const md = accelerationMarkdown(a);
+    expect(md).toContain('| at equal steps: base FCD(T) − FCD(T) > 2σ | 3 | — | +7.000 | 2.000 | yes |');
+    expect(md).toContain('| at equal steps: base FCD(T) − FCD(T) > 2σ | 4 | — | +0.500 | 2.000 | no (within noise) |');
+    expect(md).toContain('- at equal steps vs the base: T = 3 better (margin +7.000, 2σ 2.000); T = 4 within noise (margin +0.500, 2σ 2.000)');
+  });
+
   it('says "not judged" for a claim no row could test (too few seeds), not "no"', () => {
     const a = accelerationFactors({ rows: [row(4, 20, 0, 1), row(12, 28.5, 0, 1)], base: { name: 'base', rows: [row(12, 35.8, 0, 1)] } });
     const md = accelerationMarkdown(a);

@@ -27,7 +27,7 @@ export interface AccelerationTable {
 /** The claims of an acceleration result as a table, the form eval.md, compare.md and `speedrl report` show. */
 export function accelerationTable(a: Acceleration): AccelerationTable {
   const { referenceSteps: T, sigmas: k, minSeeds, maxRecallDrop } = a.config;
-  const rows = [
+  const rows: string[][] = [
     ...(a.vsBase === null ? [] : [claimRow(`vs the base: base FCD(${T}) − FCD(T) > ${k}σ`, a.vsBase)]),
     claimRow(`vs itself: FCD(T) − FCD(${T}) ≤ ${k}σ`, a.vsItself),
     ...(a.noQualityTraded === null ? [] : [[
@@ -38,6 +38,11 @@ export function accelerationTable(a: Acceleration): AccelerationTable {
       a.recall.drop === null ? '—' : `${a.recall.drop > 0 ? '−' : '+'}${Math.abs(a.recall.drop * 100).toFixed(1)}%`, `−${(maxRecallDrop * 100).toFixed(0)}%`, yesNo(a.recall.holds),
     ]]),
   ];
+  const equal = a.atEqualSteps ?? [];
+  rows.push(...equal.map((e) => [
+    `at equal steps: base FCD(T) − FCD(T) > ${k}σ`, String(e.steps), '—', f3(e.margin), e.threshold.toFixed(3), e.verdict === 'better' ? 'yes' : `no (${e.verdict})`,
+  ]));
+  const equalLine = equal.length === 0 ? [] : [`at equal steps vs the base: ${equal.map((e) => `T = ${e.steps} ${e.verdict} (margin ${f3(e.margin)}, ${k}σ ${e.threshold.toFixed(3)})`).join('; ')}`];
   const skipped = ([['vs the base', a.vsBase], ['vs itself', a.vsItself]] as const).flatMap(([name, claim]) => (claim === null || claim.skipped.length === 0 ? [] : [
     `${name}, rows left out: ${claim.skipped.map((s) => `T = ${s.steps} ${s.reason}`).join('; ')}`,
   ]));
@@ -45,7 +50,7 @@ export function accelerationTable(a: Acceleration): AccelerationTable {
     intro: `FCD mean ± sample std over seeds; beyond noise = more than ${k}σ, σ the larger of the two rows' seed stds; every row used needs ≥ ${minSeeds} seeds. T_ref = ${T}.${a.base === null ? '' : ` Base: ${a.base}.`}`,
     header: ['claim', 'T', 'factor', 'margin', 'threshold', 'holds'],
     rows,
-    statements: [a.vsBase, a.vsItself, a.noQualityTraded, a.recall].flatMap((p) => (p === null ? [] : [p.statement])),
+    statements: [...[a.vsBase, a.vsItself, a.noQualityTraded, a.recall].flatMap((p) => (p === null ? [] : [p.statement])), ...equalLine],
     skipped,
   };
 }

@@ -83,6 +83,19 @@ export const recallCheckSchema = z.object({
 /** The recall check. */
 export type RecallCheck = z.infer<typeof recallCheckSchema>;
 
+/** The model against the base at one T other than T_ref: the comparison at equal NFE. */
+export const equalStepTestSchema = z.object({
+  steps: z.number(),
+  /** The base's FCD(T) − the model's FCD(T); positive = the model is better. */
+  margin: z.number(),
+  /** sigmas × the larger of the two seed stds. */
+  threshold: z.number(),
+  /** better: margin > threshold; worse: −margin > threshold; else within noise. */
+  verdict: z.enum(['better', 'within noise', 'worse']),
+});
+/** One T of the comparison at equal steps. */
+export type EqualStepTest = z.infer<typeof equalStepTestSchema>;
+
 /** Acceleration of one model: vs a base (when one is given) and vs itself, with the quality and recall checks. */
 export const accelerationSchema = z.object({
   config: accelerationConfigSchema,
@@ -92,6 +105,8 @@ export const accelerationSchema = z.object({
   vsItself: factorClaimSchema,
   noQualityTraded: qualityCheckSchema.nullable(),
   recall: recallCheckSchema.nullable(),
+  /** Against the base at every T both have (T_ref aside), with ≥ minSeeds seeds; null without a base; absent in files written before it. */
+  atEqualSteps: z.array(equalStepTestSchema).nullable().optional(),
   /** Every claim in one line. */
   statement: z.string(),
 });

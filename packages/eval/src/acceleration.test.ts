@@ -34,6 +34,18 @@ describe('accelerationFactors', () => {
     expect(accelerationSchema.parse(JSON.parse(JSON.stringify(a)))).toEqual(a); // what eval.json holds reads back the same
   });
 
+  it('compares with the base at equal steps at every other T both have: better, within noise or worse beyond 2σ', () => {
+    const b = { name: 'b', rows: [row(2, 40, 1), row(3, 30, 1), row(4, 20, 1), row(6, 18, 1, 2), row(12, 15, 1)] };
+    const a = accelerationFactors({ rows: [row(1, 80, 1), row(2, 35, 2), row(3, 29, 0.5), row(4, 23, 1), row(6, 10, 1), row(12, 16, 1)], base: b });
+    expect(a.atEqualSteps).toEqual([
+      { steps: 2, margin: 5, threshold: 4, verdict: 'better' }, // 40 − 35 > 2 × 2 (the larger std)
+      { steps: 3, margin: 1, threshold: 2, verdict: 'within noise' },
+      { steps: 4, margin: -3, threshold: 2, verdict: 'worse' },
+    ]); // T = 1: no base row; T = 6: the base's has 2 seeds; T = 12 is the quality check's
+    expect(accelerationFactors({ rows: [row(12, 16, 1)] }).atEqualSteps).toBeNull(); // no base, no comparison
+    expect(accelerationSchema.parse(JSON.parse(JSON.stringify(a)))).toEqual(a);
+  });
+
   it('uses the larger of the two stds: a margin beyond 2σ of the smaller one only is no claim', () => {
     const tightBase = { name: 'b', rows: [row(12, 30, 0.5)] };
     const noisy = accelerationFactors({ rows: [row(3, 25, 3)], base: tightBase }); // margin 5 ≤ 2 × 3

@@ -5,11 +5,12 @@
  *   stds; factor T_ref / T;
  * - vs itself: the smallest T with FCD(T) − FCD(T_ref) ≤ 2 × the larger of the two stds; factor T_ref / T;
  * - no quality traded: FCD(T_ref) − the base's FCD(T_ref) ≤ 2 × the larger std;
- * - recall: recall at the vs-base T at most 10% below the base's at T_ref.
+ * - recall: recall at the vs-base T at most 10% below the base's at T_ref;
+ * - at equal steps: at every other T both have, better or worse than the base beyond 2σ, or within noise.
  * A row needs ≥ 3 seeds to be used; rows with fewer, or with FCD not a number, are skipped with the reason.
  */
 import { mergeConfig } from '@speedrl/core';
-import type { Acceleration, AccelerationConfig, FactorClaim, QualityCheck, RecallCheck, SkippedRow, StepTest } from './acceleration-schema';
+import type { Acceleration, AccelerationConfig, EqualStepTest, FactorClaim, QualityCheck, RecallCheck, SkippedRow, StepTest } from './acceleration-schema';
 
 /** The protocol's judgement of a claim. */
 export const DEFAULT_ACCELERATION_CONFIG: AccelerationConfig = Object.freeze({
@@ -179,6 +180,20 @@ function recallCheck(rows: readonly AccelerationRow[], baseRows: readonly Accele
   };
 }
 
+/** The model against the base at each T both have other than T_ref (rows with too few seeds or no FCD are left out). */
+function equalSteps(rows: readonly AccelerationRow[], baseRows: readonly AccelerationRow[], c: AccelerationConfig): EqualStepTest[] {
+  return [...rows].sort((a, b) => a.steps - b.steps).flatMap((row) => {
+    const theirs = atSteps(baseRows, row.steps);
+    if (row.steps === c.referenceSteps || theirs === undefined) return [];
+    const a = usable(row, c);
+    const b = usable(theirs, c);
+    if (typeof a === 'string' || typeof b === 'string') return [];
+    const margin = b.mean - a.mean;
+    const threshold = c.sigmas * Math.max(a.std, b.std);
+    return [{ steps: row.steps, margin, threshold, verdict: margin > threshold ? 'better' : -margin > threshold ? 'worse' : 'within noise' }];
+  });
+}
+
 const WHERE = 'accelerationFactors';
 
 /** Throws a RangeError naming the field when the judgement itself is malformed (it would judge every claim wrongly). */
@@ -227,6 +242,7 @@ export function accelerationFactors(input: AccelerationInput, config: Partial<Ac
   const vsBase = base === undefined ? null : factorClaim(input.rows, atSteps(base.rows, c.referenceSteps), VS_BASE, c);
   const noQualityTraded = base === undefined ? null : qualityCheck(input.rows, base.rows, c);
   const recall = base === undefined || vsBase === null ? null : recallCheck(input.rows, base.rows, vsBase, c);
+  const atEqualSteps = base === undefined ? null : equalSteps(input.rows, base.rows, c);
   const parts = [vsBase, vsItself, noQualityTraded, recall].flatMap((p) => (p === null ? [] : [p.statement]));
-  return { config: c, base: base?.name ?? null, vsBase, vsItself, noQualityTraded, recall, statement: parts.join('; ') };
+  return { config: c, base: base?.name ?? null, vsBase, vsItself, noQualityTraded, recall, atEqualSteps, statement: parts.join('; ') };
 }

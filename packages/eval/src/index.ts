@@ -46,8 +46,8 @@ export { accelerationMarkdown, accelerationTable, compareAccelerationMarkdown } 
 export type { AccelerationTable } from './acceleration-markdown';
 export {
   accelerationConfigSchema, accelerationSchema, compareAccelerationSchema, factorClaimSchema, qualityCheckSchema, recallCheckSchema,
-  skippedRowSchema, stepTestSchema,
+  skippedRowSchema, stepTestSchema, equalStepTestSchema,
 } from './acceleration-schema';
 export type {
-  Acceleration, AccelerationConfig, CompareAcceleration, FactorClaim, QualityCheck, RecallCheck, SkippedRow, StepTest,
+  Acceleration, AccelerationConfig, CompareAcceleration, FactorClaim, QualityCheck, RecallCheck, SkippedRow, StepTest, EqualStepTest,
 } from './acceleration-schema';

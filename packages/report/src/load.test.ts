@@ -148,13 +148,20 @@ describe('loadReportInputs: acceleration claims and compare rows are what the me
     write(baseEval, { ...good.base, cells, rows: aggregate(cells as EvalCell[]) });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(UsageError);
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
-      `RUN_DIR: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: vsBase, noQualityTraded, recall, statement; the base re-measured since, or the claims edited by hand?). Rerun that eval with --resume --base-eval ${baseEval} to judge them again`,
+      `RUN_DIR: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: vsBase, noQualityTraded, recall, atEqualSteps, statement; the base re-measured since, or the claims edited by hand?). Rerun that eval with --resume --base-eval ${baseEval} to judge them again`,
     );
     write(baseEval, good.base);
     // a claim edited by hand: "no quality traded: yes" where the rows say otherwise
     const acc = good.accelerated.acceleration;
     write(accelerated, { ...good.accelerated, acceleration: { ...acc, noQualityTraded: { ...acc.noQualityTraded, holds: !acc.noQualityTraded.holds } } });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: noQualityTraded;`);
+    // a file written before the comparison at equal steps existed (no atEqualSteps) is read; an edited verdict is not
+    const { atEqualSteps, ...before } = acc as { atEqualSteps: { verdict: string }[] };
+    expect(atEqualSteps.length).toBeGreaterThan(0);
+    write(accelerated, { ...good.accelerated, acceleration: before });
+    expect(loadReportInputs({ runDir: run.dir }).evals.find((e) => e.name === 'accelerated')?.data.acceleration?.atEqualSteps).toBeUndefined();
+    write(accelerated, { ...good.accelerated, acceleration: { ...acc, atEqualSteps: atEqualSteps.map((e) => ({ ...e, verdict: e.verdict === 'better' ? 'worse' : 'better' })) } });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: atEqualSteps;`);
     // and an eval's claim vs itself only (no base) is checked against its own rows
     write(accelerated, good.accelerated);
     write(baseEval, { ...good.base, acceleration: { ...good.base.acceleration, vsItself: { ...good.base.acceleration.vsItself, factor: 6, steps: 2 } } });

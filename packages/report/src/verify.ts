@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '@speedrl/core';
 import {
   aggregateCells, canonicalJson, checkEvalResultRows, checkStoredCells, compareAcceleration, evalAcceleration, readBaseEval, requireCells,
-  type AccelerationBase, type CompareCell,
+  type Acceleration, type AccelerationBase, type CompareCell,
 } from '@speedrl/eval';
+import { locateRecorded, recordedOut } from './recorded-path';
 import type { CompareResult, EvalResultJson } from './schemas';
 
 /** The top-level fields of two objects whose values differ (canonically), in `a`'s key order then `b`'s. */
@@ -40,23 +41,33 @@ function baseOf(flag: string, file: string, base: string): AccelerationBase {
   }
 }
 
+/** The claims without `atEqualSteps`: a file written before that field is compared so (it is new, not edited out). */
+function withoutEqualSteps(a: Acceleration): Acceleration {
+  const { atEqualSteps: _new, ...rest } = a;
+  return rest;
+}
+
 /**
  * Checks eval.json's acceleration claims against a recomputation from its rows and the base eval.json it names (read
- * again): refuses (UsageError naming the file and the differing claims) when they differ. Returns why the claims cannot
- * be checked (the base file is not found from here: a path relative to another directory, or moved), else undefined.
+ * again; a relative path from the directory that eval ran in, recorded-path.ts): refuses (UsageError naming the file
+ * and the differing claims) when they differ. Returns why the claims cannot be checked (the base file is not found:
+ * moved, or relative to a directory the file does not tell), else undefined.
  */
 export function checkEvalAcceleration(file: string, data: EvalResultJson, flag = '--eval'): string | undefined {
   const stored = data.acceleration;
   if (stored === undefined) return undefined;
-  if (stored.base !== null && !existsSync(stored.base)) return `its base ${stored.base} is not found from here`;
-  const base = stored.base === null ? undefined : baseOf(flag, file, stored.base);
-  const again = recompute(flag, file, () => evalAcceleration(data.rows ?? [], base));
+  const at = stored.base === null ? undefined : locateRecorded(file, recordedOut(data), stored.base); // relative: from where that eval ran
+  if (at !== undefined && !existsSync(at.path)) return `its base ${stored.base} is not found ${at.where}`;
+  const base = at === undefined ? undefined : { ...baseOf(flag, file, at.path), name: stored.base as string }; // judged under the name it records
+  const fresh = recompute(flag, file, () => evalAcceleration(data.rows ?? [], base));
+  const again = fresh === undefined || stored.atEqualSteps !== undefined ? fresh : withoutEqualSteps(fresh);
   if (again !== undefined && canonicalJson(again) === canonicalJson(stored)) return undefined;
   const fields = again === undefined ? ['(all: its rows give no claim)'] : differingFields(stored, again);
   throw new UsageError(
     `${flag}: "${file}" has acceleration claims that its rows${base === undefined ? '' : ` and those of its base "${stored.base}"`} do not give ` +
       `(differing: ${fields.join(', ')}; ${base === undefined ? 'edited by hand?' : 'the base re-measured since, or the claims edited by hand?'}). ` +
-      `Rerun that eval with --resume${base === undefined ? '' : ` --base-eval ${stored.base}`} to judge them again`,
+      `Rerun that eval with --resume${base === undefined ? '' : ` --base-eval ${stored.base}`} to judge them again` +
+      (at?.unanchored === undefined ? '' : `; ${at.unanchored}, so the base read from here may be another file`),
   );
 }
 
@@ -81,7 +92,9 @@ export function checkCompareResult(file: string, data: CompareResult & { readonl
   }
   const stored = data.acceleration;
   if (stored === undefined) return;
-  const again = recompute(flag, file, () => compareAcceleration(data.rows, names));
+  const fresh = recompute(flag, file, () => compareAcceleration(data.rows, names));
+  const before = stored.models.every((m) => m.acceleration.atEqualSteps === undefined);
+  const again = fresh === undefined || !before ? fresh : { ...fresh, models: fresh.models.map((m) => ({ ...m, acceleration: withoutEqualSteps(m.acceleration) })) };
   if (again !== undefined && canonicalJson(again) === canonicalJson(stored)) return;
   const claimed = (c: typeof again) => new Map((c?.models ?? []).map((m) => [m.model, canonicalJson(m.acceleration)]));
   const [was, now] = [claimed(stored), claimed(again)];

@@ -271,12 +271,12 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(otherCap.code).toBe(2);
     expect(otherCap.err).toMatch(/--stop-cap: .*stop\.json scored its stop rule with cap 4, now 3/);
     // a resume that scores no stop rule keeps the file's cap in its options (was: the untyped default, or --stop-cap 3)
-    expect(more.options.stopCap).toBe(4);
+    expect(more.options?.stopCap).toBe(4);
     const noRule = await cli([...stopArgs.map((a) => (a === '4' ? '3' : a === '0.01,1' ? '' : a)), '--resume']);
     expect(noRule.code).toBe(0);
     const kept = JSON.parse(readFileSync(stopPath, 'utf8')) as TunedFile;
     expect(kept.stopRule?.cap).toBe(4);
-    expect(kept.options.stopCap).toBe(4);
+    expect(kept.options?.stopCap).toBe(4);
   });
 
   it('tune-schedule reads only the train split, is deterministic for a seed, and resumes without recomputing', async () => {
