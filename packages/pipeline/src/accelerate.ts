@@ -17,7 +17,7 @@ import { installInterruptHandler } from './interrupt';
 import { loadRlModel } from './rl-model';
 import { createQualityReward } from './quality-reward';
 import { RewardCallError, loadRewardModules, parseRewardSpec } from './reward-module';
-import { checkRewardResume, rewardKeyOf, rewardSpecsOf, withRewardRecord, type RewardChange } from './reward-resume';
+import { checkRewardResume, recordedRewardKeys, rewardKeyOf, rewardSpecsOf, withRewardRecord, type RewardChange } from './reward-resume';
 import { checkCheckpointRun, checkpointRunRecord } from './resume-options';
 import { RUN_FILES, checkpointNote, openRunDir, resumeNote, type RunDir, type RunMode } from './run-dir';
 
@@ -79,7 +79,11 @@ export interface AccelerateSummary {
 }
 
 /** An open accelerate run: a `RunDir`, with the change of `--reward` module files that `--allow-changed-reward` accepted on resume. */
-export type AccelerateRun = RunDir & { readonly rewardChange?: RewardChange };
+export type AccelerateRun = RunDir & {
+  readonly rewardChange?: RewardChange;
+  /** Every `--reward` key the run has recorded (none without `--reward`); a resumed checkpoint's must be one of them. */
+  readonly rewardKeys?: readonly string[];
+};
 
 /** rl-trainer config fields whose flag is not their kebab-case name. */
 const CONFIG_FLAGS: Readonly<Record<string, string>> = {
@@ -180,10 +184,13 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
   });
   const run = await openRunDir(fresh.out, 'accelerate', { ...fresh }, mode, { ...overrides }, readIteration, identities, inputs);
   const specs = rewardSpecsOf(run.options);
-  const key = specs.length > 0 ? await rewardKeyOf(specs).catch(() => undefined) : undefined; // a missing module: loading it says so
+  if (specs.length === 0) return { ...run, rewardKeys: [] }; // a checkpoint scored by --reward modules is another run's
+  const key = await rewardKeyOf(specs).catch(() => undefined); // a missing module: loading it says so
   if (key === undefined) return run;
   const iteration = async (): Promise<number> => (run.resumeFrom === undefined ? 0 : readIteration(run.resumeFrom));
-  return { ...withRewardRecord(run, key, change, history, iteration), ...(change === undefined ? {} : { rewardChange: change }) };
+  // checkpoints after an accepted change record the new key too (they carried none)
+  const recorded = { ...withRewardRecord(run, key, change, history, iteration), identities: { ...run.identities, '--reward': key }, rewardKeys: recordedRewardKeys(key, change, history) };
+  return { ...recorded, ...(change === undefined ? {} : { rewardChange: change }) };
 }
 
 /** Runs Speed-RL with `o` in the open run directory `run`; progress and notes go to `io`. */

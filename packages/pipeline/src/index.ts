@@ -9,6 +9,8 @@ export {
   MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, bundleIterations, checkBundleSteps, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,
 } from './bundle';
 export type { Engine, Generator } from './bundle';
+export { interpolateModel, interpolateParams } from './interpolate-model';
+export type { InterpolateModelOptions, InterpolateModelResult } from './interpolate-model';
 export { loadRlModel } from './rl-model';
 export type { RlModel, RlModelOptions } from './rl-model';
 export {
@@ -26,7 +28,9 @@ export type { InputPaths, RunDir, RunMode } from './run-dir';
 export { checkCheckpointOptions, checkCheckpointRun, checkEpochsUsed, checkResumeOverrides, checkpointRunRecord, definingOptions, savedOptions } from './resume-options';
 export type { CheckpointRunRecord } from './resume-options';
 export type { LengthChange } from './resume-options';
+export type { CheckedRun } from './resume-options';
 export { LOCK_FILE, acquireRunLock, lockMark, processAlive, releaseLocksSince, withRunLock } from './run-lock';
+export { sampleOutLock, withSampleOutLock } from './sample-out-lock';
 export { installInterruptHandler, installStopHint, interruptRequested } from './interrupt';
 export type { InterruptHandler, StopSignal } from './interrupt';
 export { ROLLOUT_OPTIONS, accelerate, checkRolloutOptions, openAccelerateRun, speedRlConfigOf } from './accelerate';

@@ -1,3 +1,4 @@
+import { UsageError } from '@speedrl/core';
 import { checkCheckpointOptions, checkCheckpointRun, checkResumeOverrides, checkpointRunRecord, definingOptions } from './resume-options';
 
 describe('checkResumeOverrides', () => {
@@ -58,5 +59,16 @@ describe('checkCheckpointRun', () => {
     expect(() => checkCheckpointRun(otherBase, run, 'runs/a/checkpoint')).toThrow(/the checkpoint in "runs\/a\/checkpoint" was written by a run whose --base files differ from this run's \(content key eeeeeeeeeeee…, this run's aaaaaaaaaaaa…\)/);
     const otherWeight = checkpointRunRecord({ ...run, options: { ...run.options, reward: ['r.mjs=2'] } });
     expect(() => checkCheckpointRun(otherWeight, run, 'c')).toThrow(/--reward \["r\.mjs:default=2"\], and this run's is \["r\.mjs:default=0\.5"\]/);
+  });
+  it('refuses a checkpoint scored by a --reward module of the same file name whose key the run never recorded (was: the --reward key skipped)', () => {
+    const mine = { ...run, rewardKeys: ['d'.repeat(64), 'c'.repeat(64)] }; // 'd…' accepted earlier with --allow-changed-reward
+    const copied = checkpointRunRecord({ ...run, identities: { ...run.identities, '--reward': 'e'.repeat(64) } });
+    expect(() => checkCheckpointRun(copied, mine, 'runs/a/checkpoint')).toThrow(UsageError);
+    expect(() => checkCheckpointRun(copied, mine, 'runs/a/checkpoint'))
+      .toThrow(/--resume: the checkpoint in "runs\/a\/checkpoint" was scored with --reward module files this run never used \(content key eeeeeeeeeeee…; this run's run\.json records dddddddddddd…, cccccccccccc…\): it is not this run's checkpoint/);
+    expect(() => checkCheckpointRun(copied, { ...run, rewardKeys: [] }, 'c')).toThrow(/content key eeeeeeeeeeee…; this run has no --reward modules\)/);
+    const before = checkpointRunRecord({ ...run, identities: { ...run.identities, '--reward': 'd'.repeat(64) } });
+    expect(() => checkCheckpointRun(before, mine, 'c')).not.toThrow(); // from before an accepted edit: the run's own
+    expect(() => checkCheckpointRun(checkpointRunRecord(run), mine, 'c')).not.toThrow();
   });
 });

@@ -89,24 +89,54 @@ export function checkpointRunRecord(run: { readonly options: Record<string, unkn
   return { options: definingOptions(run.options), inputs: { ...run.identities } };
 }
 
+/** The run `checkCheckpointRun` compares a checkpoint's record with. */
+export interface CheckedRun {
+  readonly options: Record<string, unknown>;
+  readonly identities: Record<string, string>;
+  /**
+   * Every `--reward` content key the run has recorded (run.json's key and its `rewardHistory`, edits accepted with
+   * `--allow-changed-reward` included; none: a run without `--reward`); undefined: not known, not compared.
+   */
+  readonly rewardKeys?: readonly string[];
+}
+
 /**
  * Refuses a checkpoint whose record (`checkpointRunRecord`) is not `run`'s: other defining options
  * (`checkCheckpointOptions`), or inputs whose content differs, by flag (a copy from a run of another base, data or
- * classifier with the same seed and options). `--reward` files are left to run.json's key, whose accepted edits
- * (`--allow-changed-reward`) a checkpoint from before them would otherwise refuse. A checkpoint without the record passes.
+ * classifier with the same seed and options). A `--reward` key passes when it is any the run has recorded
+ * (`run.rewardKeys`: a checkpoint from before an accepted edit is the run's own), not merely the current one. A
+ * checkpoint without the record passes.
  */
-export function checkCheckpointRun(recorded: unknown, run: { readonly options: Record<string, unknown>; readonly identities: Record<string, string> }, checkpoint: string): void {
+export function checkCheckpointRun(recorded: unknown, run: CheckedRun, checkpoint: string): void {
   if (typeof recorded !== 'object' || recorded === null) return;
   const r = recorded as Partial<CheckpointRunRecord>;
   checkCheckpointOptions(r.options, run.options, checkpoint);
   for (const [flag, was] of Object.entries(r.inputs ?? {})) {
+    if (flag === '--reward') {
+      checkCheckpointReward(String(was), run.rewardKeys, checkpoint);
+      continue;
+    }
     const now = run.identities[flag];
-    if (flag === '--reward' || now === undefined || now === was) continue;
+    if (now === undefined || now === was) continue;
     throw new UsageError(
       `--resume: the checkpoint in "${checkpoint}" was written by a run whose ${flag} files differ from this run's (content key ${String(was).slice(0, 12)}…, this run's ${now.slice(0, 12)}…): ` +
         'it is not this run\'s checkpoint (copied from another run?). Restore the run\'s own, or start a new run with another --out (nothing was written)',
     );
   }
+}
+
+/**
+ * Refuses a checkpoint scored by `--reward` module files with content key `was` that is none of the run's recorded
+ * `keys`: a copy from another run whose module has the same file name but other code (its spec, `r.mjs:default=1`,
+ * matches). Unknown `keys` pass.
+ */
+function checkCheckpointReward(was: string, keys: readonly string[] | undefined, checkpoint: string): void {
+  if (keys === undefined || keys.includes(was)) return;
+  const mine = keys.length === 0 ? 'this run has no --reward modules' : `this run's run.json records ${keys.map((k) => `${k.slice(0, 12)}…`).join(', ')}`;
+  throw new UsageError(
+    `--resume: the checkpoint in "${checkpoint}" was scored with --reward module files this run never used (content key ${was.slice(0, 12)}…; ${mine}): ` +
+      'it is not this run\'s checkpoint (copied from a run whose module has the same file name?). Restore the run\'s own, or start a new run with another --out (nothing was written)',
+  );
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { UsageError } from '@speedrl/core';
+import { UsageError, contentKey } from '@speedrl/core';
 import { combineRewards, type RewardInput } from '@speedrl/rewards-clip-fid';
 import { checkRewardScores, loadRewardModule, loadRewardModules, parseRewardSpec, rewardComponentName, rewardModuleFiles, type ModuleImporter } from './reward-module';
 
@@ -55,6 +55,28 @@ describe('parseRewardSpec', () => {
       'const { k } = await import(`./tpl.mjs?v=1`);', "const p = createRequire(import.meta.url)('./pkg');", 'const skip = await import(`./${name}.mjs`);',
     ].join('\n'));
     expect(Object.keys(rewardModuleFiles(['s.mjs'], dir)).sort()).toEqual(['s.mjs', 's.mjs imports abs.mjs', 's.mjs imports pkg/index.js', 's.mjs imports tpl.mjs', 's.mjs imports url.mjs']);
+  });
+  it('follows package subpath imports (#x) through the nearest package.json "imports" map, which it keys too (was: #x not followed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'speedrl-reward-subpath-'));
+    mkdirSync(join(dir, 'lib'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', imports: {
+      '#h': './h.mjs', '#lib/*': { types: './no.d.ts', node: './lib/*.mjs', default: './no.mjs' }, '#dep': 'some-package', '#gone': null,
+    } }));
+    writeFileSync(join(dir, 'r.mjs'), "import { scale } from '#h';\nimport { k } from './k.mjs?v=1';\nimport t from '#lib/tool';\nimport d from '#dep';\nexport default (b) => scale * k;\n");
+    for (const [file, text] of [['h.mjs', 'export const scale = 1;'], ['k.mjs', 'export const k = 1;'], ['lib/tool.mjs', 'export default 1;']]) writeFileSync(join(dir, file as string), text as string);
+    const files = rewardModuleFiles(['r.mjs'], dir);
+    expect(files).toEqual({
+      'r.mjs': join(dir, 'r.mjs'), 'r.mjs imports package.json': join(dir, 'package.json'), 'r.mjs imports h.mjs': join(dir, 'h.mjs'),
+      'r.mjs imports k.mjs': join(dir, 'k.mjs'), 'r.mjs imports lib/tool.mjs': join(dir, 'lib', 'tool.mjs'),
+    });
+    const key = async (): Promise<string> => (await contentKey(rewardModuleFiles(['r.mjs'], dir), null)).key;
+    const before = await key();
+    writeFileSync(join(dir, 'h.mjs'), 'export const scale = 9;'); // the edit of round 19 (S2): resumed silently
+    const edited = await key();
+    expect(edited).not.toBe(before);
+    writeFileSync(join(dir, 'r.mjs'), "import { scale } from '#gone';\nimport x from '#undefined';\nexport default () => scale;\n");
+    expect(Object.keys(rewardModuleFiles(['r.mjs'], dir))).toEqual(['r.mjs', 'r.mjs imports package.json']); // mapped nowhere: the map that says so is keyed
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -10,6 +10,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '@speedrl/core';
 import type { RewardComponent, RewardInput } from '@speedrl/rewards-clip-fid';
+import { importsFieldOf, packageScopeOf, subpathImportTarget } from './subpath-imports';
 
 /** A parsed `--reward` spec (docs/architecture.md, "Speed-RL objective"). */
 export interface RewardModuleSpec {
@@ -135,10 +136,11 @@ export async function loadRewardModules(specs: readonly string[], cwd = process.
 
 /**
  * Local specifiers a module's text imports statically or dynamically (`import … from './x.mjs'`, `import('./x.mjs')`,
- * `require('./x')`, `export … from`, `createRequire(…)('./x')`): relative, absolute or `file:` URLs, in quotes or in a
- * template literal without substitutions. A path computed at run time, or a file read with `fs`, is not seen.
+ * `require('./x')`, `export … from`, `createRequire(…)('./x')`): relative, absolute or `file:` URLs and package subpath
+ * imports (`#x`), in quotes or in a template literal without substitutions. A path computed at run time, or a file read
+ * with `fs`, is not seen.
  */
-const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\)\s*\(\s*)(['"`])((?:\.{1,2}\/|\/|file:\/\/)[^'"`$]+)\1/g;
+const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\)\s*\(\s*)(['"`])((?:\.{1,2}\/|\/|file:\/\/|#)[^'"`$]+)\1/g;
 
 /** The file a local specifier names from `dir`: as written, or (CommonJS-style) with `.js`, `.cjs`, `.json`, or a folder's `index.js`. */
 function resolveLocal(dir: string, specifier: string): string | undefined {
@@ -147,12 +149,32 @@ function resolveLocal(dir: string, specifier: string): string | undefined {
   return [target, `${target}.js`, `${target}.cjs`, `${target}.json`, join(target, 'index.js'), join(target, 'index.mjs')].find((f) => existsSync(f) && statSync(f).isFile());
 }
 
-/** The local files `file` imports, transitively, `file` included. */
+/**
+ * The files a subpath import (`#x`) from `dir` depends on: the nearest package.json, whose "imports" map decides it
+ * (keyed even when it maps `#x` nowhere: Node's import then fails, naming it), and the file of the package it maps to.
+ * A target that is a package is not followed (as bare specifiers are not).
+ */
+function subpathImportFiles(dir: string, specifier: string): string[] {
+  const scope = packageScopeOf(dir);
+  if (scope === undefined) return []; // no package.json: Node's import fails, naming the specifier
+  const target = subpathImportTarget(importsFieldOf(scope), specifier);
+  const found = target?.startsWith('./') === true ? resolveLocal(dirname(scope), target) : undefined;
+  return found === undefined ? [scope] : [scope, found];
+}
+
+/** The local files `file` imports, transitively, `file` included (a subpath import's package.json too). */
 function localImportGraph(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file) || !existsSync(file) || !statSync(file).isFile()) return seen;
   seen.add(file);
   for (const match of readFileSync(file, 'utf8').matchAll(LOCAL_IMPORT)) {
-    const found = resolveLocal(dirname(file), match[2] as string);
+    const specifier = match[2] as string;
+    if (!specifier.startsWith('#')) {
+      const found = resolveLocal(dirname(file), specifier);
+      if (found !== undefined) localImportGraph(found, seen);
+      continue;
+    }
+    const [scope, found] = subpathImportFiles(dirname(file), specifier);
+    if (scope !== undefined) seen.add(scope); // its "imports" map is keyed, not followed as a module
     if (found !== undefined) localImportGraph(found, seen);
   }
   return seen;
@@ -161,7 +183,8 @@ function localImportGraph(file: string, seen = new Set<string>()): Set<string> {
 /**
  * The module files of `specs` by path as given, resolved against `cwd`, and the local files they import (named by the
  * module and their path from it), for `contentKey` (docs/architecture.md, "Runs and results never mix inputs"): an edit of a helper the module
- * imports changes the key as an edit of the module does. Packages (bare specifiers) are not followed.
+ * imports changes the key as an edit of the module does, and so does an edit of the package.json whose "imports" map
+ * resolves a `#x` import. Packages (bare specifiers) are not followed.
  */
 export function rewardModuleFiles(specs: readonly string[], cwd = process.cwd()): Record<string, string> {
   const files: Record<string, string> = Object.fromEntries(specs.map((spec) => parseRewardSpec(spec).path).map((path) => [path, resolve(cwd, path)]));

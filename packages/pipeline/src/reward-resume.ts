@@ -91,6 +91,16 @@ export async function checkRewardResume(dir: string, overrides: Record<string, u
 }
 
 /**
+ * Every `--reward` key a resumed run has recorded, the current `key` included: run.json's history (before an accepted
+ * `change`, its earlier key too) and key; a checkpoint scored with any of them is the run's own (`checkCheckpointRun`).
+ */
+export function recordedRewardKeys(key: string, change: RewardChange | undefined, history: readonly RewardKeyEntry[] | undefined): string[] {
+  const entries = change?.history ?? history ?? [];
+  const keys = [...entries.map((e) => e.key), change?.from, key].filter((k): k is string => k !== undefined);
+  return [...new Set(keys)];
+}
+
+/**
  * Wraps an open run: `start()` also records the reward key in run.json (the new one and `rewardHistory` after an
  * accepted change at `iteration`, the earlier history otherwise), and `log()` stamps each record with `rewardKey`.
  */

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { aggregate, aggregateCells, compareAcceleration, evalAcceleration, type Acceleration, type CompareCell, type EvalCell } from '@speedrl/eval';
 import { escapeHtml } from './html';
 import { syntheticCells, writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
@@ -40,6 +40,31 @@ describe('writeRunReport with modelIdentity', () => {
       `RUN_DIR: "${compareFile}" judged ${model} as it was when it ran; its files changed since`,
     );
     await expect(writeRunReport(run.dir, { out: join(root, 'cmp-ok.html'), modelIdentity: async () => 'a'.repeat(64) })).resolves.toBeDefined();
+  });
+
+  it('reads a compare.json\'s relative model paths from the directory it was written from, not the report\'s (was: another "mg" here called it stale)', async () => {
+    const top = realpathSync(mkdtempSync(join(tmpdir(), 'speedrl-report-cwd-')));
+    const [work, other] = [join(top, 'work'), join(top, 'other')];
+    for (const d of [join(work, 'mg'), join(other, 'mg'), join(work, 'cmp')]) mkdirSync(d, { recursive: true });
+    const run = await writeSyntheticRun(join(top, 'run'), 3);
+    const cmp = JSON.parse(readFileSync(join(run.dir, 'compare', 'compare.json'), 'utf8'));
+    const written = (out: string) => JSON.stringify({ ...cmp, options: { out }, models: cmp.models.map((m: object) => ({ ...m, dir: 'mg', identity: 'a'.repeat(64) })) });
+    writeFileSync(join(work, 'cmp', 'compare.json'), written('cmp')); // `compare --models base=mg,… --out cmp`, run in work/
+    const identity = async (dir: string) => (resolve(dir) === join(work, 'mg') ? 'a' : 'b').repeat(64); // other/mg is another model
+    const cwd = process.cwd();
+    process.chdir(other);
+    try {
+      const report = (out: string) => writeRunReport(run.dir, { compareDir: join(work, 'cmp'), out: join(top, out), modelIdentity: identity });
+      expect((await report('ok.html')).sections.find((s) => s.id === 'model-check')).toBeUndefined();
+      writeFileSync(join(work, 'cmp', 'compare.json'), written(join(work, 'cmp'))); // an absolute --out: where it ran is not recorded
+      await expect(report('abs.html')).rejects.toThrow(
+        `--compare: "${join(work, 'cmp', 'compare.json')}" judged a model "mg" other than the "mg" found from here (content key aaaaaaaaaaaa… then, bbbbbbbbbbbb… now); ` +
+          `"mg" is relative to the directory "${join(work, 'cmp', 'compare.json')}" was written from, which cannot be told: its --out "${join(work, 'cmp')}" was absolute. Run the report from the directory that command ran in to check it`,
+      );
+    } finally {
+      process.chdir(cwd);
+      rmSync(top, { recursive: true, force: true });
+    }
   });
 
   it('shows the acceleration claims of an eval.json and of a compare.json: the table, each claim\'s line and the rows left out', async () => {

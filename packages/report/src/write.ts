@@ -8,6 +8,7 @@ import { ensureWritableFile, UsageError, writeFileAtomic } from '@speedrl/core';
 import { buildReport, type SectionInfo } from './build';
 import { GENERATOR_META, renderReport } from './html';
 import { loadReportInputs } from './load';
+import { locateRecorded, recordedOut } from './recorded-path';
 
 /** What was written: the file and which sections it holds (printed by `speedrl report --json`). */
 export interface ReportResult {
@@ -39,24 +40,32 @@ export interface WriteRunReportOptions {
  * reported as not checked rather than silently trusted.
  */
 async function checkResultsJudgeCurrentModels(inputs: ReturnType<typeof loadReportInputs>, identity: (dir: string) => Promise<string>): Promise<string[]> {
+  const compare = inputs.compare;
   const judgedModels = [
-    ...inputs.evals.map((e) => ({ flag: e.flag, file: e.file, dir: e.data.model, key: (e.data as { inputs?: Record<string, unknown> }).inputs?.['--model'] })),
-    ...(inputs.compare?.data.models ?? []).map((m) => ({ flag: inputs.compare?.flag as string, file: inputs.compare?.file as string, dir: m.dir, key: m.identity })),
+    ...inputs.evals.map((e) => ({ flag: e.flag, file: e.file, out: recordedOut(e.data), dir: e.data.model, key: (e.data as { inputs?: Record<string, unknown> }).inputs?.['--model'] })),
+    ...(compare?.data.models ?? []).map((m) => ({ flag: compare?.flag as string, file: compare?.file as string, out: recordedOut(compare?.data ?? {}), dir: m.dir, key: m.identity })),
   ];
   const unchecked: string[] = [];
-  for (const { flag, file, dir, key } of judgedModels) {
+  for (const { flag, file, out, dir, key } of judgedModels) {
     if (typeof dir !== 'string' || typeof key !== 'string') continue;
-    if (!existsSync(dir)) {
-      unchecked.push(`${file} (model ${dir} not found from here)`);
+    const at = locateRecorded(file, out, dir); // a relative path: from the directory the result was written from
+    if (!existsSync(at.path)) {
+      unchecked.push(`${file} (model ${dir} not found ${at.where})`);
       continue;
     }
-    const now = await identity(dir).catch(() => undefined);
-    if (now !== undefined && now !== key) {
+    const now = await identity(at.path).catch(() => undefined);
+    if (now === undefined || now === key) continue;
+    const keys = `content key ${key.slice(0, 12)}… then, ${now.slice(0, 12)}… now`;
+    if (at.unanchored !== undefined) {
       throw new UsageError(
-        `${flag}: "${file}" judged ${dir} as it was when it ran; its files changed since (content key ${key.slice(0, 12)}… then, ${now.slice(0, 12)}… now). ` +
-          'Rerun it with --force (it judges the current files) before reporting it',
+        `${flag}: "${file}" judged a model "${dir}" other than the "${dir}" found from here (${keys}); ${at.unanchored}. ` +
+          'Run the report from the directory that command ran in to check it',
       );
     }
+    throw new UsageError(
+      `${flag}: "${file}" judged ${dir}${at.path === dir ? '' : ` (${at.path})`} as it was when it ran; its files changed since (${keys}). ` +
+        'Rerun it with --force (it judges the current files) before reporting it',
+    );
   }
   return unchecked;
 }

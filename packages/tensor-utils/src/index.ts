@@ -33,6 +33,10 @@ export type { NpyArray, NpyData } from './npz';
 export { writeSampleSet, checkSampleOut, sampleOutPath, SAMPLE_FORMATS } from './sample-set';
 export type { SampleSet, SampleSetSummary, SampleClassCount, WriteSampleSetOptions } from './sample-set';
 export { checkSampleSize } from './sample-set';
+export { SAMPLE_MANIFEST, readSampleManifest } from './sample-manifest';
+export type { SampleManifest, SampleManifestClass } from './sample-manifest';
+export { pngDirTarget } from './sample-out';
+export type { SampleFormat } from './sample-set';
 export {
   GraphBuilder, valueInfo, readModelMetadata, ONNX_FLOAT, ONNX_INT32, ONNX_INT64, MS_DOMAIN,
 } from './onnx-builder';

@@ -10,9 +10,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { checkOutsideInputs, ensureWritableDir, ensureWritableFile, UsageError } from '@speedrl/core';
 import { readZipNames } from './npz';
 import { SAMPLE_PNG_TEXT, pngTextOf } from './png-text';
+import { readSampleSetIn } from './sample-manifest';
 
-const CLASS_DIR = /^\d+-[a-z0-9-]+$/;
-const IMAGE_FILE = /^\d{5,}\.png$/;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Members of an npz sample set, sorted. */
 const NPZ_MEMBERS = ['images.npy', 'labels.npy'];
@@ -65,15 +64,6 @@ function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefine
   }
 }
 
-/** What in `dir/name` keeps it from being a class folder of an earlier png-dir (a `<id>-<name>` folder holding only numbered PNG files): [] when it is one. */
-function classDirProblems(dir: string, name: string): string[] {
-  const path = join(dir, name);
-  if (!CLASS_DIR.test(name) || !statSync(path).isDirectory()) return [name];
-  const entries = readdirSync(path);
-  if (!entries.every((f) => IMAGE_FILE.test(f))) return [name];
-  return entries.filter((f) => !lstatSync(join(path, f)).isFile()).map((f) => `${name}/${f} (not a file)`);
-}
-
 /** A hidden staging folder beside `target`, unique to this process and call. */
 export function stagingDirOf(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${process.hrtime.bigint().toString(36)}.staging`);
@@ -92,7 +82,8 @@ async function checkSampleFile(format: 'png' | 'npz', out: string, force: boolea
 /**
  * Checks before any work that `out` can take the format's output; else a UsageError naming --out. png and npz: a new
  * file, or with `force` an existing PNG or npz sample set (`images.npy` + `labels.npy`). png-dir (a symbolic link
- * stands for its target): a new or empty directory, or with `force` one that holds only an earlier sample set; its
+ * stands for its target): a new or empty directory, or with `force` one that holds only an earlier set, as its
+ * manifest (`speedrl-sample.json`, sample-manifest.ts) lists it; its
  * staging folder is created and removed here, so an unwritable location fails now. `inputs` (flag → path, e.g. the
  * `--model` directory) are never written: an `out` inside one is refused, even with `force`.
  */
@@ -115,9 +106,9 @@ export async function checkSampleOut(format: 'png' | 'png-dir' | 'npz', out: str
   if (!force) {
     throw new UsageError(`--out: "${out}" is not empty (it holds ${listed(held)}); choose another --out, or pass --force to replace the sample set in it (nothing was overwritten)`);
   }
-  const other = held.flatMap((name) => classDirProblems(target, name));
-  if (other.length > 0) {
-    throw new UsageError(`--out: "${out}" holds ${listed(other)}, which is not a png-dir sample set; --force replaces only an earlier sample set (nothing was overwritten)`);
+  const set = readSampleSetIn(target); // its manifest, and nothing it does not list
+  if ('problem' in set) {
+    throw new UsageError(`--out: "${out}" ${set.problem}, so it is not a png-dir set speedrl sample wrote; --force replaces only such a set (nothing was overwritten)`);
   }
 }
 

@@ -52,7 +52,7 @@ describe('writeSampleSet', () => {
       format: 'png-dir', path: out, count: 4,
       perClass: [{ class: 0, name: 'T-shirt/top', count: 2 }, { class: 2, name: 'Pullover', count: 2 }],
     });
-    expect(readdirSync(out).sort()).toEqual(['0-t-shirt-top', '2-pullover']);
+    expect(readdirSync(out).sort()).toEqual(['0-t-shirt-top', '2-pullover', 'speedrl-sample.json']);
     expect(readdirSync(join(out, '2-pullover')).sort()).toEqual(['00000.png', '00001.png']);
     const png = readPng(join(out, '2-pullover', '00001.png'));
     expect([png.width, png.height]).toEqual([3, 4]);
@@ -64,21 +64,21 @@ describe('writeSampleSet', () => {
   it('png-dir: refuses a non-empty --out without --force; --force replaces an earlier set but never other files', async () => {
     const out = join(tmp, 'samples');
     await writeSampleSet(makeSet([0, 1, 1]), 'png-dir', out);
-    await expect(writeSampleSet(makeSet([2]), 'png-dir', out)).rejects.toThrow(/^--out: ".*samples" is not empty \(it holds 0-t-shirt-top, 1-trouser\); choose another --out, or pass --force/);
+    await expect(writeSampleSet(makeSet([2]), 'png-dir', out)).rejects.toThrow(/^--out: ".*samples" is not empty \(it holds 0-t-shirt-top, 1-trouser, speedrl-sample\.json\); choose another --out, or pass --force/);
     await writeSampleSet(makeSet([2]), 'png-dir', out, { force: true });
-    expect(readdirSync(out)).toEqual(['2-pullover']);
+    expect(readdirSync(out).sort()).toEqual(['2-pullover', 'speedrl-sample.json']);
     expect(readdirSync(tmp)).toEqual(['samples']);
     writeFileSync(join(out, 'notes.txt'), 'mine');
-    await expect(checkSampleOut('png-dir', out, true)).rejects.toThrow(/holds notes\.txt, which is not a png-dir sample set; --force replaces only/);
+    await expect(checkSampleOut('png-dir', out, true)).rejects.toThrow(/holds notes\.txt, which its speedrl-sample\.json does not list, so it is not a png-dir set speedrl sample wrote; --force replaces only such a set/);
     const mixed = join(tmp, 'mixed');
     mkdirSync(join(mixed, '2024-results'), { recursive: true });
     writeFileSync(join(mixed, '2024-results', 'table.csv'), '');
-    await expect(checkSampleOut('png-dir', mixed, true)).rejects.toThrow(/holds 2024-results, which is not/);
+    await expect(checkSampleOut('png-dir', mixed, true)).rejects.toThrow(/mixed" has no speedrl-sample\.json/);
     writeFileSync(join(tmp, 'file'), '');
     await expect(checkSampleOut('png-dir', join(tmp, 'file'))).rejects.toThrow(/is a file; --format png-dir writes a directory/);
     mkdirSync(join(tmp, 'empty'));
     await writeSampleSet(makeSet([1]), 'png-dir', join(tmp, 'empty'));
-    expect(readdirSync(join(tmp, 'empty'))).toEqual(['1-trouser']);
+    expect(readdirSync(join(tmp, 'empty')).sort()).toEqual(['1-trouser', 'speedrl-sample.json']);
   });
 
   it('png-dir: until the final rename only a hidden staging folder exists; a failure there removes it and keeps the old set', async () => {
@@ -87,7 +87,7 @@ describe('writeSampleSet', () => {
     await expect(writeSampleSet(makeSet([0, 1]), 'png-dir', out, {
       beforeRename: (staging) => {
         seen = readdirSync(tmp);
-        expect(readdirSync(staging).sort()).toEqual(['0-t-shirt-top', '1-trouser']);
+        expect(readdirSync(staging).sort()).toEqual(['0-t-shirt-top', '1-trouser', 'speedrl-sample.json']); // the manifest last, before the rename
         throw new Error('killed');
       },
     })).rejects.toThrow('killed');
@@ -97,7 +97,7 @@ describe('writeSampleSet', () => {
     expect(readdirSync(tmp)).toEqual([]);
     await writeSampleSet(makeSet([0]), 'png-dir', out);
     await expect(writeSampleSet(makeSet([1]), 'png-dir', out, { force: true, beforeRename: () => { throw new Error('killed'); } })).rejects.toThrow('killed');
-    expect(readdirSync(out)).toEqual(['0-t-shirt-top']); // the earlier set is untouched
+    expect(readdirSync(out).sort()).toEqual(['0-t-shirt-top', 'speedrl-sample.json']); // the earlier set is untouched
   });
 
   it('png-dir: a staging folder left by a killed writer (a dead pid) goes on the next write; a live writer\'s stays (was: left for good)', async () => {
@@ -108,7 +108,7 @@ describe('writeSampleSet', () => {
     await writeSampleSet(makeSet([0]), 'png-dir', out);
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(live)).toBe(true);
-    expect(readdirSync(out)).toEqual(['0-t-shirt-top']);
+    expect(readdirSync(out).sort()).toEqual(['0-t-shirt-top', 'speedrl-sample.json']);
   });
 
   it('png-dir: a full disk names --out and keeps the earlier set', async () => {
@@ -117,7 +117,7 @@ describe('writeSampleSet', () => {
     const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     await expect(writeSampleSet(makeSet([1]), 'png-dir', out, { force: true, beforeRename: () => { throw full; } }))
       .rejects.toMatchObject({ code: 'ENOSPC', message: `${out}: no space left on the device (ENOSPC); the sample set was not written; an earlier one, if any, is kept` });
-    expect(readdirSync(out)).toEqual(['0-t-shirt-top']);
+    expect(readdirSync(out).sort()).toEqual(['0-t-shirt-top', 'speedrl-sample.json']);
   });
 
   it('npz and png: one file each, written atomically, with the summary', async () => {
@@ -171,19 +171,20 @@ describe('writeSampleSet', () => {
   it('png-dir: --force refuses an entry named like a PNG that is not a file, naming it', async () => {
     const out = join(tmp, 'samples');
     await writeSampleSet(makeSet([0]), 'png-dir', out);
-    mkdirSync(join(out, '0-t-shirt-top', '00099.png'));
-    writeFileSync(join(out, '0-t-shirt-top', '00099.png', 'data.txt'), 'precious');
-    await expect(writeSampleSet(makeSet([1]), 'png-dir', out, { force: true })).rejects.toThrow(/holds 0-t-shirt-top\/00099\.png \(not a file\), which is not a png-dir sample set/);
-    expect(readFileSync(join(out, '0-t-shirt-top', '00099.png', 'data.txt'), 'utf8')).toBe('precious');
+    rmSync(join(out, '0-t-shirt-top', '00000.png'));
+    mkdirSync(join(out, '0-t-shirt-top', '00000.png'));
+    writeFileSync(join(out, '0-t-shirt-top', '00000.png', 'data.txt'), 'precious');
+    await expect(writeSampleSet(makeSet([1]), 'png-dir', out, { force: true })).rejects.toThrow(/holds 0-t-shirt-top\/00000\.png \(not a file\), which its speedrl-sample\.json does not list/);
+    expect(readFileSync(join(out, '0-t-shirt-top', '00000.png', 'data.txt'), 'utf8')).toBe('precious');
   });
 
   it('png-dir: a symbolic link --out is written through to its target; a dangling one or an unwritable place fails before any work', async () => {
     mkdirSync(join(tmp, 'target'));
     symlinkSync('target', join(tmp, 'link'));
     await writeSampleSet(makeSet([1]), 'png-dir', join(tmp, 'link'));
-    expect(readdirSync(join(tmp, 'target'))).toEqual(['1-trouser']);
+    expect(readdirSync(join(tmp, 'target')).sort()).toEqual(['1-trouser', 'speedrl-sample.json']);
     await writeSampleSet(makeSet([2]), 'png-dir', join(tmp, 'link'), { force: true });
-    expect(readdirSync(join(tmp, 'link'))).toEqual(['2-pullover']);
+    expect(readdirSync(join(tmp, 'link')).sort()).toEqual(['2-pullover', 'speedrl-sample.json']);
     expect(readdirSync(tmp).sort()).toEqual(['link', 'target']); // still a link, no staging left
     symlinkSync('missing', join(tmp, 'dangling'));
     await expect(checkSampleOut('png-dir', join(tmp, 'dangling'))).rejects.toThrow(/^--out: ".*dangling" is a symbolic link to "missing", which does not exist/);

@@ -2,7 +2,8 @@
  * Sample sets for outside tools (FID and friends): generated grey images with their class labels, written as one PNG
  * grid (`png`), a folder of PNGs per class (`png-dir`) or a numpy `.npz` (`npz`). Files are written atomically and a
  * png-dir is built in a hidden staging folder beside `out` and renamed into place, so a killed run leaves no partial
- * output (at most a `.NAME.*.staging` folder beside it).
+ * output (at most a `.NAME.*.staging` folder beside it); it carries a manifest (`speedrl-sample.json`) that `--force`
+ * requires and goes by.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { writeNpz } from './npz';
 import { greyImageToPng, imageGridToPng } from './png';
 import { SAMPLE_PNG_TEXT, withPngText } from './png-text';
 import { checkSampleOut, pngDirTarget, stagingDirOf } from './sample-out';
+import { SAMPLE_MANIFEST, readSampleManifest, removeListedSampleSet, sampleManifestText } from './sample-manifest';
 
 export { checkSampleOut, checkSampleSize } from './sample-out';
 
@@ -59,6 +61,8 @@ export interface SampleSetSummary {
   count: number;
   /** Images per class. */
   perClass: SampleClassCount[];
+  /** png-dir: the earlier set's folder, set aside and left because it held files its manifest does not list (added during the write). */
+  kept?: string;
 }
 
 /** The output path for `format`: `out`, or the format's default; an `out` whose extension contradicts the format is a UsageError naming --out. */
@@ -108,12 +112,18 @@ function checkSet(set: SampleSet): void {
 export interface WriteSampleSetOptions {
   /** Replace an earlier sample set at `out` (a PNG, an npz sample set, or a png-dir's class folders; see `checkSampleOut`). */
   force?: boolean;
+  /** png-dir: what the set was drawn from (model and its content key, steps, seed, …), recorded in its manifest. */
+  source?: Readonly<Record<string, unknown>>;
   /** png-dir: runs once the staging folder is complete, just before it is renamed to `out` (tests simulate a crash here). */
   beforeRename?: (stagingDir: string) => void | Promise<void>;
 }
 
-/** Writes a png-dir: `out/<id>-<name>/<nnnnn>.png` (grey PNGs, numbered per class from 00000), staged then renamed. */
-async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, options: WriteSampleSetOptions): Promise<void> {
+/**
+ * Writes a png-dir: `out/<id>-<name>/<nnnnn>.png` (grey PNGs, numbered per class from 00000) and, last, its manifest
+ * `speedrl-sample.json`, staged then renamed; an earlier set (`force`) loses only the files its manifest lists. Returns
+ * the earlier set's folder when it held files the manifest does not list, which are left there.
+ */
+async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, options: WriteSampleSetOptions): Promise<string | undefined> {
   await checkSampleOut('png-dir', out, options.force ?? false);
   const target = pngDirTarget(out); // a symbolic link: the set goes into its target
   await removeStaleStagingDirs(target); // staging folders of killed writers (dead pids) of this set
@@ -121,7 +131,8 @@ async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, optio
   const size = set.height * set.width;
   const next = new Map<number, number>();
   try {
-    for (const { class: id, name } of countPerClass(set.labels, set.classNames)) await mkdir(join(staging, classDirName(id, name)), { recursive: true });
+    const classes = countPerClass(set.labels, set.classNames).map((c) => ({ ...c, dir: classDirName(c.class, c.name) }));
+    for (const { dir } of classes) await mkdir(join(staging, dir), { recursive: true });
     for (let i = 0; i < set.labels.length; i++) {
       const id = set.labels[i] ?? 0;
       const k = next.get(id) ?? 0;
@@ -129,16 +140,18 @@ async function writePngDir(set: SampleSet, bytes: Uint8Array, out: string, optio
       const dir = classDirName(id, set.classNames[id] ?? `class ${id}`);
       await writeFile(join(staging, dir, `${String(k).padStart(5, '0')}.png`), greyImageToPng(bytes.subarray(i * size, (i + 1) * size), set.height, set.width));
     }
+    await writeFileAtomic(join(staging, SAMPLE_MANIFEST), sampleManifestText(classes, options.source)); // last: the set is complete
     await options.beforeRename?.(staging);
     faultPoint(`write ${basename(target)}/: before rename`);
     if (existsSync(target) && readdirSync(target).length > 0) {
       const old = staging.replace(/\.staging$/, '.old');
-      await rename(target, old); // --force (checked above): the earlier set goes aside, then away once the new one is in
+      await rename(target, old); // --force (checked above): the earlier set goes aside, then what it lists goes once the new one is in
       await rename(staging, target);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(staging, target); // onto a missing or empty directory: one atomic step
+      const earlier = readSampleManifest(old);
+      return typeof earlier !== 'string' && removeListedSampleSet(old, earlier) ? undefined : old;
     }
+    await rename(staging, target); // onto a missing or empty directory: one atomic step
+    return undefined;
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw namedWriteError(error, out, 'the sample set was not written; an earlier one, if any, is kept');
@@ -168,7 +181,8 @@ export async function writeSampleSet(set: SampleSet, format: SampleFormat, out: 
       labels: { data: BigInt64Array.from(set.labels, (c) => BigInt(c)), shape: [n] },
     });
   } else {
-    await writePngDir(set, imagesToUint8(set.images), out, options);
+    const kept = await writePngDir(set, imagesToUint8(set.images), out, options);
+    if (kept !== undefined) return { format, path: out, count: n, perClass, kept };
   }
   return { format, path: out, count: n, perClass };
 }

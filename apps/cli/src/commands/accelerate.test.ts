@@ -157,9 +157,28 @@ describe('speedrl accelerate --reward', () => {
     expect(run.rewardHistory).toEqual([{ iteration: 0, key: was }, { iteration: 1, key: now }]);
     const records = readJsonl<{ step: number; rewardKey: string }>(join(out, 'metrics.jsonl')).records;
     expect(records.map((m) => [m.step, m.rewardKey])).toEqual([[1, was.slice(0, 12)], [2, now.slice(0, 12)], [3, now.slice(0, 12)]]);
+    const ckpt = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer.json'), 'utf8')) as { extra: { run: { inputs: Record<string, string> } } };
+    expect(ckpt.extra.run.inputs['--reward']).toBe(now); // the checkpoint after the change records its key (was: none)
     const again = await spawnCli(['accelerate', '--out', out, '--resume', '--iterations', '4']); // unchanged since: no flag needed, history kept
     expect(again.code).toBe(0);
     expect((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as typeof run).rewardHistory).toEqual(run.rewardHistory);
+  });
+
+  it('--resume refuses a checkpoint copied from a run whose --reward module has the same file name but other code (was: resumed, its --reward key skipped)', async () => {
+    const [mine, other] = [join(root, 'copy-reward-mine'), join(root, 'copy-reward-other')];
+    for (const [dir, scale] of [['m', 1], ['o', -5]] as const) {
+      mkdirSync(join(root, dir));
+      writeFileSync(join(root, dir, 'r.mjs'), `export default (b) => Array.from({ length: b.batch }, (_, i) => ${scale} * (i % 3));\n`);
+    }
+    expect((await spawnCli([...common(mine), ...only, '--iterations', '2', '--reward', join(root, 'm', 'r.mjs')])).code).toBe(0);
+    expect((await spawnCli([...common(other), ...only, '--iterations', '2', '--reward', join(root, 'o', 'r.mjs')])).code).toBe(0);
+    rmSync(join(mine, 'checkpoint'), { recursive: true });
+    cpSync(join(other, 'checkpoint'), join(mine, 'checkpoint'), { recursive: true }); // both record --reward as r.mjs:default=1
+    const metrics = readFileSync(join(mine, 'metrics.jsonl'));
+    const r = await spawnCli(['accelerate', '--out', mine, '--resume', '--iterations', '3']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: the checkpoint in ".*copy-reward-mine\/checkpoint" was scored with --reward module files this run never used \(content key [0-9a-f]{12}…; this run's run\.json records [0-9a-f]{12}…\): it is not this run's checkpoint/);
+    expect(readFileSync(join(mine, 'metrics.jsonl')).equals(metrics)).toBe(true);
   });
 
   it('weights diverged by a learning rate far too large: a usage error naming --lr, and --resume of the diverged checkpoint says so', async () => {

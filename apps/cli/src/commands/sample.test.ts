@@ -51,7 +51,7 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     expect(summary.perClass[0]).toEqual({ class: 0, name: 'T-shirt/top', count: 3 });
     expect(summary).not.toHaveProperty('stepsDistribution'); // fixed T: every image uses T
     expect(summary.meanStepsUsed).toBe(2);
-    const dirs = readdirSync(out).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+    const dirs = readdirSync(out).filter((d) => d !== 'speedrl-sample.json').sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
     expect(dirs).toEqual(['0-t-shirt-top', '1-trouser', '2-pullover', '3-dress', '4-coat', '5-sandal', '6-shirt', '7-sneaker', '8-bag', '9-ankle-boot']);
     for (const d of dirs) expect(readdirSync(join(out, d)).sort()).toEqual(['00000.png', '00001.png', '00002.png']);
     const png = readPng(join(out, '9-ankle-boot', '00002.png'));
@@ -65,7 +65,29 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     const forced = await cli([...base, '--n', '1', '--class', '4', '--format', 'png-dir', '--out', out, '--force', '--json']);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.out).perClass).toEqual([{ class: 4, name: 'Coat', count: 1 }]);
-    expect(readdirSync(out)).toEqual(['4-coat']);
+    expect(readdirSync(out).sort()).toEqual(['4-coat', 'speedrl-sample.json']);
+    const manifest = JSON.parse(readFileSync(join(out, 'speedrl-sample.json'), 'utf8'));
+    expect(manifest).toMatchObject({ command: 'speedrl sample', source: { model, steps: 2, seed: 4 }, classes: [{ dir: '4-coat', count: 1 }] });
+    expect(manifest.source.modelIdentity).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('png-dir --force leaves class folders of PNGs sample did not write, with no speedrl-sample.json (was: deleted, recognised by layout)', async () => {
+    const real = join(root, 'real');
+    mkdirSync(join(real, '1-trouser'), { recursive: true });
+    writeFileSync(join(real, '1-trouser', '00000.png'), readFileSync(join(root, 'dir', '4-coat', '00000.png')));
+    const forced = await cli([...base, '--n', '1', '--class', '5', '--format', 'png-dir', '--out', real, '--force']);
+    expect(forced.code).toBe(2);
+    expect(forced.err).toMatch(/--out: ".*real" has no speedrl-sample\.json .*, so it is not a png-dir set speedrl sample wrote; --force replaces only such a set/);
+    expect(readdirSync(real)).toEqual(['1-trouser']);
+  });
+
+  it('an --out another sample holds (.<name>.lock beside it) is refused, naming --out and the holder (was: both ran, one set silently replaced)', async () => {
+    writeFileSync(join(root, '.held.lock'), JSON.stringify({ pid: process.ppid, command: 'sample', startedAt: 'then' })); // a live writer's lock
+    const held = await cli([...base, '--n', '1', '--format', 'png-dir', '--out', join(root, 'held'), '--force']);
+    expect(held.code).toBe(2);
+    expect(held.err).toMatch(new RegExp(`--out: ".*held" is being written: ".*" is in use by process ${process.ppid} \\(sample, since then\\)`));
+    expect(existsSync(join(root, 'held'))).toBe(false);
+    rmSync(join(root, '.held.lock'));
   });
 
   it('npz holds images uint8 [N, 28, 28] and labels int64 [N] of the requested class, the same pixels as png-dir', async () => {
@@ -121,7 +143,7 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     writeFileSync(join(notes, 'keep.txt'), 'mine');
     const forced = await cli([...base, '--format', 'png-dir', '--out', notes, '--force']);
     expect(forced.code).toBe(2);
-    expect(forced.err).toMatch(/holds keep\.txt, which is not a png-dir sample set/);
+    expect(forced.err).toMatch(/notes" has no speedrl-sample\.json/);
     expect(existsSync(join(root, 'x.png')) || existsSync(join(root, 'y.png'))).toBe(false);
   });
 
@@ -184,7 +206,7 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     const r = await cli([...base, '--n', '1', '--class', '3', '--format', 'png-dir', '--out', join(root, 'linkout')]);
     expect(r.err).not.toMatch(/speedrl:/);
     expect(r.code).toBe(0);
-    expect(readdirSync(join(root, 'emptytarget'))).toEqual(['3-dress']);
+    expect(readdirSync(join(root, 'emptytarget')).sort()).toEqual(['3-dress', 'speedrl-sample.json']);
     const huge = await cli([...base, '--n', '100000000', '--format', 'npz', '--out', join(root, 'huge.npz')]);
     expect(huge.code).toBe(2);
     expect(huge.err).toMatch(/--n: .*1,000,000 images per class/);

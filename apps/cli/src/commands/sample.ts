@@ -3,12 +3,12 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { Rng } from '@speedrl/core';
 import {
-  FASHION_MNIST_CLASSES, SAMPLE_FORMATS, checkSampleOut, checkSampleSize, initBackend, sampleOutPath, writeSampleSet,
+  FASHION_MNIST_CLASSES, SAMPLE_FORMATS, SAMPLE_MANIFEST, checkSampleSize, initBackend, sampleOutPath, writeSampleSet,
 } from '@speedrl/tensor-utils';
 import { describeStepDistribution, guidanceForWeight, sample, stepDistribution, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions, parseOptions } from '../config-file';
-import { loadGenerator } from '@speedrl/pipeline';
+import { bundleIdentity, loadGenerator, withSampleOutLock } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { createProgress } from '@speedrl/core';
 import { UsageError } from '../errors';
@@ -55,7 +55,7 @@ export function sampleCommand(io: TextIo): Command {
     .option('--seed <S>', 'random seed (same seed, same engine → same images)', String(DEFAULTS.seed))
     .option('--format <f>', 'png (one grid), png-dir (OUT/<class>-<name>/<nnnnn>.png) or npz (images uint8, labels int64)', DEFAULTS.format)
     .option('--out <path>', 'file or directory to write (default: samples.png, samples/ or samples.npz by --format)')
-    .option('--force', 'replace an earlier sample set at --out: a PNG (png), an .npz of exactly images.npy + labels.npy (npz), class folders of numbered PNGs (png-dir); never other files')
+    .option('--force', `replace an earlier sample set at --out: a PNG sample wrote (png), an .npz of exactly images.npy + labels.npy (npz), a folder with the ${SAMPLE_MANIFEST} sample wrote and only the files it lists (png-dir); never other files`)
     .option('--engine <e>', 'transformer engine: ort (onnxruntime) or tfjs', DEFAULTS.engine)
     .option('--sampler <m>', 'confidence (MaskGIT), halton or adaptive', DEFAULTS.sampler)
     .option('--schedule <s>', 'mask schedule: cosine, arccos, linear, exp, log, pow-K', DEFAULTS.schedule)
@@ -75,7 +75,9 @@ Examples:
   $ speedrl sample --model models/fashion-mnist --steps 4 --n 1000 --format npz --out samples.npz
       (Python: d = np.load('samples.npz'); d['images'] uint8 [N, 28, 28], d['labels'] int64 [N])
 An existing --out is refused unless --force, which replaces only an earlier sample set of the same format (checked
-before sampling; a symbolic link --out of png-dir is written through to its directory).
+before sampling; a symbolic link --out of png-dir is written through to its directory). A png-dir carries ${SAMPLE_MANIFEST}
+(model, content key, files written): --force deletes only the files it lists. While sample runs it holds .<name>.lock
+beside --out (a file or a png-dir): a second sample writing the same --out is refused, naming the holder.
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as SampleCommandOptions, sampleOptionsSchema.partial());
@@ -87,7 +89,10 @@ before sampling; a symbolic link --out of png-dir is written through to its dire
 /** Runs `speedrl sample` with validated options. */
 export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<void> {
   const out = sampleOutPath(o.format, o.out);
-  await checkSampleOut(o.format, out, o.force === true, { '--model': o.model });
+  return withSampleOutLock(o.format, out, o.force === true, { '--model': o.model }, () => sampleLocked(o, out, io)); // one writer of --out at a time
+}
+
+async function sampleLocked(o: SampleCommandOptions, out: string, io: TextIo): Promise<void> {
   await initBackend(); // the tokenizer decodes on tfjs whatever the transformer's engine
   const gen = await loadGenerator(o.model, o.engine, o.threads);
   try {
@@ -135,9 +140,11 @@ export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<vo
     }
     const seconds = (performance.now() - started) / 1000;
     const images = await gen.decode(tokens);
+    const source = o.format === 'png-dir' ? { model: o.model, modelIdentity: await bundleIdentity(o.model), steps: o.steps, sampler: o.sampler, seed: o.seed } : {};
     const written = await writeSampleSet(
-      { images, labels: classes, height: 28, width: 28, classNames: FASHION_MNIST_CLASSES }, o.format, out, { force: o.force === true },
+      { images, labels: classes, height: 28, width: 28, classNames: FASHION_MNIST_CLASSES }, o.format, out, { force: o.force === true, source },
     );
+    if (written.kept !== undefined) io.stderr(`note: the earlier set's folder ${written.kept} holds files its ${SAMPLE_MANIFEST} does not list; they were left there\n`);
     progress.finish({ images: total, seconds: Number(seconds.toFixed(2)) });
     const steps = stepDistribution(stepsUsed, classes, o.steps); // adaptive: the steps each image used, per class
     const adaptive = o.sampler === 'adaptive';
