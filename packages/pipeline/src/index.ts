@@ -11,7 +11,7 @@ export {
 export type { Engine, Generator } from './bundle';
 export { interpolateModel, interpolateParams } from './interpolate-model';
 export type { InterpolateModelOptions, InterpolateModelResult } from './interpolate-model';
-export { loadRlModel } from './rl-model';
+export { loadRlModel, rlRunFinished } from './rl-model';
 export type { RlModel, RlModelOptions } from './rl-model';
 export {
   changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, maskgitInputs, trainingInputs,

@@ -4,11 +4,13 @@
  * base as its KL reference, the VQ decoder — and `save`, which writes the tuned weights as a new bundle that every
  * command (sample, eval, compare) reads.
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createOrtTrainEngine, type AdamWOptions, type MaskGitConfig } from '@speedrl/maskgit';
-import type { Decoder, ReferencePolicy } from '@speedrl/rl-trainer';
+import { ONNX_FILE, createOrtTrainEngine, type AdamWOptions, type MaskGitConfig } from '@speedrl/maskgit';
+import { TRAINER_STATE_FILE, type Decoder, type ReferencePolicy } from '@speedrl/rl-trainer';
 import { decode, disposeVqModel } from '@speedrl/vq-tokenizer';
-import { TOKENIZER_DIR, loadBundle, writeBundle } from './bundle';
+import { MASKGIT_DIR, TOKENIZER_DIR, bundleIterations, loadBundle, writeBundle } from './bundle';
 import { createMaskgitPolicy, createReference, type MaskgitPolicy } from './maskgit-policy';
 
 /** A bundle loaded for RL: the trainable copy, the frozen base, the decoder (see {@link loadRlModel}). */
@@ -58,4 +60,17 @@ export async function loadRlModel(dir: string, options: RlModelOptions = {}): Pr
       disposeVqModel(vq);
     },
   };
+}
+
+/**
+ * Whether the Speed-RL run directory `rlDir` has finished `iterations`: its checkpoint reached them and its model/ was
+ * written after that checkpoint (the model records the same iteration count), so continuing it has nothing to train.
+ */
+export async function rlRunFinished(rlDir: string, iterations: number): Promise<boolean> {
+  const state = join(rlDir, 'checkpoint', TRAINER_STATE_FILE);
+  const model = join(rlDir, 'model');
+  if (!existsSync(state) || !existsSync(join(model, MASKGIT_DIR, ONNX_FILE))) return false;
+  const { iteration } = JSON.parse(await readFile(state, 'utf8')) as { iteration?: unknown };
+  const done = typeof iteration === 'number' ? iteration : 0;
+  return done >= iterations && (await bundleIterations(model)) === done;
 }

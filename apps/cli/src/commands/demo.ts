@@ -6,16 +6,15 @@
  * It composes the other subcommands, so each phase is resumable on its own (`--resume` reuses finished parts).
  */
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { checkOutsideInputs, writeJsonAtomic } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
-import { TRAINER_STATE_FILE } from '@speedrl/rl-trainer';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { acquireRunLock, bundleIterations, checkBundleSteps, checkNewOutDir, checkResumeOverrides, installInterruptHandler, savedOptions } from '@speedrl/pipeline';
+import { acquireRunLock, bundleIterations, checkBundleSteps, checkNewOutDir, checkResumeOverrides, installInterruptHandler, rlRunFinished, savedOptions } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';
@@ -60,10 +59,10 @@ export function demoCommand(io: TextIo, run: Runner): Command {
     .option('--resume', 'reuse the finished parts in --out and continue the rest')
     .addHelpText('after', `
 Examples:
-  $ npm run demo                                   # = speedrl demo, on the shipped models
-  $ speedrl demo --seed 3 --out runs/demo-seed3                # other seeds: the conclusion is stated over 3 of them
-  $ speedrl demo --accelerated none --iterations 25             # compare the base with this short run's model instead
-  $ speedrl demo --resume                          # after Ctrl-C
+  $ npm run demo                                         # = speedrl demo, on the shipped models
+  $ speedrl demo --seed 3 --out runs/demo-seed3          # another seed (README: the conclusion held on 3 of them)
+  $ speedrl demo --accelerated none --iterations 25      # compare the base with this short run's model instead
+  $ speedrl demo --resume                                # after Ctrl-C
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const resume = flags.resume === true;
@@ -89,20 +88,8 @@ Examples:
       }
       if (code !== 0) throw new UsageError(`demo: ${name} failed (exit ${code}); fix the error above, then run again with --resume (demo has no --force: where the error suggests it, remove that step's folder in --out instead)`);
     };
-    try {
-      await runDemo(o, resume, step, io);
-    } finally {
-      interrupt.dispose();
-    }
+    await runDemo(o, resume, step, io).finally(() => interrupt.dispose());
   });
-}
-
-/** The iterations a Speed-RL run directory has finished, from its checkpoint (0 without one). */
-async function rlIterationsDone(rlDir: string): Promise<number> {
-  const path = join(rlDir, 'checkpoint', TRAINER_STATE_FILE);
-  if (!existsSync(path)) return 0;
-  const state = JSON.parse(await readFile(path, 'utf8')) as { iteration?: unknown };
-  return typeof state.iteration === 'number' ? state.iteration : 0;
 }
 
 async function runDemo(o: Options, resume: boolean, step: (name: string, argv: string[]) => Promise<void>, io: TextIo): Promise<void> {
@@ -118,19 +105,14 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   await writeJsonAtomic(join(o.out, DEMO_FILE), { command: 'demo', options: o, updatedAt: new Date().toISOString() });
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');
-  // RL is done only when its checkpoint reached every iteration and the model was written after it
-  const done = resume ? await rlIterationsDone(rlDir) : 0;
-  const rlDone = resume && existsSync(join(modelDir, 'maskgit', 'model.onnx')) && done >= o.iterations
-    && (await bundleIterations(modelDir)) === done; // the model on disk is the checkpoint's, not an earlier run's
+  const rlDone = resume && (await rlRunFinished(rlDir, o.iterations));
   if (!rlDone) {
     const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
     await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
   }
-  // one comparison of the base and the accelerated model with the eval protocol (table, acceleration claims with their
-  // margins, Pareto plots, grids); a model changed by this call's RL makes its earlier cells stale (compare refuses to
-  // mix them), and the comparison's figures with them
-  // the accelerated model compared is the finished one of --accelerated when given (a few iterations accelerate nothing
-  // one could see at the demo's sample size; this run shows the training loop), else this run's
+  // the eval protocol on base and accelerated model (table, claims with margins, plots, grids); the accelerated model is
+  // --accelerated's when given (a few iterations accelerate nothing visible at this size), else this run's, whose
+  // earlier cells a continued RL makes stale
   const compareDir = join(o.out, 'compare');
   if (!rlDone && shipped === undefined) await rm(compareDir, { recursive: true, force: true });
   await step('compare base vs accelerated', [
@@ -140,8 +122,8 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   // the full run report: config, training curves, the comparison and its grids (--force replaces only an earlier report)
   const report = join(o.out, 'report.html');
   const trained = await bundleIterations(modelDir); // the compared model's own count, not the option (a run continued by hand)
-  const rlText = trained >= 0 ? `${trained} iteration${trained === 1 ? '' : 's'} of Speed-RL` : 'its Speed-RL model';
-  const title = shipped === undefined ? `Speed-RL demo: ${o.base} vs ${rlText}` : `Speed-RL demo: ${o.base} vs ${shipped} (training curves: ${rlText} here)`;
+  const rl = trained >= 0 ? `${trained} iteration${trained === 1 ? '' : 's'} of Speed-RL` : 'its Speed-RL model';
+  const title = `Speed-RL demo: ${o.base} vs ${shipped === undefined ? rl : `${shipped} (training curves: ${rl} here)`}`;
   await step('report', ['report', rlDir, '--compare', compareDir, '--out', report, '--force', '--title', title]);
   io.stdout(`demo done: open ${report} (offline, self-contained)\n`);
 }

@@ -74,10 +74,9 @@ Examples:
   $ speedrl sample --model models/fashion-mnist --steps 4 --n 1000 --format png-dir --out samples/
   $ speedrl sample --model models/fashion-mnist --steps 4 --n 1000 --format npz --out samples.npz
       (Python: d = np.load('samples.npz'); d['images'] uint8 [N, 28, 28], d['labels'] int64 [N])
-An existing --out is refused unless --force, which replaces only an earlier sample set of the same format (checked
-before sampling; a symbolic link --out of png-dir is written through to its directory). A png-dir carries ${SAMPLE_MANIFEST}
-(model, content key, files written): --force deletes only the files it lists. While sample runs it holds .<name>.lock
-beside --out (a file or a png-dir): a second sample writing the same --out is refused, naming the holder.
+An existing --out is refused unless --force, which replaces only an earlier sample set of the same format (checked before
+sampling; a png-dir's: only the files its ${SAMPLE_MANIFEST} lists; a symbolic link --out of png-dir is written through).
+sample holds .<name>.lock beside --out while it runs: a second sample writing the same --out is refused, naming the holder.
 `);
   return cmd.action(async (flags: Record<string, unknown>) => {
     const { merged } = gatherOptions(cmd, flags, { ...DEFAULTS, model: '' } as SampleCommandOptions, sampleOptionsSchema.partial());
