@@ -36,7 +36,7 @@ for (const flag of ['base', 'tuned', 'alpha', 'out'] as const) {
 }
 const alphaText = String(values.alpha).trim();
 const alpha = Number(alphaText);
-if (alphaText === '' || !Number.isFinite(alpha)) usageError(`--alpha: expected a number in [0, 1], got "${alphaText}"`);
+if (!/^(\d+\.?\d*|\.\d+)$/.test(alphaText) || !Number.isFinite(alpha)) usageError(`--alpha: expected a decimal number in [0, 1], got "${alphaText}"`);
 
 try {
   const r = await interpolateModel({

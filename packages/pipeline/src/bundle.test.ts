@@ -5,7 +5,7 @@ import { Rng, UsageError } from '@speedrl/core';
 import { MASKGIT_PRESETS, initParams, saveModel } from '@speedrl/maskgit';
 import { VQ_PRESETS, createVqModel, disposeVqModel, saveVq } from '@speedrl/vq-tokenizer';
 import {
-  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, drawSampleSet, installBundleTokenizer, loadGenerator, tokenizerKey,
+  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, checkDerivedFrom, drawSampleSet, installBundleTokenizer, loadGenerator, tokenizerKey,
 } from './index';
 import { balancedClasses } from './sample-set';
 
@@ -51,6 +51,24 @@ describe('model bundles', () => {
     await expect(loadGenerator(bundle, 'tfjs')).rejects.toThrow(UsageError);
     await expect(loadGenerator(bundle, 'tfjs')).rejects.toThrow(/is not the tokenizer the transformer/);
     await expect(loadGenerator(join(root, 'missing'), 'tfjs')).rejects.toThrow(/--model: directory .* does not exist/);
+  });
+
+  it('an accelerated bundle must record a base whose files are --base\'s (a model from scratch, or of another base, is refused)', async () => {
+    const config = MASKGIT_PRESETS.tiny;
+    const derived = async (name: string, metadata: Record<string, unknown>, seed = 3): Promise<string> => {
+      const dir = join(root, name);
+      cpSync(join(root, 'tokenizer-src'), join(dir, TOKENIZER_DIR), { recursive: true });
+      await saveModel(join(dir, MASKGIT_DIR), initParams(config, Rng.fromSeed(seed)), config, metadata);
+      return dir;
+    };
+    const base = await derived('base-b', {});
+    const rl = await derived('rl-of-b', { command: 'accelerate', base });
+    expect(await checkDerivedFrom(rl, base, '--accelerated')).toBeUndefined();
+    const other = await derived('base-c', {}, 4); // other weights
+    await expect(checkDerivedFrom(rl, other, '--accelerated')).rejects.toThrow(/^--accelerated: ".*rl-of-b" was made from ".*base-b", whose files differ from --base ".*base-c"/);
+    await expect(checkDerivedFrom(base, base, '--accelerated')).rejects.toThrow(/^--accelerated: ".*base-b" records no base model/);
+    const elsewhere = await derived('rl-elsewhere', { command: 'accelerate', base: 'relative/to/another/cwd' });
+    expect(await checkDerivedFrom(elsewhere, base, '--accelerated')).toMatch(/its base "relative\/to\/another\/cwd" is not found from here/);
   });
 
   it('a transformer whose weights come from another save than its config.json is a usage error naming the flag', async () => {

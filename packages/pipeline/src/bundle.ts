@@ -203,3 +203,20 @@ export async function bundleIterations(dir: string): Promise<number> {
     return -1;
   }
 }
+
+/**
+ * Refuses (UsageError naming `flag`) an accelerated bundle that is not derived from the bundle `base`: one that
+ * records no base (a model trained from scratch, or the base itself), or whose recorded base has other files. A
+ * recorded base not found from here (a path relative to another directory) is not judged; the note says so.
+ */
+export async function checkDerivedFrom(dir: string, base: string, flag: string): Promise<string | undefined> {
+  const { base: recorded } = await readModelMetadata(join(dir, MASKGIT_DIR)).catch(() => ({ base: undefined }));
+  if (typeof recorded !== 'string') {
+    throw new UsageError(`${flag}: "${dir}" records no base model (not made by speedrl accelerate from one); give a Speed-RL model of --base "${base}", or "none"`);
+  }
+  if (!existsSync(join(recorded, MASKGIT_DIR))) return `${flag}: its base "${recorded}" is not found from here, so it was not checked against --base`;
+  if ((await bundleIdentity(recorded)) !== (await bundleIdentity(base))) {
+    throw new UsageError(`${flag}: "${dir}" was made from "${recorded}", whose files differ from --base "${base}"; give a Speed-RL model of that base, or "none"`);
+  }
+  return undefined;
+}

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export {
-  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, bundleIterations, checkBundleSteps, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,
+  MASKGIT_DIR, TOKENIZER_DIR, bundleIdentity, bundleIterations, checkBundleSteps, checkDerivedFrom, generatorFromParams, installBundleTokenizer, loadGenerator, tokenizerKey,
 } from './bundle';
 export type { Engine, Generator } from './bundle';
 export { interpolateModel, interpolateParams } from './interpolate-model';

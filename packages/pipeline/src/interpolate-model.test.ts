@@ -87,10 +87,18 @@ describe('interpolateModel (WiSE-FT weight interpolation)', () => {
     mkdirSync(out);
     writeFileSync(join(out, 'keep.txt'), 'x');
     await expect(interpolateModel({ base, tuned, alpha: 0.7, out })).rejects.toThrow(/^--out: .* exists and is not empty.*--force/);
+    // --force replaces only a bundle this tool wrote (was: any folder, a run directory included)
+    await expect(interpolateModel({ base, tuned, alpha: 0.7, out, force: true })).rejects.toThrow(/^--out: --force replaces only a bundle this tool wrote/);
     expect(readFileSync(join(out, 'keep.txt'), 'utf8')).toBe('x');
-    await interpolateModel({ base, tuned, alpha: 0.7, out, force: true });
-    expect(existsSync(join(out, 'keep.txt'))).toBe(false);
-    expect((await loadModel(join(out, MASKGIT_DIR))).metadata.alpha).toBe(0.7);
+    const soup = join(root, 'soup');
+    await interpolateModel({ base, tuned, alpha: 0.5, out: soup });
+    await interpolateModel({ base, tuned, alpha: 0.7, out: soup, force: true });
+    expect((await loadModel(join(soup, MASKGIT_DIR))).metadata.alpha).toBe(0.7);
+    // a folder named "<out>.old" would be removed by the swap (was: deleted, even an input): refused before any work
+    mkdirSync(`${soup}.old`);
+    writeFileSync(join(`${soup}.old`, 'mine.txt'), 'y');
+    await expect(interpolateModel({ base, tuned, alpha: 0.6, out: soup, force: true })).rejects.toThrow(/^--out: ".*soup\.old" exists; writing ".*soup" would remove it/);
+    expect(readFileSync(join(`${soup}.old`, 'mine.txt'), 'utf8')).toBe('y');
     await expect(interpolateModel({ base, tuned, alpha: 0.5, out: base, force: true })).rejects.toThrow(/^--out: .* is inside --base/);
     await expect(interpolateModel({ base, tuned, alpha: 0.5, out: root, force: true })).rejects.toThrow(/^--out: .* holds --base/);
   });

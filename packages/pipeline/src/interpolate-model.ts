@@ -4,13 +4,13 @@
  * 2023 (arXiv:2306.04488). The result is an ordinary bundle (written with `writeBundle`, so its identity, ONNX export
  * and tokenizer key are those any command writes) that records where it came from in its transformer's metadata.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, checkOutsideInputs, isWithin, realPathOf, writeCheckpointDir } from '@speedrl/core';
 import { disposeVqModel } from '@speedrl/vq-tokenizer';
 import type { MaskGitParams } from '@speedrl/maskgit';
-import { TOKENIZER_DIR, loadBundle, writeBundle, type LoadedBundle } from './bundle';
+import { MASKGIT_DIR, TOKENIZER_DIR, loadBundle, writeBundle, type LoadedBundle } from './bundle';
 
 /** The floors cache of @speedrl/eval (`FLOORS_FILE`): keyed on the tokenizer, classifier and data files only. */
 const FLOORS_FILE = 'floors.json';
@@ -94,8 +94,20 @@ function checkOut(o: InterpolateModelOptions): void {
     if (isWithin(realPathOf(o.out), realPathOf(input))) throw new UsageError(`--out: "${o.out}" holds ${flag} "${input}"; replacing it would delete that input`);
   }
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UsageError(`--out: "${o.out}" is a file, not a directory`);
-  if (o.force !== true && existsSync(o.out) && readdirSync(o.out).length > 0) {
-    throw new UsageError(`--out: "${o.out}" exists and is not empty; choose another directory or pass --force to replace it`);
+  // the atomic swap moves an existing --out to "<out>.old" and removes it: a folder of that name would be lost
+  if (existsSync(`${o.out}.old`)) throw new UsageError(`--out: "${o.out}.old" exists; writing "${o.out}" would remove it (the swap's spare name). Move it away, or choose another --out`);
+  if (!existsSync(o.out) || readdirSync(o.out).length === 0) return;
+  if (o.force !== true) throw new UsageError(`--out: "${o.out}" exists and is not empty; choose another directory or pass --force to replace it`);
+  if (!madeByInterpolate(o.out)) throw new UsageError(`--out: --force replaces only a bundle this tool wrote, and "${o.out}" is none (its maskgit/config.json records no "interpolate"); choose another --out`);
+}
+
+/** Whether `dir` holds a bundle {@link interpolateModel} wrote (its transformer's metadata says `command: "interpolate"`). */
+function madeByInterpolate(dir: string): boolean {
+  try {
+    const config = JSON.parse(readFileSync(join(dir, MASKGIT_DIR, 'config.json'), 'utf8')) as { metadata?: { command?: unknown } };
+    return config.metadata?.command === 'interpolate';
+  } catch {
+    return false;
   }
 }
 

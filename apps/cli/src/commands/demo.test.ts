@@ -47,6 +47,8 @@ describe('speedrl demo: where it writes', () => {
       [['--seeds', '3'], /--seeds: a resumed demo keeps the value it was started with \(2\), got "3"/],
       [['--steps', '2,3'], /--steps: a resumed demo keeps/],
       [['--iterations', '2'], /--iterations: a resumed demo may train longer, not shorter \(it was started with 4, got 2\)/],
+      // a demo.json from before --accelerated compared its own run: "none" (was: the new default, then a dead end)
+      [['--accelerated', join(root, 'shipped')], /--accelerated: a resumed demo keeps the value it was started with \("none"\)/],
     ];
     for (const [flags, message] of refused) {
       const r = await cli(['demo', '--out', out, '--resume', ...flags]);
@@ -54,5 +56,7 @@ describe('speedrl demo: where it writes', () => {
       expect(r.err).toMatch(message);
     }
     expect(JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')).options).toEqual(options); // nothing rewritten
+    const same = await cli(['demo', '--out', out, '--resume', '--accelerated', 'none']);
+    expect(same.err).not.toMatch(/keeps the value/);
   });
 });

@@ -14,7 +14,7 @@ import { checkOutsideInputs, writeJsonAtomic } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { acquireRunLock, bundleIterations, checkBundleSteps, checkNewOutDir, checkResumeOverrides, installInterruptHandler, rlRunFinished, savedOptions } from '@speedrl/pipeline';
+import { acquireRunLock, bundleIterations, checkBundleSteps, checkDerivedFrom, checkNewOutDir, checkResumeOverrides, installInterruptHandler, rlRunFinished, savedOptions } from '@speedrl/pipeline';
 import type { TextIo } from '@speedrl/core';
 import { seedFlag } from '../flags';
 import { ensureWritableDir } from '@speedrl/core';
@@ -70,6 +70,7 @@ Examples:
     // or eval would be reused under new values (another base, fewer iterations) or mixed with new cells (other seeds)
     const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
     const saved = resume ? savedOptions(join(first.out, DEMO_FILE), DEFAULTS) : {};
+    if (Object.keys(saved).length > 0) saved.accelerated ??= 'none'; // a demo from before --accelerated compared its own run
     const { merged, typed } = gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial());
     const o = parseOptions(schema, merged);
     if (resume) {
@@ -99,6 +100,8 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   if (!resume || !existsSync(join(o.out, DEMO_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${DEMO_FILE}, so no demo to continue; choose another --out` : 'pass --resume to continue the demo there, or choose another --out');
   checkOutsideInputs(o.out, { '--base': o.base, ...(shipped === undefined ? {} : { '--accelerated': shipped }), '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
   if (shipped !== undefined) await checkBundleSteps(shipped, '--accelerated', o.steps.split(',').map(Number)); // before the RL, not after it
+  const unchecked = shipped === undefined ? undefined : await checkDerivedFrom(shipped, o.base, '--accelerated');
+  if (unchecked !== undefined) io.stderr(`note: ${unchecked}\n`);
   const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
   acquireRunLock(o.out, 'demo', '--out', undefined, created);
