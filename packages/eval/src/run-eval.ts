@@ -14,7 +14,7 @@ import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedIn
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
-import { checkEvalResultRows, checkStoredCells } from './stored-cells';
+import { checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest, optionsIntact } from './stored-cells';
 import { bundleFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
@@ -56,6 +56,8 @@ export interface EvalResult {
   readonly backend: string;
   /** The options, with steps and seeds as the union of the cells' (a resume may add some). */
   readonly options: EvalOptions & { readonly seedList: readonly number[] };
+  /** Digest of the cell-defining options (`optionsDigest`): a resume refuses options edited since. */
+  readonly optionsKey: string;
   /** Content keys of the model, classifier and dataset files, by flag (a resume refuses changed ones). */
   readonly inputs: Record<string, string>;
   readonly floors: Record<string, number>;
@@ -72,6 +74,9 @@ export const EVAL_PRODUCTS = ['eval.md', 'fcd-vs-steps.png'] as const;
 
 /** Options that define a cell's numbers: a resumed eval.json must have been computed with the same values. */
 const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets', 'batch'] as const;
+
+/** Whether an eval.json's options are those its cells were computed with (its `optionsKey` matches them; an older file without one passes). */
+export const evalOptionsIntact = (json: { options?: unknown; optionsKey?: unknown }): boolean => optionsIntact(json, CELL_DEFINING);
 
 /** The flags of the input directories, whose recorded content keys decide whether a resume reads the same files. */
 const INPUT_FLAGS = { model: '--model', classifier: '--classifier', data: '--data' } as const;
@@ -95,6 +100,7 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
     throw new UsageError(`--resume: ${jsonPath} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or pass --force without --resume`);
   }
   checkStoredCells(jsonPath, prev.cells); // an edited or damaged cell is never averaged in
+  checkOptionsDigest(jsonPath, prev, CELL_DEFINING, 'restore it, pass --force to recompute (without --resume), or use another --out'); // the options below are its cells'
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
     if (was === undefined || String(was) === String(o[key])) continue;
@@ -208,7 +214,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       const cellSeeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
       const options = { ...o, steps: cellSteps.join(','), seed: cellSeeds[0] ?? o.seed, seeds: cellSeeds.length, seedList: cellSeeds };
       const acceleration = evalAcceleration(rows, base);
-      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, inputs, floors: floorValues, cells, rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
+      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, optionsKey: optionsDigest({ ...o }, CELL_DEFINING), inputs, floors: floorValues, cells, rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
       await writeJsonAtomic(jsonPath, result);
       await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}${acceleration === undefined ? '' : `\n${accelerationMarkdown(acceleration)}`}`);
       // the figure follows every save: a stopped run's directory never shows another run's curve beside its eval.json

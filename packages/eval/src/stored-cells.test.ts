@@ -1,6 +1,6 @@
 import { stepDistribution } from '@speedrl/sampler';
 import { aggregate } from './table';
-import { checkEvalResultRows, checkStoredCells } from './stored-cells';
+import { checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest } from './stored-cells';
 
 const cell = { steps: 2, seed: 0, fcd: 18.5, kid: -0.01, precision: 0.5, recall: 0, accuracy: null, nfePerImage: 2, meanSteps: 2, msPerImage: 1.5 };
 
@@ -49,5 +49,18 @@ describe('checkEvalResultRows', () => {
     const reordered = { ...row, stepsDistribution: Object.fromEntries(Object.entries(row?.stepsDistribution ?? {}).reverse()) };
     expect(() => checkEvalResultRows('e/eval.json', { cells: adaptive, rows: [reordered] }, '--eval')).not.toThrow();
     expect(() => checkEvalResultRows('e/eval.json', { cells: adaptive, rows: [{ ...reordered, fcd: { mean: 1, std: 0 } }] }, '--eval')).toThrow('has rows that are not the aggregate of its cells');
+  });
+});
+
+describe('optionsDigest, checkOptionsDigest', () => {
+  it('digests the named options whatever their key order; refuses a file whose options no longer give its optionsKey, passes one without it', () => {
+    const keys = ['n', 'classifier'];
+    expect(optionsDigest({ classifier: 'c', n: 30, seed: 1 }, keys)).toBe(optionsDigest({ n: 30, classifier: 'c', seed: 9 }, keys));
+    const optionsKey = optionsDigest({ n: 30, classifier: 'c' }, keys);
+    expect(() => checkOptionsDigest('e/eval.json', { options: { classifier: 'c', n: 30, steps: '1,2' }, optionsKey }, keys, 'restore it')).not.toThrow();
+    expect(() => checkOptionsDigest('e/eval.json', { options: { classifier: 'c', n: 40 }, optionsKey }, keys, 'restore it')).toThrow(
+      '--resume: e/eval.json: its options (n, classifier) are not those its cells were computed with (they no longer match its optionsKey: edited by hand?); resuming would mix cells of two settings: restore it',
+    );
+    expect(() => checkOptionsDigest('e/eval.json', { options: { n: 40 } }, keys, 'restore it')).not.toThrow(); // an older file
   });
 });

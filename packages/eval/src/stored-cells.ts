@@ -3,7 +3,7 @@
  * damaged by hand (an FCD of null or -3, a precision of 7) would otherwise be averaged into its row as if measured
  * (compare read a null FCD as 0, a perfect score).
  */
-import { UsageError } from '@speedrl/core';
+import { UsageError, sha256Hex } from '@speedrl/core';
 import { mergeStepDistributions, type StepCounts } from '@speedrl/sampler';
 import { stepsDistributionSchema } from './results';
 import { aggregate, type EvalCell } from './table';
@@ -24,6 +24,34 @@ const FIELDS: readonly { key: string; min?: number; max?: number; nullable?: boo
   { key: 'kid', optional: true }, { key: 'precision', min: 0, max: 1, optional: true }, { key: 'recall', min: 0, max: 1, optional: true },
   { key: 'accuracy', min: 0, max: 1, nullable: true, optional: true }, { key: 'meanSteps', min: 0, optional: true }, { key: 'msPerImage', min: 0, optional: true },
 ];
+
+/**
+ * Digest of the cell-defining `options` (`keys`; canonical JSON): eval.json and compare.json record it as `optionsKey`
+ * beside their options, so a resume can tell options edited by hand from those its cells were computed with.
+ */
+export function optionsDigest(options: Readonly<Record<string, unknown>>, keys: readonly string[]): string {
+  return sha256Hex(new TextEncoder().encode(canonicalJson(Object.fromEntries(keys.map((k) => [k, options[k]])))));
+}
+
+/** Whether a result file's `options` still give its recorded `optionsKey` (the digest of their `keys`); a file without it (written before it existed) passes. */
+export function optionsIntact(json: { options?: unknown; optionsKey?: unknown }, keys: readonly string[]): boolean {
+  if (json.optionsKey === undefined) return true;
+  const options = typeof json.options === 'object' && json.options !== null ? json.options as Record<string, unknown> : {};
+  return json.optionsKey === optionsDigest(options, keys);
+}
+
+/**
+ * Refuses (exit 2, naming the file) a result file whose recorded `optionsKey` is not the digest of its `options` (`keys`
+ * of them): the options were edited after its cells were computed, so a resume that trusts them would mix cells of two
+ * settings. A file without `optionsKey` (written before it existed) is not checked; `remedy` says what to do.
+ */
+export function checkOptionsDigest(path: string, json: { options?: unknown; optionsKey?: unknown }, keys: readonly string[], remedy: string): void {
+  if (optionsIntact(json, keys)) return;
+  throw new UsageError(
+    `--resume: ${path}: its options (${keys.join(', ')}) are not those its cells were computed with (they no longer match its optionsKey: edited by hand?); ` +
+      `resuming would mix cells of two settings: ${remedy}`,
+  );
+}
 
 /**
  * Refuses (exit 2, naming `flag`, the file, the cell and the field) a stored cell whose values no measurement gives;

@@ -150,7 +150,9 @@ export function speedRlConfigOf(o: AccelerateOptions): SpeedRlConfig {
  */
 export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode, overrides: Partial<AccelerateOptions> = {}, allowChangedReward = false): Promise<AccelerateRun> {
   if (allowChangedReward && mode !== 'resume') throw new UsageError('--allow-changed-reward: only with --resume (it accepts edited --reward module files in a run that continues)');
-  const { change, history } = mode === 'resume' ? await checkRewardResume(fresh.out, { ...overrides }, allowChangedReward) : {};
+  const { change, history, specs: runSpecs } = mode === 'resume' ? await checkRewardResume(fresh.out, { ...overrides }, allowChangedReward) : {};
+  // another spelling of the run's --reward list (r.mjs for ./r.mjs) is the run's: it keeps its own (run.json, its key)
+  const given = overrides.reward === undefined || runSpecs === undefined ? overrides : { ...overrides, reward: runSpecs };
   // real paths: a symlink to a directory inside --out is inside it too
   if (isWithin(realPathOf(fresh.out), realPathOf(fresh.base))) throw new UsageError(`--base: "${fresh.base}" is inside --out "${fresh.out}"; the run would write over its own base`);
   const readIteration = async (dir: string): Promise<number> => {
@@ -182,7 +184,7 @@ export async function openAccelerateRun(fresh: AccelerateOptions, mode: RunMode,
     '--base': [String(opts.base)], '--reward-classifier': [String(opts.rewardClassifier)], '--data': [String(opts.data)],
     '--reward': (Array.isArray(opts.reward) ? opts.reward.map(String) : []).map((spec) => parseRewardSpec(spec).path),
   });
-  const run = await openRunDir(fresh.out, 'accelerate', { ...fresh }, mode, { ...overrides }, readIteration, identities, inputs);
+  const run = await openRunDir(fresh.out, 'accelerate', { ...fresh }, mode, { ...given }, readIteration, identities, inputs);
   const specs = rewardSpecsOf(run.options);
   if (specs.length === 0) return { ...run, rewardKeys: [] }; // a checkpoint scored by --reward modules is another run's
   const key = await rewardKeyOf(specs).catch(() => undefined); // a missing module: loading it says so

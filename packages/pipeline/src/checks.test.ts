@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkSeedRange, classifierFiles, inputKeys } from './checks';
+import { checkRecordedInputs, checkSeedRange, classifierFiles, inputKeys } from './checks';
 
 describe('inputKeys', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-checks-'));
@@ -26,5 +26,21 @@ describe('checkSeedRange', () => {
     expect(() => checkSeedRange(max - 1, 3)).toThrow(/exceeds/);
     expect(() => checkSeedRange(max - 1, 2)).not.toThrow();
     expect(() => checkSeedRange(0, 3)).not.toThrow();
+  });
+});
+
+describe('checkRecordedInputs', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-recorded-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('refuses other files than the job recorded, naming the flags typed and the paths as resolved here; a file without inputs is not compared', () => {
+    const file = join(root, 'demo.json');
+    writeFileSync(file, JSON.stringify({ inputs: { '--base': 'a', '--data': 'd' } }));
+    expect(() => checkRecordedInputs(file, { '--base': 'a', '--data': 'd', '--accelerated': 'x' }, {}, 'demo')).not.toThrow();
+    expect(() => checkRecordedInputs(file, { '--base': 'b', '--data': 'd' }, { '--base': 'models/m' }, 'demo')).toThrow(
+      `--base: the files at "${join(process.cwd(), 'models/m')}" are not those ${file} recorded when this demo started`,
+    );
+    writeFileSync(file, JSON.stringify({ options: {} }));
+    expect(() => checkRecordedInputs(file, { '--base': 'b' }, { '--base': 'm' }, 'demo')).not.toThrow();
   });
 });

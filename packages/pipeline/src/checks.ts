@@ -2,8 +2,8 @@
  * Checks of user input made before any work starts, so a bad value is a UsageError naming the flag (exit 2) and not a
  * failure after minutes of sampling or training.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError, contentKey, flagOf } from '@speedrl/core';
 import { findIdxFile, idxFileNames, type IdxSplit } from '@speedrl/tensor-utils';
 
@@ -84,6 +84,28 @@ export async function inputKeys(
 /** The flags whose files differ between `was` (recorded with a result) and `now`; absent entries are not compared. */
 export function changedInputs(was: Readonly<Record<string, string>> | undefined, now: Readonly<Record<string, string>>): string[] {
   return Object.keys(now).filter((flag) => was?.[flag] !== undefined && was[flag] !== now[flag]);
+}
+
+/**
+ * Refuses a resumed job (a demo, an ablation) whose inputs' files (`now`: `inputKeys` by the flag the user typed) are
+ * not those its `file` recorded when it started (its `inputs`; a file without them is not compared): a UsageError naming
+ * the flags and the paths as resolved here, since a relative path recorded in `file` names other files from another
+ * working directory. `paths`: the path of each flag.
+ */
+export function checkRecordedInputs(file: string, now: Readonly<Record<string, string>>, paths: Readonly<Record<string, string>>, job: string): void {
+  let recorded: Record<string, string> | undefined;
+  try {
+    recorded = (JSON.parse(readFileSync(file, 'utf8')) as { inputs?: Record<string, string> } | null)?.inputs;
+  } catch {
+    return; // absent or unreadable: the job's own reading of it says what is wrong
+  }
+  const changed = changedInputs(recorded, now);
+  if (changed.length === 0) return;
+  const where = changed.map((flag) => `"${resolve(paths[flag] ?? '')}"`).join(', ');
+  throw new UsageError(
+    `${changed.join(', ')}: the files at ${where} are not those ${file} recorded when this ${job} started; its finished parts would be mixed with work on other inputs. ` +
+      `Restore them (a relative path names other files from another working directory: resume from the one the ${job} was started in), or start a new ${job} with another --out (nothing was written)`,
+  );
 }
 
 /** The content key of each input's files (flag → key); inputs whose files are missing are left out (the checks that load them say what is wrong). */

@@ -14,7 +14,7 @@ export type { InterpolateModelOptions, InterpolateModelResult } from './interpol
 export { loadRlModel, rlRunFinished } from './rl-model';
 export type { RlModel, RlModelOptions } from './rl-model';
 export {
-  changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, maskgitInputs, trainingInputs,
+  changedInputs, checkDataDir, checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, maskgitInputs, trainingInputs,
 } from './checks';
 export { loadClassifierFor } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';

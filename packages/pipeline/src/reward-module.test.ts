@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,6 +76,25 @@ describe('parseRewardSpec', () => {
     expect(edited).not.toBe(before);
     writeFileSync(join(dir, 'r.mjs'), "import { scale } from '#gone';\nimport x from '#undefined';\nexport default () => scale;\n");
     expect(Object.keys(rewardModuleFiles(['r.mjs'], dir))).toEqual(['r.mjs', 'r.mjs imports package.json']); // mapped nowhere: the map that says so is keyed
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('rewardModuleFiles: #x imports mapped under any condition', () => {
+  it('keys the files a #x maps to under "require", "module-sync" or another condition (was: only node, import, default were followed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'speedrl-reward-conditions-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', imports: {
+      '#sync': { 'module-sync': './sync.mjs', default: './plain.mjs' }, '#req': { require: './req.cjs', default: './plain.mjs' },
+    } }));
+    writeFileSync(join(dir, 'r.mjs'), "import s from '#sync';\nimport { createRequire } from 'node:module';\nconst q = createRequire(import.meta.url)('#req');\nexport default (b) => s * q;\n");
+    for (const [file, text] of [['sync.mjs', 'export default 1;'], ['plain.mjs', 'export default 2;'], ['req.cjs', 'module.exports = 3;']]) writeFileSync(join(dir, file as string), text as string);
+    expect(Object.keys(rewardModuleFiles(['r.mjs'], dir)).sort()).toEqual(['r.mjs', 'r.mjs imports package.json', 'r.mjs imports plain.mjs', 'r.mjs imports req.cjs', 'r.mjs imports sync.mjs']);
+    const key = async (): Promise<string> => (await contentKey(rewardModuleFiles(['r.mjs'], dir), null)).key;
+    for (const file of ['sync.mjs', 'req.cjs']) { // what Node 20 loads: import matches module-sync, require() matches require
+      const before = await key();
+      writeFileSync(join(dir, file), `${readFileSync(join(dir, file), 'utf8')}\n// edited\n`);
+      expect({ file, changed: (await key()) !== before }).toEqual({ file, changed: true });
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 });

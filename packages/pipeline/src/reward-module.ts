@@ -10,7 +10,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '@speedrl/core';
 import type { RewardComponent, RewardInput } from '@speedrl/rewards-clip-fid';
-import { importsFieldOf, packageScopeOf, subpathImportTarget } from './subpath-imports';
+import { importsFieldOf, packageScopeOf, subpathImportTargets } from './subpath-imports';
 
 /** A parsed `--reward` spec (docs/architecture.md, "Speed-RL objective"). */
 export interface RewardModuleSpec {
@@ -151,15 +151,15 @@ function resolveLocal(dir: string, specifier: string): string | undefined {
 
 /**
  * The files a subpath import (`#x`) from `dir` depends on: the nearest package.json, whose "imports" map decides it
- * (keyed even when it maps `#x` nowhere: Node's import then fails, naming it), and the file of the package it maps to.
- * A target that is a package is not followed (as bare specifiers are not).
+ * (keyed even when it maps `#x` nowhere: Node's import then fails, naming it), and the files of the package it may map
+ * to, under any condition (`subpathImportTargets`: `import`, `require()` and `--conditions` pick differently). A
+ * target that is a package is not followed (as bare specifiers are not).
  */
-function subpathImportFiles(dir: string, specifier: string): string[] {
+function subpathImportFiles(dir: string, specifier: string): { scope?: string; files: string[] } {
   const scope = packageScopeOf(dir);
-  if (scope === undefined) return []; // no package.json: Node's import fails, naming the specifier
-  const target = subpathImportTarget(importsFieldOf(scope), specifier);
-  const found = target?.startsWith('./') === true ? resolveLocal(dirname(scope), target) : undefined;
-  return found === undefined ? [scope] : [scope, found];
+  if (scope === undefined) return { files: [] }; // no package.json: Node's import fails, naming the specifier
+  const targets = subpathImportTargets(importsFieldOf(scope), specifier).filter((t) => t.startsWith('./'));
+  return { scope, files: targets.map((t) => resolveLocal(dirname(scope), t)).filter((f): f is string => f !== undefined) };
 }
 
 /** The local files `file` imports, transitively, `file` included (a subpath import's package.json too). */
@@ -173,9 +173,9 @@ function localImportGraph(file: string, seen = new Set<string>()): Set<string> {
       if (found !== undefined) localImportGraph(found, seen);
       continue;
     }
-    const [scope, found] = subpathImportFiles(dirname(file), specifier);
+    const { scope, files } = subpathImportFiles(dirname(file), specifier);
     if (scope !== undefined) seen.add(scope); // its "imports" map is keyed, not followed as a module
-    if (found !== undefined) localImportGraph(found, seen);
+    for (const found of files) localImportGraph(found, seen);
   }
   return seen;
 }

@@ -6,9 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError, contentKey, writeJsonAtomic } from '@speedrl/core';
-import { rewardModuleFiles } from './reward-module';
+import { parseRewardSpec, rewardModuleFiles } from './reward-module';
 import { RUN_FILES, type RunDir } from './run-dir';
 
 /** One reward-module key of a run and the iteration from which its scores count. */
@@ -28,6 +28,15 @@ interface SavedRun {
 
 /** The `--reward` specs of an options record. */
 export const rewardSpecsOf = (opts: Record<string, unknown>): string[] => (Array.isArray(opts.reward) ? opts.reward.map(String) : []);
+
+/**
+ * A `--reward` spec as what it loads: the module file resolved against `cwd` (every spec names a file: `loadRewardModule`
+ * resolves it so), its export and weight; `./r.mjs`, `r.mjs:default` and `r.mjs=1.0` are one spec.
+ */
+export function rewardSpecIdentity(spec: string, cwd = process.cwd()): string {
+  const s = parseRewardSpec(spec);
+  return `${resolve(cwd, s.path)}:${s.exportName}=${s.weight}`;
+}
 
 /** Content key of the module files of `specs` (their own files, resolved against the working directory). */
 export async function rewardKeyOf(specs: readonly string[]): Promise<string> {
@@ -57,37 +66,47 @@ export interface RewardChange {
 
 const short = (key: string | undefined): string => (key === undefined ? 'none recorded' : `${key.slice(0, 12)}…`);
 
+/** What {@link checkRewardResume} found: an accepted change, the recorded history, and the run's own spelling of its specs. */
+export interface RewardResume {
+  readonly change?: RewardChange;
+  readonly history?: readonly RewardKeyEntry[];
+  /** The specs as run.json records them (a resume that spells them otherwise, `r.mjs` for `./r.mjs`, keeps these). */
+  readonly specs?: readonly string[];
+}
+
 /**
  * Checks `--reward` of a resumed run in `dir` before the run is opened: another list of specs is refused (even with
- * `allowChanged`), and changed module files unless `allowChanged`; returns the accepted change, if any.
+ * `allowChanged`; another spelling of the same files, exports and weights is the same list), and changed module files
+ * unless `allowChanged`; returns the accepted change, if any, and the run's own spelling of the list.
  */
-export async function checkRewardResume(dir: string, overrides: Record<string, unknown>, allowChanged: boolean): Promise<{ change?: RewardChange; history?: readonly RewardKeyEntry[] }> {
+export async function checkRewardResume(dir: string, overrides: Record<string, unknown>, allowChanged: boolean): Promise<RewardResume> {
   const saved = await readSavedRun(dir);
   if (saved === undefined) return {};
   const was = rewardSpecsOf(saved.options ?? {});
-  const specs = overrides.reward === undefined ? was : rewardSpecsOf(overrides);
-  if (JSON.stringify(specs) !== JSON.stringify(was)) {
+  const given = overrides.reward === undefined ? was : rewardSpecsOf(overrides);
+  if (JSON.stringify(given.map((s) => rewardSpecIdentity(s))) !== JSON.stringify(was.map((s) => rewardSpecIdentity(s)))) {
     throw new UsageError(
-      `--reward: the list differs from the run's (it was started with ${JSON.stringify(was)}, got ${JSON.stringify(specs)}); a resumed run keeps its reward ` +
-        'modules, spelled as they were (--allow-changed-reward accepts edited files, not another list); start a new run with another --out to change it',
+      `--reward: the list differs from the run's (it was started with ${JSON.stringify(was)}, got ${JSON.stringify(given)}); a resumed run keeps its reward ` +
+        'modules: the same files, exports and weights in the same order (--allow-changed-reward accepts edited files, not another list); start a new run with another --out to change it',
     );
   }
-  if (specs.length === 0) return {};
+  const specs = was; // the key names each file as the run spelled it
+  if (specs.length === 0) return { specs };
   let now: string;
   try {
     now = await rewardKeyOf(specs);
   } catch {
-    return {}; // a missing module: loading it says what is wrong
+    return { specs }; // a missing module: loading it says what is wrong
   }
   const recorded = saved.identities?.['--reward'];
-  if (now === recorded) return { history: saved.rewardHistory };
+  if (now === recorded) return { history: saved.rewardHistory, specs };
   if (!allowChanged) {
     throw new UsageError(
       `--reward: the module files changed since this run started (content key ${short(recorded)}, now ${short(now)}); --resume needs them unchanged, so ` +
         'restore them, or pass --allow-changed-reward to continue this run with the edited module (the change is recorded in run.json and metrics.jsonl), or start a new run with another --out',
     );
   }
-  return { change: { from: recorded, to: now, history: saved.rewardHistory ?? [{ iteration: 0, key: recorded }] } };
+  return { change: { from: recorded, to: now, history: saved.rewardHistory ?? [{ iteration: 0, key: recorded }] }, specs };
 }
 
 /**

@@ -86,4 +86,16 @@ describe('run lock takeover', () => {
     releaseLocksSince(mark);
     expect(readdirSync(used)).toEqual(['run.json']);
   });
+
+  it('a lock beside an output file names that file (the --out typed), not the folder the lock lies in', () => {
+    const dir = dirOf('beside');
+    const mark = lockMark();
+    try {
+      acquireRunLock(dir, 'tune-schedule', '--out', '.tuned.json.lock', false, 'beside/tuned.json');
+      expect(() => acquireRunLock(dir, 'tune-schedule', '--out', '.tuned.json.lock', false, 'beside/tuned.json'))
+        .toThrow(/^--out: "beside\/tuned\.json" is in use by this process \(tune-schedule, since .*\); wait for it to finish or stop it\. If no speedrl command is writing it/);
+    } finally {
+      releaseLocksSince(mark);
+    }
+  });
 });

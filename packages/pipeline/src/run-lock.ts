@@ -174,11 +174,12 @@ const sleepSync = (ms: number): void => {
 
 /**
  * Takes the lock of `dir` for `command` (`lockName` inside it: `.lock`, or `.<file>.lock` for one output file). A live
- * holder (another process, or this one) is refused with a usage error naming `flag`, the directory and the holder; a
- * stale lock is taken over (renamed aside and checked, `takeOverStaleLock`). With `removeDir`, releasing the lock also removes `dir` when
- * it is empty (a directory the caller created for a run that never started). Returns the function that releases it.
+ * holder (another process, or this one) is refused with a usage error naming `flag`, what the lock guards (`guarded`:
+ * the path the user gave, by default `dir`; the output file or folder for a lock beside it) and the holder; a stale
+ * lock is taken over (renamed aside and checked, `takeOverStaleLock`). With `removeDir`, releasing the lock also removes
+ * `dir` when it is empty (a directory the caller created for a run that never started). Returns the function that releases it.
  */
-export function acquireRunLock(dir: string, command: string, flag = '--out', lockName = LOCK_FILE, removeDir = false): () => void {
+export function acquireRunLock(dir: string, command: string, flag = '--out', lockName = LOCK_FILE, removeDir = false, guarded = dir): () => void {
   const path = join(dir, lockName);
   if (!exitHookInstalled) {
     process.on('exit', () => [...held].forEach(releasePath));
@@ -210,23 +211,23 @@ export function acquireRunLock(dir: string, command: string, flag = '--out', loc
       if (state.holder !== undefined && !state.stale) {
         const who = state.holder.pid === process.pid ? 'this process' : `process ${state.holder.pid}`;
         throw new UsageError(
-          `${flag}: "${dir}" is in use by ${who} (${state.holder.command}, since ${state.holder.startedAt}); wait for it to finish or stop it. ` +
-            `If no speedrl command uses this directory (process ids are reused after a reboot), remove "${path}"`,
+          `${flag}: "${guarded}" is in use by ${who} (${state.holder.command}, since ${state.holder.startedAt}); wait for it to finish or stop it. ` +
+            `If no speedrl command is writing it (process ids are reused after a reboot), remove "${path}"`,
         );
       }
       if (!state.stale) sleepSync(50); // being written: its holder is between creating and writing it
       else takeOverStaleLock(path, state.text); // whoever removes it, the next attempt sees what stands
     }
   }
-  throw new UsageError(`${flag}: could not take the lock of "${dir}"; another process keeps taking it, or its lock file does not parse (remove "${path}" if no process uses the directory)`);
+  throw new UsageError(`${flag}: could not take the lock of "${guarded}"; another process keeps taking it, or its lock file does not parse (remove "${path}" if no process is writing it)`);
 }
 
 /**
- * Runs `body` holding the lock of `dir` (see {@link acquireRunLock}) and releases it however `body` ends; with
- * `removeDir` (a directory the caller created for this command) `dir` goes too when `body` left it empty.
+ * Runs `body` holding the lock of `dir` (see {@link acquireRunLock}, `guarded` the path its messages name) and releases
+ * it however `body` ends; with `removeDir` (a directory the caller created for this command) `dir` goes too when `body` left it empty.
  */
-export async function withRunLock<T>(dir: string, command: string, body: () => Promise<T>, flag = '--out', lockName = LOCK_FILE, removeDir = false): Promise<T> {
-  const release = acquireRunLock(dir, command, flag, lockName, removeDir);
+export async function withRunLock<T>(dir: string, command: string, body: () => Promise<T>, flag = '--out', lockName = LOCK_FILE, removeDir = false, guarded = dir): Promise<T> {
+  const release = acquireRunLock(dir, command, flag, lockName, removeDir, guarded);
   try {
     return await body();
   } finally {

@@ -25,13 +25,13 @@ describe('withSampleOutLock', () => {
       expect(readdirSync(tmp)).toEqual(['.samples.lock']);
       inner = await withSampleOutLock('png-dir', out, true, {}, async () => 'ran').catch((error: Error) => error);
     });
-    expect(String(inner)).toMatch(new RegExp(`^UsageError: --out: "${out}" is being written: "${tmp}" is in use by this process \\(sample, since `));
+    expect(String(inner)).toMatch(new RegExp(`^UsageError: --out: "${out}" is in use by this process \\(sample, since `)); // was: --out: "…" is being written: "<its folder>" is in use
     expect(readdirSync(tmp)).toEqual([]); // released
     // another live process's lock (our parent's pid) beside a PNG --out
     writeFileSync(join(tmp, '.grid.png.lock'), JSON.stringify({ pid: process.ppid, command: 'sample', startedAt: 'then' }));
     let ran = false;
     await expect(withSampleOutLock('png', join(tmp, 'grid.png'), true, {}, async () => { ran = true; }))
-      .rejects.toThrow(`--out: "${join(tmp, 'grid.png')}" is being written: "${tmp}" is in use by process ${process.ppid} (sample, since then)`);
+      .rejects.toThrow(`--out: "${join(tmp, 'grid.png')}" is in use by process ${process.ppid} (sample, since then); wait for it to finish or stop it. If no speedrl command is writing it`);
     expect(ran).toBe(false);
   });
 

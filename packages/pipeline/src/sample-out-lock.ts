@@ -6,7 +6,6 @@
  */
 import { basename, dirname } from 'node:path';
 import { checkSampleOut, pngDirTarget, type SampleFormat } from '@speedrl/tensor-utils';
-import { UsageError } from '@speedrl/core';
 import { acquireRunLock } from './run-lock';
 
 /** Where the lock of a sample set's `out` lives: the directory beside it and the lock's file name there. */
@@ -25,13 +24,7 @@ export async function withSampleOutLock<T>(
 ): Promise<T> {
   await checkSampleOut(format, out, force, inputs); // also creates the folder the lock goes in
   const { dir, lockName } = sampleOutLock(format, out);
-  let release: () => void;
-  try {
-    release = acquireRunLock(dir, 'sample', '--out', lockName);
-  } catch (error) {
-    // the lock names the folder it lies in: say which --out it guards
-    throw error instanceof UsageError ? new UsageError(error.message.replace(/^--out: /, `--out: "${out}" is being written: `)) : error;
-  }
+  const release = acquireRunLock(dir, 'sample', '--out', lockName, false, out); // refusals name --out as given, not the folder the lock lies in
   try {
     await checkSampleOut(format, out, force, inputs);
     return await body();

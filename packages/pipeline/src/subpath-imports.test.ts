@@ -1,30 +1,34 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importsFieldOf, packageScopeOf, subpathImportTarget } from './subpath-imports';
+import { importsFieldOf, packageScopeOf, subpathImportTargets } from './subpath-imports';
 
-describe('subpathImportTarget', () => {
-  it('maps an exact key, string or conditional (node, import, default in the map\'s order), arrays to their first match', () => {
-    const imports = { '#a': './a.mjs', '#c': { require: './c.cjs', import: './c.mjs', default: './d.mjs' }, '#n': { browser: './b.mjs', default: { node: './n.mjs' } }, '#f': [{ worker: './w.mjs' }, './f.mjs'], '#p': 'pkg/sub' };
-    expect(subpathImportTarget(imports, '#a')).toBe('./a.mjs');
-    expect(subpathImportTarget(imports, '#c')).toBe('./c.mjs');
-    expect(subpathImportTarget(imports, '#n')).toBe('./n.mjs');
-    expect(subpathImportTarget(imports, '#f')).toBe('./f.mjs');
-    expect(subpathImportTarget(imports, '#p')).toBe('pkg/sub'); // a package
+describe('subpathImportTargets', () => {
+  it('maps an exact key to every target it gives: a string, each condition\'s (Node 20 matches module-sync and, for require(), require), each fallback', () => {
+    const imports = {
+      '#a': './a.mjs', '#c': { require: './c.cjs', 'module-sync': './s.mjs', import: './c.mjs', default: './d.mjs' }, '#n': { browser: './b.mjs', default: { node: './n.mjs' } },
+      '#f': [{ worker: './w.mjs' }, './f.mjs'], '#p': 'pkg/sub', '#twice': { node: './t.mjs', default: './t.mjs' },
+    };
+    expect(subpathImportTargets(imports, '#a')).toEqual(['./a.mjs']);
+    expect(subpathImportTargets(imports, '#c')).toEqual(['./c.cjs', './s.mjs', './c.mjs', './d.mjs']); // was: only ./c.mjs (node, import, default)
+    expect(subpathImportTargets(imports, '#n')).toEqual(['./b.mjs', './n.mjs']);
+    expect(subpathImportTargets(imports, '#f')).toEqual(['./w.mjs', './f.mjs']);
+    expect(subpathImportTargets(imports, '#p')).toEqual(['pkg/sub']); // a package
+    expect(subpathImportTargets(imports, '#twice')).toEqual(['./t.mjs']);
   });
   it('matches * patterns, the longest prefix first, and puts the match in place of each * of the target', () => {
-    const imports = { '#lib/*': './lib/*.mjs', '#lib/deep/*.js': { node: './deep/*/*.js' }, '#x/*': null };
-    expect(subpathImportTarget(imports, '#lib/tool')).toBe('./lib/tool.mjs');
-    expect(subpathImportTarget(imports, '#lib/deep/a.js')).toBe('./deep/a/a.js');
-    expect(subpathImportTarget(imports, '#lib/')).toBeUndefined();
-    expect(subpathImportTarget(imports, '#x/y')).toBeUndefined();
+    const imports = { '#lib/*': './lib/*.mjs', '#lib/deep/*.js': { node: './deep/*/*.js', require: './cjs/*.cjs' }, '#x/*': null };
+    expect(subpathImportTargets(imports, '#lib/tool')).toEqual(['./lib/tool.mjs']);
+    expect(subpathImportTargets(imports, '#lib/deep/a.js')).toEqual(['./deep/a/a.js', './cjs/a.cjs']);
+    expect(subpathImportTargets(imports, '#lib/')).toEqual([]);
+    expect(subpathImportTargets(imports, '#x/y')).toEqual([]);
   });
-  it('is undefined for a specifier the map lacks, a map that is no object, or no condition matched', () => {
-    expect(subpathImportTarget({ '#a': './a.mjs' }, '#b')).toBeUndefined();
-    expect(subpathImportTarget(undefined, '#a')).toBeUndefined();
-    expect(subpathImportTarget(['./a.mjs'], '#a')).toBeUndefined();
-    expect(subpathImportTarget({ '#a': { browser: './a.mjs' } }, '#a')).toBeUndefined();
-    expect(subpathImportTarget({}, '#constructor')).toBeUndefined();
+  it('is none for a specifier the map lacks, a map that is no object, or an entry without targets', () => {
+    expect(subpathImportTargets({ '#a': './a.mjs' }, '#b')).toEqual([]);
+    expect(subpathImportTargets(undefined, '#a')).toEqual([]);
+    expect(subpathImportTargets(['./a.mjs'], '#a')).toEqual([]);
+    expect(subpathImportTargets({ '#a': { browser: null } }, '#a')).toEqual([]);
+    expect(subpathImportTargets({}, '#constructor')).toEqual([]);
   });
 });
 

@@ -1,13 +1,10 @@
 /**
  * Node's package subpath imports (`import x from '#h'`, resolved through the "imports" field of the nearest
  * package.json), as far as the `--reward` key follows them (reward-module.ts): exact keys and `*` patterns, string
- * targets, fallback arrays and conditional objects under the conditions an ES module import in Node matches.
+ * targets, fallback arrays and conditional objects, every condition's target (a superset of the one Node loads).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, parse } from 'node:path';
-
-/** The conditions a `#` import matches, in Node's order of the map's keys (an ES module import in Node). */
-export const IMPORT_CONDITIONS: readonly string[] = ['node', 'import', 'default'];
 
 /** The nearest package.json at or above `dir` (Node's package scope, which ends at a node_modules folder), or undefined when there is none. */
 export function packageScopeOf(dir: string): string | undefined {
@@ -19,23 +16,17 @@ export function packageScopeOf(dir: string): string | undefined {
   }
 }
 
-/** A target of the map with `*` replaced by `match` (a pattern key's), or null when no condition matches. */
-function targetOf(target: unknown, match: string | undefined, conditions: readonly string[]): string | null {
-  if (typeof target === 'string') return match === undefined ? target : target.replace(/\*/g, match);
-  if (Array.isArray(target)) {
-    for (const t of target) {
-      const found = targetOf(t, match, conditions);
-      if (found !== null) return found;
-    }
-    return null;
-  }
-  if (typeof target !== 'object' || target === null) return null;
-  for (const [condition, value] of Object.entries(target)) {
-    if (condition !== 'default' && !conditions.includes(condition)) continue;
-    const found = targetOf(value, match, conditions);
-    if (found !== null) return found;
-  }
-  return null;
+/**
+ * Every target an entry of the map gives, `*` replaced by `match` (a pattern key's): under every condition, and every
+ * fallback of an array. Node loads one of them (which depends on how the module is loaded: in Node 20 `import` matches
+ * "node", "import", "module-sync" and "default", `require()` "require" instead of "import", and `node --conditions` adds
+ * its own), so a key of them all never misses the file it loads.
+ */
+function targetsOf(target: unknown, match: string | undefined): string[] {
+  if (typeof target === 'string') return [match === undefined ? target : target.replace(/\*/g, match)];
+  if (Array.isArray(target)) return target.flatMap((t) => targetsOf(t, match));
+  if (typeof target !== 'object' || target === null) return [];
+  return Object.values(target).flatMap((value) => targetsOf(value, match));
 }
 
 /** Pattern keys (one `*`) in Node's order: the longer prefix before `*` first, then the longer key. */
@@ -45,21 +36,22 @@ function patternKeys(imports: Record<string, unknown>): string[] {
 }
 
 /**
- * The target `specifier` (`#…`) maps to in an "imports" map (a package.json's field), as Node resolves it: an exact
- * key, else the best `*` pattern (its match put in place of each `*` of the target), conditions matched in the map's
- * order; undefined when the map defines none. A target starting with `./` is a file of the package, any other a package.
+ * The targets `specifier` (`#…`) may map to in an "imports" map (a package.json's field): the entry Node picks (an
+ * exact key, else the best `*` pattern, its match put in place of each `*` of the target) and every target of it under
+ * any condition (see `targetsOf`: a superset of the one Node loads); none when the map defines no entry. A target
+ * starting with `./` is a file of the package, any other a package.
  */
-export function subpathImportTarget(imports: unknown, specifier: string, conditions: readonly string[] = IMPORT_CONDITIONS): string | undefined {
-  if (typeof imports !== 'object' || imports === null || Array.isArray(imports)) return undefined;
+export function subpathImportTargets(imports: unknown, specifier: string): string[] {
+  if (typeof imports !== 'object' || imports === null || Array.isArray(imports)) return [];
   const map = imports as Record<string, unknown>;
-  if (Object.keys(map).includes(specifier) && !specifier.includes('*')) return targetOf(map[specifier], undefined, conditions) ?? undefined;
+  if (Object.keys(map).includes(specifier) && !specifier.includes('*')) return [...new Set(targetsOf(map[specifier], undefined))];
   for (const key of patternKeys(map)) {
     const [base, trailer] = [key.slice(0, key.indexOf('*')), key.slice(key.indexOf('*') + 1)];
     if (!specifier.startsWith(base) || specifier === base) continue;
     if (trailer !== '' && !(specifier.endsWith(trailer) && specifier.length >= key.length)) continue;
-    return targetOf(map[key], specifier.slice(base.length, specifier.length - trailer.length), conditions) ?? undefined;
+    return [...new Set(targetsOf(map[key], specifier.slice(base.length, specifier.length - trailer.length)))];
   }
-  return undefined;
+  return [];
 }
 
 /** The "imports" field of the package.json `file`; undefined when it is unreadable or has none (Node's import fails, naming it). */

@@ -95,14 +95,16 @@ function evalSection(inputs: ReportInputs): Section | string {
   const unchecked = inputs.evals.flatMap((e) => (e.uncheckedAcceleration === undefined ? [] : [
     `acceleration claims of ${e.name} (${e.file}) not shown: ${e.uncheckedAcceleration}; run the report from the directory that eval ran in to check them`,
   ]));
+  const partial = inputs.evals.flatMap((e) => (e.claimsNote === undefined ? [] : [`${e.file}: ${e.claimsNote}`]));
   return {
-    ...(unchecked.length > 0 ? { note: unchecked.join('; ') } : {}),
+    ...(unchecked.length + partial.length > 0 ? { note: [...unchecked, ...partial].join('; ') } : {}),
     blocks: [
       { kind: 'paragraph', text: `From ${inputs.evals.map((e) => `${e.file}${typeof e.data.model === 'string' ? ` (${e.name} = model ${e.data.model})` : ''}`).join(', ')}.${floorsText(evalFloors(inputs.evals))}` },
       { kind: 'charts', charts: [chart] },
       { kind: 'table', header: ['model', 'T', 'NFE', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'ms/image', 'seeds'], rows },
       ...inputs.evals.flatMap((e) => (e.data.acceleration === undefined ? [] : accelerationBlocks(e.name, e.data.acceleration))),
       ...unchecked.map((text): ReportBlock => ({ kind: 'note', text: `Unchecked ${text}.` })),
+      ...partial.map((text): ReportBlock => ({ kind: 'note', text: `${text}.` })),
       ...steps,
     ],
   };
@@ -139,7 +141,9 @@ function paretoSection(inputs: ReportInputs): Section | string {
   const f = c.data.floors;
   const acc = c.data.acceleration;
   const steps = stepsBlocks(c.data.rows.map((r) => ({ label: `${variantName(r)} p ≥ ${r.threshold} (T ≤ ${r.maxSteps})`, steps: r.stepsDistribution })), 'model / method');
+  const note = c.claimsNote === undefined ? undefined : `${c.file}: ${c.claimsNote}`;
   return {
+    ...(note === undefined ? {} : { note }),
     blocks: [
       { kind: 'paragraph', text: `From ${c.file}: ${c.data.models.map((m) => `${m.name} (${m.dir})`).join(', ')}.${f === undefined ? '' : ` Floors${compareFloorsOf(c.data)}: reconstruction ${fixed(f.reconstruction, 3)}, held-out train ${fixed(f.trainHeldOut, 3)}.`}` },
       ...(c.data.searchBudget !== undefined ? [{ kind: 'paragraph', text: `Search budget of the tuned schedules: ${c.data.searchBudget}.` } as const] : []),
@@ -147,6 +151,7 @@ function paretoSection(inputs: ReportInputs): Section | string {
       { kind: 'charts', charts: paretoCharts(c.data) },
       { kind: 'table', header: ['model', 'method', 'T', 'NFE', 'ms/image', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'seeds'], rows },
       ...(acc === undefined ? [] : acc.models.flatMap((m) => accelerationBlocks(`${m.model} (method ${acc.method}, vs ${acc.base})`, m.acceleration))),
+      ...(note === undefined ? [] : [{ kind: 'note', text: `${note}.` } as const]),
       ...steps,
     ],
   };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
 import { aggregate, type EvalCell } from '@speedrl/eval';
+import { buildReport } from './build';
 import { evalName, loadReportInputs, parseMetricsText } from './load';
 import { compareResultSchema, readJsonFile } from './schemas';
 import { syntheticRecord, writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
@@ -159,7 +160,14 @@ describe('loadReportInputs: acceleration claims and compare rows are what the me
     const { atEqualSteps, ...before } = acc as { atEqualSteps: { verdict: string }[] };
     expect(atEqualSteps.length).toBeGreaterThan(0);
     write(accelerated, { ...good.accelerated, acceleration: before });
-    expect(loadReportInputs({ runDir: run.dir }).evals.find((e) => e.name === 'accelerated')?.data.acceleration?.atEqualSteps).toBeUndefined();
+    const older = loadReportInputs({ runDir: run.dir }).evals.find((e) => e.name === 'accelerated');
+    expect(older?.data.acceleration?.atEqualSteps).toBeUndefined();
+    // … and says what it leaves out (was: silently verdict-free)
+    expect(older?.claimsNote).toBe(
+      `its acceleration claims record no comparison at equal steps (a file written before it was recorded, or the field removed), though its rows give ${atEqualSteps.length} ` +
+        `verdict${atEqualSteps.length === 1 ? '' : 's'} at equal steps: none is shown. Rerun that eval with --resume --base-eval ${baseEval} to record them`,
+    );
+    expect(loadReportInputs({ runDir: run.dir }).evals.every((e) => e.name !== 'base' || e.claimsNote === undefined)).toBe(true);
     write(accelerated, { ...good.accelerated, acceleration: { ...acc, atEqualSteps: atEqualSteps.map((e) => ({ ...e, verdict: e.verdict === 'better' ? 'worse' : 'better' })) } });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${accelerated}" has acceleration claims that its rows and those of its base "${baseEval}" do not give (differing: atEqualSteps;`);
     // and an eval's claim vs itself only (no base) is checked against its own rows
@@ -196,6 +204,25 @@ describe('loadReportInputs: acceleration claims and compare rows are what the me
     );
     write(compare, { ...good, cells: [{ ...good.cells[0], fcd: -3 }, ...good.cells.slice(1)] });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: ${compare}: cell 0 field "fcd" must be a finite number ≥ 0, got -3; the file was edited or damaged`);
+  });
+
+  it('reads a compare.json whose claims lack atEqualSteps as an older file\'s, and says which verdicts that leaves out (was: silently verdict-free)', async () => {
+    const run = await writeSyntheticRun(tmp(), 3);
+    const { compare } = writeSyntheticClaims(run.dir);
+    const good = read(compare);
+    expect(loadReportInputs({ runDir: run.dir }).compare?.claimsNote).toBeUndefined();
+    const verdicts = good.acceleration.models.reduce((n: number, m: { acceleration: { atEqualSteps: unknown[] | null } }) => n + (m.acceleration.atEqualSteps?.length ?? 0), 0);
+    expect(verdicts).toBeGreaterThan(0);
+    const models = good.acceleration.models.map((m: { acceleration: Record<string, unknown> }) => {
+      const { atEqualSteps: _removed, ...acceleration } = m.acceleration;
+      return { ...m, acceleration };
+    });
+    write(compare, { ...good, acceleration: { ...good.acceleration, models } });
+    const c = loadReportInputs({ runDir: run.dir }).compare;
+    expect(c?.claimsNote).toMatch(new RegExp(`^its acceleration claims record no comparison at equal steps \\(a file written before it was recorded, or the field removed\\), though its rows give ${verdicts} verdicts? at equal steps: none is shown\\. Rerun that compare with --resume to record them$`));
+    const html = buildReport(loadReportInputs({ runDir: run.dir }));
+    const pareto = html.sections.find((s) => s.id === 'pareto');
+    expect(pareto?.note).toBe(`${compare}: ${c?.claimsNote}`);
   });
 
   it('refuses compare.json acceleration claims its rows and models do not give (a "ghost" model), and rows of a model it does not list', async () => {

@@ -49,6 +49,8 @@ export interface EvalInput {
   readonly data: EvalResultJson;
   /** Why the file's acceleration claims are not shown (their base is not found from here), absent when shown or none. */
   readonly uncheckedAcceleration?: string;
+  /** What the claims shown leave out (an older file's, without the comparison at equal steps), absent when nothing. */
+  readonly claimsNote?: string;
 }
 
 /** Everything found; `undefined` / empty = absent. */
@@ -58,7 +60,7 @@ export interface ReportInputs {
   readonly metrics: MetricsInput | undefined;
   readonly evals: readonly EvalInput[];
   /** compare.json, checked: rows of its models, its cells' aggregate, its acceleration what its rows give. */
-  readonly compare: { readonly dir: string; readonly file: string; readonly flag: string; readonly data: CompareResult } | undefined;
+  readonly compare: { readonly dir: string; readonly file: string; readonly flag: string; readonly data: CompareResult; readonly claimsNote?: string } | undefined;
   readonly ablations: { readonly file: string; readonly data: Ablations } | undefined;
   /** RUN_DIR/grids/*.png, sorted by name. */
   readonly runGrids: readonly string[];
@@ -135,9 +137,10 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
       throw new UsageError(`${flag}: "${file}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
     }
     checkEvalResultRows(file, data, flag); // rows edited by hand would be drawn as measured
-    const unchecked = checkEvalAcceleration(file, data, flag); // a claim judged against an earlier base, or edited, is refused
+    const { unchecked, note } = checkEvalAcceleration(file, data, flag); // a claim judged against an earlier base, or edited, is refused
     const name = seen === 0 ? base : `${base} (${seen + 1})`;
-    return unchecked === undefined ? { name, file, flag, data } : { name, file, flag, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked };
+    if (unchecked !== undefined) return { name, file, flag, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked };
+    return { name, file, flag, data, ...(note === undefined ? {} : { claimsNote: note }) };
   });
   // one table and one chart compare FCDs: every eval in it must be judged the same way (as --base-eval requires)
   const [first, ...rest] = evals;
@@ -154,8 +157,8 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
 /** compare.json read (its cells kept for the check) and checked like eval.json: hand-edited rows or claims are refused, naming `flag`. */
 function loadCompare(file: string, flag: string): NonNullable<ReportInputs['compare']> {
   const data = readJsonFile(file, compareResultSchema.passthrough());
-  checkCompareResult(file, data, flag);
-  return { dir: resolve(file, '..'), file, flag, data };
+  const claimsNote = checkCompareResult(file, data, flag); // what claims of an older file leave out
+  return { dir: resolve(file, '..'), file, flag, data, ...(claimsNote === undefined ? {} : { claimsNote }) };
 }
 
 /** Loads every input of a report (see {@link ReportSources}). */

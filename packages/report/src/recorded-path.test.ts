@@ -49,14 +49,14 @@ describe('checkEvalAcceleration with a relative base path', () => {
     writeFileSync(join(other, 'run', 'eval-base', 'eval.json'), JSON.stringify({ ...json, acceleration: undefined })); // another eval of that name
     process.chdir(other);
     try {
-      expect(checkEvalAcceleration(accelerated, data, '--eval')).toBeUndefined();
+      expect(checkEvalAcceleration(accelerated, data, '--eval')).toEqual({});
       // moved where its --out no longer leads: read from here, and the refusal says the path may name another file
       const moved = { ...data, options: { out: 'elsewhere/eval-accelerated' } };
       expect(() => checkEvalAcceleration(accelerated, moved, '--eval')).toThrow(
         `; "run/eval-base/eval.json" is relative to the directory "${accelerated}" was written from, which cannot be told: it lies in "${run.dir}/eval-accelerated", which its --out "elsewhere/eval-accelerated" does not name (moved since?), so the base read from here may be another file`,
       );
       process.chdir(root);
-      expect(checkEvalAcceleration(accelerated, moved, '--eval')).toBe('its base run/eval-base/eval.json is not found from here');
+      expect(checkEvalAcceleration(accelerated, moved, '--eval')).toEqual({ unchecked: 'its base run/eval-base/eval.json is not found from here' });
     } finally {
       process.chdir(cwd);
     }

@@ -48,20 +48,37 @@ function withoutEqualSteps(a: Acceleration): Acceleration {
 }
 
 /**
+ * Why the stored claims show no verdict at equal steps that their rows give: claims without `atEqualSteps` (a file
+ * written before it existed, or the field removed) are read as an older file's, so the report says what they leave out
+ * instead of showing them silently verdict-free. Undefined when nothing is left out.
+ */
+function missingEqualSteps(stored: readonly Acceleration[], fresh: readonly Acceleration[], rerun: string): string | undefined {
+  if (stored.some((a) => a.atEqualSteps !== undefined)) return undefined;
+  const verdicts = fresh.reduce((n, a) => n + (a.atEqualSteps?.length ?? 0), 0);
+  if (verdicts === 0) return undefined;
+  return `its acceleration claims record no comparison at equal steps (a file written before it was recorded, or the field removed), though its rows give ${verdicts} ` +
+    `verdict${verdicts === 1 ? '' : 's'} at equal steps: none is shown. ${rerun} to record them`;
+}
+
+/**
  * Checks eval.json's acceleration claims against a recomputation from its rows and the base eval.json it names (read
  * again; a relative path from the directory that eval ran in, recorded-path.ts): refuses (UsageError naming the file
- * and the differing claims) when they differ. Returns why the claims cannot be checked (the base file is not found:
- * moved, or relative to a directory the file does not tell), else undefined.
+ * and the differing claims) when they differ. Returns `unchecked`: why the claims cannot be checked (the base file is
+ * not found: moved, or relative to a directory the file does not tell), and `note`: what claims read as an older
+ * file's leave out (no comparison at equal steps); {} when neither.
  */
-export function checkEvalAcceleration(file: string, data: EvalResultJson, flag = '--eval'): string | undefined {
+export function checkEvalAcceleration(file: string, data: EvalResultJson, flag = '--eval'): { unchecked?: string; note?: string } {
   const stored = data.acceleration;
-  if (stored === undefined) return undefined;
+  if (stored === undefined) return {};
   const at = stored.base === null ? undefined : locateRecorded(file, recordedOut(data), stored.base); // relative: from where that eval ran
-  if (at !== undefined && !existsSync(at.path)) return `its base ${stored.base} is not found ${at.where}`;
+  if (at !== undefined && !existsSync(at.path)) return { unchecked: `its base ${stored.base} is not found ${at.where}` };
   const base = at === undefined ? undefined : { ...baseOf(flag, file, at.path), name: stored.base as string }; // judged under the name it records
   const fresh = recompute(flag, file, () => evalAcceleration(data.rows ?? [], base));
   const again = fresh === undefined || stored.atEqualSteps !== undefined ? fresh : withoutEqualSteps(fresh);
-  if (again !== undefined && canonicalJson(again) === canonicalJson(stored)) return undefined;
+  if (again !== undefined && canonicalJson(again) === canonicalJson(stored)) {
+    const note = missingEqualSteps([stored], fresh === undefined ? [] : [fresh], `Rerun that eval with --resume --base-eval ${stored.base ?? ''}`);
+    return note === undefined ? {} : { note };
+  }
   const fields = again === undefined ? ['(all: its rows give no claim)'] : differingFields(stored, again);
   throw new UsageError(
     `${flag}: "${file}" has acceleration claims that its rows${base === undefined ? '' : ` and those of its base "${stored.base}"`} do not give ` +
@@ -77,9 +94,10 @@ const rowSet = (rows: readonly unknown[]): string => rows.map(canonicalJson).sor
 /**
  * Checks a compare.json as the report reads it: every row is of a model it lists, it holds cells and its rows are
  * their aggregate, and its acceleration claims are what `compareAcceleration` gives from its rows and models.
- * Each problem is a UsageError naming `flag`, the file and what differs.
+ * Each problem is a UsageError naming `flag`, the file and what differs. Returns what the claims leave out (claims
+ * without the comparison at equal steps, read as an older file's), else undefined.
  */
-export function checkCompareResult(file: string, data: CompareResult & { readonly cells?: unknown }, flag = '--compare'): void {
+export function checkCompareResult(file: string, data: CompareResult & { readonly cells?: unknown }, flag = '--compare'): string | undefined {
   const names = data.models.map((m) => m.name);
   const ghost = data.rows.find((r) => !names.includes(r.model));
   if (ghost !== undefined) {
@@ -91,11 +109,13 @@ export function checkCompareResult(file: string, data: CompareResult & { readonl
     throw new UsageError(`${flag}: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`);
   }
   const stored = data.acceleration;
-  if (stored === undefined) return;
+  if (stored === undefined) return undefined;
   const fresh = recompute(flag, file, () => compareAcceleration(data.rows, names));
   const before = stored.models.every((m) => m.acceleration.atEqualSteps === undefined);
   const again = fresh === undefined || !before ? fresh : { ...fresh, models: fresh.models.map((m) => ({ ...m, acceleration: withoutEqualSteps(m.acceleration) })) };
-  if (again !== undefined && canonicalJson(again) === canonicalJson(stored)) return;
+  if (again !== undefined && canonicalJson(again) === canonicalJson(stored)) {
+    return missingEqualSteps(stored.models.map((m) => m.acceleration), (fresh?.models ?? []).map((m) => m.acceleration), 'Rerun that compare with --resume');
+  }
   const claimed = (c: typeof again) => new Map((c?.models ?? []).map((m) => [m.model, canonicalJson(m.acceleration)]));
   const [was, now] = [claimed(stored), claimed(again)];
   const models = [...new Set([...was.keys(), ...now.keys()])].filter((m) => was.get(m) !== now.get(m));

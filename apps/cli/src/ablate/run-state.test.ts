@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aggregate, type EvalCell } from '@speedrl/eval';
@@ -34,5 +34,10 @@ describe('evalState (what ablate --resume does with an existing eval.json)', () 
     expect(evalState(write('other-model', [cell(2, 1)]), { ...want, modelKey: 'other' })).toBe('stale');
     expect(evalState(write('other-n', [cell(2, 1)]), { ...want, n: 80 })).toBe('stale');
     expect(evalState(join(root, 'none'), want)).toBe('stale');
+    // options edited after its cells were computed (they no longer give its optionsKey): was 'complete', its cells reused as n = 40 ones
+    const edited = write('edited', [cell(2, 1)]);
+    const json = JSON.parse(readFileSync(join(edited, 'eval.json'), 'utf8'));
+    writeFileSync(join(edited, 'eval.json'), JSON.stringify({ ...json, optionsKey: 'f'.repeat(64) }));
+    expect(evalState(edited, want)).toBe('stale');
   });
 });

@@ -6,10 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_COMPLETE_MARKER, readJsonl, writeJsonAtomic } from '@speedrl/core';
-import { MASKGIT_DIR } from '@speedrl/pipeline';
-import { aggregate, type EvalCell } from '@speedrl/eval';
+import { MASKGIT_DIR, RUN_FILES } from '@speedrl/pipeline';
+import { aggregate, evalOptionsIntact, type EvalCell } from '@speedrl/eval';
 import { UsageError, flagOf } from '../errors';
-import { RUN_FILES } from '@speedrl/pipeline';
 
 /** What the last metrics record of an accelerate run says. */
 export interface RunProgress {
@@ -103,14 +102,14 @@ function readEvalFile(dir: string): EvalFile | undefined {
 }
 
 /**
- * 'complete' (every cell there), 'partial' (resumable cells there) or 'stale' (absent, made with other options, holding
- * cells of other T or seeds, or its cells judged another model: a variant's run continued since, whose model/ is no
- * longer the one evaluated).
+ * 'complete' (every cell there), 'partial' (resumable cells there) or 'stale' (absent, made with other options or with
+ * options edited since its cells (its optionsKey), holding cells of other T or seeds, or its cells judged another model:
+ * a variant's run continued since, whose model/ is no longer the one evaluated).
  */
 export function evalState(dir: string, want: EvalWanted): 'complete' | 'partial' | 'stale' {
   const file = readEvalFile(dir);
   const o = file?.options;
-  if (file === undefined || o?.classifier !== want.classifier || o.data !== want.data || o.n !== want.n) return 'stale';
+  if (file === undefined || o?.classifier !== want.classifier || o.data !== want.data || o.n !== want.n || !evalOptionsIntact(file)) return 'stale'; // edited options: computed again
   const cells = file.cells ?? [];
   const judged = file.inputs?.['--model'];
   if (cells.length > 0 && (judged === undefined || want.modelKey === undefined || judged !== want.modelKey)) return 'stale';

@@ -161,7 +161,7 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     const changedBase = await cli([...args, '--resume']);
     writeFileSync(baseConfig, original);
     expect(changedBase.code).toBe(2);
-    expect(changedBase.err).toMatch(/--resume: the files of --base changed since .*ablate\.json was started/);
+    expect(changedBase.err).toMatch(/--base: the files at ".*" are not those .*ablate\.json recorded when this ablation started/);
     const baseBefore = evalCells('base');
     const more = await cli([...args, '--resume', '--budget', '1', '--iterations', '2', '--n', '40', '--variants', 'no-kl']);
     expect(more.code).toBe(0);

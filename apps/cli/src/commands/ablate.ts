@@ -9,21 +9,19 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { checkOutsideInputs, writeFileAtomic, writeJsonAtomic } from '@speedrl/core';
+import { checkOutsideInputs, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { parseOptions, readConfigFile } from '../config-file';
 import { InterruptedError, UsageError, flagOf } from '../errors';
 import { accelerateOptionsSchema } from './accelerate';
-import { installInterruptHandler, savedOptions } from '@speedrl/pipeline';
-import type { TextIo } from '@speedrl/core';
-import { RUN_FILES, acquireRunLock, checkNewOutDir } from '@speedrl/pipeline';
 import { checkVariantRun, evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
 import type { Ablations } from '@speedrl/report';
 import { seedFlag } from '../flags';
-import { bundleIdentity, changedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys } from '@speedrl/pipeline';
-import { ensureWritableDir } from '@speedrl/core';
+import {
+  RUN_FILES, acquireRunLock, bundleIdentity, checkNewOutDir, checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, installInterruptHandler, savedOptions,
+} from '@speedrl/pipeline';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -103,7 +101,8 @@ Examples:
     const capGiven = typed('iterations') || saved.capGiven === true;
     // a new ablation writes into an empty folder (it replaces the evals it finds there) outside its inputs; --resume one with ablate.json
     if (!resume || !existsSync(join(o.out, SAVED_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${SAVED_FILE}, so no ablation to continue; choose another --out` : 'pass --resume to continue the ablation there, or choose another --out');
-    checkOutsideInputs(o.out, { '--base': o.base, '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
+    const paths = { '--base': o.base, '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data };
+    checkOutsideInputs(o.out, paths);
     // content keys of what every run and eval is made from: a resume refuses changed files at the same paths
     const inputs = await inputKeys({
       '--base': () => bundleIdentity(o.base), '--reward-classifier': () => classifierFiles(o.rewardClassifier),
@@ -111,9 +110,7 @@ Examples:
       ...(config !== undefined ? { '--config': () => ({ config }) } : {}),
     }, true); // unreadable inputs: the child command that loads them reports the error
     if (resume && existsSync(join(o.out, SAVED_FILE))) {
-      const before = (JSON.parse(await readFile(join(o.out, SAVED_FILE), 'utf8')) as { inputs?: Record<string, string> }).inputs;
-      const changed = changedInputs(before, inputs);
-      if (changed.length > 0) throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${join(o.out, SAVED_FILE)} was started; its runs and evals would mix two inputs. Use another --out`);
+      checkRecordedInputs(join(o.out, SAVED_FILE), inputs, { ...paths, ...(config !== undefined ? { '--config': config } : {}) }, 'ablation');
       // every variant's run must hold the options the ablation gives it (only its knob differs), else its rows compare unequal runs
       for (const v of variants) {
         const dir = join(o.out, v);

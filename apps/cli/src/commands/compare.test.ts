@@ -117,6 +117,19 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(json.options).toMatchObject({ models: `base=${base},rl=${rl}`, methods: 'cosine,halton', steps: '2,3,4', seedList: [0, 1], seed: 1, seeds: 1 });
   });
 
+  it('--resume refuses a compare.json whose options were edited after its cells were computed (was: trusted, new cells at --n 40 beside n = 30 ones)', async () => {
+    const edited = join(root, 'cmp-edited');
+    cpSync(out, edited, { recursive: true });
+    const path = join(edited, 'compare.json');
+    const json = JSON.parse(readFileSync(path, 'utf8')) as CompareJson;
+    expect(json.optionsKey).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(path, JSON.stringify({ ...json, options: { ...json.options, n: 40 } }));
+    const r = await cli(['compare', '--out', edited, '--resume', '--n', '40', '--seeds', '2']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: .*cmp-edited\/compare\.json: its options \(n, classifier, .*\) are not those its cells were computed with .*: restore it, pass --force to replace it/);
+    expect((JSON.parse(readFileSync(path, 'utf8')) as CompareJson).cells).toEqual(json.cells);
+  });
+
   it('a grid is redrawn on resume when --seed or --grid-per-class differs from what it was drawn with (recorded per grid)', async () => {
     const regrid = join(root, 'cmp-regrid');
     cpSync(out, regrid, { recursive: true });

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCaptured as cli } from '../test-cli';
+import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 
 describe('speedrl demo: where it writes', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-demo-'));
@@ -58,5 +59,26 @@ describe('speedrl demo: where it writes', () => {
     expect(JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')).options).toEqual(options); // nothing rewritten
     const same = await cli(['demo', '--out', out, '--resume', '--accelerated', 'none']);
     expect(same.err).not.toMatch(/keeps the value/);
+  });
+
+  it('a resume whose inputs are other files than the demo started with (a relative path from another working directory) is refused, naming the demo\'s flag', async () => {
+    const dir = join(root, 'models');
+    await writeTinyBundle(join(dir, 'base'), 3);
+    await writeTinyClassifier(join(dir, 'reward'), 'reward', 4);
+    await writeTinyClassifier(join(dir, 'eval'), 'eval', 5);
+    const out = join(root, 'keyed');
+    const args = ['demo', '--base', join(dir, 'base'), '--reward-classifier', join(dir, 'reward'), '--eval-classifier', join(dir, 'eval'), '--data', FIXTURE_DIR,
+      '--iterations', '1', '--steps', '1', '--n', '30', '--seeds', '1', '--accelerated', 'none', '--out', out];
+    expect((await cli(args)).code).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')).inputs)).toEqual(['--base', '--reward-classifier', '--eval-classifier', '--data']);
+    await writeTinyBundle(join(dir, 'base'), 7); // other files at the recorded path (as "models/x" names from another cwd)
+    await writeTinyClassifier(join(dir, 'eval'), 'eval', 9);
+    const before = readFileSync(join(out, 'compare', 'compare.json'), 'utf8');
+    const resumed = await cli(['demo', '--out', out, '--resume']);
+    expect(resumed.code).toBe(2);
+    // was: "--models: the files of model "base" … Rename it or use another --out" from the compare step (or, before it ran, a silent comparison of other models)
+    expect(resumed.err).toMatch(/^speedrl: --base, --eval-classifier: the files at ".*models\/base", ".*models\/eval" are not those .*keyed\/demo\.json recorded when this demo started; .*resume from the one the demo was started in/m);
+    expect(resumed.err).not.toMatch(/== demo:/);
+    expect(readFileSync(join(out, 'compare', 'compare.json'), 'utf8')).toBe(before);
   });
 });

@@ -10,14 +10,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { checkOutsideInputs, writeJsonAtomic } from '@speedrl/core';
+import { checkOutsideInputs, ensureWritableDir, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
-import { acquireRunLock, bundleIterations, checkBundleSteps, checkDerivedFrom, checkNewOutDir, checkResumeOverrides, installInterruptHandler, rlRunFinished, savedOptions } from '@speedrl/pipeline';
-import type { TextIo } from '@speedrl/core';
+import {
+  acquireRunLock, bundleIdentity, bundleIterations, checkBundleSteps, checkDerivedFrom, checkNewOutDir, checkRecordedInputs, checkResumeOverrides, classifierFiles, dataFiles, inputKeys, installInterruptHandler, rlRunFinished, savedOptions,
+} from '@speedrl/pipeline';
 import { seedFlag } from '../flags';
-import { ensureWritableDir } from '@speedrl/core';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
@@ -98,14 +98,18 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   // a new demo writes into an empty folder (it replaces compare/ and report.html there) outside its inputs, one at a time
   // --resume continues a demo: a folder without demo.json holds none, and its compare/ would be replaced as the demo's
   if (!resume || !existsSync(join(o.out, DEMO_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${DEMO_FILE}, so no demo to continue; choose another --out` : 'pass --resume to continue the demo there, or choose another --out');
-  checkOutsideInputs(o.out, { '--base': o.base, ...(shipped === undefined ? {} : { '--accelerated': shipped }), '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data });
+  const paths = { '--base': o.base, ...(shipped === undefined ? {} : { '--accelerated': shipped }), '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data };
+  checkOutsideInputs(o.out, paths);
+  // the files each flag names (a relative path in demo.json resolves against this call's cwd): a resume refuses other ones
+  const inputs = await inputKeys(Object.fromEntries(Object.entries(paths).map(([flag, p]) => [flag, () => (flag.endsWith('classifier') ? classifierFiles(p) : flag === '--data' ? dataFiles(p) : bundleIdentity(p))])), true);
+  if (resume) checkRecordedInputs(join(o.out, DEMO_FILE), inputs, paths, 'demo');
   if (shipped !== undefined) await checkBundleSteps(shipped, '--accelerated', o.steps.split(',').map(Number)); // before the RL, not after it
   const unchecked = shipped === undefined ? undefined : await checkDerivedFrom(shipped, o.base, '--accelerated');
   if (unchecked !== undefined) io.stderr(`note: ${unchecked}\n`);
   const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
   acquireRunLock(o.out, 'demo', '--out', undefined, created);
-  await writeJsonAtomic(join(o.out, DEMO_FILE), { command: 'demo', options: o, updatedAt: new Date().toISOString() });
+  await writeJsonAtomic(join(o.out, DEMO_FILE), { command: 'demo', options: o, inputs, updatedAt: new Date().toISOString() });
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');
   const rlDone = resume && (await rlRunFinished(rlDir, o.iterations));

@@ -138,4 +138,20 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
       }
     }
   }, 300_000);
+
+  it('--resume refuses an eval.json whose options were edited after its cells were computed (was: new cells at --n 40 beside n = 30 ones, the file saying 40)', async () => {
+    expect((await cli(args('edited', '--steps', '1', '--seeds', '1'))).code).toBe(0);
+    const path = join(root, 'edited', 'eval.json');
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    expect(json.optionsKey).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(path, JSON.stringify({ ...json, options: { ...json.options, n: 40 } }));
+    const edited = readFileSync(path, 'utf8');
+    const r = await cli([...args('edited', '--steps', '1', '--seeds', '2', '--resume'), '--n', '40']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: .*edited\/eval\.json: its options \(model, classifier, data, n, .*\) are not those its cells were computed with \(they no longer match its optionsKey: edited by hand\?\)/);
+    expect(readFileSync(path, 'utf8')).toBe(edited);
+    writeFileSync(path, JSON.stringify(json)); // restored: it resumes
+    expect((await cli(args('edited', '--steps', '1', '--seeds', '2', '--resume'))).code).toBe(0);
+    expect(JSON.parse(readFileSync(path, 'utf8')).cells).toHaveLength(2);
+  });
 });

@@ -1,7 +1,7 @@
 /** `speedrl sample`: draw images from a generator bundle and write a PNG grid, a folder of PNGs per class, or an .npz. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { Rng } from '@speedrl/core';
+import { Rng, createProgress, type TextIo } from '@speedrl/core';
 import {
   FASHION_MNIST_CLASSES, SAMPLE_FORMATS, SAMPLE_MANIFEST, checkSampleSize, initBackend, sampleOutPath, writeSampleSet,
 } from '@speedrl/tensor-utils';
@@ -9,8 +9,6 @@ import { describeStepDistribution, guidanceForWeight, sample, stepDistribution, 
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions, parseOptions } from '../config-file';
 import { bundleIdentity, loadGenerator, withSampleOutLock } from '@speedrl/pipeline';
-import type { TextIo } from '@speedrl/core';
-import { createProgress } from '@speedrl/core';
 import { UsageError } from '../errors';
 import { cfgFlag, scheduleFlag, seedFlag } from '../flags';
 

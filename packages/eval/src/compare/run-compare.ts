@@ -19,7 +19,7 @@ import {
 import { measureCell } from '../cell';
 import { bundleFloors } from '../floors-cache';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from '../own-results';
-import { checkStoredCells } from '../stored-cells';
+import { checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { compareAcceleration } from '../acceleration-inputs';
@@ -89,6 +89,7 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
     throw new UsageError(`--resume: ${path} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or use another --out`);
   }
   checkStoredCells(path, prev.cells); // an edited or damaged cell is never averaged in
+  checkOptionsDigest(path, prev, CELL_DEFINING, 'restore it, pass --force to replace it (without --resume), or use another --out'); // the options below are its cells'
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
     const samePath = PATH_OPTIONS.has(key) && typeof was === 'string' && was !== '' && o[key] !== '' && resolve(was) === resolve(String(o[key])); // ./x and x
@@ -213,7 +214,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     const acceleration = compareAcceleration(rows, allModels.map((m) => m.name));
     const json: CompareJson = {
       models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedModel: tuned.model, tunedKey }),
-      ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), engine: o.engine,
+      ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), optionsKey: optionsDigest({ ...o, adaptiveCap }, CELL_DEFINING), engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);
     await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch)}${acceleration === undefined ? '' : `\n${compareAccelerationMarkdown(acceleration)}`}`);

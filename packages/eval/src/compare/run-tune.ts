@@ -76,7 +76,7 @@ export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextI
   if (!resume && force && existsSync(o.out)) checkOwnResults(o.out, 'tune-schedule'); // before any work
   await ensureWritableFile(o.out, '--out');
   // one writer of the file at a time
-  return withRunLock(dirname(o.out), 'tune-schedule', () => tuneLocked(o, resume, io, load, force), '--out', `.${basename(o.out)}.lock`);
+  return withRunLock(dirname(o.out), 'tune-schedule', () => tuneLocked(o, resume, io, load, force), '--out', `.${basename(o.out)}.lock`, false, o.out); // refusals name --out, not its folder
 }
 
 async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader, force: boolean): Promise<TunedFile> {

@@ -30,6 +30,8 @@ export interface CompareJson {
   readonly cells: readonly CompareCell[];
   /** Options the cells were computed with (a resume must match them). */
   readonly options: Record<string, unknown>;
+  /** Digest of the cell-defining options (`optionsDigest`; absent in older files): a resume refuses options edited since. */
+  readonly optionsKey?: string;
   readonly engine: string;
 }
 
