@@ -387,7 +387,8 @@ describe('run directories', () => {
       const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
       const refused = await train(out, '--resume', '--steps', '6');
       expect(refused.code).toBe(2);
-      expect(refused.err).toMatch(/checkpoint ".*checkpoint\/model\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*checkpoint\/config\.json: the weights changed after they were saved/);
+      // the COMPLETE marker's record catches it first, before the weights' own SHA-256 in config.json (covered by the loaders' tests)
+      expect(refused.err).toMatch(/--resume: ".*checkpoint\/model\.safetensors" is not the file the run saved \(its SHA-256 differs from the one ".*checkpoint\/COMPLETE" records: edited by hand, or damaged\)/);
       expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
     }
   });
@@ -545,13 +546,13 @@ describe('run directories', () => {
     writeFileSync(weights, edited);
     const refused = await mg('--resume', '--steps', '3');
     expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/--resume: checkpoint ".*trainer\.safetensors" has SHA-256 \w{12}…, not the \w{12}… recorded in .*state\.json/);
+    expect(refused.err).toMatch(/--resume: ".*checkpoint\/trainer\.safetensors" is not the file the run saved \(its SHA-256 differs from the one ".*checkpoint\/COMPLETE" records/);
     writeFileSync(weights, good);
     const { trainerSha256: _hash, ...older } = state; // as a run of older code wrote it, or the field removed
     writeFileSync(stateFile, JSON.stringify(older));
     const unhashed = await mg('--resume', '--steps', '3');
     expect(unhashed.code).toBe(2);
-    expect(unhashed.err).toMatch(/--resume: .*state\.json records no SHA-256 of ".*trainer\.safetensors" .*; start over with --force/);
+    expect(unhashed.err).toMatch(/--resume: ".*checkpoint\/state\.json" is not the file the run saved \(its SHA-256 differs/); // edited state: the marker tells
     writeFileSync(stateFile, JSON.stringify(state));
     const resumed = await mg('--resume', '--steps', '3');
     expect(resumed.err).not.toMatch(/speedrl:/);

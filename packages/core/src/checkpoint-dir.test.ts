@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, removeStaleStagingDirs, writeCheckpointDir } from './checkpoint-dir';
+import { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, removeStaleStagingDirs, verifyCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'speedrl-ckpt-'));
 
@@ -83,5 +83,36 @@ describe('checkpoint directories', () => {
     mkdirSync(join(root, dead));
     await writeCheckpointDir(dir, { 'state.json': 'v2' }); // the writer cleans up before it stages its own
     expect(readdirSync(root).sort()).toEqual([live, 'ckpt'].sort());
+  });
+
+  it('the marker records the SHA-256 of every file (those a writer streams into subfolders too); verifyCheckpointDir refuses any edit', async () => {
+    const root = tmp();
+    const dir = join(root, 'checkpoint');
+    await writeCheckpointDir(dir, { 'trainer.json': '{"iteration":30}', 'policy.bin': new Uint8Array([1, 2, 3]) }, async (staging) => {
+      mkdirSync(join(staging, 'maskgit'));
+      writeFileSync(join(staging, 'maskgit', 'config.json'), '{"heads":4}');
+    });
+    const marker = JSON.parse(readFileSync(join(dir, CHECKPOINT_COMPLETE_MARKER), 'utf8')) as { completedAt: string; sha256: Record<string, string> };
+    expect(Object.keys(marker.sha256).sort()).toEqual(['maskgit/config.json', 'policy.bin', 'trainer.json']);
+    expect(Number.isNaN(Date.parse(marker.completedAt))).toBe(false);
+    await expect(verifyCheckpointDir(dir)).resolves.toBeUndefined();
+    // a hand-edited iteration (was: resumed from iteration 20 with the state of 30), a file in a subfolder, a lost file
+    writeFileSync(join(dir, 'trainer.json'), '{"iteration":20}');
+    await expect(verifyCheckpointDir(dir)).rejects.toThrow(
+      `--resume: "${join(dir, 'trainer.json')}" is not the file the run saved (its SHA-256 differs from the one "${join(dir, CHECKPOINT_COMPLETE_MARKER)}" records: edited by hand, or damaged); restore it, or start over with --force`,
+    );
+    writeFileSync(join(dir, 'trainer.json'), '{"iteration":30}');
+    writeFileSync(join(dir, 'maskgit', 'config.json'), '{"heads":8}');
+    await expect(verifyCheckpointDir(dir, 'do X')).rejects.toThrow(/maskgit\/config\.json" is not the file the run saved .*; do X$/);
+    writeFileSync(join(dir, 'maskgit', 'config.json'), '{"heads":4}');
+    rmSync(join(dir, 'policy.bin'));
+    await expect(verifyCheckpointDir(dir)).rejects.toThrow(`--resume: "${join(dir, 'policy.bin')}" is missing from the checkpoint (COMPLETE lists it)`);
+    writeFileSync(join(dir, 'policy.bin'), new Uint8Array([1, 2, 3]));
+    await expect(verifyCheckpointDir(dir)).resolves.toBeUndefined();
+    // a marker without the record (an older writer's timestamp, or edited): nothing vouches for the files
+    for (const text of ['2026-12-01T00:00:00.000Z\n', '{"completedAt":"x"}', '{"sha256":{}}']) {
+      writeFileSync(join(dir, CHECKPOINT_COMPLETE_MARKER), text);
+      await expect(verifyCheckpointDir(dir)).rejects.toThrow(`--resume: "${join(dir, CHECKPOINT_COMPLETE_MARKER)}" records no SHA-256 of the checkpoint's files`);
+    }
   });
 });

@@ -4,10 +4,12 @@
  * complete checkpoint or the new complete one (possibly under `<name>.old`), never a mix.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile, open } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { namedWriteError } from './atomic-write';
+import { UsageError } from './errors';
 import { faultPoint } from './fault-point';
+import { sha256File } from './file-hash';
 
 /** Name of the marker file written last into every complete checkpoint directory. */
 export const CHECKPOINT_COMPLETE_MARKER = 'COMPLETE';
@@ -48,7 +50,8 @@ export async function writeCheckpointDir(
       faultPoint(`checkpoint ${basename(dir)}: staged ${name}`);
     }
     await write?.(staging);
-    await writeFile(join(staging, CHECKPOINT_COMPLETE_MARKER), `${new Date().toISOString()}\n`);
+    const marker = { completedAt: new Date().toISOString(), sha256: await hashTree(staging) };
+    await writeFile(join(staging, CHECKPOINT_COMPLETE_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
     await fsyncPath(staging);
     faultPoint(`checkpoint ${basename(dir)}: complete in staging`);
     await rm(old, { recursive: true, force: true });
@@ -85,6 +88,44 @@ export async function findCheckpointDir(dir: string, options: FindCheckpointOpti
   const old = `${dir}.old`;
   if (options.fallbackToOld === true && !existsSync(dir) && existsSync(join(old, CHECKPOINT_COMPLETE_MARKER))) return old;
   return undefined;
+}
+
+/** SHA-256 of every file under `dir` by its relative path ('/'-separated), the marker itself left out. */
+async function hashTree(dir: string, prefix = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const rel = `${prefix}${entry.name}`;
+    if (entry.isDirectory()) Object.assign(out, await hashTree(join(dir, entry.name), `${rel}/`));
+    else if (rel !== CHECKPOINT_COMPLETE_MARKER) out[rel] = await sha256File(join(dir, entry.name));
+  }
+  return out;
+}
+
+/**
+ * Refuses (a UsageError naming the file) a complete checkpoint directory whose files are not those it was written with:
+ * its COMPLETE marker records the SHA-256 of every file (`writeCheckpointDir`), so a state file edited by hand (an
+ * iteration, a seed) or a damaged tensor file is caught before a resume trusts it. A marker without that record
+ * (deleted, or written by an older speedrl) is refused too. `remedy` says what to do.
+ */
+export async function verifyCheckpointDir(dir: string, remedy = 'restore it, or start over with --force'): Promise<void> {
+  const markerPath = join(dir, CHECKPOINT_COMPLETE_MARKER);
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(await readFile(markerPath, 'utf8')) as { sha256?: unknown } | null)?.sha256;
+  } catch {
+    recorded = undefined;
+  }
+  if (typeof recorded !== 'object' || recorded === null || Object.keys(recorded).length === 0) {
+    throw new UsageError(`--resume: "${markerPath}" records no SHA-256 of the checkpoint's files (written by an older speedrl, or edited), so nothing shows they are those the run saved; ${remedy}`);
+  }
+  for (const [name, want] of Object.entries(recorded as Record<string, unknown>)) {
+    const path = join(dir, ...name.split('/'));
+    const have = existsSync(path) ? await sha256File(path) : undefined;
+    if (have === want) continue;
+    throw new UsageError(
+      `--resume: "${path}" ${have === undefined ? 'is missing' : 'is not the file the run saved (its SHA-256 differs from the one'} ${have === undefined ? `from the checkpoint (${CHECKPOINT_COMPLETE_MARKER} lists it)` : `"${markerPath}" records: edited by hand, or damaged)`}; ${remedy}`,
+    );
+  }
 }
 
 /** Whether process `pid` is alive (a process of another user counts as alive). */

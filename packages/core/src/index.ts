@@ -17,7 +17,7 @@ export { namedWriteError, writeFileAtomic, writeJsonAtomic } from './atomic-writ
 export type { AtomicWriteOptions } from './atomic-write';
 export { appendJsonl, readJsonl, trimJsonlToStep } from './metrics-log';
 export type { JsonlContents } from './metrics-log';
-export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, removeStaleStagingDirs, writeCheckpointDir, type FindCheckpointOptions } from './checkpoint-dir';
+export { CHECKPOINT_COMPLETE_MARKER, findCheckpointDir, removeStaleStagingDirs, verifyCheckpointDir, writeCheckpointDir, type FindCheckpointOptions } from './checkpoint-dir';
 export { checkRecordedSha256, contentKey, sha256File, sha256Hex } from './file-hash';
 export { faultPoint } from './fault-point';
 export { learningRateAt } from './lr-schedule';

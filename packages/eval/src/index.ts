@@ -17,7 +17,7 @@ export type { CellSampling, Judge } from './cell';
 export { aggregate, markdownTable } from './table';
 export { canonicalJson, checkEvalResultRows, checkStoredCells, judgedDifferently, requireCells } from './stored-cells';
 export type { CellMetrics, EvalCell, EvalRow } from './table';
-export { EVAL_PRODUCTS, evalOptionsIntact, runEval } from './run-eval';
+export { EVAL_PRODUCTS, evalOptionsIntact, evalOptionsKey, runEval } from './run-eval';
 export type { EvalOptions, EvalResult } from './run-eval';
 export { createQualityProbe } from './quality-probe';
 export { trainVq } from './train-vq';

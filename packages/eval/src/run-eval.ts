@@ -76,7 +76,9 @@ export const EVAL_PRODUCTS = ['eval.md', 'fcd-vs-steps.png'] as const;
 const CELL_DEFINING = ['model', 'classifier', 'data', 'n', 'engine', 'sampler', 'schedule', 'temperature', 'gumbel', 'cfg', 'refLimit', 'kidSubsets', 'batch'] as const;
 
 /** Whether an eval.json's options are those its cells were computed with (its `optionsKey` matches them; an older file without one passes). */
-export const evalOptionsIntact = (json: { options?: unknown; optionsKey?: unknown }): boolean => optionsIntact(json, CELL_DEFINING);
+export const evalOptionsIntact = (json: { options?: unknown; optionsKey?: unknown; cells?: unknown }): boolean => optionsIntact(json, CELL_DEFINING);
+/** The `optionsKey` an eval.json records for these options: the digest of their cell-defining ones (stored-cells.ts). */
+export const evalOptionsKey = (options: Readonly<Record<string, unknown>>): string => optionsDigest(options, CELL_DEFINING);
 
 /** The flags of the input directories, whose recorded content keys decide whether a resume reads the same files. */
 const INPUT_FLAGS = { model: '--model', classifier: '--classifier', data: '--data' } as const;
@@ -214,7 +216,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       const cellSeeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
       const options = { ...o, steps: cellSteps.join(','), seed: cellSeeds[0] ?? o.seed, seeds: cellSeeds.length, seedList: cellSeeds };
       const acceleration = evalAcceleration(rows, base);
-      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, optionsKey: optionsDigest({ ...o }, CELL_DEFINING), inputs, floors: floorValues, cells, rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
+      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, optionsKey: evalOptionsKey({ ...o }), inputs, floors: floorValues, cells, rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
       await writeJsonAtomic(jsonPath, result);
       await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}${acceleration === undefined ? '' : `\n${accelerationMarkdown(acceleration)}`}`);
       // the figure follows every save: a stopped run's directory never shows another run's curve beside its eval.json

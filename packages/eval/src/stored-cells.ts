@@ -33,23 +33,30 @@ export function optionsDigest(options: Readonly<Record<string, unknown>>, keys: 
   return sha256Hex(new TextEncoder().encode(canonicalJson(Object.fromEntries(keys.map((k) => [k, options[k]])))));
 }
 
-/** Whether a result file's `options` still give its recorded `optionsKey` (the digest of their `keys`); a file without it (written before it existed) passes. */
-export function optionsIntact(json: { options?: unknown; optionsKey?: unknown }, keys: readonly string[]): boolean {
-  if (json.optionsKey === undefined) return true;
+/**
+ * Whether a result file's `options` still give its recorded `optionsKey` (the digest of their `keys`). A file with
+ * cells and no key fails too: its key deleted by hand, or written before results recorded one, its options can't vouch
+ * for its cells. One without cells (floors seeded for a resume) has nothing to mix.
+ */
+export function optionsIntact(json: { options?: unknown; optionsKey?: unknown; cells?: unknown }, keys: readonly string[]): boolean {
+  if (json.optionsKey === undefined) return !(Array.isArray(json.cells) && json.cells.length > 0);
   const options = typeof json.options === 'object' && json.options !== null ? json.options as Record<string, unknown> : {};
   return json.optionsKey === optionsDigest(options, keys);
 }
 
 /**
- * Refuses (exit 2, naming the file) a result file whose recorded `optionsKey` is not the digest of its `options` (`keys`
- * of them): the options were edited after its cells were computed, so a resume that trusts them would mix cells of two
- * settings. A file without `optionsKey` (written before it existed) is not checked; `remedy` says what to do.
+ * Refuses (exit 2, naming the file) a result file whose recorded `optionsKey` is missing or is not the digest of its
+ * `options` (`keys` of them): the options were edited after its cells were computed (or the file predates the key), so
+ * a resume that trusts them could mix cells of two settings; `remedy` says what to do.
  */
-export function checkOptionsDigest(path: string, json: { options?: unknown; optionsKey?: unknown }, keys: readonly string[], remedy: string): void {
+export function checkOptionsDigest(path: string, json: { options?: unknown; optionsKey?: unknown; cells?: unknown }, keys: readonly string[], remedy: string): void {
   if (optionsIntact(json, keys)) return;
+  const why = json.optionsKey !== undefined
+    ? 'they no longer match its optionsKey: edited by hand?'
+    : 'it records no optionsKey to check them against: deleted by hand, or written by an older speedrl';
   throw new UsageError(
-    `--resume: ${path}: its options (${keys.join(', ')}) are not those its cells were computed with (they no longer match its optionsKey: edited by hand?); ` +
-      `resuming would mix cells of two settings: ${remedy}`,
+    `--resume: ${path}: its options (${keys.join(', ')}) can't be shown to be those its cells were computed with (${why}); ` +
+      `resuming could mix cells of two settings: ${remedy}`,
   );
 }
 

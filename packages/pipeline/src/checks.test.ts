@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRecordedInputs, checkSeedRange, classifierFiles, inputKeys } from './checks';
+import { bundleIdentity } from './bundle';
+import { checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys } from './checks';
 
 describe('inputKeys', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-checks-'));
@@ -19,6 +20,33 @@ describe('inputKeys', () => {
   });
 });
 
+describe('jobInputKeys', () => {
+  const root = mkdtempSync(join(tmpdir(), 'speedrl-job-inputs-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const data = join(__dirname, '../../tensor-utils/test-fixtures/fashion-mnist');
+  const bundle = join(__dirname, '../../../models/fashion-mnist');
+
+  it('keys each kind by the same files as the helpers of that kind, leaves unreadable inputs out, and tells kinds apart', async () => {
+    const cls = join(root, 'cls');
+    mkdirSync(cls);
+    writeFileSync(join(cls, 'config.json'), '{}');
+    writeFileSync(join(cls, 'model.safetensors'), 'weights');
+    const config = join(root, 'speedrl.yaml');
+    writeFileSync(config, 'klBeta: 0.1\n');
+    const keys = await jobInputKeys({
+      '--base': ['bundle', bundle], '--reward-classifier': ['classifier', cls], '--data': ['data', data], '--config': ['config', config], '--eval-classifier': ['classifier', join(root, 'none')],
+    });
+    expect(keys).toEqual({
+      '--base': await bundleIdentity(bundle),
+      ...(await inputKeys({ '--reward-classifier': () => classifierFiles(cls), '--data': () => dataFiles(data), '--config': () => ({ config }) })),
+    }); // '--eval-classifier' unreadable: left out for the step that loads it
+    // the same path read as another kind is another key (a classifier's files are not a config's)
+    expect((await jobInputKeys({ '--x': ['config', join(cls, 'config.json')] }))['--x']).not.toBe(keys['--reward-classifier']);
+    writeFileSync(config, 'klBeta: 0\n');
+    expect((await jobInputKeys({ '--config': ['config', config] }))['--config']).not.toBe(keys['--config']);
+  });
+});
+
 describe('checkSeedRange', () => {
   it('refuses seeds past Number.MAX_SAFE_INTEGER, even where seed + seeds − 1 rounds back to it', () => {
     const max = Number.MAX_SAFE_INTEGER;
@@ -33,14 +61,21 @@ describe('checkRecordedInputs', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-recorded-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('refuses other files than the job recorded, naming the flags typed and the paths as resolved here; a file without inputs is not compared', () => {
+  it('refuses other files than the job recorded, naming the flags typed and the paths as resolved here; a file without inputs is refused', () => {
     const file = join(root, 'demo.json');
     writeFileSync(file, JSON.stringify({ inputs: { '--base': 'a', '--data': 'd' } }));
     expect(() => checkRecordedInputs(file, { '--base': 'a', '--data': 'd', '--accelerated': 'x' }, {}, 'demo')).not.toThrow();
-    expect(() => checkRecordedInputs(file, { '--base': 'b', '--data': 'd' }, { '--base': 'models/m' }, 'demo')).toThrow(
+    expect(() => checkRecordedInputs(file, { '--base': 'b', '--data': 'd' }, { '--base': ['bundle', 'models/m'] }, 'demo')).toThrow(
       `--base: the files at "${join(process.cwd(), 'models/m')}" are not those ${file} recorded when this demo started`,
     );
-    writeFileSync(file, JSON.stringify({ options: {} }));
-    expect(() => checkRecordedInputs(file, { '--base': 'b' }, { '--base': 'm' }, 'demo')).not.toThrow();
+    // no inputs recorded (deleted by hand, or an older file): refused, since nothing shows what it was made from (was: not compared)
+    for (const json of [{ options: {} }, { options: {}, inputs: null }, { options: {}, inputs: ['a'] }]) {
+      writeFileSync(file, JSON.stringify(json));
+      expect(() => checkRecordedInputs(file, { '--base': 'b' }, { '--base': ['bundle', 'm'] }, 'demo')).toThrow(
+        `--resume: ${file} records no content keys of its inputs (deleted by hand, or written by an older speedrl)`,
+      );
+    }
+    rmSync(file);
+    expect(() => checkRecordedInputs(file, { '--base': 'b' }, { '--base': ['bundle', 'm'] }, 'demo')).not.toThrow(); // absent: the job's own reading says so
   });
 });

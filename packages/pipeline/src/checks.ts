@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, contentKey, flagOf } from '@speedrl/core';
 import { findIdxFile, idxFileNames, type IdxSplit } from '@speedrl/tensor-utils';
+import { bundleIdentity } from './bundle';
 
 /** `--data`: the IDX files of each split are there (a missing dataset is a usage error before any work, exit 2). */
 export function checkDataDir(dir: string, splits: readonly IdxSplit[] = ['train', 'test'], flag = '--data'): void {
@@ -81,27 +82,50 @@ export async function inputKeys(
   return out;
 }
 
+/** What a long job's input is: a model bundle, a classifier directory, an IDX dataset directory, or a config file. */
+export type JobInputKind = 'bundle' | 'classifier' | 'data' | 'config';
+
+/** A long job's inputs by the flag the user typed: what each is, and the path typed (`{ '--base': ['bundle', dir] }`). */
+export type JobInputs = Readonly<Record<string, readonly [JobInputKind, string]>>;
+
+/**
+ * Content keys of a long job's inputs (`demo`, `ablate`; flag → key), from one explicit map of kinds, so each job
+ * records the same files for the same kind. Unreadable inputs are left out: the step that loads them says what is wrong.
+ */
+export function jobInputKeys(inputs: JobInputs): Promise<Record<string, string>> {
+  const filesOf = (kind: JobInputKind, path: string): Record<string, string> | Promise<string> =>
+    kind === 'bundle' ? bundleIdentity(path) : kind === 'classifier' ? classifierFiles(path) : kind === 'data' ? dataFiles(path) : { config: path };
+  return inputKeys(Object.fromEntries(Object.entries(inputs).map(([flag, [kind, path]]) => [flag, () => filesOf(kind, path)])), true);
+}
+
 /** The flags whose files differ between `was` (recorded with a result) and `now`; absent entries are not compared. */
 export function changedInputs(was: Readonly<Record<string, string>> | undefined, now: Readonly<Record<string, string>>): string[] {
   return Object.keys(now).filter((flag) => was?.[flag] !== undefined && was[flag] !== now[flag]);
 }
 
 /**
- * Refuses a resumed job (a demo, an ablation) whose inputs' files (`now`: `inputKeys` by the flag the user typed) are
- * not those its `file` recorded when it started (its `inputs`; a file without them is not compared): a UsageError naming
- * the flags and the paths as resolved here, since a relative path recorded in `file` names other files from another
- * working directory. `paths`: the path of each flag.
+ * Refuses a resumed job (a demo, an ablation) whose inputs' files (`now`: `jobInputKeys` by the flag the user typed) are
+ * not those its `file` recorded when it started (its `inputs`): a UsageError naming the flags and the paths as resolved
+ * here, since a relative path recorded in `file` names other files from another working directory. A `file` that
+ * records no inputs (its key deleted, or written by an older speedrl) is refused too: nothing shows what its finished
+ * parts were made from. `inputs`: the job's inputs, for the paths typed.
  */
-export function checkRecordedInputs(file: string, now: Readonly<Record<string, string>>, paths: Readonly<Record<string, string>>, job: string): void {
-  let recorded: Record<string, string> | undefined;
+export function checkRecordedInputs(file: string, now: Readonly<Record<string, string>>, inputs: JobInputs, job: string): void {
+  let recorded: unknown;
   try {
-    recorded = (JSON.parse(readFileSync(file, 'utf8')) as { inputs?: Record<string, string> } | null)?.inputs;
+    recorded = (JSON.parse(readFileSync(file, 'utf8')) as { inputs?: unknown } | null)?.inputs;
   } catch {
     return; // absent or unreadable: the job's own reading of it says what is wrong
   }
-  const changed = changedInputs(recorded, now);
+  if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) {
+    throw new UsageError(
+      `--resume: ${file} records no content keys of its inputs (deleted by hand, or written by an older speedrl), so nothing shows that its finished parts ` +
+        `were made from the files named now; start a new ${job} with another --out (nothing was written)`,
+    );
+  }
+  const changed = changedInputs(recorded as Record<string, string>, now);
   if (changed.length === 0) return;
-  const where = changed.map((flag) => `"${resolve(paths[flag] ?? '')}"`).join(', ');
+  const where = changed.map((flag) => `"${resolve(inputs[flag]?.[1] ?? '')}"`).join(', ');
   throw new UsageError(
     `${changed.join(', ')}: the files at ${where} are not those ${file} recorded when this ${job} started; its finished parts would be mixed with work on other inputs. ` +
       `Restore them (a relative path names other files from another working directory: resume from the one the ${job} was started in), or start a new ${job} with another --out (nothing was written)`,

@@ -14,8 +14,9 @@ export type { InterpolateModelOptions, InterpolateModelResult } from './interpol
 export { loadRlModel, rlRunFinished } from './rl-model';
 export type { RlModel, RlModelOptions } from './rl-model';
 export {
-  changedInputs, checkDataDir, checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, maskgitInputs, trainingInputs,
+  changedInputs, checkDataDir, checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys, maskgitInputs, trainingInputs,
 } from './checks';
+export type { JobInputKind, JobInputs } from './checks';
 export { loadClassifierFor } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';
 export type { MaskgitPolicy } from './maskgit-policy';

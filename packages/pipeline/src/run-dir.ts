@@ -8,7 +8,7 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, readJsonl, checkOutsideInputs, faultPoint, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, writeJsonAtomic,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, readJsonl, checkOutsideInputs, faultPoint, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, verifyCheckpointDir, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock, checkOutsideLockedRuns, isLockFile, otherJobUnder } from './run-lock';
 import { checkResumeOverrides, lengthChanges, lengthNotes, type LengthChange } from './resume-options';
@@ -249,6 +249,7 @@ export async function openRunDir(
     } catch (error) {
       throw new UsageError(`--resume: the checkpoint in "${found}" is damaged (${(error as Error).message.split('\n')[0]}); start a new run with another --out`);
     }
+    if (found !== undefined) await verifyCheckpointDir(found); // a state edited by hand (its step, its seed) or damaged weights
     const logEvery = saved.options?.logEvery; // the last stretch's (run.json is rewritten at each start)
     if (found !== undefined && typeof logEvery === 'number') checkMetricsReachCheckpoint(metricsPath, resumeStep, logEvery, found);
   } else if (mode === 'fresh') {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aggregate, type EvalCell } from '@speedrl/eval';
+import { aggregate, evalOptionsKey, type EvalCell } from '@speedrl/eval';
 import { evalState, type EvalWanted } from './run-state';
 
 /** A cell with plausible metrics (only steps and seed matter to evalState). */
@@ -16,7 +16,8 @@ describe('evalState (what ablate --resume does with an existing eval.json)', () 
   const write = (name: string, cells: EvalCell[]): string => {
     const dir = join(root, name);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'eval.json'), JSON.stringify({ options: { classifier: 'c', data: 'd', n: 40 }, inputs: { '--model': 'key' }, cells, rows: aggregate(cells) }));
+    const options = { classifier: 'c', data: 'd', n: 40 };
+    writeFileSync(join(dir, 'eval.json'), JSON.stringify({ options, optionsKey: evalOptionsKey(options), inputs: { '--model': 'key' }, cells, rows: aggregate(cells) }));
     return dir;
   };
 
@@ -38,6 +39,10 @@ describe('evalState (what ablate --resume does with an existing eval.json)', () 
     const edited = write('edited', [cell(2, 1)]);
     const json = JSON.parse(readFileSync(join(edited, 'eval.json'), 'utf8'));
     writeFileSync(join(edited, 'eval.json'), JSON.stringify({ ...json, optionsKey: 'f'.repeat(64) }));
+    expect(evalState(edited, want)).toBe('stale');
+    // its optionsKey deleted (or a file from before the key): its options can't vouch for its cells (was: 'complete')
+    const { optionsKey: _dropped, ...keyless } = json;
+    writeFileSync(join(edited, 'eval.json'), JSON.stringify(keyless));
     expect(evalState(edited, want)).toBe('stale');
   });
 });

@@ -2,7 +2,7 @@
  * `speedrl ablate` end to end on untrained tiny bundles and the committed fixture (each run stopped by a tiny time
  * budget after one iteration): outputs, the variants' overrides, resume, usage errors; and Ctrl-C between children.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
@@ -39,6 +39,22 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--variants: unknown variant "no-klx"/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('says that reinforce trains exactly like full at one update per batch (was: two identical runs reported as an ablation)', async () => {
+    const busy = join(root, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'x'), 'y'); // refused before any work, after the note
+    const note = /ablate: note: with one update per rollout batch \(innerEpochs 1\) GRPO's ratio is 1, so reinforce trains exactly like full/;
+    const r = await cli([...args, '--variants', 'full,reinforce', '--out', busy]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(note);
+    const mu2 = join(root, 'mu2.yaml');
+    writeFileSync(mu2, 'innerEpochs: 2\n');
+    const two = await cli([...args, '--variants', 'full,reinforce', '--out', busy, '--config', mu2]);
+    expect(two.code).toBe(2);
+    expect(two.err).not.toMatch(note);
+    expect((await cli([...args, '--variants', 'full,no-kl', '--out', busy])).err).not.toMatch(note);
   });
 
   it('runs each variant under the same budget with its overrides on one config, evaluates them and the base, writes ablations.json/.md', async () => {

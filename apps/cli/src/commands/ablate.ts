@@ -20,7 +20,7 @@ import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } 
 import type { Ablations } from '@speedrl/report';
 import { seedFlag } from '../flags';
 import {
-  RUN_FILES, acquireRunLock, bundleIdentity, checkNewOutDir, checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, installInterruptHandler, savedOptions,
+  RUN_FILES, acquireRunLock, bundleIdentity, checkNewOutDir, checkRecordedInputs, checkSeedRange, installInterruptHandler, jobInputKeys, savedOptions, type JobInputs,
 } from '@speedrl/pipeline';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -68,7 +68,7 @@ Variants (accelerate flags added on top of --config, so only the ablated knob di
   no-speed    --speed-weight 0 --rollout fixed --step-choices <fixed-steps>   (fixed-T RL)
   no-kl       --kl-beta 0
   no-filter   --floor none
-  reinforce   --loss reinforce
+  reinforce   --loss reinforce   (the same gradient as GRPO, so the same run, when innerEpochs is 1)
 Outputs: OUT/base/eval, OUT/<variant>/ (an accelerate run dir) and OUT/<variant>/eval, OUT/ablations.json, OUT/ablations.md.
 
 Examples:
@@ -97,20 +97,19 @@ Examples:
     checkSeedRange(o.seed, o.seeds);
     const variants = parseVariants(o.variants);
     const config = typed('config') ? String(flags.config) : saved.config;
-    if (config !== undefined) readConfigFile(config, accelerateOptionsSchema.partial()); // a bad file fails now, not after the base eval
+    const mu = config === undefined ? 1 : readConfigFile(config, accelerateOptionsSchema.partial()).innerEpochs ?? 1; // a bad file fails now, not after the base eval
+    if (mu === 1 && variants.includes('reinforce')) io.stderr('ablate: note: with one update per rollout batch (innerEpochs 1) GRPO\'s ratio is 1, so reinforce trains exactly like full; set innerEpochs > 1 in --config to tell them apart\n');
     const capGiven = typed('iterations') || saved.capGiven === true;
     // a new ablation writes into an empty folder (it replaces the evals it finds there) outside its inputs; --resume one with ablate.json
     if (!resume || !existsSync(join(o.out, SAVED_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${SAVED_FILE}, so no ablation to continue; choose another --out` : 'pass --resume to continue the ablation there, or choose another --out');
     const paths = { '--base': o.base, '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data };
     checkOutsideInputs(o.out, paths);
     // content keys of what every run and eval is made from: a resume refuses changed files at the same paths
-    const inputs = await inputKeys({
-      '--base': () => bundleIdentity(o.base), '--reward-classifier': () => classifierFiles(o.rewardClassifier),
-      '--eval-classifier': () => classifierFiles(o.evalClassifier), '--data': () => dataFiles(o.data),
-      ...(config !== undefined ? { '--config': () => ({ config }) } : {}),
-    }, true); // unreadable inputs: the child command that loads them reports the error
+    const jobInputs: JobInputs = { '--base': ['bundle', o.base], '--reward-classifier': ['classifier', o.rewardClassifier], '--eval-classifier': ['classifier', o.evalClassifier],
+      '--data': ['data', o.data], ...(config !== undefined ? { '--config': ['config', config] as const } : {}) };
+    const inputs = await jobInputKeys(jobInputs); // unreadable inputs: the child command that loads them reports the error
     if (resume && existsSync(join(o.out, SAVED_FILE))) {
-      checkRecordedInputs(join(o.out, SAVED_FILE), inputs, { ...paths, ...(config !== undefined ? { '--config': config } : {}) }, 'ablation');
+      checkRecordedInputs(join(o.out, SAVED_FILE), inputs, jobInputs, 'ablation');
       // every variant's run must hold the options the ablation gives it (only its knob differs), else its rows compare unequal runs
       for (const v of variants) {
         const dir = join(o.out, v);

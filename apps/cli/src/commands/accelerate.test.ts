@@ -222,13 +222,32 @@ describe('speedrl accelerate --reward', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--resume: the checkpoint in ".*copy-lr-mine\/checkpoint" was written by a run with --lr 0.0003, and this run's is 0.00002: it is not this run's checkpoint/);
     expect(readFileSync(join(mine, 'metrics.jsonl')).equals(metrics)).toBe(true);
-    // the record removed by hand (or a checkpoint written before it existed): the checkpoint's own rl-trainer config still tells
+    // the record removed by hand: the checkpoint's COMPLETE marker no longer vouches for trainer.json (checkCheckpointOptions
+    // covers a checkpoint without the record in its unit tests)
     const trainer = join(mine, 'checkpoint', 'trainer.json');
     const { extra: _extra, ...bare } = JSON.parse(readFileSync(trainer, 'utf8')) as Record<string, unknown>;
     writeFileSync(trainer, JSON.stringify(bare));
     const unrecorded = await cli(['accelerate', '--out', mine, '--resume', '--iterations', '3']);
     expect(unrecorded.code).toBe(2);
-    expect(unrecorded.err).toMatch(/--resume: the checkpoint in ".*copy-lr-mine\/checkpoint" was written with other settings \(--lr\) than this run's/);
+    expect(unrecorded.err).toMatch(/--resume: ".*copy-lr-mine\/checkpoint\/trainer\.json" is not the file the run saved \(its SHA-256 differs/);
+    expect(readFileSync(join(mine, 'metrics.jsonl')).equals(metrics)).toBe(true);
+  });
+
+  it('--resume refuses a checkpoint whose iteration was edited by hand, before writing anything (was: resumed at the edited iteration)', async () => {
+    const out = join(root, 'edited-iteration');
+    expect((await cli([...common(out), '--iterations', '2'])).code).toBe(0);
+    const trainer = join(out, 'checkpoint', 'trainer.json');
+    const text = readFileSync(trainer, 'utf8');
+    expect(text).toMatch(/"iteration": 2,/);
+    writeFileSync(trainer, text.replace('"iteration": 2,', '"iteration": 1,')); // its metrics reach iteration 1 too: only the marker tells
+    const [metrics, run] = [readFileSync(join(out, 'metrics.jsonl')), readFileSync(join(out, 'run.json'))];
+    const r = await cli(['accelerate', '--out', out, '--resume', '--iterations', '3']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume: ".*edited-iteration\/checkpoint\/trainer\.json" is not the file the run saved \(its SHA-256 differs from the one ".*COMPLETE" records: edited by hand, or damaged\); restore it, or start over with --force/);
+    expect(readFileSync(join(out, 'metrics.jsonl')).equals(metrics)).toBe(true);
+    expect(readFileSync(join(out, 'run.json')).equals(run)).toBe(true);
+    writeFileSync(trainer, text); // restored: it resumes
+    expect((await cli(['accelerate', '--out', out, '--resume', '--iterations', '3'])).code).toBe(0);
   });
 
   it('--resume refuses a checkpoint copied from a run with the same seed and options but another --base (was: resumed, inputs compared in run.json only)', async () => {

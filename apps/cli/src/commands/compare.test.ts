@@ -126,7 +126,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     writeFileSync(path, JSON.stringify({ ...json, options: { ...json.options, n: 40 } }));
     const r = await cli(['compare', '--out', edited, '--resume', '--n', '40', '--seeds', '2']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--resume: .*cmp-edited\/compare\.json: its options \(n, classifier, .*\) are not those its cells were computed with .*: restore it, pass --force to replace it/);
+    expect(r.err).toMatch(/--resume: .*cmp-edited\/compare\.json: its options \(n, classifier, .*\) can't be shown to be those its cells were computed with .*: restore it, pass --force to replace it/);
     expect((JSON.parse(readFileSync(path, 'utf8')) as CompareJson).cells).toEqual(json.cells);
   });
 
@@ -285,7 +285,13 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(otherCap.err).toMatch(/--stop-cap: .*stop\.json scored its stop rule with cap 4, now 3/);
     // a resume that scores no stop rule keeps the file's cap in its options (was: the untyped default, or --stop-cap 3)
     expect(more.options?.stopCap).toBe(4);
-    const noRule = await cli([...stopArgs.map((a) => (a === '4' ? '3' : a === '0.01,1' ? '' : a)), '--resume']);
+    // a typed cap with no thresholds scores nothing: refused, naming the flag (was: silently ignored), the file untouched
+    const before = readFileSync(stopPath, 'utf8');
+    const capOnly = await cli([...stopArgs.map((a) => (a === '4' ? '3' : a === '0.01,1' ? '' : a)), '--resume']);
+    expect(capOnly.code).toBe(2);
+    expect(capOnly.err).toMatch(/--stop-cap: given without --stop-thresholds/);
+    expect(readFileSync(stopPath, 'utf8')).toBe(before);
+    const noRule = await cli([...stopArgs.filter((a, i) => a !== '--stop-cap' && stopArgs[i - 1] !== '--stop-cap').map((a) => (a === '0.01,1' ? '' : a)), '--resume']);
     expect(noRule.code).toBe(0);
     const kept = JSON.parse(readFileSync(stopPath, 'utf8')) as TunedFile;
     expect(kept.stopRule?.cap).toBe(4);

@@ -15,7 +15,8 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
 import {
-  acquireRunLock, bundleIdentity, bundleIterations, checkBundleSteps, checkDerivedFrom, checkNewOutDir, checkRecordedInputs, checkResumeOverrides, classifierFiles, dataFiles, inputKeys, installInterruptHandler, rlRunFinished, savedOptions,
+  acquireRunLock, bundleIterations, checkBundleSteps, checkDerivedFrom, checkNewOutDir, checkRecordedInputs, checkResumeOverrides, installInterruptHandler, jobInputKeys, rlRunFinished, savedOptions,
+  type JobInputs,
 } from '@speedrl/pipeline';
 import { seedFlag } from '../flags';
 
@@ -98,11 +99,11 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   // a new demo writes into an empty folder (it replaces compare/ and report.html there) outside its inputs, one at a time
   // --resume continues a demo: a folder without demo.json holds none, and its compare/ would be replaced as the demo's
   if (!resume || !existsSync(join(o.out, DEMO_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${DEMO_FILE}, so no demo to continue; choose another --out` : 'pass --resume to continue the demo there, or choose another --out');
-  const paths = { '--base': o.base, ...(shipped === undefined ? {} : { '--accelerated': shipped }), '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data };
-  checkOutsideInputs(o.out, paths);
-  // the files each flag names (a relative path in demo.json resolves against this call's cwd): a resume refuses other ones
-  const inputs = await inputKeys(Object.fromEntries(Object.entries(paths).map(([flag, p]) => [flag, () => (flag.endsWith('classifier') ? classifierFiles(p) : flag === '--data' ? dataFiles(p) : bundleIdentity(p))])), true);
-  if (resume) checkRecordedInputs(join(o.out, DEMO_FILE), inputs, paths, 'demo');
+  const jobInputs: JobInputs = { '--base': ['bundle', o.base], ...(shipped === undefined ? {} : { '--accelerated': ['bundle', shipped] as const }),
+    '--reward-classifier': ['classifier', o.rewardClassifier], '--eval-classifier': ['classifier', o.evalClassifier], '--data': ['data', o.data] };
+  checkOutsideInputs(o.out, Object.fromEntries(Object.entries(jobInputs).map(([flag, [, path]]) => [flag, path])));
+  const inputs = await jobInputKeys(jobInputs); // the files each flag names (relative: against this cwd); a resume refuses other ones
+  if (resume) checkRecordedInputs(join(o.out, DEMO_FILE), inputs, jobInputs, 'demo');
   if (shipped !== undefined) await checkBundleSteps(shipped, '--accelerated', o.steps.split(',').map(Number)); // before the RL, not after it
   const unchecked = shipped === undefined ? undefined : await checkDerivedFrom(shipped, o.base, '--accelerated');
   if (unchecked !== undefined) io.stderr(`note: ${unchecked}\n`);

@@ -148,7 +148,7 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     const edited = readFileSync(path, 'utf8');
     const r = await cli([...args('edited', '--steps', '1', '--seeds', '2', '--resume'), '--n', '40']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--resume: .*edited\/eval\.json: its options \(model, classifier, data, n, .*\) are not those its cells were computed with \(they no longer match its optionsKey: edited by hand\?\)/);
+    expect(r.err).toMatch(/--resume: .*edited\/eval\.json: its options \(model, classifier, data, n, .*\) can't be shown to be those its cells were computed with \(they no longer match its optionsKey: edited by hand\?\)/);
     expect(readFileSync(path, 'utf8')).toBe(edited);
     writeFileSync(path, JSON.stringify(json)); // restored: it resumes
     expect((await cli(args('edited', '--steps', '1', '--seeds', '2', '--resume'))).code).toBe(0);

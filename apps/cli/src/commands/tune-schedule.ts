@@ -69,7 +69,8 @@ Examples:
   return cmd.action(async (flags: Record<string, unknown>) => {
     const resume = flags.resume === true;
     if (resume && flags.force === true) throw new UsageError('--resume, --force: choose one (continue the search, or replace the file)');
-    const first = gatherOptions(cmd, flags, DEFAULTS, schema.partial()).merged;
+    const { merged: first, typed } = gatherOptions(cmd, flags, DEFAULTS, schema.partial()); // a cap alone would be dropped without a word:
+    if (typed.stopCap !== undefined && (typed.stopThresholds ?? '') === '') throw new UsageError('--stop-cap: given without --stop-thresholds, so no stop rule would be scored; add --stop-thresholds (e.g. 0.5,0.7,0.9) or drop --stop-cap');
     if (resume && existsSync(first.out)) readTunedFile(first.out, '--resume'); // another command's file: said before its options are read
     const saved = resume ? savedOptions(first.out, DEFAULTS) : {};
     const o = parseOptions(schema, gatherOptions(cmd, flags, { ...DEFAULTS, ...saved }, schema.partial()).merged) as TuneOptions;
