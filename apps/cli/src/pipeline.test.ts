@@ -3,6 +3,7 @@
  * plus resume and the bad inputs a user meets (missing model, bad class, bad steps).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -359,6 +360,10 @@ describe('speedrl train-vq → train-maskgit → sample (tiny presets)', () => {
     const statePath = join(legacy, 'checkpoint', 'state.json');
     const { emaSteps: _steps, emaSince: _since, ...rest } = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>;
     writeFileSync(statePath, JSON.stringify({ ...rest, emaUpdates: 1 }));
+    // sealed as its writer would have: the COMPLETE marker records the state's SHA-256 (an unsealed edit is refused)
+    const markerPath = join(legacy, 'checkpoint', 'COMPLETE');
+    const marker = JSON.parse(readFileSync(markerPath, 'utf8')) as { sha256: Record<string, string> };
+    writeFileSync(markerPath, JSON.stringify({ ...marker, sha256: { ...marker.sha256, 'state.json': createHash('sha256').update(readFileSync(statePath)).digest('hex') } }));
     const migrated = await cli(['train-maskgit', '--out', legacy, '--resume', '--steps', '6']);
     expect(migrated.code).toBe(0);
     expect(migrated.err).toContain('weight EMAs use the old warm-up scheme (every decay the same average); they restart, bias-corrected, at step 3');
