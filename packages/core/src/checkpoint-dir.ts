@@ -122,9 +122,10 @@ export async function verifyCheckpointDir(dir: string, remedy = 'restore it, or 
     const path = join(dir, ...name.split('/'));
     const have = existsSync(path) ? await sha256File(path) : undefined;
     if (have === want) continue;
-    throw new UsageError(
-      `--resume: "${path}" ${have === undefined ? 'is missing' : 'is not the file the run saved (its SHA-256 differs from the one'} ${have === undefined ? `from the checkpoint (${CHECKPOINT_COMPLETE_MARKER} lists it)` : `"${markerPath}" records: edited by hand, or damaged)`}; ${remedy}`,
-    );
+    const what = have === undefined
+      ? `is missing from the checkpoint (${CHECKPOINT_COMPLETE_MARKER} lists it)`
+      : `is not the file the run saved (its SHA-256 differs from the one "${markerPath}" records: edited by hand, or damaged)`;
+    throw new UsageError(`--resume: "${path}" ${what}; ${remedy}`);
   }
 }
 
