@@ -10,7 +10,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { DEFAULT_ADAPTIVE_ROLLOUT, DEFAULT_SPEED_RL_CONFIG } from '@speedrl/rl-trainer';
 import { accelerate, checkRolloutOptions, openAccelerateRun, runModeOf, savedRunOptions, speedRlConfigOf, defaultedNote } from '@speedrl/pipeline';
 import { gatherOptions, parseOptions, readConfigFile } from '../config-file';
-import { seedFlag } from '../flags';
+import { minPerStepFlag, seedFlag } from '../flags';
 import { flagOf } from '../errors';
 
 const D = DEFAULT_SPEED_RL_CONFIG;
@@ -25,7 +25,7 @@ export const accelerateOptionsSchema = z.object({
   stepChoices: z.union([z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/, 'a comma-separated list of step counts ≥ 1'), z.array(int(1))]),
   rollout: z.enum(['fixed', 'adaptive']),
   thresholds: z.union([z.string().regex(/^[0-9.]+(,[0-9.]+)*$/, 'a comma-separated list of probabilities in (0, 1]'), z.array(probability)]),
-  maxSteps: int(1), minPerStep: z.union([z.literal('schedule'), int(0)], { errorMap: () => ({ message: '"schedule" or an integer ≥ 0' }) }),
+  maxSteps: int(1), minPerStep: minPerStepFlag,
   speedWeight: num(0), floor: z.string().regex(/^(none|-?(\d+(\.\d*)?|\.\d+))$/, '"none" or a decimal number such as -0.5 (z-scored quality floor)'),
   loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0).lt(1, 'must be < 1'), clipHigh: num(0), klBeta: num(0),
   stepFraction: z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), innerEpochs: int(1), lr: z.coerce.number().gt(0, 'must be > 0'), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),

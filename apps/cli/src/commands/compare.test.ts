@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadIdxDataset, readPng, type IdxDatasetOptions } from '@speedrl/tensor-utils';
-import { runTuneSchedule, stopRuleMatches, type TuneOptions } from '@speedrl/eval';
+import { compareOptionsKey, runTuneSchedule, stopRuleMatches, type TuneOptions } from '@speedrl/eval';
 import type { CompareJson } from '@speedrl/eval';
 import { installInterruptHandler } from '@speedrl/pipeline';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
@@ -221,6 +221,25 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect([rows[0]?.stepsDistribution?.histogram, rows[1]?.stepsDistribution?.histogram]).toEqual([[n, 0, 0, 0], [0, 0, 0, n]]);
     expect(n).toBeGreaterThan(0);
     expect(readFileSync(join(root, 'adaptive', 'compare.md'), 'utf8')).toContain(`| base / adaptive (p ≥ 1, T ≤ 4) | ${n} | 4.00 ± 0.00 | 4 / 4 / 4 | 4–4 of 4 |`);
+  });
+
+  it('--min-per-step gives the hybrid a floor per step, and a resume refuses another floor (a file older than the flag ran at 0)', async () => {
+    const dir = join(root, 'adaptive');
+    const r = await cli(['compare', '--models', `base=${base}`, '--methods', 'adaptive', '--thresholds', '1', '--adaptive-cap', '4', '--min-per-step', '20', '--seeds', '1', ...common, '--out', join(root, 'hybrid'), '--json']);
+    expect(r.code).toBe(0);
+    const row = (JSON.parse(r.out) as CompareJson).rows[0];
+    expect([row?.steps, row?.stepsDistribution?.histogram.slice(0, 3)]).toEqual([3, [0, 0, row?.stepsDistribution?.count]]); // 20 + 20 + 9 of 49 tokens (was 4: one a step, the rest at the cap)
+    expect(readFileSync(join(root, 'hybrid', 'compare.md'), 'utf8')).toContain('| base / adaptive (p ≥ 1, T ≤ 4, ≥ 20 a step) |');
+    const path = join(dir, 'compare.json');
+    const json = JSON.parse(readFileSync(path, 'utf8')) as CompareJson;
+    const { minPerStep, ...older } = json.options; // as a compare.json written before --min-per-step
+    expect(minPerStep).toBe(0);
+    writeFileSync(path, JSON.stringify({ ...json, options: older, optionsKey: compareOptionsKey(older) }));
+    const resumed = await cli(['compare', '--out', dir, '--resume', '--min-per-step', 'schedule']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.err).toMatch(/--min-per-step: .*adaptive\/compare\.json was computed with 0, now "schedule"/);
+    const bad = await cli([...args.slice(0, -2), '--min-per-step', 'lots', '--out', join(root, 'bad')]);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--min-per-step: "schedule" or an integer ≥ 0/)]);
   });
 
   it('gives exit 2 with a message naming the bad flag', async () => {

@@ -50,7 +50,13 @@ export interface CompareOptions extends BaseSampling {
 }
 
 /** Options that change what a cell means: a resume must use the same values. */
-const CELL_DEFINING = ['n', 'classifier', 'data', 'refLimit', 'engine', 'batch', 'temperature', 'gumbel', 'cfg', 'haltonSchedule', 'adaptiveCap', 'kidSubsets', 'tuned'] as const;
+const CELL_DEFINING = ['n', 'classifier', 'data', 'refLimit', 'engine', 'batch', 'temperature', 'gumbel', 'cfg', 'haltonSchedule', 'adaptiveCap', 'kidSubsets', 'tuned', 'minPerStep'] as const;
+
+/** The `optionsKey` a compare.json records for these options: the digest of their cell-defining ones (stored-cells.ts). */
+export const compareOptionsKey = (options: Readonly<Record<string, unknown>>): string => optionsDigest(options, CELL_DEFINING);
+
+/** Defaults of cell-defining options added after files were written without them: such a file ran at the default. */
+const LATER_DEFAULTS: Readonly<Record<string, unknown>> = { minPerStep: 0 };
 
 /** Cell-defining options that name files: another spelling of the same path (./x, x/) is the same value. */
 const PATH_OPTIONS: ReadonlySet<string> = new Set(['classifier', 'data', 'tuned']);
@@ -91,9 +97,9 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
   checkStoredCells(path, prev.cells); // an edited or damaged cell is never averaged in
   checkOptionsDigest(path, prev, CELL_DEFINING, 'restore it, pass --force to replace it (without --resume), or use another --out'); // the options below are its cells'
   for (const key of CELL_DEFINING) {
-    const was = prev.options?.[key];
+    const was = prev.options?.[key] ?? LATER_DEFAULTS[key]; // a file older than the option ran at its default
     const samePath = PATH_OPTIONS.has(key) && typeof was === 'string' && was !== '' && o[key] !== '' && resolve(was) === resolve(String(o[key])); // ./x and x
-    if (was !== undefined && was !== o[key] && !samePath) {
+    if (was !== undefined && was !== (o[key] ?? LATER_DEFAULTS[key]) && !samePath) {
       throw new UsageError(`${flagOf(key)}: ${path} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
     }
   }
@@ -214,10 +220,10 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     const acceleration = compareAcceleration(rows, allModels.map((m) => m.name));
     const json: CompareJson = {
       models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedModel: tuned.model, tunedKey }),
-      ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), optionsKey: optionsDigest({ ...o, adaptiveCap }, CELL_DEFINING), engine: o.engine,
+      ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), optionsKey: compareOptionsKey({ ...o, adaptiveCap }), engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);
-    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch)}${acceleration === undefined ? '' : `\n${compareAccelerationMarkdown(acceleration)}`}`);
+    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch, o.minPerStep ?? 0)}${acceleration === undefined ? '' : `\n${compareAccelerationMarkdown(acceleration)}`}`);
     // the figures follow every save (with a row to draw): a stopped run's directory never shows another run's fronts beside its compare.json
     if (rows.length > 0) {
       const subtitle = `${o.n} samples, ${seeds.length} seed(s), ${o.engine}`;
