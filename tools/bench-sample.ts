@@ -14,13 +14,14 @@ import {
   countParams, createOrtLogitsFn, createTfjsLogitsFn, exportOnnx, forwardFlops, initParams, loadModel, maskGitPreset, maskTokenId,
   type DisposableLogitsFn, type MaskGitConfig, type MaskGitParams, type MaskGitPresetName,
 } from '@speedrl/maskgit';
-import { sample } from '@speedrl/sampler';
+
 import { Rng } from '@speedrl/core';
 import { initBackend } from '@speedrl/tensor-utils';
 import {
   fmt, machineInfo, markdownTable, measureMatmulPeak, median, parsePositiveInt, parsePositiveIntList, progress, timeMs,
   type MachineInfo, type MatmulPeak,
 } from './bench-utils';
+import { loadSample, type SampleFn } from './sampler-module';
 
 const RUN = 'node --conditions=@speedrl/source --import tsx tools/bench-sample.ts';
 const ENGINES = ['ort', 'tfjs'] as const;
@@ -40,6 +41,8 @@ Usage: ${RUN} [flags]
   --threads N         onnxruntime intra-op threads, also used for the matmul peak (default 2)
   --engines LIST      engines to run, in order: ort,tfjs (default ort,tfjs)
   --seed N            seed of the random weights and of the sampler (default 0)
+  --samplers LIST     sampler modules timed side by side, interleaved: '@speedrl/sampler' or paths to an index.ts
+                      exporting sample() (default @speedrl/sampler; see bench-sampler-step.ts for an older copy)
   --json              print one JSON object on stdout instead of markdown
   --help              this text
 
@@ -58,12 +61,15 @@ interface BenchOptions {
   readonly threads: number;
   readonly engines: EngineName[];
   readonly seed: number;
+  readonly samplers: string[];
   readonly json: boolean;
 }
 
-/** One measured (engine, T) cell. */
+/** One measured (engine, sampler, T) cell. */
 interface BenchRow {
   readonly engine: EngineName;
+  /** The sampler module (`--samplers`). */
+  readonly sampler: string;
   readonly steps: number;
   readonly batch: number;
   readonly repeats: number;
@@ -77,6 +83,8 @@ interface BenchRow {
   readonly peakPercent: number;
   /** Share of the wall time spent inside the LogitsFn (the rest is the JS sampler step). */
   readonly modelShare: number;
+  /** Wall time outside the LogitsFn per step (the sampler step, checks and bookkeeping), ms. */
+  readonly outsideMsPerStep: number;
 }
 
 function parseOptions(argv: string[]): BenchOptions | null {
@@ -94,6 +102,7 @@ function parseOptions(argv: string[]): BenchOptions | null {
       threads: { type: 'string', default: '2' },
       engines: { type: 'string', default: 'ort,tfjs' },
       seed: { type: 'string', default: '0' },
+      samplers: { type: 'string', default: '@speedrl/sampler' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -118,6 +127,7 @@ function parseOptions(argv: string[]): BenchOptions | null {
     threads: parsePositiveInt(values.threads as string, '--threads'),
     engines: [...new Set(engines)] as EngineName[],
     seed,
+    samplers: (values.samplers as string).split(',').map((x) => x.trim()).filter((x) => x !== ''),
     json: values.json === true,
   };
 }
@@ -148,15 +158,16 @@ async function startEngine(name: EngineName, params: MaskGitParams, config: Mask
   return { fn: createTfjsLogitsFn(params, config), label: `tfjs ${tf.version.tfjs} ${report.backend}${threadNote}` };
 }
 
-/** One timed `sample()` call: wall time, NFE and the time spent inside the LogitsFn. */
+/** One timed `sample()` call: wall time, NFE, the time spent inside the LogitsFn and the steps run. */
 interface SampleTiming {
   readonly ms: number;
   readonly nfe: number;
   readonly modelMs: number;
+  readonly steps: number;
 }
 
 /** A function running one seeded `sample()` of `opts.batch` images with T = `steps` through `fn`, timed. */
-function sampleRunner(fn: DisposableLogitsFn, config: MaskGitConfig, opts: BenchOptions): (steps: number) => Promise<SampleTiming> {
+function sampleRunner(fn: DisposableLogitsFn, config: MaskGitConfig, opts: BenchOptions, sampleFn: SampleFn): (steps: number) => Promise<SampleTiming> {
   const classes = Int32Array.from({ length: opts.batch }, (_, b) => b % config.numClasses);
   return async (steps) => {
     let modelMs = 0;
@@ -169,37 +180,43 @@ function sampleRunner(fn: DisposableLogitsFn, config: MaskGitConfig, opts: Bench
       }
     };
     const { ms, value } = await timeMs(() =>
-      sample(timed, {
+      sampleFn(timed, {
         classes, steps, rng: Rng.fromSeed(opts.seed + 1), maskId: maskTokenId(config), seqLen: config.seqLen, vocabSize: config.numCodes,
         numClasses: config.numClasses,
       }));
-    return { ms, nfe: value.nfe, modelMs };
+    return { ms, nfe: value.nfe, modelMs, steps: value.trajectory.records.length };
   };
 }
 
-/** Summarises the timed runs of one (engine, T) cell (the % of peak is added once the peak is known). */
-function summarise(engine: EngineName, steps: number, runs: readonly SampleTiming[], config: MaskGitConfig, batch: number): Omit<BenchRow, 'peakPercent'> {
+/** Summarises the timed runs of one (engine, sampler, T) cell (the % of peak is added once the peak is known). */
+function summarise(engine: EngineName, sampler: string, steps: number, runs: readonly SampleTiming[], config: MaskGitConfig, batch: number): Omit<BenchRow, 'peakPercent'> {
   const times = runs.map((r) => r.ms);
   const medianMs = median(times);
   const nfe = runs[0]?.nfe ?? 0;
   const total = times.reduce((a, b) => a + b, 0);
   return {
-    engine, steps, batch, repeats: runs.length, medianMs, bestMs: Math.min(...times), imagesPerSec: (batch * 1000) / medianMs,
+    engine, sampler, steps, batch, repeats: runs.length, medianMs, bestMs: Math.min(...times), imagesPerSec: (batch * 1000) / medianMs,
     msPerImage: medianMs / batch, nfe, gflops: (nfe * forwardFlops(config, batch)) / (medianMs * 1e6),
     modelShare: runs.reduce((a, r) => a + r.modelMs, 0) / total,
+    outsideMsPerStep: runs.reduce((a, r) => a + r.ms - r.modelMs, 0) / Math.max(1, runs.reduce((a, r) => a + r.steps, 0)),
   };
 }
 
 /**
- * Warms every engine up at the smallest T, then times round-robin (round r: every T, every engine that still has runs
- * left), so that load from other processes spreads over all cells instead of hitting one; returns a row per (engine, T).
+ * Warms every (engine, sampler) up at the smallest T, then times round-robin (round r: every T, every engine and
+ * sampler that still has runs left), so that load from other processes spreads over all cells instead of hitting one;
+ * returns a row per (engine, sampler, T).
  */
 async function benchAll(engines: readonly { name: EngineName; fn: DisposableLogitsFn }[], config: MaskGitConfig, opts: BenchOptions): Promise<Omit<BenchRow, 'peakPercent'>[]> {
-  const runners = engines.map((e) => ({ name: e.name, run: sampleRunner(e.fn, config, opts), repeats: e.name === 'tfjs' ? opts.tfjsRepeats : opts.repeats }));
+  const samplers = await Promise.all(opts.samplers.map(async (spec) => ({ spec, fn: await loadSample(spec, 'tools/bench-sample.ts') })));
+  const runners = engines.flatMap((e) => samplers.map((sm) => ({
+    name: e.name, sampler: sm.spec, run: sampleRunner(e.fn, config, opts, sm.fn), repeats: e.name === 'tfjs' ? opts.tfjsRepeats : opts.repeats,
+  })));
+  const label = (r: { name: string; sampler: string }): string => (samplers.length > 1 ? `${r.name} [${r.sampler}]` : r.name);
   const smallest = Math.min(...opts.steps);
   for (const r of runners) {
     for (let i = 0; i < opts.warmup; i++) {
-      progress(`${r.name}: warm-up ${i + 1}/${opts.warmup} (T=${smallest}, batch ${opts.batch})`);
+      progress(`${label(r)}: warm-up ${i + 1}/${opts.warmup} (T=${smallest}, batch ${opts.batch})`);
       await r.run(smallest);
     }
   }
@@ -209,20 +226,20 @@ async function benchAll(engines: readonly { name: EngineName; fn: DisposableLogi
     for (const steps of opts.steps) {
       for (const r of runners.filter((x) => round < x.repeats)) {
         const t = await r.run(steps);
-        const key = `${r.name}:${steps}`;
+        const key = `${r.name}:${r.sampler}:${steps}`;
         timings.set(key, [...(timings.get(key) ?? []), t]);
-        progress(`${r.name}: T=${steps} run ${round + 1}/${r.repeats}: ${fmt(t.ms / 1000)} s, ${fmt((opts.batch * 1000) / t.ms)} images/s`);
+        progress(`${label(r)}: T=${steps} run ${round + 1}/${r.repeats}: ${fmt(t.ms / 1000)} s, ${fmt((opts.batch * 1000) / t.ms)} images/s, ${fmt((100 * t.modelMs) / t.ms, 1)}% in model`);
       }
     }
   }
-  return runners.flatMap((r) => opts.steps.map((steps) => summarise(r.name, steps, timings.get(`${r.name}:${steps}`) ?? [], config, opts.batch)));
+  return runners.flatMap((r) => opts.steps.map((steps) => summarise(r.name, r.sampler, steps, timings.get(`${r.name}:${r.sampler}:${steps}`) ?? [], config, opts.batch)));
 }
 
 /** ort images/s over tfjs images/s per T (only when both engines ran). */
 function speedups(rows: readonly BenchRow[]): { steps: number; ortOverTfjs: number }[] {
   const out: { steps: number; ortOverTfjs: number }[] = [];
-  for (const r of rows.filter((x) => x.engine === 'ort')) {
-    const t = rows.find((x) => x.engine === 'tfjs' && x.steps === r.steps);
+  for (const r of rows.filter((x) => x.engine === 'ort' && x.sampler === rows[0]?.sampler)) {
+    const t = rows.find((x) => x.engine === 'tfjs' && x.sampler === r.sampler && x.steps === r.steps);
     if (t !== undefined) out.push({ steps: r.steps, ortOverTfjs: r.imagesPerSec / t.imagesPerSec });
   }
   return out;
@@ -235,20 +252,24 @@ function report(machine: MachineInfo, load: readonly number[][], model: Record<s
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}; 1-min load average ${load.map((l) => fmt(l[0] ?? 0, 2)).join(' at start, ')} at end`,
     ...Object.entries(labels).map(([k, v]) => `- Engine ${k}: ${v}`),
     `- Model: ${String(model.source)}; ${fmt(Number(model.params) / 1e6)} M params; ${fmt(Number(model.forwardGflopPerImage), 3)} GFLOP per image per model call`,
-    `- Sampler: @speedrl/sampler sample(), default config (confidence, cosine schedule), no guidance`,
+    `- Sampler: ${[...new Set(rows.map((r) => r.sampler))].join(', ')} sample(), default config (confidence, cosine schedule), no guidance`,
     `- Matmul peak: onnxruntime ${peak.n}×${peak.n}·${peak.n}×${peak.n} fp32, ${peak.threads} threads: ${fmt(peak.gflops)} GFLOP/s (median ${fmt(peak.medianMs)} ms; the better of a run before and after the engines)`,
     '',
   ];
+  const several = new Set(rows.map((r) => r.sampler)).size > 1;
   const table = markdownTable(
-    ['engine', 'T', 'batch', 'images/s', 'ms/image', 'NFE', 'GFLOP/s', '% of matmul peak', 'in model %', 'runs'],
-    rows.map((r) => [r.engine, r.steps, r.batch, fmt(r.imagesPerSec), fmt(r.msPerImage), r.nfe, fmt(r.gflops), fmt(r.peakPercent, 1), fmt(100 * r.modelShare, 1), r.repeats]),
-    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    ['engine', ...(several ? ['sampler'] : []), 'T', 'batch', 'images/s', 'ms/image', 'NFE', 'GFLOP/s', '% of matmul peak', 'in model %', 'outside model ms/step', 'runs'],
+    rows.map((r) => [
+      r.engine, ...(several ? [r.sampler] : []), r.steps, r.batch, fmt(r.imagesPerSec), fmt(r.msPerImage), r.nfe, fmt(r.gflops), fmt(r.peakPercent, 1),
+      fmt(100 * r.modelShare, 1), fmt(r.outsideMsPerStep, 2), r.repeats,
+    ]),
+    several ? [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   );
   const sp = speedups(rows);
   const spTable = sp.length === 0 ? [] : ['', 'Speed-up (ort images/s ÷ tfjs images/s):', '', markdownTable(['T', 'ort/tfjs'], sp.map((s) => [s.steps, `${fmt(s.ortOverTfjs, 2)}×`]), [0, 1])];
   const notes = [
     '',
-    'GFLOP/s = NFE × forwardFlops(batch) / median wall time of one sample() call (matmul FLOPs only; the time includes the JS sampler step, see "in model %").',
+    'GFLOP/s = NFE × forwardFlops(batch) / median wall time of one sample() call (matmul FLOPs only; the time includes the JS sampler step, see "in model %": the LogitsFn\'s share of all runs\' time; "outside model ms/step": the rest per step).',
     'Both engines share the weights, the seed and the sampler, and are timed round-robin; tfjs-backend-wasm runs single-threaded under Node, onnxruntime uses --threads.',
   ];
   return [...head, table, ...spTable, ...notes].join('\n');

@@ -11,11 +11,10 @@
  *   nice -n 10 node --conditions=@speedrl/source --import tsx tools/bench-sampler-step.ts [--modules A,B] [--model-ms 90] …
  *   `--help` lists the flags.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Rng } from '@speedrl/core';
-import type { LogitsFn, SampleOptions, SampleResult, SamplerConfig } from '@speedrl/sampler';
+import type { LogitsFn, SamplerConfig } from '@speedrl/sampler';
+import { loadSample, type SampleFn } from './sampler-module';
 
 const RUN = 'node --conditions=@speedrl/source --import tsx tools/bench-sampler-step.ts';
 
@@ -31,6 +30,8 @@ Usage: ${RUN} [flags]
   --vocab N          K, logits per position (default 1025; the mask id is K)
   --method NAME      confidence | halton | adaptive (default confidence)
   --temperature X    softmax temperature (default 1)
+  --threshold P      adaptive: commit threshold adaptiveThreshold (default 0.9)
+  --min-per-step N   adaptive: the hybrid's floor, an integer or 'schedule' (default 0, plain threshold decoding)
   --cfg W            classifier-free guidance weight (default off; NFE 2 per step)
   --repeats N        timed sample() calls per module; the median is reported (default 7)
   --warmup N         untimed calls per module first (default 2)
@@ -39,8 +40,6 @@ Usage: ${RUN} [flags]
 
 Wall time and this process's CPU time (user + system) are both reported; on a busy machine the CPU time is the steadier
 of the two. Compare modules within one run: other load shifts every number.`;
-
-type SampleFn = (logitsFn: LogitsFn, options: SampleOptions) => Promise<SampleResult>;
 
 /** Parsed flags. */
 interface Flags {
@@ -67,20 +66,22 @@ function parseFlags(argv: string[]): Flags | null {
     options: {
       modules: { type: 'string', default: '@speedrl/sampler' }, batch: { type: 'string', default: '64' }, steps: { type: 'string', default: '12' },
       'seq-len': { type: 'string', default: '49' }, vocab: { type: 'string', default: '1025' }, method: { type: 'string', default: 'confidence' },
-      temperature: { type: 'string', default: '1' }, cfg: { type: 'string' }, repeats: { type: 'string', default: '7' },
+      temperature: { type: 'string', default: '1' }, threshold: { type: 'string', default: '0.9' }, 'min-per-step': { type: 'string', default: '0' }, cfg: { type: 'string' }, repeats: { type: 'string', default: '7' },
       warmup: { type: 'string', default: '2' }, 'model-ms': { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
   if (v.help) return null;
   const method = v.method as SamplerConfig['method'];
   const guidance = v.cfg === undefined ? null : { weight: Number(v.cfg), nullClassId: 10, warmup: 'none' as const };
+  const floor: number | 'schedule' = v['min-per-step'] === 'schedule' ? 'schedule' : Number(v['min-per-step']);
+  const adaptive = method === 'adaptive' ? { adaptiveThreshold: Number(v.threshold), adaptiveMinPerStep: floor } : {};
   return {
     modules: v.modules.split(',').map((s) => s.trim()).filter((s) => s !== ''),
     batch: positive(v.batch, 'batch'),
     steps: positive(v.steps, 'steps'),
     seqLen: positive(v['seq-len'], 'seq-len'),
     vocab: positive(v.vocab, 'vocab'),
-    config: { method, temperature: Number(v.temperature), guidance },
+    config: { method, temperature: Number(v.temperature), guidance, ...adaptive },
     repeats: positive(v.repeats, 'repeats'),
     warmup: Number(v.warmup),
     modelMs: v['model-ms'] === undefined ? null : positive(v['model-ms'], 'model-ms', false),
@@ -88,8 +89,8 @@ function parseFlags(argv: string[]): Flags | null {
 }
 
 /** Logits shaped like a trained model's: N(0, 1.5²) spread plus a few strong tokens per position. */
-function makeLogits(batch: number, seqLen: number, vocab: number): Float32Array {
-  const rng = Rng.fromSeed(1);
+function makeLogits(batch: number, seqLen: number, vocab: number, seed: number): Float32Array {
+  const rng = Rng.fromSeed(seed);
   const out = new Float32Array(batch * seqLen * vocab);
   for (let i = 0; i < out.length; i++) out[i] = 1.5 * rng.normal();
   for (let pos = 0; pos < batch * seqLen; pos++) {
@@ -99,13 +100,6 @@ function makeLogits(batch: number, seqLen: number, vocab: number): Float32Array 
     }
   }
   return out;
-}
-
-async function loadSample(spec: string): Promise<SampleFn> {
-  const url = spec.startsWith('@') ? spec : pathToFileURL(resolve(spec)).href;
-  const mod = (await import(url)) as { sample?: SampleFn };
-  if (typeof mod.sample !== 'function') throw new TypeError(`tools/bench-sampler-step.ts: ${spec} exports no sample()`);
-  return mod.sample;
 }
 
 function median(values: readonly number[]): number {
@@ -121,14 +115,16 @@ async function main(): Promise<void> {
     return;
   }
   const { batch, steps, seqLen, vocab } = flags;
-  const logits = makeLogits(batch, seqLen, vocab);
+  // With guidance, sample() refuses one array for both passes: the null-class pass gets a second buffer.
+  const logits = makeLogits(batch, seqLen, vocab, 1);
+  const nullLogits = flags.config.guidance === null ? logits : makeLogits(batch, seqLen, vocab, 2);
   let modelCalls = 0;
-  const logitsFn: LogitsFn = async () => {
+  const logitsFn: LogitsFn = async (_tokens, classes) => {
     modelCalls += 1;
-    return logits;
+    return classes[0] === 10 ? nullLogits : logits;
   };
   const classes = Int32Array.from({ length: batch }, (_, b) => b % 10);
-  const samplers = await Promise.all(flags.modules.map(loadSample));
+  const samplers = await Promise.all(flags.modules.map((spec) => loadSample(spec, 'tools/bench-sampler-step.ts')));
   const run = async (fn: SampleFn): Promise<{ ms: number; cpuMs: number; steps: number; nfe: number }> => {
     const start = performance.now();
     const cpu = process.cpuUsage();

@@ -6,7 +6,7 @@
  * T — topping up with the most probable remaining draws, so it finishes within T like a scheduled sampler.
  */
 import type { Rng } from '@speedrl/core';
-import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, pickCommits, type DrawScratch } from './position-draws';
+import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, pickCommits, settleDraw, type DrawScratch } from './position-draws';
 import { locateDrawError } from './policy';
 import { nextMaskedCount } from './schedules';
 import { stepMaskRatio, type StepParams } from './step-arrays';
@@ -17,9 +17,10 @@ import type { SampleState, SamplerConfig, StepResult } from './types';
  * One adaptive step on guided logits `[B, L, K]`: tokens are drawn from the policy (stream `rng.fork(sampleId).fork(t)`,
  * position order) and committed where the guided model's untempered probability softmax(logits)[token] ≥
  * `adaptiveThreshold`; if none passes, the most probable draw (ties → lower position) is committed; at t = T−1 all are.
- * With a floor (`adaptiveMinPerStep`) above that count, every draw is made exact and the most probable others (ties →
- * lower position) top it up. No Gumbel noise (the record's gumbelScale is 0). Draws are exact where they are committed
- * or within their error bound of a decision, so the result is that of exact arithmetic.
+ * With a floor (`adaptiveMinPerStep`) above that count, the most probable others (exact model probabilities, ties →
+ * lower position) top it up. No Gumbel noise (the record's gumbelScale is 0). Draws are exact within their error bound
+ * of a decision and committed draws are settled to the float32 log π the exact draw records (`settleDraw`), so
+ * the result is that of exact arithmetic.
  */
 export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
   const params = beginStep(logits, state, config, context, true);
@@ -32,17 +33,8 @@ export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng,
       const n = collectMasked(state.mask, b, state.seqLen, scratch);
       drawUniforms(sampleStream(rng, state, b), n, params.temperature, scratch);
       const last = state.step === state.totalSteps - 1;
-      drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, !last, check);
-      let chosen = last ? Int32Array.from({ length: n }, (_, i) => i) : choose(logits, state, b, n, params, threshold, scratch);
-      if (chosen === null) {
-        exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
-        chosen = choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0);
-      }
-      const floor = last ? 0 : minimumCommits(config, state, b, n);
-      if (floor > chosen.length) {
-        exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
-        chosen = topUp(choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0), floor, n, scratch);
-      }
+      drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, check);
+      const chosen = last ? settleAll(logits, state, b, n, params, scratch) : chooseWithFloor(logits, state, b, n, params, threshold, minimumCommits(config, state, b, n), scratch);
       commits.push(pickCommits(scratch, chosen));
     }
   } catch (error) {
@@ -74,8 +66,14 @@ function choose(logits: Float32Array, state: SampleState, b: number, n: number, 
     if (best < 0) return null;
     order[count++] = best;
   }
-  for (let c = 0; c < count; c++) if (!exactDraw(logits, b, seqLen, vocabSize, order[c] as number, params, scratch)) return null;
+  for (let c = 0; c < count; c++) if (!settleDraw(logits, b, seqLen, vocabSize, order[c] as number, params, scratch)) return null;
   return order.slice(0, count);
+}
+
+/** All n draws, settled for their records (the step cap commits everything; a settled draw's token is exact). */
+function settleAll(logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, scratch: DrawScratch): Int32Array {
+  for (let i = 0; i < n; i++) settleDraw(logits, b, state.seqLen, state.vocabSize, i, params, scratch);
+  return Int32Array.from({ length: n }, (_, i) => i);
 }
 
 /**
@@ -116,11 +114,58 @@ export function minimumCommits(config: SamplerConfig, state: SampleState, b: num
   return Math.min(n, before - after);
 }
 
-/** `chosen` (draw indices) plus the most probable other draws (exact model log-probabilities; ties → lower index) up to `floor`. */
-function topUp(chosen: Int32Array, floor: number, n: number, scratch: DrawScratch): Int32Array {
+/**
+ * The draws to commit before t = T−1: {@link choose}'s, topped up to `floor` ({@link topUp}); where an exact value
+ * contradicts its approximation (never expected), both are decided again on exact values.
+ */
+function chooseWithFloor(
+  logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, threshold: number, floor: number, scratch: DrawScratch,
+): Int32Array {
+  const chosen = choose(logits, state, b, n, params, threshold, scratch);
+  if (chosen !== null && floor <= chosen.length) return chosen;
+  const topped = chosen === null ? null : topUp(logits, state, b, n, params, chosen, floor, scratch);
+  if (topped !== null) return topped;
+  exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
+  const exact = choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0);
+  return floor > exact.length ? (topUp(logits, state, b, n, params, exact, floor, scratch) ?? exact) : exact;
+}
+
+/**
+ * `chosen` (draw indices) plus the most probable other draws (exact model log-probabilities; ties → lower index) up to
+ * `floor`: ranked on approximate values, made exact only where their error bounds do not separate the ones taken from
+ * the rest; the ones taken are settled. Null when a settled draw contradicts its approximation.
+ */
+function topUp(
+  logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, chosen: Int32Array, floor: number, scratch: DrawScratch,
+): Int32Array | null {
+  const { modelLogProbs } = scratch;
   const taken = new Uint8Array(n);
   for (const i of chosen) taken[i] = 1;
   const rest = Array.from({ length: n }, (_, i) => i).filter((i) => taken[i] === 0);
-  rest.sort((a, b) => (scratch.modelLogProbs[b] as number) - (scratch.modelLogProbs[a] as number) || a - b);
-  return Int32Array.from([...chosen, ...rest.slice(0, floor - chosen.length)]);
+  const byProbability = (a: number, c: number): number => (modelLogProbs[c] as number) - (modelLogProbs[a] as number) || a - c;
+  rest.sort(byProbability);
+  const need = floor - chosen.length;
+  if (!separates(rest, need, scratch)) {
+    exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
+    rest.sort(byProbability);
+  }
+  const picked = rest.slice(0, need);
+  for (const i of picked) if (!settleDraw(logits, b, state.seqLen, state.vocabSize, i, params, scratch)) return null;
+  return Int32Array.from([...chosen, ...picked]);
+}
+
+/** Whether the first `need` of `ranked` are above the others by more than their error bounds (so exact values take the same). */
+function separates(ranked: readonly number[], need: number, scratch: DrawScratch): boolean {
+  const { modelLogProbs, errors } = scratch;
+  let takenLower = Infinity;
+  let restUpper = -Infinity;
+  for (let r = 0; r < ranked.length; r++) {
+    const i = ranked[r] as number;
+    const m = modelLogProbs[i] as number;
+    const e = errors[i] as number;
+    if (e < 0) return false; // not drawn: no bound
+    if (r < need) takenLower = Math.min(takenLower, m - e);
+    else restUpper = Math.max(restUpper, m + e);
+  }
+  return takenLower > restUpper;
 }

@@ -6,7 +6,7 @@ import type { Rng } from '@speedrl/core';
 import { locateDrawError } from './policy';
 import { nextMaskedCount } from './schedules';
 import {
-  NOT_DRAWN, canApproximate, checkRow, collectMasked, drawOne, drawPositions, drawUniforms, exactDraw, exactDrawAll, pickCommits, type DrawScratch,
+  NOT_DRAWN, canApproximate, checkRow, collectMasked, drawOne, drawPositions, drawUniforms, exactDrawAll, pickCommits, settleDraw, type DrawScratch,
 } from './position-draws';
 import { stepMaskRatio, type StepParams } from './step-arrays';
 import type { LogitsCheck } from './logits-check';
@@ -19,8 +19,9 @@ import type { SampleState, SamplerConfig, StepResult } from './types';
  * log softmax(logits)[token] plus τ_t·g, g ~ Gumbel(0, 1), τ_t = τ0·(1 − (t+1)/T); known tokens count as +∞.
  * The number left masked is floor(N·γ((t+1)/T)) clamped by {@link nextMaskedCount}; confidence ties re-mask the lower
  * position. Per sample, the stream `rng.fork(sampleId).fork(t)` first draws the tokens (position order), then the noise.
- * Only the committed draws are computed exactly; the others are ranked by approximate confidences whose error bounds
- * cannot change the committed set (else they are recomputed exactly), so the result is that of exact arithmetic.
+ * Draws are approximate and ranked by confidences whose error bounds cannot change the committed set (else they are
+ * recomputed exactly); committed draws are settled to the float32 log π the exact draw records (`settleDraw`),
+ * so the result is that of exact arithmetic.
  */
 export function confidenceStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
   const params = beginStep(logits, state, config, context, true);
@@ -49,7 +50,7 @@ function commitSample(
   const gumbelScale = params.gumbelScale;
   for (let i = 0; i < n; i++) noise[i] = gumbelScale > 0 ? gumbelScale * stream.gumbel() : 0; // drawn after the tokens' uniforms
   if (keep > 0 && gumbelScale > 0 && canApproximate(params, vocabSize)) drawByNoise(logits, b, seqLen, vocabSize, n, n - keep, params, scratch, check);
-  else drawPositions(logits, b, seqLen, vocabSize, n, params, scratch, keep > 0, check);
+  else drawPositions(logits, b, seqLen, vocabSize, n, params, scratch, check);
   let exact = keep === 0;
   if (!rankSeparates(scratch, n, keep)) {
     exactDrawAll(logits, b, seqLen, vocabSize, n, params, scratch);
@@ -57,7 +58,7 @@ function commitSample(
     rankSeparates(scratch, n, keep);
   }
   let agrees = true;
-  for (let r = keep; r < n; r++) agrees = exactDraw(logits, b, seqLen, vocabSize, order[r] as number, params, scratch) && agrees;
+  for (let r = keep; r < n; r++) agrees = settleDraw(logits, b, seqLen, vocabSize, order[r] as number, params, scratch) && agrees;
   if (!agrees && !exact) {
     // An approximate value was off by more than its bound (never expected): decide again on exact values.
     exactDrawAll(logits, b, seqLen, vocabSize, n, params, scratch);
@@ -77,8 +78,7 @@ function drawByNoise(
   check?: LogitsCheck,
 ): void {
   const { noise, modelLogProbs, errors, order2: byNoise, values: top } = scratch;
-  for (let i = 0; i < n; i++) byNoise[i] = i;
-  byNoise.subarray(0, n).sort((i, j) => (noise[j] as number) - (noise[i] as number) || i - j);
+  sortIndices(byNoise, n, noise, -1);
   let filled = 0; // top[0..filled) ascending: the largest confidence lower bounds so far, at most nCommit
   let r = 0;
   for (; r < n; r++) {
@@ -117,11 +117,8 @@ function insertLargest(top: Float64Array, filled: number, capacity: number, valu
  */
 function rankSeparates(scratch: DrawScratch, n: number, keep: number): boolean {
   const { modelLogProbs, errors, noise, confidence, order } = scratch;
-  for (let i = 0; i < n; i++) {
-    confidence[i] = (modelLogProbs[i] as number) + (noise[i] as number);
-    order[i] = i;
-  }
-  order.subarray(0, n).sort((i, j) => (confidence[i] as number) - (confidence[j] as number) || i - j);
+  for (let i = 0; i < n; i++) confidence[i] = (modelLogProbs[i] as number) + (noise[i] as number);
+  sortIndices(order, n, confidence, 1);
   if (keep === 0 || keep === n) return true;
   let keptUpper = -Infinity;
   for (let r = 0; r < keep; r++) {
@@ -137,4 +134,22 @@ function rankSeparates(scratch: DrawScratch, n: number, keep: number): boolean {
     if (lower < committedLower) committedLower = lower;
   }
   return keptUpper < committedLower;
+}
+
+/**
+ * Sets order[0..n) to the indices 0..n−1 sorted by `values` (ascending for direction 1, descending for −1), ties →
+ * lower index: an insertion sort for the few dozen positions of a sample (no comparator calls), else the built-in sort.
+ */
+function sortIndices(order: Int32Array, n: number, values: Float64Array, direction: 1 | -1): void {
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (n > 64) {
+    order.subarray(0, n).sort((i, j) => direction * ((values[i] as number) - (values[j] as number)) || i - j);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const v = direction * (values[i] as number);
+    let k = i;
+    for (; k > 0 && direction * (values[order[k - 1] as number] as number) > v; k--) order[k] = order[k - 1] as number;
+    order[k] = i;
+  }
 }

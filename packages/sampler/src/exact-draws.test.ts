@@ -1,15 +1,17 @@
 /**
  * The fast draws give exactly what the plain definitions give: `fastExp` within its bound; the approximate draw either
- * declines or returns the exact token with a model log-probability within its bound; `drawToken` (one exp per logit,
+ * declines or returns the exact token with a model log-probability and a log π within their bounds (the log π settled
+ * to the exact float32 unless the bound straddles a rounding boundary); `drawToken` (one exp per logit,
  * bisection of running sums) equals policyLogProbs → exp → categorical → modelLogProb bit for bit, also for uniforms
- * placed on a crossing; and the confidence and adaptive steps equal a plain re-implementation of the original steps
- * (every position drawn exactly) on random states, including exact confidence ties.
+ * placed on a crossing; and the confidence, adaptive and Halton steps equal a plain re-implementation of the original
+ * steps (every position drawn exactly) on random states, including exact confidence ties.
  */
 import { Rng } from '@speedrl/core';
-import { adaptiveStep } from './adaptive';
-import { approxDraw, modelLogProbError } from './approx-draw';
+import { adaptiveStep, minimumCommits } from './adaptive';
+import { approxDraw, float32IfCertain, modelLogProbError, policyLogProbError } from './approx-draw';
 import { resolveSamplerConfig } from './config';
 import { confidenceStep } from './confidence-step';
+import { haltonStep, sampleHaltonOrder } from './halton';
 import { FAST_EXP_REL_ERROR, fastExp } from './fast-exp';
 import { drawTokenWithUniform, modelLogProb, policyLogProbs, type TokenDraw } from './policy';
 import { nextMaskedCount } from './schedules';
@@ -80,6 +82,7 @@ describe('fastExp', () => {
     expect(fastExp(0)).toBe(1);
     expect(fastExp(-Infinity)).toBe(0);
     expect(fastExp(-800)).toBe(0);
+    expect([fastExp(-700), fastExp(700), fastExp(Infinity), fastExp(NaN)]).toEqual([0, Infinity, Infinity, NaN]);
   });
 });
 
@@ -88,8 +91,10 @@ describe('token draws equal their definition', () => {
   it.each(cases)('K=%d, temperature %d, logit scale %d: drawToken bit for bit; the approximate draw exact or declined', (K, temperature, scale) => {
     const rng = Rng.fromSeed(K * 31 + Math.round(scale * 10));
     const prefix = new Float64Array(K);
-    const out = new Float64Array(1);
+    const out = new Float64Array(2);
     let randomDeclined = 0;
+    let unsettled = 0;
+    let settled = 0;
     for (let trial = 0; trial < 150; trial++) {
       const row = randomRow(rng, K, scale);
       const onCrossings = trial % 3 === 0 && temperature > 0;
@@ -105,9 +110,18 @@ describe('token draws equal their definition', () => {
         }
         expect(token).toBe(expected.token);
         expect(Math.abs((out[0] as number) - expected.modelLogProb)).toBeLessThanOrEqual(modelLogProbError(out[0] as number));
+        if (temperature === 0) continue; // log π = 0 of the greedy draw, which settleDraw records without out[1]
+        const v = out[1] as number;
+        const z = (row[token] as number) / temperature;
+        expect(Math.abs(v - expected.logProb)).toBeLessThanOrEqual(policyLogProbError(z, v) / 4); // the bound holds with room
+        const f = float32IfCertain(v, policyLogProbError(z, v));
+        if (Number.isNaN(f)) unsettled += 1;
+        else expect([settled++, f]).toEqual([settled - 1, Math.fround(expected.logProb)]); // the exact draw's float32
       }
     }
     if (scale < 1e4 && temperature >= 0.5) expect(randomDeclined).toBeLessThan(5); // of 200 random uniforms: the fast path is the rule
+    // and settling without an exact draw too (except where log π is near 0 and float32s are dense: K = 2, one strong token)
+    if (scale < 1e4 && temperature >= 0.5 && K > 2) expect(unsettled).toBeLessThan(settled / 20);
   });
 
   it('top-k draws are unchanged (drawTokenWithUniform = definition)', () => {
@@ -120,7 +134,10 @@ describe('token draws equal their definition', () => {
   });
 });
 
-/** The original confidence / adaptive steps: every masked position drawn exactly, in position order, then the noise. */
+/**
+ * The original steps: confidence / adaptive draw every masked position exactly, in position order, then the noise;
+ * Halton draws the first masked positions of its order exactly, in that order.
+ */
 function referenceCommits(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig): number[][][] {
   const { seqLen: L, vocabSize: K, step: t, totalSteps: T } = state;
   const temperature = config.stepArrays?.temperatures?.[t] ?? config.temperature;
@@ -129,6 +146,15 @@ function referenceCommits(logits: Float32Array, state: SampleState, rng: Rng, co
   for (let b = 0; b < state.batch; b++) {
     const masked = maskedPositions(state, b);
     const stream = sampleStream(rng, state, b);
+    if (config.method === 'halton') {
+      const total = state.initialMasked[b] as number;
+      const keep = masked.length === 0 ? 0 : nextMaskedCount(stepMaskRatio(config, t, T, total), total, masked.length, t, T);
+      const positions = Array.from(sampleHaltonOrder(config, state, rng, b)).filter((p) => masked.includes(p)).slice(0, masked.length - keep);
+      const draws = positions.map((p) => referenceDraw(logits, (b * L + p) * K, K, temperature, config.topK, temperature > 0 ? stream.uniform() : 0));
+      const byPosition = positions.map((_, i) => i).sort((i, j) => (positions[i] as number) - (positions[j] as number));
+      result.push([byPosition.map((i) => positions[i] as number), byPosition.map((i) => (draws[i] as TokenDraw).token), byPosition.map((i) => Math.fround((draws[i] as TokenDraw).logProb))]);
+      continue;
+    }
     const draws = masked.map((p) => referenceDraw(logits, (b * L + p) * K, K, temperature, config.topK, temperature > 0 ? stream.uniform() : 0));
     let chosen: number[];
     if (config.method === 'confidence') {
@@ -146,6 +172,10 @@ function referenceCommits(logits: Float32Array, state: SampleState, rng: Rng, co
         });
         chosen = [best];
       }
+      const floor = t === T - 1 ? 0 : minimumCommits(config, state, b, masked.length);
+      const rest = masked.map((_, i) => i).filter((i) => !chosen.includes(i));
+      rest.sort((i, j) => (draws[j] as TokenDraw).modelLogProb - (draws[i] as TokenDraw).modelLogProb || i - j);
+      chosen = [...chosen, ...rest.slice(0, Math.max(0, floor - chosen.length))];
     }
     chosen.sort((i, j) => (masked[i] as number) - (masked[j] as number));
     result.push([chosen.map((i) => masked[i] as number), chosen.map((i) => (draws[i] as TokenDraw).token), chosen.map((i) => Math.fround((draws[i] as TokenDraw).logProb))]);
@@ -157,30 +187,40 @@ function recordCommits(record: StepRecord): number[][][] {
   return record.committedPositions.map((p, b) => [Array.from(p), Array.from(record.committedTokens[b] as Int32Array), Array.from(record.committedLogProbs[b] as Float32Array)]);
 }
 
-describe('confidence and adaptive steps equal the original exact steps', () => {
-  const B = 6;
-  const L = 25;
+/** Steps on random states of B samples of L positions (K = 40) against {@link referenceCommits}. */
+function checkAgainstReference(partial: Partial<SamplerConfig>, B: number, L: number, trials: number): void {
   const K = 40;
+  const config = resolveSamplerConfig(partial);
+  const rng = Rng.fromSeed(11);
+  for (let trial = 0; trial < trials; trial++) {
+    const T = 2 + (trial % 5);
+    const initialTokens = Int32Array.from({ length: B * L }, () => (rng.uniform() < 0.2 ? rng.int(K) : K));
+    let state = initState({ classes: new Array<number>(B).fill(0), seqLen: L, vocabSize: K, maskId: K, steps: T, initialTokens });
+    state = { ...state, step: trial % T };
+    const logits = new Float32Array(B * L * K);
+    const tied = trial % 4 === 0; // every position alike: exact confidence ties without noise
+    const shared = trial % 8 === 0 ? new Float32Array(K) : randomRow(rng, K, 2);
+    for (let i = 0; i < B * L; i++) logits.set(tied ? shared : randomRow(rng, K, 1 + (i % 3)), i * K);
+    const step = config.method === 'adaptive' ? adaptiveStep : config.method === 'halton' ? haltonStep : confidenceStep;
+    const { record } = step(logits, state, rng.fork(trial), config);
+    expect(recordCommits(record)).toEqual(referenceCommits(logits, state, rng.fork(trial), config));
+  }
+}
+
+describe('confidence, adaptive and Halton steps equal the original exact steps', () => {
   const configs: Partial<SamplerConfig>[] = [
     {}, { temperature: 0.6, gumbelScale: 2 }, { gumbelScale: 0 }, { temperature: 0, gumbelScale: 0.5 }, { topK: 6 },
     { method: 'adaptive', adaptiveThreshold: 0.3 }, { method: 'adaptive', adaptiveThreshold: 0.9, temperature: 1.3 }, { method: 'adaptive', temperature: 0 },
-    { method: 'adaptive', adaptiveThreshold: 1 / K }, // flat rows put every model probability on the threshold
+    { method: 'adaptive', adaptiveThreshold: 1 / 40 }, // flat rows put every model probability on the threshold (K = 40)
+    { method: 'adaptive', adaptiveMinPerStep: 'schedule' }, { method: 'adaptive', adaptiveMinPerStep: 4, adaptiveThreshold: 0.3, temperature: 0.8 },
+    { method: 'adaptive', adaptiveMinPerStep: 3, adaptiveThreshold: 0.99 }, // the tied trials tie the top-up exactly
+    { method: 'halton', gridHeight: 5 }, { method: 'halton', gridHeight: 5, haltonRandomOffset: true, temperature: 0.7 },
+    { method: 'halton', gridHeight: 5, temperature: 0 }, { method: 'halton', gridHeight: 5, topK: 4 },
   ];
   it.each(configs.map((c) => [JSON.stringify(c), c] as const))('%s', (_name, partial) => {
-    const config = resolveSamplerConfig(partial);
-    const rng = Rng.fromSeed(11);
-    for (let trial = 0; trial < 24; trial++) {
-      const T = 2 + (trial % 5);
-      const initialTokens = Int32Array.from({ length: B * L }, () => (rng.uniform() < 0.2 ? rng.int(K) : K));
-      let state = initState({ classes: new Array<number>(B).fill(0), seqLen: L, vocabSize: K, maskId: K, steps: T, initialTokens });
-      state = { ...state, step: trial % T };
-      const logits = new Float32Array(B * L * K);
-      const tied = trial % 4 === 0; // every position alike: exact confidence ties without noise
-      const shared = trial % 8 === 0 ? new Float32Array(K) : randomRow(rng, K, 2);
-      for (let i = 0; i < B * L; i++) logits.set(tied ? shared : randomRow(rng, K, 1 + (i % 3)), i * K);
-      const step = config.method === 'adaptive' ? adaptiveStep : confidenceStep;
-      const { record } = step(logits, state, rng.fork(trial), config);
-      expect(recordCommits(record)).toEqual(referenceCommits(logits, state, rng.fork(trial), config));
-    }
+    checkAgainstReference(partial, 6, 25, 24);
+  });
+  it.each([{}, { temperature: 0.6, gumbelScale: 2 }, { gumbelScale: 0 }])('%j with L = 81 (over 64 masked: the built-in sort)', (partial) => {
+    checkAgainstReference(partial, 2, 81, 10);
   });
 });

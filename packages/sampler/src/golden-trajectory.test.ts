@@ -2,8 +2,9 @@
  * Golden trajectories at a realistic size (B = 8, L = 49, K = 128): SHA-256 of the final tokens, the NFE, the steps
  * used and every field of every step record, for each sampler method and option path (temperature, top-k, greedy,
  * Gumbel noise, guidance with and without warm-up, step arrays, Halton offsets, inpainting, sample ids). Recorded on
- * the sampler before its step was taken off the critical path (issue 15); a changed hash means a seed no longer
- * gives the same sample. Change a hash only with a reason in the commit.
+ * the sampler before its step was taken off the critical path (issue 15; the hybrid floor cases at 15451d6, before
+ * the step's second pass); a changed hash means a seed no longer gives the same sample. Change a hash only with a
+ * reason in the commit.
  */
 import { createHash } from 'node:crypto';
 import { Rng } from '@speedrl/core';
@@ -97,6 +98,10 @@ const CASES: readonly [string, Partial<SamplerConfig>, number, Extra, string][] 
   ['adaptive threshold 0.05', { method: 'adaptive', adaptiveThreshold: 0.05 }, 12, {}, '12a3fbab584c6389'],
   ['adaptive temperature 0.6, top-k 8, CFG w=1.5', { method: 'adaptive', adaptiveThreshold: 0.1, temperature: 0.6, topK: 8, ...guided(1.5) }, 6, {}, '120fca710109ec12'],
   ['adaptive greedy, inpainting', { method: 'adaptive', adaptiveThreshold: 0.08, temperature: 0 }, 5, { initialTokens: inpaint }, '0577e5ff0985391f'],
+  ['adaptive hybrid, schedule floor', { method: 'adaptive', adaptiveMinPerStep: 'schedule' }, 12, {}, '89544092a35e0154'],
+  ['adaptive hybrid, floor 3, threshold 0.3', { method: 'adaptive', adaptiveMinPerStep: 3, adaptiveThreshold: 0.3 }, 12, {}, '7940851489cd5ace'],
+  ['adaptive hybrid, schedule floor, arccos, CFG w=2, temperature 0.8', { method: 'adaptive', adaptiveMinPerStep: 'schedule', schedule: 'arccos', temperature: 0.8, ...guided(2) }, 8, {}, '50b9dba1e2c15f7d'],
+  ['adaptive hybrid, schedule floor, inpainting, sample ids', { method: 'adaptive', adaptiveMinPerStep: 'schedule', adaptiveThreshold: 0.5 }, 6, { initialTokens: inpaint, sampleIds: [3, 1, 4, 1, 5, 9, 2, 6] }, '2cbc7497ae753e0b'],
 ];
 
 describe('golden trajectories (B=8, L=49, K=128): a seed gives the same tokens, records and NFE', () => {

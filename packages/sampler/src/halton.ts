@@ -3,11 +3,11 @@
  * revealed in the order of the 2-D Halton sequence (bases 2 and 3) over the token grid; the schedule says how many.
  */
 import type { Rng } from '@speedrl/core';
-import { drawToken, locateDrawError } from './policy';
+import { locateDrawError } from './policy';
+import { drawPositions, drawUniforms, pickCommits, settleDraw, type DrawScratch } from './position-draws';
 import { nextMaskedCount } from './schedules';
-import { maskedPositions } from './state';
 import { stepMaskRatio } from './step-arrays';
-import { applyCommits, beginStep, sampleStream, type SampleCommit, type StepContext } from './step-core';
+import { applyCommits, beginStep, sampleStream, stepScratch, type SampleCommit, type StepContext } from './step-core';
 import type { SampleState, SamplerConfig, StepResult } from './types';
 
 const FILE = '@speedrl/sampler halton.ts';
@@ -80,32 +80,48 @@ export function sampleHaltonOrder(config: SamplerConfig, state: SampleState, rng
   return Int32Array.from(order, (_, i) => order[(i - shift + order.length) % order.length] as number);
 }
 
+/** Writes the first `count` masked positions of `order` for sample b into `scratch.positions` (reveal order). */
+function revealPositions(state: SampleState, b: number, order: Int32Array, count: number, scratch: DrawScratch): void {
+  const base = b * state.seqLen;
+  let n = 0;
+  for (let i = 0; i < order.length && n < count; i++) {
+    const p = order[i] as number;
+    if (state.mask[base + p] === 1) scratch.positions[n++] = p;
+  }
+}
+
 /**
  * One Halton step on guided logits `[B, L, K]`: commits the first masked positions of the sample's Halton order, as
  * many as the schedule asks (same clamping as the confidence step), drawing each token from the policy in reveal order
- * with the stream `rng.fork(sampleId).fork(t)`. No confidence noise: the record's gumbelScale is 0.
+ * with the stream `rng.fork(sampleId).fork(t)` (one uniform per draw, as `drawToken`; the draws are approximate and
+ * settled to the exact draw's token and float32 log π, see `settleDraw`). No confidence noise: the record's gumbelScale is 0.
  */
 export function haltonStep(logits: Float32Array, state: SampleState, rng: Rng, config: SamplerConfig, context?: StepContext): StepResult {
   const params = beginStep(logits, state, config, context);
   const { seqLen, vocabSize, step: t, totalSteps } = state;
+  const scratch = stepScratch(state, context);
   const commits: SampleCommit[] = [];
   try {
     for (let b = 0; b < state.batch; b++) {
-      const masked = maskedPositions(state, b);
+      const masked = countMasked(state, b);
       const total = state.initialMasked[b] as number;
-      const keep = masked.length === 0 ? 0 : nextMaskedCount(stepMaskRatio(config, t, totalSteps, total), total, masked.length, t, totalSteps);
-      const order = sampleHaltonOrder(config, state, rng, b);
-      const positions: number[] = [];
-      for (let i = 0; i < order.length && positions.length < masked.length - keep; i++) {
-        const p = order[i] as number;
-        if (state.mask[b * seqLen + p] === 1) positions.push(p);
-      }
-      const stream = sampleStream(rng, state, b);
-      const draws = positions.map((p) => drawToken(logits, (b * seqLen + p) * vocabSize, vocabSize, params.temperature, params.topK, stream));
-      commits.push({ positions, tokens: draws.map((d) => d.token), logProbs: draws.map((d) => d.logProb) });
+      const keep = masked === 0 ? 0 : nextMaskedCount(stepMaskRatio(config, t, totalSteps, total), total, masked, t, totalSteps);
+      const n = masked - keep;
+      revealPositions(state, b, sampleHaltonOrder(config, state, rng, b), n, scratch);
+      drawUniforms(sampleStream(rng, state, b), n, params.temperature, scratch);
+      drawPositions(logits, b, seqLen, vocabSize, n, params, scratch);
+      for (let i = 0; i < n; i++) settleDraw(logits, b, seqLen, vocabSize, i, params, scratch);
+      commits.push(pickCommits(scratch, Int32Array.from({ length: n }, (_, i) => i)));
     }
   } catch (error) {
     throw locateDrawError(error, state.seqLen, state.step);
   }
   return applyCommits(state, commits, { ...params, gumbelScale: 0 }, config);
+}
+
+/** Masked positions of sample b. */
+function countMasked(state: SampleState, b: number): number {
+  let n = 0;
+  for (let p = 0; p < state.seqLen; p++) n += state.mask[b * state.seqLen + p] as number;
+  return n;
 }

@@ -1,11 +1,12 @@
 /**
  * The token draws of one sample's masked positions in one step, into preallocated scratch: the stream's uniforms
  * first (one per position at temperature > 0, in position order), then each position's token and model
- * log-probability — approximate ({@link approxDraw}, with an error bound) where the step allows it, exact where it
- * asks ({@link exactDraw}). Exact draws give bit for bit what `drawToken` with the stream would give.
+ * log-probability — approximate ({@link approxDraw}, with an error bound) where the policy allows it, exact where a
+ * step asks ({@link exactDraw}) — and the committed draws' log π settled for the record ({@link settleDraw}). Exact
+ * draws give bit for bit what `drawToken` with the stream would give, settled ones the same token and float32 log π.
  */
 import type { Rng } from '@speedrl/core';
-import { approxDraw, approxDrawCovers, modelLogProbError } from './approx-draw';
+import { approxDraw, approxDrawCovers, float32IfCertain, modelLogProbError, policyLogProbError } from './approx-draw';
 import { belowInfinity, type LogitsCheck } from './logits-check';
 import { drawTokenWithUniform } from './policy';
 import type { StepParams } from './step-arrays';
@@ -21,7 +22,7 @@ export interface DrawScratch {
   readonly uniforms: Float64Array;
   /** Drawn token ids. */
   readonly tokens: Int32Array;
-  /** log π(token) under the policy; valid only where the draw is exact. */
+  /** log π(token) under the policy: exact where the draw is, else approximate until {@link settleDraw}. */
   readonly logProbs: Float64Array;
   /** Model log-probability log softmax(logits)[token], exact or approximate. */
   readonly modelLogProbs: Float64Array;
@@ -39,7 +40,7 @@ export interface DrawScratch {
   readonly values: Float64Array;
   /** `[K]` weights of the approximate draw. */
   readonly weights: Float64Array;
-  /** One-entry output of the approximate draw. */
+  /** Two-entry output of the approximate draw (model log-probability, log π). */
   readonly value: Float64Array;
 }
 
@@ -49,7 +50,7 @@ export function createDrawScratch(seqLen: number, vocabSize: number): DrawScratc
     positions: new Int32Array(seqLen), uniforms: new Float64Array(seqLen), tokens: new Int32Array(seqLen), logProbs: new Float64Array(seqLen),
     modelLogProbs: new Float64Array(seqLen), errors: new Float64Array(seqLen), noise: new Float64Array(seqLen), confidence: new Float64Array(seqLen),
     order: new Int32Array(seqLen), order2: new Int32Array(seqLen), values: new Float64Array(seqLen),
-    weights: new Float64Array(vocabSize), value: new Float64Array(1),
+    weights: new Float64Array(vocabSize), value: new Float64Array(2),
   };
 }
 
@@ -85,6 +86,27 @@ export function exactDraw(logits: Float32Array, b: number, seqLen: number, vocab
   return agrees;
 }
 
+/**
+ * Settles draw i for its record: its token is exact already (the approximate draw returns the exact one or declines), so
+ * only log π is left, which the record holds as a float32. Where the approximate log π lies within its error bound of
+ * one float32 ({@link float32IfCertain}; 0 at temperature 0, as the greedy draw's), that is the exact draw's float32 and
+ * no exp is taken; else the draw is made exact ({@link exactDraw}, whose result it returns). The model log-probability
+ * keeps its bound.
+ */
+export function settleDraw(logits: Float32Array, b: number, seqLen: number, vocabSize: number, i: number, params: StepParams, scratch: DrawScratch): boolean {
+  if ((scratch.errors[i] as number) <= 0) return exactDraw(logits, b, seqLen, vocabSize, i, params, scratch); // exact, or not drawn
+  const { temperature } = params;
+  let settled = 0;
+  if (temperature > 0) {
+    const v = scratch.logProbs[i] as number;
+    const z = (logits[(b * seqLen + (scratch.positions[i] as number)) * vocabSize + (scratch.tokens[i] as number)] as number) / temperature;
+    settled = float32IfCertain(v, policyLogProbError(z, v));
+  }
+  if (Number.isNaN(settled)) return exactDraw(logits, b, seqLen, vocabSize, i, params, scratch); // cannot tell
+  scratch.logProbs[i] = settled;
+  return true;
+}
+
 /** Whether draws can be approximate for these parameters (a full softmax, and K within the error analysis). */
 export function canApproximate(params: StepParams, vocabSize: number): boolean {
   return !(params.topK > 0 && params.topK < vocabSize) && approxDrawCovers(vocabSize);
@@ -105,6 +127,7 @@ export function drawOne(
     if (token >= 0) {
       const m = scratch.value[0] as number;
       scratch.tokens[i] = token;
+      scratch.logProbs[i] = scratch.value[1] as number;
       scratch.modelLogProbs[i] = m;
       scratch.errors[i] = modelLogProbError(m);
       return;
@@ -123,12 +146,11 @@ export function checkRow(logits: Float32Array, offset: number, vocabSize: number
   if (check !== undefined && !belowInfinity(logits, offset, offset + vocabSize)) check.fail();
 }
 
-/** {@link drawOne} for the n positions in `scratch.positions`, approximate where `approximate` and {@link canApproximate}. */
+/** {@link drawOne} for the n positions in `scratch.positions`, approximate where {@link canApproximate} (settle the committed ones). */
 export function drawPositions(
-  logits: Float32Array, b: number, seqLen: number, vocabSize: number, n: number, params: StepParams, scratch: DrawScratch, approximate: boolean,
-  check?: LogitsCheck,
+  logits: Float32Array, b: number, seqLen: number, vocabSize: number, n: number, params: StepParams, scratch: DrawScratch, check?: LogitsCheck,
 ): void {
-  const useApprox = approximate && canApproximate(params, vocabSize);
+  const useApprox = canApproximate(params, vocabSize);
   for (let i = 0; i < n; i++) drawOne(logits, b, seqLen, vocabSize, i, params, scratch, useApprox, check);
 }
 
