@@ -39,6 +39,15 @@ describe('config files are strict', () => {
     expect(() => readConfigFile(path, schema)).toThrow(`${path}: unknown key "" (an empty or null key, such as "~:")`);
   });
 
+  it('a byte-order mark is no syntax error (was: JSON "Unexpected token"); a YAML merge key says it is one', () => {
+    const json = join(root, 'bom.json');
+    writeFileSync(json, '\uFEFF{"lr": 0.001}');
+    expect(readConfigFile(json, schema)).toEqual({ lr: 0.001 });
+    const yaml = join(root, 'merge.yaml');
+    writeFileSync(yaml, '<<: {lr: 0.001}\n');
+    expect(() => readConfigFile(yaml, schema)).toThrow(`${yaml}: unknown key "<<" (a YAML merge key: not supported, write the keys out) (valid keys: klBeta, lr, groupSize)`);
+  });
+
   it('types are strict before coercion: no true → 1, null or "" → 0, Infinity; numbers and lists become strings where a string is expected', () => {
     const opts = z.object({ steps: z.coerce.number().int(), seed: z.coerce.number(), temperature: z.coerce.number(), list: z.union([z.string(), z.array(z.coerce.number())]), floor: z.string(), cls: z.union([z.literal('all'), z.coerce.number()]) }).partial();
     const name = (k: string) => `--${k}`;

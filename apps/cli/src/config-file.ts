@@ -47,8 +47,8 @@ function checkKnownKeys(path: string, value: unknown, schema: z.ZodTypeAny): voi
     if (flagOnly) throw new UsageError(`${path}: "${key}" is a command-line flag only (--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}), not a config key: it says what this invocation does, not what the run is`);
     const near = nearestKey(key, known);
     // suggest only a near miss (a typo or another case), not the least far of unrelated names
-    const close = near !== undefined && editDistance(key.replace(/[-_]/g, '').toLowerCase(), near.replace(/[-_]/g, '').toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
-    throw new UsageError(`${path}: unknown key "${key}"${key === '' ? ' (an empty or null key, such as "~:")' : ''}${close ? `; did you mean "${near}"?` : ''} (valid keys: ${known.join(', ')})`);
+    const close = near !== undefined && key !== '<<' && editDistance(key.replace(/[-_]/g, '').toLowerCase(), near.replace(/[-_]/g, '').toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
+    throw new UsageError(`${path}: unknown key "${key}"${key === '' ? ' (an empty or null key, such as "~:")' : key === '<<' ? ' (a YAML merge key: not supported, write the keys out)' : ''}${close ? `; did you mean "${near}"?` : ''} (valid keys: ${known.join(', ')})`);
   }
 }
 
@@ -110,7 +110,7 @@ export function checkScalarTypes(value: Record<string, unknown>, schema: z.ZodTy
 export function readConfigFile<T>(path: string, schema: z.ZodType<T>): T {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, ''); // a byte-order mark (Windows editors) is no JSON syntax error
   } catch (error) {
     throw new UsageError(`--config: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }

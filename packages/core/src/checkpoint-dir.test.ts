@@ -115,4 +115,25 @@ describe('checkpoint directories', () => {
       await expect(verifyCheckpointDir(dir)).rejects.toThrow(`--resume: "${join(dir, CHECKPOINT_COMPLETE_MARKER)}" records no SHA-256 of the checkpoint's files`);
     }
   });
+
+  it('verifyCheckpointDir refuses a file the marker does not list: one added by hand, or one left out of an edited marker', async () => {
+    const root = tmp();
+    const dir = join(root, 'checkpoint');
+    writeFileSync(join(root, 'run.json'), '{"command":"x"}');
+    await writeCheckpointDir(dir, { 'trainer.json': '{"iteration":30}', 'policy.bin': new Uint8Array([1, 2, 3]) });
+    mkdirSync(join(dir, 'extra'));
+    writeFileSync(join(dir, 'extra', 'optimizer.bin'), 'x');
+    await expect(verifyCheckpointDir(dir)).rejects.toThrow(
+      `--resume: "${join(dir, 'extra', 'optimizer.bin')}" is not one of the files the run saved ("${join(dir, CHECKPOINT_COMPLETE_MARKER)}" does not list it: added by hand, or the marker edited); remove it, or restore it, or start over with --force`,
+    );
+    rmSync(join(dir, 'extra'), { recursive: true });
+    writeFileSync(join(dir, '.DS_Store'), 'x'); // hidden files are no state a loader reads
+    await expect(verifyCheckpointDir(dir)).resolves.toBeUndefined();
+    // a marker edited to vouch for a file outside the checkpoint only (was: every file inside could then be edited freely)
+    const { createHash } = await import('node:crypto');
+    const sha = createHash('sha256').update('{"command":"x"}').digest('hex');
+    writeFileSync(join(dir, CHECKPOINT_COMPLETE_MARKER), JSON.stringify({ sha256: { '../run.json': sha } }));
+    writeFileSync(join(dir, 'trainer.json'), '{"iteration":20}');
+    await expect(verifyCheckpointDir(dir)).rejects.toThrow(`--resume: "${join(dir, 'policy.bin')}" is not one of the files the run saved`);
+  });
 });

@@ -90,22 +90,30 @@ export async function findCheckpointDir(dir: string, options: FindCheckpointOpti
   return undefined;
 }
 
-/** SHA-256 of every file under `dir` by its relative path ('/'-separated), the marker itself left out. */
-async function hashTree(dir: string, prefix = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
+/** Every file under `dir` by its relative path ('/'-separated, sorted), the marker itself left out. */
+async function treeFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
   for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const rel = `${prefix}${entry.name}`;
-    if (entry.isDirectory()) Object.assign(out, await hashTree(join(dir, entry.name), `${rel}/`));
-    else if (rel !== CHECKPOINT_COMPLETE_MARKER) out[rel] = await sha256File(join(dir, entry.name));
+    if (entry.isDirectory()) out.push(...(await treeFiles(join(dir, entry.name), `${rel}/`)));
+    else if (rel !== CHECKPOINT_COMPLETE_MARKER) out.push(rel);
   }
+  return out;
+}
+
+/** SHA-256 of every file under `dir` by its relative path ('/'-separated), the marker itself left out. */
+async function hashTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const rel of await treeFiles(dir)) out[rel] = await sha256File(join(dir, ...rel.split('/')));
   return out;
 }
 
 /**
  * Refuses (a UsageError naming the file) a complete checkpoint directory whose files are not those it was written with:
  * its COMPLETE marker records the SHA-256 of every file (`writeCheckpointDir`), so a state file edited by hand (an
- * iteration, a seed) or a damaged tensor file is caught before a resume trusts it. A marker without that record
- * (deleted, or written by an older speedrl) is refused too. `remedy` says what to do.
+ * iteration, a seed) or a damaged tensor file is caught before a resume trusts it, and so is a file the marker does not
+ * list (added, or left out of an edited marker). A marker without that record (deleted, or written by an older
+ * speedrl) is refused too. `remedy` says what to do.
  */
 export async function verifyCheckpointDir(dir: string, remedy = 'restore it, or start over with --force'): Promise<void> {
   const markerPath = join(dir, CHECKPOINT_COMPLETE_MARKER);
@@ -126,6 +134,12 @@ export async function verifyCheckpointDir(dir: string, remedy = 'restore it, or 
       ? `is missing from the checkpoint (${CHECKPOINT_COMPLETE_MARKER} lists it)`
       : `is not the file the run saved (its SHA-256 differs from the one "${markerPath}" records: edited by hand, or damaged)`;
     throw new UsageError(`--resume: "${path}" ${what}; ${remedy}`);
+  }
+  // a file the marker does not list was not saved by the run (added by hand, or its entry dropped from an edited marker);
+  // hidden files (.DS_Store, an editor's swap file) are no state any loader reads
+  const unlisted = (await treeFiles(dir)).find((rel) => !Object.hasOwn(recorded, rel) && !rel.split('/').some((part) => part.startsWith('.')));
+  if (unlisted !== undefined) {
+    throw new UsageError(`--resume: "${join(dir, ...unlisted.split('/'))}" is not one of the files the run saved ("${markerPath}" does not list it: added by hand, or the marker edited); remove it, or ${remedy}`);
   }
 }
 

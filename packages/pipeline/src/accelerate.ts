@@ -69,6 +69,11 @@ export interface AccelerateOptions {
   readonly timeBudget: number;
 }
 
+/** The progress line's details of one iteration: `kl=off` when `--kl-beta 0` (no KL is computed; was `kl=NaN`). */
+export function progressDetails(m: { readonly rewardMean: number; readonly stepsMean: number; readonly klMean: number }, klBeta: number): Record<string, number | string> {
+  return { reward: m.rewardMean, steps: m.stepsMean, kl: klBeta === 0 ? 'off' : m.klMean };
+}
+
 /** How an accelerate run ended. */
 export interface AccelerateSummary {
   readonly model: string;
@@ -286,7 +291,7 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
           const elapsedMs = priorMs + performance.now() - started;
           run.log({ ...m, elapsedMs, step: m.iteration + 1 }); // step = iterations done, as the checkpoint counts them
           updated = true;
-          progress.update(m.iteration, { reward: m.rewardMean, steps: m.stepsMean, kl: m.klMean });
+          progress.update(m.iteration, progressDetails(m, config.klBeta));
           if (budgetMs > 0 && elapsedMs >= budgetMs) budgetReached = true;
           if (interrupt.stop.requested || budgetReached) abort.abort();
         },

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleIdentity } from './bundle';
-import { checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys } from './checks';
+import { checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys, jobInputPaths } from './checks';
 
 describe('inputKeys', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-checks-'));
@@ -77,5 +77,35 @@ describe('checkRecordedInputs', () => {
     }
     rmSync(file);
     expect(() => checkRecordedInputs(file, { '--base': 'b' }, { '--base': ['bundle', 'm'] }, 'demo')).not.toThrow(); // absent: the job's own reading says so
+  });
+
+  it('returns the keys to record again, keeping the recorded key of an input unreadable now (was: demo.json lost it)', () => {
+    const file = join(root, 'kept.json');
+    writeFileSync(file, JSON.stringify({ inputs: { '--base': 'a', '--data': 'd' } }));
+    // --data unreadable now (jobInputKeys leaves it out): its recorded key stays, so the next resume still checks it
+    expect(checkRecordedInputs(file, { '--base': 'a' }, { '--base': ['bundle', '/m'], '--data': ['data', '/d'] }, 'demo')).toEqual({ inputs: { '--base': 'a', '--data': 'd' } });
+  });
+
+  it('refuses a resume from another working directory than the recorded one while an input path is relative', () => {
+    const file = join(root, 'cwd.json');
+    writeFileSync(file, JSON.stringify({ inputs: { '--base': 'a' }, cwd: root }));
+    expect(() => checkRecordedInputs(file, {}, { '--base': ['bundle', '../fx/base'], '--data': ['data', '/usr/d'] }, 'demo')).toThrow(
+      `--resume: this demo was started in "${root}" (${file} says so), and its relative paths (--base "../fx/base") name other files from "${process.cwd()}"; resume it from "${root}", or start a new demo with another --out (nothing was written)`,
+    );
+    // absolute paths name the same files from anywhere; from the recorded directory relative ones do too
+    expect(checkRecordedInputs(file, { '--base': 'a' }, { '--base': ['bundle', '/m'] }, 'demo')).toEqual({ inputs: { '--base': 'a' }, cwd: root });
+    writeFileSync(file, JSON.stringify({ inputs: { '--base': 'a' }, cwd: process.cwd() }));
+    expect(checkRecordedInputs(file, { '--base': 'a' }, { '--base': ['bundle', 'm'] }, 'demo')).toEqual({ inputs: { '--base': 'a' }, cwd: process.cwd() });
+    // a file from before the record keeps none (was the resume's directory recorded, it could be the wrong one)
+    writeFileSync(file, JSON.stringify({ inputs: { '--base': 'a' } }));
+    expect(checkRecordedInputs(file, { '--base': 'a' }, { '--base': ['bundle', 'm'] }, 'demo')).toEqual({ inputs: { '--base': 'a' } });
+  });
+});
+
+describe('jobInputPaths', () => {
+  it('maps each input flag to its path, leaving out the flags given', () => {
+    const inputs = { '--base': ['bundle', 'b'], '--data': ['data', 'd'], '--config': ['config', 'c.yaml'] } as const;
+    expect(jobInputPaths(inputs)).toEqual({ '--base': 'b', '--data': 'd', '--config': 'c.yaml' });
+    expect(jobInputPaths(inputs, ['--config'])).toEqual({ '--base': 'b', '--data': 'd' });
   });
 });

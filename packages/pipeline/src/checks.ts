@@ -3,7 +3,7 @@
  * failure after minutes of sampling or training.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError, contentKey, flagOf } from '@speedrl/core';
 import { findIdxFile, idxFileNames, type IdxSplit } from '@speedrl/tensor-utils';
 import { bundleIdentity } from './bundle';
@@ -103,33 +103,58 @@ export function changedInputs(was: Readonly<Record<string, string>> | undefined,
   return Object.keys(now).filter((flag) => was?.[flag] !== undefined && was[flag] !== now[flag]);
 }
 
+/** What a long job's file (demo.json, ablate.json) records of its inputs: their content keys by flag, and the working directory it started in. */
+export interface JobRecord {
+  readonly inputs: Record<string, string>;
+  readonly cwd?: string;
+}
+
+/** The {@link JobRecord} of a job starting now with the input keys `inputs`. */
+export const newJobRecord = (inputs: Record<string, string>): JobRecord => ({ inputs, cwd: process.cwd() });
+
 /**
  * Refuses a resumed job (a demo, an ablation) whose inputs' files (`now`: `jobInputKeys` by the flag the user typed) are
  * not those its `file` recorded when it started (its `inputs`): a UsageError naming the flags and the paths as resolved
- * here, since a relative path recorded in `file` names other files from another working directory. A `file` that
- * records no inputs (its key deleted, or written by an older speedrl) is refused too: nothing shows what its finished
- * parts were made from. `inputs`: the job's inputs, for the paths typed.
+ * here. A `file` that records no inputs (its key deleted, or written by an older speedrl) is refused too: nothing shows
+ * what its finished parts were made from. So is a resume from another working directory than the one `file` records
+ * (`cwd`) while an input path is relative: it names other files here, and the job's steps record the paths as typed.
+ * `inputs`: the job's inputs, for the paths typed. Returns what to record again ({@link JobRecord}): the keys `now`, with
+ * the recorded key of an input unreadable now kept (was: dropped, so a later resume no longer checked that input), and
+ * the recorded `cwd` (none for a file from before it was recorded: this directory may not be the one it started in).
  */
-export function checkRecordedInputs(file: string, now: Readonly<Record<string, string>>, inputs: JobInputs, job: string): void {
-  let recorded: unknown;
+export function checkRecordedInputs(file: string, now: Readonly<Record<string, string>>, inputs: JobInputs, job: string): JobRecord {
+  let saved: { inputs?: unknown; cwd?: unknown } | null;
   try {
-    recorded = (JSON.parse(readFileSync(file, 'utf8')) as { inputs?: unknown } | null)?.inputs;
+    saved = JSON.parse(readFileSync(file, 'utf8')) as { inputs?: unknown; cwd?: unknown } | null;
   } catch {
-    return; // absent or unreadable: the job's own reading of it says what is wrong
+    return { inputs: { ...now } }; // absent or unreadable: the job's own reading of it says what is wrong
   }
+  const recorded = saved?.inputs;
   if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) {
     throw new UsageError(
       `--resume: ${file} records no content keys of its inputs (deleted by hand, or written by an older speedrl), so nothing shows that its finished parts ` +
         `were made from the files named now; start a new ${job} with another --out (nothing was written)`,
     );
   }
+  const relative = Object.entries(inputs).filter(([, [, path]]) => !isAbsolute(path));
+  if (typeof saved?.cwd === 'string' && resolve(saved.cwd) !== process.cwd() && relative.length > 0) {
+    throw new UsageError(
+      `--resume: this ${job} was started in "${saved.cwd}" (${file} says so), and its relative paths (${relative.map(([flag, [, path]]) => `${flag} "${path}"`).join(', ')}) ` +
+        `name other files from "${process.cwd()}"; resume it from "${saved.cwd}", or start a new ${job} with another --out (nothing was written)`,
+    );
+  }
   const changed = changedInputs(recorded as Record<string, string>, now);
-  if (changed.length === 0) return;
+  if (changed.length === 0) return { inputs: { ...(recorded as Record<string, string>), ...now }, ...(typeof saved?.cwd === 'string' ? { cwd: saved.cwd } : {}) };
   const where = changed.map((flag) => `"${resolve(inputs[flag]?.[1] ?? '')}"`).join(', ');
   throw new UsageError(
     `${changed.join(', ')}: the files at ${where} are not those ${file} recorded when this ${job} started; its finished parts would be mixed with work on other inputs. ` +
       `Restore them (a relative path names other files from another working directory: resume from the one the ${job} was started in), or start a new ${job} with another --out (nothing was written)`,
   );
+}
+
+/** The paths of a long job's inputs by flag (for `checkOutsideInputs`), without the flags in `except`. */
+export function jobInputPaths(inputs: JobInputs, except: readonly string[] = []): Record<string, string> {
+  return Object.fromEntries(Object.entries(inputs).filter(([flag]) => !except.includes(flag)).map(([flag, [, path]]) => [flag, path]));
 }
 
 /** The content key of each input's files (flag → key); inputs whose files are missing are left out (the checks that load them say what is wrong). */

@@ -14,9 +14,9 @@ export type { InterpolateModelOptions, InterpolateModelResult } from './interpol
 export { loadRlModel, rlRunFinished } from './rl-model';
 export type { RlModel, RlModelOptions } from './rl-model';
 export {
-  changedInputs, checkDataDir, checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys, maskgitInputs, trainingInputs,
+  changedInputs, checkDataDir, checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys, jobInputPaths, newJobRecord, maskgitInputs, trainingInputs,
 } from './checks';
-export type { JobInputKind, JobInputs } from './checks';
+export type { JobInputKind, JobInputs, JobRecord } from './checks';
 export { loadClassifierFor } from './classifiers';
 export { createMaskgitPolicy, createReference } from './maskgit-policy';
 export type { MaskgitPolicy } from './maskgit-policy';
@@ -26,7 +26,7 @@ export { drawSampleSet } from './sample-set';
 export type { SampleSet } from './sample-set';
 export { RUN_FILES, checkCheckpointSeed, checkNewOutDir, defaultedNote, openRunDir, readConfigStep, runModeOf, savedRunOptions } from './run-dir';
 export type { InputPaths, RunDir, RunMode } from './run-dir';
-export { checkCheckpointOptions, checkCheckpointRun, checkEpochsUsed, checkResumeOverrides, checkpointRunRecord, definingOptions, savedOptions } from './resume-options';
+export { checkCheckpointOptions, checkCheckpointRun, checkEpochsUsed, checkResumeOverrides, checkSavedOptions, checkpointRunRecord, definingOptions, savedOptions } from './resume-options';
 export type { CheckpointRunRecord } from './resume-options';
 export type { LengthChange } from './resume-options';
 export type { CheckedRun } from './resume-options';

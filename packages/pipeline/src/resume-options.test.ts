@@ -1,5 +1,5 @@
 import { UsageError } from '@speedrl/core';
-import { checkCheckpointOptions, checkCheckpointRun, checkResumeOverrides, checkpointRunRecord, definingOptions } from './resume-options';
+import { checkCheckpointOptions, checkCheckpointRun, checkResumeOverrides, checkSavedOptions, checkpointRunRecord, definingOptions } from './resume-options';
 
 describe('checkResumeOverrides', () => {
   const saved = { base: 'models/fashion-mnist', data: '/usr/share/datasets/fashion-mnist', seed: 0, klBeta: 0.04, iterations: 100 };
@@ -70,5 +70,18 @@ describe('checkCheckpointRun', () => {
     const before = checkpointRunRecord({ ...run, identities: { ...run.identities, '--reward': 'd'.repeat(64) } });
     expect(() => checkCheckpointRun(before, mine, 'c')).not.toThrow(); // from before an accepted edit: the run's own
     expect(() => checkCheckpointRun(checkpointRunRecord(run), mine, 'c')).not.toThrow();
+  });
+});
+
+describe('checkSavedOptions', () => {
+  it('refuses a typed option of a resumed job that differs from the saved one, naming the flag and the file; defaults and other keys pass', () => {
+    const saved = { base: 'models/a', config: 'c.yaml', n: 100 };
+    const keys = ['base', 'config'];
+    expect(() => checkSavedOptions('out/ablate.json', saved, { base: 'models/b' }, keys, (k) => k === 'base', 'ablation')).toThrow(
+      new UsageError('--base: out/ablate.json was started with "models/a", now "models/b"; a resumed ablation keeps it, use another --out to change it'),
+    );
+    expect(() => checkSavedOptions('f', saved, { base: 'models/b' }, keys, () => false, 'ablation')).not.toThrow(); // not typed: the saved value is used
+    expect(() => checkSavedOptions('f', saved, { base: 'models/a', config: 'c.yaml', n: 5 }, keys, () => true, 'ablation')).not.toThrow(); // n is not a key
+    expect(() => checkSavedOptions('f', {}, { base: 'x' }, keys, () => true, 'ablation')).not.toThrow(); // nothing saved: nothing to keep
   });
 });

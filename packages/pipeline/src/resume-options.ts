@@ -61,6 +61,20 @@ export function checkResumeOverrides(saved: Record<string, unknown>, overrides: 
 }
 
 /**
+ * Refuses (a UsageError naming the flag) an option of a resumed job (an ablation) typed now with another value than the one
+ * its `file` saved (`saved`): the job's finished parts were made with it. `keys`: the options that define the job; `now`:
+ * the values given; `typed`: whether the user typed an option in this call (a default never counts).
+ */
+export function checkSavedOptions(
+  file: string, saved: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>, keys: readonly string[], typed: (key: string) => boolean, job: string,
+): void {
+  for (const key of keys) {
+    if (!typed(key) || saved[key] === undefined || String(saved[key]) === String(now[key])) continue;
+    throw new UsageError(`${flagOf(key)}: ${file} was started with ${JSON.stringify(saved[key])}, now ${JSON.stringify(now[key])}; a resumed ${job} keeps it, use another --out to change it`);
+  }
+}
+
+/**
  * The options that define a run, as its checkpoints record them: all but the `mutable` ones and the input paths and
  * `--reward` modules (their contents are keyed apart, and another spelling of a path is the same input).
  */

@@ -4,7 +4,7 @@
  * checkpoint; without it an existing run is never overwritten or appended to. Every training command of `speedrl`
  * opens its output through here; the runs of this package (`accelerate`, `trainMaskgit`) take the open `RunDir`.
  */
-import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -159,6 +159,26 @@ function checkProductsNotLinked(dir: string, command: string): void {
 }
 
 /**
+ * Refuses (--out, naming the path) what a resumed or forced run writes but this process may not: metrics.jsonl (appended
+ * to) and every folder of the checkpoints and of `products` (replaced, removed or written into), e.g. left by a run as
+ * another user. Found before anything is written, not as an EACCES (exit 1) after the first iterations. `canWrite`
+ * throws for a path this process may not write (injectable for tests).
+ */
+export function checkRunWritable(dir: string, products: readonly (string | RegExp)[], canWrite = (path: string): void => accessSync(path, constants.W_OK)): void {
+  const folders = (path: string): string[] =>
+    lstatSync(path).isDirectory() ? [path, ...readdirSync(path).flatMap((name) => folders(join(path, name)))] : [];
+  const tops = readdirSync(dir).filter((name) => isProduct([...products, RUN_FILES.checkpoint, `${RUN_FILES.checkpoint}.old`], name));
+  const paths = [...(existsSync(join(dir, RUN_FILES.metrics)) ? [join(dir, RUN_FILES.metrics)] : []), ...tops.flatMap((name) => folders(join(dir, name)))];
+  for (const path of paths) {
+    try {
+      canWrite(path);
+    } catch (error) {
+      throw new UsageError(`--out: "${path}" is not writable here (${(error as NodeJS.ErrnoException).code ?? 'denied'}), and the run appends to, replaces or removes it; fix its permissions (written as another user?) or choose another --out (nothing was written)`);
+    }
+  }
+}
+
+/**
  * The resume refusal for a checkpoint directory that exists without its COMPLETE marker (a copy cut short, a lost
  * marker). The atomic swap never leaves `checkpoint/` incomplete (it takes its name only once complete), so a complete
  * `checkpoint.old/` beside it is not resumed from either: which of the two the user meant is not ours to guess.
@@ -263,6 +283,7 @@ export async function openRunDir(
     checkNewOutDir(dir, existsSync(join(dir, RUN_FILES.run)) ? 'choose another --out, or pass --force to start a new run over the one there' : 'choose another --out (it holds no run.json: --force replaces only an earlier run)');
   }
   const { old: oldRun, products } = mode === 'force' ? await forcedRun(dir, command) : { old: undefined, products: [] };
+  if (mode !== 'fresh') checkRunWritable(dir, mode === 'force' ? products : RUN_PRODUCTS[command] ?? []);
   const identities = await identitiesOf(runOptions);
   let started = false;
   return {

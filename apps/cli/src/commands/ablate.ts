@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { checkOutsideInputs, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { parseOptions, readConfigFile } from '../config-file';
-import { InterruptedError, UsageError, flagOf } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
 import { accelerateOptionsSchema } from './accelerate';
 import { checkVariantRun, evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
@@ -20,7 +20,7 @@ import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } 
 import type { Ablations } from '@speedrl/report';
 import { seedFlag } from '../flags';
 import {
-  RUN_FILES, acquireRunLock, bundleIdentity, checkNewOutDir, checkRecordedInputs, checkSeedRange, installInterruptHandler, jobInputKeys, savedOptions, type JobInputs,
+  RUN_FILES, acquireRunLock, bundleIdentity, checkNewOutDir, checkRecordedInputs, checkSavedOptions, checkSeedRange, installInterruptHandler, jobInputKeys, jobInputPaths, newJobRecord, savedOptions, type JobInputs,
 } from '@speedrl/pipeline';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -84,16 +84,8 @@ Examples:
     // on --resume the options saved in OUT/ablate.json are the defaults, so `--out DIR --resume` is enough
     const saved = resume ? savedOptions(join(String(flags.out), SAVED_FILE), { ...DEFAULTS, config: '', capGiven: false }) : {};
     const o = parseOptions(schema, { ...DEFAULTS, ...saved, ...Object.fromEntries(Object.entries(flags).filter(([k]) => typed(k) && k in DEFAULTS)) });
-    if (resume) {
-      // what the runs and their evals were made from: a resumed ablation keeps it (their results would be mixed otherwise)
-      const savedAll = saved as Record<string, unknown>;
-      for (const key of ['base', 'rewardClassifier', 'data', 'config', 'fixedSteps'] as const) {
-        const now = key === 'config' ? flags.config : o[key];
-        if (typed(key) && savedAll[key] !== undefined && String(savedAll[key]) !== String(now)) {
-          throw new UsageError(`${flagOf(key)}: ${join(o.out, SAVED_FILE)} was started with ${JSON.stringify(savedAll[key])}, now ${JSON.stringify(now)}; a resumed ablation keeps it, use another --out to change it`);
-        }
-      }
-    }
+    // what the runs and their evals were made from: a resumed ablation keeps it (their results would be mixed otherwise)
+    if (resume) checkSavedOptions(join(o.out, SAVED_FILE), saved, { ...o, config: flags.config }, ['base', 'rewardClassifier', 'data', 'config', 'fixedSteps'], typed, 'ablation');
     checkSeedRange(o.seed, o.seeds);
     const variants = parseVariants(o.variants);
     const config = typed('config') ? String(flags.config) : saved.config;
@@ -102,14 +94,13 @@ Examples:
     const capGiven = typed('iterations') || saved.capGiven === true;
     // a new ablation writes into an empty folder (it replaces the evals it finds there) outside its inputs; --resume one with ablate.json
     if (!resume || !existsSync(join(o.out, SAVED_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${SAVED_FILE}, so no ablation to continue; choose another --out` : 'pass --resume to continue the ablation there, or choose another --out');
-    const paths = { '--base': o.base, '--reward-classifier': o.rewardClassifier, '--eval-classifier': o.evalClassifier, '--data': o.data };
-    checkOutsideInputs(o.out, paths);
     // content keys of what every run and eval is made from: a resume refuses changed files at the same paths
     const jobInputs: JobInputs = { '--base': ['bundle', o.base], '--reward-classifier': ['classifier', o.rewardClassifier], '--eval-classifier': ['classifier', o.evalClassifier],
       '--data': ['data', o.data], ...(config !== undefined ? { '--config': ['config', config] as const } : {}) };
-    const inputs = await jobInputKeys(jobInputs); // unreadable inputs: the child command that loads them reports the error
+    checkOutsideInputs(o.out, jobInputPaths(jobInputs, ['--config']));
+    let record = newJobRecord(await jobInputKeys(jobInputs)); // unreadable inputs: the child command that loads them reports the error
     if (resume && existsSync(join(o.out, SAVED_FILE))) {
-      checkRecordedInputs(join(o.out, SAVED_FILE), inputs, jobInputs, 'ablation');
+      record = checkRecordedInputs(join(o.out, SAVED_FILE), record.inputs, jobInputs, 'ablation'); // keys unreadable now stay recorded
       // every variant's run must hold the options the ablation gives it (only its knob differs), else its rows compare unequal runs
       for (const v of variants) {
         const dir = join(o.out, v);
@@ -125,7 +116,7 @@ Examples:
     acquireRunLock(o.out, 'ablate', '--out', undefined, created); // one ablation at a time; its children run in this process
     // the table of an earlier pass no longer describes this ablation until it finishes (it is rebuilt from the kept evals)
     for (const f of ['ablations.json', 'ablations.md']) await rm(join(o.out, f), { force: true });
-    await writeJsonAtomic(join(o.out, SAVED_FILE), { command: 'ablate', options: { ...o, ...(config !== undefined ? { config } : {}), capGiven }, inputs, updatedAt: new Date().toISOString() });
+    await writeJsonAtomic(join(o.out, SAVED_FILE), { command: 'ablate', options: { ...o, ...(config !== undefined ? { config } : {}), capGiven }, ...record, updatedAt: new Date().toISOString() });
     const interrupt = installInterruptHandler(io);
     try {
       const result = await ablate(o, variants, { config, resume, capGiven }, io, run, () => interrupt.stop.requested);

@@ -3,7 +3,7 @@
  * replace the evals, grids and report.html it finds there) nor inside one of its inputs. The full pipeline is
  * exercised in pipeline.test.ts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCaptured as cli } from '../test-cli';
@@ -80,5 +80,23 @@ describe('speedrl demo: where it writes', () => {
     expect(resumed.err).toMatch(/^speedrl: --base, --eval-classifier: the files at ".*models\/base", ".*models\/eval" are not those .*keyed\/demo\.json recorded when this demo started; .*resume from the one the demo was started in/m);
     expect(resumed.err).not.toMatch(/== demo:/);
     expect(readFileSync(join(out, 'compare', 'compare.json'), 'utf8')).toBe(before);
+  });
+
+  it('a resume that stops on an input unreadable now keeps its recorded key in demo.json (was: dropped, never checked again) and the working directory', async () => {
+    const dir = join(root, 'kept-models');
+    await writeTinyBundle(join(dir, 'base'), 3);
+    await writeTinyClassifier(join(dir, 'reward'), 'reward', 4);
+    await writeTinyClassifier(join(dir, 'eval'), 'eval', 5);
+    const out = join(root, 'kept');
+    const args = ['demo', '--base', join(dir, 'base'), '--reward-classifier', join(dir, 'reward'), '--eval-classifier', join(dir, 'eval'), '--data', FIXTURE_DIR,
+      '--iterations', '1', '--steps', '1', '--n', '30', '--seeds', '1', '--accelerated', 'none', '--out', out];
+    expect((await cli(args)).code).toBe(0);
+    const started = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { inputs: Record<string, string>; cwd: string };
+    expect(started.cwd).toBe(process.cwd());
+    renameSync(join(dir, 'reward'), join(dir, 'reward-away')); // unreadable now: the RL step says so
+    const resumed = await cli(['demo', '--out', out, '--resume', '--iterations', '2']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.err).toMatch(/demo: Speed-RL failed/);
+    expect(JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8'))).toMatchObject({ inputs: started.inputs, cwd: started.cwd });
   });
 });

@@ -15,7 +15,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import { InterruptedError, UsageError } from '../errors';
 import {
-  acquireRunLock, bundleIterations, checkBundleSteps, checkDerivedFrom, checkNewOutDir, checkRecordedInputs, checkResumeOverrides, installInterruptHandler, jobInputKeys, rlRunFinished, savedOptions,
+  acquireRunLock, bundleIterations, checkBundleSteps, checkDerivedFrom, checkNewOutDir, checkRecordedInputs, checkResumeOverrides, installInterruptHandler, jobInputKeys, jobInputPaths, newJobRecord, rlRunFinished, savedOptions,
   type JobInputs,
 } from '@speedrl/pipeline';
 import { seedFlag } from '../flags';
@@ -101,16 +101,16 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   if (!resume || !existsSync(join(o.out, DEMO_FILE))) checkNewOutDir(o.out, resume ? `it holds no ${DEMO_FILE}, so no demo to continue; choose another --out` : 'pass --resume to continue the demo there, or choose another --out');
   const jobInputs: JobInputs = { '--base': ['bundle', o.base], ...(shipped === undefined ? {} : { '--accelerated': ['bundle', shipped] as const }),
     '--reward-classifier': ['classifier', o.rewardClassifier], '--eval-classifier': ['classifier', o.evalClassifier], '--data': ['data', o.data] };
-  checkOutsideInputs(o.out, Object.fromEntries(Object.entries(jobInputs).map(([flag, [, path]]) => [flag, path])));
-  const inputs = await jobInputKeys(jobInputs); // the files each flag names (relative: against this cwd); a resume refuses other ones
-  if (resume) checkRecordedInputs(join(o.out, DEMO_FILE), inputs, jobInputs, 'demo');
+  checkOutsideInputs(o.out, jobInputPaths(jobInputs));
+  const now = await jobInputKeys(jobInputs); // the files each flag names (relative: against this cwd); a resume refuses other ones
+  const record = resume ? checkRecordedInputs(join(o.out, DEMO_FILE), now, jobInputs, 'demo') : newJobRecord(now); // and from another cwd
   if (shipped !== undefined) await checkBundleSteps(shipped, '--accelerated', o.steps.split(',').map(Number)); // before the RL, not after it
   const unchecked = shipped === undefined ? undefined : await checkDerivedFrom(shipped, o.base, '--accelerated');
   if (unchecked !== undefined) io.stderr(`note: ${unchecked}\n`);
   const created = !existsSync(o.out);
   await ensureWritableDir(o.out, '--out');
   acquireRunLock(o.out, 'demo', '--out', undefined, created);
-  await writeJsonAtomic(join(o.out, DEMO_FILE), { command: 'demo', options: o, inputs, updatedAt: new Date().toISOString() });
+  await writeJsonAtomic(join(o.out, DEMO_FILE), { command: 'demo', options: o, ...record, updatedAt: new Date().toISOString() });
   const rlDir = join(o.out, 'accelerate');
   const modelDir = join(rlDir, 'model');
   const rlDone = resume && (await rlRunFinished(rlDir, o.iterations));
