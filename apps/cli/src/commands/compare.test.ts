@@ -341,6 +341,15 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.err).toMatch(/candidates=4 reused=4/);
     expect(JSON.parse(readFileSync(tunedPath, 'utf8')).schedules).toEqual(first.schedules);
+    // a trial score edited by hand (or a file without the key of its scores) is refused on resume (was: a warning, and the edited trial won)
+    const edited = join(root, 'tuned-edited.json');
+    const sealed = JSON.parse(readFileSync(tunedPath, 'utf8')) as TunedFile;
+    for (const [file, why] of [[{ ...sealed, trials: sealed.trials.map((t, i) => (i === 1 ? { ...t, fcd: 0.5 } : t)) }, /differ from its scoresKey: edited by hand/], [{ ...sealed, scoresKey: undefined }, /records no scoresKey/]] as const) {
+      writeFileSync(edited, JSON.stringify(file));
+      const r = await cli(['tune-schedule', '--out', edited, '--resume']);
+      expect([r.code, r.err]).toEqual([2, expect.stringMatching(why)]);
+      expect(JSON.parse(readFileSync(edited, 'utf8'))).toEqual(JSON.parse(JSON.stringify(file)));
+    }
     const overwrite = await cli(['tune-schedule', '--model', base, '--classifier', join(root, 'cls-reward'), '--data', FIXTURE_DIR, '--steps', '2', '--budget', '4', '--n', '30', '--out', tunedPath]);
     expect(overwrite.code).toBe(2);
     expect(overwrite.err).toMatch(/--out: ".*" already exists; pass --resume to continue its search, --force to replace it/);
@@ -389,6 +398,10 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const clash = await cli(['compare', '--models', `base=${base}`, '--methods', 'tuned', '--tuned', tunedPath, '--seed', '1000', ...common, '--out', join(root, 'clash')]);
     expect(clash.code).toBe(2);
     expect(clash.err).toMatch(/--seed: evaluation seed\(s\) 1000 were used by the schedule search/);
+    // only tuned cells, at a T the file does not hold: nothing to compare (was: exit 0 with an empty table)
+    const none = await cli(['compare', '--models', `base=${base}`, '--methods', 'tuned', '--tuned', tunedPath, '--steps', '4', '--seeds', '1', ...common, '--out', join(root, 'tuned-none')]);
+    expect([none.code, none.err]).toEqual([2, expect.stringMatching(/--steps: nothing to compare: .*tuned\.json holds tuned schedules for T=2,3 only/)]);
+    expect(existsSync(join(root, 'tuned-none'))).toBe(false);
   });
 
   it('compare --tuned on another model records and says where the schedules were searched (was: a transfer was not named)', async () => {

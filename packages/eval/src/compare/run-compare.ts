@@ -178,6 +178,10 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     const missing = steps.filter((t) => !tunedSteps.includes(t));
     if (missing.length > 0) io.stderr(`compare: ${o.tuned} has no tuned schedule for T=${missing.join(',')}; the tuned method runs at T=${steps.filter((t) => tunedSteps.includes(t)).join(',') || '(none)'}\n`);
   }
+  const plan = planCells(models, methods, steps, thresholds, seeds, adaptiveCap, tunedSteps);
+  if (plan.length === 0) { // only tuned cells were asked for, at no T the file holds (was: an empty table, exit 0)
+    throw new UsageError(`--steps: nothing to compare: ${o.tuned} holds tuned schedules for T=${tunedSteps.join(',') || '(none)'} only, and no model runs another method at T=${o.steps}; give one of those T, or another method in --methods`);
+  }
   const base: BaseSampling = { ...o, adaptiveCap };
   const jsonPath = join(o.out, 'compare.json');
   const inputs = await inputKeys({ '--classifier': () => classifierFiles(o.classifier), ...(load === undefined ? { '--data': () => dataFiles(o.data, ['test']) } : {}) });
@@ -206,7 +210,6 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const spelled = (m: ModelSpec): string => earlier.find((p) => p.name === m.name && resolve(p.dir) === resolve(m.dir))?.dir ?? m.dir;
   const current = models.map((m) => ({ name: m.name, dir: spelled(m), identity: identities.get(m.name) as string }));
   const allModels = [...earlier.map((p) => current.find((m) => m.name === p.name) ?? p), ...current.filter((m) => !earlier.some((p) => p.name === m.name))];
-  const plan = planCells(models, methods, steps, thresholds, seeds, adaptiveCap, tunedSteps);
   const done = new Set(cells.map(cellId));
   const todo = plan.filter((c) => !done.has(cellId(c)));
   const rowKeys = [...new Map(plan.map((c) => [rowId(c), { model: c.model, method: c.method, steps: c.steps, threshold: c.threshold }])).values()];

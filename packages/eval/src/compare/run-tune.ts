@@ -6,7 +6,8 @@
  */
 import { basename, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableFile, sha256Hex, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { canonicalJson } from '../stored-cells';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, classifierFiles, dataFiles, drawSampleSet, type Engine, inputKeys, loadGenerator } from '@speedrl/pipeline';
@@ -67,8 +68,22 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs:
   }
   const changed = changedInputs(prev.inputs, inputs);
   if (changed.length > 0) throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${o.out} was searched; its trials would be reused for other inputs. Use --force to search again, or another --out`);
+  if ((prev.trials.length > 0 || (prev.stopRule?.trials.length ?? 0) > 0) && prev.scoresKey !== scoresKey(prev)) {
+    throw new UsageError(
+      `--resume: the trial scores in ${o.out} are not those its search wrote (${prev.scoresKey === undefined ? 'it records no scoresKey: written by an older speedrl, or the key deleted' : 'they differ from its scoresKey: edited by hand'}); ` +
+        'a resume would reuse them as measured. Use --force to search again, or another --out',
+    );
+  }
   return prev;
 }
+
+/** The digest of every score a resume replays: the schedule trials and the stop rule's (tuned-space.ts `scoresKey`). */
+function scoresKey(file: Pick<TunedFile, 'trials' | 'stopRule'>): string {
+  return sha256Hex(new TextEncoder().encode(canonicalJson({ trials: file.trials, stopTrials: file.stopRule?.trials ?? [] })));
+}
+
+/** Writes the tuned file with its `scoresKey`. */
+const writeSealed = (path: string, file: TunedFile): Promise<void> => writeJsonAtomic(path, { ...file, scoresKey: scoresKey(file) });
 
 /** Runs the search and returns the tuned file (also written to `o.out`); `load` reads dataset splits (injectable). */
 export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader = loadIdxDataset, force = false): Promise<TunedFile> {
@@ -141,7 +156,7 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
         file.trials.push(trial);
         evaluated++;
         progress.update(evaluated, { T, fcd: trial.fcd, reused });
-        await writeJsonAtomic(o.out, file);
+        await writeSealed(o.out, file);
         return trial.fcd;
       };
       const { trials, best } = await minimise(score, { budget: o.budget, seed: o.seed * 1009 + T, start: space.map((c) => c.defaultU) });
@@ -153,7 +168,7 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
       };
       if (stored !== undefined && stored.score !== best.score) io.stderr(`tune-schedule: warning: T=${T} replayed to FCD ${best.score}, the file had ${stored.score}\n`);
       io.stderr(`tune-schedule: T=${T}: best FCD ${best.score.toFixed(3)} (sampler defaults ${(trials[0]?.score ?? NaN).toFixed(3)}) with ${Object.entries(params).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')}\n`);
-      await writeJsonAtomic(o.out, file);
+      await writeSealed(o.out, file);
     }
     const stopTrials = (file.stopRule?.trials ?? []).filter((t) => !stopThresholds.includes(t.threshold));
     for (const threshold of stopThresholds) {
@@ -166,15 +181,15 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
       evaluated++;
       progress.update(evaluated, { 'p*': threshold, fcd: trial.fcd, nfe: trial.nfePerImage });
       file.stopRule = { cap: stopCap, trials: [...stopTrials], matches: stopRuleMatches(stopTrials, file) };
-      await writeJsonAtomic(o.out, file);
+      await writeSealed(o.out, file);
     }
     if (file.stopRule !== undefined) file.searchBudget += `; stop rule: ${file.stopRule.trials.length} thresholds × ${o.n} samples (adaptive, cap ${file.stopRule.cap})`;
     // the matches follow the file's schedules (a resume may have searched more T)
     if (file.stopRule !== undefined) file.stopRule = { ...file.stopRule, matches: stopRuleMatches(file.stopRule.trials, file) };
     if (stopThresholds.length > 0 && file.stopRule !== undefined) io.stderr(`${describeStopMatches(file.stopRule.matches, file.stopRule.cap).join('\n')}\n`);
-    await writeJsonAtomic(o.out, file);
+    await writeSealed(o.out, file);
     progress.finish({ candidates: evaluated, reused });
-    return file;
+    return { ...file, scoresKey: scoresKey(file) };
   } finally {
     gen.dispose();
   }

@@ -111,6 +111,8 @@ export const tunedFileSchema = z.object({
   options: z.record(z.unknown()).optional(),
   /** Content keys of the model, classifier and training images the trials were scored with, by flag. */
   inputs: z.record(z.string()).optional(),
+  /** SHA-256 of the scores a resume replays (`scoresKey`; absent in older files): an edited trial is refused, not reused. */
+  scoresKey: z.string().optional(),
 });
 /** A tuned-schedule file. */
 export type TunedFile = z.infer<typeof tunedFileSchema>;
