@@ -10,10 +10,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '@speedrl/core';
-import { OKABE_ITO, writeLineChart, type LineSeries } from '@speedrl/tensor-utils';
+import { FASHION_MNIST_CLASSES, OKABE_ITO, writeLineChart, type LineSeries } from '@speedrl/tensor-utils';
 
 interface MeanStd { mean: number; std: number }
-interface Row { model?: string; method?: string; steps: number; threshold?: number; maxSteps?: number; nfePerImage: number; fcd: MeanStd; recall: MeanStd; seeds: number }
+interface StepCounts { count: number; histogram: number[] }
+interface Row {
+  model?: string; method?: string; steps: number; threshold?: number; maxSteps?: number; nfePerImage: number; fcd: MeanStd; recall: MeanStd; seeds: number;
+  stepsDistribution?: StepCounts & { byClass?: Record<string, StepCounts> };
+}
 interface ResultFile { options: { n: number; classifier: string; data: string; seedList?: number[] }; rows: Row[] }
 
 /** A point series: one model and method of one file, sorted by NFE. */
@@ -23,7 +27,7 @@ interface Series { name: string; rows: Row[] }
 export function seriesOf(label: string, file: ResultFile): Series[] {
   const groups = new Map<string, Row[]>();
   for (const row of file.rows) {
-    const key = row.model === undefined ? label : `${label}: ${row.model} ${row.method ?? ''}`.trim();
+    const key = row.model === undefined ? label : `${label}: ${row.model}/${row.method ?? '?'}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   return [...groups].map(([name, rows]) => ({ name, rows: [...rows].sort((a, b) => a.nfePerImage - b.nfePerImage) }));
@@ -66,6 +70,16 @@ async function main(): Promise<void> {
     title: values.title ?? `FCD vs NFE (${subtitle})`, xLabel: 'transformer forward passes per image (NFE, mean)', yLabel: 'FCD (eval classifier)',
     width: 1000, height: 560, xScale: 'log2', series: lines,
   });
+  // adaptive rows: which classes finish early — the fraction of each class's images at each step count, one line per class
+  const adaptive = series.flatMap((s) => s.rows.filter((r) => r.stepsDistribution?.byClass !== undefined).map((r) => ({ name: s.name, row: r })));
+  for (const [k, { name, row }] of adaptive.entries()) {
+    const byClass = Object.entries(row.stepsDistribution?.byClass ?? {});
+    const steps = (byClass[0]?.[1].histogram ?? []).map((_, i) => i + 1);
+    await writeLineChart(out.replace(/\.png$/, `-steps-${k + 1}.png`), {
+      title: `Steps used by class: ${name}, p=${row.threshold ?? '?'}, ${row.stepsDistribution?.count ?? 0} images`, xLabel: 'steps used', yLabel: 'fraction of the class',
+      width: 900, height: 500, series: byClass.map(([c, h], i) => ({ name: FASHION_MNIST_CLASSES[Number(c)] ?? `class ${c}`, x: steps, y: h.histogram.map((v) => v / Math.max(1, h.count)), color: OKABE_ITO[i % OKABE_ITO.length], dashed: i >= OKABE_ITO.length })),
+    });
+  }
   writeFileSync(out.replace(/\.png$/, '.md'), `${table.join('\n')}\n\nInputs: ${inputs.map((i) => `${i.label} = ${i.path}`).join('; ')}\n`);
   process.stdout.write(`${table.join('\n')}\nwrote ${out} and ${out.replace(/\.png$/, '.md')}\n`);
 }

@@ -61,14 +61,20 @@ describe('speedrl demo: where it writes', () => {
     expect(same.err).not.toMatch(/keeps the value/);
   });
 
-  it('a resume whose inputs are other files than the demo started with (a relative path from another working directory) is refused, naming the demo\'s flag', async () => {
-    const dir = join(root, 'models');
+  /** Tiny base and classifiers under ROOT/models, and the args of a one-iteration demo into ROOT/out. */
+  async function tinyDemo(models: string, name: string): Promise<{ dir: string; out: string; args: string[] }> {
+    const dir = join(root, models);
     await writeTinyBundle(join(dir, 'base'), 3);
     await writeTinyClassifier(join(dir, 'reward'), 'reward', 4);
     await writeTinyClassifier(join(dir, 'eval'), 'eval', 5);
-    const out = join(root, 'keyed');
+    const out = join(root, name);
     const args = ['demo', '--base', join(dir, 'base'), '--reward-classifier', join(dir, 'reward'), '--eval-classifier', join(dir, 'eval'), '--data', FIXTURE_DIR,
       '--iterations', '1', '--steps', '1', '--n', '30', '--seeds', '1', '--accelerated', 'none', '--out', out];
+    return { dir, out, args };
+  }
+
+  it('a resume whose inputs are other files than the demo started with (a relative path from another working directory) is refused, naming the demo\'s flag', async () => {
+    const { dir, out, args } = await tinyDemo('models', 'keyed');
     expect((await cli(args)).code).toBe(0);
     expect(Object.keys(JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')).inputs)).toEqual(['--base', '--reward-classifier', '--eval-classifier', '--data']);
     await writeTinyBundle(join(dir, 'base'), 7); // other files at the recorded path (as "models/x" names from another cwd)
@@ -83,13 +89,7 @@ describe('speedrl demo: where it writes', () => {
   });
 
   it('a resume that stops on an input unreadable now keeps its recorded key in demo.json (was: dropped, never checked again) and the working directory', async () => {
-    const dir = join(root, 'kept-models');
-    await writeTinyBundle(join(dir, 'base'), 3);
-    await writeTinyClassifier(join(dir, 'reward'), 'reward', 4);
-    await writeTinyClassifier(join(dir, 'eval'), 'eval', 5);
-    const out = join(root, 'kept');
-    const args = ['demo', '--base', join(dir, 'base'), '--reward-classifier', join(dir, 'reward'), '--eval-classifier', join(dir, 'eval'), '--data', FIXTURE_DIR,
-      '--iterations', '1', '--steps', '1', '--n', '30', '--seeds', '1', '--accelerated', 'none', '--out', out];
+    const { dir, out, args } = await tinyDemo('kept-models', 'kept');
     expect((await cli(args)).code).toBe(0);
     const started = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { inputs: Record<string, string>; cwd: string };
     expect(started.cwd).toBe(process.cwd());
