@@ -211,10 +211,14 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
     const save = async (): Promise<EvalResult> => {
       const rows = aggregate(cells);
       const table = markdownTable(rows, { reconstruction: floorValues.reconstruction ?? NaN, 'held-out train': floorValues.trainHeldOut ?? NaN }, o.engine);
-      // options as the file holds them: the union of step counts and seeds of all its cells (a resume may add some)
-      const cellSteps = [...new Set(cells.map((c) => c.steps))].sort((a, b) => a - b);
+      // options as the file holds them: the union of what this call asked for and the step counts and seeds of all its
+      // cells (a resume may add some), so a bare --resume after an interruption plans the missing cells (was: only the
+      // computed ones: it finished nothing and exited 0); seedList is the seeds of the cells
+      const cellSteps = [...new Set([...steps, ...cells.map((c) => c.steps)])].sort((a, b) => a - b);
       const cellSeeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
-      const options = { ...o, steps: cellSteps.join(','), seed: cellSeeds[0] ?? o.seed, seeds: cellSeeds.length, seedList: cellSeeds };
+      const first = Math.min(o.seed, ...cellSeeds);
+      const last = Math.max(o.seed + o.seeds - 1, ...cellSeeds);
+      const options = { ...o, steps: cellSteps.join(','), seed: first, seeds: last - first + 1, seedList: cellSeeds };
       const acceleration = evalAcceleration(rows, base);
       const result = { model: o.model, engine: o.engine, backend: backend.backend, options, optionsKey: evalOptionsKey({ ...o }), inputs, floors: floorValues, cells, rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
       await writeJsonAtomic(jsonPath, result);

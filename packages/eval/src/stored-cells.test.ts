@@ -59,11 +59,11 @@ describe('optionsDigest, checkOptionsDigest', () => {
     const optionsKey = optionsDigest({ n: 30, classifier: 'c' }, keys);
     expect(() => checkOptionsDigest('e/eval.json', { options: { classifier: 'c', n: 30, steps: '1,2' }, optionsKey }, keys, 'restore it')).not.toThrow();
     expect(() => checkOptionsDigest('e/eval.json', { options: { classifier: 'c', n: 40 }, optionsKey }, keys, 'restore it')).toThrow(
-      "--resume: e/eval.json: its options (n, classifier) can't be shown to be those its cells were computed with (they no longer match its optionsKey: edited by hand?); resuming could mix cells of two settings: restore it",
+      "--resume: e/eval.json: its options (--n, --classifier) can't be shown to be those its cells were computed with (they no longer match its optionsKey: edited by hand?); resuming could mix cells of two settings: restore it",
     );
     // the key deleted while the options were edited, or an older file: refused too (was: passed unchecked)
     expect(() => checkOptionsDigest('e/eval.json', { options: { n: 40 }, cells: [{}] }, keys, 'restore it')).toThrow(
-      "--resume: e/eval.json: its options (n, classifier) can't be shown to be those its cells were computed with (it records no optionsKey to check them against: deleted by hand, or written by an older speedrl); resuming could mix cells of two settings: restore it",
+      "--resume: e/eval.json: its options (--n, --classifier) can't be shown to be those its cells were computed with (it records no optionsKey to check them against: deleted by hand, or written by an older speedrl); resuming could mix cells of two settings: restore it",
     );
     expect(() => checkOptionsDigest('e/eval.json', { options: { classifier: 'c', n: 30 }, optionsKey: 7 }, keys, 'restore it')).toThrow('edited by hand?');
     // no cells yet (ablate seeds floors before the eval): nothing to mix, so no key is needed

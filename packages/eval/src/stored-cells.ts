@@ -3,7 +3,7 @@
  * damaged by hand (an FCD of null or -3, a precision of 7) would otherwise be averaged into its row as if measured
  * (compare read a null FCD as 0, a perfect score).
  */
-import { UsageError, sha256Hex } from '@speedrl/core';
+import { UsageError, flagOf, sha256Hex } from '@speedrl/core';
 import { mergeStepDistributions, type StepCounts } from '@speedrl/sampler';
 import { stepsDistributionSchema } from './results';
 import { aggregate, type EvalCell } from './table';
@@ -55,7 +55,7 @@ export function checkOptionsDigest(path: string, json: { options?: unknown; opti
     ? 'they no longer match its optionsKey: edited by hand?'
     : 'it records no optionsKey to check them against: deleted by hand, or written by an older speedrl';
   throw new UsageError(
-    `--resume: ${path}: its options (${keys.join(', ')}) can't be shown to be those its cells were computed with (${why}); ` +
+    `--resume: ${path}: its options (${keys.map(flagOf).join(', ')}) can't be shown to be those its cells were computed with (${why}); ` +
       `resuming could mix cells of two settings: ${remedy}`,
   );
 }

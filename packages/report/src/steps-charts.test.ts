@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stepDistribution } from '@speedrl/sampler';
@@ -61,6 +61,14 @@ describe('step-count histograms', () => {
     expect(tables).toHaveLength(1);
     const html = renderReport(built.title, built.blocks);
     expect(html).toContain('<td>base / adaptive p ≥ 0.5 (T ≤ 12)</td><td>300</td>');
+    // a hybrid comparison (compare --min-per-step) says its floor, as compare.md does (was: labelled as plain adaptive)
+    const comparePath = join(run.dir, 'compare', 'compare.json');
+    const json = JSON.parse(readFileSync(comparePath, 'utf8')) as { options?: Record<string, unknown> };
+    writeFileSync(comparePath, JSON.stringify({ ...json, options: { ...json.options, minPerStep: 'schedule' } }));
+    const hybrid = buildReport(loadReportInputs({ runDir: run.dir }));
+    expect(hybrid.blocks.flatMap((b) => (b.kind === 'charts' ? b.charts.map((c) => c.title) : [])).filter((t) => t.includes('base / adaptive'))).toEqual([
+      'Steps used: base / adaptive p ≥ 0.5 (T ≤ 12, ≥ the cosine count a step)',
+    ]);
     const plain = buildReport(loadReportInputs({ runDir: (await writeSyntheticRun(mkdtempSync(join(tmpdir(), 'speedrl-report-steps-')), 12)).dir }));
     expect(plain.blocks.flatMap((b) => (b.kind === 'charts' ? b.charts.map((c) => c.title) : [])).filter((t) => t.startsWith('Steps used'))).toEqual([]);
   });

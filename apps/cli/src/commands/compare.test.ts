@@ -69,9 +69,11 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
       handler.dispose();
     }
     expect((JSON.parse(readFileSync(join(stopped, 'compare.json'), 'utf8')) as CompareJson).cells).toHaveLength(1);
-    const resumed = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2,4', '--seeds', '1', ...common, '--out', stopped, '--resume']);
+    // a bare --resume plans what the stopped call asked for (was: only the cell computed, "0 to compute", exit 0)
+    const resumed = await cli(['compare', '--out', stopped, '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.err).toMatch(/1 already in .*compare\.json \(skipped\), 1 to compute/);
+    expect((JSON.parse(readFileSync(join(stopped, 'compare.json'), 'utf8')) as CompareJson).cells.map((c) => c.steps)).toEqual([2, 4]);
   });
 
   it('a new compare loads the floors from the first model\'s floors.json when its key matches (was: recomputed by every compare)', async () => {
@@ -126,7 +128,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     writeFileSync(path, JSON.stringify({ ...json, options: { ...json.options, n: 40 } }));
     const r = await cli(['compare', '--out', edited, '--resume', '--n', '40', '--seeds', '2']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--resume: .*cmp-edited\/compare\.json: its options \(n, classifier, .*\) can't be shown to be those its cells were computed with .*: restore it, pass --force to replace it/);
+    expect(r.err).toMatch(/--resume: .*cmp-edited\/compare\.json: its options \(--n, --classifier, .*\) can't be shown to be those its cells were computed with .*: restore it, pass --force to replace it/);
     expect((JSON.parse(readFileSync(path, 'utf8')) as CompareJson).cells).toEqual(json.cells);
   });
 

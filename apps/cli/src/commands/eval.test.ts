@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { initBackend } from '@speedrl/tensor-utils';
 import { accelerationSchema, aggregate } from '@speedrl/eval';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
-import { runCaptured as cli, spawnCli } from '../test-cli';
+import { installInterruptHandler } from '@speedrl/pipeline';
+import { captureIo as capture, runCaptured as cli, spawnCli } from '../test-cli';
 
 describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-eval-base-'));
@@ -148,10 +149,26 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     const edited = readFileSync(path, 'utf8');
     const r = await cli([...args('edited', '--steps', '1', '--seeds', '2', '--resume'), '--n', '40']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--resume: .*edited\/eval\.json: its options \(model, classifier, data, n, .*\) can't be shown to be those its cells were computed with \(they no longer match its optionsKey: edited by hand\?\)/);
+    expect(r.err).toMatch(/--resume: .*edited\/eval\.json: its options \(--model, --classifier, --data, --n, .*\) can't be shown to be those its cells were computed with \(they no longer match its optionsKey: edited by hand\?\)/);
     expect(readFileSync(path, 'utf8')).toBe(edited);
     writeFileSync(path, JSON.stringify(json)); // restored: it resumes
     expect((await cli(args('edited', '--steps', '1', '--seeds', '2', '--resume'))).code).toBe(0);
     expect(JSON.parse(readFileSync(path, 'utf8')).cells).toHaveLength(2);
+  });
+
+  it('a bare --resume after a stop computes the cells the stopped call asked for (was: only the computed ones were planned, exit 0)', async () => {
+    const handler = installInterruptHandler(capture(), () => undefined); // as inside the demo: stop after the saved cell
+    process.emit('SIGINT', 'SIGINT');
+    try {
+      expect((await cli(args('stopped', '--steps', '1,2', '--seeds', '2'))).code).toBe(130);
+    } finally {
+      handler.dispose();
+    }
+    const path = join(root, 'stopped', 'eval.json');
+    expect(JSON.parse(readFileSync(path, 'utf8')).cells).toHaveLength(1);
+    const r = await cli(['eval', '--out', join(root, 'stopped'), '--resume']);
+    expect(r.code).toBe(0);
+    const cells = (JSON.parse(readFileSync(path, 'utf8')) as { cells: { steps: number; seed: number }[] }).cells;
+    expect(cells.map((c) => `${c.steps}/${c.seed}`).sort()).toEqual(['1/0', '1/1', '2/0', '2/1']);
   });
 });

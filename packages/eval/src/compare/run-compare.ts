@@ -119,20 +119,23 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
 }
 
 /**
- * compare.json's `options`: the cell-defining ones of this call, with models, methods, steps, thresholds and the seed
- * list as the union over every cell in the file (a resume may add some), so the file describes all its cells, not only
- * the last call's. `seed`/`seeds` stay this call's, so `--resume` without flags re-plans nothing new.
+ * compare.json's `options`: the cell-defining ones of this call, with models, methods, steps and thresholds as the
+ * union of what this call asked for and every cell in the file (a resume may add some), so the file describes all its
+ * cells and a bare `--resume` after an interruption plans the cells still missing (was: only those already computed,
+ * so it finished nothing and exited 0). `seed`/`seeds` stay this call's; `seedList` is the seeds of the cells.
  */
 function describedOptions(o: CompareOptions, adaptiveCap: number, models: readonly CompareModel[], cells: readonly CompareCell[]): Record<string, unknown> {
   const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
   const byNumber = (a: number, b: number): number => a - b;
-  const list = (values: readonly (string | number)[], none: string): string => (values.length === 0 ? none : values.join(','));
+  const asked = (text: string): string[] => text.split(',').filter((v) => v !== '');
+  const methods = unique([...asked(o.methods), ...cells.map((c) => c.method)]);
+  const thresholds = methods.includes('adaptive') ? unique([...asked(o.thresholds).map(Number), ...cells.flatMap((c) => (c.threshold === undefined ? [] : [c.threshold]))]).sort(byNumber) : [];
   return {
     ...o, adaptiveCap,
     models: models.map((m) => `${m.name}=${m.dir}`).join(','),
-    methods: list(unique(cells.map((c) => c.method)), o.methods),
-    steps: list(unique(cells.filter((c) => c.threshold === undefined).map((c) => c.steps)).sort(byNumber), o.steps),
-    thresholds: list(unique(cells.flatMap((c) => (c.threshold === undefined ? [] : [c.threshold]))).sort(byNumber), o.thresholds),
+    methods: methods.join(','),
+    steps: unique([...asked(o.steps).map(Number), ...cells.filter((c) => c.threshold === undefined).map((c) => c.steps)]).sort(byNumber).join(','),
+    thresholds: thresholds.length === 0 ? o.thresholds : thresholds.join(','),
     seedList: unique(cells.map((c) => c.seed)).sort(byNumber),
   };
 }
