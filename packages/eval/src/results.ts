@@ -126,8 +126,8 @@ export const compareResultSchema = z.object({
   tunedModel: z.string().optional(),
   /** Acceleration factors of the cosine rows vs the first model (absent in files written before they were computed). */
   acceleration: compareAccelerationSchema.optional(),
-  /** The options its cells were computed with; `minPerStep` is the adaptive rows' floor per step (absent: 0). */
-  options: z.object({ minPerStep: z.union([z.literal('schedule'), z.number().int().min(0)]).optional() }).passthrough().optional(),
+  /** The options its cells were computed with; `minPerStep` is the adaptive rows' floor per step (absent: 0), `adaptiveNoise` their choice noise. */
+  options: z.object({ minPerStep: z.union([z.literal('schedule'), z.number().int().min(0)]).optional(), adaptiveNoise: z.boolean().optional() }).passthrough().optional(),
 });
 /** compare.json as read back. */
 export type CompareResult = z.infer<typeof compareResultSchema>;

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { InterruptedError, UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { readModelMetadata } from '@speedrl/maskgit';
-import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkScheduleRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
@@ -185,6 +185,7 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
 
 async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo, base: BaseEval | undefined): Promise<EvalResult> {
   checkDataDir(o.data);
+  checkScheduleRead(o.sampler, o.schedule);
   const steps = o.steps.split(',').map(Number);
   const repeated = steps.find((t, i) => steps.indexOf(t) !== i);
   if (repeated !== undefined) throw new UsageError(`--steps: T=${repeated} is listed twice (a repeated cell would count as another seed)`);

@@ -152,6 +152,16 @@ export function checkRecordedInputs(file: string, now: Readonly<Record<string, s
   );
 }
 
+/**
+ * Refuses `--schedule` other than the default with the adaptive sampler, which commits by threshold and reads no mask
+ * schedule (docs/architecture.md, "Sampler"): the option would be ignored, yet recorded with the results.
+ */
+export function checkScheduleRead(sampler: string, schedule: string): void {
+  if (sampler === 'adaptive' && schedule !== 'cosine') {
+    throw new UsageError(`--schedule: the adaptive sampler commits the draws over its threshold and reads no mask schedule, so "${schedule}" would be ignored; remove it, or use --sampler confidence or halton`);
+  }
+}
+
 /** The paths of a long job's inputs by flag (for `checkOutsideInputs`), without the flags in `except`. */
 export function jobInputPaths(inputs: JobInputs, except: readonly string[] = []): Record<string, string> {
   return Object.fromEntries(Object.entries(inputs).filter(([flag]) => !except.includes(flag)).map(([flag, [, path]]) => [flag, path]));

@@ -141,7 +141,7 @@ function paretoSection(inputs: ReportInputs): Section | string {
   const f = c.data.floors;
   const acc = c.data.acceleration;
   const floor = c.data.options?.minPerStep ?? 0; // the hybrid's floor per step, as compare.md labels it
-  const floorText = floor === 0 ? '' : `, ≥ ${floor === 'schedule' ? 'the cosine count' : floor} a step`;
+  const floorText = `${floor === 0 ? '' : `, ≥ ${floor === 'schedule' ? 'the cosine count' : floor} a step`}${c.data.options?.adaptiveNoise === true ? ', choice noise' : ''}`;
   const steps = stepsBlocks(c.data.rows.map((r) => ({ label: `${variantName(r)} p ≥ ${r.threshold} (T ≤ ${r.maxSteps}${floorText})`, steps: r.stepsDistribution })), 'model / method');
   const note = c.claimsNote === undefined ? undefined : `${c.file}: ${c.claimsNote}`;
   return {

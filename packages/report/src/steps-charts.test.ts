@@ -64,10 +64,10 @@ describe('step-count histograms', () => {
     // a hybrid comparison (compare --min-per-step) says its floor, as compare.md does (was: labelled as plain adaptive)
     const comparePath = join(run.dir, 'compare', 'compare.json');
     const json = JSON.parse(readFileSync(comparePath, 'utf8')) as { options?: Record<string, unknown> };
-    writeFileSync(comparePath, JSON.stringify({ ...json, options: { ...json.options, minPerStep: 'schedule' } }));
+    writeFileSync(comparePath, JSON.stringify({ ...json, options: { ...json.options, minPerStep: 'schedule', adaptiveNoise: true } }));
     const hybrid = buildReport(loadReportInputs({ runDir: run.dir }));
     expect(hybrid.blocks.flatMap((b) => (b.kind === 'charts' ? b.charts.map((c) => c.title) : [])).filter((t) => t.includes('base / adaptive'))).toEqual([
-      'Steps used: base / adaptive p ≥ 0.5 (T ≤ 12, ≥ the cosine count a step)',
+      'Steps used: base / adaptive p ≥ 0.5 (T ≤ 12, ≥ the cosine count a step, choice noise)',
     ]);
     const plain = buildReport(loadReportInputs({ runDir: (await writeSyntheticRun(mkdtempSync(join(tmpdir(), 'speedrl-report-steps-')), 12)).dir }));
     expect(plain.blocks.flatMap((b) => (b.kind === 'charts' ? b.charts.map((c) => c.title) : [])).filter((t) => t.startsWith('Steps used'))).toEqual([]);

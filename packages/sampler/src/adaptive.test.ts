@@ -86,5 +86,27 @@ describe('adaptive sampler (probability threshold)', () => {
         /field "adaptiveMinPerStep \(an integer ≥ 0 or "schedule"\)" must be an integer ≥ 0, got 1.5/,
       );
     });
+
+    it('adaptiveChoiceNoise ranks the top-up by noisy confidence: same counts, positions spread, seeded, τ recorded', async () => {
+      // greedy draws on "rising": without noise the top-up always takes the highest positions (test above)
+      const rising = fakeLogitsFn(8, (_c, p, k) => (k === 0 ? p * 0.05 : 0));
+      const run = (noise: boolean, seed: number) => sample(rising, { ...base, classes: [0], steps: 8, rng: Rng.fromSeed(seed), config: { method: 'adaptive', temperature: 0, adaptiveMinPerStep: 'schedule', adaptiveChoiceNoise: noise } });
+      const [plain, noisy, again, other] = await Promise.all([run(false, 6), run(true, 6), run(true, 6), run(true, 7)]);
+      const counts = (r: typeof plain) => committedCountsPerStep(r.trajectory).map((c) => Array.from(c));
+      expect(counts(noisy)).toEqual(counts(plain)); // the schedule's count each step
+      const first = (r: typeof plain) => Array.from(r.trajectory.records[0]?.committedPositions[0] ?? []);
+      expect(first(plain)).toEqual(first(plain).slice().sort((a, b) => a - b).filter((p) => p >= 49 - first(plain).length)); // the top positions
+      expect(first(noisy)).not.toEqual(first(plain)); // τ_0 = 4.5·(1 − 1/8) swamps the 0.05-per-position differences
+      expect(first(again)).toEqual(first(noisy)); // seeded
+      expect(first(other)).not.toEqual(first(noisy));
+      expect(noisy.trajectory.records[0]?.gumbelScale).toBeCloseTo(4.5 * (1 - 1 / 8), 10);
+      expect(plain.trajectory.records[0]?.gumbelScale).toBe(0);
+      // at least one commit a step without a floor, the most confident one; a non-boolean is refused
+      const single = await sample(unsure, { ...base, steps: 4, rng: Rng.fromSeed(3), config: { method: 'adaptive', adaptiveThreshold: 1, adaptiveChoiceNoise: true } });
+      expect(committedCountsPerStep(single.trajectory).slice(0, 3).map((c) => Array.from(c))).toEqual([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]);
+      await expect(sample(unsure, { ...base, steps: 3, rng: Rng.fromSeed(4), config: { method: 'adaptive', adaptiveChoiceNoise: 'yes' as unknown as boolean } })).rejects.toThrow(
+        /field "adaptiveChoiceNoise" must be a boolean/,
+      );
+    });
   });
 });

@@ -18,7 +18,9 @@ import type { SampleState, SamplerConfig, StepResult } from './types';
  * position order) and committed where the guided model's untempered probability softmax(logits)[token] ≥
  * `adaptiveThreshold`; if none passes, the most probable draw (ties → lower position) is committed; at t = T−1 all are.
  * With a floor (`adaptiveMinPerStep`) above that count, the most probable others (exact model probabilities, ties →
- * lower position) top it up. No Gumbel noise (the record's gumbelScale is 0). Draws are exact within their error bound
+ * lower position) top it up. No Gumbel noise (the record's gumbelScale is 0) unless `adaptiveChoiceNoise`: then the
+ * top-up (to at least one) ranks by confidence log p + τ_t·g as the confidence step does, g drawn after the tokens from
+ * the same stream, and the record keeps τ_t. Draws are exact within their error bound
  * of a decision and committed draws are settled to the float32 log π the exact draw records (`settleDraw`), so
  * the result is that of exact arithmetic.
  */
@@ -28,26 +30,32 @@ export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng,
   const threshold = Math.log(config.adaptiveThreshold);
   const check = rowCheck(context);
   const commits: SampleCommit[] = [];
+  const noisy = config.adaptiveChoiceNoise && params.gumbelScale > 0;
   try {
     for (let b = 0; b < state.batch; b++) {
       const n = collectMasked(state.mask, b, state.seqLen, scratch);
-      drawUniforms(sampleStream(rng, state, b), n, params.temperature, scratch);
+      const stream = sampleStream(rng, state, b);
+      drawUniforms(stream, n, params.temperature, scratch);
+      // the choice noise, drawn after the tokens' uniforms (as the confidence step draws it); zero without it
+      for (let i = 0; i < n; i++) scratch.noise[i] = noisy ? params.gumbelScale * stream.gumbel() : 0;
       const last = state.step === state.totalSteps - 1;
       drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, check);
-      const chosen = last ? settleAll(logits, state, b, n, params, scratch) : chooseWithFloor(logits, state, b, n, params, threshold, minimumCommits(config, state, b, n), scratch);
+      const floor = minimumCommits(config, state, b, n);
+      // with noise the threshold's draws need no fallback: the top-up to at least one ranks by noisy confidence
+      const chosen = last ? settleAll(logits, state, b, n, params, scratch) : chooseWithFloor(logits, state, b, n, params, threshold, noisy ? Math.max(floor, Math.min(n, 1)) : floor, scratch, !noisy);
       commits.push(pickCommits(scratch, chosen));
     }
   } catch (error) {
     throw locateDrawError(error, state.seqLen, state.step);
   }
-  return applyCommits(state, commits, { ...params, gumbelScale: 0 }, config);
+  return applyCommits(state, commits, { ...params, gumbelScale: noisy ? params.gumbelScale : 0 }, config);
 }
 
 /**
  * The draws to commit (before t = T−1): model log-probability ≥ threshold, else the first most probable. Draws within
  * their error bound of a decision are made exact first; null when an exact value contradicts its approximation.
  */
-function choose(logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, threshold: number, scratch: DrawScratch): Int32Array | null {
+function choose(logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, threshold: number, scratch: DrawScratch, fallback = true): Int32Array | null {
   const { modelLogProbs, errors, order } = scratch;
   const { seqLen, vocabSize } = state;
   let count = 0;
@@ -61,7 +69,7 @@ function choose(logits: Float32Array, state: SampleState, b: number, n: number, 
       order[count++] = i;
     }
   }
-  if (count === 0 && n > 0) {
+  if (fallback && count === 0 && n > 0) {
     const best = mostProbable(logits, state, b, n, params, scratch);
     if (best < 0) return null;
     order[count++] = best;
@@ -119,14 +127,14 @@ export function minimumCommits(config: SamplerConfig, state: SampleState, b: num
  * contradicts its approximation (never expected), both are decided again on exact values.
  */
 function chooseWithFloor(
-  logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, threshold: number, floor: number, scratch: DrawScratch,
+  logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, threshold: number, floor: number, scratch: DrawScratch, fallback = true,
 ): Int32Array {
-  const chosen = choose(logits, state, b, n, params, threshold, scratch);
+  const chosen = choose(logits, state, b, n, params, threshold, scratch, fallback);
   if (chosen !== null && floor <= chosen.length) return chosen;
   const topped = chosen === null ? null : topUp(logits, state, b, n, params, chosen, floor, scratch);
   if (topped !== null) return topped;
   exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
-  const exact = choose(logits, state, b, n, params, threshold, scratch) ?? new Int32Array(0);
+  const exact = choose(logits, state, b, n, params, threshold, scratch, fallback) ?? new Int32Array(0);
   return floor > exact.length ? (topUp(logits, state, b, n, params, exact, floor, scratch) ?? exact) : exact;
 }
 
@@ -138,11 +146,12 @@ function chooseWithFloor(
 function topUp(
   logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, chosen: Int32Array, floor: number, scratch: DrawScratch,
 ): Int32Array | null {
-  const { modelLogProbs } = scratch;
+  const { modelLogProbs, noise } = scratch;
   const taken = new Uint8Array(n);
   for (const i of chosen) taken[i] = 1;
   const rest = Array.from({ length: n }, (_, i) => i).filter((i) => taken[i] === 0);
-  const byProbability = (a: number, c: number): number => (modelLogProbs[c] as number) - (modelLogProbs[a] as number) || a - c;
+  // by confidence: model log-probability plus the choice noise (zero unless adaptiveChoiceNoise)
+  const byProbability = (a: number, c: number): number => (modelLogProbs[c] as number) + (noise[c] as number) - (modelLogProbs[a] as number) - (noise[a] as number) || a - c;
   rest.sort(byProbability);
   const need = floor - chosen.length;
   if (!separates(rest, need, scratch)) {
@@ -156,12 +165,12 @@ function topUp(
 
 /** Whether the first `need` of `ranked` are above the others by more than their error bounds (so exact values take the same). */
 function separates(ranked: readonly number[], need: number, scratch: DrawScratch): boolean {
-  const { modelLogProbs, errors } = scratch;
+  const { modelLogProbs, errors, noise } = scratch;
   let takenLower = Infinity;
   let restUpper = -Infinity;
   for (let r = 0; r < ranked.length; r++) {
     const i = ranked[r] as number;
-    const m = modelLogProbs[i] as number;
+    const m = (modelLogProbs[i] as number) + (noise[i] as number);
     const e = errors[i] as number;
     if (e < 0) return false; // not drawn: no bound
     if (r < need) takenLower = Math.min(takenLower, m - e);

@@ -16,6 +16,7 @@ export const DEFAULT_SAMPLER_CONFIG: SamplerConfig = Object.freeze({
   stepArrays: null, // the scalar rules above unless explicit per-step values are given
   adaptiveThreshold: 0.9, // commit tokens the model is ≥ 90 % sure of
   adaptiveMinPerStep: 0, // plain threshold decoding (at least the most probable draw); 'schedule' = the hybrid
+  adaptiveChoiceNoise: false, // the top-up ranks by probability (without noise samples collapse: checkpoints/adaptive-v1)
   gridHeight: 0, // √L: 7×7 for the 49-token Fashion-MNIST tokenizer
   gridWidth: 0, // L / gridHeight
   haltonRandomOffset: false, // Halton-MaskGIT `randomize=False` default: one fixed order
@@ -84,6 +85,9 @@ export function validateSamplerConfig(config: SamplerConfig): void {
     throw new Err(`${FILE}: field "adaptiveThreshold" must be in (0, 1], got ${showValue(config.adaptiveThreshold)}`);
   }
   if (config.adaptiveMinPerStep !== 'schedule') nonNegativeInteger(config.adaptiveMinPerStep, 'adaptiveMinPerStep (an integer ≥ 0 or "schedule")');
+  if (typeof config.adaptiveChoiceNoise !== 'boolean') {
+    throw new TypeError(`${FILE}: field "adaptiveChoiceNoise" must be a boolean (true or false), got ${showValue(config.adaptiveChoiceNoise)}`);
+  }
   nonNegativeInteger(config.gridHeight, 'gridHeight');
   nonNegativeInteger(config.gridWidth, 'gridWidth');
   if (typeof config.haltonRandomOffset !== 'boolean') {

@@ -63,6 +63,11 @@ export interface SamplerConfig {
    * the threshold; `'schedule'` = the count the confidence sampler's schedule commits at step t of T; 0 or 1 = plain.
    */
   readonly adaptiveMinPerStep: number | 'schedule';
+  /**
+   * Adaptive sampler: rank the draws that top up to the floor (at least one) by confidence log p + τ_t·g, g ~ Gumbel,
+   * as the confidence sampler ranks (τ_t from `gumbelScale`, annealed), instead of by probability alone.
+   */
+  readonly adaptiveChoiceNoise: boolean;
   /** Halton sampler: grid height × width of the L positions (0 = √L, which must then be an integer). */
   readonly gridHeight: number;
   /** Halton sampler: grid width (0 = L / gridHeight). */

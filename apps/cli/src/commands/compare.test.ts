@@ -232,6 +232,12 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const row = (JSON.parse(r.out) as CompareJson).rows[0];
     expect([row?.steps, row?.stepsDistribution?.histogram.slice(0, 3)]).toEqual([3, [0, 0, row?.stepsDistribution?.count]]); // 20 + 20 + 9 of 49 tokens (was 4: one a step, the rest at the cap)
     expect(readFileSync(join(root, 'hybrid', 'compare.md'), 'utf8')).toContain('| base / adaptive (p ≥ 1, T ≤ 4, ≥ 20 a step) |');
+    // --adaptive-noise: the same counts, other positions (the confidence sampler's noisy ranking), labelled
+    const noisy = await cli(['compare', '--models', `base=${base}`, '--methods', 'adaptive', '--thresholds', '1', '--adaptive-cap', '4', '--min-per-step', '20', '--adaptive-noise', '--seeds', '1', ...common, '--out', join(root, 'hybrid-noise'), '--json']);
+    expect(noisy.code).toBe(0);
+    const noisyRow = (JSON.parse(noisy.out) as CompareJson).rows[0];
+    expect([noisyRow?.steps, noisyRow?.fcd.mean === row?.fcd.mean]).toEqual([3, false]);
+    expect(readFileSync(join(root, 'hybrid-noise', 'compare.md'), 'utf8')).toContain('| base / adaptive (p ≥ 1, T ≤ 4, ≥ 20 a step, choice noise) |');
     const path = join(dir, 'compare.json');
     const json = JSON.parse(readFileSync(path, 'utf8')) as CompareJson;
     const { minPerStep, ...older } = json.options; // as a compare.json written before --min-per-step
@@ -240,6 +246,8 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const resumed = await cli(['compare', '--out', dir, '--resume', '--min-per-step', 'schedule']);
     expect(resumed.code).toBe(2);
     expect(resumed.err).toMatch(/--min-per-step: .*adaptive\/compare\.json was computed with 0, now "schedule"/);
+    const unread = await cli([...args.slice(0, -2), '--min-per-step', '5', '--out', join(root, 'bad')]); // cosine,halton only
+    expect([unread.code, unread.err]).toEqual([2, expect.stringMatching(/--min-per-step: only the adaptive method reads it, and --methods cosine,halton has none/)]);
     const bad = await cli([...args.slice(0, -2), '--min-per-step', 'lots', '--out', join(root, 'bad')]);
     expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--min-per-step: "schedule" or an integer ≥ 0/)]);
   });

@@ -21,7 +21,7 @@ const schema = z.object({
   methods: list('methods'),
   steps: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of step counts, e.g. 2,3,4,6,8,12'),
   thresholds: z.string().regex(/^\d*\.?\d+(,\d*\.?\d+)*$/, 'a comma-separated list of probabilities, e.g. 0.6,0.8,0.9'),
-  adaptiveCap: int(0), minPerStep: minPerStepFlag,
+  adaptiveCap: int(0), minPerStep: minPerStepFlag, adaptiveNoise: z.boolean(),
   tuned: z.string(),
   classifier: z.string().min(1),
   data: z.string().min(1),
@@ -41,7 +41,7 @@ const schema = z.object({
 });
 const DEFAULTS: CompareOptions = {
   models: 'base=models/fashion-mnist', methods: 'cosine,arccos,linear,halton,adaptive', steps: '2,3,4,6,8,12', thresholds: '0.2,0.3,0.5,0.7,0.9',
-  adaptiveCap: 0, minPerStep: 0, tuned: '', classifier: 'models/fashion-mnist/classifiers/eval', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/compare',
+  adaptiveCap: 0, minPerStep: 0, adaptiveNoise: false, tuned: '', classifier: 'models/fashion-mnist/classifiers/eval', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/compare',
   n: 10000, seeds: 3, seed: 0, engine: 'ort', temperature: 1, gumbel: 4.5, cfg: 0, haltonSchedule: 'cosine', batch: 64, refLimit: 0, kidSubsets: 100,
   gridPerClass: 2,
 };
@@ -56,6 +56,7 @@ export function compareCommand(io: TextIo): Command {
     .option('--thresholds <list>', 'adaptive: commit thresholds swept instead of T', DEFAULTS.thresholds)
     .option('--adaptive-cap <T>', 'adaptive: step cap (0 = the largest --steps)', String(DEFAULTS.adaptiveCap))
     .option('--min-per-step <k>', 'adaptive: tokens committed at least per step, or schedule (the hybrid: the cosine count at step t of the cap)', String(DEFAULTS.minPerStep))
+    .option('--adaptive-noise', 'adaptive: rank the top-up by confidence with the Gumbel noise of --gumbel (annealed), as the confidence sampler ranks')
     .option('--tuned <file>', 'per-step schedules from speedrl tune-schedule (method tuned)', DEFAULTS.tuned)
     .option('--classifier <dir>', 'EVALUATION classifier directory (never the reward classifier)', DEFAULTS.classifier)
     .option('--data <dir>', 'IDX dataset directory (test set = reference; train set = floor)', DEFAULTS.data)

@@ -156,6 +156,12 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(JSON.parse(readFileSync(path, 'utf8')).cells).toHaveLength(2);
   });
 
+  it('refuses --schedule with the adaptive sampler, which reads none, before any work (was: ignored and recorded)', async () => {
+    const r = await cli(args('unread', '--steps', '2', '--seeds', '1', '--sampler', 'adaptive', '--schedule', 'linear'));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--schedule: the adaptive sampler .* "linear" would be ignored/)]);
+    expect(existsSync(join(root, 'unread'))).toBe(false);
+  });
+
   it('a bare --resume after a stop computes the cells the stopped call asked for (was: only the computed ones were planned, exit 0)', async () => {
     const handler = installInterruptHandler(capture(), () => undefined); // as inside the demo: stop after the saved cell
     process.emit('SIGINT', 'SIGINT');

@@ -129,6 +129,9 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     const cwdOut = join(root, 'grid.png');
     expect((await cli([...base, '--n', '1', '--out', cwdOut])).code).toBe(0);
     expect(readPng(cwdOut).height).toBeGreaterThan(10 * 56);
+    // the adaptive sampler reads no mask schedule: a typed one is refused, not ignored (was: identical images, the schedule recorded)
+    const unread = await cli([...base, '--sampler', 'adaptive', '--schedule', 'linear', '--out', join(root, 'unread.png')]);
+    expect([unread.code, unread.err, existsSync(join(root, 'unread.png'))]).toEqual([2, expect.stringMatching(/--schedule: the adaptive sampler .* reads no mask schedule, so "linear" would be ignored/), false]);
     const bad = await cli([...base, '--format', 'jpeg']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--format: .*'png' \| 'png-dir' \| 'npz'/);

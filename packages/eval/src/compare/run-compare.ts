@@ -50,13 +50,13 @@ export interface CompareOptions extends BaseSampling {
 }
 
 /** Options that change what a cell means: a resume must use the same values. */
-const CELL_DEFINING = ['n', 'classifier', 'data', 'refLimit', 'engine', 'batch', 'temperature', 'gumbel', 'cfg', 'haltonSchedule', 'adaptiveCap', 'kidSubsets', 'tuned', 'minPerStep'] as const;
+const CELL_DEFINING = ['n', 'classifier', 'data', 'refLimit', 'engine', 'batch', 'temperature', 'gumbel', 'cfg', 'haltonSchedule', 'adaptiveCap', 'kidSubsets', 'tuned', 'minPerStep', 'adaptiveNoise'] as const;
 
 /** The `optionsKey` a compare.json records for these options: the digest of their cell-defining ones (stored-cells.ts). */
 export const compareOptionsKey = (options: Readonly<Record<string, unknown>>): string => optionsDigest(options, CELL_DEFINING);
 
 /** Defaults of cell-defining options added after files were written without them: such a file ran at the default. */
-const LATER_DEFAULTS: Readonly<Record<string, unknown>> = { minPerStep: 0 };
+const LATER_DEFAULTS: Readonly<Record<string, unknown>> = { minPerStep: 0, adaptiveNoise: false };
 
 /** Cell-defining options that name files: another spelling of the same path (./x, x/) is the same value. */
 const PATH_OPTIONS: ReadonlySet<string> = new Set(['classifier', 'data', 'tuned']);
@@ -170,6 +170,11 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const methods = parseMethods(o.methods);
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   const thresholds = parseNumberList('--thresholds', o.thresholds, (v) => v > 0 && v <= 1, 'probabilities in (0, 1]');
+  for (const [flag, given] of [['--min-per-step', (o.minPerStep ?? 0) !== 0], ['--adaptive-noise', o.adaptiveNoise === true]] as const) {
+    if (!resume && given && !methods.includes('adaptive')) { // (a resume keeps its file's value whatever it adds)
+      throw new UsageError(`${flag}: only the adaptive method reads it, and --methods ${o.methods} has none; add adaptive to --methods, or remove it`);
+    }
+  }
   checkSeedRange(o.seed, o.seeds);
   const seeds = Array.from({ length: o.seeds }, (_, k) => o.seed + k);
   const adaptiveCap = o.adaptiveCap > 0 ? o.adaptiveCap : Math.max(...steps);
@@ -229,7 +234,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
       ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), optionsKey: compareOptionsKey({ ...o, adaptiveCap }), engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);
-    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch, o.minPerStep ?? 0)}${acceleration === undefined ? '' : `\n${compareAccelerationMarkdown(acceleration)}`}`);
+    await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch, o.minPerStep ?? 0, o.adaptiveNoise ?? false)}${acceleration === undefined ? '' : `\n${compareAccelerationMarkdown(acceleration)}`}`);
     // the figures follow every save (with a row to draw): a stopped run's directory never shows another run's fronts beside its compare.json
     if (rows.length > 0) {
       const subtitle = `${o.n} samples, ${seeds.length} seed(s), ${o.engine}`;

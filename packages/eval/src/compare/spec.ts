@@ -70,6 +70,8 @@ export interface BaseSampling {
   readonly adaptiveCap: number;
   /** Adaptive: tokens committed at least per step, or `'schedule'` (the hybrid); absent = 0, plain threshold decoding. */
   readonly minPerStep?: number | 'schedule';
+  /** Adaptive: rank the top-up by Gumbel-noised confidence (`gumbel`, annealed) as the confidence sampler does; absent = false. */
+  readonly adaptiveNoise?: boolean;
 }
 
 /** One unit of work: a model, a method, its budget (T, or the adaptive threshold), a seed. */
@@ -101,7 +103,7 @@ export function samplerConfigFor(key: Omit<CellKey, 'seed' | 'model'>, base: Bas
     case 'halton':
       return { ...common, method: 'halton', schedule: base.haltonSchedule };
     case 'adaptive':
-      return { ...common, method: 'adaptive', adaptiveThreshold: key.threshold ?? NaN, adaptiveMinPerStep: base.minPerStep ?? 0 };
+      return { ...common, method: 'adaptive', adaptiveThreshold: key.threshold ?? NaN, adaptiveMinPerStep: base.minPerStep ?? 0, adaptiveChoiceNoise: base.adaptiveNoise ?? false };
     case 'tuned': {
       if (tuned === undefined) throw new UsageError(`--tuned: no tuned schedule for T=${key.steps}`);
       const cfg = tuned.stepArrays.cfgWeights === undefined ? null : { weight: 1, nullClassId: numClasses, warmup: 'none' as const };

@@ -70,8 +70,8 @@ export function sortRows(rows: readonly CompareRow[], models: readonly string[],
 const pm = (m: MeanStd, digits: number, scale = 1): string => (Number.isNaN(m.mean) ? 'n/a' : `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}`);
 
 /** The method column of a row: adaptive rows name their threshold and cap. */
-const methodLabel = (r: CompareRow, minPerStep: number | 'schedule'): string => (r.threshold === undefined ? r.method
-  : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps}${minPerStep === 0 ? '' : `, ≥ ${minPerStep === 'schedule' ? 'the cosine count' : minPerStep} a step`})`);
+const methodLabel = (r: CompareRow, minPerStep: number | 'schedule', noise: boolean): string => (r.threshold === undefined ? r.method
+  : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps}${minPerStep === 0 ? '' : `, ≥ ${minPerStep === 'schedule' ? 'the cosine count' : minPerStep} a step`}${noise ? ', choice noise' : ''})`);
 
 /** Where the tuned schedules come from: a model they run on other than this one uses them as a transfer. */
 export function tunedSourceNote(searchedOn: string): string {
@@ -79,12 +79,12 @@ export function tunedSourceNote(searchedOn: string): string {
 }
 
 /** The markdown table of every row, plus floors, engine and (when tuned) the search budget. */
-export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'tunedModel' | 'engine' | 'models'>, n: number, batch = 64, minPerStep: number | 'schedule' = 0): string {
+export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'tunedModel' | 'engine' | 'models'>, n: number, batch = 64, minPerStep: number | 'schedule' = 0, noise = false): string {
   const lines = [
     `| model | method | T | NFE | ms/image (${json.engine}, batch ${batch}) | FCD ↓ | KID ×10³ ↓ | precision ↑ | recall ↑ | class acc. ↑ | seeds |`,
     '|---|---|---:|---:|---|---|---|---|---|---|---:|',
     ...json.rows.map((r) => {
-      const method = methodLabel(r, minPerStep);
+      const method = methodLabel(r, minPerStep, noise);
       const t = r.threshold === undefined ? String(r.steps) : r.steps.toFixed(2);
       return `| ${r.model} | ${method} | ${t} | ${r.nfePerImage.toFixed(1)} | ${pm(r.msPerImage, 2)} | ${pm(r.fcd, 3)} | ${pm(r.kid, 2, 1e3)} | ${pm(r.precision, 3)} | ${pm(r.recall, 3)} | ${pm(r.accuracy, 3)} | ${r.seeds} |`;
     }),
@@ -105,6 +105,6 @@ export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'sea
   if (new Set(seedCounts).size > 1) { // a resume may add seeds to some models only
     notes.push(`Warning: rows average different numbers of seeds (${Math.min(...seedCounts)} to ${Math.max(...seedCounts)}, see the seeds column); compare rows with equal seeds.`);
   }
-  const steps = stepsMarkdown(json.rows.map((r) => ({ label: `${r.model} / ${methodLabel(r, minPerStep)}`, steps: r.stepsDistribution })), 'model / method');
+  const steps = stepsMarkdown(json.rows.map((r) => ({ label: `${r.model} / ${methodLabel(r, minPerStep, noise)}`, steps: r.stepsDistribution })), 'model / method');
   return `${[...lines, ...floors, ...notes].join('\n')}\n${steps}`;
 }
