@@ -104,6 +104,13 @@ describe('adaptive sampler (probability threshold)', () => {
       // at least one commit a step without a floor, the most confident one; a non-boolean is refused
       const single = await sample(unsure, { ...base, steps: 4, rng: Rng.fromSeed(3), config: { method: 'adaptive', adaptiveThreshold: 1, adaptiveChoiceNoise: true } });
       expect(committedCountsPerStep(single.trajectory).slice(0, 3).map((c) => Array.from(c))).toEqual([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]);
+      // nothing passes p* = 1 on an unsure model: the noisy hybrid with the schedule floor is then the confidence sampler
+      const varied = fakeLogitsFn(8, (c, p, k) => Math.sin(1 + c * 7 + p * 3 + k * 5));
+      for (const steps of [2, 5]) {
+        const confidence = await sample(varied, { ...base, steps, rng: Rng.fromSeed(9), config: { method: 'confidence' } });
+        const hybrid = await sample(varied, { ...base, steps, rng: Rng.fromSeed(9), config: { method: 'adaptive', adaptiveThreshold: 1, adaptiveMinPerStep: 'schedule', adaptiveChoiceNoise: true } });
+        expect(Array.from(hybrid.tokens)).toEqual(Array.from(confidence.tokens));
+      }
       await expect(sample(unsure, { ...base, steps: 3, rng: Rng.fromSeed(4), config: { method: 'adaptive', adaptiveChoiceNoise: 'yes' as unknown as boolean } })).rejects.toThrow(
         /field "adaptiveChoiceNoise" must be a boolean/,
       );
