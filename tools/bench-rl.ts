@@ -11,7 +11,7 @@
  *   (or `npm run bench:rl -w tools -- [flags]`); `--help` lists the flags.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -106,7 +106,9 @@ async function openModel(opts: BenchOptions): Promise<{ model: RlModel; source: 
   const dir = await mkdtemp(join(tmpdir(), 'bench-rl-'));
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
-    const config = maskGitPreset('fmnist');
+    // the preset's shape with the tokenizer's vocabulary (the v2 tokenizer has 1,024 codes, the preset 512)
+    const vq = JSON.parse(await readFile(join(opts.tokenizer, 'config.json'), 'utf8')) as { config?: { codebookSize?: number } };
+    const config = maskGitPreset('fmnist', vq.config?.codebookSize === undefined ? {} : { numCodes: vq.config.codebookSize });
     await saveModel(join(dir, MASKGIT_DIR), initParams(config, Rng.fromSeed(opts.seed)), config);
     await installBundleTokenizer(opts.tokenizer, dir);
     return { model: await loadRlModel(dir, { flag: '--tokenizer' }), source: `random-initialised fmnist weights, tokenizer ${opts.tokenizer}`, cleanup };
