@@ -24,7 +24,7 @@ interface ResultFile { options: { n: number; classifier: string; data: string; s
 interface Series { name: string; rows: Row[] }
 
 /** `LABEL=FILE` inputs as series: an eval.json is one series (its label); a compare.json one per model and method. */
-export function seriesOf(label: string, file: ResultFile): Series[] {
+function seriesOf(label: string, file: ResultFile): Series[] {
   const groups = new Map<string, Row[]>();
   for (const row of file.rows) {
     const key = row.model === undefined ? label : `${label}: ${row.model}/${row.method ?? '?'}`;

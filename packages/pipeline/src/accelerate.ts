@@ -44,6 +44,8 @@ export interface AccelerateOptions {
   readonly maxSteps?: number;
   /** Adaptive rollouts: tokens committed at least per step (the hybrid), a count or "schedule". */
   readonly minPerStep?: number | 'schedule';
+  /** Adaptive rollouts: the top-up ranks by the confidence sampler's noisy confidence (rl-trainer `rollout.choiceNoise`). */
+  readonly adaptiveNoise?: boolean;
   readonly speedWeight: number;
   /** z-scored quality floor for the speed credit, or "none". */
   readonly floor: string;
@@ -94,10 +96,11 @@ export type AccelerateRun = RunDir & {
 const CONFIG_FLAGS: Readonly<Record<string, string>> = {
   learningRate: '--lr', warmupIterations: '--warmup', trainMicroBatch: '--micro-batch', qualityFloor: '--floor',
   'rollout.kind': '--rollout', 'rollout.thresholds': '--thresholds', 'rollout.maxSteps': '--max-steps', 'rollout.minPerStep': '--min-per-step',
+  'rollout.choiceNoise': '--adaptive-noise',
 };
 
-/** The options only one rollout kind reads (docs/architecture.md, "Adaptive rollouts"): fixed-T rollouts draw T from the step choices, adaptive ones read the thresholds, cap and minimum per step. */
-export const ROLLOUT_OPTIONS: Readonly<Record<'fixed' | 'adaptive', readonly string[]>> = Object.freeze({ fixed: ['stepChoices'], adaptive: ['thresholds', 'maxSteps', 'minPerStep'] });
+/** The options only one rollout kind reads (docs/architecture.md, "Adaptive rollouts"): fixed-T rollouts draw T from the step choices, adaptive ones read the thresholds, cap, minimum per step and choice noise. */
+export const ROLLOUT_OPTIONS: Readonly<Record<'fixed' | 'adaptive', readonly string[]>> = Object.freeze({ fixed: ['stepChoices'], adaptive: ['thresholds', 'maxSteps', 'minPerStep', 'adaptiveNoise'] });
 
 /**
  * Refuses an option the run's rollout kind never reads (`--max-steps` with fixed T, `--step-choices` with adaptive
@@ -138,6 +141,7 @@ export function speedRlConfigOf(o: AccelerateOptions): SpeedRlConfig {
   const thresholds = o.thresholds ?? A.thresholds;
   const rollout = (o.rollout ?? 'fixed') === 'fixed' ? { kind: 'fixed' as const } : {
     kind: o.rollout as 'adaptive', maxSteps: o.maxSteps ?? A.maxSteps, minPerStep: o.minPerStep ?? A.minPerStep,
+    ...(o.adaptiveNoise === true ? { choiceNoise: true } : {}), // absent when off: the runs before the option keep their config
     thresholds: typeof thresholds === 'string' ? thresholds.split(',').map(Number) : [...thresholds],
   };
   return usageErrorForConfigField(CONFIG_FLAGS, () => resolveSpeedRlConfig({
@@ -252,7 +256,7 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
     const meanT = r.kind === 'fixed' ? config.stepChoices.reduce((a, b) => a + b, 0) / config.stepChoices.length : r.maxSteps; // adaptive: the worst case
     io.stderr([
       `speedrl accelerate: base ${o.base} (${model.config.dim}×${model.config.depth}, K=${model.config.numCodes}), onnxruntime engine, tfjs backend ${backend.backend}`,
-      `  per iteration: ${classes} classes × G=${config.groupSize} = ${rollouts} rollouts, ${r.kind === 'fixed' ? `T ∈ {${config.stepChoices.join(',')}} (mean ${meanT.toFixed(1)})` : `adaptive, p* ∈ {${r.thresholds.join(',')}}, T ≤ ${r.maxSteps}, ≥ ${r.minPerStep ?? 0} per step`}:`,
+      `  per iteration: ${classes} classes × G=${config.groupSize} = ${rollouts} rollouts, ${r.kind === 'fixed' ? `T ∈ {${config.stepChoices.join(',')}} (mean ${meanT.toFixed(1)})` : `adaptive, p* ∈ {${r.thresholds.join(',')}}, T ≤ ${r.maxSteps}, ≥ ${r.minPerStep ?? 0} per step${r.choiceNoise === true ? ', choice noise' : ''}`}:`,
       `  ≈ ${Math.round(rollouts * meanT)} sample-steps of forward passes, then ${config.innerEpochs} update(s) over ≈ ${Math.round(rollouts * meanT * config.stepFraction)} step rows in micro-batches of ${config.trainMicroBatch}`,
       `  loss ${config.loss}, λ=${config.speedWeight}, β=${config.klBeta}, lr ${config.learningRate}, iterations ${startIteration}→${config.iterations}, out ${run.dir}`,
       ...userRewards.map((c) => `  user reward ${c.name} (weight ${c.weight}, z-scored)`),

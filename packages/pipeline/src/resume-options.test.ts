@@ -83,5 +83,7 @@ describe('checkSavedOptions', () => {
     expect(() => checkSavedOptions('f', saved, { base: 'models/b' }, keys, () => false, 'ablation')).not.toThrow(); // not typed: the saved value is used
     expect(() => checkSavedOptions('f', saved, { base: 'models/a', config: 'c.yaml', n: 5 }, keys, () => true, 'ablation')).not.toThrow(); // n is not a key
     expect(() => checkSavedOptions('f', {}, { base: 'x' }, keys, () => true, 'ablation')).not.toThrow(); // nothing saved: nothing to keep
+    // compared as checkResumeOverrides compares (was: by text, so another spelling of the same path was refused)
+    expect(() => checkSavedOptions('f', { ...saved, fixedSteps: 4 }, { base: './models/a/', config: 'sub/../c.yaml', fixedSteps: '4.0' }, [...keys, 'fixedSteps'], () => true, 'ablation')).not.toThrow();
   });
 });

@@ -22,7 +22,7 @@ export const RESUME_MUTABLE_OPTIONS: ReadonlySet<string> = new Set([
  * Their contents are guarded apart from their names (each run records content keys of its inputs).
  */
 const PATH_OPTIONS: ReadonlySet<string> = new Set([
-  'base', 'tokenizer', 'data', 'classifier', 'rewardClassifier', 'evalClassifier', 'perceptualClassifier', 'tuned', 'accelerated',
+  'base', 'tokenizer', 'data', 'classifier', 'rewardClassifier', 'evalClassifier', 'perceptualClassifier', 'tuned', 'accelerated', 'config',
 ]);
 
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
@@ -35,9 +35,13 @@ function numbersOf(value: unknown): number[] | undefined {
   return parts.every((p) => DECIMAL.test(p)) ? parts.map(Number) : undefined;
 }
 
-/** Whether two values of an option are the same value: equal text, or the same numbers in the same order however written. */
-function sameValue(was: unknown, value: unknown): boolean {
+/**
+ * Whether two values of option `key` are the same value: equal text, the same numbers in the same order however
+ * written (--floor -1.0 is -1), or for a path option another spelling of the same path.
+ */
+function sameValue(key: string, was: unknown, value: unknown): boolean {
   if (String(was) === String(value)) return true;
+  if (PATH_OPTIONS.has(key) && typeof was === 'string' && typeof value === 'string' && resolve(was) === resolve(value)) return true;
   const [a, b] = [numbersOf(was), numbersOf(value)];
   return a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -51,8 +55,7 @@ export function checkResumeOverrides(saved: Record<string, unknown>, overrides: 
     if (mutable.has(key) || value === undefined) continue;
     const was = saved[key];
     if (was === undefined) continue; // run.json does not record it (an older file, or edited): the value given says what the run used
-    if (sameValue(was, value)) continue; // --floor -1.0 is the -1 the run was started with
-    if (PATH_OPTIONS.has(key) && typeof was === 'string' && typeof value === 'string' && resolve(was) === resolve(value)) continue;
+    if (sameValue(key, was, value)) continue;
     throw new UsageError(
       `${flagOf(key)}: a resumed ${what} keeps the value it was started with (${JSON.stringify(was)}), got ${JSON.stringify(value)}; ` +
         `start a new ${what} with another --out to change it`,
@@ -69,7 +72,7 @@ export function checkSavedOptions(
   file: string, saved: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>, keys: readonly string[], typed: (key: string) => boolean, job: string,
 ): void {
   for (const key of keys) {
-    if (!typed(key) || saved[key] === undefined || String(saved[key]) === String(now[key])) continue;
+    if (!typed(key) || saved[key] === undefined || sameValue(key, saved[key], now[key])) continue; // as checkResumeOverrides compares
     throw new UsageError(`${flagOf(key)}: ${file} was started with ${JSON.stringify(saved[key])}, now ${JSON.stringify(now[key])}; a resumed ${job} keeps it, use another --out to change it`);
   }
 }
@@ -162,7 +165,7 @@ export function checkCheckpointOptions(recorded: unknown, options: Record<string
   if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) return;
   const mine = definingOptions(options);
   for (const [key, was] of Object.entries(recorded as Record<string, unknown>)) {
-    if (!(key in mine) || was === undefined || sameValue(was, mine[key])) continue;
+    if (!(key in mine) || was === undefined || sameValue(key, was, mine[key])) continue;
     throw new UsageError(
       `--resume: the checkpoint in "${checkpoint}" was written by a run with ${flagOf(key)} ${JSON.stringify(was)}, and this run's is ${JSON.stringify(mine[key])}: ` +
         'it is not this run\'s checkpoint (copied from another run?). Restore the run\'s own, or start a new run with another --out (nothing was written)',

@@ -30,6 +30,21 @@ describe('parseMetricsText', () => {
     expect(() => parseMetricsText('m.jsonl', nested)).toThrow('field "components.classifier.mean"');
   });
 
+  it('refuses values no run can log (was: a hand-edited stepsMean 99 over the cap, or nfeMean −4, plotted)', () => {
+    const adaptive = syntheticRecord(0, true);
+    expect(() => parseMetricsText('m.jsonl', line(adaptive))).not.toThrow();
+    const bad: [Record<string, unknown>, string][] = [
+      [{ ...adaptive, stepsMean: 99 }, 'm.jsonl: line 1: field "stepsMean": must be ≤ 12, the step cap of this line\'s stepsDistribution (got 99)'],
+      [{ ...adaptive, stepsMeanByClass: { ...(adaptive.stepsMeanByClass as object), 3: 13 } }, 'field "stepsMeanByClass.3": must be ≤ 12'],
+      [{ ...syntheticRecord(1), nfeMean: -4 }, 'm.jsonl: line 1: field "nfeMean": must be ≥ 1 (null for "not computed")'],
+      [{ ...syntheticRecord(1), clipFraction: 1.5 }, 'field "clipFraction": must be in [0, 1]'],
+      [{ ...syntheticRecord(1), tokenEntropy: -1 }, 'field "tokenEntropy": must be ≥ 0'],
+      [{ ...syntheticRecord(1), klMean: -0.5 }, 'field "klMean": must be ≥ 0'],
+    ];
+    for (const [record, message] of bad) expect(() => parseMetricsText('m.jsonl', line(record))).toThrow(message);
+    expect(parseMetricsText('m.jsonl', line({ ...syntheticRecord(1), klMean: -1e-7, stepsMean: null })).records[0]?.klMean).toBe(-1e-7); // rounding; NaN
+  });
+
   it('rejects invalid JSON before the last line, as a usage error', () => {
     const text = `${line(syntheticRecord(0))}not json\n${line(syntheticRecord(1))}`;
     expect(() => parseMetricsText('m.jsonl', text)).toThrow(UsageError);

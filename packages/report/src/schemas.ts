@@ -25,28 +25,48 @@ export const runJsonSchema = z.object({
 /** run.json of a run directory. */
 export type RunJson = z.infer<typeof runJsonSchema>;
 
-/** One line of metrics.jsonl (accelerate): `step` is required, every statistic optional (null = NaN). */
+/** A statistic in [min, max] or null (NaN); `what` names the range in the error. */
+const ranged = (min: number, max: number, what: string) => statNumberSchema.refine((v) => v === null || (v >= min && v <= max), `must be ${what} (null for "not computed")`);
+/** Steps or passes per image: at least one. */
+const perImage = ranged(1, Infinity, '≥ 1');
+const fraction = ranged(0, 1, 'in [0, 1]');
+const nonNegative = ranged(0, Infinity, '≥ 0');
+
+/**
+ * One line of metrics.jsonl (accelerate): `step` is required, every statistic optional (null = NaN). Values no run
+ * can log are refused (a hand-edited or corrupt line would be plotted): steps and NFE per image ≥ 1, and with a step
+ * distribution (adaptive rollouts) no mean above its cap; fractions and mean brightness in [0, 1]; entropy and
+ * diversity ≥ 0; the exact KL ≥ 0 up to rounding (−1e-3).
+ */
 export const metricsRecordSchema = z.object({
   step: z.number(),
   iteration: z.number().optional(),
   rewardMean: statNumberSchema.optional(),
-  rewardStd: statNumberSchema.optional(),
+  rewardStd: nonNegative.optional(),
   qualityMean: statNumberSchema.optional(),
   speedRewardMean: statNumberSchema.optional(),
-  components: z.record(z.object({ mean: statNumberSchema.optional(), std: statNumberSchema.optional() })).optional(),
-  stepsMean: statNumberSchema.optional(),
-  nfeMean: statNumberSchema.optional(),
-  klMean: statNumberSchema.optional(),
-  clipFraction: statNumberSchema.optional(),
-  droppedGroupFraction: statNumberSchema.optional(),
-  meanBrightness: statNumberSchema.optional(),
-  tokenEntropy: statNumberSchema.optional(),
-  sampleDiversity: statNumberSchema.optional(),
-  fcd: statNumberSchema.optional(),
+  components: z.record(z.object({ mean: statNumberSchema.optional(), std: nonNegative.optional() })).optional(),
+  stepsMean: perImage.optional(),
+  nfeMean: perImage.optional(),
+  klMean: ranged(-1e-3, Infinity, '≥ 0').optional(),
+  clipFraction: fraction.optional(),
+  droppedGroupFraction: fraction.optional(),
+  maxStepsFraction: fraction.optional(),
+  meanBrightness: fraction.optional(),
+  tokenEntropy: nonNegative.optional(),
+  sampleDiversity: nonNegative.optional(),
+  fcd: nonNegative.optional(),
   /** Adaptive rollouts only: mean steps used per class id, and their distribution (histogram per class). */
-  stepsMeanByClass: z.record(statNumberSchema).optional(),
+  stepsMeanByClass: z.record(perImage).optional(),
   stepsDistribution: stepsDistributionSchema.optional(),
-}).passthrough();
+}).passthrough().superRefine((r, ctx) => {
+  const cap = r.stepsDistribution?.histogram.length; // the histogram has one bin per step count up to the cap
+  if (cap === undefined) return;
+  const means: [string[], number | null | undefined][] = [[['stepsMean'], r.stepsMean], ...Object.entries(r.stepsMeanByClass ?? {}).map(([c, v]): [string[], number | null] => [['stepsMeanByClass', c], v])];
+  for (const [path, v] of means) {
+    if (typeof v === 'number' && v > cap) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `must be ≤ ${cap}, the step cap of this line's stepsDistribution (got ${v})` });
+  }
+});
 /** One line of metrics.jsonl. */
 export type MetricsRecord = z.infer<typeof metricsRecordSchema>;
 

@@ -36,7 +36,7 @@ describe('Speed-RL config', () => {
     expect(() => resolveSpeedRlConfig({ advantage: { clip: 2 } as never })).toThrow(/field "advantage": unknown field "clip"/);
     // nested objects are strict per kind: a misspelt field, or one of the other kind, is not silently dropped
     expect(() => resolveSpeedRlConfig({ rollout: { kind: 'adaptive', thresholds: [0.5], maxSteps: 12, minPerstep: 'schedule' } as never })).toThrow(
-      /field "rollout" \(kind "adaptive"\): unknown field "minPerstep"; expected only kind, thresholds, maxSteps, minPerStep/,
+      /field "rollout" \(kind "adaptive"\): unknown field "minPerstep"; expected only kind, thresholds, maxSteps, minPerStep, choiceNoise/,
     );
     expect(() => resolveSpeedRlConfig({ rollout: { kind: 'fixed', thresholds: [0.5], maxSteps: 4 } as never })).toThrow(/field "rollout" \(kind "fixed"\): unknown field "thresholds"/);
     expect(() => resolveSpeedRlConfig({ qualityFloor: { kind: 'absolute', value: -1, valeu: 2 } as never })).toThrow(/field "qualityFloor" \(kind "absolute"\): unknown field "valeu"/);

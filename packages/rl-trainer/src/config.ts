@@ -18,10 +18,11 @@ export type PolicyLossKind = 'grpo' | 'ppo' | 'reinforce';
  * `maxSteps`, so the steps used depend on the policy's confidence and the speed reward acts on them
  * (docs/architecture.md, "Adaptive rollouts"). `minPerStep` is the hybrid's floor: at least that many tokens per step,
  * or `'schedule'`, the confidence schedule's count at step t of `maxSteps` (default 0: plain threshold decoding).
+ * `choiceNoise` ranks the top-up by the confidence sampler's Gumbel-noised confidence (`adaptiveChoiceNoise`; absent: false).
  */
 export type RolloutConfig =
   | { readonly kind: 'fixed' }
-  | { readonly kind: 'adaptive'; readonly thresholds: readonly number[]; readonly maxSteps: number; readonly minPerStep?: number | 'schedule' };
+  | { readonly kind: 'adaptive'; readonly thresholds: readonly number[]; readonly maxSteps: number; readonly minPerStep?: number | 'schedule'; readonly choiceNoise?: boolean };
 
 /** Defaults of adaptive rollouts (`speedrl accelerate --rollout adaptive`: `--thresholds`, `--max-steps`, `--min-per-step`). */
 export const DEFAULT_ADAPTIVE_ROLLOUT = Object.freeze({
@@ -167,7 +168,7 @@ export function validateSpeedRlConfig(config: SpeedRlConfig): void {
 function validateRollout(rollout: RolloutConfig, sampler: Partial<SamplerConfig>): void {
   const kind: unknown = (rollout as { kind?: unknown } | null)?.kind;
   // each kind has its own fields: a misspelt one (minPerstep) or one of the other kind would be ignored
-  if (kind === 'fixed' || kind === 'adaptive') checkConfigFields(rollout, kind === 'fixed' ? ['kind'] : ['kind', 'thresholds', 'maxSteps', 'minPerStep'], `${FILE}: field "rollout" (kind "${kind}")`);
+  if (kind === 'fixed' || kind === 'adaptive') checkConfigFields(rollout, kind === 'fixed' ? ['kind'] : ['kind', 'thresholds', 'maxSteps', 'minPerStep', 'choiceNoise'], `${FILE}: field "rollout" (kind "${kind}")`);
   if (kind === 'fixed') return;
   if (kind !== 'adaptive') throw new RangeError(`${FILE}: field "rollout.kind" must be "fixed" or "adaptive", got ${JSON.stringify(kind)}`);
   const r = rollout as Extract<RolloutConfig, { kind: 'adaptive' }>;
@@ -180,17 +181,18 @@ function validateRollout(rollout: RolloutConfig, sampler: Partial<SamplerConfig>
   integer(r.maxSteps, 1, 'rollout.maxSteps');
   const floor = r.minPerStep ?? 0;
   if (floor !== 'schedule') integer(floor, 0, 'rollout.minPerStep (an integer ≥ 0 or "schedule")');
-  for (const field of ['method', 'adaptiveThreshold', 'adaptiveMinPerStep'] as const) {
+  if (r.choiceNoise !== undefined && typeof r.choiceNoise !== 'boolean') throw new TypeError(`${FILE}: field "rollout.choiceNoise" must be a boolean, got ${JSON.stringify(r.choiceNoise)}`);
+  for (const field of ['method', 'adaptiveThreshold', 'adaptiveMinPerStep', 'adaptiveChoiceNoise'] as const) {
     if (sampler[field] !== undefined) {
       throw new RangeError(`${FILE}: field "sampler.${field}" must be left unset with adaptive rollouts (field "rollout" decides it), got ${JSON.stringify(sampler[field])}`);
     }
   }
 }
 
-/** The sampler settings rollouts use: `config.sampler`, with the adaptive method and the hybrid's floor for adaptive rollouts (thresholds per sample). */
+/** The sampler settings rollouts use: `config.sampler`, with the adaptive method, the hybrid's floor and the choice noise for adaptive rollouts (thresholds per sample). */
 export function rolloutSamplerConfig(config: Pick<SpeedRlConfig, 'sampler' | 'rollout'>): Partial<SamplerConfig> {
   const r = config.rollout;
-  return r.kind === 'fixed' ? config.sampler : { ...config.sampler, method: 'adaptive', adaptiveMinPerStep: r.minPerStep ?? 0 };
+  return r.kind === 'fixed' ? config.sampler : { ...config.sampler, method: 'adaptive', adaptiveMinPerStep: r.minPerStep ?? 0, adaptiveChoiceNoise: r.choiceNoise ?? false };
 }
 
 /** T_max of the default speed reward 1 − T/T_max: max(stepChoices), or `rollout.maxSteps` for adaptive rollouts. */

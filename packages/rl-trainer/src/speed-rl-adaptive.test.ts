@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Rng } from '@speedrl/core';
-import { resolveSpeedRlConfig, type SpeedRlConfig } from './config';
+import { resolveSpeedRlConfig, rolloutSamplerConfig, type SpeedRlConfig } from './config';
 import { logSoftmaxRows } from './kl';
 import { grpoLoss } from './losses/grpo';
 import { collectRollouts, planAdaptiveRollouts } from './rollout';
@@ -125,10 +125,22 @@ describe('runSpeedRl rollout modes', () => {
     expect(Array.from(still.policy.theta())).toEqual(Array.from(peaked(1.2)));
   });
 
-  it('adaptive rows train exactly the committed tokens with their recorded log π at the pre-step input: the ratio is 1', async () => {
+  it('choiceNoise ranks the top-up by the noisy confidence (the sampler\'s adaptiveChoiceNoise): same seed, other rollouts', async () => {
+    const hybrid = { ...ADAPTIVE, thresholds: [0.99], maxSteps: 3, minPerStep: 'schedule' } as const;
+    expect(rolloutSamplerConfig(resolveSpeedRlConfig({ rollout: { ...hybrid, choiceNoise: true } }))).toMatchObject({ method: 'adaptive', adaptiveChoiceNoise: true });
+    expect(rolloutSamplerConfig(resolveSpeedRlConfig({ rollout: hybrid }))).toMatchObject({ adaptiveChoiceNoise: false }); // absent: no noise, as before
+    const theta = Float32Array.from({ length: C * K }, (_, i) => Math.sin(3 * i));
+    const plain = await run({ rollout: hybrid, iterations: 1 }, { reward: constant }, theta, 8);
+    const noisy = await run({ rollout: { ...hybrid, choiceNoise: true }, iterations: 1 }, { reward: constant }, theta, 8);
+    expect(hashRun(await run({ rollout: { ...hybrid, choiceNoise: false }, iterations: 1 }, { reward: constant }, theta, 8))).toBe(hashRun(plain));
+    expect(hashRun(noisy)).not.toBe(hashRun(plain));
+    expect(Array.from(noisy.details[0]!.steps)).toEqual(new Array(16).fill(3)); // the noise changes which positions, not the floor
+  });
+
+  it.each([false, true])('adaptive rows train exactly the committed tokens with their recorded log π at the pre-step input: the ratio is 1 (choice noise %s)', async (noise) => {
     const policy = createFakePolicy({ seqLen: 8, vocabSize: K, numClasses: C, theta: Float32Array.from({ length: C * K }, (_, i) => Math.sin(3 * i)) });
     const plan = planAdaptiveRollouts([0, 1], 4, [0.3, 0.6], 6, Rng.fromSeed(3));
-    const sampler = { method: 'adaptive', adaptiveMinPerStep: 'schedule' } as const;
+    const sampler = { method: 'adaptive', adaptiveMinPerStep: 'schedule', adaptiveChoiceNoise: noise } as const;
     const rollouts = await collectRollouts(policy.logits, plan, { seqLen: 8, vocabSize: K, maskId: K, numClasses: C, sampler, rng: Rng.fromSeed(4) });
     expect(rollouts.buckets.map((b) => b.threshold)).toEqual([0.3, 0.6]);
     const rows = collectStepRows(rollouts, 8, K, () => true, (_j, used) => new Uint8Array(used).fill(1));
@@ -162,9 +174,11 @@ describe('runSpeedRl rollout modes', () => {
       [{ ...ADAPTIVE, thresholds: [0.5, 1.5] }, /field "rollout.thresholds\[1\]" must be in \(0, 1\], got 1.5/],
       [{ ...ADAPTIVE, maxSteps: 0 }, /field "rollout.maxSteps" must be an integer ≥ 1, got 0/],
       [{ ...ADAPTIVE, minPerStep: -1 }, /field "rollout.minPerStep \(an integer ≥ 0 or "schedule"\)" must be an integer ≥ 0, got -1/],
+      [{ ...ADAPTIVE, choiceNoise: 'yes' }, /field "rollout.choiceNoise" must be a boolean, got "yes"/],
     ];
     for (const [rollout, message] of bad) expect(() => resolveSpeedRlConfig({ rollout: rollout as SpeedRlConfig['rollout'] })).toThrow(message);
     expect(() => resolveSpeedRlConfig({ rollout: ADAPTIVE, sampler: { method: 'halton' } })).toThrow(/field "sampler.method" must be left unset with adaptive rollouts/);
+    expect(() => resolveSpeedRlConfig({ rollout: ADAPTIVE, sampler: { adaptiveChoiceNoise: true } })).toThrow(/field "sampler.adaptiveChoiceNoise" must be left unset with adaptive rollouts/);
     expect(resolveSpeedRlConfig({ rollout: ADAPTIVE, stepChoices: [100] }).rollout).toEqual(ADAPTIVE); // stepChoices unused
   });
 });

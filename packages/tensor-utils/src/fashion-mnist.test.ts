@@ -75,10 +75,12 @@ describe('loadIdxDataset on the real fixture', () => {
     expect(() => loadIdxDataset(FIXTURES as never)).toThrow(/loadIdxDataset: expected an options object \{ split: 'train' \| 'test', dir\?.*\}, got ".*fashion-mnist"/);
   });
 
-  it('prefers the plain file over the .gz and falls back to .gz', () => {
+  it('finds the plain file or the .gz, and refuses both at once (was: the plain file won silently, a stale one too)', () => {
     copyFileSync(join(FIXTURES, 'train-labels-idx1-ubyte.gz'), join(tmp, 'train-labels-idx1-ubyte.gz'));
     expect(findIdxFile(tmp, 'train-labels-idx1-ubyte')).toBe(join(tmp, 'train-labels-idx1-ubyte.gz'));
     writeFileSync(join(tmp, 'train-labels-idx1-ubyte'), '');
+    expect(() => findIdxFile(tmp, 'train-labels-idx1-ubyte')).toThrow(/both .*train-labels-idx1-ubyte and .*train-labels-idx1-ubyte\.gz exist, so which one is the data is ambiguous; remove one/);
+    rmSync(join(tmp, 'train-labels-idx1-ubyte.gz'));
     expect(findIdxFile(tmp, 'train-labels-idx1-ubyte')).toBe(join(tmp, 'train-labels-idx1-ubyte'));
   });
 });

@@ -58,10 +58,16 @@ export function idxFileNames(split: IdxSplit): { images: string; labels: string 
 
 const INSTALL_HINT = 'run `apt-get install dataset-fashion-mnist` or pass `--data DIR`';
 
-/** Finds `base` or `base.gz` in `dir` (the plain file wins); errors name the paths tried and how to get the data. */
+/**
+ * Finds `base` or `base.gz` in `dir`; errors name the paths tried and how to get the data. Both present is an error
+ * (was: the plain file won silently, also when it was a stale or partial unpacking of the other).
+ */
 export function findIdxFile(dir: string, base: string): string {
   const plain = join(dir, base);
   const gz = `${plain}.gz`;
+  if (existsSync(plain) && existsSync(gz)) {
+    throw new DatasetError(`both ${plain} and ${gz} exist, so which one is the data is ambiguous; remove one of them (or point --data at a directory holding one)`);
+  }
   if (existsSync(plain)) return plain;
   if (existsSync(gz)) return gz;
   throw new DatasetError(`IDX file not found: neither ${plain} nor ${gz} exists; ${INSTALL_HINT}`);

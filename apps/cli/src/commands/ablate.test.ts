@@ -41,6 +41,15 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses a config a variant cannot run before any work (was: found after the base was evaluated)', async () => {
+    const bad = join(root, 'bad.yaml');
+    writeFileSync(bad, 'rollout: adaptive\nstepChoices: "1,2"\n'); // full reads it as adaptive: --step-choices is unread
+    const r = await cli([...args, '--config', bad, '--variants', 'no-speed,full']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--step-choices \(from --config\): only --rollout fixed reads it[\s\S]*ablate: the options of full do not parse \(see above\); nothing was run/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('says that reinforce trains exactly like full at one update per batch (was: two identical runs reported as an ablation)', async () => {
     const busy = join(root, 'busy');
     mkdirSync(busy);
@@ -231,6 +240,7 @@ describe('speedrl ablate on Ctrl-C', () => {
     const dir = mkdtempSync(join(tmpdir(), 'speedrl-ablate-int-'));
     const calls: string[] = [];
     const fake: Runner = async (argv) => {
+      if (argv.includes('--print-config')) return 0; // each variant's options, checked before any work
       calls.push(argv[0] as string);
       if (argv[0] === at) process.emit('SIGINT', 'SIGINT');
       return argv[0] === at ? 130 : 0; // a child stopped by the signal exits 130

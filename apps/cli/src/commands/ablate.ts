@@ -101,15 +101,16 @@ Examples:
     let record = newJobRecord(await jobInputKeys(jobInputs)); // unreadable inputs: the child command that loads them reports the error
     if (resume && existsSync(join(o.out, SAVED_FILE))) {
       record = checkRecordedInputs(join(o.out, SAVED_FILE), record.inputs, jobInputs, 'ablation'); // keys unreadable now stay recorded
-      // every variant's run must hold the options the ablation gives it (only its knob differs), else its rows compare unequal runs
-      for (const v of variants) {
-        const dir = join(o.out, v);
-        const p = runProgress(dir, o.budget, o.iterations);
-        if (!existsSync(join(dir, RUN_FILES.run)) || (!p.finished && !p.hasCheckpoint)) continue; // started afresh anyway
-        const printed: string[] = [];
-        if ((await run([...freshArgv(o, v, config, dir), '--print-config'], { ...io, stdout: (t) => printed.push(t) })) !== 0) throw new UsageError(`ablate: the options of ${v} do not parse (see above)`);
-        checkVariantRun(v, dir, (JSON.parse(printed.join('')) as { options: Record<string, unknown> }).options, !p.finished);
-      }
+    }
+    // every variant's options must parse before any work (was: a bad --config found after the base's eval, and the fixed
+    // file then refused by --resume); a resumed variant's run must hold them (only its knob differs), else its rows compare unequal runs
+    for (const v of variants) {
+      const dir = join(o.out, v);
+      const printed: string[] = [];
+      if ((await run([...freshArgv(o, v, config, dir), '--print-config'], { ...io, stdout: (t) => printed.push(t) })) !== 0) throw new UsageError(`ablate: the options of ${v} do not parse (see above); nothing was run`);
+      const p = runProgress(dir, o.budget, o.iterations);
+      if (!resume || !existsSync(join(dir, RUN_FILES.run)) || (!p.finished && !p.hasCheckpoint)) continue; // started afresh anyway
+      checkVariantRun(v, dir, (JSON.parse(printed.join('')) as { options: Record<string, unknown> }).options, !p.finished);
     }
     const created = !existsSync(o.out);
     await ensureWritableDir(o.out, '--out');

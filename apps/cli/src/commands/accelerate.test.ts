@@ -284,6 +284,10 @@ describe('speedrl accelerate --rollout adaptive', () => {
     expect(adaptive.speedRl.rollout).toEqual({ kind: 'adaptive', thresholds: [0.5, 0.9], maxSteps: 8, minPerStep: 'schedule' });
     expect(adaptive.options).toMatchObject({ rollout: 'adaptive', thresholds: '0.5,0.9', maxSteps: 8, minPerStep: 'schedule' });
     expect((await config(['--rollout', 'adaptive', '--min-per-step', '3'])).speedRl.rollout).toMatchObject({ minPerStep: 3, maxSteps: 12 });
+    const noisy = await config(['--rollout', 'adaptive', '--min-per-step', 'schedule', '--adaptive-noise']);
+    expect(noisy.speedRl.rollout).toMatchObject({ kind: 'adaptive', minPerStep: 'schedule', choiceNoise: true });
+    expect(noisy.options).toMatchObject({ adaptiveNoise: true });
+    expect(fixed.options).toMatchObject({ adaptiveNoise: false });
   });
 
   it.each([
@@ -301,6 +305,7 @@ describe('speedrl accelerate --rollout adaptive', () => {
   it.each([
     [['--max-steps', '8'], /^speedrl: --max-steps: only --rollout adaptive reads it, and this run's rollout is fixed; remove it, or pass --rollout adaptive/],
     [['--rollout', 'adaptive', '--step-choices', '2,4'], /^speedrl: --step-choices: only --rollout fixed reads it, and this run's rollout is adaptive; remove it/],
+    [['--adaptive-noise'], /^speedrl: --adaptive-noise: only --rollout adaptive reads it, and this run's rollout is fixed/],
   ])('refuses an option the rollout kind never reads, %j (was: ignored and recorded in run.json as a setting)', async (args, message) => {
     const r = await cli(['accelerate', '--out', join(root, 'p'), ...args, '--print-config']);
     expect(r.code).toBe(2);

@@ -25,7 +25,7 @@ export const accelerateOptionsSchema = z.object({
   stepChoices: z.union([z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/, 'a comma-separated list of step counts ≥ 1'), z.array(int(1))]),
   rollout: z.enum(['fixed', 'adaptive']),
   thresholds: z.union([z.string().regex(/^[0-9.]+(,[0-9.]+)*$/, 'a comma-separated list of probabilities in (0, 1]'), z.array(probability)]),
-  maxSteps: int(1), minPerStep: minPerStepFlag,
+  maxSteps: int(1), minPerStep: minPerStepFlag, adaptiveNoise: z.boolean(),
   speedWeight: num(0), floor: z.string().regex(/^(none|-?(\d+(\.\d*)?|\.\d+))$/, '"none" or a decimal number such as -0.5 (z-scored quality floor)'),
   loss: z.enum(['grpo', 'ppo', 'reinforce']), clipLow: num(0).lt(1, 'must be < 1'), clipHigh: num(0), klBeta: num(0),
   stepFraction: z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), innerEpochs: int(1), lr: z.coerce.number().gt(0, 'must be > 0'), warmup: int(0), microBatch: int(1), checkpointEvery: int(0), gridEvery: int(0),
@@ -36,7 +36,7 @@ type Options = z.infer<typeof accelerateOptionsSchema>;
 const DEFAULTS: Options = {
   base: 'models/fashion-mnist', rewardClassifier: 'models/fashion-mnist/classifiers/reward', out: 'runs/accelerate', seed: 0,
   iterations: D.iterations, groupSize: D.groupSize, classesPerIteration: D.classesPerIteration, stepChoices: D.stepChoices.join(','),
-  rollout: D.rollout.kind, thresholds: A.thresholds.join(','), maxSteps: A.maxSteps, minPerStep: A.minPerStep,
+  rollout: D.rollout.kind, thresholds: A.thresholds.join(','), maxSteps: A.maxSteps, minPerStep: A.minPerStep, adaptiveNoise: false,
   speedWeight: D.speedWeight, floor: D.qualityFloor.kind === 'absolute' ? String(D.qualityFloor.value) : 'none', loss: D.loss,
   clipLow: D.clipLow, clipHigh: D.clipHigh, klBeta: D.klBeta, stepFraction: D.stepFraction, innerEpochs: D.innerEpochs,
   lr: D.learningRate, warmup: D.warmupIterations, microBatch: D.trainMicroBatch, checkpointEvery: D.checkpointEvery,
@@ -47,7 +47,7 @@ const DEFAULTS: Options = {
 /** Registers `accelerate` on the program. */
 export function accelerateCommand(io: TextIo): Command {
   const cmd = new Command('accelerate').description('Speed-RL: fine-tune a base model so it samples well in fewer steps');
-  const help: Record<Exclude<keyof Options, 'reward'>, string> = {
+  const help: Record<Exclude<keyof Options, 'reward' | 'adaptiveNoise'>, string> = {
     base: 'base model directory (tokenizer/ + maskgit/)', rewardClassifier: 'REWARD classifier directory (with feature statistics)',
     out: 'run directory (metrics.jsonl, grids/, checkpoint/, model/)', seed: 'seed of rollouts and step budgets',
     iterations: 'RL iterations', groupSize: 'GRPO group size G (rollouts per class)', classesPerIteration: 'classes per iteration (0 = all)',
@@ -69,6 +69,7 @@ export function accelerateCommand(io: TextIo): Command {
         'It runs in this process: a module stuck in a synchronous loop ignores Ctrl-C (kill -9 it, then --resume)',
       (spec: string, previous: string[]) => [...previous, spec], [] as string[],
     )
+    .option('--adaptive-noise', 'adaptive: rank the top-up by the confidence sampler\'s noisy confidence (its Gumbel choice noise)')
     .option('--config <file>', 'JSON or YAML file with any of these options (camelCase keys; flags win)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--allow-changed-reward', 'with --resume: accept edited --reward module files (same list), recorded in run.json rewardHistory and metrics rewardKey')

@@ -248,6 +248,11 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(resumed.err).toMatch(/--min-per-step: .*adaptive\/compare\.json was computed with 0, now "schedule"/);
     const unread = await cli([...args.slice(0, -2), '--min-per-step', '5', '--out', join(root, 'bad')]); // cosine,halton only
     expect([unread.code, unread.err]).toEqual([2, expect.stringMatching(/--min-per-step: only the adaptive method reads it, and --methods cosine,halton has none/)]);
+    for (const [flag, value] of [['--thresholds', '0.5'], ['--adaptive-cap', '6']]) { // were: accepted, ignored and recorded
+      const ignored = await cli([...args.slice(0, -2), flag as string, value as string, '--out', join(root, 'bad')]);
+      expect([ignored.code, ignored.err]).toEqual([2, expect.stringMatching(new RegExp(`^speedrl: ${flag}: only the adaptive method reads it`))]);
+    }
+    expect(existsSync(join(root, 'bad'))).toBe(false); // refused before anything is written
     const bad = await cli([...args.slice(0, -2), '--min-per-step', 'lots', '--out', join(root, 'bad')]);
     expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--min-per-step: "schedule" or an integer ≥ 0/)]);
   });
@@ -405,6 +410,23 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const json = JSON.parse(r.out) as CompareJson;
     expect(json.rows.map((row) => `${row.model}/${row.method}/${row.steps}/${row.nfePerImage}`)).toEqual(['base/cosine/2/2', 'base/cosine/4/4', 'base/tuned/2/4', 'rl+tuned/tuned/2/4']);
     expect(json.searchBudget).toMatch(/240 samples/);
+    // a resume after the file was edited elsewhere (a stop rule or another T tuned) keeps its tuned cells (was: refused,
+    // "came from other schedules"); another schedule at a T the cells used is refused, naming the T
+    const original = readFileSync(tunedPath, 'utf8');
+    const file = JSON.parse(original) as { searchBudget: string; schedules: Record<string, { params: Record<string, number>; stepArrays: { temperatures: number[] } }> };
+    const resume = ['compare', '--out', join(root, 'tuned-cmp'), '--resume'];
+    try {
+      writeFileSync(tunedPath, JSON.stringify({ ...file, searchBudget: `${file.searchBudget}; stop rule: 2 thresholds` }));
+      expect((await cli(resume)).code).toBe(0);
+      const two = file.schedules['2']!; // another schedule the file's own check accepts: a constant temperature 1.1 (was ≈ 1.34 → …)
+      Object.assign(two.params, { temperatureStart: 1.1, temperatureEnd: 1.1 });
+      two.stepArrays.temperatures = [1.1, 1.1];
+      writeFileSync(tunedPath, JSON.stringify(file));
+      const changed = await cli(resume);
+      expect([changed.code, changed.err]).toEqual([2, expect.stringMatching(/--tuned: .*tuned\.json has another schedule for T = 2 since .*compare\.json was computed/)]);
+    } finally {
+      writeFileSync(tunedPath, original);
+    }
     const clash = await cli(['compare', '--models', `base=${base}`, '--methods', 'tuned', '--tuned', tunedPath, '--seed', '1000', ...common, '--out', join(root, 'clash')]);
     expect(clash.code).toBe(2);
     expect(clash.err).toMatch(/--seed: evaluation seed\(s\) 1000 were used by the schedule search/);

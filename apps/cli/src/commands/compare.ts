@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_FASHION_MNIST_DIR } from '@speedrl/tensor-utils';
 import { gatherOptions, parseOptions } from '../config-file';
 import type { TextIo } from '@speedrl/core';
-import { compareAccelerationMarkdown, runCompare, type CompareOptions } from '@speedrl/eval';
+import { compareAccelerationMarkdown, DEFAULT_COMPARE_THRESHOLDS, runCompare, type CompareOptions } from '@speedrl/eval';
 import { installStopHint, savedOptions } from '@speedrl/pipeline';
 import { cfgFlag, minPerStepFlag, scheduleFlag, seedFlag } from '../flags';
 
@@ -40,7 +40,7 @@ const schema = z.object({
   gridPerClass: int(1).max(100, 'must be ≤ 100 images per class'),
 });
 const DEFAULTS: CompareOptions = {
-  models: 'base=models/fashion-mnist', methods: 'cosine,arccos,linear,halton,adaptive', steps: '2,3,4,6,8,12', thresholds: '0.2,0.3,0.5,0.7,0.9',
+  models: 'base=models/fashion-mnist', methods: 'cosine,arccos,linear,halton,adaptive', steps: '2,3,4,6,8,12', thresholds: DEFAULT_COMPARE_THRESHOLDS.join(','),
   adaptiveCap: 0, minPerStep: 0, adaptiveNoise: false, tuned: '', classifier: 'models/fashion-mnist/classifiers/eval', data: DEFAULT_FASHION_MNIST_DIR, out: 'runs/compare',
   n: 10000, seeds: 3, seed: 0, engine: 'ort', temperature: 1, gumbel: 4.5, cfg: 0, haltonSchedule: 'cosine', batch: 64, refLimit: 0, kidSubsets: 100,
   gridPerClass: 2,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  InterruptedError, UsageError, checkOutsideInputs, createProgress, ensureWritableDir, flagOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
+  InterruptedError, UsageError, checkOutsideInputs, createProgress, ensureWritableDir, flagOf, sha256File, sha256Hex, writeFileAtomic, writeJsonAtomic, type TextIo,
 } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
@@ -19,7 +19,7 @@ import {
 import { measureCell } from '../cell';
 import { bundleFloors } from '../floors-cache';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from '../own-results';
-import { checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
+import { canonicalJson, checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { compareAcceleration } from '../acceleration-inputs';
@@ -29,11 +29,15 @@ import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type Compa
 import type { CompareModel } from '../results';
 import { checkTunedWeights, readTunedFile, type TunedFile } from './tuned-space';
 
+/** The commit thresholds the adaptive method sweeps when `--thresholds` is not given: from loose and fast to the sampler's default 0.9. */
+export const DEFAULT_COMPARE_THRESHOLDS = Object.freeze([0.2, 0.3, 0.5, 0.7, 0.9]);
+
 /** Options of a compare run (validated at the CLI edge). */
 export interface CompareOptions extends BaseSampling {
   readonly models: string;
   readonly methods: string;
   readonly steps: string;
+  /** Adaptive method: the thresholds swept, a comma-separated list (`DEFAULT_COMPARE_THRESHOLDS` unless typed). */
   readonly thresholds: string;
   readonly tuned: string;
   readonly classifier: string;
@@ -86,7 +90,31 @@ function loadTuned(o: CompareOptions, wanted: boolean, seeds: readonly number[])
   return file;
 }
 
-async function readPrevious(path: string, o: CompareOptions, models: readonly ModelSpec[], identities: ReadonlyMap<string, string>, tunedKey: string | undefined, inputs: Record<string, string>): Promise<Partial<CompareJson>> {
+/** The --tuned file's keys: its SHA-256, and per T the content key of what that T's tuned cells are sampled with (the schedule's step arrays). */
+interface TunedKeys {
+  readonly file: string;
+  readonly byT: Readonly<Record<string, string>>;
+}
+
+async function tunedKeysOf(path: string, file: TunedFile): Promise<TunedKeys> {
+  const key = (arrays: unknown): string => sha256Hex(new TextEncoder().encode(canonicalJson(arrays)));
+  return { file: await sha256File(path), byT: Object.fromEntries(Object.entries(file.schedules).map(([t, s]) => [t, key(s.stepArrays)])) };
+}
+
+/**
+ * Refuses a --tuned file whose schedule at a T the file's tuned cells used changed: those cells came from another
+ * schedule. Other edits (a stop rule added by `tune-schedule --resume`, another T tuned) leave them valid (was: any
+ * change of the file refused). A file written before per-T keys recorded the whole file's SHA-256 only.
+ */
+function checkTunedKeys(path: string, prev: Partial<CompareJson>, tunedPath: string, keys: TunedKeys): void {
+  const used = [...new Set((prev.cells ?? []).filter((c) => c.method === 'tuned').map((c) => String(c.steps)))];
+  const stale = prev.tunedKeys !== undefined ? used.filter((t) => prev.tunedKeys?.[t] !== keys.byT[t]) : prev.tunedKey !== undefined && prev.tunedKey !== keys.file ? used : [];
+  if (stale.length === 0) return;
+  const what = prev.tunedKeys === undefined ? 'changed' : `has another schedule for T = ${stale.join(', ')}`;
+  throw new UsageError(`--tuned: ${tunedPath} ${what} since ${path} was computed (its tuned cells came from other schedules); restore the file, or use another --out`);
+}
+
+async function readPrevious(path: string, o: CompareOptions, models: readonly ModelSpec[], identities: ReadonlyMap<string, string>, tunedKeys: TunedKeys | undefined, inputs: Record<string, string>): Promise<Partial<CompareJson>> {
   if (!existsSync(path)) return {};
   let prev: Partial<CompareJson>;
   try {
@@ -112,9 +140,7 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
   }
   const changed = changedInputs(prev.inputs, inputs);
   if (changed.length > 0) throw new UsageError(`--resume: the files of ${changed.join(', ')} changed since ${path} was computed; its cells would be judged against two references. Use another --out`);
-  if (prev.tunedKey !== undefined && tunedKey !== undefined && prev.tunedKey !== tunedKey) {
-    throw new UsageError(`--tuned: ${o.tuned} changed since ${path} was computed (its tuned cells came from other schedules); use another --out`);
-  }
+  if (tunedKeys !== undefined) checkTunedKeys(path, prev, o.tuned, tunedKeys);
   return prev;
 }
 
@@ -170,7 +196,11 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const methods = parseMethods(o.methods);
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   const thresholds = parseNumberList('--thresholds', o.thresholds, (v) => v > 0 && v <= 1, 'probabilities in (0, 1]');
-  for (const [flag, given] of [['--min-per-step', (o.minPerStep ?? 0) !== 0], ['--adaptive-noise', o.adaptiveNoise === true]] as const) {
+  const adaptiveOnly = [
+    ['--thresholds', thresholds.join() !== DEFAULT_COMPARE_THRESHOLDS.join()], ['--adaptive-cap', o.adaptiveCap !== 0],
+    ['--min-per-step', (o.minPerStep ?? 0) !== 0], ['--adaptive-noise', o.adaptiveNoise === true],
+  ] as const;
+  for (const [flag, given] of adaptiveOnly) {
     if (!resume && given && !methods.includes('adaptive')) { // (a resume keeps its file's value whatever it adds)
       throw new UsageError(`${flag}: only the adaptive method reads it, and --methods ${o.methods} has none; add adaptive to --methods, or remove it`);
     }
@@ -202,8 +232,8 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     }
   }
   if (tuned !== undefined) checkTunedWeights(tuned, o.tuned, models, methods, identities); // before any work
-  const tunedKey = tuned === undefined ? undefined : await sha256File(o.tuned);
-  const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models, identities, tunedKey, inputs) : {};
+  const tunedKeys = tuned === undefined ? undefined : await tunedKeysOf(o.tuned, tuned);
+  const prev = resume ? await readPrevious(jsonPath, { ...o, adaptiveCap }, models, identities, tunedKeys, inputs) : {};
   const cells: CompareCell[] = [...(prev.cells ?? [])];
   let floors: Floors | undefined; // never compare.json's own, even on --resume: floors.json (keyed, its numbers hashed) is checked, they are not
   const grids: GridEntry[] = [...(prev.grids ?? [])];
@@ -230,7 +260,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     const rows = sortRows(aggregateCells(cells), allModels.map((m) => m.name), methodOrder);
     const acceleration = compareAcceleration(rows, allModels.map((m) => m.name));
     const json: CompareJson = {
-      models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedModel: tuned.model, tunedKey }),
+      models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedModel: tuned.model, tunedKey: tunedKeys?.file, tunedKeys: tunedKeys?.byT }),
       ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), optionsKey: compareOptionsKey({ ...o, adaptiveCap }), engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);

@@ -16,6 +16,8 @@ export interface CompareJson {
   readonly models: readonly CompareModel[];
   /** SHA-256 of the --tuned file the tuned cells came from. */
   readonly tunedKey?: string;
+  /** Per T, the content key of the --tuned file's step arrays at T (absent in older files): what a resume compares. */
+  readonly tunedKeys?: Readonly<Record<string, string>>;
   /** Content keys of the judge's files (evaluation classifier, dataset), by flag: a resume refuses changed ones. */
   readonly inputs?: Record<string, string>;
   readonly rows: readonly CompareRow[];
