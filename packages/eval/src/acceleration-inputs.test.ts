@@ -27,6 +27,8 @@ describe('readBaseEval', () => {
       [file('bad.json', '{"rows": ['), /^--base-eval: ".*bad\.json" is not valid JSON/],
       [file('wrong.json', JSON.stringify({ rows: [{ steps: 12, fcd: 3 }] })), /^--base-eval: ".*wrong\.json" is not an eval\.json of speedrl eval \(field "rows\.0\.fcd": /],
       [file('cmp.json', JSON.stringify({ models: [], rows: [] })), /^--base-eval: ".*cmp\.json" is a compare\.json; pass the base's eval\.json/],
+      [file('t.json', JSON.stringify({ format: 'speedrl-tuned-schedule', schedules: {} })), /^--base-eval: ".*t\.json" is a tune-schedule file; pass the base's eval\.json/], // was: "has no T = 12 row"
+      [dir, /^--base-eval: cannot read ".*" \(EISDIR\): it is a directory; pass the base's eval\.json in it \(.*\/eval\.json\)$/],
       [file('no12.json', JSON.stringify({ rows: [evalRow(4, 30, 1), evalRow(8, 25, 1)] })), /^--base-eval: ".*no12\.json" has no T = 12 row \(its T: 4, 8\); evaluate the base with T = 12 among --steps$/],
       [file('norows.json', JSON.stringify({ model: 'm' })), /has no T = 12 row \(its T: none\)/],
       [file('twice.json', JSON.stringify({ rows: [evalRow(4, 30, 1), evalRow(12, 20, 1), evalRow(4, 10, 1)] })), /^--base-eval: ".*twice\.json" has two rows at T = 4 \(edited or merged by hand\?\); one row per T$/],

@@ -38,7 +38,8 @@ export function readBaseEval(file: string, options: BaseEvalOptions = {}): BaseE
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`${flag}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${flag}: cannot read "${file}" (${code ?? (error as Error).message})${code === 'EISDIR' ? `: it is a directory; pass the base's eval.json in it (${file.replace(/\/+$/, '')}/eval.json)` : ''}`);
   }
   let value: unknown;
   try {
@@ -47,6 +48,7 @@ export function readBaseEval(file: string, options: BaseEvalOptions = {}): BaseE
     throw new UsageError(`${flag}: "${file}" is not valid JSON (${(error as Error).message.split('\n')[0]})`);
   }
   if (value !== null && typeof value === 'object' && 'models' in value) throw new UsageError(`${flag}: "${file}" is a compare.json; pass the base's eval.json of speedrl eval`);
+  if ((value as { format?: unknown } | null)?.format === 'speedrl-tuned-schedule') throw new UsageError(`${flag}: "${file}" is a tune-schedule file; pass the base's eval.json of speedrl eval`);
   const parsed = evalResultSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -28,4 +28,14 @@ describe('loadOrComputeFloors', () => {
     expect(again).toMatchObject({ source: 'computed', floors: { reconstruction: 3 }, reason: expect.stringMatching(/SHA-256 does not match/) });
     expect(compute).toHaveBeenCalledTimes(2);
   });
+
+  it('keeps intact floors of other inputs (another --ref-limit): computed, used, not cached over them (was: overwritten)', async () => {
+    const path = join(inputs.modelDir, FLOORS_FILE);
+    const usual = readFileSync(path, 'utf8'); // the intact floors of the test above (refLimit 0)
+    const other = jest.fn(async () => Promise.resolve({ reconstruction: 5, trainHeldOut: 6, heldOutTrainImages: 100 }));
+    const got = await loadOrComputeFloors({ ...inputs, refLimit: 100 }, other, () => undefined);
+    expect(got).toMatchObject({ source: 'computed', floors: { reconstruction: 5 }, reason: expect.stringMatching(/key mismatch\); it is kept, and these floors are not cached/) });
+    expect(readFileSync(path, 'utf8')).toBe(usual);
+    expect((await loadOrComputeFloors(inputs, other, () => undefined)).source).toBe('cache');
+  });
 });

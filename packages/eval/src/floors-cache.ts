@@ -56,12 +56,15 @@ export interface CachedFloors {
 
 /**
  * The floors of `inputs`: from `modelDir/floors.json` when its key matches, else from `compute()`, then written
- * there (a read-only bundle is left as it is; `warn` says so).
+ * there (a read-only bundle is left as it is; `warn` says so). Intact floors of other inputs (another --data,
+ * --ref-limit or classifier) are kept, not replaced: the bundle is an input, and its floors.json may be the shipped
+ * one (was: overwritten, so the next run on the usual inputs recomputed them).
  */
 export async function loadOrComputeFloors(inputs: FloorsInputs, compute: () => Promise<Floors>, warn: (line: string) => void): Promise<CachedFloors> {
   const path = join(inputs.modelDir, FLOORS_FILE);
   const { key, files } = await floorsKey(inputs);
   let reason = `no ${path}`;
+  let other = false; // intact floors of other inputs: kept
   if (existsSync(path)) {
     try {
       const saved = JSON.parse(await readFile(path, 'utf8')) as { key?: unknown; floors?: Partial<Floors>; sha256?: unknown };
@@ -69,12 +72,14 @@ export async function loadOrComputeFloors(inputs: FloorsInputs, compute: () => P
       const valid = f !== undefined && [f.reconstruction, f.trainHeldOut, f.heldOutTrainImages].every((v) => typeof v === 'number' && Number.isFinite(v));
       const intact = saved.sha256 === floorsSha(key, f); // numbers edited under a matching key (or a file written before the hash) are recomputed
       if (saved.key === key && valid && intact) return { floors: f as Floors, source: 'cache', reason: undefined };
-      reason = saved.key !== key ? `${path} was computed from other files (key mismatch)` : valid ? `${path} has floors its recorded SHA-256 does not match (edited, or written before the hash)` : `${path} has no valid floors`;
+      other = saved.key !== key && valid && saved.sha256 === floorsSha(saved.key as string, f);
+      reason = saved.key !== key ? `${path} was computed from other files (key mismatch)${other ? '; it is kept, and these floors are not cached' : ''}` : valid ? `${path} has floors its recorded SHA-256 does not match (edited, or written before the hash)` : `${path} has no valid floors`;
     } catch (error) {
       reason = `${path} is unreadable (${(error as Error).message.split('\n')[0]})`;
     }
   }
   const floors = await compute();
+  if (other) return { floors, source: 'computed', reason };
   try {
     await writeJsonAtomic(path, { key, files, refLimit: inputs.refLimit, floors, sha256: floorsSha(key, floors), computedAt: new Date().toISOString() });
   } catch (error) {

@@ -14,7 +14,7 @@ import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedIn
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
-import { checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest, optionsIntact } from './stored-cells';
+import { resultsDigest, checkResultsKey, checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest, optionsIntact } from './stored-cells';
 import { bundleFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference } from './reference';
 import { aggregate, markdownTable, type EvalCell, type EvalRow } from './table';
@@ -62,6 +62,8 @@ export interface EvalResult {
   readonly inputs: Record<string, string>;
   readonly floors: Record<string, number>;
   readonly cells: readonly EvalCell[];
+  /** Digest of `cells` and `floors` (`resultsDigest`): a resume and the report refuse them edited since. */
+  readonly resultsKey: string;
   readonly rows: readonly EvalRow[];
   readonly table: string;
   /** Acceleration factors vs `baseEval` and vs itself (absent with neither a base nor a T = 12 row). */
@@ -95,13 +97,14 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
     if (force) return {};
     throw new UsageError(`--out: "${o.out}" already holds eval.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
   }
-  let prev: { cells?: EvalCell[]; floors?: Record<string, number>; options?: Partial<EvalOptions>; inputs?: Record<string, string> };
+  let prev: { cells?: EvalCell[]; resultsKey?: string; floors?: Record<string, number>; options?: Partial<EvalOptions>; inputs?: Record<string, string> };
   try {
     prev = JSON.parse(await readFile(jsonPath, 'utf8')) as typeof prev;
   } catch (error) {
     throw new UsageError(`--resume: ${jsonPath} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or pass --force without --resume`);
   }
   checkStoredCells(jsonPath, prev.cells); // an edited or damaged cell is never averaged in
+  checkResultsKey(jsonPath, prev);
   checkOptionsDigest(jsonPath, prev, CELL_DEFINING, 'restore it, pass --force to recompute (without --resume), or use another --out'); // the options below are its cells'
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
@@ -221,7 +224,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       const last = Math.max(o.seed + o.seeds - 1, ...cellSeeds);
       const options = { ...o, steps: cellSteps.join(','), seed: first, seeds: last - first + 1, seedList: cellSeeds };
       const acceleration = evalAcceleration(rows, base);
-      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, optionsKey: evalOptionsKey({ ...o }), inputs, floors: floorValues, cells, rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
+      const result = { model: o.model, engine: o.engine, backend: backend.backend, options, optionsKey: evalOptionsKey({ ...o }), inputs, floors: floorValues, cells, resultsKey: resultsDigest(cells, floorValues), rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
       await writeJsonAtomic(jsonPath, result);
       await writeFileAtomic(join(o.out, 'eval.md'), `# speedrl eval: ${o.model}\n\n${table}${acceleration === undefined ? '' : `\n${accelerationMarkdown(acceleration)}`}`);
       // the figure follows every save: a stopped run's directory never shows another run's curve beside its eval.json

@@ -1,12 +1,12 @@
 import { stepDistribution } from '@speedrl/sampler';
 import { aggregate } from './table';
-import { checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest } from './stored-cells';
+import { resultsDigest, checkResultsKey, checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest } from './stored-cells';
 
 const cell = { steps: 2, seed: 0, fcd: 18.5, kid: -0.01, precision: 0.5, recall: 0, accuracy: null, nfePerImage: 2, meanSteps: 2, msPerImage: 1.5 };
 
 describe('checkStoredCells', () => {
   it('keeps measured cells (a negative KID, no accuracy) and refuses edited or damaged ones, naming the file, cell and field', () => {
-    expect(() => checkStoredCells('e/eval.json', [cell, { ...cell, accuracy: 0.9, fcd: 0 }])).not.toThrow();
+    expect(() => checkStoredCells('e/eval.json', [cell, { ...cell, seed: 1, accuracy: 0.9, fcd: 0 }])).not.toThrow();
     expect(() => checkStoredCells('e/eval.json', undefined)).not.toThrow();
     const { kid: _k, meanSteps: _m, msPerImage: _t, ...older } = cell; // as older versions wrote cells
     expect(() => checkStoredCells('e/eval.json', [older])).not.toThrow();
@@ -19,7 +19,7 @@ describe('checkStoredCells', () => {
     expect(() => checkStoredCells('e/eval.json', [{ ...cell, kid: '3' }])).toThrow('field "kid" must be a finite number, got "3"');
     expect(() => checkStoredCells('e/eval.json', [null])).toThrow('cell 0 field "steps"');
     // NFE per image is the image's own steps × 1 or 2 passes: an adaptive cell counted per batch (earlier versions) is not mixed in
-    expect(() => checkStoredCells('e/eval.json', [{ ...cell, nfePerImage: 4 }, { ...cell, nfePerImage: 7.096, meanSteps: 7.096 }])).not.toThrow();
+    expect(() => checkStoredCells('e/eval.json', [{ ...cell, nfePerImage: 4 }, { ...cell, seed: 1, nfePerImage: 7.096, meanSteps: 7.096 }])).not.toThrow();
     expect(() => checkStoredCells('c/compare.json', [{ ...cell, nfePerImage: 10.128, meanSteps: 7.096 }])).toThrow('cell 0 field "nfePerImage" 10.128 is not its mean steps 7.096 × 1 or 2 passes (counted per batch by an earlier version)');
     expect(() => checkStoredCells('e/eval.json', { steps: 2 })).toThrow('field "cells" must be a list');
     const steps = JSON.parse(JSON.stringify(stepDistribution([1, 2, 2], [0, 1, 1], 2))) as Record<string, unknown>;
@@ -28,6 +28,30 @@ describe('checkStoredCells', () => {
     for (const edit of [{ histogram: [3, 0] }, { count: 4 }, { mean: 1 }, { byClass: { 0: { count: 1, mean: 1, histogram: [1] } } }]) {
       expect(() => checkStoredCells('e/eval.json', [{ ...cell, stepsDistribution: { ...steps, ...edit } }])).toThrow('cell 0 field "stepsDistribution" does not match its histograms');
     }
+  });
+});
+
+describe('one cell per seed, and resultsKey', () => {
+  const cells = [cell, { ...cell, seed: 1 }, { ...cell, steps: 4, nfePerImage: 4, meanSteps: 4 }];
+
+  it('refuses a cell copied within a file (was: seed 0 counted twice read as a third seed, and an acceleration claim made)', () => {
+    expect(() => checkStoredCells('e/eval.json', cells)).not.toThrow();
+    expect(() => checkStoredCells('e/eval.json', [...cells, { ...cell, fcd: 17 }])).toThrow(/^--resume: e\/eval\.json: cells 0 and 3 are the same cell \(.*"seed":0.*\): a seed counted twice; the file was edited or damaged/);
+    const compare = [{ ...cell, model: 'base', method: 'cosine' }, { ...cell, model: 'rl', method: 'cosine' }, { ...cell, model: 'base', method: 'adaptive', threshold: 0.5 }];
+    expect(() => checkStoredCells('c/compare.json', compare)).not.toThrow(); // other model, method or threshold: other cells
+    expect(() => checkStoredCells('c/compare.json', [...compare, compare[2]])).toThrow('cells 2 and 3 are the same cell');
+  });
+
+  it('refuses cells edited or added since the file recorded its resultsKey; a file without the key is read as before', () => {
+    const floors = { reconstruction: 1.1, trainHeldOut: 1.5 };
+    const file = { cells, floors, resultsKey: resultsDigest(cells, floors) };
+    expect(() => checkResultsKey('e/eval.json', file)).not.toThrow();
+    expect(() => checkResultsKey('e/eval.json', { cells: [...cells].reverse(), resultsKey: file.resultsKey })).toThrow(); // order is content: rows follow it
+    for (const edited of [{ cells: [{ ...cell, fcd: 1 }, ...cells.slice(1)] }, { cells: [...cells, { ...cell, seed: 7 }] }, { floors: { ...floors, reconstruction: 0.001 } }]) {
+      expect(() => checkResultsKey('e/eval.json', { ...file, ...edited })).toThrow(/^--resume: e\/eval\.json: its cells or floors are not those its resultsKey was written for \(edited, added or copied by hand\?\): pass --force/);
+    }
+    expect(() => checkResultsKey('e/eval.json', { cells: [{ ...cell, fcd: 1 }] })).not.toThrow();
+    expect(() => checkEvalResultRows('b/eval.json', { cells: [{ ...cell, accuracy: 0.8, fcd: 1 }], floors, resultsKey: file.resultsKey, rows: aggregate([{ ...cell, accuracy: 0.8, fcd: 1 }]) }, '--base-eval')).toThrow(/^--base-eval: b\/eval\.json: its cells or floors are not those its resultsKey was written for[^:]*$/);
   });
 });
 

@@ -68,6 +68,7 @@ export function checkStoredCells(path: string, cells: unknown, flag = '--resume'
   if (cells === undefined) return;
   const refuse = (what: string): UsageError => new UsageError(`${flag}: ${path}: ${what}; the file was edited or damaged${remedy === '' ? '' : `: ${remedy}`}`);
   if (!Array.isArray(cells)) throw refuse('field "cells" must be a list');
+  const seen = new Map<string, number>(); // one cell per (model, method, T or threshold, seed): a copy would count a seed twice
   cells.forEach((cell: Record<string, unknown> | null, i) => {
     for (const f of FIELDS) {
       const v = cell?.[f.key];
@@ -93,7 +94,27 @@ export function checkStoredCells(path: string, cells: unknown, flag = '--resume'
     if (steps !== undefined && canonicalJson(mergeStepDistributions([cell?.stepsDistribution as StepCounts])) !== canonicalJson(cell?.stepsDistribution)) {
       throw refuse(`cell ${i} field "stepsDistribution" does not match its histograms`);
     }
+    const id = canonicalJson({ model: cell?.model, method: cell?.method, steps: cell?.steps, threshold: cell?.threshold, seed: cell?.seed });
+    const first = seen.get(id);
+    if (first !== undefined) throw refuse(`cells ${first} and ${i} are the same cell (${id}): a seed counted twice`);
+    seen.set(id, i);
   });
+}
+
+/** Digest of a result file's measurements, its cells and floors (canonical JSON): eval.json and compare.json record it as `resultsKey`. */
+export function resultsDigest(cells: readonly unknown[], floors: unknown): string {
+  return sha256Hex(new TextEncoder().encode(canonicalJson({ cells, floors: floors ?? null })));
+}
+
+/**
+ * Refuses (exit 2, naming `flag` and the file) cells or floors that are no longer those the file's `resultsKey` was
+ * written for: a cell edited, added or copied by hand (a duplicated seed passed as a third seed and made an
+ * acceleration claim), a floor edited (shown as measured). A file written before the key has none and is read as
+ * before; `remedy` says what to do.
+ */
+export function checkResultsKey(path: string, json: { cells?: unknown; floors?: unknown; resultsKey?: unknown }, flag = '--resume', remedy = 'pass --force to recompute it (without --resume), or restore it'): void {
+  if (json.resultsKey === undefined || !Array.isArray(json.cells) || json.resultsKey === resultsDigest(json.cells, json.floors)) return;
+  throw new UsageError(`${flag}: ${path}: its cells or floors are not those its resultsKey was written for (edited, added or copied by hand?)${remedy === '' ? '' : `: ${remedy}`}`);
 }
 
 /**
@@ -111,9 +132,10 @@ export function requireCells(path: string, json: { cells?: unknown; rows?: unkno
  * cells must be measurements, and its rows the aggregate of its cells (a row edited by hand would be read as
  * measured). UsageError naming `flag` and the file.
  */
-export function checkEvalResultRows(path: string, json: { cells?: unknown; rows?: unknown }, flag: string): void {
+export function checkEvalResultRows(path: string, json: { cells?: unknown; rows?: unknown; floors?: unknown; resultsKey?: unknown }, flag: string): void {
   requireCells(path, json, flag);
   checkStoredCells(path, json.cells, flag, '');
+  checkResultsKey(path, json, flag, '');
   if (canonicalJson(aggregate(json.cells as EvalCell[])) !== canonicalJson(json.rows)) { // key order is not content (zod parses in schema order)
     throw new UsageError(`${flag}: "${path}" has rows that are not the aggregate of its cells (edited?); rerun that eval with --resume to rebuild them`);
   }

@@ -94,6 +94,8 @@ describe('interpolateModel (WiSE-FT weight interpolation)', () => {
     await interpolateModel({ base, tuned, alpha: 0.5, out: soup });
     await interpolateModel({ base, tuned, alpha: 0.7, out: soup, force: true });
     expect((await loadModel(join(soup, MASKGIT_DIR))).metadata.alpha).toBe(0.7);
+    await interpolateModel({ base, tuned, alpha: 0.3, out: `${soup}/`, force: true }); // was: EINVAL renaming "soup/" to "soup/.old"
+    expect((await loadModel(join(soup, MASKGIT_DIR))).metadata.alpha).toBe(0.3);
     // a folder named "<out>.old" would be removed by the swap (was: deleted, even an input): refused before any work
     mkdirSync(`${soup}.old`);
     writeFileSync(join(`${soup}.old`, 'mine.txt'), 'y');

@@ -120,7 +120,9 @@ function madeByInterpolate(dir: string): boolean {
  * appears all at once (staged, then renamed; an existing one is replaced only with `force`). Errors are UsageErrors
  * naming the flag (`--base`, `--tuned`, `--alpha`, `--out`).
  */
-export async function interpolateModel(o: InterpolateModelOptions): Promise<InterpolateModelResult> {
+export async function interpolateModel(options: InterpolateModelOptions): Promise<InterpolateModelResult> {
+  // "soup/" is the folder "soup": its swap partner is "soup.old", never a folder inside it (was: EINVAL renaming into itself)
+  const o = { ...options, out: options.out.length > 1 ? options.out.replace(/[\\/]+$/, '') : options.out };
   checkAlpha(o.alpha);
   checkOut(o);
   const base = await loadBundle(o.base, '--base');

@@ -13,7 +13,7 @@ export type { EvalInput, MetricsInput, ReportInputs } from './load';
 export { renderReport, externalReferences } from './html';
 export type { ReportBlock, ReportImage } from './html';
 export type { ChartSeries, ChartSpec } from './charts';
-export { ablationRowSchema, ablationsSchema } from './schemas';
+export { ablationRowSchema, ablationRowsKey, ablationsSchema } from './schemas';
 export type { AblationRow, Ablations } from './schemas';
 export { syntheticRecord, writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
 export type { SyntheticRun } from './synthetic-run';

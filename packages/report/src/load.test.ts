@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
-import { aggregate, type EvalCell } from '@speedrl/eval';
+import { aggregate, aggregateCells, resultsDigest, type EvalCell } from '@speedrl/eval';
 import { buildReport } from './build';
 import { evalName, loadReportInputs, parseMetricsText } from './load';
-import { compareResultSchema, readJsonFile } from './schemas';
+import { ablationRowsKey, compareResultSchema, readJsonFile } from './schemas';
 import { syntheticRecord, writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'speedrl-report-load-'));
@@ -115,6 +115,14 @@ describe('loadReportInputs', () => {
     expect(() => loadReportInputs({ runDir: other.dir })).toThrow(`${compareFile}: field "rows.0.method": Required`);
     writeFileSync(join(other.dir, 'abl.json'), JSON.stringify({ rows: [] }));
     expect(() => loadReportInputs({ runDir: tmp(), ablationsFile: join(other.dir, 'abl.json') })).toThrow('abl.json: field "budget": Required');
+    // rows edited since ablate recorded their rowsKey (was: drawn as written); a file without the key is read as before
+    const ablations = JSON.parse(readFileSync(join(run.dir, 'ablations.json'), 'utf8')) as { budget: string; rows: { fcd: { mean: number } }[] };
+    const keyed = { ...ablations, rowsKey: ablationRowsKey(ablations.rows) };
+    writeFileSync(join(other.dir, 'abl.json'), JSON.stringify(keyed));
+    expect(loadReportInputs({ runDir: tmp(), ablationsFile: join(other.dir, 'abl.json') }).ablations?.data.rows).toHaveLength(ablations.rows.length);
+    keyed.rows[0]!.fcd.mean = 1.234;
+    writeFileSync(join(other.dir, 'abl.json'), JSON.stringify(keyed));
+    expect(() => loadReportInputs({ runDir: tmp(), ablationsFile: join(other.dir, 'abl.json') })).toThrow(/^--ablations: ".*abl\.json" has rows that are not those its rowsKey was written for \(edited by hand\?\)/);
   });
 
   it('takes --eval directories besides the discovered ones, once each, with distinct names', async () => {
@@ -219,6 +227,18 @@ describe('loadReportInputs: acceleration claims and compare rows are what the me
     );
     write(compare, { ...good, cells: [{ ...good.cells[0], fcd: -3 }, ...good.cells.slice(1)] });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: ${compare}: cell 0 field "fcd" must be a finite number ≥ 0, got -3; the file was edited or damaged`);
+    // a copied cell with rows rebuilt from the cells (was: a seed counted twice, drawn), an edited cell under a resultsKey
+    const copied = [...good.cells, good.cells[0]];
+    write(compare, { ...good, cells: copied, rows: aggregateCells(copied) });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(new RegExp(`RUN_DIR: ${compare}: cells 0 and ${good.cells.length} are the same cell`));
+    const edited = [{ ...good.cells[0], fcd: 0.5 }, ...good.cells.slice(1)];
+    const message = `RUN_DIR: ${compare}: its cells or floors are not those its resultsKey was written for (edited, added or copied by hand?)`;
+    write(compare, { ...good, cells: edited, resultsKey: resultsDigest(good.cells, good.floors), rows: aggregateCells(edited) });
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(message);
+    write(compare, { ...good, resultsKey: resultsDigest(good.cells, good.floors) });
+    expect(loadReportInputs({ runDir: run.dir }).compare?.data.rows).toHaveLength(8);
+    write(compare, { ...good, floors: { ...good.floors, reconstruction: 0.001 }, resultsKey: resultsDigest(good.cells, good.floors) }); // was: shown as measured
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(message);
   });
 
   it('reads a compare.json whose claims lack atEqualSteps as an older file\'s, and says which verdicts that leaves out (was: silently verdict-free)', async () => {

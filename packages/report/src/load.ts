@@ -11,7 +11,7 @@ import { UsageError } from '@speedrl/core';
 import { checkEvalResultRows, judgedDifferently } from '@speedrl/eval';
 import { checkCompareResult, checkEvalAcceleration } from './verify';
 import {
-  ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
+  ablationRowsKey, ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
 } from './schemas';
 
@@ -181,7 +181,16 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
     metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8')) : undefined,
     evals: loadEvals(runDir, sources.evalDirs ?? []),
     compare: existsSync(compareFile) ? loadCompare(compareFile, sources.compareDir === undefined ? FOUND_IN_RUN_DIR : '--compare') : undefined,
-    ablations: existsSync(ablationsFile) ? { file: ablationsFile, data: readJsonFile(ablationsFile, ablationsSchema) } : undefined,
+    ablations: existsSync(ablationsFile) ? { file: ablationsFile, data: readAblations(ablationsFile, sources.ablationsFile !== undefined ? '--ablations' : FOUND_IN_RUN_DIR) } : undefined,
     runGrids: isDir(gridsDir) ? readdirSync(gridsDir).filter((f) => f.toLowerCase().endsWith('.png')).sort().map((f) => join(gridsDir, f)) : [],
   };
+}
+
+/** ablations.json, its rows checked against the `rowsKey` ablate recorded (was: a row edited by hand was drawn as measured). */
+function readAblations(file: string, flag: string): Ablations {
+  const data = readJsonFile(file, ablationsSchema);
+  if (data.rowsKey !== undefined && data.rowsKey !== ablationRowsKey(data.rows)) {
+    throw new UsageError(`${flag}: "${file}" has rows that are not those its rowsKey was written for (edited by hand?); rerun speedrl ablate with --resume to rebuild it`);
+  }
+  return data;
 }

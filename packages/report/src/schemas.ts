@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { meanStdSchema, statNumberSchema, stepsDistributionSchema } from '@speedrl/eval';
-import { UsageError } from '@speedrl/core';
+import { canonicalJson, meanStdSchema, statNumberSchema, stepsDistributionSchema } from '@speedrl/eval';
+import { UsageError, sha256Hex } from '@speedrl/core';
 
 export {
   compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, meanStdSchema, statNumberSchema,
@@ -85,8 +85,13 @@ export const ablationRowSchema = z.object({
 /** One ablation row. */
 export type AblationRow = z.infer<typeof ablationRowSchema>;
 
-/** ablations.json: the ablation table and the budget each variant was trained with. */
-export const ablationsSchema = z.object({ budget: z.string(), rows: z.array(ablationRowSchema) });
+/** ablations.json: the ablation table, the budget each variant was trained with, and `rowsKey` (`ablationRowsKey`; absent in older files). */
+export const ablationsSchema = z.object({ budget: z.string(), rows: z.array(ablationRowSchema), rowsKey: z.string().optional() });
+
+/** Digest of an ablation table's rows (canonical JSON), which `speedrl ablate` records as `rowsKey`: the report refuses rows edited since. */
+export function ablationRowsKey(rows: readonly unknown[]): string {
+  return sha256Hex(new TextEncoder().encode(canonicalJson(rows)));
+}
 /** ablations.json. */
 export type Ablations = z.infer<typeof ablationsSchema>;
 

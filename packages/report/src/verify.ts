@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '@speedrl/core';
 import {
-  aggregateCells, canonicalJson, checkEvalResultRows, checkStoredCells, compareAcceleration, evalAcceleration, readBaseEval, requireCells,
+  aggregateCells, canonicalJson, checkResultsKey, checkEvalResultRows, checkStoredCells, compareAcceleration, evalAcceleration, readBaseEval, requireCells,
   type Acceleration, type AccelerationBase, type CompareCell,
 } from '@speedrl/eval';
 import { locateRecorded, recordedOut } from './recorded-path';
@@ -105,6 +105,7 @@ export function checkCompareResult(file: string, data: CompareResult & { readonl
   }
   requireCells(file, data, flag);
   checkStoredCells(file, data.cells, flag, '');
+  checkResultsKey(file, data, flag, '');
   if (rowSet(aggregateCells(data.cells as CompareCell[])) !== rowSet(data.rows)) {
     throw new UsageError(`${flag}: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`);
   }

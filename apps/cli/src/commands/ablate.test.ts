@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonl } from '@speedrl/core';
 import { bundleIdentity, lockMark, releaseLocksSince } from '@speedrl/pipeline';
+import { resultsDigest } from '@speedrl/eval';
 import { initBackend } from '@speedrl/tensor-utils';
 import { FIXTURE_DIR, writeTinyBundle, writeTinyClassifier } from '../compare/test-models';
 import { ablationsSchema, type Ablations } from '@speedrl/report';
@@ -171,7 +172,8 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
   it('--resume finishes a half-done eval cell by cell, and one made with another --n from scratch', async () => {
     const evalJson = (v: string) => join(out, v, 'eval', 'eval.json');
     const [kept] = evalCells('no-kl');
-    writeFileSync(evalJson('no-kl'), JSON.stringify({ ...readJson(evalJson('no-kl')), cells: [kept] })); // as if stopped after one cell
+    const half = readJson(evalJson('no-kl'));
+    writeFileSync(evalJson('no-kl'), JSON.stringify({ ...half, cells: [kept], resultsKey: resultsDigest([kept], half.floors) })); // as if stopped after one cell
     const r = await cli([...args, '--resume', '--budget', '1', '--iterations', '2']);
     expect(r.code).toBe(0);
     expect(r.err).not.toMatch(/speedrl accelerate:/);

@@ -17,7 +17,7 @@ import { accelerateOptionsSchema } from './accelerate';
 import { checkVariantRun, evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
-import type { Ablations } from '@speedrl/report';
+import { ablationRowsKey, type Ablations } from '@speedrl/report';
 import { seedFlag } from '../flags';
 import {
   RUN_FILES, acquireRunLock, bundleIdentity, checkNewOutDir, checkRecordedInputs, checkSavedOptions, checkSeedRange, installInterruptHandler, jobInputKeys, jobInputPaths, newJobRecord, savedOptions, type JobInputs,
@@ -195,7 +195,8 @@ async function ablate(o: Options, variants: readonly string[], mode: Mode, io: T
       config: knobsOf(saved.options ?? {}), notes: runNotes(p.stoppedBy, p.iterations, p.elapsedMs), ...(p.stepsMean !== undefined ? { stepsMean: p.stepsMean } : {}),
     }));
   }
-  const ablations: Ablations = { budget: `${budgetText(o.budget, mode.capGiven ? o.iterations : undefined)} (iterations run: ${ran.join(', ')})`, rows: ablationRows(entries) };
+  const rows = ablationRows(entries);
+  const ablations: Ablations = { budget: `${budgetText(o.budget, mode.capGiven ? o.iterations : undefined)} (iterations run: ${ran.join(', ')})`, rows, rowsKey: ablationRowsKey(rows) };
   await writeJsonAtomic(join(o.out, 'ablations.json'), ablations);
   await writeFileAtomic(join(o.out, 'ablations.md'), ablationsMarkdown(ablations));
   return ablations;

@@ -167,6 +167,18 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const both = await cli([...args, '--resume', '--force']);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/--resume, --force: choose one/);
+    // a damaged model is found before the replaced result goes (was: after the first model's cells had replaced it)
+    const damaged = join(root, 'rl-damaged');
+    cpSync(rl, damaged, { recursive: true });
+    const weights = join(damaged, 'maskgit', 'model.safetensors');
+    writeFileSync(weights, readFileSync(weights).subarray(0, 5000));
+    const kept = join(root, 'cmp-kept');
+    cpSync(out, kept, { recursive: true });
+    const before = readFileSync(join(kept, 'compare.json'));
+    const bad = await cli(['compare', '--models', `base=${base},rl=${damaged}`, '--methods', 'cosine', '--steps', '2', '--seeds', '1', ...common, '--out', kept, '--force']);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--models: model "rl" \(.*rl-damaged\) cannot be loaded: .*compare\.json was left as it was/)]);
+    expect(readFileSync(join(kept, 'compare.json')).equals(before)).toBe(true);
+    expect(existsSync(join(kept, 'compare.md'))).toBe(true);
   });
 
   it('--resume keeps the first model first: it is the base of every acceleration factor (was: a new order was accepted and ignored)', async () => {
@@ -248,10 +260,12 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(resumed.err).toMatch(/--min-per-step: .*adaptive\/compare\.json was computed with 0, now "schedule"/);
     const unread = await cli([...args.slice(0, -2), '--min-per-step', '5', '--out', join(root, 'bad')]); // cosine,halton only
     expect([unread.code, unread.err]).toEqual([2, expect.stringMatching(/--min-per-step: only the adaptive method reads it, and --methods cosine,halton has none/)]);
-    for (const [flag, value] of [['--thresholds', '0.5'], ['--adaptive-cap', '6']]) { // were: accepted, ignored and recorded
+    for (const [flag, value] of [['--thresholds', '0.5'], ['--adaptive-cap', '6'], ['--tuned', join(root, 'tuned.json')]]) { // were: accepted, ignored and recorded
       const ignored = await cli([...args.slice(0, -2), flag as string, value as string, '--out', join(root, 'bad')]);
-      expect([ignored.code, ignored.err]).toEqual([2, expect.stringMatching(new RegExp(`^speedrl: ${flag}: only the adaptive method reads it`))]);
+      expect([ignored.code, ignored.err]).toEqual([2, expect.stringMatching(new RegExp(`^speedrl: ${flag}: only the (adaptive|tuned) method`))]);
     }
+    const noNoise = await cli([...args.slice(0, -2), '--methods', 'adaptive', '--adaptive-noise', '--gumbel', '0', '--out', join(root, 'bad')]); // was: labelled "choice noise", none applied
+    expect([noNoise.code, noNoise.err]).toEqual([2, expect.stringMatching(/--adaptive-noise: the choice noise has the scale of --gumbel, and --gumbel 0 gives none/)]);
     expect(existsSync(join(root, 'bad'))).toBe(false); // refused before anything is written
     const bad = await cli([...args.slice(0, -2), '--min-per-step', 'lots', '--out', join(root, 'bad')]);
     expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--min-per-step: "schedule" or an integer ≥ 0/)]);
@@ -455,5 +469,17 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
       expect(r.err).toMatch(/--tuned: .*drift-tuned\.json was searched on other weights of .*drift \(model "d(\+tuned)?" = .*: its files changed since the search\); rerun speedrl tune-schedule/);
     }
     expect(existsSync(join(root, 'drift-cmp', 'compare.json'))).toBe(false);
+    // searched with a relative --model, compared from another directory (was: the paths did not match, the check was skipped)
+    const cwd = process.cwd();
+    try {
+      process.chdir(root);
+      await runTuneSchedule({ ...tuneOptions, model: 'drift', out: join(root, 'drift-rel.json'), budget: 1, cfg: 'off' }, false, capture());
+      await writeTinyBundle(drift, 13);
+      process.chdir(tmpdir());
+      const elsewhere = await cli(['compare', '--models', `d=${drift}`, '--methods', 'tuned', '--tuned', join(root, 'drift-rel.json'), '--steps', '2', '--seeds', '1', ...common, '--out', join(root, 'drift-cmp')]);
+      expect([elsewhere.code, elsewhere.err]).toEqual([2, expect.stringMatching(/--tuned: .*drift-rel\.json was searched on other weights of drift \(model "d" = /)]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });

@@ -99,4 +99,16 @@ describe('speedrl demo: where it writes', () => {
     expect(resumed.err).toMatch(/demo: Speed-RL failed/);
     expect(JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8'))).toMatchObject({ inputs: started.inputs, cwd: started.cwd });
   });
+
+  it('a resume after a kill between the RL run\'s run.json and its first checkpoint continues the run (was: exit 2, "not empty", delete the folder)', async () => {
+    const { out, args } = await tinyDemo('early-models', 'early');
+    expect((await cli(args)).code).toBe(0);
+    const rl = join(out, 'accelerate');
+    for (const name of ['checkpoint', 'metrics.jsonl', 'model']) rmSync(join(rl, name), { recursive: true, force: true }); // as a SIGKILL there leaves it
+    expect(existsSync(join(rl, 'run.json'))).toBe(true);
+    const resumed = await cli(['demo', '--out', out, '--resume']);
+    expect(resumed.err).not.toMatch(/speedrl:/);
+    expect(resumed.code).toBe(0);
+    expect(existsSync(join(rl, 'model'))).toBe(true);
+  });
 });

@@ -115,7 +115,7 @@ async function runDemo(o: Options, resume: boolean, step: (name: string, argv: s
   const modelDir = join(rlDir, 'model');
   const rlDone = resume && (await rlRunFinished(rlDir, o.iterations));
   if (!rlDone) {
-    const rlResume = resume && existsSync(join(rlDir, 'checkpoint'));
+    const rlResume = resume && existsSync(join(rlDir, 'run.json')); // a run killed before its first checkpoint resumes from 0 (was: refused, "not empty")
     await step('Speed-RL', ['accelerate', '--base', o.base, '--reward-classifier', o.rewardClassifier, '--data', o.data, '--out', rlDir, '--iterations', String(o.iterations), '--seed', String(o.seed), ...(rlResume ? ['--resume'] : [])]);
   }
   // the eval protocol on base and accelerated model (table, claims with margins, plots, grids); the accelerated model is

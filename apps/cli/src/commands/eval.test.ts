@@ -66,12 +66,17 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(bare.code).toBe(0);
     expect(bare.err).toContain(`eval: ${model} on ort`);
     expect(JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')).cells).toEqual(cellsBefore); // nothing recomputed
-    // floors edited in eval.json are not carried on by a resume (was: reused and shown unchecked): floors.json's are
+    // floors edited in eval.json are refused by a resume (at first: reused and shown unchecked; then: replaced
+    // silently by floors.json's), as edited cells are: the file's resultsKey covers both; restored, it resumes
     const evalPath = join(root, 'rl', 'eval.json');
-    const json = JSON.parse(readFileSync(evalPath, 'utf8')) as { floors: Record<string, number> };
+    const original = readFileSync(evalPath, 'utf8');
+    const json = JSON.parse(original) as { floors: Record<string, number> };
     const cached = (JSON.parse(readFileSync(join(model, 'floors.json'), 'utf8')) as { floors: Record<string, number> }).floors;
     expect(json.floors).toEqual(cached);
     writeFileSync(evalPath, JSON.stringify({ ...json, floors: { ...json.floors, reconstruction: 0.001 } }));
+    const edited = await cli(args('rl', '--steps', '2,12', '--seeds', '3', '--resume'));
+    expect([edited.code, edited.err]).toEqual([2, expect.stringMatching(/--resume: .*rl\/eval\.json: its cells or floors are not those its resultsKey was written for/)]);
+    writeFileSync(evalPath, original);
     expect((await cli(args('rl', '--steps', '2,12', '--seeds', '3', '--resume'))).code).toBe(0);
     expect(JSON.parse(readFileSync(evalPath, 'utf8')).floors).toEqual(cached);
   });

@@ -19,7 +19,7 @@ import {
 import { measureCell } from '../cell';
 import { bundleFloors } from '../floors-cache';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from '../own-results';
-import { canonicalJson, checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
+import { canonicalJson, resultsDigest, checkResultsKey, checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { compareAcceleration } from '../acceleration-inputs';
@@ -123,6 +123,7 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
     throw new UsageError(`--resume: ${path} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or use another --out`);
   }
   checkStoredCells(path, prev.cells); // an edited or damaged cell is never averaged in
+  checkResultsKey(path, prev);
   checkOptionsDigest(path, prev, CELL_DEFINING, 'restore it, pass --force to replace it (without --resume), or use another --out'); // the options below are its cells'
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key] ?? LATER_DEFAULTS[key]; // a file older than the option ran at its default
@@ -205,6 +206,12 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
       throw new UsageError(`${flag}: only the adaptive method reads it, and --methods ${o.methods} has none; add adaptive to --methods, or remove it`);
     }
   }
+  if (!resume && o.tuned !== '' && !methods.includes('tuned') && !models.some((m) => m.name.endsWith(TUNED_SUFFIX))) {
+    throw new UsageError(`--tuned: only the tuned method (or a NAME${TUNED_SUFFIX}=DIR model) reads it, and --methods ${o.methods} has none; add tuned to --methods, or remove it`);
+  }
+  if (!resume && o.adaptiveNoise === true && o.gumbel === 0) { // the choice noise is --gumbel's, annealed: at 0 there is none
+    throw new UsageError('--adaptive-noise: the choice noise has the scale of --gumbel, and --gumbel 0 gives none; give --gumbel > 0, or remove --adaptive-noise');
+  }
   checkSeedRange(o.seed, o.seeds);
   const seeds = Array.from({ length: o.seeds }, (_, k) => o.seed + k);
   const adaptiveCap = o.adaptiveCap > 0 ? o.adaptiveCap : Math.max(...steps);
@@ -261,7 +268,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     const acceleration = compareAcceleration(rows, allModels.map((m) => m.name));
     const json: CompareJson = {
       models: allModels, rows, inputs, ...(floors === undefined ? {} : { floors }), grids, ...(tuned === undefined ? {} : { searchBudget: tuned.searchBudget, tunedModel: tuned.model, tunedKey: tunedKeys?.file, tunedKeys: tunedKeys?.byT }),
-      ...(acceleration === undefined ? {} : { acceleration }), cells, options: describedOptions(o, adaptiveCap, allModels, cells), optionsKey: compareOptionsKey({ ...o, adaptiveCap }), engine: o.engine,
+      ...(acceleration === undefined ? {} : { acceleration }), cells, resultsKey: resultsDigest(cells, floors), options: describedOptions(o, adaptiveCap, allModels, cells), optionsKey: compareOptionsKey({ ...o, adaptiveCap }), engine: o.engine,
     };
     await writeJsonAtomic(jsonPath, json);
     await writeFileAtomic(join(o.out, 'compare.md'), `# speedrl compare\n\n${compareMarkdown(json, o.n, o.batch, o.minPerStep ?? 0, o.adaptiveNoise ?? false)}${acceleration === undefined ? '' : `\n${compareAccelerationMarkdown(acceleration)}`}`);
@@ -275,6 +282,13 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     return json;
   };
   if (!resume && existsSync(jsonPath)) { // --force (runCompare checked it): the replaced comparison's table, fronts and grids go
+    // once every model loads: a damaged model found after the first cells were saved had replaced a complete result (was)
+    for (const m of models) {
+      const gen = await loadGenerator(m.dir, o.engine).catch((error: unknown) => {
+        throw new UsageError(`--models: model "${m.name}" (${m.dir}) cannot be loaded: ${(error as Error).message.replace(/^--model: /, '')}; ${jsonPath} was left as it was`);
+      });
+      gen.dispose();
+    }
     const replaced = (JSON.parse(await readFile(jsonPath, 'utf8')) as { grids?: { file?: unknown }[] }).grids ?? [];
     const earlierGrids = replaced.map((g) => g.file).filter((f): f is string => typeof f === 'string' && /^grids\/[^/]+\.png$/.test(f));
     removeEarlierProducts(o.out, [...COMPARE_FIGURES, ...earlierGrids]);

@@ -4,7 +4,7 @@
  * held-out TRAIN images on seeds disjoint from evaluation — never the test set the comparison is judged on.
  * The file is rewritten after every candidate; `--resume` replays the search from it and recomputes nothing.
  */
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableFile, sha256Hex, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { canonicalJson } from '../stored-cells';
@@ -116,7 +116,7 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
     const total = steps.length * o.budget + stopThresholds.length;
     io.stderr(`tune-schedule: ${o.model}, T ∈ {${steps.join(',')}}, ${o.budget} candidates per T × ${o.n} samples (seed ${o.seed}); score = FD of reward-classifier features vs the last ${ref.count} TRAIN images (never the test set, never the evaluation classifier)\n`);
     const file: TunedFile = {
-      format: 'speedrl-tuned-schedule', formatVersion: 1, model: o.model, engine: o.engine,
+      format: 'speedrl-tuned-schedule', formatVersion: 1, model: o.model, modelPath: resolve(o.model), engine: o.engine,
       reference: { split: ref.split, data: o.data, firstIndex: ref.firstIndex, count: ref.count, classifier: o.classifier },
       search: {
         method: SEARCH_METHOD, seed: o.seed, seeds: [o.seed], n: o.n, candidatesPerT: o.budget, cfg: o.cfg === 'search',

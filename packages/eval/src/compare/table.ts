@@ -30,6 +30,8 @@ export interface CompareJson {
   readonly acceleration?: CompareAcceleration;
   /** Per-seed cells (what `--resume` keeps). */
   readonly cells: readonly CompareCell[];
+  /** Digest of `cells` and `floors` (`resultsDigest`; absent in older files): a resume and the report refuse them edited since. */
+  readonly resultsKey?: string;
   /** Options the cells were computed with (a resume must match them). */
   readonly options: Record<string, unknown>;
   /** Digest of the cell-defining options (`optionsDigest`; absent in older files): a resume refuses options edited since. */

@@ -96,6 +96,8 @@ export const tunedFileSchema = z.object({
   format: z.literal('speedrl-tuned-schedule'),
   formatVersion: z.literal(1),
   model: z.string(),
+  /** `model` as an absolute path (absent in older files, whose `model` is relative to tune-schedule's working directory). */
+  modelPath: z.string().optional(),
   engine: z.string(),
   reference: z.object({ split: z.literal('train'), data: z.string(), firstIndex: z.number().int(), count: z.number().int(), classifier: z.string() }),
   search: z.object({
@@ -168,7 +170,7 @@ export function readTunedFile(path: string, flag = '--tuned'): TunedFile {
 export function checkTunedWeights(file: TunedFile, path: string, models: readonly ModelSpec[], methods: readonly string[], identities: ReadonlyMap<string, string>): void {
   const searchedKey = file.inputs?.['--model'];
   if (searchedKey === undefined) return; // written before tune-schedule recorded its inputs: nothing to compare
-  const searchedOn = realPathOf(file.model);
+  const searchedOn = realPathOf(file.modelPath ?? file.model); // absolute: compare may run from another directory (was: the check was skipped)
   for (const m of models) {
     if (!methodsOf(m, methods).includes('tuned') || realPathOf(m.dir) !== searchedOn) continue;
     if (identities.get(m.name) !== searchedKey) {
