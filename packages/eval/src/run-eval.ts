@@ -103,6 +103,9 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
   } catch (error) {
     throw new UsageError(`--resume: ${jsonPath} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or pass --force without --resume`);
   }
+  if (prev === null || typeof prev !== 'object' || Array.isArray(prev)) { // was: a TypeError ("Cannot read properties of null"), exit 1
+    throw new UsageError(`--resume: ${jsonPath} is not an eval.json of speedrl eval (it holds ${JSON.stringify(prev)?.slice(0, 40)}); move it away or use another --out`);
+  }
   checkStoredCells(jsonPath, prev.cells); // an edited or damaged cell is never averaged in
   checkResultsKey(jsonPath, prev);
   checkOptionsDigest(jsonPath, prev, CELL_DEFINING, 'restore it, pass --force to recompute (without --resume), or use another --out'); // the options below are its cells'

@@ -84,6 +84,17 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect((JSON.parse(r.out) as CompareJson).floors).toEqual(first.floors);
   });
 
+  it('--resume refuses a file that is no compare.json with exit 2, naming it (was: a TypeError, or --min-per-step blamed)', async () => {
+    for (const text of ['null', '{}', '[]']) {
+      const dir = join(root, 'cmp-not-compare');
+      cpSync(out, dir, { recursive: true });
+      writeFileSync(join(dir, 'compare.json'), text);
+      const r = await cli([...args.slice(0, -1), dir, '--resume']);
+      expect([text, r.code, r.err]).toEqual([text, 2, expect.stringMatching(/--resume: .*cmp-not-compare\/compare\.json is not a compare\.json of speedrl compare/)]);
+      expect(readFileSync(join(dir, 'compare.json'), 'utf8')).toBe(text);
+    }
+  });
+
   it('--resume recomputes nothing, even given only --out', async () => {
     const before = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as CompareJson;
     const r = await cli(['compare', '--out', out, '--resume', '--json']);

@@ -1,5 +1,5 @@
 /** `speedrl eval --base-eval` on an untrained tiny bundle: the base file is validated before any sampling, and the acceleration factors are printed, saved in eval.json and written to eval.md. */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@speedrl/tensor-utils';
@@ -144,6 +144,17 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
       }
     }
   }, 300_000);
+
+  it('--resume refuses a file that is no eval.json (null, a list) with exit 2, naming it (was: exit 1, "Cannot read properties of null")', async () => {
+    const files: [string, string][] = [['nulled', 'null'], ['listed', '[]']];
+    for (const [name, text] of files) {
+      mkdirSync(join(root, name), { recursive: true });
+      writeFileSync(join(root, name, 'eval.json'), text);
+      const r = await cli(args(name, '--steps', '1', '--resume'));
+      expect([r.code, r.err]).toEqual([2, expect.stringMatching(new RegExp(`--resume: .*${name}/eval\\.json is not an eval\\.json of speedrl eval`))]);
+      expect(readFileSync(join(root, name, 'eval.json'), 'utf8')).toBe(text);
+    }
+  });
 
   it('--resume refuses an eval.json whose options were edited after its cells were computed (was: new cells at --n 40 beside n = 30 ones, the file saying 40)', async () => {
     expect((await cli(args('edited', '--steps', '1', '--seeds', '1'))).code).toBe(0);

@@ -122,6 +122,9 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
   } catch (error) {
     throw new UsageError(`--resume: ${path} is not valid JSON (${(error as Error).message.split('\n')[0]}); move it away or use another --out`);
   }
+  if (prev === null || typeof prev !== 'object' || Array.isArray(prev) || !Array.isArray(prev.cells) || !Array.isArray(prev.models)) { // was: a TypeError, or a flag blamed
+    throw new UsageError(`--resume: ${path} is not a compare.json of speedrl compare (no list of cells and models); move it away or use another --out`);
+  }
   checkStoredCells(path, prev.cells); // an edited or damaged cell is never averaged in
   checkResultsKey(path, prev);
   checkOptionsDigest(path, prev, CELL_DEFINING, 'restore it, pass --force to replace it (without --resume), or use another --out'); // the options below are its cells'
