@@ -135,7 +135,11 @@ const SAMPLER_OPTIONS = ['sampler', 'schedule', 'temperature', 'gumbel', 'cfg'] 
  */
 function checkBaseJudge(read: BaseEval, o: EvalOptions, inputs: Readonly<Record<string, string>>): void {
   const file = read.name;
-  const base = read.json as { options?: Record<string, unknown>; inputs?: Record<string, string>; cells?: EvalCell[]; rows?: unknown }; // the file as read once, before any work
+  const base = read.json as { options?: Record<string, unknown>; optionsKey?: unknown; inputs?: Record<string, string>; cells?: EvalCell[]; rows?: unknown }; // the file as read once, before any work
+  // options compared below must be those its cells were computed with (was: an edited n = 60 matched this run's and passed)
+  if (base.optionsKey !== undefined && !evalOptionsIntact(base)) {
+    throw new UsageError(`--base-eval: "${file}" has options that no longer give its optionsKey (edited by hand?), so they can't be compared with this run's; restore it, or evaluate the base again`);
+  }
   for (const key of JUDGE_OPTIONS) {
     const was = base.options?.[key];
     if (was === undefined || String(was) === String(o[key])) continue;

@@ -87,6 +87,8 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     (edited.rows[0] as { fcd: { mean: number } }).fcd.mean = 1e6;
     const cases: [string[], string, RegExp][] = [
       [['--n', '31'], file('base-n.json', real), /--base-eval: ".*base-n\.json" was measured with --n 30, this run with 31/],
+      // its options edited to match this run's (was: accepted, n = 31 FCDs judged against n = 30 ones)
+      [['--n', '31'], file('base-n-edited.json', { ...real, options: { ...real.options, n: 31 } }), /--base-eval: ".*base-n-edited\.json" has options that no longer give its optionsKey \(edited by hand\?\)/],
       [[], file('base-cls.json', { ...real, inputs: { ...real.inputs, '--classifier': 'another' } }), /--base-eval: ".*base-cls\.json" was judged with other files of --classifier/],
       [[], file('base-rows.json', edited), /--base-eval: ".*base-rows\.json" has rows that are not the aggregate of its cells/],
       // its cells removed: its rows can no longer be checked (was: taken as a file of an older version)
