@@ -25,12 +25,17 @@ const FIELDS: readonly { key: string; min?: number; max?: number; nullable?: boo
   { key: 'accuracy', min: 0, max: 1, nullable: true, optional: true }, { key: 'meanSteps', min: 0, optional: true }, { key: 'msPerImage', min: 0, optional: true },
 ];
 
+/** SHA-256 (hex) of `value`'s canonical JSON: the one content key of every digest a result file records. */
+export function canonicalDigest(value: unknown): string {
+  return sha256Hex(new TextEncoder().encode(canonicalJson(value)));
+}
+
 /**
  * Digest of the cell-defining `options` (`keys`; canonical JSON): eval.json and compare.json record it as `optionsKey`
  * beside their options, so a resume can tell options edited by hand from those its cells were computed with.
  */
 export function optionsDigest(options: Readonly<Record<string, unknown>>, keys: readonly string[]): string {
-  return sha256Hex(new TextEncoder().encode(canonicalJson(Object.fromEntries(keys.map((k) => [k, options[k]])))));
+  return canonicalDigest(Object.fromEntries(keys.map((k) => [k, options[k]])));
 }
 
 /**
@@ -103,7 +108,7 @@ export function checkStoredCells(path: string, cells: unknown, flag = '--resume'
 
 /** Digest of a result file's measurements, its cells and floors (canonical JSON): eval.json and compare.json record it as `resultsKey`. */
 export function resultsDigest(cells: readonly unknown[], floors: unknown): string {
-  return sha256Hex(new TextEncoder().encode(canonicalJson({ cells, floors: floors ?? null })));
+  return canonicalDigest({ cells, floors: floors ?? null });
 }
 
 /**

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { canonicalJson, meanStdSchema, statNumberSchema, stepsDistributionSchema } from '@speedrl/eval';
-import { UsageError, sha256Hex } from '@speedrl/core';
+import { canonicalDigest, meanStdSchema, statNumberSchema, stepsDistributionSchema } from '@speedrl/eval';
+import { UsageError } from '@speedrl/core';
 
 export {
   compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, meanStdSchema, statNumberSchema,
@@ -90,7 +90,7 @@ export const ablationsSchema = z.object({ budget: z.string(), rows: z.array(abla
 
 /** Digest of an ablation table's rows (canonical JSON), which `speedrl ablate` records as `rowsKey`: the report refuses rows edited since. */
 export function ablationRowsKey(rows: readonly unknown[]): string {
-  return sha256Hex(new TextEncoder().encode(canonicalJson(rows)));
+  return canonicalDigest(rows);
 }
 /** ablations.json. */
 export type Ablations = z.infer<typeof ablationsSchema>;

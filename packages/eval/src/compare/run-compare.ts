@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  InterruptedError, UsageError, checkOutsideInputs, createProgress, ensureWritableDir, flagOf, sha256File, sha256Hex, writeFileAtomic, writeJsonAtomic, type TextIo,
+  InterruptedError, UsageError, checkOutsideInputs, createProgress, ensureWritableDir, flagOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
 } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
@@ -19,7 +19,7 @@ import {
 import { measureCell } from '../cell';
 import { bundleFloors } from '../floors-cache';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from '../own-results';
-import { canonicalJson, resultsDigest, checkResultsKey, checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
+import { canonicalDigest, resultsDigest, checkResultsKey, checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { compareAcceleration } from '../acceleration-inputs';
@@ -97,8 +97,7 @@ interface TunedKeys {
 }
 
 async function tunedKeysOf(path: string, file: TunedFile): Promise<TunedKeys> {
-  const key = (arrays: unknown): string => sha256Hex(new TextEncoder().encode(canonicalJson(arrays)));
-  return { file: await sha256File(path), byT: Object.fromEntries(Object.entries(file.schedules).map(([t, s]) => [t, key(s.stepArrays)])) };
+  return { file: await sha256File(path), byT: Object.fromEntries(Object.entries(file.schedules).map(([t, s]) => [t, canonicalDigest(s.stepArrays)])) };
 }
 
 /**

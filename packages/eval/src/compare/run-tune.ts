@@ -6,8 +6,8 @@
  */
 import { basename, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableFile, sha256Hex, writeJsonAtomic, type TextIo } from '@speedrl/core';
-import { canonicalJson } from '../stored-cells';
+import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { canonicalDigest } from '../stored-cells';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
 import { withRunLock, bundleIdentity, changedInputs, checkDataDir, classifierFiles, dataFiles, drawSampleSet, type Engine, inputKeys, loadGenerator } from '@speedrl/pipeline';
@@ -79,7 +79,7 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs:
 
 /** The digest of every score a resume replays: the schedule trials and the stop rule's (tuned-space.ts `scoresKey`). */
 function scoresKey(file: Pick<TunedFile, 'trials' | 'stopRule'>): string {
-  return sha256Hex(new TextEncoder().encode(canonicalJson({ trials: file.trials, stopTrials: file.stopRule?.trials ?? [] })));
+  return canonicalDigest({ trials: file.trials, stopTrials: file.stopRule?.trials ?? [] });
 }
 
 /** Writes the tuned file with its `scoresKey`. */
