@@ -32,7 +32,7 @@ export { compareOptionsKey, DEFAULT_COMPARE_THRESHOLDS, runCompare } from './com
 export type { CompareOptions } from './compare/run-compare';
 export { runTuneSchedule } from './compare/run-tune';
 export type { TuneOptions } from './compare/run-tune';
-export { aggregateCells, tunedSourceNote } from './compare/table';
+export { aggregateCells, hybridLabel, tunedSourceNote } from './compare/table';
 export type { CompareCell, CompareJson, CompareRow } from './compare/table';
 export { readTunedFile, stopMatchSchema, stopRuleSchema, stopTrialSchema, tunedFileSchema } from './compare/tuned-space';
 export { describeStopMatches, stopRuleMatches } from './compare/tune-stop';

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { accelerationTable, tunedSourceNote, type Acceleration } from '@speedrl/eval';
+import { accelerationTable, hybridLabel, tunedSourceNote, type Acceleration } from '@speedrl/eval';
 import type { ReportBlock, ReportImage } from './html';
 import type { ReportInputs } from './load';
 import type { MeanStdJson } from './schemas';
@@ -140,8 +140,7 @@ function paretoSection(inputs: ReportInputs): Section | string {
   ]);
   const f = c.data.floors;
   const acc = c.data.acceleration;
-  const floor = c.data.options?.minPerStep ?? 0; // the hybrid's floor per step, as compare.md labels it
-  const floorText = `${floor === 0 ? '' : `, ≥ ${floor === 'schedule' ? 'the cosine count' : floor} a step`}${c.data.options?.adaptiveNoise === true ? ', choice noise' : ''}`;
+  const floorText = hybridLabel(c.data.options?.minPerStep ?? 0, c.data.options?.adaptiveNoise === true); // as compare.md labels the hybrid
   const steps = stepsBlocks(c.data.rows.map((r) => ({ label: `${variantName(r)} p ≥ ${r.threshold} (T ≤ ${r.maxSteps}${floorText})`, steps: r.stepsDistribution })), 'model / method');
   const note = c.claimsNote === undefined ? undefined : `${c.file}: ${c.claimsNote}`;
   return {

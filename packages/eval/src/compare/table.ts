@@ -73,9 +73,14 @@ export function sortRows(rows: readonly CompareRow[], models: readonly string[],
 
 const pm = (m: MeanStd, digits: number, scale = 1): string => (Number.isNaN(m.mean) ? 'n/a' : `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}`);
 
+/** What an adaptive row's label adds for the hybrid's floor per step and the choice noise (`", ≥ the cosine count a step, choice noise"`; empty for plain threshold decoding). */
+export function hybridLabel(minPerStep: number | 'schedule', noise: boolean): string {
+  return `${minPerStep === 0 ? '' : `, ≥ ${minPerStep === 'schedule' ? 'the cosine count' : minPerStep} a step`}${noise ? ', choice noise' : ''}`;
+}
+
 /** The method column of a row: adaptive rows name their threshold and cap. */
 const methodLabel = (r: CompareRow, minPerStep: number | 'schedule', noise: boolean): string => (r.threshold === undefined ? r.method
-  : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps}${minPerStep === 0 ? '' : `, ≥ ${minPerStep === 'schedule' ? 'the cosine count' : minPerStep} a step`}${noise ? ', choice noise' : ''})`);
+  : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps}${hybridLabel(minPerStep, noise)})`);
 
 /** Where the tuned schedules come from: a model they run on other than this one uses them as a transfer. */
 export function tunedSourceNote(searchedOn: string): string {
