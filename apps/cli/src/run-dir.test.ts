@@ -91,30 +91,43 @@ describe('run directories', () => {
     expect(steps).not.toContain(99); // the old records were replaced, not appended to
   });
 
-  it('a --force killed while it removes the old run leaves a run.json that --resume refuses and a second --force finishes', async () => {
+  it('a --force keeps the old run whole until the new one completes: killed while it sets the old run aside or while it trains, --resume refuses or continues, and the old run is deleted only at the end', async () => {
     const args = (out: string) => ['train-vq', '--preset', 'tiny', '--data', FIXTURE, '--steps', '4', '--batch', '16', '--eval-limit', '20', '--checkpoint-every', '2', '--out', out];
     const old = join(root, 'force-killed');
     expect((await cli([...args(old), '--steps', '2'])).code).toBe(0); // the old run: 2 steps, its tokenizer/ product
+    const oldTokenizer = readFileSync(join(old, 'tokenizer', 'model.safetensors'));
     const probe = join(root, 'force-probe');
     cpSync(old, probe, { recursive: true });
     const log = join(root, 'force-points.log');
     expect((await spawnCli([...args(probe), '--force'], { SPEEDRL_FAULT_LOG: log })).code).toBe(0);
-    const points = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t')[1]);
-    const at = points.indexOf('--force: removing the old run') + 1;
-    expect(at).toBeGreaterThan(0);
-    const killed = await spawnCli([...args(old), '--force'], { SPEEDRL_KILL_AT: String(at) });
+    expect(existsSync(join(probe, '.replaced'))).toBe(false); // completed: the old run is gone
+    const points = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t')[1] ?? '');
+    const setAside = points.filter((p) => p.startsWith('--force: ') && p.endsWith(' set aside'));
+    expect(setAside.length).toBeGreaterThanOrEqual(4); // run.json, metrics.jsonl, checkpoint, tokenizer
+    // (1) killed after the first entry moved: the staging folder holds it, --resume refuses, a second --force finishes
+    const killed = await spawnCli([...args(old), '--force'], { SPEEDRL_KILL_AT: String(points.indexOf(setAside[0] as string) + 1) });
     expect(killed.signal).toBe('SIGKILL');
-    const run = JSON.parse(readFileSync(join(old, 'run.json'), 'utf8')) as { command: string; options: { steps: number }; replacing?: { command: string } };
-    expect(run).toMatchObject({ command: 'train-vq', options: { steps: 4 }, replacing: { command: 'train-vq' } });
-    expect(existsSync(join(old, 'tokenizer'))).toBe(true); // killed before the old run's files went
+    expect(existsSync(join(old, '.replaced.staging'))).toBe(true);
+    const listing = readdirSync(old).filter((f) => f !== '.lock').sort(); // the killed run's stale lock goes
     const resumed = await cli([...args(old), '--resume']);
     expect(resumed.code).toBe(2);
-    expect(resumed.err).toContain(`--resume: "${old}" holds a --force over an earlier run that stopped while it removed that run's files`);
-    expect(JSON.parse(readFileSync(join(old, 'run.json'), 'utf8'))).toEqual(run); // refused before anything was written
-    expect((await cli([...args(old), '--force'])).code).toBe(0);
+    expect(resumed.err).toContain(`--resume: a --force over an earlier run in "${old}" stopped while it moved that run's files aside`);
+    expect(readdirSync(old).filter((f) => f !== '.lock').sort()).toEqual(listing); // refused before anything was written
+    // (2) the second --force, killed once training began: the old run is whole in .replaced, beside the new run's files
+    const trainPoints = points.slice(points.indexOf(setAside[setAside.length - 1] as string) + 1);
+    const mid = points.length - trainPoints.length + trainPoints.findIndex((p) => /checkpoint/.test(p)) + 2;
+    const again = await spawnCli([...args(old), '--force'], { SPEEDRL_KILL_AT: String(mid) });
+    expect(again.signal).toBe('SIGKILL');
+    expect(readFileSync(join(old, '.replaced', 'tokenizer', 'model.safetensors'))).toEqual(oldTokenizer);
+    expect(JSON.parse(readFileSync(join(old, '.replaced', 'run.json'), 'utf8'))).toMatchObject({ options: { steps: 2 } });
+    expect(existsSync(join(old, '.replaced.staging'))).toBe(false);
+    // (3) --resume completes the new run, which then deletes the old one
+    const done = await cli([...args(old), '--resume']);
+    expect(done.code).toBe(0);
+    expect(done.err).toContain(`--force: the earlier run it replaces is kept in ${join(old, '.replaced')} until this run completes`);
+    expect(existsSync(join(old, '.replaced'))).toBe(false);
     const steps = readFileSync(join(old, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
     expect(Math.max(...steps)).toBe(4);
-    expect(JSON.parse(readFileSync(join(old, 'run.json'), 'utf8'))).not.toHaveProperty('replacing');
   }, 300_000);
 
   it('a resume whose training images changed at the same path (or resolve elsewhere from another directory) is refused', async () => {

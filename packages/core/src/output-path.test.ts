@@ -61,4 +61,21 @@ describe('ensureWritableDir / ensureWritableFile: an unwritable --out is a usage
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a symbolic link: to a missing directory is named (was: "a part of the path cannot be created"); as a file --out it is refused (was: replaced by the file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'output-links-'));
+    try {
+      symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
+      await expect(ensureWritableDir(join(dir, 'dangling'), '--out')).rejects.toThrow(`--out: "${join(dir, 'dangling')}" is a symbolic link to "${join(dir, 'nowhere')}", which does not exist; create that directory`);
+      mkdirSync(join(dir, 'real'));
+      symlinkSync(join(dir, 'real'), join(dir, 'to-real'));
+      await expect(ensureWritableDir(join(dir, 'to-real'), '--out')).resolves.toBeUndefined(); // a link to a directory is written through
+      await expect(ensureWritableFile(join(dir, 'dangling'), '--out')).rejects.toThrow(/is a symbolic link \(to ".*nowhere"\); the file is written by a rename that would replace the link, not its target/);
+      writeFileSync(join(dir, 'tuned.json'), '{}');
+      symlinkSync(join(dir, 'tuned.json'), join(dir, 'link.json'));
+      await expect(ensureWritableFile(join(dir, 'link.json'), '--out')).rejects.toThrow('is a symbolic link');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,7 +2,7 @@
  * Output paths checked before any work starts: the directory is created when missing and must be writable, so an
  * unwritable `--out` is a usage error naming the flag (exit 2), not a raw EACCES after minutes of sampling.
  */
-import { constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors';
@@ -26,6 +26,9 @@ export function fsReason(error: unknown): string {
 
 /** Creates `dir` when missing and checks that it is a writable directory; else a UsageError naming `flag`. */
 export async function ensureWritableDir(dir: string, flag: string): Promise<void> {
+  if (isLinkTo(dir) === 'missing') { // was: "a part of the path cannot be created (ENOENT)"
+    throw new UsageError(`${flag}: "${dir}" is a symbolic link to "${readlinkSync(dir)}", which does not exist; create that directory, or choose another ${flag} (nothing was written)`);
+  }
   try {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK | constants.X_OK);
@@ -39,6 +42,9 @@ export async function ensureWritableFile(file: string, flag: string): Promise<vo
   // "t.json/" names a directory: the final rename would fail with ENOTDIR after all the work
   if (/[\\/]$/.test(file)) throw new UsageError(`${flag}: "${file}" ends with a path separator, so it names a directory; give a file name`);
   await ensureWritableDir(dirname(file), flag);
+  if (isLinkTo(file) !== undefined) { // the result is renamed into place: it would replace the link, never write what it points to
+    throw new UsageError(`${flag}: "${file}" is a symbolic link (to "${readlinkSync(file)}"); the file is written by a rename that would replace the link, not its target: give the target's path, or another ${flag} (nothing was written)`);
+  }
   if (!existsSync(file)) return;
   try {
     await access(file, constants.W_OK);
@@ -46,6 +52,16 @@ export async function ensureWritableFile(file: string, flag: string): Promise<vo
     throw new UsageError(`${flag}: cannot write "${file}": ${fsReason(error)}`);
   }
   if (statSync(file).isDirectory()) throw new UsageError(`${flag}: "${file}" is a directory; give a file name`);
+}
+
+/** Whether `p` is a symbolic link, and whether what it points to exists; undefined when it is no link. */
+function isLinkTo(p: string): 'present' | 'missing' | undefined {
+  try {
+    if (!lstatSync(p).isSymbolicLink()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return existsSync(p) ? 'present' : 'missing';
 }
 
 /** `p` with symbolic links resolved, as far as it exists (the missing tail appended). */

@@ -15,7 +15,7 @@ export type { DatasetLoader, Floors, TestReference, TrainReference } from './ref
 export { measureCell } from './cell';
 export type { CellSampling, Judge } from './cell';
 export { aggregate, markdownTable } from './table';
-export { canonicalDigest, canonicalJson, resultsDigest, checkResultsKey, checkEvalResultRows, checkStoredCells, judgedDifferently, requireCells } from './stored-cells';
+export { canonicalDigest, canonicalJson, resultsDigest, rowSet, checkResultsKey, checkEvalResultRows, checkStoredCells, judgedDifferently, requireCells } from './stored-cells';
 export type { CellMetrics, EvalCell, EvalRow } from './table';
 export { EVAL_PRODUCTS, evalOptionsIntact, evalOptionsKey, runEval } from './run-eval';
 export type { EvalOptions, EvalResult } from './run-eval';

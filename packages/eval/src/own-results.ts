@@ -2,9 +2,9 @@
  * `--force` replaces only the command's own earlier results: an existing eval.json, compare.json or tuned file is
  * recognised by its shape (or format field) before anything is written; anything else is a UsageError naming --out.
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '@speedrl/core';
+import { UsageError, replacedNote, replacedStashOf, setAsideReplaced, stashStaging, type TextIo } from '@speedrl/core';
 
 /** The result kinds a --force may replace, each with the test that recognises one of its files. */
 const KINDS = {
@@ -43,7 +43,8 @@ export function checkOwnResults(path: string, kind: keyof typeof KINDS, outFlag 
  * the command, so writing would replace someone's files.
  */
 export function checkNoForeignProducts(dir: string, resultFile: string, products: readonly string[], outFlag = '--out'): void {
-  if (existsSync(join(dir, resultFile))) return;
+  // a --force stopped while it moved the earlier result aside: these are that result's (setEarlierResultAside names it)
+  if (existsSync(join(dir, resultFile)) || existsSync(stashStaging(replacedStashOf(dir, 'dir')))) return;
   // an empty directory (compare makes grids/ before its first compare.json) is nobody's files
   const holds = (path: string): boolean => existsSync(path) && (!statSync(path).isDirectory() || readdirSync(path).length > 0);
   const found = products.filter((name) => holds(join(dir, name)));
@@ -54,13 +55,16 @@ export function checkNoForeignProducts(dir: string, resultFile: string, products
 }
 
 /**
- * `--force`, once the run is validated and before it computes anything: removes the files the replaced result wrote
- * beside it (`products`: its summary and figures, plain files only), so until the new run's first save the directory
- * shows no figure of the run it replaces, and never one beside the new result file.
+ * `--force`, once the run is validated and before it computes anything: moves the earlier result (`entries` of `root`:
+ * its result file, summary and figures) aside into `stash` (@speedrl/core `setAsideReplaced`), so the directory never
+ * shows the replaced run's figures beside the new result and the earlier result stays whole until the new one completes.
+ * On a resume, an unfinished `--force`'s stash is kept, and one stopped while it moved the files is refused. Says on stderr where the earlier result is kept, when it is.
+ * Call {@link dropReplaced} (core) on `stash` once the new result is complete.
  */
-export function removeEarlierProducts(dir: string, products: readonly string[]): void {
-  for (const name of products) {
-    const path = join(dir, name);
-    if (existsSync(path) && statSync(path).isFile()) rmSync(path);
+export async function setEarlierResultAside(root: string, entries: readonly string[], stash: string, force: boolean, what: string, io: TextIo): Promise<void> {
+  if (!force && existsSync(stashStaging(stash))) {
+    throw new UsageError(`--resume: a --force stopped while it moved ${what} it replaces aside (into ${stashStaging(stash)}), so there is nothing whole to resume; run the command again with --force to finish it (nothing was written)`);
   }
+  const kept = force ? (await setAsideReplaced(root, entries, stash)) !== 'none' : existsSync(stash);
+  if (kept) io.stderr(replacedNote(stash, what));
 }

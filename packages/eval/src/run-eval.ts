@@ -7,13 +7,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InterruptedError, UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { InterruptedError, UsageError, checkOutsideInputs, dropReplaced, flagOf, createProgress, ensureWritableDir, replacedStashOf, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { readModelMetadata } from '@speedrl/maskgit';
 import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkScheduleRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
-import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
+import { checkNoForeignProducts, checkOwnResults, setEarlierResultAside } from './own-results';
 import { resultsDigest, checkResultsKey, checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest, optionsIntact } from './stored-cells';
 import { bundleFloors } from './floors-cache';
 import { computeFloors, loadEvalClassifier, loadTestReference } from './reference';
@@ -107,7 +107,7 @@ async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, f
     throw new UsageError(`--resume: ${jsonPath} is not an eval.json of speedrl eval (it holds ${JSON.stringify(prev)?.slice(0, 40)}); move it away or use another --out`);
   }
   checkStoredCells(jsonPath, prev.cells); // an edited or damaged cell is never averaged in
-  checkResultsKey(jsonPath, prev);
+  checkResultsKey(jsonPath, prev, '--resume', undefined, (cells: EvalCell[]) => aggregate(cells)); // a key-less file: its rows vouch for its cells
   checkOptionsDigest(jsonPath, prev, CELL_DEFINING, 'restore it, pass --force to recompute (without --resume), or use another --out'); // the options below are its cells'
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key];
@@ -246,7 +246,8 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       });
       return result;
     };
-    if (force && previous.cells === undefined) removeEarlierProducts(o.out, EVAL_PRODUCTS); // the replaced eval's table and figure
+    const stash = replacedStashOf(o.out, 'dir');
+    await setEarlierResultAside(o.out, ['eval.json', ...EVAL_PRODUCTS], stash, force, 'the eval', io); // kept until this one completes
     const todo = steps.flatMap((t) => Array.from({ length: o.seeds }, (_, k) => ({ t, seed: o.seed + k })))
       .filter(({ t, seed }) => !cells.some((c) => c.steps === t && c.seed === seed));
     const progress = createProgress({ label: 'eval', total: todo.length * o.n, io });
@@ -265,7 +266,9 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       if (signal !== undefined) throw new InterruptedError(`eval: stopped by ${signal}; ${cells.length} cell(s) saved in ${jsonPath}, continue with --resume`);
     }
     progress.finish();
-    return await save();
+    const result = await save();
+    await dropReplaced(stash); // complete: the eval a --force replaced goes
+    return result;
   } finally {
     gen.dispose();
   }

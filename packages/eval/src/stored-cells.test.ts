@@ -53,6 +53,17 @@ describe('one cell per seed, and resultsKey', () => {
     expect(() => checkResultsKey('e/eval.json', { cells: [{ ...cell, fcd: 1 }] })).not.toThrow();
     expect(() => checkEvalResultRows('b/eval.json', { cells: [{ ...cell, accuracy: 0.8, fcd: 1 }], floors, resultsKey: file.resultsKey, rows: aggregate([{ ...cell, accuracy: 0.8, fcd: 1 }]) }, '--base-eval')).toThrow(/^--base-eval: b\/eval\.json: its cells or floors are not those its resultsKey was written for[^:]*$/);
   });
+
+  it('a resume of a file without resultsKey (older, or the key deleted) checks its cells against its rows (was: an edited cell re-keyed and kept)', () => {
+    const measured = cells.map((c) => ({ ...c, accuracy: 0.8 }));
+    const rowsOf = (c: typeof measured) => aggregate(c);
+    const legacy = { cells: measured, rows: aggregate(measured) };
+    expect(() => checkResultsKey('e/eval.json', legacy, '--resume', undefined, rowsOf)).not.toThrow();
+    expect(() => checkResultsKey('e/eval.json', { ...legacy, rows: [...legacy.rows].reverse() }, '--resume', undefined, rowsOf)).not.toThrow(); // row order is not content
+    const edited = { ...legacy, cells: [{ ...cell, accuracy: 0.8, fcd: 0.5 }, ...measured.slice(1)] };
+    expect(() => checkResultsKey('e/eval.json', edited, '--resume', undefined, rowsOf)).toThrow(/^--resume: e\/eval\.json: it records no resultsKey \(written by an older speedrl, or the key deleted\), and its rows are not the aggregate of its cells: edited by hand; pass --force/);
+    expect(() => checkResultsKey('e/eval.json', edited)).not.toThrow(); // without rowsOf (report: its own rows check names the problem)
+  });
 });
 
 describe('checkEvalResultRows', () => {

@@ -106,6 +106,9 @@ export function checkStoredCells(path: string, cells: unknown, flag = '--resume'
   });
 }
 
+/** Rows as one text, each row canonical and in sorted order: the same rows in any order give the same text. */
+export const rowSet = (rows: readonly unknown[]): string => rows.map(canonicalJson).sort().join('\n');
+
 /** Digest of a result file's measurements, its cells and floors (canonical JSON): eval.json and compare.json record it as `resultsKey`. */
 export function resultsDigest(cells: readonly unknown[], floors: unknown): string {
   return canonicalDigest({ cells, floors: floors ?? null });
@@ -115,9 +118,17 @@ export function resultsDigest(cells: readonly unknown[], floors: unknown): strin
  * Refuses (exit 2, naming `flag` and the file) cells or floors that are no longer those the file's `resultsKey` was
  * written for: a cell edited, added or copied by hand (a duplicated seed passed as a third seed and made an
  * acceleration claim), a floor edited (shown as measured). A file written before the key has none and is read as
- * before; `remedy` says what to do.
+ * before, its rows checked against `rowsOf` its cells when given; `remedy` says what to do.
  */
-export function checkResultsKey(path: string, json: { cells?: unknown; floors?: unknown; resultsKey?: unknown }, flag = '--resume', remedy = 'pass --force to recompute it (without --resume), or restore it'): void {
+export function checkResultsKey(
+  path: string, json: { cells?: unknown; floors?: unknown; resultsKey?: unknown; rows?: unknown }, flag = '--resume', remedy = 'pass --force to recompute it (without --resume), or restore it',
+  rowsOf?: (cells: never[]) => readonly unknown[],
+): void {
+  // a file without the key (older, or the key deleted) can only be checked against its own rows: given `rowsOf` (a
+  // resume, which would write a key over its cells), they must be their aggregate (was: a resume re-keyed an edited cell)
+  if (json.resultsKey === undefined && rowsOf !== undefined && Array.isArray(json.cells) && json.cells.length > 0 && rowSet(rowsOf(json.cells as never[])) !== rowSet(Array.isArray(json.rows) ? json.rows : [])) {
+    throw new UsageError(`${flag}: ${path}: it records no resultsKey (written by an older speedrl, or the key deleted), and its rows are not the aggregate of its cells: edited by hand; ${remedy}`);
+  }
   if (json.resultsKey === undefined || !Array.isArray(json.cells) || json.resultsKey === resultsDigest(json.cells, json.floors)) return;
   throw new UsageError(`${flag}: ${path}: its cells or floors are not those its resultsKey was written for (edited, added or copied by hand?)${remedy === '' ? '' : `: ${remedy}`}`);
 }
@@ -142,7 +153,7 @@ export function checkEvalResultRows(path: string, json: { cells?: unknown; rows?
   checkStoredCells(path, json.cells, flag, '');
   checkResultsKey(path, json, flag, '');
   if (canonicalJson(aggregate(json.cells as EvalCell[])) !== canonicalJson(json.rows)) { // key order is not content (zod parses in schema order)
-    throw new UsageError(`${flag}: "${path}" has rows that are not the aggregate of its cells (edited?); rerun that eval with --resume to rebuild them`);
+    throw new UsageError(`${flag}: "${path}" has rows that are not the aggregate of its cells (edited by hand?); restore it, or rerun that eval with --force to recompute it`);
   }
 }
 

@@ -155,6 +155,7 @@ export async function trainVq(o: TrainVqOptions, run: RunDir, io: TextIo): Promi
     const metrics = evaluate(model, test.images);
     run.log({ step: model.step, event: 'eval', split: 'test', ...metrics });
     await saveVq(join(run.dir, TOKENIZER_DIR), model, { command: 'train-vq', seed: o.seed, preset: o.preset, step: model.step, test: metrics }, { includeOptimizer: false });
+    await run.finish(); // the run's products are complete: an earlier run a --force set aside goes
     progress.finish({ step: model.step, psnr: metrics.psnr });
     return { out: join(run.dir, TOKENIZER_DIR), step: model.step, stopped: result.stopped, kmeansMse: result.kmeansMse, test: metrics };
   } finally {

@@ -321,6 +321,7 @@ export async function accelerate(o: AccelerateOptions, run: AccelerateRun, io: T
       }
       const modelDir = join(run.dir, 'model');
       await model.save(modelDir, { command: 'accelerate', iterations: result.nextIteration, seed: o.seed, base: o.base });
+      await run.finish(); // the run's model is complete: an earlier run a --force set aside goes
       progress.finish({ iterations: result.nextIteration });
       const elapsedMinutes = (priorMs + performance.now() - started) / 60_000;
       if (result.aborted) io.stderr(`time budget of ${o.timeBudget} min reached after iteration ${result.nextIteration}; continue with --resume --time-budget <more>\n`);

@@ -5,10 +5,11 @@
  * opens its output through here; the runs of this package (`accelerate`, `trainMaskgit`) take the open `RunDir`.
  */
 import { accessSync, constants, existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, readJsonl, checkOutsideInputs, faultPoint, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs, trimJsonlToStep, verifyCheckpointDir, writeJsonAtomic,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, readJsonl, checkOutsideInputs, dropReplaced, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs,
+  replacedNote, replacedStashOf, setAsideReplaced, stashStaging, trimJsonlToStep, verifyCheckpointDir, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock, checkOutsideLockedRuns, isLockFile, otherJobUnder } from './run-lock';
 import { checkResumeOverrides, lengthChanges, lengthNotes, type LengthChange } from './resume-options';
@@ -39,6 +40,13 @@ export interface RunDir {
   start(): Promise<void>;
   /** Appends one metrics record (must carry `step`); only after {@link start}. */
   log(record: { step: number } & Record<string, unknown>): void;
+  /**
+   * Where the earlier run a `--force` replaces is kept until this run completes (see {@link finish}); undefined when
+   * there is none (a fresh run, or a resume of a run that replaced nothing).
+   */
+  readonly replaced?: string;
+  /** Call once the run has written its final products: deletes the earlier run a `--force` set aside. */
+  finish(): Promise<void>;
 }
 
 /** How a run directory is opened: a new run, `--resume`, or `--force` (a new run into a non-empty directory). */
@@ -132,10 +140,13 @@ async function forcedRun(dir: string, command: string): Promise<ForcedRun> {
 }
 
 async function productsOf(dir: string, command: string): Promise<ForcedRun> {
-  const runFile = join(dir, RUN_FILES.run);
+  const stash = replacedStashOf(dir, 'dir');
+  // a --force stopped while it set the old run aside: its run.json may already be in the staging folder
+  const runFile = [join(dir, RUN_FILES.run), join(stashStaging(stash), RUN_FILES.run)].find((f) => existsSync(f)) ?? join(dir, RUN_FILES.run);
   const own = RUN_PRODUCTS[command] ?? [];
   if (!existsSync(runFile)) {
-    const other = existsSync(dir) ? readdirSync(dir).filter((name) => !ignoredInNewRun(name)) : [];
+    const ours = new Set([basename(stash), basename(stashStaging(stash))]); // an earlier --force's stash
+    const other = existsSync(dir) ? readdirSync(dir).filter((name) => !ignoredInNewRun(name) && !ours.has(name)) : [];
     if (other.length === 0) return { old: undefined, products: own };
     // not a run (a model bundle, a user's folder): nothing says which of its files an old run wrote
     throw new UsageError(
@@ -221,6 +232,7 @@ export async function openRunDir(
 ): Promise<RunDir> {
   const resume = mode === 'resume';
   const checkpointPath = join(dir, RUN_FILES.checkpoint);
+  const stash = replacedStashOf(dir, 'dir');
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from ("${dir}" does not exist: no run was started there); run the command without --resume to start it`);
   if (!resume) checkInputsOutside(dir, inputsOf(options)); // before anything is created or removed
@@ -240,8 +252,12 @@ export async function openRunDir(
     const runFile = join(dir, RUN_FILES.run);
     const incomplete = found === undefined ? incompleteCheckpoint(checkpointPath) : undefined;
     if (incomplete !== undefined) throw incomplete;
+    if (existsSync(stashStaging(stash))) {
+      throw new UsageError(`--resume: a --force over an earlier run in "${dir}" stopped while it moved that run's files aside (into ${stashStaging(stash)}), so there is nothing whole to resume; run the command again with --force to finish it (the earlier run stays kept until the new one completes)`);
+    }
     if (found === undefined && !existsSync(runFile)) {
-      throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from, nor a ${RUN_FILES.run}: the run stopped during start-up, before it wrote anything; run the command again without --resume to start it`);
+      const again = existsSync(stash) ? `again with --force (the run it replaces stays in ${stash})` : 'again without --resume';
+      throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from, nor a ${RUN_FILES.run}: the run stopped during start-up, before it wrote anything; run the command ${again} to start it`);
     }
     if (!existsSync(runFile)) throw new UsageError(`--resume: "${runFile}" is missing; it records how the run was started`);
     const saved = await readRunFile(runFile);
@@ -282,12 +298,18 @@ export async function openRunDir(
     // --force replaces only a run (a directory with run.json): the hint offers it only there
     checkNewOutDir(dir, existsSync(join(dir, RUN_FILES.run)) ? 'choose another --out, or pass --force to start a new run over the one there' : 'choose another --out (it holds no run.json: --force replaces only an earlier run)');
   }
-  const { old: oldRun, products } = mode === 'force' ? await forcedRun(dir, command) : { old: undefined, products: [] };
+  const { products } = mode === 'force' ? await forcedRun(dir, command) : { products: [] };
   if (mode !== 'fresh') checkRunWritable(dir, mode === 'force' ? products : RUN_PRODUCTS[command] ?? []);
   const identities = await identitiesOf(runOptions);
   let started = false;
+  // what --force sets aside: the old run's records, checkpoints and products (those of the old run's command and of this one)
+  const replacedEntries = mode === 'force' && existsSync(dir)
+    ? readdirSync(dir).filter((name) => [RUN_FILES.run, RUN_FILES.metrics, RUN_FILES.checkpoint, `${RUN_FILES.checkpoint}.old`].includes(name) || isProduct(products, name))
+    : [];
+  const replaced = replacedEntries.length > 0 || existsSync(stash) || existsSync(stashStaging(stash)) ? stash : undefined;
   return {
     dir,
+    replaced,
     resumeFrom: resume ? found : undefined,
     options: runOptions,
     identities,
@@ -297,23 +319,16 @@ export async function openRunDir(
       if (started) return;
       if (resumeStep !== undefined) await trimJsonlToStep(metricsPath, resumeStep);
       const runJson = { command, options: runOptions, identities, updatedAt: new Date().toISOString(), node: process.versions.node };
-      if (mode === 'force') {
-        // a new run over an old one: its records, checkpoints and products (those of the old run's command and of
-        // this one) go, so nothing is appended to, resumed from or left beside the new run; other files are kept.
-        // run.json says so first: a kill while the files go leaves a run that --resume refuses and --force finishes
-        if (oldRun !== undefined) {
-          const was = oldRun.replacing?.command ?? oldRun.command;
-          await writeJsonAtomic(join(dir, RUN_FILES.run), { ...runJson, replacing: { command: was } });
-          faultPoint('--force: removing the old run');
-        }
-        await rm(metricsPath, { force: true });
-        for (const d of [checkpointPath, `${checkpointPath}.old`]) await rm(d, { recursive: true, force: true });
-        for (const name of readdirSync(dir)) {
-          if (isProduct(products, name)) await rm(join(dir, name), { recursive: true, force: true });
-        }
+      if (mode === 'force' && replaced !== undefined) {
+        // a new run over an old one: its records, checkpoints and products move aside, so nothing is appended to,
+        // resumed from or left beside the new run, and come back by hand if the new run never completes (other files stay)
+        await setAsideReplaced(dir, replacedEntries, stash);
       }
       await writeJsonAtomic(join(dir, RUN_FILES.run), runJson);
       started = true;
+    },
+    async finish() {
+      await dropReplaced(stash);
     },
     log: (record) => {
       if (!started) throw new Error(`run dir ${dir}: log() before start()`);
@@ -351,11 +366,13 @@ export function checkpointNote(checkpointDir: string): string {
 }
 
 /**
- * The notes a resumed run prints, or undefined: options run.json lacks (see `RunDir.defaulted`), and a changed length
- * that moves a learning rate decaying over the run's planned length (see `RunDir.lengthChanged`).
+ * The notes a run prints as it opens, or undefined: on resume, options run.json lacks (see `RunDir.defaulted`) and a
+ * changed length that moves a learning rate decaying over the run's planned length (see `RunDir.lengthChanged`); where
+ * an earlier run a `--force` replaces is kept (see `RunDir.replaced`).
  */
 export function defaultedNote(run: RunDir): string | undefined {
   const notes = lengthNotes(run.lengthChanged ?? [], run.options);
+  if (run.replaced !== undefined) notes.push(replacedNote(run.replaced, 'the earlier run'));
   if (run.defaulted.length > 0) {
     const values = run.defaulted.map((key) => `${flagOf(key)} ${JSON.stringify(run.options[key])}`).join(', ');
     notes.unshift(`--resume: ${join(run.dir, RUN_FILES.run)} has no value for ${run.defaulted.length > 1 ? 'these options' : 'this option'} (added to the command since the run started, or removed from the file), so the default is used: ${values}; pass the flag to choose another value\n`);

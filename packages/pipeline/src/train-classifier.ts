@@ -115,6 +115,7 @@ export async function trainClassifierRun(o: TrainClassifierRunOptions, run: RunD
       ? await featureStatistics(model, data.images, data.labels)
       : await featureStatistics(model, test.images, test.labels);
     await saveFeatureStatistics(join(outDir, FEATURE_STATS_FILE), stats, { source: o.role === 'reward' ? 'train' : 'test', count: String(o.role === 'reward' ? data.count : test.count) });
+    await run.finish(); // the run's products are complete: an earlier run a --force set aside goes
     progress.finish({ step: model.step, testAccuracy: testMetrics.accuracy });
     return { out: outDir, role: o.role, seed, step: model.step, stopped: result.stopped, test: testMetrics };
   } finally {

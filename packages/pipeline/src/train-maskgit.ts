@@ -363,6 +363,7 @@ export async function trainMaskgit(
     const metadata = { command: 'train-maskgit', step, seed: o.seed, ...(lastLoss === undefined ? {} : { finalLoss: lastLoss }), tokenizerKey: await tokenizerKey(o.tokenizer) };
     await writeBundle(run.dir, trainer.params(), config, o.tokenizer, { ...metadata, weights: 'raw' });
     for (const d of decays) await writeBundle(emaBundleDir(run.dir, d), (ema as WeightEma).average(d), config, o.tokenizer, { ...metadata, weights: `ema-${d}`, emaDecay: d, emaSince });
+    await run.finish(); // the run's products are complete: an earlier run a --force set aside goes
     progress.finish({ step, ...(lastLoss === undefined ? {} : { loss: lastLoss }) });
     return { out: run.dir, step, finalLoss: lastLoss, trainedSteps: step - startStep, interrupted: interrupt.stop.requested, ema: decays.map((d) => emaBundleDir(run.dir, d)) };
   } finally {

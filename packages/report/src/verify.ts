@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '@speedrl/core';
 import {
-  aggregateCells, canonicalJson, checkResultsKey, checkEvalResultRows, checkStoredCells, compareAcceleration, evalAcceleration, readBaseEval, requireCells,
+  aggregateCells, canonicalJson, checkResultsKey, rowSet, checkEvalResultRows, checkStoredCells, compareAcceleration, evalAcceleration, readBaseEval, requireCells,
   type Acceleration, type AccelerationBase, type CompareCell,
 } from '@speedrl/eval';
 import { locateRecorded, recordedOut } from './recorded-path';
@@ -88,8 +88,6 @@ export function checkEvalAcceleration(file: string, data: EvalResultJson, flag =
   );
 }
 
-/** Rows as one text, each row canonical and in sorted order: the same rows in any order give the same text. */
-const rowSet = (rows: readonly unknown[]): string => rows.map(canonicalJson).sort().join('\n');
 
 /**
  * Checks a compare.json as the report reads it: every row is of a model it lists, it holds cells and its rows are
@@ -107,7 +105,7 @@ export function checkCompareResult(file: string, data: CompareResult & { readonl
   checkStoredCells(file, data.cells, flag, '');
   checkResultsKey(file, data, flag, '');
   if (rowSet(aggregateCells(data.cells as CompareCell[])) !== rowSet(data.rows)) {
-    throw new UsageError(`${flag}: "${file}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`);
+    throw new UsageError(`${flag}: "${file}" has rows that are not the aggregate of its cells (edited by hand?); restore it, or rerun that compare with --force to recompute it`);
   }
   const stored = data.acceleration;
   if (stored === undefined) return undefined;

@@ -130,6 +130,19 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(json.options).toMatchObject({ models: `base=${base},rl=${rl}`, methods: 'cosine,halton', steps: '2,3,4', seedList: [0, 1], seed: 1, seeds: 1 });
   });
 
+  it('--resume takes inputs at another spelling of their path when their content keys match (a resume from another directory; was: "--classifier: computed with …, now …")', async () => {
+    const copy = join(root, 'moved');
+    cpSync(out, copy, { recursive: true });
+    for (const d of ['base', 'rl', 'cls']) cpSync(join(root, d === 'cls' ? classifier.slice(root.length + 1) : d), join(root, 'elsewhere', d), { recursive: true });
+    const elsewhere = (d: string) => join(root, 'elsewhere', d);
+    const r = await cli(['compare', '--models', `base=${elsewhere('base')},rl=${elsewhere('rl')}`, '--methods', 'cosine,halton', '--steps', '2,4', '--seeds', '1',
+      '--data', FIXTURE_DIR, '--classifier', elsewhere('cls'), '--n', '30', '--kid-subsets', '3', '--grid-per-class', '1', '--out', copy, '--resume']);
+    expect([r.code, r.err]).toEqual([0, expect.stringMatching(/8 already in .*compare\.json \(skipped\), 0 to compute/)]);
+    await writeTinyClassifier(elsewhere('cls'), 'eval', 99); // other files at that path: refused by their content key
+    const other = await cli(['compare', '--models', `base=${elsewhere('base')}`, '--methods', 'cosine', '--steps', '2', '--seeds', '1', '--data', FIXTURE_DIR, '--classifier', elsewhere('cls'), '--n', '30', '--kid-subsets', '3', '--out', copy, '--resume']);
+    expect([other.code, other.err]).toEqual([2, expect.stringMatching(/--resume: the files of --classifier changed since/)]);
+  });
+
   it('--resume refuses a compare.json whose options were edited after its cells were computed (was: trusted, new cells at --n 40 beside n = 30 ones)', async () => {
     const edited = join(root, 'cmp-edited');
     cpSync(out, edited, { recursive: true });
@@ -200,7 +213,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(readFileSync(join(out, 'compare.json')).equals(before)).toBe(true);
   });
 
-  it('--force removes the replaced comparison\'s table, fronts and grids before its first save: a kill there leaves none beside the new compare.json', async () => {
+  it('--force moves the replaced comparison (compare.json, table, fronts, grids) aside before its first save and deletes it only when the new one completes: a kill leaves it whole and none of it beside the new compare.json', async () => {
     const replace = (dir: string) => ['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2', '--seeds', '1', ...common, '--out', dir, '--force'];
     const log = join(root, 'cmp-force-faults.log');
     cpSync(out, join(root, 'cmp-force-ref'), { recursive: true });
@@ -218,6 +231,13 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
       expect(existsSync(join(killed, f)) && readFileSync(join(killed, f)).equals(readFileSync(join(out, f)))).toBe(false);
     }
     expect(existsSync(join(killed, 'grids', 'rl-halton-T4.png'))).toBe(false); // drawn by the replaced comparison only
+    for (const f of ['compare.json', 'compare.md', 'pareto-nfe.png', 'grids/rl-halton-T4.png']) { // the replaced comparison, whole
+      expect([f, readFileSync(join(killed, '.replaced', f)).equals(readFileSync(join(out, f)))]).toEqual([f, true]);
+    }
+    const resumed = await cli([...replace(killed).filter((a) => a !== '--force'), '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toContain(`--force: the comparison it replaces is kept in ${join(killed, '.replaced')} until this run completes`);
+    expect(existsSync(join(killed, '.replaced'))).toBe(false); // complete: the replaced comparison goes
   });
 
   it('prints and records acceleration factors of the cosine rows vs the first model, and says a 1-seed row makes no claim', async () => {
@@ -425,6 +445,29 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(merged.schedules['2']).toEqual(first.schedules['2']);
     expect(merged.trials.filter((t) => t.steps === 2)).toEqual(first.trials);
     expect(merged.searchBudget).toMatch(/2 T × 4 candidates/);
+  });
+
+  it('tune-schedule --force keeps the replaced tuned file beside its --out until the new search completes: a kill leaves it whole, --resume finishes and deletes it', async () => {
+    const tune = (out: string, ...more: string[]) => ['tune-schedule', '--model', base, '--classifier', join(root, 'cls-reward'), '--data', FIXTURE_DIR, '--steps', '2', '--budget', '4', '--n', '30', '--seed', '5', '--out', out, ...more];
+    const probe = join(root, 'tuned-force-probe.json');
+    cpSync(tunedPath, probe);
+    const log = join(root, 'tuned-force-faults.log');
+    expect((await spawnCli(tune(probe, '--force'), { SPEEDRL_FAULT_LOG: log })).code).toBe(0);
+    expect(existsSync(join(root, '.tuned-force-probe.json.replaced'))).toBe(false);
+    const points = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t')[1] as string);
+    const secondTrial = points.indexOf('write tuned-force-probe.json: after rename', points.indexOf('write tuned-force-probe.json: after rename') + 1) + 1;
+    expect(secondTrial).toBeGreaterThan(0);
+    const killed = join(root, 'tuned-force-killed.json');
+    cpSync(tunedPath, killed);
+    expect((await spawnCli(tune(killed, '--force'), { SPEEDRL_KILL_AT: String(secondTrial) })).signal).toBe('SIGKILL');
+    const stash = join(root, '.tuned-force-killed.json.replaced');
+    expect(readFileSync(join(stash, 'tuned-force-killed.json')).equals(readFileSync(tunedPath))).toBe(true); // the replaced search, whole
+    expect((JSON.parse(readFileSync(killed, 'utf8')) as TunedFile).trials.length).toBeLessThan(4); // the new search, unfinished
+    const resumed = await cli(['tune-schedule', '--out', killed, '--resume']);
+    expect(resumed.code).toBe(0); // a bare --resume (was refused: --ref-count 10000 compared with the 200 images the fixture's split holds)
+    expect(resumed.err).toContain(`--force: the tuned file it replaces is kept in ${stash} until this run completes`);
+    expect(existsSync(stash)).toBe(false);
+    expect((JSON.parse(readFileSync(killed, 'utf8')) as TunedFile).trials).toHaveLength(4);
   });
 
   it('compare --tuned evaluates the tuned arrays as method "tuned", also on a +tuned model, on disjoint seeds', async () => {

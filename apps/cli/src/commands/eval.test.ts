@@ -124,28 +124,49 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect((await evalOf(accelerated, 'acc-right', '--base-eval', join(root, 'acc-base-eval', 'eval.json'))).code).toBe(0);
   });
 
-  it('--force killed at any write never leaves the replaced eval\'s table or figure beside the new eval.json (was: the old figure stayed until the end)', async () => {
+  it('--force keeps the replaced eval whole until the new one completes: killed at any write, the old eval.json is in place or set aside, never beside the new one\'s figures; --resume (or --force after a kill while it moved) completes and deletes it', async () => {
     const old = join(root, 'force-old');
     expect((await cli(args('force-old', '--steps', '1,2', '--seeds', '1'))).code).toBe(0);
     const bytes = (dir: string, f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f)) : undefined);
-    const replace = (out: string) => args(out, '--steps', '1,2', '--seeds', '1', '--temperature', '0.5', '--force');
+    const replace = (out: string, ...more: string[]) => args(out, '--steps', '1,2', '--seeds', '1', '--temperature', '0.5', ...more);
     const log = join(root, 'force-faults.log');
     cpSync(old, join(root, 'force-ref'), { recursive: true });
-    expect((await spawnCli(replace('force-ref'), { SPEEDRL_FAULT_LOG: log })).code).toBe(0);
+    const ref = await spawnCli(replace('force-ref', '--force'), { SPEEDRL_FAULT_LOG: log });
+    expect(ref.code).toBe(0);
+    expect(existsSync(join(root, 'force-ref', '.replaced'))).toBe(false); // complete: the replaced eval is gone
     const points = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t')[1] as string);
     expect(points.filter((p) => /fcd-vs-steps\.png/.test(p)).length).toBeGreaterThanOrEqual(4); // drawn at every save
+    const oldJson = bytes(old, 'eval.json') as Buffer;
+    const states = new Set<string>();
     for (let k = 1; k <= points.length; k++) {
       const out = join(root, `force-kill-${k}`);
       cpSync(old, out, { recursive: true });
-      expect((await spawnCli(replace(`force-kill-${k}`), { SPEEDRL_KILL_AT: String(k) })).signal).toBe('SIGKILL');
-      const temperature = (JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { options: { temperature: number } }).options.temperature;
+      expect((await spawnCli(replace(`force-kill-${k}`, '--force'), { SPEEDRL_KILL_AT: String(k) })).signal).toBe('SIGKILL');
+      // the old eval.json is whole in exactly one place: in --out (not yet moved), in the stash, or in the stash's staging folder
+      const where = ['eval.json', '.replaced.staging/eval.json', '.replaced/eval.json'].filter((f) => bytes(out, f)?.equals(oldJson) === true);
+      expect({ k, point: points[k - 1], where: where.length }).toEqual({ k, point: points[k - 1], where: 1 });
+      states.add(where[0] as string);
+      const now = existsSync(join(out, 'eval.json')) ? (JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { options: { temperature: number } }).options.temperature : undefined;
       for (const f of ['eval.md', 'fcd-vs-steps.png']) {
-        const now = bytes(out, f);
-        // the old eval.json may stay (killed before the first save), alone or with its own files; the new one never shows the old files
-        if (temperature === 0.5 && now !== undefined) expect({ k, point: points[k - 1], f, old: now.equals(bytes(old, f) as Buffer) }).toEqual({ k, point: points[k - 1], f, old: false });
+        const fig = bytes(out, f);
+        // the new eval.json never shows the old eval's files beside it
+        if (now === 0.5 && fig !== undefined) expect({ k, point: points[k - 1], f, old: fig.equals(bytes(old, f) as Buffer) }).toEqual({ k, point: points[k - 1], f, old: false });
+      }
+      if (where[0] === '.replaced/eval.json' && now === 0.5 && k % 3 === 0) { // the new eval begun: --resume completes it and drops the old
+        const resumed = await cli(replace(`force-kill-${k}`, '--resume'));
+        expect([k, resumed.code]).toEqual([k, 0]);
+        expect(resumed.err).toContain(`--force: the eval it replaces is kept in ${join(out, '.replaced')} until this run completes`);
+        expect(existsSync(join(out, '.replaced'))).toBe(false);
+      }
+      if (where[0] === '.replaced.staging/eval.json') { // killed while it moved: --resume refuses, --force finishes
+        const resumed = await cli(replace(`force-kill-${k}`, '--resume'));
+        expect([k, resumed.code, resumed.err]).toEqual([k, 2, expect.stringContaining('--resume: a --force stopped while it moved the eval it replaces aside')]);
+        expect((await cli(replace(`force-kill-${k}`, '--force'))).code).toBe(0);
+        expect(existsSync(join(out, '.replaced')) || existsSync(join(out, '.replaced.staging'))).toBe(false);
       }
     }
-  }, 300_000);
+    expect([...states].sort()).toEqual(['.replaced.staging/eval.json', '.replaced/eval.json']); // (the first fault point follows the first move)
+  }, 600_000);
 
   it('--resume refuses a file that is no eval.json (null, a list) with exit 2, naming it (was: exit 1, "Cannot read properties of null")', async () => {
     const files: [string, string][] = [['nulled', 'null'], ['listed', '[]']];

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  InterruptedError, UsageError, checkOutsideInputs, createProgress, ensureWritableDir, flagOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
+  InterruptedError, UsageError, checkOutsideInputs, createProgress, dropReplaced, ensureWritableDir, flagOf, replacedStashOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
 } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
@@ -18,7 +18,7 @@ import {
 } from '@speedrl/pipeline';
 import { measureCell } from '../cell';
 import { bundleFloors } from '../floors-cache';
-import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from '../own-results';
+import { checkNoForeignProducts, checkOwnResults, setEarlierResultAside } from '../own-results';
 import { canonicalDigest, resultsDigest, checkResultsKey, checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
@@ -125,18 +125,19 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
     throw new UsageError(`--resume: ${path} is not a compare.json of speedrl compare (no list of cells and models); move it away or use another --out`);
   }
   checkStoredCells(path, prev.cells); // an edited or damaged cell is never averaged in
-  checkResultsKey(path, prev);
+  checkResultsKey(path, prev, '--resume', undefined, (cells: CompareCell[]) => aggregateCells(cells)); // a key-less file: its rows vouch for its cells
   checkOptionsDigest(path, prev, CELL_DEFINING, 'restore it, pass --force to replace it (without --resume), or use another --out'); // the options below are its cells'
   for (const key of CELL_DEFINING) {
     const was = prev.options?.[key] ?? LATER_DEFAULTS[key]; // a file older than the option ran at its default
-    const samePath = PATH_OPTIONS.has(key) && typeof was === 'string' && was !== '' && o[key] !== '' && resolve(was) === resolve(String(o[key])); // ./x and x
+    // ./x and x; or a path spelled from another directory (the compare started elsewhere), its files' content key recorded: that key decides (below)
+    const samePath = PATH_OPTIONS.has(key) && typeof was === 'string' && was !== '' && o[key] !== '' && (resolve(was) === resolve(String(o[key])) || prev.inputs?.[flagOf(key)] !== undefined);
     if (was !== undefined && was !== (o[key] ?? LATER_DEFAULTS[key]) && !samePath) {
       throw new UsageError(`${flagOf(key)}: ${path} was computed with ${JSON.stringify(was)}, now ${JSON.stringify(o[key])}; use the same value or another --out`);
     }
   }
   for (const m of models) {
     const old = prev.models?.find((p) => p.name === m.name);
-    if (old !== undefined && resolve(old.dir) !== resolve(m.dir)) throw new UsageError(`--models: ${path} has model "${m.name}" = ${old.dir}, now ${m.dir}; rename it or use another --out`);
+    if (old !== undefined && resolve(old.dir) !== resolve(m.dir) && old.identity === undefined) throw new UsageError(`--models: ${path} has model "${m.name}" = ${old.dir}, now ${m.dir}; rename it or use another --out`);
     if (old?.identity !== undefined && old.identity !== identities.get(m.name)) {
       throw new UsageError(`--models: the files of model "${m.name}" (${m.dir}) changed since ${path} was computed; its cells would mix two models. Rename it or use another --out`);
     }
@@ -283,7 +284,8 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     }
     return json;
   };
-  if (!resume && existsSync(jsonPath)) { // --force (runCompare checked it): the replaced comparison's table, fronts and grids go
+  const stash = replacedStashOf(o.out, 'dir');
+  if (!resume && existsSync(jsonPath)) { // --force (runCompare checked it): the replaced comparison's table, fronts and grids move aside
     // once every model loads: a damaged model found after the first cells were saved had replaced a complete result (was)
     for (const m of models) {
       const gen = await loadGenerator(m.dir, o.engine).catch((error: unknown) => {
@@ -293,8 +295,8 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     }
     const replaced = (JSON.parse(await readFile(jsonPath, 'utf8')) as { grids?: { file?: unknown }[] }).grids ?? [];
     const earlierGrids = replaced.map((g) => g.file).filter((f): f is string => typeof f === 'string' && /^grids\/[^/]+\.png$/.test(f));
-    removeEarlierProducts(o.out, [...COMPARE_FIGURES, ...earlierGrids]);
-  }
+    await setEarlierResultAside(o.out, ['compare.json', ...COMPARE_FIGURES, ...earlierGrids], stash, true, 'the comparison', io); // kept until this one completes
+  } else await setEarlierResultAside(o.out, [], stash, false, 'the comparison', io); // a resumed --force: says where the earlier one is
   if (todo.length > 0 || missingGrids.length > 0 || floors === undefined) {
     await initBackend();
     const needMetrics = todo.length > 0 || floors === undefined;
@@ -346,7 +348,9 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     if (at >= 0) grids[at] = entry;
     else grids.push(entry);
   }
-  return save();
+  const json = await save();
+  await dropReplaced(stash); // complete: the comparison a --force replaced goes
+  return json;
 }
 
 function tunedEntry(tuned: TunedFile | undefined, steps: number): TunedEntry | undefined {

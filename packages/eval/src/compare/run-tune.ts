@@ -6,7 +6,7 @@
  */
 import { basename, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableFile, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { UsageError, checkOutsideInputs, dropReplaced, flagOf, createProgress, ensureWritableFile, replacedStashOf, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { canonicalDigest } from '../stored-cells';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
@@ -14,7 +14,7 @@ import { withRunLock, bundleIdentity, changedInputs, checkDataDir, classifierFil
 import { loadRewardClassifier, loadTrainReference, rewardFeatures, type DatasetLoader } from '../reference';
 import { minimise, pointKey } from './search';
 import { parseNumberList } from './spec';
-import { checkOwnResults } from '../own-results';
+import { checkOwnResults, setEarlierResultAside } from '../own-results';
 import { paramsAt, readTunedFile, searchSpace, stepArraysOf, type TunedFile } from './tuned-space';
 import { describeStopMatches, stopRuleMatches } from './tune-stop';
 
@@ -54,7 +54,9 @@ function previousTrials(o: TuneOptions, resume: boolean, force: boolean, inputs:
   const prev = readTunedFile(o.out, '--resume');
   const was: Record<(typeof TRIAL_DEFINING)[number], unknown> = {
     model: prev.model, n: prev.search.n, seed: prev.search.seed, cfg: prev.search.cfg ? 'search' : 'off', budget: prev.search.candidatesPerT,
-    engine: prev.engine, classifier: prev.reference.classifier, refCount: prev.reference.count, data: prev.reference.data,
+    engine: prev.engine, classifier: prev.reference.classifier, data: prev.reference.data,
+    // the flag as given (the reference holds fewer images when the split has fewer: a bare --resume was refused then)
+    refCount: (prev.options as Partial<TuneOptions> | undefined)?.refCount ?? prev.reference.count,
   };
   for (const key of TRIAL_DEFINING) {
     if (was[key] !== o[key]) {
@@ -104,6 +106,8 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
     ...(load === loadIdxDataset ? { '--data': () => dataFiles(o.data, ['train']) } : {}),
   });
   const prev = previousTrials(o, resume, force, inputs);
+  const stash = replacedStashOf(o.out, 'file');
+  await setEarlierResultAside(dirname(o.out), [basename(o.out)], stash, force && !resume, 'the tuned file', io); // kept until this one completes
   await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
   try {
@@ -188,6 +192,7 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
     if (file.stopRule !== undefined) file.stopRule = { ...file.stopRule, matches: stopRuleMatches(file.stopRule.trials, file) };
     if (stopThresholds.length > 0 && file.stopRule !== undefined) io.stderr(`${describeStopMatches(file.stopRule.matches, file.stopRule.cap).join('\n')}\n`);
     await writeSealed(o.out, file);
+    await dropReplaced(stash); // complete: the tuned file a --force replaced goes
     progress.finish({ candidates: evaluated, reused });
     return { ...file, scoresKey: scoresKey(file) };
   } finally {
