@@ -28,7 +28,7 @@ export {
 export type { CompareResult, CompareRowJson, EvalResultJson, EvalRowJson, MeanStdJson, StepsDistributionJson } from './results';
 export { stepsTable } from './steps-table';
 export type { TextTable } from './steps-table';
-export { compareOptionsKey, DEFAULT_COMPARE_THRESHOLDS, runCompare } from './compare/run-compare';
+export { compareOptionsIntact, compareOptionsKey, DEFAULT_COMPARE_THRESHOLDS, runCompare } from './compare/run-compare';
 export type { CompareOptions } from './compare/run-compare';
 export { runTuneSchedule } from './compare/run-tune';
 export type { TuneOptions } from './compare/run-tune';

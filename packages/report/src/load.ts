@@ -8,8 +8,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from '@speedrl/core';
-import { checkEvalResultRows, judgedDifferently } from '@speedrl/eval';
-import { checkCompareResult, checkEvalAcceleration } from './verify';
+import { checkEvalResultRows, compareOptionsIntact, evalOptionsIntact, judgedDifferently } from '@speedrl/eval';
+import { checkCompareResult, checkEvalAcceleration, checkOptionsKey } from './verify';
 import {
   ablationRowsKey, ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
@@ -132,7 +132,8 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
     const base = evalName(file);
     const seen = names.get(base) ?? 0;
     names.set(base, seen + 1);
-    const data = readJsonFile(file, evalResultSchema);
+    const data = readJsonFile(file, evalResultSchema, { flag, expected: 'eval' });
+    checkOptionsKey(flag, file, data, evalOptionsIntact, 'eval'); // edited options would be shown as its cells'
     if (data.model === undefined && data.rows === undefined && (data as { cells?: unknown }).cells === undefined) {
       throw new UsageError(`${flag}: "${file}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
     }
@@ -156,7 +157,8 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
 
 /** compare.json read (its cells kept for the check) and checked like eval.json: hand-edited rows or claims are refused, naming `flag`. */
 function loadCompare(file: string, flag: string): NonNullable<ReportInputs['compare']> {
-  const data = readJsonFile(file, compareResultSchema.passthrough());
+  const data = readJsonFile(file, compareResultSchema.passthrough(), { flag, expected: 'compare' });
+  checkOptionsKey(flag, file, data, compareOptionsIntact, 'compare'); // edited options would be labelled as its cells'
   const claimsNote = checkCompareResult(file, data, flag); // what claims of an older file leave out
   return { dir: resolve(file, '..'), file, flag, data, ...(claimsNote === undefined ? {} : { claimsNote }) };
 }
@@ -171,7 +173,7 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
   const compareFile = sources.compareDir !== undefined ? fileOf('--compare', sources.compareDir, REPORT_FILES.compare) : join(runDir, REPORT_FILES.compareDir, REPORT_FILES.compare);
   const ablationsFile = sources.ablationsFile !== undefined ? fileOf('--ablations', sources.ablationsFile, REPORT_FILES.ablations) : join(runDir, REPORT_FILES.ablations);
   const gridsDir = join(runDir, REPORT_FILES.grids);
-  const run = existsSync(runFile) ? { file: runFile, data: readJsonFile(runFile, runJsonSchema) } : undefined;
+  const run = existsSync(runFile) ? { file: runFile, data: readJsonFile(runFile, runJsonSchema, { flag: FOUND_IN_RUN_DIR, expected: 'run' }) } : undefined;
   if (run?.data.replacing !== undefined) {
     throw new UsageError(`RUN_DIR: "${runFile}" says a --force over an earlier run stopped while it removed that run's files, so "${runDir}" may hold files of two runs; finish it with the command's --force first`);
   }
@@ -188,7 +190,7 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
 
 /** ablations.json, its rows checked against the `rowsKey` ablate recorded (was: a row edited by hand was drawn as measured). */
 function readAblations(file: string, flag: string): Ablations {
-  const data = readJsonFile(file, ablationsSchema);
+  const data = readJsonFile(file, ablationsSchema, { flag, expected: 'ablations' });
   if (data.rowsKey !== undefined && data.rowsKey !== ablationRowsKey(data.rows)) {
     throw new UsageError(`${flag}: "${file}" has rows that are not those its rowsKey was written for (edited by hand?); rerun speedrl ablate with --resume to rebuild it`);
   }
