@@ -19,6 +19,7 @@ describe('a report input given to the wrong flag is named as what it is (was: th
     expect(fileKindOf({ command: 'accelerate', options: {} })).toBe('run');
     expect(fileKindOf({ format: 'speedrl-tuned-schedule', schedules: {} })).toBe('tune-schedule');
     expect(fileKindOf({ loss: 1 })).toBeUndefined();
+    expect(fileKindOf({ rows: [] })).toBeUndefined();
     expect(fileKindOf(null)).toBeUndefined();
   });
 

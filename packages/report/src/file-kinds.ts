@@ -24,7 +24,7 @@ export function fileKindOf(value: unknown): FileKind | undefined {
   if (value.format === 'speedrl-tuned-schedule') return 'tune-schedule';
   if (typeof value.budget === 'string' && Array.isArray(value.rows)) return 'ablations';
   if (Array.isArray(value.models) && (Array.isArray(value.rows) || Array.isArray(value.cells))) return 'compare';
-  if (Array.isArray(value.rows) || Array.isArray(value.cells)) return 'eval';
+  if (Array.isArray(value.cells) || (typeof value.model === 'string' && Array.isArray(value.rows))) return 'eval'; // rows alone: no kind
   if (typeof value.command === 'string' && isObject(value.options)) return 'run';
   return undefined;
 }
