@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { UsageError } from '@speedrl/core';
 import { checkEvalResultRows, compareOptionsIntact, evalOptionsIntact, judgedDifferently } from '@speedrl/eval';
 import { checkCompareResult, checkEvalAcceleration, checkOptionsKey } from './verify';
+import { compareIncomplete, evalIncomplete } from './completeness';
 import {
   ablationRowsKey, ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
@@ -51,6 +52,8 @@ export interface EvalInput {
   readonly uncheckedAcceleration?: string;
   /** What the claims shown leave out (an older file's, without the comparison at equal steps), absent when nothing. */
   readonly claimsNote?: string;
+  /** What cells its options ask for that it lacks (an interrupted eval), absent when complete or unknown. */
+  readonly incomplete?: string;
 }
 
 /** Everything found; `undefined` / empty = absent. */
@@ -60,7 +63,7 @@ export interface ReportInputs {
   readonly metrics: MetricsInput | undefined;
   readonly evals: readonly EvalInput[];
   /** compare.json, checked: rows of its models, its cells' aggregate, its acceleration what its rows give. */
-  readonly compare: { readonly dir: string; readonly file: string; readonly flag: string; readonly data: CompareResult; readonly claimsNote?: string } | undefined;
+  readonly compare: { readonly dir: string; readonly file: string; readonly flag: string; readonly data: CompareResult; readonly claimsNote?: string; readonly incomplete?: string } | undefined;
   readonly ablations: { readonly file: string; readonly data: Ablations } | undefined;
   /** RUN_DIR/grids/*.png, sorted by name. */
   readonly runGrids: readonly string[];
@@ -140,8 +143,10 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
     checkEvalResultRows(file, data, flag); // rows edited by hand would be drawn as measured
     const { unchecked, note } = checkEvalAcceleration(file, data, flag); // a claim judged against an earlier base, or edited, is refused
     const name = seen === 0 ? base : `${base} (${seen + 1})`;
-    if (unchecked !== undefined) return { name, file, flag, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked };
-    return { name, file, flag, data, ...(note === undefined ? {} : { claimsNote: note }) };
+    const incomplete = evalIncomplete(data); // an interrupted eval: said beside its rows
+    const partial = incomplete === undefined ? {} : { incomplete };
+    if (unchecked !== undefined) return { name, file, flag, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked, ...partial };
+    return { name, file, flag, data, ...(note === undefined ? {} : { claimsNote: note }), ...partial };
   });
   // one table and one chart compare FCDs: every eval in it must be judged the same way (as --base-eval requires)
   const [first, ...rest] = evals;
@@ -160,7 +165,8 @@ function loadCompare(file: string, flag: string): NonNullable<ReportInputs['comp
   const data = readJsonFile(file, compareResultSchema.passthrough(), { flag, expected: 'compare' });
   checkOptionsKey(flag, file, data, compareOptionsIntact, 'compare'); // edited options would be labelled as its cells'
   const claimsNote = checkCompareResult(file, data, flag); // what claims of an older file leave out
-  return { dir: resolve(file, '..'), file, flag, data, ...(claimsNote === undefined ? {} : { claimsNote }) };
+  const incomplete = compareIncomplete(data); // an interrupted compare: said beside its rows
+  return { dir: resolve(file, '..'), file, flag, data, ...(claimsNote === undefined ? {} : { claimsNote }), ...(incomplete === undefined ? {} : { incomplete }) };
 }
 
 /** Loads every input of a report (see {@link ReportSources}). */
