@@ -11,8 +11,9 @@ import { UsageError } from '@speedrl/core';
 import { checkEvalResultRows, compareOptionsIntact, evalOptionsIntact, judgedDifferently } from '@speedrl/eval';
 import { checkCompareResult, checkEvalAcceleration, checkOptionsKey } from './verify';
 import { compareIncomplete, evalIncomplete } from './completeness';
+import { recordIssues, runMaxSteps } from './metrics-checks';
 import {
-  ablationRowsKey, ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
+  ablationRowsKey, ablationsSchema, compareResultSchema, evalResultSchema, fieldName, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
 } from './schemas';
 
@@ -73,13 +74,16 @@ export interface ReportInputs {
  * Parses metrics.jsonl text: one JSON object per line with a numeric `step`. A cut-off last line is tolerated
  * (reported as `truncatedTail`); any other bad line is a UsageError naming the file, the line and the field. Steps
  * must increase from record to record (records with an `event` field, such as probes, may share the step before them):
- * a repeated or earlier step means two runs were appended to one file, and its curves and counts would be wrong.
+ * a repeated or earlier step means two runs were appended to one file, and its curves and counts would be wrong;
+ * `iteration`s likewise. Fields of one line that disagree (metrics-checks.ts; `maxSteps`: the run's T_max, from its
+ * run.json) are refused too, naming the file, the line and the field.
  */
-export function parseMetricsText(file: string, text: string): MetricsInput {
+export function parseMetricsText(file: string, text: string, maxSteps?: number): MetricsInput {
   const lines = text.split('\n');
   const records: MetricsRecord[] = [];
   let truncatedTail = false;
   let last: { step: number; line: number } | undefined;
+  let lastIteration: { iteration: number; line: number } | undefined;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let value: unknown;
@@ -100,6 +104,14 @@ export function parseMetricsText(file: string, text: string): MetricsInput {
       );
     }
     last = { step: record.step, line: i + 1 };
+    const issue = recordIssues(record, maxSteps)[0]; // fields logged from the same samples that disagree: edited or damaged
+    if (issue !== undefined) throw new UsageError(`${file}: line ${i + 1}: field "${fieldName(issue.path)}": ${issue.message}`);
+    if (record.iteration !== undefined && !isEvent) {
+      if (lastIteration !== undefined && record.iteration <= lastIteration.iteration) {
+        throw new UsageError(`${file}: line ${i + 1}: field "iteration": ${record.iteration} after iteration ${lastIteration.iteration} on line ${lastIteration.line} (records repeated or out of order: two runs written to one file?)`);
+      }
+      lastIteration = { iteration: record.iteration, line: i + 1 };
+    }
     records.push(record);
   });
   return { file, records, truncatedTail };
@@ -186,7 +198,7 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
   return {
     runDir,
     run,
-    metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8')) : undefined,
+    metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8'), runMaxSteps(run?.data)) : undefined,
     evals: loadEvals(runDir, sources.evalDirs ?? []),
     compare: existsSync(compareFile) ? loadCompare(compareFile, sources.compareDir === undefined ? FOUND_IN_RUN_DIR : '--compare') : undefined,
     ablations: existsSync(ablationsFile) ? { file: ablationsFile, data: readAblations(ablationsFile, sources.ablationsFile !== undefined ? '--ablations' : FOUND_IN_RUN_DIR) } : undefined,

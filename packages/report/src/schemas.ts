@@ -41,7 +41,7 @@ const nonNegative = ranged(0, Infinity, '≥ 0');
  */
 export const metricsRecordSchema = z.object({
   step: z.number(),
-  iteration: z.number().optional(),
+  iteration: z.number().int('must be an integer (the 0-based iteration index)').min(0).optional(),
   rewardMean: statNumberSchema.optional(),
   rewardStd: nonNegative.optional(),
   qualityMean: statNumberSchema.optional(),
