@@ -203,13 +203,16 @@ function ablationsSection(inputs: ReportInputs): Section | string {
   const a = inputs.ablations;
   if (a === undefined) return `no ${join(inputs.runDir, 'ablations.json')} and no --ablations`;
   const config = (c: Record<string, unknown>) => Object.entries(c).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  const note = a.unchecked.length === 0 ? undefined : `not checked against the eval.json they came from: ${a.unchecked.join('; ')}`;
   return {
+    ...(note === undefined ? {} : { note }),
     blocks: [
       { kind: 'paragraph', text: `From ${a.file}; each variant trained with ${a.data.budget}.` },
       {
         kind: 'table', header: ['variant', 'config', 'eval T', 'FCD ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'steps mean', 'notes'],
         rows: a.data.rows.map((r) => [r.name, config(r.config), String(r.evalSteps), pm(r.fcd, 3), pm(r.precision, 3), pm(r.recall, 3), pm(r.accuracy, 3), fixed(r.stepsMean, 2), r.notes ?? '']),
       },
+      ...(note === undefined ? [] : [{ kind: 'note', text: `Rows ${note}.` } as const]),
     ],
   };
 }

@@ -12,6 +12,7 @@ import { checkEvalResultRows, compareOptionsIntact, evalOptionsIntact, judgedDif
 import { checkCompareResult, checkEvalAcceleration, checkOptionsKey } from './verify';
 import { compareIncomplete, evalIncomplete } from './completeness';
 import { recordIssues, runMaxSteps } from './metrics-checks';
+import { checkAblationSources } from './ablation-sources';
 import {
   ablationRowsKey, ablationsSchema, compareResultSchema, evalResultSchema, fieldName, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
@@ -65,7 +66,8 @@ export interface ReportInputs {
   readonly evals: readonly EvalInput[];
   /** compare.json, checked: rows of its models, its cells' aggregate, its acceleration what its rows give. */
   readonly compare: { readonly dir: string; readonly file: string; readonly flag: string; readonly data: CompareResult; readonly claimsNote?: string; readonly incomplete?: string } | undefined;
-  readonly ablations: { readonly file: string; readonly data: Ablations } | undefined;
+  /** ablations.json; `unchecked`: rows whose eval.json is not found from here (not checked against it). */
+  readonly ablations: { readonly file: string; readonly data: Ablations; readonly unchecked: readonly string[] } | undefined;
   /** RUN_DIR/grids/*.png, sorted by name. */
   readonly runGrids: readonly string[];
 }
@@ -201,16 +203,19 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
     metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8'), runMaxSteps(run?.data)) : undefined,
     evals: loadEvals(runDir, sources.evalDirs ?? []),
     compare: existsSync(compareFile) ? loadCompare(compareFile, sources.compareDir === undefined ? FOUND_IN_RUN_DIR : '--compare') : undefined,
-    ablations: existsSync(ablationsFile) ? { file: ablationsFile, data: readAblations(ablationsFile, sources.ablationsFile !== undefined ? '--ablations' : FOUND_IN_RUN_DIR) } : undefined,
+    ablations: existsSync(ablationsFile) ? readAblations(ablationsFile, sources.ablationsFile !== undefined ? '--ablations' : FOUND_IN_RUN_DIR) : undefined,
     runGrids: isDir(gridsDir) ? readdirSync(gridsDir).filter((f) => f.toLowerCase().endsWith('.png')).sort().map((f) => join(gridsDir, f)) : [],
   };
 }
 
-/** ablations.json, its rows checked against the `rowsKey` ablate recorded (was: a row edited by hand was drawn as measured). */
-function readAblations(file: string, flag: string): Ablations {
+/**
+ * ablations.json, its rows checked against the `rowsKey` ablate recorded (was: a row edited by hand was drawn as
+ * measured) and against the eval.json each came from (was: a row of an eval rerun since was drawn as current).
+ */
+function readAblations(file: string, flag: string): NonNullable<ReportInputs['ablations']> {
   const data = readJsonFile(file, ablationsSchema, { flag, expected: 'ablations' });
   if (data.rowsKey !== undefined && data.rowsKey !== ablationRowsKey(data.rows)) {
     throw new UsageError(`${flag}: "${file}" has rows that are not those its rowsKey was written for (edited by hand?); rerun speedrl ablate with --resume to rebuild it`);
   }
-  return data;
+  return { file, data, unchecked: checkAblationSources(flag, file, data) };
 }

@@ -82,6 +82,8 @@ export const ablationRowSchema = z.object({
   accuracy: meanStdSchema,
   stepsMean: z.number().optional(),
   notes: z.string().optional(),
+  /** The eval.json the row was read from (relative to the ablations file's directory) and its `resultsDigest`; absent in older files. */
+  eval: z.object({ file: z.string(), resultsKey: z.string() }).optional(),
 });
 /** One ablation row. */
 export type AblationRow = z.infer<typeof ablationRowSchema>;
