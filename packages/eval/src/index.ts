@@ -28,11 +28,13 @@ export {
 export type { CompareResult, CompareRowJson, EvalResultJson, EvalRowJson, MeanStdJson, StepsDistributionJson } from './results';
 export { stepsTable } from './steps-table';
 export type { TextTable } from './steps-table';
-export { compareOptionsKey, DEFAULT_COMPARE_THRESHOLDS, runCompare } from './compare/run-compare';
+export { compareOptionsIntact, compareOptionsKey, DEFAULT_COMPARE_THRESHOLDS, runCompare } from './compare/run-compare';
 export type { CompareOptions } from './compare/run-compare';
 export { runTuneSchedule } from './compare/run-tune';
 export type { TuneOptions } from './compare/run-tune';
 export { aggregateCells, hybridLabel, tunedSourceNote } from './compare/table';
+export { cellId, planCells, rowId } from './compare/spec';
+export type { CellKey } from './compare/spec';
 export type { CompareCell, CompareJson, CompareRow } from './compare/table';
 export { readTunedFile, stopMatchSchema, stopRuleSchema, stopTrialSchema, tunedFileSchema } from './compare/tuned-space';
 export { describeStopMatches, stopRuleMatches } from './compare/tune-stop';

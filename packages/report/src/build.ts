@@ -95,7 +95,7 @@ function evalSection(inputs: ReportInputs): Section | string {
   const unchecked = inputs.evals.flatMap((e) => (e.uncheckedAcceleration === undefined ? [] : [
     `acceleration claims of ${e.name} (${e.file}) not shown: ${e.uncheckedAcceleration}; run the report from the directory that eval ran in to check them`,
   ]));
-  const partial = inputs.evals.flatMap((e) => (e.claimsNote === undefined ? [] : [`${e.file}: ${e.claimsNote}`]));
+  const partial = inputs.evals.flatMap((e) => [e.incomplete, e.claimsNote].flatMap((n) => (n === undefined ? [] : [`${e.file}: ${n}`])));
   return {
     ...(unchecked.length + partial.length > 0 ? { note: [...unchecked, ...partial].join('; ') } : {}),
     blocks: [
@@ -142,7 +142,8 @@ function paretoSection(inputs: ReportInputs): Section | string {
   const acc = c.data.acceleration;
   const floorText = hybridLabel(c.data.options?.minPerStep ?? 0, c.data.options?.adaptiveNoise === true); // as compare.md labels the hybrid
   const steps = stepsBlocks(c.data.rows.map((r) => ({ label: `${variantName(r)} p ≥ ${r.threshold} (T ≤ ${r.maxSteps}${floorText})`, steps: r.stepsDistribution })), 'model / method');
-  const note = c.claimsNote === undefined ? undefined : `${c.file}: ${c.claimsNote}`;
+  const notes = [c.incomplete, c.claimsNote].flatMap((n) => (n === undefined ? [] : [`${c.file}: ${n}`]));
+  const note = notes.length === 0 ? undefined : notes.join('; ');
   return {
     ...(note === undefined ? {} : { note }),
     blocks: [
@@ -152,7 +153,7 @@ function paretoSection(inputs: ReportInputs): Section | string {
       { kind: 'charts', charts: paretoCharts(c.data) },
       { kind: 'table', header: ['model', 'method', 'T', 'NFE', 'ms/image', 'FCD ↓', 'KID ×10³ ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'seeds'], rows },
       ...(acc === undefined ? [] : acc.models.flatMap((m) => accelerationBlocks(`${m.model} (method ${acc.method}, vs ${acc.base})`, m.acceleration))),
-      ...(note === undefined ? [] : [{ kind: 'note', text: `${note}.` } as const]),
+      ...notes.map((text): ReportBlock => ({ kind: 'note', text: `${text}.` })),
       ...steps,
     ],
   };
@@ -202,13 +203,16 @@ function ablationsSection(inputs: ReportInputs): Section | string {
   const a = inputs.ablations;
   if (a === undefined) return `no ${join(inputs.runDir, 'ablations.json')} and no --ablations`;
   const config = (c: Record<string, unknown>) => Object.entries(c).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  const note = a.unchecked.length === 0 ? undefined : `not checked against the eval.json they came from: ${a.unchecked.join('; ')}`;
   return {
+    ...(note === undefined ? {} : { note }),
     blocks: [
       { kind: 'paragraph', text: `From ${a.file}; each variant trained with ${a.data.budget}.` },
       {
         kind: 'table', header: ['variant', 'config', 'eval T', 'FCD ↓', 'precision ↑', 'recall ↑', 'class acc. ↑', 'steps mean', 'notes'],
         rows: a.data.rows.map((r) => [r.name, config(r.config), String(r.evalSteps), pm(r.fcd, 3), pm(r.precision, 3), pm(r.recall, 3), pm(r.accuracy, 3), fixed(r.stepsMean, 2), r.notes ?? '']),
       },
+      ...(note === undefined ? [] : [{ kind: 'note', text: `Rows ${note}.` } as const]),
     ],
   };
 }

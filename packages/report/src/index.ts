@@ -14,6 +14,8 @@ export { renderReport, externalReferences } from './html';
 export type { ReportBlock, ReportImage } from './html';
 export type { ChartSeries, ChartSpec } from './charts';
 export { ablationRowSchema, ablationRowsKey, ablationsSchema } from './schemas';
+export { ablationEvalSource } from './ablation-sources';
+export type { AblationEvalSource } from './ablation-sources';
 export type { AblationRow, Ablations } from './schemas';
 export { syntheticRecord, writeSyntheticClaims, writeSyntheticRun } from './synthetic-run';
 export type { SyntheticRun } from './synthetic-run';

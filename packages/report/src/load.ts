@@ -8,10 +8,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from '@speedrl/core';
-import { checkEvalResultRows, judgedDifferently } from '@speedrl/eval';
-import { checkCompareResult, checkEvalAcceleration } from './verify';
+import { checkEvalResultRows, compareOptionsIntact, evalOptionsIntact, judgedDifferently } from '@speedrl/eval';
+import { checkCompareResult, checkEvalAcceleration, checkOptionsKey } from './verify';
+import { compareIncomplete, evalIncomplete } from './completeness';
+import { recordIssues, runMaxSteps } from './metrics-checks';
+import { checkAblationSources } from './ablation-sources';
 import {
-  ablationRowsKey, ablationsSchema, compareResultSchema, evalResultSchema, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
+  ablationRowsKey, ablationsSchema, compareResultSchema, evalResultSchema, fieldName, metricsRecordSchema, readJsonFile, runJsonSchema, validateJson,
   type Ablations, type CompareResult, type EvalResultJson, type MetricsRecord, type RunJson,
 } from './schemas';
 
@@ -51,6 +54,8 @@ export interface EvalInput {
   readonly uncheckedAcceleration?: string;
   /** What the claims shown leave out (an older file's, without the comparison at equal steps), absent when nothing. */
   readonly claimsNote?: string;
+  /** What cells its options ask for that it lacks (an interrupted eval), absent when complete or unknown. */
+  readonly incomplete?: string;
 }
 
 /** Everything found; `undefined` / empty = absent. */
@@ -60,8 +65,9 @@ export interface ReportInputs {
   readonly metrics: MetricsInput | undefined;
   readonly evals: readonly EvalInput[];
   /** compare.json, checked: rows of its models, its cells' aggregate, its acceleration what its rows give. */
-  readonly compare: { readonly dir: string; readonly file: string; readonly flag: string; readonly data: CompareResult; readonly claimsNote?: string } | undefined;
-  readonly ablations: { readonly file: string; readonly data: Ablations } | undefined;
+  readonly compare: { readonly dir: string; readonly file: string; readonly flag: string; readonly data: CompareResult; readonly claimsNote?: string; readonly incomplete?: string } | undefined;
+  /** ablations.json; `unchecked`: rows whose eval.json is not found from here (not checked against it). */
+  readonly ablations: { readonly file: string; readonly data: Ablations; readonly unchecked: readonly string[] } | undefined;
   /** RUN_DIR/grids/*.png, sorted by name. */
   readonly runGrids: readonly string[];
 }
@@ -70,13 +76,16 @@ export interface ReportInputs {
  * Parses metrics.jsonl text: one JSON object per line with a numeric `step`. A cut-off last line is tolerated
  * (reported as `truncatedTail`); any other bad line is a UsageError naming the file, the line and the field. Steps
  * must increase from record to record (records with an `event` field, such as probes, may share the step before them):
- * a repeated or earlier step means two runs were appended to one file, and its curves and counts would be wrong.
+ * a repeated or earlier step means two runs were appended to one file, and its curves and counts would be wrong;
+ * `iteration`s likewise. Fields of one line that disagree (metrics-checks.ts; `maxSteps`: the run's T_max, from its
+ * run.json) are refused too, naming the file, the line and the field.
  */
-export function parseMetricsText(file: string, text: string): MetricsInput {
+export function parseMetricsText(file: string, text: string, maxSteps?: number): MetricsInput {
   const lines = text.split('\n');
   const records: MetricsRecord[] = [];
   let truncatedTail = false;
   let last: { step: number; line: number } | undefined;
+  let lastIteration: { iteration: number; line: number } | undefined;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let value: unknown;
@@ -97,6 +106,14 @@ export function parseMetricsText(file: string, text: string): MetricsInput {
       );
     }
     last = { step: record.step, line: i + 1 };
+    const issue = recordIssues(record, maxSteps)[0]; // fields logged from the same samples that disagree: edited or damaged
+    if (issue !== undefined) throw new UsageError(`${file}: line ${i + 1}: field "${fieldName(issue.path)}": ${issue.message}`);
+    if (record.iteration !== undefined && !isEvent) {
+      if (lastIteration !== undefined && record.iteration <= lastIteration.iteration) {
+        throw new UsageError(`${file}: line ${i + 1}: field "iteration": ${record.iteration} after iteration ${lastIteration.iteration} on line ${lastIteration.line} (records repeated or out of order: two runs written to one file?)`);
+      }
+      lastIteration = { iteration: record.iteration, line: i + 1 };
+    }
     records.push(record);
   });
   return { file, records, truncatedTail };
@@ -132,15 +149,18 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
     const base = evalName(file);
     const seen = names.get(base) ?? 0;
     names.set(base, seen + 1);
-    const data = readJsonFile(file, evalResultSchema);
+    const data = readJsonFile(file, evalResultSchema, { flag, expected: 'eval' });
+    checkOptionsKey(flag, file, data, evalOptionsIntact, 'eval'); // edited options would be shown as its cells'
     if (data.model === undefined && data.rows === undefined && (data as { cells?: unknown }).cells === undefined) {
       throw new UsageError(`${flag}: "${file}" is not an eval.json of speedrl eval (it has no model, rows or cells)`);
     }
     checkEvalResultRows(file, data, flag); // rows edited by hand would be drawn as measured
     const { unchecked, note } = checkEvalAcceleration(file, data, flag); // a claim judged against an earlier base, or edited, is refused
     const name = seen === 0 ? base : `${base} (${seen + 1})`;
-    if (unchecked !== undefined) return { name, file, flag, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked };
-    return { name, file, flag, data, ...(note === undefined ? {} : { claimsNote: note }) };
+    const incomplete = evalIncomplete(data); // an interrupted eval: said beside its rows
+    const partial = incomplete === undefined ? {} : { incomplete };
+    if (unchecked !== undefined) return { name, file, flag, data: { ...data, acceleration: undefined }, uncheckedAcceleration: unchecked, ...partial };
+    return { name, file, flag, data, ...(note === undefined ? {} : { claimsNote: note }), ...partial };
   });
   // one table and one chart compare FCDs: every eval in it must be judged the same way (as --base-eval requires)
   const [first, ...rest] = evals;
@@ -156,9 +176,11 @@ function loadEvals(runDir: string, evalDirs: readonly string[]): EvalInput[] {
 
 /** compare.json read (its cells kept for the check) and checked like eval.json: hand-edited rows or claims are refused, naming `flag`. */
 function loadCompare(file: string, flag: string): NonNullable<ReportInputs['compare']> {
-  const data = readJsonFile(file, compareResultSchema.passthrough());
+  const data = readJsonFile(file, compareResultSchema.passthrough(), { flag, expected: 'compare' });
+  checkOptionsKey(flag, file, data, compareOptionsIntact, 'compare'); // edited options would be labelled as its cells'
   const claimsNote = checkCompareResult(file, data, flag); // what claims of an older file leave out
-  return { dir: resolve(file, '..'), file, flag, data, ...(claimsNote === undefined ? {} : { claimsNote }) };
+  const incomplete = compareIncomplete(data); // an interrupted compare: said beside its rows
+  return { dir: resolve(file, '..'), file, flag, data, ...(claimsNote === undefined ? {} : { claimsNote }), ...(incomplete === undefined ? {} : { incomplete }) };
 }
 
 /** Loads every input of a report (see {@link ReportSources}). */
@@ -171,26 +193,29 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
   const compareFile = sources.compareDir !== undefined ? fileOf('--compare', sources.compareDir, REPORT_FILES.compare) : join(runDir, REPORT_FILES.compareDir, REPORT_FILES.compare);
   const ablationsFile = sources.ablationsFile !== undefined ? fileOf('--ablations', sources.ablationsFile, REPORT_FILES.ablations) : join(runDir, REPORT_FILES.ablations);
   const gridsDir = join(runDir, REPORT_FILES.grids);
-  const run = existsSync(runFile) ? { file: runFile, data: readJsonFile(runFile, runJsonSchema) } : undefined;
+  const run = existsSync(runFile) ? { file: runFile, data: readJsonFile(runFile, runJsonSchema, { flag: FOUND_IN_RUN_DIR, expected: 'run' }) } : undefined;
   if (run?.data.replacing !== undefined) {
     throw new UsageError(`RUN_DIR: "${runFile}" says a --force over an earlier run stopped while it removed that run's files, so "${runDir}" may hold files of two runs; finish it with the command's --force first`);
   }
   return {
     runDir,
     run,
-    metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8')) : undefined,
+    metrics: existsSync(metricsFile) ? parseMetricsText(metricsFile, readFileSync(metricsFile, 'utf8'), runMaxSteps(run?.data)) : undefined,
     evals: loadEvals(runDir, sources.evalDirs ?? []),
     compare: existsSync(compareFile) ? loadCompare(compareFile, sources.compareDir === undefined ? FOUND_IN_RUN_DIR : '--compare') : undefined,
-    ablations: existsSync(ablationsFile) ? { file: ablationsFile, data: readAblations(ablationsFile, sources.ablationsFile !== undefined ? '--ablations' : FOUND_IN_RUN_DIR) } : undefined,
+    ablations: existsSync(ablationsFile) ? readAblations(ablationsFile, sources.ablationsFile !== undefined ? '--ablations' : FOUND_IN_RUN_DIR) : undefined,
     runGrids: isDir(gridsDir) ? readdirSync(gridsDir).filter((f) => f.toLowerCase().endsWith('.png')).sort().map((f) => join(gridsDir, f)) : [],
   };
 }
 
-/** ablations.json, its rows checked against the `rowsKey` ablate recorded (was: a row edited by hand was drawn as measured). */
-function readAblations(file: string, flag: string): Ablations {
-  const data = readJsonFile(file, ablationsSchema);
+/**
+ * ablations.json, its rows checked against the `rowsKey` ablate recorded (was: a row edited by hand was drawn as
+ * measured) and against the eval.json each came from (was: a row of an eval rerun since was drawn as current).
+ */
+function readAblations(file: string, flag: string): NonNullable<ReportInputs['ablations']> {
+  const data = readJsonFile(file, ablationsSchema, { flag, expected: 'ablations' });
   if (data.rowsKey !== undefined && data.rowsKey !== ablationRowsKey(data.rows)) {
     throw new UsageError(`${flag}: "${file}" has rows that are not those its rowsKey was written for (edited by hand?); rerun speedrl ablate with --resume to rebuild it`);
   }
-  return data;
+  return { file, data, unchecked: checkAblationSources(flag, file, data) };
 }

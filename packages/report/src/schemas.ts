@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { canonicalDigest, meanStdSchema, statNumberSchema, stepsDistributionSchema } from '@speedrl/eval';
 import { UsageError } from '@speedrl/core';
+import { checkFileKind, type FileKind } from './file-kinds';
 
 export {
   compareResultSchema, compareRowSchema, evalResultSchema, evalRowSchema, meanStdSchema, statNumberSchema,
@@ -40,7 +41,7 @@ const nonNegative = ranged(0, Infinity, '≥ 0');
  */
 export const metricsRecordSchema = z.object({
   step: z.number(),
-  iteration: z.number().optional(),
+  iteration: z.number().int('must be an integer (the 0-based iteration index)').min(0).optional(),
   rewardMean: statNumberSchema.optional(),
   rewardStd: nonNegative.optional(),
   qualityMean: statNumberSchema.optional(),
@@ -81,6 +82,8 @@ export const ablationRowSchema = z.object({
   accuracy: meanStdSchema,
   stepsMean: z.number().optional(),
   notes: z.string().optional(),
+  /** The eval.json the row was read from (relative to the ablations file's directory) and its `resultsDigest`; absent in older files. */
+  eval: z.object({ file: z.string(), resultsKey: z.string() }).optional(),
 });
 /** One ablation row. */
 export type AblationRow = z.infer<typeof ablationRowSchema>;
@@ -108,8 +111,11 @@ export function validateJson<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef,
   throw new UsageError(`${file}${where}: field "${fieldName(issue?.path ?? [])}": ${issue?.message ?? 'invalid'}`);
 }
 
-/** Reads and validates a JSON file; errors name the file (and the field). */
-export function readJsonFile<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T {
+/**
+ * Reads and validates a JSON file; errors name the file (and the field). With `kind`, a file that has the shape of
+ * another speedrl file is refused as such, naming `kind.flag` (was: the schema's first missing field).
+ */
+export function readJsonFile<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, kind?: { readonly flag: string; readonly expected: FileKind }): T {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -122,5 +128,6 @@ export function readJsonFile<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef,
   } catch (error) {
     throw new UsageError(`${file}: not valid JSON: ${(error as Error).message.split('\n')[0]}`);
   }
+  if (kind !== undefined) checkFileKind(kind.flag, file, value, kind.expected);
   return validateJson(file, schema, value);
 }

@@ -50,7 +50,7 @@ export function syntheticRecord(i: number, adaptive = false): Record<string, unk
     ...(steps === undefined ? {} : { stepsMeanByClass: Object.fromEntries(Object.entries(steps.byClass).map(([c, d]) => [c, d.mean])), stepsDistribution: steps }),
     iteration: i, step: i + 1, rewardMean: 0.2 + 0.03 * i, rewardStd: 1.5 - 0.02 * i, qualityMean: 0.1 * Math.sin(i / 3), speedRewardMean: 0.4 + 0.01 * i,
     components: { classifier: { mean: -0.2 + 0.01 * i, std: 0.5 }, realism: { mean: -8 + 0.05 * i, std: 3 } },
-    stepsMean: 6 - 0.1 * i, nfeMean: 6 - 0.1 * i, klMean: i === 3 ? null : 1e-4 * i, clipFraction: 0.01 * (i % 5), droppedGroupFraction: i % 7 === 0 ? 0.1 : 0,
+    stepsMean: steps?.mean ?? 6 - 0.1 * i, nfeMean: steps?.mean ?? 6 - 0.1 * i, ...(steps === undefined ? {} : { samples: steps.count }), klMean: i === 3 ? null : 1e-4 * i, clipFraction: 0.01 * (i % 5), droppedGroupFraction: i % 7 === 0 ? 0.1 : 0,
     meanBrightness: 0.29 + 0.002 * i, tokenEntropy: 5.9 - 0.01 * i, sampleDiversity: 6.8 - 0.02 * i, timeMs: { rollout: 2400, reward: 130, train: 8700 },
     time: '2026-01-01T00:00:00.000Z',
   };

@@ -13,6 +13,19 @@ import {
 import { locateRecorded, recordedOut } from './recorded-path';
 import type { CompareResult, EvalResultJson } from './schemas';
 
+/** What an options check reads of a result file. */
+interface OptionsKeyed { readonly options?: unknown; readonly optionsKey?: unknown; readonly cells?: unknown }
+
+/**
+ * Refuses (UsageError naming `flag` and the file) a result file whose `options` no longer give its recorded
+ * `optionsKey` (`intact` says; `eval --base-eval` and `--resume` refuse it the same way): an edited `options.n` 30 → 60
+ * would be shown as the setting its cells were computed with. A file without the key (older) is read as before.
+ */
+export function checkOptionsKey(flag: string, file: string, json: object, intact: (json: OptionsKeyed) => boolean, command: 'eval' | 'compare'): void {
+  if ((json as OptionsKeyed).optionsKey === undefined || intact(json)) return;
+  throw new UsageError(`${flag}: "${file}" has options that no longer give its optionsKey (edited by hand?), so they are not those its cells were computed with; restore it, or rerun that ${command} with --force`);
+}
+
 /** The top-level fields of two objects whose values differ (canonically), in `a`'s key order then `b`'s. */
 function differingFields(a: object, b: object): string[] {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];

@@ -12,8 +12,8 @@ export interface EvalRowLike {
   readonly accuracy: { readonly mean: number | null; readonly std: number | null };
 }
 
-/** One evaluated model of the ablation: a variant's accelerated model, or the base as reference. */
-export interface AblationEntry {
+/** One evaluated model of the ablation: a variant's accelerated model, or the base as reference; `eval`: the eval.json its rows come from. */
+export interface AblationEntry extends Pick<AblationRow, 'eval'> {
   readonly name: string;
   readonly config: Record<string, unknown>;
   readonly evalRows: readonly EvalRowLike[];
@@ -32,7 +32,7 @@ export function ablationRows(entries: readonly AblationEntry[]): AblationRow[] {
     if (r === undefined) throw new Error(`ablate: the eval of "${e.name}" has no row for T = ${t}`);
     return {
       name: e.name, config: e.config, evalSteps: t, fcd: stat(r.fcd), precision: stat(r.precision), recall: stat(r.recall), accuracy: stat(r.accuracy),
-      ...(e.stepsMean !== undefined ? { stepsMean: e.stepsMean } : {}), ...(e.notes !== undefined ? { notes: e.notes } : {}),
+      ...(e.stepsMean !== undefined ? { stepsMean: e.stepsMean } : {}), ...(e.notes !== undefined ? { notes: e.notes } : {}), ...(e.eval !== undefined ? { eval: e.eval } : {}),
     };
   }));
 }

@@ -115,6 +115,25 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     expect(readFileSync(join(out, 'ablations.json'), 'utf8')).toBe(before.json);
   });
 
+  it('records the eval.json each row came from; report refuses a row whose eval was rerun since (was: shown stale), and --resume rebuilds it', async () => {
+    const table = ablationsSchema.parse(readJson(join(out, 'ablations.json')));
+    for (const row of table.rows) {
+      const file = join(out, row.name, 'eval', 'eval.json');
+      expect(row.eval).toEqual({ file: `${row.name}/eval/eval.json`, resultsKey: resultsDigest(readJson(file).cells as unknown[], readJson(file).floors) });
+    }
+    const report = ['report', join(out, 'no-kl'), '--ablations', join(out, 'ablations.json'), '--out', join(root, 'abl-report.html'), '--force'];
+    expect((await cli(report)).code).toBe(0);
+    const rerun = await cli(['eval', '--model', join(out, 'no-kl', 'model'), '--classifier', join(root, 'cls-eval'), '--data', FIXTURE_DIR, '--steps', '1,2', '--n', '30',
+      '--seed', '9', '--out', join(out, 'no-kl', 'eval'), '--force']);
+    expect(rerun.code).toBe(0);
+    const stale = await cli(report);
+    expect(stale.code).toBe(2);
+    expect(stale.err).toContain(`--ablations: "${join(out, 'ablations.json')}" has rows of no-kl read from ${join(out, 'no-kl', 'eval', 'eval.json')}, which holds other measurements now`);
+    expect(stale.err).toContain('Rerun speedrl ablate with --resume (same --out)');
+    expect((await cli(['ablate', '--out', out, '--resume'])).code).toBe(0); // the seed-9 eval is not this ablation's: computed again
+    expect((await cli(report)).code).toBe(0);
+  });
+
   it('--resume never reuses eval rows that are not their cells\' (edited by hand): they are aggregated again', async () => {
     const path = join(out, 'base', 'eval', 'eval.json');
     const good = readJson(path);

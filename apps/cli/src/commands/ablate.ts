@@ -17,7 +17,7 @@ import { accelerateOptionsSchema } from './accelerate';
 import { checkVariantRun, evalState, runProgress, seedFloors } from '../ablate/run-state';
 import { ablationRows, ablationsMarkdown, budgetText, runNotes, type AblationEntry, type EvalRowLike } from '../ablate/table';
 import { DEFAULT_VARIANTS, knobsOf, overrideFlags, overridesOf, parseVariants } from '../ablate/variants';
-import { ablationRowsKey, type Ablations } from '@speedrl/report';
+import { ablationEvalSource, ablationRowsKey, type Ablations } from '@speedrl/report';
 import { seedFlag } from '../flags';
 import {
   RUN_FILES, acquireRunLock, bundleIdentity, checkNewOutDir, checkRecordedInputs, checkSavedOptions, checkSeedRange, installInterruptHandler, jobInputKeys, jobInputPaths, newJobRecord, savedOptions, type JobInputs,
@@ -184,14 +184,14 @@ async function ablate(o: Options, variants: readonly string[], mode: Mode, io: T
     await evaluate(v, join(dir, 'model'), join(dir, 'eval'), skip, baseEval);
     if (stopped()) return undefined;
   }
-  const entries = [await entryOf('base', o.base, baseEval, evalSteps, { config: {}, notes: 'base model, no RL' })];
+  const entries = [await entryOf(o.out, 'base', o.base, baseEval, evalSteps, { config: {}, notes: 'base model, no RL' })];
   const ran: string[] = [];
   for (const v of variants) {
     const dir = join(o.out, v);
     const p = runProgress(dir, o.budget, o.iterations);
     ran.push(`${v} ${p.iterations}`);
     const saved = JSON.parse(await readFile(join(dir, RUN_FILES.run), 'utf8')) as { options?: Record<string, unknown> };
-    entries.push(await entryOf(v, join(dir, 'model'), join(dir, 'eval'), evalSteps, {
+    entries.push(await entryOf(o.out, v, join(dir, 'model'), join(dir, 'eval'), evalSteps, {
       config: knobsOf(saved.options ?? {}), notes: runNotes(p.stoppedBy, p.iterations, p.elapsedMs), ...(p.stepsMean !== undefined ? { stepsMean: p.stepsMean } : {}),
     }));
   }
@@ -208,9 +208,9 @@ function freshArgv(o: Options, v: string, config: string | undefined, dir: strin
     '--data', o.data, '--out', dir, ...overrideFlags(overridesOf(v, o.fixedSteps)), '--time-budget', String(o.budget), '--iterations', String(o.iterations)];
 }
 
-async function entryOf(name: string, model: string, evalDir: string, evalSteps: readonly number[], extra: Omit<AblationEntry, 'name' | 'evalRows' | 'evalSteps'>): Promise<AblationEntry> {
+async function entryOf(out: string, name: string, model: string, evalDir: string, evalSteps: readonly number[], extra: Omit<AblationEntry, 'name' | 'evalRows' | 'evalSteps'>): Promise<AblationEntry> {
   const path = join(evalDir, 'eval.json');
   if (!existsSync(path)) throw new Error(`ablate: ${path} is missing (eval of ${model})`);
-  const { rows } = JSON.parse(await readFile(path, 'utf8')) as { rows?: EvalRowLike[] };
-  return { name, evalRows: rows ?? [], evalSteps, ...extra };
+  const json = JSON.parse(await readFile(path, 'utf8')) as { rows?: EvalRowLike[]; cells?: unknown; floors?: unknown };
+  return { name, evalRows: json.rows ?? [], evalSteps, ...extra, eval: ablationEvalSource(out, path, json) };
 }

@@ -63,7 +63,7 @@ describe('speedrl report', () => {
  
     const wrongKind = capture();
     expect(await runCli(['report', dir, '--eval', join(src.dir, 'compare', 'compare.json')], wrongKind)).toBe(2);
-    expect(wrongKind.err.join('')).toMatch(/compare\.json: field "(methods|models)": this is a compare\.json .*pass it with --compare, not --eval/);
+    expect(wrongKind.err.join('')).toMatch(/--eval: ".*compare\.json" is a compare\.json of speedrl compare, not an eval\.json of speedrl eval; pass it \(or its directory\) with --compare/);
     const notHtml = capture();
     expect(await runCli(['report', dir, '--out', join(src.dir, 'eval-base', 'eval.json')], notHtml)).toBe(2);
     expect(notHtml.err.join('')).toMatch(/--out: must name an \.html file/);

@@ -19,7 +19,7 @@ import {
 import { measureCell } from '../cell';
 import { bundleFloors } from '../floors-cache';
 import { checkNoForeignProducts, checkOwnResults, setEarlierResultAside } from '../own-results';
-import { canonicalDigest, resultsDigest, checkResultsKey, checkOptionsDigest, checkStoredCells, optionsDigest } from '../stored-cells';
+import { canonicalDigest, resultsDigest, checkResultsKey, checkOptionsDigest, checkStoredCells, optionsDigest, optionsIntact } from '../stored-cells';
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { compareAcceleration } from '../acceleration-inputs';
@@ -58,6 +58,8 @@ const CELL_DEFINING = ['n', 'classifier', 'data', 'refLimit', 'engine', 'batch',
 
 /** The `optionsKey` a compare.json records for these options: the digest of their cell-defining ones (stored-cells.ts). */
 export const compareOptionsKey = (options: Readonly<Record<string, unknown>>): string => optionsDigest(options, CELL_DEFINING);
+/** Whether a compare.json's options are those its cells were computed with (its `optionsKey` matches them; an older file without one passes only without cells). */
+export const compareOptionsIntact = (json: { options?: unknown; optionsKey?: unknown; cells?: unknown }): boolean => optionsIntact(json, CELL_DEFINING);
 
 /** Defaults of cell-defining options added after files were written without them: such a file ran at the default. */
 const LATER_DEFAULTS: Readonly<Record<string, unknown>> = { minPerStep: 0, adaptiveNoise: false };
