@@ -10,9 +10,10 @@ import { join, resolve } from 'node:path';
 import { InterruptedError, UsageError, checkOutsideInputs, flagOf, createProgress, ensureWritableDir, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { readModelMetadata } from '@speedrl/maskgit';
-import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkScheduleRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkSamplerOptionsRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
+import { checkListedOnce } from './compare/spec';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
 import { resultsDigest, checkResultsKey, checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest, optionsIntact } from './stored-cells';
 import { bundleFloors } from './floors-cache';
@@ -195,12 +196,11 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
 
 async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo, base: BaseEval | undefined): Promise<EvalResult> {
   checkDataDir(o.data);
-  checkScheduleRead(o.sampler, o.schedule);
-  const steps = o.steps.split(',').map(Number);
-  const repeated = steps.find((t, i) => steps.indexOf(t) !== i);
-  if (repeated !== undefined) throw new UsageError(`--steps: T=${repeated} is listed twice (a repeated cell would count as another seed)`);
-  checkSeedRange(o.seed, o.seeds);
   const jsonPath = join(o.out, 'eval.json');
+  if (!resume || !existsSync(jsonPath)) checkSamplerOptionsRead(o); // (a resume keeps its file's values: a changed one is refused below)
+  const steps = o.steps.split(',').map(Number);
+  checkListedOnce('--steps', steps); // a repeated cell would count as another seed
+  checkSeedRange(o.seed, o.seeds);
   const inputs = await inputsOf(o);
   if (base !== undefined) { // before any work
     checkBaseJudge(base, o, inputs);

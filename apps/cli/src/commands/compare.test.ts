@@ -296,12 +296,21 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
       [['--classifier', join(root, 'cls-reward')], /--classifier: .* is the reward classifier/],
       [['--grid-per-class', '1e6'], /--grid-per-class: must be ≤ 100 images per class/],
       [['--kid-subsets', '1e12'], /--kid-subsets: must be ≤ 10,000 subsets/],
+      [['--steps', '2,2,4'], /--steps: T=2 is listed twice; list each value once/], // was: de-duplicated silently (eval refused)
+      // were: accepted, recorded, the cells those of the defaults
+      [['--gumbel', '9', '--methods', 'halton,adaptive'], /^speedrl: --gumbel: only the mask-schedule methods .* and adaptive with --adaptive-noise read it, and --methods halton,adaptive has none/m],
+      [['--halton-schedule', 'arccos', '--methods', 'cosine'], /^speedrl: --halton-schedule: only the halton method reads it, and --methods cosine has none/m],
+      [['--temperature', '2', '--methods', 'tuned', '--tuned', join(root, 'tuned.json')], /^speedrl: --temperature: only the methods other than tuned/m],
     ];
     for (const [extra, message] of cases) {
       const r = await cli([...args.slice(0, -2), ...extra, '--out', join(root, 'bad')]);
       expect([extra, r.code]).toEqual([extra, 2]);
       expect(r.err).toMatch(message);
     }
+    const noisy = join(root, 'noisy.yaml');
+    writeFileSync(noisy, 'gumbel: 0\nadaptiveNoise: true\n');
+    const fromFile = await cli([...args.slice(0, -2), '--methods', 'adaptive', '--config', noisy, '--out', join(root, 'bad')]); // was: named the flags only
+    expect([fromFile.code, fromFile.err]).toEqual([2, expect.stringContaining(`speedrl: --adaptive-noise (adaptiveNoise in ${noisy}): the choice noise has the scale of --gumbel, and --gumbel 0 (gumbel in ${noisy}) gives none`)]);
     const tune = await cli(['tune-schedule', '--out', join(root, 't.json')]);
     expect(tune.code).toBe(2);
     expect(tune.err).toMatch(/--model: required/);

@@ -174,9 +174,13 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(JSON.parse(readFileSync(path, 'utf8')).cells).toHaveLength(2);
   });
 
-  it('refuses --schedule with the adaptive sampler, which reads none, before any work (was: ignored and recorded)', async () => {
+  it('refuses --schedule with the adaptive sampler and --gumbel with halton or adaptive, which read none, before any work (was: ignored and recorded)', async () => {
     const r = await cli(args('unread', '--steps', '2', '--seeds', '1', '--sampler', 'adaptive', '--schedule', 'linear'));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--schedule: the adaptive sampler .* "linear" would be ignored/)]);
+    for (const [sampler, tau] of [['halton', '7'], ['halton', '0'], ['adaptive', '0']]) { // were: recorded, the cells those of the default τ
+      const gumbel = await cli(args('unread', '--steps', '2', '--seeds', '1', '--sampler', sampler as string, '--gumbel', tau as string));
+      expect([gumbel.code, gumbel.err]).toEqual([2, expect.stringMatching(new RegExp(`^speedrl: --gumbel: only --sampler confidence reads it \\(the ${sampler} sampler .*so ${tau} would be ignored`))]);
+    }
     expect(existsSync(join(root, 'unread'))).toBe(false);
   });
 

@@ -24,7 +24,8 @@ import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoade
 import { writePareto } from './charts';
 import { compareAcceleration } from '../acceleration-inputs';
 import { compareAccelerationMarkdown } from '../acceleration-markdown';
-import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
+import { checkMethodOptionsRead } from './unread-options';
+import { cellId, checkListedOnce, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import type { CompareModel } from '../results';
 import { checkTunedWeights, readTunedFile, type TunedFile } from './tuned-space';
@@ -199,15 +200,8 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const methods = parseMethods(o.methods);
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   const thresholds = parseNumberList('--thresholds', o.thresholds, (v) => v > 0 && v <= 1, 'probabilities in (0, 1]');
-  const adaptiveOnly = [
-    ['--thresholds', thresholds.join() !== DEFAULT_COMPARE_THRESHOLDS.join()], ['--adaptive-cap', o.adaptiveCap !== 0],
-    ['--min-per-step', (o.minPerStep ?? 0) !== 0], ['--adaptive-noise', o.adaptiveNoise === true],
-  ] as const;
-  for (const [flag, given] of adaptiveOnly) {
-    if (!resume && given && !methods.includes('adaptive')) { // (a resume keeps its file's value whatever it adds)
-      throw new UsageError(`${flag}: only the adaptive method reads it, and --methods ${o.methods} has none; add adaptive to --methods, or remove it`);
-    }
-  }
+  for (const [flag, text] of [['--steps', o.steps], ['--thresholds', o.thresholds]] as const) checkListedOnce(flag, text.split(',').map(Number)); // was: de-duplicated silently
+  if (!resume) checkMethodOptionsRead({ ...o, thresholds }, models, DEFAULT_COMPARE_THRESHOLDS); // (a resume keeps its file's values whatever it adds)
   if (!resume && o.tuned !== '' && !methods.includes('tuned') && !models.some((m) => m.name.endsWith(TUNED_SUFFIX))) {
     throw new UsageError(`--tuned: only the tuned method (or a NAME${TUNED_SUFFIX}=DIR model) reads it, and --methods ${o.methods} has none; add tuned to --methods, or remove it`);
   }
