@@ -14,6 +14,7 @@ import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedIn
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
 import { checkListedOnce } from './compare/spec';
+import { checkResumeExtends, seedSpan } from './resume-extends';
 import { checkNoForeignProducts, checkOwnResults, removeEarlierProducts } from './own-results';
 import { resultsDigest, checkResultsKey, checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest, optionsIntact } from './stored-cells';
 import { bundleFloors } from './floors-cache';
@@ -207,6 +208,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
     await checkBaseIsTheBase(base, o, inputs);
   }
   const previous = await previousEval(o, jsonPath, resume, force, inputs); // before any work
+  checkResumeExtends(jsonPath, previous.cells ?? [], steps, o);
   const backend = await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
   try {
@@ -226,10 +228,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       // cells (a resume may add some), so a bare --resume after an interruption plans the missing cells (was: only the
       // computed ones: it finished nothing and exited 0); seedList is the seeds of the cells
       const cellSteps = [...new Set([...steps, ...cells.map((c) => c.steps)])].sort((a, b) => a - b);
-      const cellSeeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
-      const first = Math.min(o.seed, ...cellSeeds);
-      const last = Math.max(o.seed + o.seeds - 1, ...cellSeeds);
-      const options = { ...o, steps: cellSteps.join(','), seed: first, seeds: last - first + 1, seedList: cellSeeds };
+      const options = { ...o, steps: cellSteps.join(','), ...seedSpan(o, cells.map((c) => c.seed)) };
       const acceleration = evalAcceleration(rows, base);
       const result = { model: o.model, engine: o.engine, backend: backend.backend, options, optionsKey: evalOptionsKey({ ...o }), inputs, floors: floorValues, cells, resultsKey: resultsDigest(cells, floorValues), rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
       await writeJsonAtomic(jsonPath, result);

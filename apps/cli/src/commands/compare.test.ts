@@ -127,7 +127,10 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(r.err).not.toMatch(/speedrl:/);
     const json = JSON.parse(r.out) as CompareJson;
     expect(json.cells).toHaveLength(9);
-    expect(json.options).toMatchObject({ models: `base=${base},rl=${rl}`, methods: 'cosine,halton', steps: '2,3,4', seedList: [0, 1], seed: 1, seeds: 1 });
+    // seed and seeds span every cell's seed (was: this call's, seed 1 and seeds 1 beside the seed-0 cells)
+    expect(json.options).toMatchObject({ models: `base=${base},rl=${rl}`, methods: 'cosine,halton', steps: '2,3,4', seedList: [0, 1], seed: 0, seeds: 2 });
+    const again = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '3', '--seed', '1', '--seeds', '1', ...common, '--out', grown, '--resume']);
+    expect([again.code, again.err]).toEqual([2, expect.stringMatching(/--steps: .*cmp-grown\/compare\.json holds cells at T=2,3,4 and a resume keeps them all, so --steps 3 would add no cell and be ignored/)]);
   });
 
   it('--resume refuses a compare.json whose options were edited after its cells were computed (was: trusted, new cells at --n 40 beside n = 30 ones)', async () => {

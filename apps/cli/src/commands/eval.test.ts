@@ -81,6 +81,16 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(JSON.parse(readFileSync(evalPath, 'utf8')).floors).toEqual(cached);
   });
 
+  it('--resume refuses fewer --steps or --seeds than eval.json holds, which would add no cell (was: exit 0, the typed values ignored)', async () => {
+    const path = join(root, 'rl', 'eval.json');
+    const before = readFileSync(path, 'utf8');
+    const fewer = await cli(args('rl', '--steps', '2', '--seeds', '1', '--resume'));
+    expect([fewer.code, fewer.err]).toEqual([2, expect.stringMatching(/--steps: .*rl\/eval\.json holds cells at T=2,12 and a resume keeps them all, so --steps 2 would add no cell and be ignored; give --steps 2,12/)]);
+    const seeds = await cli(args('rl', '--steps', '12,2', '--seeds', '1', '--resume'));
+    expect([seeds.code, seeds.err]).toEqual([2, expect.stringMatching(/--seeds: .*rl\/eval\.json holds cells of seeds 0,1,2 .*give --seed 0 --seeds 3 \(or more\)/)]);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
   it('refuses a base eval.json judged otherwise (--n, --ref-limit, classifier files) or with edited rows, before any sampling', async () => {
     const real = JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')) as { options: Record<string, unknown>; inputs: Record<string, string>; rows: { fcd: { mean: number } }[] };
     const edited = structuredClone(real);
