@@ -14,7 +14,7 @@ import { trainMaskgitCommand } from './commands/train-maskgit';
 import { trainVqCommand } from './commands/train-vq';
 import { tuneScheduleCommand } from './commands/tune-schedule';
 import { lockMark, releaseLocksSince } from '@speedrl/pipeline';
-import { exitCodeOf } from './errors';
+import { configOrigins, exitCodeOf, withConfigOrigin } from './errors';
 import { processIo, type TextIo } from '@speedrl/core';
 
 declare const __SPEEDRL_VERSION__: string | undefined;
@@ -76,7 +76,7 @@ export async function runCli(argv: readonly string[], io: TextIo = processIo): P
       // help and version exit through here with code 0; commander already printed usage errors
       return error.exitCode === 0 ? 0 : 2;
     }
-    io.stderr(`speedrl: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`speedrl: ${error instanceof Error ? withConfigOrigin(error.message, program.commands.map((c) => configOrigins.get(c)).find((o) => o !== undefined)) : String(error)}\n`);
     return exitCodeOf(error);
   } finally {
     releaseLocksSince(mark);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from 'commander';
 import { ZodArray, ZodBoolean, ZodDefault, ZodEffects, ZodEnum, ZodLiteral, ZodNativeEnum, ZodNullable, ZodNumber, ZodObject, ZodOptional, ZodString, ZodUnion, type z } from 'zod';
-import { UsageError, flagOf } from './errors';
+import { UsageError, configOrigins, flagOf } from './errors';
 
 /** Edit distance (insertions, deletions, substitutions) between `a` and `b`, case-insensitive. */
 export function editDistance(a: string, b: string): number {
@@ -51,7 +51,6 @@ function checkKnownKeys(path: string, value: unknown, schema: z.ZodTypeAny): voi
     throw new UsageError(`${path}: unknown key "${key}"${key === '' ? ' (an empty or null key, such as "~:")' : key === '<<' ? ' (a YAML merge key: not supported, write the keys out)' : ''}${close ? `; did you mean "${near}"?` : ''} (valid keys: ${known.join(', ')})`);
   }
 }
-
 
 /** The kinds of scalar a field accepts, looking through optional/default/effects wrappers and unions. */
 function fieldKinds(schema: z.ZodTypeAny | undefined): Set<'number' | 'string' | 'boolean' | 'array'> {
@@ -163,6 +162,7 @@ export function gatherOptions<T extends object>(
 ): { merged: T; typed: Partial<T> } {
   const file = typeof flags.config === 'string' ? readConfigFile(flags.config, fileSchema) : {};
   const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+  if (typeof flags.config === 'string') configOrigins.set(cmd, { path: flags.config, values: Object.fromEntries(Object.entries(file).filter(([k]) => !given(k))) }); // errors name them (cli.ts)
   const known = fileSchema instanceof ZodObject ? new Set(Object.keys(fileSchema.shape as object)) : new Set(Object.keys(defaults));
   // what the user asked for in this call: the config file's keys, then typed flags (on --resume both are checked)
   const typed = { ...file, ...Object.fromEntries(Object.entries(flags).filter(([k]) => given(k) && known.has(k))) } as Partial<T>;

@@ -1,8 +1,8 @@
 /** Exit codes of the CLI (Node convention: 1 = failure, 2 = bad usage, 130 = stopped by Ctrl-C). */
-import { InterruptedError, UsageError, flagOf } from '@speedrl/core';
+import { InterruptedError, UsageError, configOrigins, flagOf, withConfigOrigin } from '@speedrl/core';
 import { DatasetError } from '@speedrl/tensor-utils';
 
-export { InterruptedError, UsageError, flagOf };
+export { InterruptedError, UsageError, configOrigins, flagOf, withConfigOrigin };
 
 /** Exit code for an error thrown by a command. */
 export function exitCodeOf(error: unknown): 1 | 2 | 130 {

@@ -22,7 +22,7 @@ export { checkRecordedSha256, contentKey, sha256File, sha256Hex } from './file-h
 export { faultPoint } from './fault-point';
 export { learningRateAt } from './lr-schedule';
 export type { LrCooldown, LrDecay, LrSchedule, LrScheduleBase } from './lr-schedule';
-export { UsageError, InterruptedError, flagOf } from './errors';
+export { UsageError, InterruptedError, configOrigins, flagOf, withConfigOrigin, type ConfigOrigin } from './errors';
 export { processIo } from './text-io';
 export type { TextIo } from './text-io';
 export { createProgress } from './progress';

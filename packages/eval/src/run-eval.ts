@@ -10,9 +10,11 @@ import { join, resolve } from 'node:path';
 import { InterruptedError, UsageError, checkOutsideInputs, dropReplaced, flagOf, createProgress, ensureWritableDir, replacedStashOf, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { readModelMetadata } from '@speedrl/maskgit';
-import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkScheduleRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
+import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkSamplerOptionsRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
 import { guidanceForWeight, type SamplerMethod } from '@speedrl/sampler';
 import { measureCell } from './cell';
+import { checkListedOnce } from './compare/spec';
+import { checkResumeExtends, seedSpan } from './resume-extends';
 import { checkNoForeignProducts, checkOwnResults, setEarlierResultAside } from './own-results';
 import { resultsDigest, checkResultsKey, checkEvalResultRows, checkOptionsDigest, checkStoredCells, optionsDigest, optionsIntact } from './stored-cells';
 import { bundleFloors } from './floors-cache';
@@ -195,18 +197,18 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
 
 async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: TextIo, base: BaseEval | undefined): Promise<EvalResult> {
   checkDataDir(o.data);
-  checkScheduleRead(o.sampler, o.schedule);
-  const steps = o.steps.split(',').map(Number);
-  const repeated = steps.find((t, i) => steps.indexOf(t) !== i);
-  if (repeated !== undefined) throw new UsageError(`--steps: T=${repeated} is listed twice (a repeated cell would count as another seed)`);
-  checkSeedRange(o.seed, o.seeds);
   const jsonPath = join(o.out, 'eval.json');
+  if (!resume || !existsSync(jsonPath)) checkSamplerOptionsRead(o); // (a resume keeps its file's values: a changed one is refused below)
+  const steps = o.steps.split(',').map(Number);
+  checkListedOnce('--steps', steps); // a repeated cell would count as another seed
+  checkSeedRange(o.seed, o.seeds);
   const inputs = await inputsOf(o);
   if (base !== undefined) { // before any work
     checkBaseJudge(base, o, inputs);
     await checkBaseIsTheBase(base, o, inputs);
   }
   const previous = await previousEval(o, jsonPath, resume, force, inputs); // before any work
+  checkResumeExtends(jsonPath, previous.cells ?? [], steps, o);
   const backend = await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
   try {
@@ -226,10 +228,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       // cells (a resume may add some), so a bare --resume after an interruption plans the missing cells (was: only the
       // computed ones: it finished nothing and exited 0); seedList is the seeds of the cells
       const cellSteps = [...new Set([...steps, ...cells.map((c) => c.steps)])].sort((a, b) => a - b);
-      const cellSeeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
-      const first = Math.min(o.seed, ...cellSeeds);
-      const last = Math.max(o.seed + o.seeds - 1, ...cellSeeds);
-      const options = { ...o, steps: cellSteps.join(','), seed: first, seeds: last - first + 1, seedList: cellSeeds };
+      const options = { ...o, steps: cellSteps.join(','), ...seedSpan(o, cells.map((c) => c.seed)) };
       const acceleration = evalAcceleration(rows, base);
       const result = { model: o.model, engine: o.engine, backend: backend.backend, options, optionsKey: evalOptionsKey({ ...o }), inputs, floors: floorValues, cells, resultsKey: resultsDigest(cells, floorValues), rows, table, ...(acceleration === undefined ? {} : { acceleration }) };
       await writeJsonAtomic(jsonPath, result);

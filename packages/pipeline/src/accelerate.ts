@@ -102,19 +102,35 @@ const CONFIG_FLAGS: Readonly<Record<string, string>> = {
 /** The options only one rollout kind reads (docs/architecture.md, "Adaptive rollouts"): fixed-T rollouts draw T from the step choices, adaptive ones read the thresholds, cap, minimum per step and choice noise. */
 export const ROLLOUT_OPTIONS: Readonly<Record<'fixed' | 'adaptive', readonly string[]>> = Object.freeze({ fixed: ['stepChoices'], adaptive: ['thresholds', 'maxSteps', 'minPerStep', 'adaptiveNoise'] });
 
+/** The ratio clips each loss reads (rl-trainer speed-rl.ts `policyLoss`): grpo both, ppo the lower one only, reinforce none. */
+const LOSS_OPTIONS: Readonly<Record<AccelerateOptions['loss'], readonly string[]>> = Object.freeze({ grpo: ['clipLow', 'clipHigh'], ppo: ['clipLow'], reinforce: [] });
+
+/** The options of a run that decide which others it reads: its rollout kind, its loss and its speed weight. */
+type Selectors = Pick<AccelerateOptions, 'rollout' | 'loss' | 'speedWeight'>;
+
 /**
- * Refuses an option the run's rollout kind never reads (`--max-steps` with fixed T, `--step-choices` with adaptive
- * rollouts): it would be ignored yet recorded in run.json as a setting. `flags` are the keys typed on the command line,
- * `file` those of the --config file; a file's key is tolerated only when `--rollout` on the command line overrides the
- * file's own `rollout` (ablate's no-speed variant of an adaptive config), whose settings it then leaves unread.
+ * Refuses an option the run's other options make unread (`--max-steps` with fixed T, `--step-choices` with adaptive
+ * rollouts, `--clip-high` with `--loss ppo` or reinforce, `--clip-low` with reinforce, `--floor` with `--speed-weight 0`,
+ * whose credit it gates): it would be ignored yet recorded in run.json as a setting (was so for the clips and the floor).
+ * `flags` are the keys typed on the command line, `file` the --config file's values; a file's key is tolerated only when
+ * the option that makes it unread is on the command line and overrides the file's (ablate's variants: no-speed of an
+ * adaptive config — there only when the file names its own `rollout` —, reinforce, no-speed of a config with a floor).
  */
-export function checkRolloutOptions(rollout: 'fixed' | 'adaptive', flags: ReadonlySet<string>, file: ReadonlySet<string>): void {
+export function checkRolloutOptions(o: Selectors, flags: ReadonlySet<string>, file: Readonly<Record<string, unknown>>): void {
+  const rollout = o.rollout ?? 'fixed';
   const other = rollout === 'fixed' ? 'adaptive' : 'fixed';
-  const overridden = flags.has('rollout') && file.has('rollout');
-  const unread = ROLLOUT_OPTIONS[other].find((key) => flags.has(key) || (file.has(key) && !overridden));
-  if (unread === undefined) return;
-  const where = flags.has(unread) ? flagOf(unread) : `${flagOf(unread)} (from --config)`;
-  throw new UsageError(`${where}: only --rollout ${other} reads it, and this run's rollout is ${rollout}; remove it${rollout === 'fixed' ? ', or pass --rollout adaptive' : ''}`);
+  const given = (key: string, selector: string): boolean => flags.has(key) || (key in file && !(flags.has(selector) && (selector !== 'rollout' || 'rollout' in file)));
+  const where = (key: string): string => (flags.has(key) ? flagOf(key) : `${flagOf(key)} (from --config)`);
+  const unread = ROLLOUT_OPTIONS[other].find((key) => given(key, 'rollout'));
+  if (unread !== undefined) throw new UsageError(`${where(unread)}: only --rollout ${other} reads it, and this run's rollout is ${rollout}; remove it${rollout === 'fixed' ? ', or pass --rollout adaptive' : ''}`);
+  const clip = ['clipLow', 'clipHigh'].find((key) => !LOSS_OPTIONS[o.loss].includes(key) && given(key, 'loss'));
+  if (clip !== undefined) {
+    const readers = (Object.keys(LOSS_OPTIONS) as AccelerateOptions['loss'][]).filter((loss) => LOSS_OPTIONS[loss].includes(clip));
+    throw new UsageError(`${where(clip)}: only --loss ${readers.join(' or ')} reads it (ppo clips the ratio below only, reinforce not at all), and this run's loss is ${o.loss}; remove it, or pass --loss ${readers[0]}`);
+  }
+  if (o.speedWeight === 0 && given('floor', 'speedWeight')) {
+    throw new UsageError(`${where('floor')}: the quality floor only decides which samples get the speed credit, and --speed-weight 0 gives none; remove it, or give --speed-weight > 0`);
+  }
 }
 
 /** rl-trainer config fields a resumed run may change: its length and how often it saves and draws. */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleIdentity } from './bundle';
-import { checkRecordedInputs, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys, jobInputPaths } from './checks';
+import { checkRecordedInputs, checkSamplerOptionsRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys, jobInputPaths } from './checks';
 
 describe('inputKeys', () => {
   const root = mkdtempSync(join(tmpdir(), 'speedrl-checks-'));
@@ -107,5 +107,21 @@ describe('jobInputPaths', () => {
     const inputs = { '--base': ['bundle', 'b'], '--data': ['data', 'd'], '--config': ['config', 'c.yaml'] } as const;
     expect(jobInputPaths(inputs)).toEqual({ '--base': 'b', '--data': 'd', '--config': 'c.yaml' });
     expect(jobInputPaths(inputs, ['--config'])).toEqual({ '--base': 'b', '--data': 'd' });
+  });
+});
+
+describe('checkSamplerOptionsRead', () => {
+  const o = { sampler: 'confidence', schedule: 'cosine', gumbel: 4.5 };
+
+  it('refuses --gumbel other than the default with halton or adaptive, which draw no choice noise (was: accepted, recorded, images unchanged)', () => {
+    expect(() => checkSamplerOptionsRead({ ...o, sampler: 'halton', gumbel: 7 })).toThrow(/^--gumbel: only --sampler confidence reads it \(the halton sampler ranks no noisy confidence\), so 7 would be ignored; remove it/);
+    expect(() => checkSamplerOptionsRead({ ...o, sampler: 'halton', gumbel: 0 })).toThrow(/^--gumbel: .* so 0 would be ignored/);
+    expect(() => checkSamplerOptionsRead({ ...o, sampler: 'adaptive', gumbel: 0 })).toThrow(/^--gumbel: .*the adaptive sampler/);
+    expect(() => checkSamplerOptionsRead({ ...o, gumbel: 0 })).not.toThrow();
+    expect(() => checkSamplerOptionsRead({ ...o, sampler: 'halton', schedule: 'arccos' })).not.toThrow();
+  });
+
+  it('refuses --schedule with the adaptive sampler', () => {
+    expect(() => checkSamplerOptionsRead({ ...o, sampler: 'adaptive', schedule: 'linear' })).toThrow(/^--schedule: the adaptive sampler .* "linear" would be ignored/);
   });
 });

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError, contentKey, flagOf } from '@speedrl/core';
+import { DEFAULT_SAMPLER_CONFIG } from '@speedrl/sampler';
 import { findIdxFile, idxFileNames, type IdxSplit } from '@speedrl/tensor-utils';
 import { bundleIdentity } from './bundle';
 
@@ -153,12 +154,17 @@ export function checkRecordedInputs(file: string, now: Readonly<Record<string, s
 }
 
 /**
- * Refuses `--schedule` other than the default with the adaptive sampler, which commits by threshold and reads no mask
- * schedule (docs/architecture.md, "Sampler"): the option would be ignored, yet recorded with the results.
+ * Refuses sampler options the chosen sampler never reads (docs/architecture.md, "Sampler"), which would be ignored yet
+ * recorded with the results: `--schedule` other than the default with the adaptive sampler (it commits by threshold),
+ * and `--gumbel` other than the default with halton (a fixed reveal order) or adaptive (no choice noise here); was:
+ * accepted, recorded, and the images those of the default.
  */
-export function checkScheduleRead(sampler: string, schedule: string): void {
-  if (sampler === 'adaptive' && schedule !== 'cosine') {
-    throw new UsageError(`--schedule: the adaptive sampler commits the draws over its threshold and reads no mask schedule, so "${schedule}" would be ignored; remove it, or use --sampler confidence or halton`);
+export function checkSamplerOptionsRead(o: { readonly sampler: string; readonly schedule: string; readonly gumbel: number }): void {
+  if (o.sampler === 'adaptive' && o.schedule !== DEFAULT_SAMPLER_CONFIG.schedule) {
+    throw new UsageError(`--schedule: the adaptive sampler commits the draws over its threshold and reads no mask schedule, so "${o.schedule}" would be ignored; remove it, or use --sampler confidence or halton`);
+  }
+  if (o.sampler !== 'confidence' && o.gumbel !== DEFAULT_SAMPLER_CONFIG.gumbelScale) {
+    throw new UsageError(`--gumbel: only --sampler confidence reads it (the ${o.sampler} sampler ranks no noisy confidence), so ${o.gumbel} would be ignored; remove it, or use --sampler confidence`);
   }
 }
 

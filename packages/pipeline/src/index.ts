@@ -14,7 +14,7 @@ export type { InterpolateModelOptions, InterpolateModelResult } from './interpol
 export { loadRlModel, rlRunFinished } from './rl-model';
 export type { RlModel, RlModelOptions } from './rl-model';
 export {
-  changedInputs, checkDataDir, checkRecordedInputs, checkScheduleRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys, jobInputPaths, newJobRecord, maskgitInputs, trainingInputs,
+  changedInputs, checkDataDir, checkRecordedInputs, checkSamplerOptionsRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, jobInputKeys, jobInputPaths, newJobRecord, maskgitInputs, trainingInputs,
 } from './checks';
 export type { JobInputKind, JobInputs, JobRecord } from './checks';
 export { loadClassifierFor } from './classifiers';

@@ -306,6 +306,10 @@ describe('speedrl accelerate --rollout adaptive', () => {
     [['--max-steps', '8'], /^speedrl: --max-steps: only --rollout adaptive reads it, and this run's rollout is fixed; remove it, or pass --rollout adaptive/],
     [['--rollout', 'adaptive', '--step-choices', '2,4'], /^speedrl: --step-choices: only --rollout fixed reads it, and this run's rollout is adaptive; remove it/],
     [['--adaptive-noise'], /^speedrl: --adaptive-noise: only --rollout adaptive reads it, and this run's rollout is fixed/],
+    // were: accepted and recorded in run.json, the model bit-identical to the run without them
+    [['--loss', 'reinforce', '--clip-low', '0.05', '--clip-high', '0.9'], /^speedrl: --clip-low: only --loss grpo or ppo reads it .*this run's loss is reinforce/],
+    [['--loss', 'ppo', '--clip-high', '0.9'], /^speedrl: --clip-high: only --loss grpo reads it .*this run's loss is ppo/],
+    [['--speed-weight', '0', '--floor', '0.5'], /^speedrl: --floor: the quality floor only decides which samples get the speed credit, and --speed-weight 0 gives none/],
   ])('refuses an option the rollout kind never reads, %j (was: ignored and recorded in run.json as a setting)', async (args, message) => {
     const r = await cli(['accelerate', '--out', join(root, 'p'), ...args, '--print-config']);
     expect(r.code).toBe(2);
@@ -326,6 +330,19 @@ describe('speedrl accelerate --rollout adaptive', () => {
     const r = await cli(['accelerate', '--out', join(root, 'p'), '--config', file, '--print-config']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--step-choices \(from --config\): only --rollout fixed reads it, and this run's rollout is adaptive/);
+  });
+
+  it("a config file's clips and floor pass under ablate's reinforce and no-speed variants; an error about a file's value names the file and key", async () => {
+    const file = join(root, 'clipped.yaml');
+    writeFileSync(file, 'clipLow: 0.1\nclipHigh: 0.3\nfloor: "-0.5"\n');
+    expect((await config(['--config', file, ...overrideFlags(overridesOf('reinforce', 4))])).options).toMatchObject({ loss: 'reinforce', clipLow: 0.1 });
+    expect((await config(['--config', file, ...overrideFlags(overridesOf('no-speed', 4))])).options).toMatchObject({ speedWeight: 0, floor: '-0.5' });
+    const th0 = join(root, 'th0.yaml');
+    writeFileSync(th0, 'rollout: adaptive\nthresholds: []\n');
+    const r = await cli(['accelerate', '--out', join(root, 'p'), '--config', th0, '--print-config']);
+    expect([r.code, r.err]).toEqual([2, `speedrl: --thresholds (thresholds in ${th0}): must be a non-empty array of probabilities in (0, 1], got []\n`]); // was: --thresholds alone
+    const typed = await cli(['accelerate', '--out', join(root, 'p'), '--config', th0, '--thresholds', '0.5,1.5', '--print-config']);
+    expect(typed.err).toMatch(/^speedrl: --thresholds: must be in \(0, 1\]/); // typed over the file: the flag alone
   });
 
   it('--resume keeps the rollout flags the run was started with', async () => {

@@ -93,8 +93,8 @@ Examples:
     const fresh = parseOptions(accelerateOptionsSchema, merged);
     const overrides = parseOptions(accelerateOptionsSchema.partial(), typed);
     const onCli = new Set(Object.keys(flags).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
-    const inFile = new Set(typeof flags.config === 'string' ? Object.keys(readConfigFile(flags.config, accelerateOptionsSchema.partial())) : []);
-    if (flags.resume !== true) checkRolloutOptions(fresh.rollout ?? 'fixed', onCli, inFile); // a resume's rollout is its run.json's
+    const inFile = typeof flags.config === 'string' ? readConfigFile(flags.config, accelerateOptionsSchema.partial()) : {};
+    if (flags.resume !== true) checkRolloutOptions(fresh, onCli, inFile); // a resume's options are its run.json's
     if (flags.printConfig === true) {
       // a resumed run prints its own options (run.json) with this call's overrides, as --resume would run them
       const shown = flags.resume === true ? parseOptions(accelerateOptionsSchema, { ...(await savedRunOptions(fresh.out)), ...overrides }) : fresh;

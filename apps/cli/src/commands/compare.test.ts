@@ -127,7 +127,10 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(r.err).not.toMatch(/speedrl:/);
     const json = JSON.parse(r.out) as CompareJson;
     expect(json.cells).toHaveLength(9);
-    expect(json.options).toMatchObject({ models: `base=${base},rl=${rl}`, methods: 'cosine,halton', steps: '2,3,4', seedList: [0, 1], seed: 1, seeds: 1 });
+    // seed and seeds span every cell's seed (was: this call's, seed 1 and seeds 1 beside the seed-0 cells)
+    expect(json.options).toMatchObject({ models: `base=${base},rl=${rl}`, methods: 'cosine,halton', steps: '2,3,4', seedList: [0, 1], seed: 0, seeds: 2 });
+    const again = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '3', '--seed', '1', '--seeds', '1', ...common, '--out', grown, '--resume']);
+    expect([again.code, again.err]).toEqual([2, expect.stringMatching(/--steps: .*cmp-grown\/compare\.json holds cells at T=2,3,4 and a resume keeps them all, so --steps 3 would add no cell and be ignored/)]);
   });
 
   it('--resume takes inputs at another spelling of their path when their content keys match (a resume from another directory; was: "--classifier: computed with …, now …")', async () => {
@@ -316,12 +319,21 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
       [['--classifier', join(root, 'cls-reward')], /--classifier: .* is the reward classifier/],
       [['--grid-per-class', '1e6'], /--grid-per-class: must be ≤ 100 images per class/],
       [['--kid-subsets', '1e12'], /--kid-subsets: must be ≤ 10,000 subsets/],
+      [['--steps', '2,2,4'], /--steps: T=2 is listed twice; list each value once/], // was: de-duplicated silently (eval refused)
+      // were: accepted, recorded, the cells those of the defaults
+      [['--gumbel', '9', '--methods', 'halton,adaptive'], /^speedrl: --gumbel: only the mask-schedule methods .* and adaptive with --adaptive-noise read it, and --methods halton,adaptive has none/m],
+      [['--halton-schedule', 'arccos', '--methods', 'cosine'], /^speedrl: --halton-schedule: only the halton method reads it, and --methods cosine has none/m],
+      [['--temperature', '2', '--methods', 'tuned', '--tuned', join(root, 'tuned.json')], /^speedrl: --temperature: only the methods other than tuned/m],
     ];
     for (const [extra, message] of cases) {
       const r = await cli([...args.slice(0, -2), ...extra, '--out', join(root, 'bad')]);
       expect([extra, r.code]).toEqual([extra, 2]);
       expect(r.err).toMatch(message);
     }
+    const noisy = join(root, 'noisy.yaml');
+    writeFileSync(noisy, 'gumbel: 0\nadaptiveNoise: true\n');
+    const fromFile = await cli([...args.slice(0, -2), '--methods', 'adaptive', '--config', noisy, '--out', join(root, 'bad')]); // was: named the flags only
+    expect([fromFile.code, fromFile.err]).toEqual([2, expect.stringContaining(`speedrl: --adaptive-noise (adaptiveNoise in ${noisy}): the choice noise has the scale of --gumbel, and --gumbel 0 (gumbel in ${noisy}) gives none`)]);
     const tune = await cli(['tune-schedule', '--out', join(root, 't.json')]);
     expect(tune.code).toBe(2);
     expect(tune.err).toMatch(/--model: required/);

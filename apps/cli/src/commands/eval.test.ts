@@ -81,6 +81,16 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(JSON.parse(readFileSync(evalPath, 'utf8')).floors).toEqual(cached);
   });
 
+  it('--resume refuses fewer --steps or --seeds than eval.json holds, which would add no cell (was: exit 0, the typed values ignored)', async () => {
+    const path = join(root, 'rl', 'eval.json');
+    const before = readFileSync(path, 'utf8');
+    const fewer = await cli(args('rl', '--steps', '2', '--seeds', '1', '--resume'));
+    expect([fewer.code, fewer.err]).toEqual([2, expect.stringMatching(/--steps: .*rl\/eval\.json holds cells at T=2,12 and a resume keeps them all, so --steps 2 would add no cell and be ignored; give --steps 2,12/)]);
+    const seeds = await cli(args('rl', '--steps', '12,2', '--seeds', '1', '--resume'));
+    expect([seeds.code, seeds.err]).toEqual([2, expect.stringMatching(/--seeds: .*rl\/eval\.json holds cells of seeds 0,1,2 .*give --seed 0 --seeds 3 \(or more\)/)]);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
   it('refuses a base eval.json judged otherwise (--n, --ref-limit, classifier files) or with edited rows, before any sampling', async () => {
     const real = JSON.parse(readFileSync(join(root, 'rl', 'eval.json'), 'utf8')) as { options: Record<string, unknown>; inputs: Record<string, string>; rows: { fcd: { mean: number } }[] };
     const edited = structuredClone(real);
@@ -195,9 +205,13 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect(JSON.parse(readFileSync(path, 'utf8')).cells).toHaveLength(2);
   });
 
-  it('refuses --schedule with the adaptive sampler, which reads none, before any work (was: ignored and recorded)', async () => {
+  it('refuses --schedule with the adaptive sampler and --gumbel with halton or adaptive, which read none, before any work (was: ignored and recorded)', async () => {
     const r = await cli(args('unread', '--steps', '2', '--seeds', '1', '--sampler', 'adaptive', '--schedule', 'linear'));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--schedule: the adaptive sampler .* "linear" would be ignored/)]);
+    for (const [sampler, tau] of [['halton', '7'], ['halton', '0'], ['adaptive', '0']]) { // were: recorded, the cells those of the default τ
+      const gumbel = await cli(args('unread', '--steps', '2', '--seeds', '1', '--sampler', sampler as string, '--gumbel', tau as string));
+      expect([gumbel.code, gumbel.err]).toEqual([2, expect.stringMatching(new RegExp(`^speedrl: --gumbel: only --sampler confidence reads it \\(the ${sampler} sampler .*so ${tau} would be ignored`))]);
+    }
     expect(existsSync(join(root, 'unread'))).toBe(false);
   });
 

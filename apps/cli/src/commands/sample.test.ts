@@ -132,6 +132,8 @@ describe('speedrl sample --format (untrained tiny bundle)', () => {
     // the adaptive sampler reads no mask schedule: a typed one is refused, not ignored (was: identical images, the schedule recorded)
     const unread = await cli([...base, '--sampler', 'adaptive', '--schedule', 'linear', '--out', join(root, 'unread.png')]);
     expect([unread.code, unread.err, existsSync(join(root, 'unread.png'))]).toEqual([2, expect.stringMatching(/--schedule: the adaptive sampler .* reads no mask schedule, so "linear" would be ignored/), false]);
+    const noNoise = await cli([...base, '--sampler', 'halton', '--gumbel', '0', '--out', join(root, 'unread.png')]); // was: the images of τ 4.5, τ 0 recorded
+    expect([noNoise.code, noNoise.err, existsSync(join(root, 'unread.png'))]).toEqual([2, expect.stringMatching(/^speedrl: --gumbel: only --sampler confidence reads it \(the halton sampler/), false]);
     const bad = await cli([...base, '--format', 'jpeg']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--format: .*'png' \| 'png-dir' \| 'npz'/);

@@ -8,7 +8,7 @@ import {
 import { describeStepDistribution, guidanceForWeight, sample, stepDistribution, type SamplerMethod } from '@speedrl/sampler';
 import { maskTokenId, nullClassId } from '@speedrl/maskgit';
 import { gatherOptions, parseOptions } from '../config-file';
-import { bundleIdentity, checkScheduleRead, loadGenerator, withSampleOutLock } from '@speedrl/pipeline';
+import { bundleIdentity, checkSamplerOptionsRead, loadGenerator, withSampleOutLock } from '@speedrl/pipeline';
 import { UsageError } from '../errors';
 import { cfgFlag, scheduleFlag, seedFlag } from '../flags';
 
@@ -85,7 +85,7 @@ sample holds .<name>.lock beside --out while it runs: a second sample writing th
 
 /** Runs `speedrl sample` with validated options. */
 export async function runSample(o: SampleCommandOptions, io: TextIo): Promise<void> {
-  checkScheduleRead(o.sampler, o.schedule);
+  checkSamplerOptionsRead(o);
   const out = sampleOutPath(o.format, o.out);
   return withSampleOutLock(o.format, out, o.force === true, { '--model': o.model }, () => sampleLocked(o, out, io)); // one writer of --out at a time
 }

@@ -23,8 +23,10 @@ import { canonicalDigest, resultsDigest, checkResultsKey, checkOptionsDigest, ch
 import { computeFloors, loadEvalClassifier, loadTestReference, type DatasetLoader, type Floors, type TestReference } from '../reference';
 import { writePareto } from './charts';
 import { compareAcceleration } from '../acceleration-inputs';
+import { checkResumeExtends, seedSpan } from '../resume-extends';
 import { compareAccelerationMarkdown } from '../acceleration-markdown';
-import { cellId, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
+import { checkMethodOptionsRead } from './unread-options';
+import { cellId, checkListedOnce, parseMethods, parseModels, parseNumberList, planCells, rowId, samplerConfigFor, TUNED_SUFFIX, type BaseSampling, type CellKey, type ModelSpec, type TunedEntry } from './spec';
 import { aggregateCells, compareMarkdown, sortRows, type CompareCell, type CompareJson, type GridEntry } from './table';
 import type { CompareModel } from '../results';
 import { checkTunedWeights, readTunedFile, type TunedFile } from './tuned-space';
@@ -154,7 +156,8 @@ async function readPrevious(path: string, o: CompareOptions, models: readonly Mo
  * compare.json's `options`: the cell-defining ones of this call, with models, methods, steps and thresholds as the
  * union of what this call asked for and every cell in the file (a resume may add some), so the file describes all its
  * cells and a bare `--resume` after an interruption plans the cells still missing (was: only those already computed,
- * so it finished nothing and exited 0). `seed`/`seeds` stay this call's; `seedList` is the seeds of the cells.
+ * so it finished nothing and exited 0). `seed`/`seeds` span this call's seeds and the cells' (`seedList`), as eval's
+ * options do (was: this call's, so `seeds` 1 beside 2-seed rows).
  */
 function describedOptions(o: CompareOptions, adaptiveCap: number, models: readonly CompareModel[], cells: readonly CompareCell[]): Record<string, unknown> {
   const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
@@ -168,7 +171,7 @@ function describedOptions(o: CompareOptions, adaptiveCap: number, models: readon
     methods: methods.join(','),
     steps: unique([...asked(o.steps).map(Number), ...cells.filter((c) => c.threshold === undefined).map((c) => c.steps)]).sort(byNumber).join(','),
     thresholds: thresholds.length === 0 ? o.thresholds : thresholds.join(','),
-    seedList: unique(cells.map((c) => c.seed)).sort(byNumber),
+    ...seedSpan(o, cells.map((c) => c.seed)),
   };
 }
 
@@ -202,15 +205,8 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   const methods = parseMethods(o.methods);
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
   const thresholds = parseNumberList('--thresholds', o.thresholds, (v) => v > 0 && v <= 1, 'probabilities in (0, 1]');
-  const adaptiveOnly = [
-    ['--thresholds', thresholds.join() !== DEFAULT_COMPARE_THRESHOLDS.join()], ['--adaptive-cap', o.adaptiveCap !== 0],
-    ['--min-per-step', (o.minPerStep ?? 0) !== 0], ['--adaptive-noise', o.adaptiveNoise === true],
-  ] as const;
-  for (const [flag, given] of adaptiveOnly) {
-    if (!resume && given && !methods.includes('adaptive')) { // (a resume keeps its file's value whatever it adds)
-      throw new UsageError(`${flag}: only the adaptive method reads it, and --methods ${o.methods} has none; add adaptive to --methods, or remove it`);
-    }
-  }
+  for (const [flag, text] of [['--steps', o.steps], ['--thresholds', o.thresholds]] as const) checkListedOnce(flag, text.split(',').map(Number)); // was: de-duplicated silently
+  if (!resume) checkMethodOptionsRead({ ...o, thresholds }, models, DEFAULT_COMPARE_THRESHOLDS); // (a resume keeps its file's values whatever it adds)
   if (!resume && o.tuned !== '' && !methods.includes('tuned') && !models.some((m) => m.name.endsWith(TUNED_SUFFIX))) {
     throw new UsageError(`--tuned: only the tuned method (or a NAME${TUNED_SUFFIX}=DIR model) reads it, and --methods ${o.methods} has none; add tuned to --methods, or remove it`);
   }
@@ -266,6 +262,7 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
   // a grid's identity includes the seed and images per class it was drawn with: a resume redraws one drawn otherwise (or unrecorded)
   const drawnAsAsked = (k: Omit<CellKey, 'seed'>): boolean => grids.some((g) => g.file === gridName(k) && g.seed === o.seed && g.perClass === o.gridPerClass);
   const missingGrids = rowKeys.filter((k) => !resume || !existsSync(join(o.out, gridName(k))) || !drawnAsAsked(k)); // a fresh run redraws every grid
+  if (resume) checkResumeExtends(jsonPath, cells, steps, o, todo.length > 0 || missingGrids.length > 0); // before any work
   io.stderr(`compare: ${plan.length} cells (${models.length} model(s) × methods × budgets × ${seeds.length} seed(s)); ${plan.length - todo.length} already in ${jsonPath} (skipped), ${todo.length} to compute; ${missingGrids.length} grid(s) to draw\n`);
   const methodOrder = [...methods, 'tuned'];
   const save = async (): Promise<CompareJson> => {

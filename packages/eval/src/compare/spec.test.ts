@@ -1,4 +1,4 @@
-import { cellId, methodsOf, parseMethods, parseModels, planCells, rowId, samplerConfigFor } from './spec';
+import { cellId, checkListedOnce, methodsOf, parseMethods, parseModels, planCells, rowId, samplerConfigFor } from './spec';
 
 const base = { temperature: 1, gumbel: 4.5, cfg: 0, haltonSchedule: 'cosine', adaptiveCap: 8 };
 
@@ -36,5 +36,13 @@ describe('compare spec', () => {
     expect(samplerConfigFor({ method: 'tuned', steps: 2 }, base, 10, { stepArrays })).toMatchObject({ method: 'confidence', stepArrays, guidance: { nullClassId: 10 } });
     expect(samplerConfigFor({ method: 'tuned', steps: 2 }, { ...base, cfg: 3 }, 10, { stepArrays: { maskRatios: [0.5, 0] } }).guidance).toBeNull();
     expect(() => samplerConfigFor({ method: 'tuned', steps: 3 }, base, 10)).toThrow(/--tuned: no tuned schedule for T=3/);
+  });
+});
+
+describe('checkListedOnce', () => {
+  it('refuses a value listed twice, as eval does (was: compare --steps 1,1,2 de-duplicated silently)', () => {
+    expect(() => checkListedOnce('--steps', [1, 1, 2])).toThrow(/^--steps: T=1 is listed twice; list each value once$/);
+    expect(() => checkListedOnce('--thresholds', [0.5, 0.7, 0.5])).toThrow(/^--thresholds: 0\.5 is listed twice/);
+    expect(() => checkListedOnce('--steps', [2, 1, 12])).not.toThrow();
   });
 });

@@ -56,6 +56,15 @@ export function parseNumberList(flag: string, text: string, check: (v: number) =
   return [...new Set(values)];
 }
 
+/**
+ * Refuses a value listed twice in `flag`'s list (`--steps 1,1,2`), as eval and compare both do: was, compare dropped
+ * the repeat silently while eval refused it.
+ */
+export function checkListedOnce(flag: string, values: readonly number[]): void {
+  const repeated = values.find((v, i) => values.indexOf(v) !== i);
+  if (repeated !== undefined) throw new UsageError(`${flag}: ${flag === '--steps' ? 'T=' : ''}${repeated} is listed twice; list each value once`);
+}
+
 /** Per-T arrays of a tuned-schedule file, as compare needs them. */
 export interface TunedEntry {
   readonly stepArrays: StepArrays;
