@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
@@ -88,6 +88,15 @@ describe('loadReportInputs', () => {
     expect(() => loadReportInputs({ runDir: dir })).toThrow(new UsageError(`RUN_DIR: "${join(dir, 'run.json')}" says a --force over an earlier run stopped while it removed that run's files, so "${dir}" may hold files of two runs; finish it with the command's --force first`));
   });
 
+  it('refuses a run directory whose --force stopped while it moved the earlier run aside (.replaced.staging); a complete stash beside the new run is read as the new run', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ command: 'accelerate', options: {} }));
+    mkdirSync(join(dir, '.replaced.staging'));
+    expect(() => loadReportInputs({ runDir: dir })).toThrow(/^RUN_DIR: ".*\.replaced\.staging" is there: a --force over an earlier run stopped while it moved that run's files aside/);
+    renameSync(join(dir, '.replaced.staging'), join(dir, '.replaced'));
+    expect(loadReportInputs({ runDir: dir }).run?.data.command).toBe('accelerate');
+  });
+
   it('errors on a missing RUN_DIR and on missing flag paths, naming them', () => {
     const dir = tmp();
     expect(() => loadReportInputs({ runDir: join(dir, 'nope') })).toThrow(`RUN_DIR: "${join(dir, 'nope')}" does not exist`);
@@ -153,7 +162,7 @@ describe('loadReportInputs', () => {
     edit('eval-base', (ev) => ({ ...ev, cells, rows }));
     expect(loadReportInputs({ runDir: run.dir }).evals).toHaveLength(2);
     edit('eval-base', (ev) => ({ ...ev, rows: rows.map((r) => ({ ...r, fcd: { mean: 99.9, std: 0 } })) }));
-    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${file('eval-base')}" has rows that are not the aggregate of its cells (edited?)`);
+    expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${file('eval-base')}" has rows that are not the aggregate of its cells (edited by hand?)`);
   });
 });
 
@@ -223,7 +232,7 @@ describe('loadReportInputs: acceleration claims and compare rows are what the me
     const rows = good.rows.map((r: { model: string; steps: number; fcd: object }) => (r.model === 'base' && r.steps === 8 ? { ...r, fcd: { mean: 0.5, std: 0.01 } } : r));
     write(compare, { ...good, rows });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(
-      new UsageError(`RUN_DIR: "${compare}" has rows that are not the aggregate of its cells (edited?); rerun that compare with --resume to rebuild them`),
+      new UsageError(`RUN_DIR: "${compare}" has rows that are not the aggregate of its cells (edited by hand?); restore it, or rerun that compare with --force to recompute it`),
     );
     write(compare, { ...good, cells: [{ ...good.cells[0], fcd: -3 }, ...good.cells.slice(1)] });
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: ${compare}: cell 0 field "fcd" must be a finite number ≥ 0, got -3; the file was edited or damaged`);
@@ -300,7 +309,7 @@ describe('loadReportInputs: result files hold the cells their rows come from', (
     const evalFile = join(run.dir, 'eval-base', 'eval.json');
     const ev = JSON.parse(readFileSync(evalFile, 'utf8'));
     writeFileSync(evalFile, JSON.stringify({ ...ev, rows: ev.rows.map((r: { seeds: number }) => ({ ...r, seeds: 9 })) }));
-    const edited = 'has rows that are not the aggregate of its cells (edited?)';
+    const edited = 'has rows that are not the aggregate of its cells (edited by hand?)';
     expect(() => loadReportInputs({ runDir: run.dir })).toThrow(`RUN_DIR: "${evalFile}" ${edited}`);
     expect(() => loadReportInputs({ runDir: run.dir, evalDirs: [join(run.dir, 'eval-base')] })).toThrow(`--eval: "${evalFile}" ${edited}`); // typed as well
     writeFileSync(evalFile, JSON.stringify(ev));

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UsageError } from '@speedrl/core';
+import { UsageError, replacedStashOf, stashStaging } from '@speedrl/core';
 import { checkEvalResultRows, compareOptionsIntact, evalOptionsIntact, judgedDifferently } from '@speedrl/eval';
 import { checkCompareResult, checkEvalAcceleration, checkOptionsKey } from './verify';
 import { compareIncomplete, evalIncomplete } from './completeness';
@@ -196,6 +196,10 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
   const run = existsSync(runFile) ? { file: runFile, data: readJsonFile(runFile, runJsonSchema, { flag: FOUND_IN_RUN_DIR, expected: 'run' }) } : undefined;
   if (run?.data.replacing !== undefined) {
     throw new UsageError(`RUN_DIR: "${runFile}" says a --force over an earlier run stopped while it removed that run's files, so "${runDir}" may hold files of two runs; finish it with the command's --force first`);
+  }
+  const staging = stashStaging(replacedStashOf(runDir, 'dir'));
+  if (existsSync(staging)) { // a --force stopped while it moved the earlier run aside: some of its files are still in place
+    throw new UsageError(`RUN_DIR: "${staging}" is there: a --force over an earlier run stopped while it moved that run's files aside, so "${runDir}" may hold files of two runs; finish it with the command's --force first`);
   }
   return {
     runDir,

@@ -99,7 +99,7 @@ describe('speedrl report', () => {
     writeFileSync(compare, JSON.stringify({ ...cmp, rows: cmp.rows.map((r: { seeds: number }) => ({ ...r, seeds: 5 })) }));
     const io2 = capture();
     expect(await runCli(['report', run.dir], io2)).toBe(2);
-    expect(io2.err.join('')).toContain(`RUN_DIR: "${compare}" has rows that are not the aggregate of its cells (edited?)`);
+    expect(io2.err.join('')).toContain(`RUN_DIR: "${compare}" has rows that are not the aggregate of its cells (edited by hand?)`);
     expect(existsSync(join(run.dir, 'report.html'))).toBe(false);
   });
 
