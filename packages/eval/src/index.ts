@@ -34,7 +34,7 @@ export { runTuneSchedule } from './compare/run-tune';
 export type { TuneOptions } from './compare/run-tune';
 export { aggregateCells, hybridLabel, tunedSourceNote } from './compare/table';
 export { cellId, planCells, rowId } from './compare/spec';
-export type { CellKey } from './compare/spec';
+export type { CellKey, ModelSpec } from './compare/spec';
 export type { CompareCell, CompareJson, CompareRow } from './compare/table';
 export { readTunedFile, stopMatchSchema, stopRuleSchema, stopTrialSchema, tunedFileSchema } from './compare/tuned-space';
 export { describeStopMatches, stopRuleMatches } from './compare/tune-stop';

@@ -106,7 +106,7 @@ export const ROLLOUT_OPTIONS: Readonly<Record<'fixed' | 'adaptive', readonly str
 const LOSS_OPTIONS: Readonly<Record<AccelerateOptions['loss'], readonly string[]>> = Object.freeze({ grpo: ['clipLow', 'clipHigh'], ppo: ['clipLow'], reinforce: [] });
 
 /** The options of a run that decide which others it reads: its rollout kind, its loss and its speed weight. */
-type Selectors = Pick<AccelerateOptions, 'rollout' | 'loss' | 'speedWeight'>;
+export type RolloutSelectors = Pick<AccelerateOptions, 'rollout' | 'loss' | 'speedWeight'>;
 
 /**
  * Refuses an option the run's other options make unread (`--max-steps` with fixed T, `--step-choices` with adaptive
@@ -116,7 +116,7 @@ type Selectors = Pick<AccelerateOptions, 'rollout' | 'loss' | 'speedWeight'>;
  * the option that makes it unread is on the command line and overrides the file's (ablate's variants: no-speed of an
  * adaptive config — there only when the file names its own `rollout` —, reinforce, no-speed of a config with a floor).
  */
-export function checkRolloutOptions(o: Selectors, flags: ReadonlySet<string>, file: Readonly<Record<string, unknown>>): void {
+export function checkRolloutOptions(o: RolloutSelectors, flags: ReadonlySet<string>, file: Readonly<Record<string, unknown>>): void {
   const rollout = o.rollout ?? 'fixed';
   const other = rollout === 'fixed' ? 'adaptive' : 'fixed';
   const given = (key: string, selector: string): boolean => flags.has(key) || (key in file && !(flags.has(selector) && (selector !== 'rollout' || 'rollout' in file)));

@@ -36,7 +36,7 @@ export { installInterruptHandler, installStopHint, interruptRequested } from './
 export type { InterruptHandler, StopSignal } from './interrupt';
 export { ROLLOUT_OPTIONS, accelerate, checkRolloutOptions, openAccelerateRun, speedRlConfigOf } from './accelerate';
 export type { AccelerateOptions, AccelerateSummary } from './accelerate';
-export type { AccelerateRun } from './accelerate';
+export type { AccelerateRun, RolloutSelectors } from './accelerate';
 export type { RewardChange, RewardKeyEntry } from './reward-resume';
 export { checkCooldownResume, cooldownOf, emaDecays, trainMaskgit, writeQualityCurve } from './train-maskgit';
 export type {
