@@ -31,5 +31,5 @@ export { ensureWritableDir, ensureWritableFile } from './output-path';
 export { checkOutsideInputs, isWithin, realPathOf } from './output-path';
 export { checkConfigFields, mergeConfig } from './config-merge';
 export { showValue } from './show-value';
-export { dropReplaced, replacedNote, replacedStashOf, setAsideReplaced, stashStaging } from './replaced-results';
+export { REPLACED_MARKER, checkReplacedStash, dropReplaced, replacedNote, replacedStashOf, setAsideReplaced, stashStaging } from './replaced-results';
 export type { SetAside } from './replaced-results';

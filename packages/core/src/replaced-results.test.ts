@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropReplaced, replacedStashOf, setAsideReplaced, stashStaging } from './replaced-results';
+import { REPLACED_MARKER, checkReplacedStash, dropReplaced, replacedStashOf, setAsideReplaced, stashStaging } from './replaced-results';
 
 describe('setAsideReplaced / dropReplaced (what --force replaces stays until the new result is complete)', () => {
   const root = mkdtempSync(join(tmpdir(), 'replaced-'));
@@ -47,9 +47,10 @@ describe('setAsideReplaced / dropReplaced (what --force replaces stays until the
     const dir = result('staged');
     const stash = replacedStashOf(dir, 'dir');
     mkdirSync(stashStaging(stash));
+    writeFileSync(join(stashStaging(stash), REPLACED_MARKER), '');
     writeFileSync(join(stashStaging(stash), 'eval.md'), 'old table'); // moved before the kill
     expect(await setAsideReplaced(dir, ['eval.json', 'eval.md'], stash)).toBe('moved');
-    expect(readdirSync(stash).sort()).toEqual(['eval.json', 'eval.md']);
+    expect(readdirSync(stash).sort()).toEqual([REPLACED_MARKER, 'eval.json', 'eval.md']);
     expect(existsSync(stashStaging(stash))).toBe(false);
     const empty = join(root, 'empty');
     mkdirSync(empty);
@@ -62,8 +63,30 @@ describe('setAsideReplaced / dropReplaced (what --force replaces stays until the
     const stash = replacedStashOf(dir, 'dir');
     await setAsideReplaced(dir, ['eval.json'], stash);
     mkdirSync(`${stash}.drop`); // as a kill during the rm of an earlier drop leaves it (not empty)
+    writeFileSync(join(`${stash}.drop`, REPLACED_MARKER), '');
     writeFileSync(join(`${stash}.drop`, 'eval.json'), 'older');
     await dropReplaced(stash);
     expect(existsSync(stash) || existsSync(`${stash}.drop`)).toBe(false);
+  });
+
+  it('never takes a file, a link or a folder made by hand for the stash: refused before anything moves, and never deleted', async () => {
+    const dir = result('foreign');
+    const stash = replacedStashOf(dir, 'dir');
+    mkdirSync(stash);
+    writeFileSync(join(stash, 'mine.txt'), 'the user\'s folder');
+    expect(() => checkReplacedStash(stash)).toThrow(`--out: "${stash}" is in the way: --force keeps the result it replaces there until the new one completes, and this is no folder --force made`);
+    await expect(setAsideReplaced(dir, ['eval.json'], stash)).rejects.toThrow('is in the way');
+    expect(readFileSync(join(dir, 'eval.json'), 'utf8')).toBe('old result'); // the result in place was not taken for an unfinished run's
+    await dropReplaced(stash);
+    expect(readFileSync(join(stash, 'mine.txt'), 'utf8')).toBe('the user\'s folder');
+    rmSync(stash, { recursive: true });
+    writeFileSync(stash, 'a file');
+    expect(() => checkReplacedStash(stash)).toThrow('is in the way');
+    rmSync(stash);
+    symlinkSync(join(root, 'nowhere'), stash);
+    expect(() => checkReplacedStash(stash)).toThrow('is in the way');
+    rmSync(stash);
+    symlinkSync(join(root, 'nowhere'), stashStaging(stash));
+    expect(() => checkReplacedStash(stash)).toThrow(`"${stashStaging(stash)}" is in the way`);
   });
 });

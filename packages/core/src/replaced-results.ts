@@ -5,18 +5,55 @@
  * result whole in the stash; a second `--force` keeps that stash (the files then in its place are the unfinished run's).
  * Moves are renames within one folder tree, so setting aside a model or a checkpoint copies nothing.
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { UsageError } from './errors';
 import { faultPoint } from './fault-point';
+
+/** Where a stash is assembled: a kill while the earlier files move leaves this, never a half-filled stash. */
+export const stashStaging = (stash: string): string => `${stash}.staging`;
+
+/** The file that marks a stash (and its staging folder) as made by `--force`: a folder of that name without it is someone's. */
+export const REPLACED_MARKER = '.speedrl-replaced';
+
+/** Whether `path` is a stash (or staging folder) this module made: a real directory (no link) holding the marker. */
+function isOurs(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory() && existsSync(join(path, REPLACED_MARKER));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether anything (a file, a link, even a dangling one, a folder) is at `path`. */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses (UsageError naming `flag` and the path) a stash or staging folder `--force` did not make: a file, a symbolic
+ * link or a folder of that name made by hand would otherwise be taken for the stash (its files dropped at the end, or
+ * the result in place removed as an unfinished run's). Call it before any work; it writes nothing.
+ */
+export function checkReplacedStash(stash: string, flag = '--out'): void {
+  for (const path of [stash, stashStaging(stash)]) {
+    if (present(path) && !isOurs(path)) {
+      throw new UsageError(`${flag}: "${path}" is in the way: --force keeps the result it replaces there until the new one completes, and this is no folder --force made (a file, a link or a folder made by hand: it has no ${REPLACED_MARKER}); move it away (nothing was written)`);
+    }
+  }
+}
 
 /** The stash of a result folder `dir` (`dir/.replaced`), or of a result file `file` (`.NAME.replaced` beside it). */
 export function replacedStashOf(path: string, kind: 'dir' | 'file'): string {
   return kind === 'dir' ? join(path, '.replaced') : join(dirname(path), `.${basename(path)}.replaced`);
 }
 
-/** Where a stash is assembled: a kill while the earlier files move leaves this, never a half-filled stash. */
-export const stashStaging = (stash: string): string => `${stash}.staging`;
 
 /**
  * What {@link setAsideReplaced} did: moved the earlier result aside, kept the stash an unfinished `--force` left, or
@@ -31,13 +68,18 @@ export type SetAside = 'moved' | 'kept' | 'none';
  * run's) are removed instead. A staging folder left by a kill is completed first. Nothing is made when nothing exists.
  */
 export async function setAsideReplaced(root: string, entries: readonly string[], stash: string): Promise<SetAside> {
-  await rm(`${stash}.drop`, { recursive: true, force: true });
+  checkReplacedStash(stash);
+  if (isOurs(`${stash}.drop`)) await rm(`${stash}.drop`, { recursive: true, force: true });
   if (existsSync(stash)) {
     for (const entry of entries) await rm(join(root, entry), { recursive: true, force: true });
     return 'kept';
   }
   const staging = stashStaging(stash);
   if (!existsSync(staging) && !entries.some((entry) => existsSync(join(root, entry)))) return 'none';
+  if (!existsSync(staging)) {
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(join(staging, REPLACED_MARKER), `set aside by --force, ${new Date().toISOString()}: the result it replaces, deleted when the new one completes\n`);
+  }
   for (const entry of entries) {
     const from = join(root, entry);
     if (!existsSync(from)) continue;
@@ -51,8 +93,9 @@ export async function setAsideReplaced(root: string, entries: readonly string[],
 
 /** Deletes `stash` once the new result is complete (renamed first, so a kill never leaves a partial stash in its place). */
 export async function dropReplaced(stash: string): Promise<void> {
-  await rm(`${stash}.drop`, { recursive: true, force: true }); // an earlier drop cut short
-  if (existsSync(stash)) renameSync(stash, `${stash}.drop`);
+  if (isOurs(`${stash}.drop`)) await rm(`${stash}.drop`, { recursive: true, force: true }); // an earlier drop cut short
+  if (!isOurs(stash)) return; // none, or someone's folder of that name: never deleted
+  renameSync(stash, `${stash}.drop`);
   await rm(`${stash}.drop`, { recursive: true, force: true });
 }
 

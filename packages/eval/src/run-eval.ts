@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InterruptedError, UsageError, checkOutsideInputs, dropReplaced, flagOf, createProgress, ensureWritableDir, replacedStashOf, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { InterruptedError, UsageError, checkOutsideInputs, checkReplacedStash, dropReplaced, flagOf, createProgress, ensureWritableDir, replacedStashOf, writeFileAtomic, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { initBackend, writeLineChart } from '@speedrl/tensor-utils';
 import { readModelMetadata } from '@speedrl/maskgit';
 import { MASKGIT_DIR, withRunLock, bundleIdentity, interruptRequested, changedInputs, checkDataDir, checkSamplerOptionsRead, checkSeedRange, classifierFiles, dataFiles, inputKeys, loadGenerator, type Engine } from '@speedrl/pipeline';
@@ -189,6 +189,7 @@ export async function runEval(o: EvalOptions, resume: boolean, force: boolean, i
   checkOutsideInputs(o.out, { '--model': o.model, '--classifier': o.classifier, '--data': o.data });
   const base = o.baseEval === undefined ? undefined : readBaseEval(o.baseEval, { ownFile: join(o.out, 'eval.json') }); // before any work
   if (force && existsSync(join(o.out, 'eval.json'))) checkOwnResults(join(o.out, 'eval.json'), 'eval'); // before any work
+  checkReplacedStash(replacedStashOf(o.out, 'dir')); // a file or folder of the stash's name, not ours: before any work
   checkNoForeignProducts(o.out, 'eval.json', EVAL_PRODUCTS);
   const created = !existsSync(o.out); // removed again if a check below refuses the run before anything is written
   await ensureWritableDir(o.out, '--out');

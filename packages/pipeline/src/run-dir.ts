@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, lstatSync, readdirSync, statSync } f
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
-  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, readJsonl, checkOutsideInputs, dropReplaced, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs,
+  CHECKPOINT_COMPLETE_MARKER, UsageError, appendJsonl, readJsonl, checkOutsideInputs, checkReplacedStash, dropReplaced, flagOf, isWithin, realPathOf, ensureWritableDir, findCheckpointDir, removeStaleStagingDirs,
   replacedNote, replacedStashOf, setAsideReplaced, stashStaging, trimJsonlToStep, verifyCheckpointDir, writeJsonAtomic,
 } from '@speedrl/core';
 import { acquireRunLock, checkOutsideLockedRuns, isLockFile, otherJobUnder } from './run-lock';
@@ -237,6 +237,7 @@ export async function openRunDir(
   if (resume && !existsSync(dir)) throw new UsageError(`--resume: no complete checkpoint in "${checkpointPath}" to resume from ("${dir}" does not exist: no run was started there); run the command without --resume to start it`);
   if (!resume) checkInputsOutside(dir, inputsOf(options)); // before anything is created or removed
   checkOutsideLockedRuns(dir);
+  checkReplacedStash(stash); // a file or folder of the stash's name, not ours: before anything is created or removed
   const created = !existsSync(dir);
   await ensureWritableDir(dir, '--out');
   acquireRunLock(dir, command, '--out', undefined, created); // a directory made here goes again if the run never starts

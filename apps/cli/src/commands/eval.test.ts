@@ -178,6 +178,18 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     expect([...states].sort()).toEqual(['.replaced.staging/eval.json', '.replaced/eval.json']); // (the first fault point follows the first move)
   }, 600_000);
 
+  it('--force never takes a folder of the stash\'s name made by hand (or a file there) for its stash: refused before any work, nothing moved or deleted', async () => {
+    expect((await cli(args('foreign-stash', '--steps', '1', '--seeds', '1'))).code).toBe(0);
+    const out = join(root, 'foreign-stash');
+    const before = readFileSync(join(out, 'eval.json'));
+    mkdirSync(join(out, '.replaced'));
+    writeFileSync(join(out, '.replaced', 'notes.md'), 'mine');
+    const r = await cli(args('foreign-stash', '--steps', '1', '--seeds', '1', '--temperature', '0.5', '--force'));
+    expect([r.code, r.err]).toEqual([2, expect.stringContaining(`--out: "${join(out, '.replaced')}" is in the way: --force keeps the result it replaces there`)]);
+    expect(readFileSync(join(out, 'eval.json')).equals(before)).toBe(true);
+    expect(readFileSync(join(out, '.replaced', 'notes.md'), 'utf8')).toBe('mine');
+  });
+
   it('--resume refuses a file that is no eval.json (null, a list) with exit 2, naming it (was: exit 1, "Cannot read properties of null")', async () => {
     const files: [string, string][] = [['nulled', 'null'], ['listed', '[]']];
     for (const [name, text] of files) {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  InterruptedError, UsageError, checkOutsideInputs, createProgress, dropReplaced, ensureWritableDir, flagOf, replacedStashOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
+  InterruptedError, UsageError, checkOutsideInputs, checkReplacedStash, createProgress, dropReplaced, ensureWritableDir, flagOf, replacedStashOf, sha256File, writeFileAtomic, writeJsonAtomic, type TextIo,
 } from '@speedrl/core';
 import { FASHION_MNIST_CLASSES, initBackend, writeImageGrid } from '@speedrl/tensor-utils';
 import type { FeatureModel } from '@speedrl/rewards-clip-fid';
@@ -194,6 +194,7 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
     if (!force) throw new UsageError(`--out: "${o.out}" already holds compare.json; pass --resume to add cells to it, --force to replace it, or choose another --out`);
     checkOwnResults(jsonPath, 'compare'); // before any work
   }
+  checkReplacedStash(replacedStashOf(o.out, 'dir')); // a file or folder of the stash's name, not ours: before any work
   checkNoForeignProducts(o.out, 'compare.json', [...COMPARE_FIGURES, 'grids']);
   const created = !existsSync(o.out); // removed again if a check below refuses the run before anything is written
   await ensureWritableDir(o.out, '--out');

@@ -6,7 +6,7 @@
  */
 import { basename, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { UsageError, checkOutsideInputs, dropReplaced, flagOf, createProgress, ensureWritableFile, replacedStashOf, writeJsonAtomic, type TextIo } from '@speedrl/core';
+import { UsageError, checkOutsideInputs, checkReplacedStash, dropReplaced, flagOf, createProgress, ensureWritableFile, replacedStashOf, writeJsonAtomic, type TextIo } from '@speedrl/core';
 import { canonicalDigest } from '../stored-cells';
 import { initBackend, loadIdxDataset } from '@speedrl/tensor-utils';
 import { fcd } from '@speedrl/rewards-clip-fid';
@@ -91,6 +91,7 @@ const writeSealed = (path: string, file: TunedFile): Promise<void> => writeJsonA
 export async function runTuneSchedule(o: TuneOptions, resume: boolean, io: TextIo, load: DatasetLoader = loadIdxDataset, force = false): Promise<TunedFile> {
   checkOutsideInputs(o.out, { '--model': o.model, '--classifier': o.classifier, ...(load === loadIdxDataset ? { '--data': o.data } : {}) });
   if (!resume && force && existsSync(o.out)) checkOwnResults(o.out, 'tune-schedule'); // before any work
+  checkReplacedStash(replacedStashOf(o.out, 'file')); // a file or folder of the stash's name, not ours: before any work
   await ensureWritableFile(o.out, '--out');
   // one writer of the file at a time
   return withRunLock(dirname(o.out), 'tune-schedule', () => tuneLocked(o, resume, io, load, force), '--out', `.${basename(o.out)}.lock`, false, o.out); // refusals name --out, not its folder
