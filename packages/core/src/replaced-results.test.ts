@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPLACED_MARKER, checkReplacedStash, dropReplaced, replacedStashOf, setAsideReplaced, stashStaging } from './replaced-results';
@@ -41,6 +41,15 @@ describe('setAsideReplaced / dropReplaced (what --force replaces stays until the
     expect(await setAsideReplaced(dir, ['eval.json'], stash)).toBe('kept');
     expect(readFileSync(join(stash, 'eval.json'), 'utf8')).toBe('old result');
     expect(existsSync(join(dir, 'eval.json'))).toBe(false);
+  });
+
+  it('a stash emptied by hand (its files moved back, the folder left) is no earlier result: what is in place is set aside again, not removed', async () => {
+    const dir = result('restored');
+    const stash = replacedStashOf(dir, 'dir');
+    await setAsideReplaced(dir, ['eval.json'], stash);
+    renameSync(join(stash, 'eval.json'), join(dir, 'eval.json')); // the user goes back to it
+    expect(await setAsideReplaced(dir, ['eval.json'], stash)).toBe('moved');
+    expect(readFileSync(join(stash, 'eval.json'), 'utf8')).toBe('old result');
   });
 
   it('completes a staging folder a kill left, and makes nothing when there is nothing to set aside', async () => {

@@ -5,7 +5,7 @@
  * result whole in the stash; a second `--force` keeps that stash (the files then in its place are the unfinished run's).
  * Moves are renames within one folder tree, so setting aside a model or a checkpoint copies nothing.
  */
-import { existsSync, lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './errors';
@@ -70,6 +70,8 @@ export type SetAside = 'moved' | 'kept' | 'none';
 export async function setAsideReplaced(root: string, entries: readonly string[], stash: string): Promise<SetAside> {
   checkReplacedStash(stash);
   if (isOurs(`${stash}.drop`)) await rm(`${stash}.drop`, { recursive: true, force: true });
+  // a stash emptied by hand (its files moved back, the folder left): the result in place is that one, set aside again
+  if (existsSync(stash) && readdirSync(stash).every((name) => name === REPLACED_MARKER)) await rm(stash, { recursive: true, force: true });
   if (existsSync(stash)) {
     for (const entry of entries) await rm(join(root, entry), { recursive: true, force: true });
     return 'kept';
@@ -101,5 +103,5 @@ export async function dropReplaced(stash: string): Promise<void> {
 
 /** The note a run that set an earlier result aside prints: where it is kept and until when. */
 export function replacedNote(stash: string, what: string): string {
-  return `--force: ${what} it replaces is kept in ${stash} until this run completes (then deleted); to go back to it, move its files back\n`;
+  return `--force: ${what} it replaces is kept in ${stash} until this run completes (then deleted); to go back to it, move its files back and remove that folder\n`;
 }
