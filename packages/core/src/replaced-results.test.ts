@@ -52,6 +52,18 @@ describe('setAsideReplaced / dropReplaced (what --force replaces stays until the
     expect(readFileSync(join(stash, 'eval.json'), 'utf8')).toBe('old result');
   });
 
+  it('a stash partly emptied by hand: the files it lacks join it again, whatever is in place (never deleted)', async () => {
+    const dir = result('partly');
+    const stash = replacedStashOf(dir, 'dir');
+    await setAsideReplaced(dir, ['eval.json', 'grids/a.png'], stash);
+    renameSync(join(stash, 'eval.json'), join(dir, 'eval.json')); // moved back, the grid left behind
+    writeFileSync(join(dir, 'grids', 'a.png'), 'unfinished run\'s grid');
+    expect(await setAsideReplaced(dir, ['eval.json', 'grids/a.png'], stash)).toBe('kept');
+    expect(readFileSync(join(stash, 'eval.json'), 'utf8')).toBe('old result');
+    expect(readFileSync(join(stash, 'grids', 'a.png'), 'utf8')).toBe('old grid');
+    expect(existsSync(join(dir, 'grids', 'a.png'))).toBe(false);
+  });
+
   it('completes a staging folder a kill left, and makes nothing when there is nothing to set aside', async () => {
     const dir = result('staged');
     const stash = replacedStashOf(dir, 'dir');

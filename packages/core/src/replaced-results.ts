@@ -64,8 +64,9 @@ export type SetAside = 'moved' | 'kept' | 'none';
 /**
  * Moves the entries of `root` named in `entries` (paths relative to it: `eval.json`, `grids/a.png`; missing ones are
  * skipped) into `stash`, assembled in its staging folder and renamed into place once every entry is in. When `stash`
- * already exists, an earlier `--force` never completed: it holds the last complete result, and `entries` (the unfinished
- * run's) are removed instead. A staging folder left by a kill is completed first. Nothing is made when nothing exists.
+ * already exists, an earlier `--force` never completed: it holds the last complete result, and the `entries` it holds
+ * too are the unfinished run's and are removed (those it lacks join it: moved back by hand, they may be the earlier
+ * result's). A staging folder left by a kill is completed first. Nothing is made when nothing exists.
  */
 export async function setAsideReplaced(root: string, entries: readonly string[], stash: string): Promise<SetAside> {
   checkReplacedStash(stash);
@@ -73,7 +74,16 @@ export async function setAsideReplaced(root: string, entries: readonly string[],
   // a stash emptied by hand (its files moved back, the folder left): the result in place is that one, set aside again
   if (existsSync(stash) && readdirSync(stash).every((name) => name === REPLACED_MARKER)) await rm(stash, { recursive: true, force: true });
   if (existsSync(stash)) {
-    for (const entry of entries) await rm(join(root, entry), { recursive: true, force: true });
+    for (const entry of entries) {
+      const [from, to] = [join(root, entry), join(stash, entry)];
+      if (!existsSync(from)) continue;
+      if (existsSync(to)) {
+        await rm(from, { recursive: true, force: true }); // the unfinished run's (the stash holds the earlier one's)
+      } else { // the stash lacks it: maybe the earlier result's, moved back by hand; never deleted
+        mkdirSync(dirname(to), { recursive: true });
+        renameSync(from, to);
+      }
+    }
     return 'kept';
   }
   const staging = stashStaging(stash);
