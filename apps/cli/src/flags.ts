@@ -18,7 +18,7 @@ export const backendFlag = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
 export const seedFlag = z.coerce.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER, `must be ≤ ${Number.MAX_SAFE_INTEGER}`);
 
 /** `--min-per-step`: the adaptive sampler's floor, an integer ≥ 0 or `schedule` (the hybrid; docs/architecture.md, "Adaptive rollouts"). */
-export const minPerStepFlag = z.union([z.literal('schedule'), z.coerce.number().int().min(0)], { errorMap: () => ({ message: '"schedule" or an integer ≥ 0' }) });
+export const minPerStepFlag = z.union([z.literal('schedule'), z.literal('exit'), z.coerce.number().int().min(0)], { errorMap: () => ({ message: '"schedule", "exit" or an integer ≥ 0' }) });
 
 /**
  * `--cfg`: the guidance weight w of u + w·(c − u) (docs/architecture.md, "Classifier-free guidance"): 0 = off (plain

@@ -127,7 +127,7 @@ export const compareResultSchema = z.object({
   /** Acceleration factors of the cosine rows vs the first model (absent in files written before they were computed). */
   acceleration: compareAccelerationSchema.optional(),
   /** The options its cells were computed with; `minPerStep` is the adaptive rows' floor per step (absent: 0), `adaptiveNoise` their choice noise. */
-  options: z.object({ minPerStep: z.union([z.literal('schedule'), z.number().int().min(0)]).optional(), adaptiveNoise: z.boolean().optional() }).passthrough().optional(),
+  options: z.object({ minPerStep: z.union([z.literal('schedule'), z.literal('exit'), z.number().int().min(0)]).optional(), adaptiveNoise: z.boolean().optional() }).passthrough().optional(),
 });
 /** compare.json as read back. */
 export type CompareResult = z.infer<typeof compareResultSchema>;

@@ -20,6 +20,7 @@ import { RewardCallError, loadRewardModules, parseRewardSpec } from './reward-mo
 import { checkRewardResume, recordedRewardKeys, rewardKeyOf, rewardSpecsOf, withRewardRecord, type RewardChange } from './reward-resume';
 import { checkCheckpointRun, checkpointRunRecord } from './resume-options';
 import { RUN_FILES, checkpointNote, openRunDir, resumeNote, type RunDir, type RunMode } from './run-dir';
+import type { AdaptiveMinPerStep } from '@speedrl/sampler';
 
 /** Options of a Speed-RL run (the flags of `speedrl accelerate`, camelCase). */
 export interface AccelerateOptions {
@@ -43,7 +44,7 @@ export interface AccelerateOptions {
   /** Adaptive rollouts: the step cap T_max (also the speed reward's). */
   readonly maxSteps?: number;
   /** Adaptive rollouts: tokens committed at least per step (the hybrid), a count or "schedule". */
-  readonly minPerStep?: number | 'schedule';
+  readonly minPerStep?: AdaptiveMinPerStep;
   /** Adaptive rollouts: the top-up ranks by the confidence sampler's noisy confidence (rl-trainer `rollout.choiceNoise`). */
   readonly adaptiveNoise?: boolean;
   readonly speedWeight: number;

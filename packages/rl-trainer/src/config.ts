@@ -3,7 +3,7 @@
  * configs and validation naming the field.
  */
 import { checkConfigFields, mergeConfig, type LrSchedule } from '@speedrl/core';
-import { resolveSamplerConfig, type SamplerConfig } from '@speedrl/sampler';
+import { resolveSamplerConfig, type AdaptiveMinPerStep, type SamplerConfig } from '@speedrl/sampler';
 import { DEFAULT_ADVANTAGE_CONFIG, type AdvantageConfig } from './advantages';
 import type { QualityFloor } from './filter';
 
@@ -17,12 +17,13 @@ export type PolicyLossKind = 'grpo' | 'ppo' | 'reinforce';
  * `adaptive` draws a commit threshold per sample from `thresholds` and decodes with the adaptive sampler up to
  * `maxSteps`, so the steps used depend on the policy's confidence and the speed reward acts on them
  * (docs/architecture.md, "Adaptive rollouts"). `minPerStep` is the hybrid's floor: at least that many tokens per step,
- * or `'schedule'`, the confidence schedule's count at step t of `maxSteps` (default 0: plain threshold decoding).
+ * or `'schedule'`, the confidence schedule's count at step t of `maxSteps` (default 0: plain threshold decoding), or
+ * `'exit'`: exactly that count, or the whole rest at once when every remaining draw passes the threshold (an early exit).
  * `choiceNoise` ranks the top-up by the confidence sampler's Gumbel-noised confidence (`adaptiveChoiceNoise`; absent: false).
  */
 export type RolloutConfig =
   | { readonly kind: 'fixed' }
-  | { readonly kind: 'adaptive'; readonly thresholds: readonly number[]; readonly maxSteps: number; readonly minPerStep?: number | 'schedule'; readonly choiceNoise?: boolean };
+  | { readonly kind: 'adaptive'; readonly thresholds: readonly number[]; readonly maxSteps: number; readonly minPerStep?: AdaptiveMinPerStep; readonly choiceNoise?: boolean };
 
 /** Defaults of adaptive rollouts (`speedrl accelerate --rollout adaptive`: `--thresholds`, `--max-steps`, `--min-per-step`). */
 export const DEFAULT_ADAPTIVE_ROLLOUT = Object.freeze({
@@ -180,7 +181,7 @@ function validateRollout(rollout: RolloutConfig, sampler: Partial<SamplerConfig>
   });
   integer(r.maxSteps, 1, 'rollout.maxSteps');
   const floor = r.minPerStep ?? 0;
-  if (floor !== 'schedule') integer(floor, 0, 'rollout.minPerStep (an integer ≥ 0 or "schedule")');
+  if (floor !== 'schedule' && floor !== 'exit') integer(floor, 0, 'rollout.minPerStep (an integer ≥ 0, "schedule" or "exit")');
   if (r.choiceNoise !== undefined && typeof r.choiceNoise !== 'boolean') throw new TypeError(`${FILE}: field "rollout.choiceNoise" must be a boolean, got ${JSON.stringify(r.choiceNoise)}`);
   for (const field of ['method', 'adaptiveThreshold', 'adaptiveMinPerStep', 'adaptiveChoiceNoise'] as const) {
     if (sampler[field] !== undefined) {

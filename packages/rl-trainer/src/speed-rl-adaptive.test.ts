@@ -113,6 +113,15 @@ describe('runSpeedRl rollout modes', () => {
     expect(Array.from(plain.details[0]!.steps)).toEqual(new Array(16).fill(3)); // one per step, the rest at the cap
   });
 
+  it('exit rollouts (minPerStep "exit"): the schedule to maxSteps unless every remaining draw passes; a sure policy stops early', async () => {
+    const exit = { ...ADAPTIVE, thresholds: [0.99], maxSteps: 3, minPerStep: 'exit', choiceNoise: true } as const;
+    expect(rolloutSamplerConfig(resolveSpeedRlConfig({ rollout: exit }))).toMatchObject({ method: 'adaptive', adaptiveMinPerStep: 'exit' });
+    const unsure = await run({ rollout: exit, iterations: 1 }, { reward: constant }, undefined, 8);
+    expect(Array.from(unsure.details[0]!.steps)).toEqual(new Array(16).fill(3)); // uniform policy: nothing passes, the schedule decides
+    const sure = await run({ rollout: { ...exit, thresholds: [0.5] }, iterations: 1 }, { reward: constant }, peaked(6), 8);
+    expect(Math.max(...Array.from(sure.details[0]!.steps))).toBeLessThan(3); // every draw over 0.5 after at most one scheduled step
+  });
+
   it('the speed reward teaches confidence: with constant quality, mean steps used fall over iterations (fixed seed)', async () => {
     const cfg = { rollout: { kind: 'adaptive', thresholds: [0.5], maxSteps: 8 }, iterations: 16, speedWeight: 1, klBeta: 0, learningRate: 0.1 } as const;
     const { metrics, policy } = await run(cfg, { reward: constant }, peaked(1.2), 8);
@@ -137,10 +146,10 @@ describe('runSpeedRl rollout modes', () => {
     expect(Array.from(noisy.details[0]!.steps)).toEqual(new Array(16).fill(3)); // the noise changes which positions, not the floor
   });
 
-  it.each([false, true])('adaptive rows train exactly the committed tokens with their recorded log π at the pre-step input: the ratio is 1 (choice noise %s)', async (noise) => {
+  it.each([[false, 'schedule'], [true, 'schedule'], [true, 'exit']] as const)('adaptive rows train exactly the committed tokens with their recorded log π at the pre-step input: the ratio is 1 (choice noise %s, minPerStep %s)', async (noise, floor) => {
     const policy = createFakePolicy({ seqLen: 8, vocabSize: K, numClasses: C, theta: Float32Array.from({ length: C * K }, (_, i) => Math.sin(3 * i)) });
     const plan = planAdaptiveRollouts([0, 1], 4, [0.3, 0.6], 6, Rng.fromSeed(3));
-    const sampler = { method: 'adaptive', adaptiveMinPerStep: 'schedule', adaptiveChoiceNoise: noise } as const;
+    const sampler = { method: 'adaptive', adaptiveMinPerStep: floor, adaptiveChoiceNoise: noise } as const;
     const rollouts = await collectRollouts(policy.logits, plan, { seqLen: 8, vocabSize: K, maskId: K, numClasses: C, sampler, rng: Rng.fromSeed(4) });
     expect(rollouts.buckets.map((b) => b.threshold)).toEqual([0.3, 0.6]);
     const rows = collectStepRows(rollouts, 8, K, () => true, (_j, used) => new Uint8Array(used).fill(1));
@@ -173,7 +182,7 @@ describe('runSpeedRl rollout modes', () => {
       [{ ...ADAPTIVE, thresholds: [] }, /field "rollout.thresholds" must be a non-empty array/],
       [{ ...ADAPTIVE, thresholds: [0.5, 1.5] }, /field "rollout.thresholds\[1\]" must be in \(0, 1\], got 1.5/],
       [{ ...ADAPTIVE, maxSteps: 0 }, /field "rollout.maxSteps" must be an integer ≥ 1, got 0/],
-      [{ ...ADAPTIVE, minPerStep: -1 }, /field "rollout.minPerStep \(an integer ≥ 0 or "schedule"\)" must be an integer ≥ 0, got -1/],
+      [{ ...ADAPTIVE, minPerStep: -1 }, /field "rollout.minPerStep \(an integer ≥ 0, "schedule" or "exit"\)" must be an integer ≥ 0, got -1/],
       [{ ...ADAPTIVE, choiceNoise: 'yes' }, /field "rollout.choiceNoise" must be a boolean, got "yes"/],
     ];
     for (const [rollout, message] of bad) expect(() => resolveSpeedRlConfig({ rollout: rollout as SpeedRlConfig['rollout'] })).toThrow(message);

@@ -83,7 +83,7 @@ describe('adaptive sampler (probability threshold)', () => {
         expect(committedCountsPerStep(same.trajectory).map((c) => Array.from(c))).toEqual(committedCountsPerStep(plain.trajectory).map((c) => Array.from(c)));
       }
       await expect(sample(unsure, { ...base, steps: 3, rng: Rng.fromSeed(4), config: { method: 'adaptive', adaptiveMinPerStep: 1.5 } })).rejects.toThrow(
-        /field "adaptiveMinPerStep \(an integer ≥ 0 or "schedule"\)" must be an integer ≥ 0, got 1.5/,
+        /field "adaptiveMinPerStep \(an integer ≥ 0, "schedule" or "exit"\)" must be an integer ≥ 0, got 1.5/,
       );
     });
 
@@ -114,6 +114,41 @@ describe('adaptive sampler (probability threshold)', () => {
       await expect(sample(unsure, { ...base, steps: 3, rng: Rng.fromSeed(4), config: { method: 'adaptive', adaptiveChoiceNoise: 'yes' as unknown as boolean } })).rejects.toThrow(
         /field "adaptiveChoiceNoise" must be a boolean/,
       );
+    });
+  });
+  describe("'exit': the schedule's count a step, or the whole rest at once when every remaining draw passes (an early exit)", () => {
+    const varied = fakeLogitsFn(8, (c, p, k) => Math.sin(1 + c * 7 + p * 3 + k * 5));
+
+    it('at p* = 1 (nothing passes) it is the confidence sampler, with and without the choice noise', async () => {
+      for (const steps of [2, 5, 12]) {
+        const confidence = await sample(varied, { ...base, steps, rng: Rng.fromSeed(9), config: { method: 'confidence' } });
+        const exit = await sample(varied, { ...base, steps, rng: Rng.fromSeed(9), config: { method: 'adaptive', adaptiveThreshold: 1, adaptiveMinPerStep: 'exit', adaptiveChoiceNoise: true } });
+        expect(Array.from(exit.tokens)).toEqual(Array.from(confidence.tokens));
+        expect(exit.nfe).toBe(confidence.nfe);
+        const greedy = await sample(varied, { ...base, steps, rng: Rng.fromSeed(9), config: { method: 'confidence', gumbelScale: 0 } });
+        const quiet = await sample(varied, { ...base, steps, rng: Rng.fromSeed(9), config: { method: 'adaptive', adaptiveThreshold: 1, adaptiveMinPerStep: 'exit' } });
+        expect(Array.from(quiet.tokens)).toEqual(Array.from(greedy.tokens));
+      }
+    });
+
+    it('commits exactly the schedule count until every remaining draw passes, then the rest at once: per-sample early exits', async () => {
+      // class 0 is sure of every position from the start; class 1 only of even positions, so it runs the schedule to T
+      const mixed = fakeLogitsFn(8, (cls, p, k) => (k === 3 && (cls === 0 || p % 2 === 0) ? 10 : 0));
+      const steps = 6;
+      const res = await sample(mixed, { ...base, classes: [0, 1], steps, rng: Rng.fromSeed(3), config: { method: 'adaptive', adaptiveThreshold: 0.95, adaptiveMinPerStep: 'exit', adaptiveChoiceNoise: true } });
+      expect(Array.from(res.trajectory.stepsUsed)).toEqual([1, steps]);
+      const masked = maskedCountsForSteps('cosine', steps, 49);
+      const counts = committedCountsPerStep(res.trajectory).map((c) => c[1]);
+      expect(counts).toEqual(Array.from(masked, (m, t) => (t === 0 ? 49 : (masked[t - 1] as number)) - m)); // the schedule's, step by step
+      expect(committedCountsPerStep(res.trajectory)[0]?.[0]).toBe(49); // the sure sample: the whole image in its first step
+      // the hybrid ('schedule') on the same model commits the sure even positions of class 1 at once instead
+      const hybrid = await sample(mixed, { ...base, classes: [0, 1], steps, rng: Rng.fromSeed(3), config: { method: 'adaptive', adaptiveThreshold: 0.95, adaptiveMinPerStep: 'schedule', adaptiveChoiceNoise: true } });
+      expect(committedCountsPerStep(hybrid.trajectory)[0]?.[1]).toBe(25);
+    });
+
+    it('records exact log-probs of the committed draws (as every step does)', async () => {
+      const res = await sample(varied, { ...base, steps: 4, rng: Rng.fromSeed(11), config: { method: 'adaptive', adaptiveThreshold: 0.3, adaptiveMinPerStep: 'exit', adaptiveChoiceNoise: true } });
+      expect(res.trajectory.records.every((r) => r.committedLogProbs.every((lp) => Array.from(lp).every((v) => Number.isFinite(v) && v <= 0)))).toBe(true);
     });
   });
 });

@@ -3,7 +3,10 @@
  * probability reaches a threshold — at least the most probable one, and everything at the step cap T — so a
  * confident model finishes in fewer steps (in the spirit of confidence-threshold parallel decoding for masked models).
  * The hybrid (`adaptiveMinPerStep`) commits at least a floor per step — a count, or the schedule's count at step t of
- * T — topping up with the most probable remaining draws, so it finishes within T like a scheduled sampler.
+ * T — topping up with the most probable remaining draws, so it finishes within T like a scheduled sampler. With
+ * `'exit'` it commits exactly the schedule's count (the confidence sampler's choice, with the choice noise), or every
+ * remaining draw at once when all of them pass the threshold: a scheduled sampler that stops early where the model is
+ * sure of the whole rest of the image (docs/architecture.md, "Sampler").
  */
 import type { Rng } from '@speedrl/core';
 import { collectMasked, drawPositions, drawUniforms, exactDraw, exactDrawAll, pickCommits, settleDraw, type DrawScratch } from './position-draws';
@@ -42,7 +45,9 @@ export function adaptiveStep(logits: Float32Array, state: SampleState, rng: Rng,
       drawPositions(logits, b, state.seqLen, state.vocabSize, n, params, scratch, check);
       const floor = minimumCommits(config, state, b, n);
       // with noise the threshold's draws need no fallback: the top-up to at least one ranks by noisy confidence
-      const chosen = last ? settleAll(logits, state, b, n, params, scratch) : chooseWithFloor(logits, state, b, n, params, threshold, noisy ? Math.max(floor, Math.min(n, 1)) : floor, scratch, !noisy);
+      const chosen = last ? settleAll(logits, state, b, n, params, scratch)
+        : config.adaptiveMinPerStep === 'exit' ? chooseOrExit(logits, state, b, n, params, threshold, Math.max(floor, Math.min(n, 1)), scratch)
+          : chooseWithFloor(logits, state, b, n, params, threshold, noisy ? Math.max(floor, Math.min(n, 1)) : floor, scratch, !noisy);
       commits.push(pickCommits(scratch, chosen));
     }
   } catch (error) {
@@ -105,12 +110,12 @@ function mostProbable(logits: Float32Array, state: SampleState, b: number, n: nu
 }
 
 /**
- * The hybrid's floor of sample b at step t (≤ n masked): `adaptiveMinPerStep`, or with `'schedule'` the tokens the
+ * The hybrid's floor of sample b at step t (≤ n masked): `adaptiveMinPerStep`, or with `'schedule'` (and `'exit'`) the tokens the
  * confidence sampler's schedule commits at step t of T from the sample's N initially masked (docs/architecture.md, "Sampler").
  */
 export function minimumCommits(config: SamplerConfig, state: SampleState, b: number, n: number): number {
   const floor = config.adaptiveMinPerStep;
-  if (floor !== 'schedule') return Math.min(n, floor);
+  if (floor !== 'schedule' && floor !== 'exit') return Math.min(n, floor);
   const { step: t, totalSteps } = state;
   const total = state.initialMasked[b] as number;
   let before = total;
@@ -120,6 +125,22 @@ export function minimumCommits(config: SamplerConfig, state: SampleState, b: num
     after = nextMaskedCount(stepMaskRatio(config, s, totalSteps, total), total, before, s, totalSteps);
   }
   return Math.min(n, before - after);
+}
+
+/**
+ * `'exit'` before t = T−1: every draw when all pass the threshold (the rest of the image in this step), else exactly
+ * `count` of them, the most confident ({@link topUp} from none: the confidence sampler's choice). Decided on exact
+ * values where an error bound straddles the threshold or the ranking.
+ */
+function chooseOrExit(logits: Float32Array, state: SampleState, b: number, n: number, params: StepParams, threshold: number, count: number, scratch: DrawScratch): Int32Array {
+  const passing = choose(logits, state, b, n, params, threshold, scratch, false);
+  if (passing !== null && passing.length === n) return passing;
+  const none = new Int32Array(0);
+  const ranked = passing === null ? null : topUp(logits, state, b, n, params, none, count, scratch);
+  if (ranked !== null) return ranked;
+  exactDrawAll(logits, b, state.seqLen, state.vocabSize, n, params, scratch);
+  const exact = choose(logits, state, b, n, params, threshold, scratch, false);
+  return exact !== null && exact.length === n ? exact : (topUp(logits, state, b, n, params, none, count, scratch) ?? none);
 }
 
 /**

@@ -15,7 +15,7 @@ export const DEFAULT_SAMPLER_CONFIG: SamplerConfig = Object.freeze({
   guidance: null, // one LogitsFn call per step unless CFG is asked for
   stepArrays: null, // the scalar rules above unless explicit per-step values are given
   adaptiveThreshold: 0.9, // commit tokens the model is ≥ 90 % sure of
-  adaptiveMinPerStep: 0, // plain threshold decoding (at least the most probable draw); 'schedule' = the hybrid
+  adaptiveMinPerStep: 0, // plain threshold decoding (at least the most probable draw); 'schedule' = the hybrid, 'exit' = scheduled with an early exit
   adaptiveChoiceNoise: false, // the top-up ranks by probability (without noise samples collapse: checkpoints/adaptive-v1)
   gridHeight: 0, // √L: 7×7 for the 49-token Fashion-MNIST tokenizer
   gridWidth: 0, // L / gridHeight
@@ -84,7 +84,7 @@ export function validateSamplerConfig(config: SamplerConfig): void {
     const Err = typeof config.adaptiveThreshold === 'number' ? RangeError : TypeError;
     throw new Err(`${FILE}: field "adaptiveThreshold" must be in (0, 1], got ${showValue(config.adaptiveThreshold)}`);
   }
-  if (config.adaptiveMinPerStep !== 'schedule') nonNegativeInteger(config.adaptiveMinPerStep, 'adaptiveMinPerStep (an integer ≥ 0 or "schedule")');
+  if (config.adaptiveMinPerStep !== 'schedule' && config.adaptiveMinPerStep !== 'exit') nonNegativeInteger(config.adaptiveMinPerStep, 'adaptiveMinPerStep (an integer ≥ 0, "schedule" or "exit")');
   if (typeof config.adaptiveChoiceNoise !== 'boolean') {
     throw new TypeError(`${FILE}: field "adaptiveChoiceNoise" must be a boolean (true or false), got ${showValue(config.adaptiveChoiceNoise)}`);
   }

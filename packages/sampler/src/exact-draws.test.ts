@@ -162,6 +162,12 @@ function referenceCommits(logits: Float32Array, state: SampleState, rng: Rng, co
       const keep = masked.length === 0 ? 0 : nextMaskedCount(stepMaskRatio(config, t, T, total), total, masked.length, t, T);
       const confidence = draws.map((d) => d.modelLogProb + (tau > 0 ? tau * stream.gumbel() : 0));
       chosen = masked.map((_, i) => i).sort((i, j) => (confidence[i] as number) - (confidence[j] as number) || i - j).slice(keep);
+    } else if (config.adaptiveMinPerStep === 'exit') { // every draw when all pass (or at the cap), else the schedule's count, most probable first
+      const threshold = log(config.adaptiveThreshold);
+      const all = masked.map((_, i) => i);
+      const count = Math.max(minimumCommits(config, state, b, masked.length), Math.min(masked.length, 1));
+      chosen = t === T - 1 || all.every((i) => (draws[i] as TokenDraw).modelLogProb >= threshold)
+        ? all : [...all].sort((i, j) => (draws[j] as TokenDraw).modelLogProb - (draws[i] as TokenDraw).modelLogProb || i - j).slice(0, count);
     } else {
       const threshold = log(config.adaptiveThreshold);
       chosen = masked.map((_, i) => i).filter((i) => t === T - 1 || (draws[i] as TokenDraw).modelLogProb >= threshold);
@@ -214,6 +220,8 @@ describe('confidence, adaptive and Halton steps equal the original exact steps',
     { method: 'adaptive', adaptiveThreshold: 1 / 40 }, // flat rows put every model probability on the threshold (K = 40)
     { method: 'adaptive', adaptiveMinPerStep: 'schedule' }, { method: 'adaptive', adaptiveMinPerStep: 4, adaptiveThreshold: 0.3, temperature: 0.8 },
     { method: 'adaptive', adaptiveMinPerStep: 3, adaptiveThreshold: 0.99 }, // the tied trials tie the top-up exactly
+    { method: 'adaptive', adaptiveMinPerStep: 'exit', adaptiveThreshold: 0.3 }, { method: 'adaptive', adaptiveMinPerStep: 'exit', adaptiveThreshold: 0.05, temperature: 0.8 },
+    { method: 'adaptive', adaptiveMinPerStep: 'exit', adaptiveThreshold: 1 / 40 }, // flat rows: every draw on the threshold, the exit decided exactly
     { method: 'halton', gridHeight: 5 }, { method: 'halton', gridHeight: 5, haltonRandomOffset: true, temperature: 0.7 },
     { method: 'halton', gridHeight: 5, temperature: 0 }, { method: 'halton', gridHeight: 5, topK: 4 },
   ];

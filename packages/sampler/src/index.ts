@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export type {
-  GuidanceConfig, LogitsFn, SampleState, SamplerConfig, SamplerMethod, StepArrays, StepFn, StepRecord, StepResult,
+  AdaptiveMinPerStep, GuidanceConfig, LogitsFn, SampleState, SamplerConfig, SamplerMethod, StepArrays, StepFn, StepRecord, StepResult,
   Trajectory,
 } from './types';
 export { DEFAULT_GUIDANCE, DEFAULT_SAMPLER_CONFIG, guidanceForWeight, resolveSamplerConfig, validateSamplerConfig } from './config';

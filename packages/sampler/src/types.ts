@@ -40,6 +40,9 @@ export interface StepArrays {
   readonly cfgWeights?: readonly number[];
 }
 
+/** The adaptive sampler's commits per step: a floor count, the schedule's count as a floor, or the schedule's count with an early exit (`SamplerConfig.adaptiveMinPerStep`). */
+export type AdaptiveMinPerStep = number | 'schedule' | 'exit';
+
 /** How to sample; every field has a default in `DEFAULT_SAMPLER_CONFIG`. */
 export interface SamplerConfig {
   /** Which positions are committed each step. */
@@ -60,9 +63,11 @@ export interface SamplerConfig {
   readonly adaptiveThreshold: number;
   /**
    * Adaptive sampler: tokens committed at least per step (the hybrid), the most probable draws topping up those over
-   * the threshold; `'schedule'` = the count the confidence sampler's schedule commits at step t of T; 0 or 1 = plain.
+   * the threshold; `'schedule'` = the count the confidence sampler's schedule commits at step t of T; 0 or 1 = plain;
+   * `'exit'` = exactly the schedule's count, or every remaining draw at once when all of them pass the threshold (the
+   * confidence sampler with an early exit).
    */
-  readonly adaptiveMinPerStep: number | 'schedule';
+  readonly adaptiveMinPerStep: AdaptiveMinPerStep;
   /**
    * Adaptive sampler: rank the draws that top up to the floor (at least one) by confidence log p + τ_t·g, g ~ Gumbel,
    * as the confidence sampler ranks (τ_t from `gumbelScale`, annealed), instead of by probability alone.

@@ -295,7 +295,7 @@ describe('speedrl accelerate --rollout adaptive', () => {
     [['--rollout', 'adaptive', '--thresholds', '0.5,1.5'], /--thresholds: must be in \(0, 1\], got 1\.5/],
     [['--rollout', 'adaptive', '--thresholds', 'high'], /--thresholds.*comma-separated list of probabilities/],
     [['--rollout', 'adaptive', '--max-steps', '0'], /--max-steps/],
-    [['--rollout', 'adaptive', '--min-per-step', 'half'], /--min-per-step: "schedule" or an integer ≥ 0/],
+    [['--rollout', 'adaptive', '--min-per-step', 'half'], /--min-per-step: "schedule", "exit" or an integer ≥ 0/],
   ])('refuses %j with a usage error naming the flag', async (args, message) => {
     const r = await cli(['accelerate', '--out', join(root, 'p'), ...args, '--print-config']);
     expect(r.code).toBe(2);

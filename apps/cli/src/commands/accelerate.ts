@@ -52,7 +52,7 @@ export function accelerateCommand(io: TextIo): Command {
     out: 'run directory (metrics.jsonl, grids/, checkpoint/, model/)', seed: 'seed of rollouts and step budgets',
     iterations: 'RL iterations', groupSize: 'GRPO group size G (rollouts per class)', classesPerIteration: 'classes per iteration (0 = all)',
     stepChoices: 'step budgets T drawn per rollout (--rollout fixed)', rollout: 'fixed (T from --step-choices) or adaptive (the policy\'s confidence decides T)',
-    thresholds: 'adaptive: commit thresholds drawn per rollout', maxSteps: 'adaptive: step cap, Tmax of the speed reward', minPerStep: 'adaptive: tokens committed at least per step, or schedule (the hybrid)',
+    thresholds: 'adaptive: commit thresholds drawn per rollout', maxSteps: 'adaptive: step cap, Tmax of the speed reward', minPerStep: 'adaptive: tokens committed at least per step, schedule (the hybrid), or exit (the schedule with an early exit)',
     speedWeight: 'λ of the speed reward 1 − T/Tmax', floor: 'z-scored quality floor for speed credit, or none',
     loss: 'grpo, ppo or reinforce', clipLow: 'ratio clip below (1 − clipLow)', clipHigh: 'ratio clip above (1 + clipHigh)',
     klBeta: 'β of the exact KL to the base (0 = none)', stepFraction: 'fraction of each trajectory\'s steps trained on', innerEpochs: 'updates per rollout batch μ',

@@ -302,7 +302,7 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect([noNoise.code, noNoise.err]).toEqual([2, expect.stringMatching(/--adaptive-noise: the choice noise has the scale of --gumbel, and --gumbel 0 gives none/)]);
     expect(existsSync(join(root, 'bad'))).toBe(false); // refused before anything is written
     const bad = await cli([...args.slice(0, -2), '--min-per-step', 'lots', '--out', join(root, 'bad')]);
-    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--min-per-step: "schedule" or an integer ≥ 0/)]);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--min-per-step: "schedule", "exit" or an integer ≥ 0/)]);
   });
 
   it('gives exit 2 with a message naming the bad flag', async () => {

@@ -55,7 +55,7 @@ export function compareCommand(io: TextIo): Command {
     .option('--steps <list>', 'step budgets T (not used by adaptive)', DEFAULTS.steps)
     .option('--thresholds <list>', 'adaptive: commit thresholds swept instead of T', DEFAULTS.thresholds)
     .option('--adaptive-cap <T>', 'adaptive: step cap (0 = the largest --steps)', String(DEFAULTS.adaptiveCap))
-    .option('--min-per-step <k>', 'adaptive: tokens committed at least per step, or schedule (the hybrid: the cosine count at step t of the cap)', String(DEFAULTS.minPerStep))
+    .option('--min-per-step <k>', 'adaptive: tokens committed at least per step; schedule (the hybrid: the cosine count at step t of the cap); exit (that count, or all once every rest draw passes)', String(DEFAULTS.minPerStep))
     .option('--adaptive-noise', 'adaptive: rank the top-up by confidence with the Gumbel noise of --gumbel (annealed), as the confidence sampler ranks')
     .option('--tuned <file>', 'per-step schedules from speedrl tune-schedule (method tuned)', DEFAULTS.tuned)
     .option('--classifier <dir>', 'EVALUATION classifier directory (never the reward classifier)', DEFAULTS.classifier)

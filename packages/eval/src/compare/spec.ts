@@ -2,7 +2,7 @@
  * What `speedrl compare` runs: the models (`name=dir`), the methods (mask schedules, Halton, adaptive, tuned) and the
  * cells (model × method × T-or-threshold × seed), each with the exact sampler config it samples with.
  */
-import { getSchedule, guidanceForWeight, type SamplerConfig, type StepArrays } from '@speedrl/sampler';
+import { getSchedule, guidanceForWeight, type AdaptiveMinPerStep, type SamplerConfig, type StepArrays } from '@speedrl/sampler';
 import { UsageError } from '@speedrl/core';
 
 /** A model to compare; a name ending in `+tuned` runs only the tuned method (e.g. Speed-RL + the tuned schedule). */
@@ -78,7 +78,7 @@ export interface BaseSampling {
   readonly haltonSchedule: string;
   readonly adaptiveCap: number;
   /** Adaptive: tokens committed at least per step, or `'schedule'` (the hybrid); absent = 0, plain threshold decoding. */
-  readonly minPerStep?: number | 'schedule';
+  readonly minPerStep?: AdaptiveMinPerStep;
   /** Adaptive: rank the top-up by Gumbel-noised confidence (`gumbel`, annealed) as the confidence sampler does; absent = false. */
   readonly adaptiveNoise?: boolean;
 }

@@ -4,6 +4,7 @@ import type { CompareFloors, CompareModel, CompareRow, GridEntry } from '../resu
 import { rowId, type CellKey } from './spec';
 import type { CompareAcceleration } from '../acceleration-schema';
 import { stepsField, stepsMarkdown } from '../steps-table';
+import type { AdaptiveMinPerStep } from '@speedrl/sampler';
 
 export type { CompareRow, GridEntry };
 
@@ -74,12 +75,13 @@ export function sortRows(rows: readonly CompareRow[], models: readonly string[],
 const pm = (m: MeanStd, digits: number, scale = 1): string => (Number.isNaN(m.mean) ? 'n/a' : `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}`);
 
 /** What an adaptive row's label adds for the hybrid's floor per step and the choice noise (`", ≥ the cosine count a step, choice noise"`; empty for plain threshold decoding). */
-export function hybridLabel(minPerStep: number | 'schedule', noise: boolean): string {
-  return `${minPerStep === 0 ? '' : `, ≥ ${minPerStep === 'schedule' ? 'the cosine count' : minPerStep} a step`}${noise ? ', choice noise' : ''}`;
+export function hybridLabel(minPerStep: AdaptiveMinPerStep, noise: boolean): string {
+  const floor = minPerStep === 'exit' ? ', the cosine count a step or all at once' : minPerStep === 0 ? '' : `, ≥ ${minPerStep === 'schedule' ? 'the cosine count' : minPerStep} a step`;
+  return `${floor}${noise ? ', choice noise' : ''}`;
 }
 
 /** The method column of a row: adaptive rows name their threshold and cap. */
-const methodLabel = (r: CompareRow, minPerStep: number | 'schedule', noise: boolean): string => (r.threshold === undefined ? r.method
+const methodLabel = (r: CompareRow, minPerStep: AdaptiveMinPerStep, noise: boolean): string => (r.threshold === undefined ? r.method
   : `${r.method} (p ≥ ${r.threshold}, T ≤ ${r.maxSteps}${hybridLabel(minPerStep, noise)})`);
 
 /** Where the tuned schedules come from: a model they run on other than this one uses them as a transfer. */
@@ -88,7 +90,7 @@ export function tunedSourceNote(searchedOn: string): string {
 }
 
 /** The markdown table of every row, plus floors, engine and (when tuned) the search budget. */
-export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'tunedModel' | 'engine' | 'models'>, n: number, batch = 64, minPerStep: number | 'schedule' = 0, noise = false): string {
+export function compareMarkdown(json: Pick<CompareJson, 'rows' | 'floors' | 'searchBudget' | 'tunedModel' | 'engine' | 'models'>, n: number, batch = 64, minPerStep: AdaptiveMinPerStep = 0, noise = false): string {
   const lines = [
     `| model | method | T | NFE | ms/image (${json.engine}, batch ${batch}) | FCD ↓ | KID ×10³ ↓ | precision ↑ | recall ↑ | class acc. ↑ | seeds |`,
     '|---|---|---:|---:|---|---|---|---|---|---|---:|',
