@@ -61,7 +61,11 @@ export function checkNoForeignProducts(dir: string, resultFile: string, products
  * On a resume, an unfinished `--force`'s stash is kept, and one stopped while it moved the files is refused. Says on stderr where the earlier result is kept, when it is.
  * Call {@link dropReplaced} (core) on `stash` once the new result is complete.
  */
-export async function setEarlierResultAside(root: string, entries: readonly string[], stash: string, force: boolean, what: string, io: TextIo): Promise<void> {
+export async function setEarlierResultAside(root: string, entries: readonly string[], stash: string, mode: 'fresh' | 'resume' | 'force', what: string, io: TextIo): Promise<void> {
+  const force = mode === 'force';
+  if (mode === 'fresh' && (existsSync(stash) || existsSync(stashStaging(stash)))) { // a plain run would finish and drop it (was: the earlier result deleted)
+    throw new UsageError(`--out: ${existsSync(stash) ? stash : stashStaging(stash)} holds ${what} an unfinished --force set aside; continue that run with --resume, start another over it with --force (either keeps it until one completes), or move its files back and remove the folder (nothing was written)`);
+  }
   if (!force && existsSync(stashStaging(stash))) {
     throw new UsageError(`--resume: a --force stopped while it moved ${what} it replaces aside (into ${stashStaging(stash)}), so there is nothing whole to resume; run the command again with --force to finish it (nothing was written)`);
   }

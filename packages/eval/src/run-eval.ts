@@ -93,7 +93,7 @@ async function inputsOf(o: EvalOptions): Promise<Record<string, string>> {
 }
 
 /** The previous eval.json on resume, checked against `o`; without resume an existing one is refused unless force. */
-async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, force: boolean, inputs: Record<string, string>): Promise<{ cells?: EvalCell[]; floors?: Record<string, number> }> {
+async function previousEval(o: EvalOptions, jsonPath: string, resume: boolean, force: boolean, inputs: Record<string, string>): Promise<{ cells?: EvalCell[]; floors?: Record<string, number>; options?: Partial<EvalOptions> }> {
   if (!existsSync(jsonPath)) return {};
   if (!resume) {
     if (force) return {};
@@ -247,7 +247,7 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
       return result;
     };
     const stash = replacedStashOf(o.out, 'dir');
-    await setEarlierResultAside(o.out, ['eval.json', ...EVAL_PRODUCTS], stash, force, 'the eval', io); // kept until this one completes
+    await setEarlierResultAside(o.out, ['eval.json', ...EVAL_PRODUCTS], stash, force ? 'force' : resume ? 'resume' : 'fresh', 'the eval', io); // kept until this one completes
     const todo = steps.flatMap((t) => Array.from({ length: o.seeds }, (_, k) => ({ t, seed: o.seed + k })))
       .filter(({ t, seed }) => !cells.some((c) => c.steps === t && c.seed === seed));
     const progress = createProgress({ label: 'eval', total: todo.length * o.n, io });
@@ -267,7 +267,14 @@ async function evalLocked(o: EvalOptions, resume: boolean, force: boolean, io: T
     }
     progress.finish();
     const result = await save();
-    await dropReplaced(stash); // complete: the eval a --force replaced goes
+    // the eval a --force replaced goes once its replacement holds every cell asked for, by this call and by the run it
+    // resumes (was: a resume with fewer --steps or --seeds finished and dropped it, leaving an incomplete eval)
+    const askedSteps = [...steps, ...String(previous.options?.steps ?? '').split(',').filter((t) => t !== '').map(Number)];
+    const askedSeeds = [o.seed, o.seeds, previous.options?.seed, previous.options?.seeds];
+    const seedSpans = [[askedSeeds[0], askedSeeds[1]], [askedSeeds[2], askedSeeds[3]]].filter((p): p is [number, number] => typeof p[0] === 'number' && typeof p[1] === 'number');
+    const missing = askedSteps.some((t) => seedSpans.some(([first, count]) => Array.from({ length: count }, (_, k) => first + k).some((seed) => !cells.some((c) => c.steps === t && c.seed === seed))));
+    if (!missing) await dropReplaced(stash);
+    else if (existsSync(stash)) io.stderr(`eval: ${jsonPath} still lacks cells the --force run asked for; the eval it replaces stays in ${stash} until they are computed (--resume with that run's --steps and --seeds)\n`);
     return result;
   } finally {
     gen.dispose();

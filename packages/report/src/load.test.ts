@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@speedrl/core';
@@ -88,12 +88,14 @@ describe('loadReportInputs', () => {
     expect(() => loadReportInputs({ runDir: dir })).toThrow(new UsageError(`RUN_DIR: "${join(dir, 'run.json')}" says a --force over an earlier run stopped while it removed that run's files, so "${dir}" may hold files of two runs; finish it with the command's --force first`));
   });
 
-  it('refuses a run directory whose --force stopped while it moved the earlier run aside (.replaced.staging); a complete stash beside the new run is read as the new run', () => {
+  it('refuses a run directory whose --force stopped while it moved the earlier run aside (.replaced.staging), or whose --force run is unfinished (.replaced: its other folders may be the earlier run\'s)', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ command: 'accelerate', options: {} }));
     mkdirSync(join(dir, '.replaced.staging'));
     expect(() => loadReportInputs({ runDir: dir })).toThrow(/^RUN_DIR: ".*\.replaced\.staging" is there: a --force over an earlier run stopped while it moved that run's files aside/);
     renameSync(join(dir, '.replaced.staging'), join(dir, '.replaced'));
+    expect(() => loadReportInputs({ runDir: dir })).toThrow(/^RUN_DIR: ".*" holds an unfinished run started with --force \(the run it replaces is kept in .*\.replaced\)/);
+    rmSync(join(dir, '.replaced'), { recursive: true });
     expect(loadReportInputs({ runDir: dir }).run?.data.command).toBe('accelerate');
   });
 

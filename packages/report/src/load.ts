@@ -197,7 +197,11 @@ export function loadReportInputs(sources: ReportSources): ReportInputs {
   if (run?.data.replacing !== undefined) {
     throw new UsageError(`RUN_DIR: "${runFile}" says a --force over an earlier run stopped while it removed that run's files, so "${runDir}" may hold files of two runs; finish it with the command's --force first`);
   }
-  const staging = stashStaging(replacedStashOf(runDir, 'dir'));
+  const stash = replacedStashOf(runDir, 'dir');
+  if (existsSync(stash) && run !== undefined) { // beside the unfinished run, files it has not replaced yet (its compare/, evals) are the earlier run's
+    throw new UsageError(`RUN_DIR: "${runDir}" holds an unfinished run started with --force (the run it replaces is kept in ${stash}); its other folders may still be the earlier run's, so the report would mix two runs. Finish it with the command's --resume first, or move the earlier run back`);
+  }
+  const staging = stashStaging(stash);
   if (existsSync(staging)) { // a --force stopped while it moved the earlier run aside: some of its files are still in place
     throw new UsageError(`RUN_DIR: "${staging}" is there: a --force over an earlier run stopped while it moved that run's files aside, so "${runDir}" may hold files of two runs; finish it with the command's --force first`);
   }

@@ -243,6 +243,22 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     expect(existsSync(join(killed, '.replaced'))).toBe(false); // complete: the replaced comparison goes
   });
 
+  it('a --force killed while it moved compare.json aside is finished by a second --force (was: refused, "run the command again with --force"), and a plain run over the stash is refused', async () => {
+    const replace = (dir: string) => ['compare', '--models', `base=${base}`, '--methods', 'cosine', '--steps', '2', '--seeds', '1', ...common, '--out', dir, '--force'];
+    const points = readFileSync(join(root, 'cmp-force-faults.log'), 'utf8').trim().split('\n').map((l) => l.split('\t')[1] as string);
+    const moved = points.indexOf('--force: compare.json set aside') + 1;
+    expect(moved).toBeGreaterThan(0);
+    const killed = join(root, 'cmp-force-staged');
+    cpSync(out, killed, { recursive: true });
+    expect((await spawnCli(replace(killed), { SPEEDRL_KILL_AT: String(moved) })).signal).toBe('SIGKILL');
+    expect(existsSync(join(killed, '.replaced.staging', 'compare.json'))).toBe(true);
+    const plain = await cli(replace(killed).filter((a) => a !== '--force'));
+    expect([plain.code, plain.err]).toEqual([2, expect.stringContaining('holds the comparison an unfinished --force set aside')]);
+    const again = await cli(replace(killed));
+    expect([again.code, again.err]).toEqual([0, expect.stringContaining('--force: the comparison it replaces is kept in')]);
+    expect(existsSync(join(killed, '.replaced')) || existsSync(join(killed, '.replaced.staging'))).toBe(false);
+  });
+
   it('prints and records acceleration factors of the cosine rows vs the first model, and says a 1-seed row makes no claim', async () => {
     const r = await cli(['compare', '--models', `base=${base},rl=${rl}`, '--methods', 'cosine', '--steps', '12', '--seeds', '1', ...common, '--out', join(root, 'accel')]);
     expect(r.err).not.toMatch(/speedrl:/);
@@ -514,6 +530,14 @@ describe('speedrl compare and tune-schedule (untrained tiny bundles)', () => {
     const none = await cli(['compare', '--models', `base=${base}`, '--methods', 'tuned', '--tuned', tunedPath, '--steps', '4', '--seeds', '1', ...common, '--out', join(root, 'tuned-none')]);
     expect([none.code, none.err]).toEqual([2, expect.stringMatching(/--steps: nothing to compare: .*tuned\.json holds tuned schedules for T=2,3 only/)]);
     expect(existsSync(join(root, 'tuned-none'))).toBe(false);
+  });
+
+  it('compare --tuned refuses an unfinished search (a T it asks for without a schedule; was: used, those tuned rows dropped silently)', async () => {
+    const partial = join(root, 'tuned-partial.json');
+    const file = JSON.parse(readFileSync(tunedPath, 'utf8')) as TunedFile;
+    writeFileSync(partial, JSON.stringify({ ...file, options: { ...file.options, steps: '2,3,5' } }));
+    const r = await cli(['compare', '--models', `base=${base}`, '--methods', 'cosine,tuned', '--steps', '2', '--seeds', '1', '--seed', '7', ...common, '--tuned', partial, '--out', join(root, 'cmp-partial-tuned')]);
+    expect([r.code, r.err]).toEqual([2, expect.stringContaining(`--tuned: ${partial} is an unfinished search (it asks for T=2,3,5 and holds no schedule for T=5); finish it with speedrl tune-schedule`)]);
   });
 
   it('compare --tuned on another model records and says where the schedules were searched (was: a transfer was not named)', async () => {

@@ -162,6 +162,11 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
         // the new eval.json never shows the old eval's files beside it
         if (now === 0.5 && fig !== undefined) expect({ k, point: points[k - 1], f, old: fig.equals(bytes(old, f) as Buffer) }).toEqual({ k, point: points[k - 1], f, old: false });
       }
+      if (where[0] === '.replaced/eval.json' && now === undefined) { // a plain run would finish and drop the stash: refused (was: the earlier eval deleted)
+        const plain = await cli(args(`force-kill-${k}`, '--steps', '1', '--seeds', '1'));
+        expect([k, plain.code, plain.err]).toEqual([k, 2, expect.stringContaining('holds the eval an unfinished --force set aside; continue that run with --resume')]);
+        expect(bytes(out, '.replaced/eval.json')?.equals(oldJson)).toBe(true);
+      }
       if (where[0] === '.replaced/eval.json' && now === 0.5 && k % 3 === 0) { // the new eval begun: --resume completes it and drops the old
         const resumed = await cli(replace(`force-kill-${k}`, '--resume'));
         expect([k, resumed.code]).toEqual([k, 0]);
@@ -177,6 +182,22 @@ describe('speedrl eval --base-eval (untrained tiny bundle)', () => {
     }
     expect([...states].sort()).toEqual(['.replaced.staging/eval.json', '.replaced/eval.json']); // (the first fault point follows the first move)
   }, 600_000);
+
+  it('a --force stopped and resumed with fewer --steps keeps the eval it replaces until every cell the --force asked for is computed (was: dropped by the smaller resume)', async () => {
+    expect((await cli(args('partial-old', '--steps', '1', '--seeds', '1'))).code).toBe(0);
+    const big = (out: string, ...more: string[]) => args(out, '--steps', '1,2', '--seeds', '1', '--temperature', '0.5', ...more);
+    const log = join(root, 'partial-faults.log');
+    cpSync(join(root, 'partial-old'), join(root, 'partial-ref'), { recursive: true });
+    expect((await spawnCli(big('partial-ref', '--force'), { SPEEDRL_FAULT_LOG: log })).code).toBe(0);
+    const points = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t')[1] as string);
+    cpSync(join(root, 'partial-old'), join(root, 'partial'), { recursive: true });
+    expect((await spawnCli(big('partial', '--force'), { SPEEDRL_KILL_AT: String(points.indexOf('write eval.json: after rename') + 1) })).signal).toBe('SIGKILL');
+    const small = await cli(args('partial', '--steps', '1', '--seeds', '1', '--temperature', '0.5', '--resume'));
+    expect([small.code, small.err]).toEqual([0, expect.stringContaining('still lacks cells the --force run asked for; the eval it replaces stays in')]);
+    expect(existsSync(join(root, 'partial', '.replaced', 'eval.json'))).toBe(true);
+    expect((await cli(big('partial', '--resume'))).code).toBe(0);
+    expect(existsSync(join(root, 'partial', '.replaced'))).toBe(false);
+  });
 
   it('--force never takes a folder of the stash\'s name made by hand (or a file there) for its stash: refused before any work, nothing moved or deleted', async () => {
     expect((await cli(args('foreign-stash', '--steps', '1', '--seeds', '1'))).code).toBe(0);

@@ -89,6 +89,12 @@ function loadTuned(o: CompareOptions, wanted: boolean, seeds: readonly number[])
   if (!wanted) return undefined;
   if (o.tuned === '') throw new UsageError(`--tuned: the tuned method (or a ${TUNED_SUFFIX} model) needs a file from speedrl tune-schedule`);
   const file = readTunedFile(o.tuned);
+  // a search stopped before its last T (its options ask for T it has no schedule of) is no finished schedule file (was: used, those T dropped silently)
+  const asked = String((file.options as { steps?: unknown } | undefined)?.steps ?? '').split(',').filter((t) => t !== '').map(Number);
+  const unfinished = asked.filter((t) => file.schedules[String(t)] === undefined);
+  if (unfinished.length > 0) {
+    throw new UsageError(`--tuned: ${o.tuned} is an unfinished search (it asks for T=${asked.join(',')} and holds no schedule for T=${unfinished.join(',')}); finish it with speedrl tune-schedule --out ${o.tuned} --resume (nothing was written)`);
+  }
   const clash = file.search.seeds.filter((s) => seeds.includes(s));
   if (clash.length > 0) throw new UsageError(`--seed: evaluation seed(s) ${clash.join(',')} were used by the schedule search in ${o.tuned}; evaluate on disjoint seeds`);
   return file;
@@ -198,10 +204,10 @@ export async function runCompare(o: CompareOptions, resume: boolean, io: TextIo,
   checkNoForeignProducts(o.out, 'compare.json', [...COMPARE_FIGURES, 'grids']);
   const created = !existsSync(o.out); // removed again if a check below refuses the run before anything is written
   await ensureWritableDir(o.out, '--out');
-  return withRunLock(o.out, 'compare', () => compareLocked(o, resume, io, load), '--out', undefined, created); // one writer of compare.json at a time
+  return withRunLock(o.out, 'compare', () => compareLocked(o, resume, io, load, force), '--out', undefined, created); // one writer of compare.json at a time
 }
 
-async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader): Promise<CompareJson> {
+async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, load?: DatasetLoader, force = false): Promise<CompareJson> {
   const models = parseModels(o.models);
   const methods = parseMethods(o.methods);
   const steps = parseNumberList('--steps', o.steps, (v) => Number.isInteger(v) && v >= 1, 'step counts ≥ 1');
@@ -295,8 +301,10 @@ async function compareLocked(o: CompareOptions, resume: boolean, io: TextIo, loa
     }
     const replaced = (JSON.parse(await readFile(jsonPath, 'utf8')) as { grids?: { file?: unknown }[] }).grids ?? [];
     const earlierGrids = replaced.map((g) => g.file).filter((f): f is string => typeof f === 'string' && /^grids\/[^/]+\.png$/.test(f));
-    await setEarlierResultAside(o.out, ['compare.json', ...COMPARE_FIGURES, ...earlierGrids], stash, true, 'the comparison', io); // kept until this one completes
-  } else await setEarlierResultAside(o.out, [], stash, false, 'the comparison', io); // a resumed --force: says where the earlier one is
+    await setEarlierResultAside(o.out, ['compare.json', ...COMPARE_FIGURES, ...earlierGrids], stash, 'force', 'the comparison', io); // kept until this one completes
+  } else { // no compare.json: a fresh run, a resume, or a --force after one stopped while it moved the earlier files (finished here; was: refused)
+    await setEarlierResultAside(o.out, force ? [...COMPARE_FIGURES, 'grids'] : [], stash, force ? 'force' : resume ? 'resume' : 'fresh', 'the comparison', io);
+  }
   if (todo.length > 0 || missingGrids.length > 0 || floors === undefined) {
     await initBackend();
     const needMetrics = todo.length > 0 || floors === undefined;

@@ -108,7 +108,7 @@ async function tuneLocked(o: TuneOptions, resume: boolean, io: TextIo, load: Dat
   });
   const prev = previousTrials(o, resume, force, inputs);
   const stash = replacedStashOf(o.out, 'file');
-  await setEarlierResultAside(dirname(o.out), [basename(o.out)], stash, force && !resume, 'the tuned file', io); // kept until this one completes
+  await setEarlierResultAside(dirname(o.out), [basename(o.out)], stash, force ? 'force' : resume ? 'resume' : 'fresh', 'the tuned file', io); // kept until this one completes
   await initBackend();
   const gen = await loadGenerator(o.model, o.engine);
   try {
