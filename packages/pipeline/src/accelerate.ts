@@ -121,7 +121,7 @@ export function checkRolloutOptions(o: RolloutSelectors, flags: ReadonlySet<stri
   const rollout = o.rollout ?? 'fixed';
   const other = rollout === 'fixed' ? 'adaptive' : 'fixed';
   const given = (key: string, selector: string): boolean => flags.has(key) || (key in file && !(flags.has(selector) && (selector !== 'rollout' || 'rollout' in file)));
-  const where = (key: string): string => (flags.has(key) ? flagOf(key) : `${flagOf(key)} (from --config)`);
+  const where = (key: string): string => flagOf(key); // a value from --config: the CLI names the file and key (withConfigOrigin)
   const unread = ROLLOUT_OPTIONS[other].find((key) => given(key, 'rollout'));
   if (unread !== undefined) throw new UsageError(`${where(unread)}: only --rollout ${other} reads it, and this run's rollout is ${rollout}; remove it${rollout === 'fixed' ? ', or pass --rollout adaptive' : ''}`);
   const clip = ['clipLow', 'clipHigh'].find((key) => !LOSS_OPTIONS[o.loss].includes(key) && given(key, 'loss'));

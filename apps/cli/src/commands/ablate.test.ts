@@ -47,7 +47,7 @@ describe('speedrl ablate (untrained tiny bundles)', () => {
     writeFileSync(bad, 'rollout: adaptive\nstepChoices: "1,2"\n'); // full reads it as adaptive: --step-choices is unread
     const r = await cli([...args, '--config', bad, '--variants', 'no-speed,full']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--step-choices \(from --config\): only --rollout fixed reads it[\s\S]*ablate: the options of full do not parse \(see above\); nothing was run/);
+    expect(r.err).toMatch(/--step-choices \(stepChoices in .*bad\.yaml\): only --rollout fixed reads it[\s\S]*ablate: the options of full do not parse \(see above\); nothing was run/);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -37,6 +37,12 @@ describe('speedrl accelerate --reward', () => {
     writeFileSync(config, `reward:\n  - ${EXAMPLE}:blankPenalty=2\nwMmd: 0\n`);
     const fromFile = await cli(['accelerate', '--config', config, '--print-config']);
     expect(JSON.parse(fromFile.out).options).toMatchObject({ reward: [`${EXAMPLE}:blankPenalty=2`], wMmd: 0 });
+    // --print-config's options as a --config file: its unread options are at their defaults and change nothing (was refused)
+    const printedFile = join(root, 'printed.json');
+    writeFileSync(printedFile, JSON.stringify(JSON.parse(printed.out).options));
+    const again = await cli(['accelerate', '--config', printedFile, '--print-config']);
+    expect([again.code, again.err]).toEqual([0, '']);
+    expect(JSON.parse(again.out).options).toEqual(JSON.parse(printed.out).options);
     writeFileSync(config, `reward: ${EXAMPLE}\n`);
     expect((await cli(['accelerate', '--config', config, '--print-config'])).err).toMatch(/speedrl\.yaml: field "reward": Expected array/);
     const zero = await cli([...common(join(root, 'p')), ...only, '--reward', `${EXAMPLE}=0`, '--print-config']);
@@ -325,11 +331,11 @@ describe('speedrl accelerate --rollout adaptive', () => {
     writeFileSync(join(root, 'no-kind.yaml'), 'maxSteps: 8\n'); // no rollout in the file: --rollout fixed overrides nothing (was: maxSteps recorded)
     const noKind = await cli(['accelerate', '--out', join(root, 'p'), '--config', join(root, 'no-kind.yaml'), '--rollout', 'fixed', '--print-config']);
     expect(noKind.code).toBe(2);
-    expect(noKind.err).toMatch(/--max-steps \(from --config\): only --rollout adaptive reads it/);
+    expect(noKind.err).toMatch(/--max-steps \(maxSteps in .*no-kind\.yaml\): only --rollout adaptive reads it/);
     writeFileSync(file, 'rollout: adaptive\nstepChoices: "2,4"\n');
     const r = await cli(['accelerate', '--out', join(root, 'p'), '--config', file, '--print-config']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--step-choices \(from --config\): only --rollout fixed reads it, and this run's rollout is adaptive/);
+    expect(r.err).toMatch(/--step-choices \(stepChoices in .*adaptive\.yaml\): only --rollout fixed reads it, and this run.s rollout is adaptive/);
   });
 
   it("a config file's clips and floor pass under ablate's reinforce and no-speed variants; an error about a file's value names the file and key", async () => {

@@ -94,7 +94,8 @@ Examples:
     const overrides = parseOptions(accelerateOptionsSchema.partial(), typed);
     const onCli = new Set(Object.keys(flags).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
     const inFile = typeof flags.config === 'string' ? readConfigFile(flags.config, accelerateOptionsSchema.partial()) : {};
-    if (flags.resume !== true) checkRolloutOptions(fresh, onCli, inFile); // a resume's options are its run.json's
+    const atDefault = parseOptions(accelerateOptionsSchema.partial(), DEFAULTS) as Record<string, unknown>; // a file's key at its default changes nothing (--print-config's output)
+    if (flags.resume !== true) checkRolloutOptions(fresh, onCli, Object.fromEntries(Object.entries(inFile).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(atDefault[k])))); // a resume's options are its run.json's
     if (flags.printConfig === true) {
       // a resumed run prints its own options (run.json) with this call's overrides, as --resume would run them
       const shown = flags.resume === true ? parseOptions(accelerateOptionsSchema, { ...(await savedRunOptions(fresh.out)), ...overrides }) : fresh;
